@@ -1,0 +1,89 @@
+// One lint config for the whole workspace. The dependency rules of ARCHITECTURE.md
+// live here, as Nx project tags checked by @nx/enforce-module-boundaries.
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+import js from '@eslint/js';
+
+/** Packages that tie code to a transport, a store or a CLI framework. */
+const infrastructurePackages = ['@grpc/*', 'etcd3', 'lmdb', '@oclif/*'];
+
+export default [
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/tmp/**', '**/.nx/**', '**/coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts', '**/*.mts', '**/*.js', '**/*.mjs'],
+    plugins: { '@nx': nx },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          banTransitiveDependencies: false,
+          depConstraints: [
+            {
+              sourceTag: 'type:domain',
+              onlyDependOnLibsWithTags: ['type:domain'],
+              bannedExternalImports: infrastructurePackages,
+            },
+            {
+              sourceTag: 'type:port',
+              onlyDependOnLibsWithTags: ['type:domain'],
+              bannedExternalImports: infrastructurePackages,
+            },
+            {
+              sourceTag: 'type:proto',
+              onlyDependOnLibsWithTags: [],
+            },
+            {
+              // store-kv is the shared keyspace; the concrete backends build on it.
+              sourceTag: 'type:adapter',
+              onlyDependOnLibsWithTags: ['type:port', 'type:domain', 'adapter:keyspace'],
+            },
+            {
+              sourceTag: 'type:server-kit',
+              onlyDependOnLibsWithTags: ['type:domain', 'type:port', 'type:proto'],
+              bannedExternalImports: ['etcd3', 'lmdb'],
+            },
+            {
+              // Services see stores only through the port, never a concrete adapter.
+              sourceTag: 'type:service',
+              onlyDependOnLibsWithTags: ['type:port', 'type:domain', 'type:proto', 'type:server-kit'],
+              bannedExternalImports: ['etcd3', 'lmdb', '@oclif/*'],
+            },
+            {
+              sourceTag: 'type:app',
+              onlyDependOnLibsWithTags: [
+                'type:domain',
+                'type:port',
+                'type:proto',
+                'type:adapter',
+                'type:server-kit',
+                'type:service',
+              ],
+            },
+            {
+              sourceTag: 'type:tools',
+              onlyDependOnLibsWithTags: [
+                'type:domain',
+                'type:port',
+                'type:proto',
+                'type:adapter',
+                'type:server-kit',
+                'type:service',
+                'type:tools',
+              ],
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Test and build config files wire tooling together; layering applies to source.
+    files: ['**/vitest.config.ts', '**/vite.config.ts'],
+    rules: { '@nx/enforce-module-boundaries': 'off' },
+  },
+];

@@ -1,0 +1,51 @@
+import { ESLint } from 'eslint';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * Proves the dependency rules of ARCHITECTURE.md are enforced by lint: each case lints
+ * an in-memory file placed inside a project, so no offending code is ever committed.
+ */
+const workspaceRoot = resolve(__dirname, '../..');
+
+async function boundaryViolations(projectFile: string, code: string): Promise<string[]> {
+  const eslint = new ESLint({ cwd: workspaceRoot });
+  const [result] = await eslint.lintText(code, { filePath: join(workspaceRoot, projectFile) });
+  return (result?.messages ?? [])
+    .filter((message) => message.ruleId === '@nx/enforce-module-boundaries')
+    .map((message) => message.message);
+}
+
+describe('module boundaries', () => {
+  it.each(['@grpc/grpc-js', 'etcd3', 'lmdb'])('domain may not import %s', async (banned) => {
+    const violations = await boundaryViolations(
+      'libs/domain/src/boundary-fixture.ts',
+      `import * as banned from '${banned}';\nexport const used = banned;\n`,
+    );
+    expect(violations.join("\n")).toContain(`A project tagged with "type:domain" is not allowed to import "${banned}"`);
+  });
+
+  it('domain may not import the repository port', async () => {
+    const violations = await boundaryViolations(
+      'libs/domain/src/boundary-fixture.ts',
+      `import * as port from '@message-bus/repository';\nexport const used = port;\n`,
+    );
+    expect(violations.join('\n')).toContain('can only depend on libs tagged with "type:domain"');
+  });
+
+  it('the port may not import a concrete store', async () => {
+    const violations = await boundaryViolations(
+      'libs/repository/src/boundary-fixture.ts',
+      `import * as store from '@message-bus/store-etcd';\nexport const used = store;\n`,
+    );
+    expect(violations).toHaveLength(1);
+  });
+
+  it('domain may import itself relatively', async () => {
+    const violations = await boundaryViolations(
+      'libs/domain/src/boundary-fixture.ts',
+      `import { ValidationError } from './validation-error';\nexport const used = ValidationError;\n`,
+    );
+    expect(violations).toEqual([]);
+  });
+});
