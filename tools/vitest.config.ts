@@ -1,4 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { projectTestConfig } from './vitest/preset';
 
-export default defineConfig(projectTestConfig({ include: ['**/*.test.ts'], exclude: ['**/node_modules/**'] }));
+export default defineConfig(
+  projectTestConfig({ include: ['**/*.test.ts'], exclude: ['**/node_modules/**'] }),
+);

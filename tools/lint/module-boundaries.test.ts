@@ -22,7 +22,9 @@ describe('module boundaries', () => {
       'libs/domain/src/boundary-fixture.ts',
       `import * as banned from '${banned}';\nexport const used = banned;\n`,
     );
-    expect(violations.join("\n")).toContain(`A project tagged with "type:domain" is not allowed to import "${banned}"`);
+    expect(violations.join('\n')).toContain(
+      `A project tagged with "type:domain" is not allowed to import "${banned}"`,
+    );
   });
 
   it('domain may not import the repository port', async () => {

@@ -1,0 +1,23 @@
+export {
+  StoreError,
+  StoreInvalidArgumentError,
+  StoreUnavailableError,
+  StoreQuotaExhaustedError,
+  isRetryable,
+  type StoreErrorCode,
+} from './errors';
+export type {
+  Repository,
+  StoreHealth,
+  TimeRange,
+  Order,
+  EventRepository,
+  EventQuery,
+  LinkRepository,
+  DetectorRepository,
+  DetectorCoordinates,
+  StatusQuery,
+  LinkRef,
+  TravelTimeRepository,
+  EstimateQuery,
+} from './repository';

@@ -1,0 +1,1 @@
+export type { KvBackend, KvEntry, KvRecord, KvExpiry, KvRange, KvHealth } from './kv-backend';

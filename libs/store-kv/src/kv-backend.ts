@@ -1,0 +1,78 @@
+/**
+ * The small ordered key-value interface the keyspace is built on. etcd and lmdb each
+ * implement it once; everything that knows the key layout lives above it, in this lib.
+ *
+ * Keys are strings compared as their UTF-8 bytes (the order etcd and lmdb both use).
+ * Values are opaque bytes. Failures are thrown as the repository port's typed errors
+ * (`StoreUnavailableError`, `StoreQuotaExhaustedError`, ...), never as a client's own.
+ */
+export interface KvBackend {
+  /**
+   * Writes every record and resolves once they are durable. Writing the same key with
+   * the same value again is harmless, which is what makes retried appends idempotent.
+   * A large batch may be committed in several transactions; on failure, some of it may
+   * have been written, and the caller retries the whole batch.
+   */
+  put(records: readonly KvRecord[]): Promise<void>;
+
+  /** The value at `key`, or undefined. */
+  get(key: string): Promise<Uint8Array | undefined>;
+
+  /**
+   * Entries with `start <= key < end` in byte order (descending when `reverse`), at
+   * most `limit` of them when set. Backends read in bounded pages, so no single
+   * response from the store is unbounded; the iterator fetches the next page on demand.
+   */
+  scan(range: KvRange): AsyncIterable<KvEntry>;
+
+  /** Deletes every key with `start <= key < end`; resolves to how many were deleted. */
+  deleteRange(start: string, end: string): Promise<number>;
+
+  /**
+   * Records put under `prefix` after the watch started, in commit order, until
+   * `signal` aborts (the iterator then ends without error). A backend that loses its
+   * connection resumes where it stopped: no change is skipped or delivered twice.
+   */
+  watch(prefix: string, signal: AbortSignal): AsyncIterable<KvEntry>;
+
+  /** Whether the store answers now; `reason` says why not (e.g. "etcd: connection refused"). */
+  health(): Promise<KvHealth>;
+
+  /** Flushes pending work and releases connections, timers and file handles. */
+  close(): Promise<void>;
+}
+
+export interface KvEntry {
+  readonly key: string;
+  readonly value: Uint8Array;
+}
+
+export interface KvRecord extends KvEntry {
+  /** When set, the record may be removed once this time has passed. */
+  readonly expiry?: KvExpiry;
+}
+
+/**
+ * Records that share an expiry share a key prefix too (one detector's time bucket), so a
+ * backend can expire them as a group: etcd attaches one lease per expiry time, the
+ * embedded store deletes the whole prefix range in a periodic sweep.
+ */
+export interface KvExpiry {
+  /** Unix seconds after which the records may be dropped. */
+  readonly atUnixSeconds: number;
+  /** A key prefix holding only records with this same expiry. */
+  readonly prefix: string;
+}
+
+export interface KvRange {
+  /** Inclusive lower bound. */
+  readonly start: string;
+  /** Exclusive upper bound. */
+  readonly end: string;
+  /** Most entries to return; undefined or 0 means all. */
+  readonly limit?: number;
+  /** Highest key first. */
+  readonly reverse?: boolean;
+}
+
+export type KvHealth = { readonly reachable: true } | { readonly reachable: false; readonly reason: string };
