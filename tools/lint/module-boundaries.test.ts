@@ -27,10 +27,10 @@ describe('module boundaries', () => {
     );
   });
 
-  it('domain may not import the repository port', async () => {
+  it('domain may not import the wire stubs', async () => {
     const violations = await boundaryViolations(
       'libs/domain/src/boundary-fixture.ts',
-      `import * as port from '@message-bus/repository';\nexport const used = port;\n`,
+      `import * as stubs from '@message-bus/proto';\nexport const used = stubs;\n`,
     );
     expect(violations.join('\n')).toContain('can only depend on libs tagged with "type:domain"');
   });
