@@ -1,4 +1,6 @@
-import type { DetectorId } from './detector-id';
+import { parseDetectorId, type DetectorId } from './detector-id';
+import { integerInRange } from './integer';
+import { ValidationError } from './validation-error';
 
 /**
  * Traffic flows from `source` to `destination`; a device seen at both within
@@ -8,4 +10,47 @@ export interface DetectorLink {
   readonly destination: DetectorId;
   readonly source: DetectorId;
   readonly maxSeconds: number;
+}
+
+/** A day: no trip between two neighbouring detectors takes longer. */
+export const MAX_LINK_SECONDS = 86_400;
+
+export interface DetectorLinkInput {
+  readonly destination: string;
+  readonly source: string;
+  /** An int64 on the wire, so it may arrive as a bigint. */
+  readonly maxSeconds: number | bigint;
+}
+
+/** Names of the input's fields in errors; defaults are the property names. */
+export interface DetectorLinkFields {
+  readonly destination?: string;
+  readonly source?: string;
+  readonly maxSeconds?: string;
+}
+
+/**
+ * Validates a link. At the gRPC edge pass the wire names, e.g.
+ * `{ destination: 'dest_detector_id', source: 'src_detectors[2].detector_id',
+ * maxSeconds: 'src_detectors[2].max_seconds' }`.
+ */
+export function parseDetectorLink(input: DetectorLinkInput, fields: DetectorLinkFields = {}): DetectorLink {
+  const destination = parseDetectorId(input.destination, fields.destination ?? 'destination');
+  const sourceField = fields.source ?? 'source';
+  const source = parseDetectorId(input.source, sourceField);
+  const maxSeconds = integerInRange(
+    input.maxSeconds,
+    1,
+    MAX_LINK_SECONDS,
+    fields.maxSeconds ?? 'maxSeconds',
+    (value) => `is ${value}; a link's maximum travel time is 1 to ${MAX_LINK_SECONDS} seconds`,
+  );
+  if (source === destination) {
+    throw new ValidationError(
+      'self_link',
+      sourceField,
+      `is the destination itself ("${destination}"); a detector cannot link to itself`,
+    );
+  }
+  return { destination, source, maxSeconds };
 }

@@ -1,9 +1,62 @@
 export { ValidationError, type ValidationCode } from './validation-error';
-export type { DetectorId } from './detector-id';
-export { DEVICE_KINDS, type DeviceKind, type RawDeviceId, type Pseudonym } from './device';
-export { NANOS_PER_SECOND, NANOS_PER_MILLISECOND, type UnixNanos } from './time';
+export { DETECTOR_ID_MAX_LENGTH, parseDetectorId, type DetectorId } from './detector-id';
+export {
+  DEVICE_KINDS,
+  RAW_DEVICE_ID_MAX_LENGTH,
+  deviceKindToWire,
+  parseDeviceKind,
+  parseRawDeviceId,
+  type DeviceKind,
+  type DeviceWireValue,
+  type Pseudonym,
+  type RawDeviceId,
+} from './device';
+export {
+  EARLIEST_EVENT_TIME,
+  NANOS_PER_MILLISECOND,
+  NANOS_PER_SECOND,
+  formatNanosDecimal,
+  formatNanosIso,
+  nanosToTimestamp,
+  parseEventTime,
+  parseNanosDecimal,
+  timestampToNanos,
+  type EventTimeBounds,
+  type Timestamp,
+  type UnixNanos,
+} from './time';
 export type { Sighting } from './sighting';
-export type { Coordinates } from './coordinates';
-export type { DetectorLink } from './detector-link';
-export type { DetectorStatus } from './detector-status';
+export {
+  COORDINATE_UNITS_PER_DEGREE,
+  EARTH_MEAN_RADIUS_METERS,
+  coordinatesFromDegrees,
+  coordinatesFromFixed,
+  coordinatesToDegrees,
+  distanceMeters,
+  type CoordinateFields,
+  type Coordinates,
+} from './coordinates';
+export {
+  MAX_LINK_SECONDS,
+  parseDetectorLink,
+  type DetectorLink,
+  type DetectorLinkFields,
+  type DetectorLinkInput,
+} from './detector-link';
+export {
+  MAX_BATTERY_VOLTAGE,
+  parseDetectorStatus,
+  type DetectorStatus,
+  type DetectorStatusFields,
+  type DetectorStatusInput,
+  type DetectorStatusOptions,
+} from './detector-status';
 export type { TravelTimeEstimate, EstimateStatus } from './travel-time-estimate';
+export {
+  MIN_MASTER_SECRET_BYTES,
+  NEVER_ROTATING_PERIOD_START,
+  Pseudonymiser,
+  type PseudonymiserOptions,
+  type PseudonymsAt,
+  type RotationPolicy,
+} from './pseudonymiser';

@@ -4,10 +4,12 @@
  */
 export type ValidationCode =
   | 'empty'
+  | 'too_short'
   | 'too_long'
   | 'bad_character'
   | 'out_of_range'
   | 'not_finite'
+  | 'not_integer'
   | 'duplicate'
   | 'unknown_value'
   | 'self_link';

@@ -1,0 +1,147 @@
+import { createHmac, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
+import type { DeviceKind, Pseudonym, RawDeviceId } from './device';
+import { integerInRange } from './integer';
+import { floorDiv, formatNanosIso, NANOS_PER_SECOND, type UnixNanos } from './time';
+import { ValidationError } from './validation-error';
+
+/** When the pseudonym key changes: never, or every day at `utcHour`:00 UTC. */
+export type RotationPolicy =
+  { readonly kind: 'never' } | { readonly kind: 'daily'; readonly utcHour: number };
+
+export interface PseudonymiserOptions {
+  /** The secret every pseudonym derives from; at least 32 random bytes. Copied, never exposed. */
+  readonly masterSecret: Uint8Array;
+  readonly rotation: RotationPolicy;
+  /**
+   * Whole seconds after each rotation boundary during which the previous period's
+   * pseudonym is given too (0..86399), so a trip that crosses the boundary still matches.
+   */
+  readonly overlapSeconds: number;
+}
+
+export interface PseudonymsAt {
+  readonly current: Pseudonym;
+  /** Set only within `overlapSeconds` after a rotation boundary: the previous period's `current`. */
+  readonly previous?: Pseudonym;
+}
+
+export const MIN_MASTER_SECRET_BYTES = 32;
+
+/** With rotation `never` there is one period; `periodStart` reports it as starting at the epoch. */
+export const NEVER_ROTATING_PERIOD_START: UnixNanos = 0n;
+
+const DAY_NANOS = 86_400n * NANOS_PER_SECOND;
+const HOUR_NANOS = 3_600n * NANOS_PER_SECOND;
+const PSEUDONYM_BYTES = 16;
+/** Current and previous period, plus a few for imports that replay older data. */
+const KEY_CACHE_SIZE = 8;
+
+// The salt, the info strings and the message layout define every pseudonym ever
+// stored: changing any of them breaks matching across the change. They are a contract.
+const HKDF_SALT = Buffer.from('message-bus pseudonymiser v1', 'utf8');
+const HKDF_INFO_PREFIX = 'message-bus pseudonym period ';
+/**
+ * `kindTag || 0x00`, the start of every HMAC message; kind names never contain 0x00.
+ * Strings, so one `update` encodes prefix and id together (measurably faster per call).
+ */
+const MESSAGE_PREFIX: Readonly<Record<DeviceKind, string>> = {
+  wifi: 'wifi\0',
+  bluetooth: 'bluetooth\0',
+  mobile: 'mobile\0',
+};
+
+/**
+ * Turns raw device identifiers into pseudonyms: base64url of the first 16 bytes of
+ * HMAC-SHA256(periodKey, kind || 0x00 || utf8(rawId)), 22 characters of
+ * `[A-Za-z0-9_-]`. Each rotation period's key is HKDF-SHA256 of the master secret
+ * with the period's start in the info (`message-bus pseudonym period 2026-11-30T03:00Z`,
+ * or `... period never`), so pseudonyms of different periods are unlinkable without
+ * the master secret. Raw identifiers are neither kept nor logged; the secret and the
+ * derived keys live in private fields that inspection and JSON do not show.
+ */
+export class Pseudonymiser {
+  readonly #masterSecret: KeyObject;
+  readonly #rotation: RotationPolicy;
+  readonly #overlapNanos: bigint;
+  /** Period start → key, least recently used first; deriving a key per sighting would be wasteful. */
+  readonly #periodKeys = new Map<bigint, KeyObject>();
+
+  constructor(options: PseudonymiserOptions) {
+    const { masterSecret, rotation, overlapSeconds } = options;
+    if (masterSecret.length < MIN_MASTER_SECRET_BYTES) {
+      throw new ValidationError(
+        'too_short',
+        'masterSecret',
+        `is ${masterSecret.length} bytes; at least ${MIN_MASTER_SECRET_BYTES} random bytes are needed`,
+      );
+    }
+    if (rotation.kind === 'daily') {
+      integerInRange(
+        rotation.utcHour,
+        0,
+        23,
+        'rotation.utcHour',
+        (value) => `is ${value}; an hour of the day is 0 to 23`,
+      );
+    } else if (rotation.kind !== 'never') {
+      throw new ValidationError('unknown_value', 'rotation.kind', 'is neither "never" nor "daily"');
+    }
+    const overlap = integerInRange(
+      overlapSeconds,
+      0,
+      86_399,
+      'overlapSeconds',
+      (value) => `is ${value}; the overlap is 0 to 86399 seconds, shorter than a rotation period`,
+    );
+    this.#masterSecret = createSecretKey(Buffer.from(masterSecret));
+    this.#rotation =
+      rotation.kind === 'daily' ? { kind: 'daily', utcHour: rotation.utcHour } : { kind: 'never' };
+    this.#overlapNanos = BigInt(overlap) * NANOS_PER_SECOND;
+  }
+
+  /**
+   * The pseudonym of `rawId` seen on a `kind` radio at `time`, and within the overlap
+   * after a rotation boundary (boundary inclusive, boundary + overlap exclusive) the
+   * previous period's pseudonym too.
+   */
+  pseudonymsAt(kind: DeviceKind, rawId: RawDeviceId, time: UnixNanos): PseudonymsAt {
+    const start = this.periodStart(time);
+    const current = pseudonymOf(this.#keyOf(start), kind, rawId);
+    if (this.#rotation.kind === 'never' || time - start >= this.#overlapNanos) return { current };
+    return { current, previous: pseudonymOf(this.#keyOf(start - DAY_NANOS), kind, rawId) };
+  }
+
+  /** The start of the rotation period holding `time` (inclusive). */
+  periodStart(time: UnixNanos): UnixNanos {
+    if (this.#rotation.kind === 'never') return NEVER_ROTATING_PERIOD_START;
+    const offset = BigInt(this.#rotation.utcHour) * HOUR_NANOS;
+    return floorDiv(time - offset, DAY_NANOS) * DAY_NANOS + offset;
+  }
+
+  #keyOf(periodStart: bigint): KeyObject {
+    const cached = this.#periodKeys.get(periodStart);
+    if (cached !== undefined) {
+      this.#periodKeys.delete(periodStart);
+      this.#periodKeys.set(periodStart, cached);
+      return cached;
+    }
+    const label = this.#rotation.kind === 'never' ? 'never' : `${formatNanosIso(periodStart).slice(0, 16)}Z`;
+    const key = createSecretKey(
+      Buffer.from(hkdfSync('sha256', this.#masterSecret, HKDF_SALT, HKDF_INFO_PREFIX + label, 32)),
+    );
+    if (this.#periodKeys.size >= KEY_CACHE_SIZE) {
+      const leastRecent = this.#periodKeys.keys().next().value;
+      if (leastRecent !== undefined) this.#periodKeys.delete(leastRecent);
+    }
+    this.#periodKeys.set(periodStart, key);
+    return key;
+  }
+}
+
+function pseudonymOf(key: KeyObject, kind: DeviceKind, rawId: RawDeviceId): Pseudonym {
+  // A RawDeviceId has no lone surrogate, so this UTF-8 is exactly utf8(kind) || 0x00 || utf8(rawId).
+  const digest = createHmac('sha256', key)
+    .update(MESSAGE_PREFIX[kind] + rawId, 'utf8')
+    .digest();
+  return digest.subarray(0, PSEUDONYM_BYTES).toString('base64url') as Pseudonym;
+}
