@@ -7,8 +7,83 @@ import js from '@eslint/js';
 /** Packages that tie code to a transport, a store or a CLI framework. */
 const infrastructurePackages = ['@grpc/*', 'etcd3', 'lmdb', '@oclif/*'];
 
+const allLibraryTags = [
+  'type:domain',
+  'type:port',
+  'type:proto',
+  'type:adapter',
+  'type:server-kit',
+  'type:service',
+];
+
+/**
+ * Which projects each layer may import. `inTests` relaxes one rule: a service's tests
+ * run against real stores, so they may import the adapters its source never sees.
+ */
+function dependencyConstraints({ inTests }) {
+  return [
+    {
+      sourceTag: 'type:domain',
+      onlyDependOnLibsWithTags: ['type:domain'],
+      bannedExternalImports: infrastructurePackages,
+    },
+    {
+      sourceTag: 'type:port',
+      onlyDependOnLibsWithTags: ['type:domain'],
+      bannedExternalImports: infrastructurePackages,
+    },
+    { sourceTag: 'type:proto', onlyDependOnLibsWithTags: [] },
+    {
+      // store-kv is the shared keyspace; the concrete backends build on it.
+      sourceTag: 'type:adapter',
+      onlyDependOnLibsWithTags: ['type:port', 'type:domain', 'adapter:keyspace'],
+    },
+    {
+      sourceTag: 'type:server-kit',
+      onlyDependOnLibsWithTags: ['type:domain', 'type:port', 'type:proto'],
+      bannedExternalImports: ['etcd3', 'lmdb'],
+    },
+    inTests
+      ? {
+          sourceTag: 'type:service',
+          onlyDependOnLibsWithTags: ['type:port', 'type:domain', 'type:proto', 'type:server-kit', 'type:adapter'],
+        }
+      : {
+          // Services see stores only through the port, never a concrete adapter.
+          sourceTag: 'type:service',
+          onlyDependOnLibsWithTags: ['type:port', 'type:domain', 'type:proto', 'type:server-kit'],
+          bannedExternalImports: ['etcd3', 'lmdb', '@oclif/*'],
+        },
+    { sourceTag: 'type:app', onlyDependOnLibsWithTags: allLibraryTags },
+    { sourceTag: 'type:tools', onlyDependOnLibsWithTags: [...allLibraryTags, 'type:tools'] },
+  ];
+}
+
+function moduleBoundaries({ inTests }) {
+  return [
+    'error',
+    {
+      enforceBuildableLibDependency: false,
+      allow: [],
+      banTransitiveDependencies: false,
+      depConstraints: dependencyConstraints({ inTests }),
+    },
+  ];
+}
+
+const testFiles = ['**/*.test.ts', '**/test/**/*.ts'];
+
 export default [
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/tmp/**', '**/.nx/**', '**/coverage/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '**/tmp/**',
+      '**/.nx/**',
+      '**/coverage/**',
+      'libs/proto/src/generated/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -16,70 +91,12 @@ export default [
     plugins: { '@nx': nx },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: false,
-          allow: [],
-          banTransitiveDependencies: false,
-          depConstraints: [
-            {
-              sourceTag: 'type:domain',
-              onlyDependOnLibsWithTags: ['type:domain'],
-              bannedExternalImports: infrastructurePackages,
-            },
-            {
-              sourceTag: 'type:port',
-              onlyDependOnLibsWithTags: ['type:domain'],
-              bannedExternalImports: infrastructurePackages,
-            },
-            {
-              sourceTag: 'type:proto',
-              onlyDependOnLibsWithTags: [],
-            },
-            {
-              // store-kv is the shared keyspace; the concrete backends build on it.
-              sourceTag: 'type:adapter',
-              onlyDependOnLibsWithTags: ['type:port', 'type:domain', 'adapter:keyspace'],
-            },
-            {
-              sourceTag: 'type:server-kit',
-              onlyDependOnLibsWithTags: ['type:domain', 'type:port', 'type:proto'],
-              bannedExternalImports: ['etcd3', 'lmdb'],
-            },
-            {
-              // Services see stores only through the port, never a concrete adapter.
-              sourceTag: 'type:service',
-              onlyDependOnLibsWithTags: ['type:port', 'type:domain', 'type:proto', 'type:server-kit'],
-              bannedExternalImports: ['etcd3', 'lmdb', '@oclif/*'],
-            },
-            {
-              sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: [
-                'type:domain',
-                'type:port',
-                'type:proto',
-                'type:adapter',
-                'type:server-kit',
-                'type:service',
-              ],
-            },
-            {
-              sourceTag: 'type:tools',
-              onlyDependOnLibsWithTags: [
-                'type:domain',
-                'type:port',
-                'type:proto',
-                'type:adapter',
-                'type:server-kit',
-                'type:service',
-                'type:tools',
-              ],
-            },
-          ],
-        },
-      ],
+      '@nx/enforce-module-boundaries': moduleBoundaries({ inTests: false }),
     },
+  },
+  {
+    files: testFiles,
+    rules: { '@nx/enforce-module-boundaries': moduleBoundaries({ inTests: true }) },
   },
   {
     // Test and build config files wire tooling together; layering applies to source.

@@ -43,6 +43,14 @@ describe('module boundaries', () => {
     expect(violations).toHaveLength(1);
   });
 
+  it("a service's source may not import a concrete store, but its tests may", async () => {
+    const code = `import * as store from '@message-bus/store-embedded';\nexport const used = store;\n`;
+    const inSource = await boundaryViolations('libs/collector/src/boundary-fixture.ts', code);
+    const inTest = await boundaryViolations('libs/collector/src/boundary-fixture.test.ts', code);
+    expect(inSource).toHaveLength(1);
+    expect(inTest).toEqual([]);
+  });
+
   it('domain may import itself relatively', async () => {
     const violations = await boundaryViolations(
       'libs/domain/src/boundary-fixture.ts',
