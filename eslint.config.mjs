@@ -3,6 +3,7 @@
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 import js from '@eslint/js';
+import globals from 'globals';
 
 /** Packages that tie code to a transport, a store or a CLI framework. */
 const infrastructurePackages = ['@grpc/*', 'etcd3', 'lmdb', '@oclif/*'];
@@ -88,6 +89,7 @@ export default [
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts', '**/*.mts', '**/*.js', '**/*.mjs'],
+    languageOptions: { globals: globals.node },
     plugins: { '@nx': nx },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],

@@ -1,0 +1,264 @@
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * The wire contract of ARCHITECTURE.md, checked against the descriptors buf compiles
+ * from proto/. The tables below are the contract: any change to a package, message,
+ * field name, number, type, label, oneof, map, enum value, service or RPC fails here.
+ * Extending the contract additively means adding a row.
+ */
+
+const workspaceRoot = resolve(__dirname, '../../..');
+const bufCli = require.resolve('@bufbuild/buf/bin/buf');
+
+/** The parts of google.protobuf.FileDescriptorProto (protojson form) the contract covers. */
+interface FieldDescriptor {
+  name: string;
+  number: number;
+  label: 'LABEL_OPTIONAL' | 'LABEL_REPEATED' | 'LABEL_REQUIRED';
+  type: string;
+  typeName?: string;
+  oneofIndex?: number;
+  proto3Optional?: boolean;
+  jsonName: string;
+}
+interface MessageDescriptor {
+  name: string;
+  field?: FieldDescriptor[];
+  nestedType?: MessageDescriptor[];
+  enumType?: EnumDescriptor[];
+  oneofDecl?: { name: string }[];
+  reservedRange?: { start: number; end: number }[];
+  reservedName?: string[];
+  options?: { mapEntry?: boolean };
+}
+interface EnumDescriptor {
+  name: string;
+  value: { name: string; number: number }[];
+}
+interface ServiceDescriptor {
+  name: string;
+  method?: {
+    name: string;
+    inputType: string;
+    outputType: string;
+    clientStreaming?: boolean;
+    serverStreaming?: boolean;
+  }[];
+}
+interface FileDescriptor {
+  name: string;
+  package: string;
+  syntax?: string;
+  dependency?: string[];
+  messageType?: MessageDescriptor[];
+  enumType?: EnumDescriptor[];
+  service?: ServiceDescriptor[];
+}
+
+/** A proto file in the form of the tables below: one line per field, value or RPC, in proto syntax. */
+interface ContractFile {
+  package: string;
+  syntax: string;
+  imports: string[];
+  enums: Record<string, string[]>;
+  messages: Record<string, string[]>;
+  reserved: Record<string, string[]>;
+  services: Record<string, string[]>;
+}
+
+function buildDescriptors(): FileDescriptor[] {
+  const json = execFileSync(
+    process.execPath,
+    [bufCli, 'build', 'proto', '--exclude-source-info', '--output', '-#format=json'],
+    { cwd: workspaceRoot, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
+  return (JSON.parse(json) as { file: FileDescriptor[] }).file;
+}
+
+const typeName = (qualified: string): string => qualified.replace(/^\./, '');
+
+function fieldType(field: FieldDescriptor): string {
+  return field.typeName ? typeName(field.typeName) : field.type.replace(/^TYPE_/, '').toLowerCase();
+}
+
+function defaultJsonName(name: string): string {
+  return name.replace(/_([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
+}
+
+function fieldLine(
+  field: FieldDescriptor,
+  message: MessageDescriptor,
+  entries: Map<string, MessageDescriptor>,
+): string {
+  const entry = field.typeName ? entries.get(typeName(field.typeName)) : undefined;
+  let declaration: string;
+  if (entry) {
+    const [key, value] = entry.field ?? [];
+    if (!key || !value) throw new Error(`map entry ${entry.name} lacks its key or value field`);
+    declaration = `map<${fieldType(key)}, ${fieldType(value)}>`;
+  } else if (field.label === 'LABEL_REPEATED') {
+    declaration = `repeated ${fieldType(field)}`;
+  } else if (field.proto3Optional) {
+    declaration = `optional ${fieldType(field)}`;
+  } else {
+    declaration = fieldType(field);
+  }
+  const oneof =
+    field.oneofIndex !== undefined && !field.proto3Optional
+      ? `oneof ${message.oneofDecl?.[field.oneofIndex]?.name}: `
+      : '';
+  // A custom json_name changes the JSON encoding, which the contract also keeps.
+  const jsonName = field.jsonName === defaultJsonName(field.name) ? '' : ` [json_name = "${field.jsonName}"]`;
+  return `${oneof}${declaration} ${field.name} = ${field.number}${jsonName}`;
+}
+
+function enumLines(enumType: EnumDescriptor): string[] {
+  return enumType.value.map((value) => `${value.name} = ${value.number}`);
+}
+
+function toContractFile(file: FileDescriptor): ContractFile {
+  const contract: ContractFile = {
+    package: file.package,
+    syntax: file.syntax ?? 'proto2',
+    imports: file.dependency ?? [],
+    enums: {},
+    messages: {},
+    reserved: {},
+    services: {},
+  };
+  const addMessage = (message: MessageDescriptor, scope: string): void => {
+    const name = `${scope}${message.name}`;
+    const entries = new Map<string, MessageDescriptor>();
+    for (const nested of message.nestedType ?? []) {
+      if (nested.options?.mapEntry) entries.set(`${file.package}.${name}.${nested.name}`, nested);
+      else addMessage(nested, `${name}.`);
+    }
+    for (const nested of message.enumType ?? []) contract.enums[`${name}.${nested.name}`] = enumLines(nested);
+    contract.messages[name] = (message.field ?? []).map((field) => fieldLine(field, message, entries));
+    const reserved = [
+      ...(message.reservedRange ?? []).map(({ start, end }) =>
+        end - start === 1 ? `${start}` : `${start} to ${end - 1}`,
+      ),
+      ...(message.reservedName ?? []).map((reservedName) => `"${reservedName}"`),
+    ];
+    if (reserved.length > 0) contract.reserved[name] = reserved;
+  };
+  for (const message of file.messageType ?? []) addMessage(message, '');
+  for (const enumType of file.enumType ?? []) contract.enums[enumType.name] = enumLines(enumType);
+  for (const service of file.service ?? []) {
+    contract.services[service.name] = (service.method ?? []).map((method) => {
+      const input = `${method.clientStreaming ? 'stream ' : ''}${typeName(method.inputType)}`;
+      const output = `${method.serverStreaming ? 'stream ' : ''}${typeName(method.outputType)}`;
+      return `rpc ${method.name}(${input}) returns (${output})`;
+    });
+  }
+  return contract;
+}
+
+const collectorContract: ContractFile = {
+  package: 'collector',
+  syntax: 'proto3',
+  imports: ['google/protobuf/empty.proto', 'google/protobuf/timestamp.proto'],
+  enums: {
+    DEVICE: ['DEVICE_UNKNOWN = 0', 'MOBILE = 1', 'WIFI = 2', 'BLUETOOTH = 3'],
+  },
+  messages: {
+    DetectorStatus: [
+      'collector.Coordinates loc = 1',
+      'repeated collector.DEVICE active_detectors = 2',
+      'double battery_voltage = 3',
+      'map<int32, int64> detection_count = 4',
+      // The one addition to the original: the report time.
+      'google.protobuf.Timestamp time = 5',
+    ],
+    DetectionEvent: [
+      'repeated google.protobuf.Timestamp time = 1',
+      'oneof device_id: string wifi = 2',
+      'oneof device_id: string bluetooth = 3',
+      'oneof device_id: string mobile = 4',
+    ],
+    Coordinates: ['string detector_id = 1', 'int64 latitude = 2', 'int64 longitude = 3'],
+    EventLog: ['collector.Coordinates loc = 1', 'repeated collector.DetectionEvent events = 20'],
+    SendStreamResponse: ['int64 mobile = 2', 'int64 bluetooth = 3', 'int64 wifi = 4'],
+    DetectorLink: [
+      'string dest_detector_id = 1',
+      'repeated collector.DetectorLink.SourceDetector src_detectors = 2',
+    ],
+    'DetectorLink.SourceDetector': ['string detector_id = 1', 'int64 max_seconds = 2'],
+  },
+  reserved: {},
+  services: {
+    CollectorService: [
+      'rpc CreateEventLog(collector.EventLog) returns (google.protobuf.Empty)',
+      'rpc CreateDetectorLink(collector.DetectorLink) returns (google.protobuf.Empty)',
+      'rpc StreamEventLog(stream collector.EventLog) returns (collector.SendStreamResponse)',
+      'rpc CreateCoordinates(collector.Coordinates) returns (google.protobuf.Empty)',
+      'rpc CreateDetectorStatus(collector.DetectorStatus) returns (google.protobuf.Empty)',
+    ],
+  },
+};
+
+const queryContract: ContractFile = {
+  package: 'query',
+  syntax: 'proto3',
+  imports: ['google/protobuf/timestamp.proto'],
+  enums: {},
+  messages: {
+    DetectionEvent: [
+      'repeated google.protobuf.Timestamp time = 1',
+      'string device_id = 2',
+      'string detector_id = 3',
+    ],
+    Range: ['google.protobuf.Timestamp after = 1', 'google.protobuf.Timestamp before = 2'],
+    GetEventsRequest: ['repeated string detector_ids = 1', 'query.Range range = 2', 'int64 limit = 3'],
+    GetEventsResponse: ['repeated query.DetectionEvent events = 1'],
+    GetBatteryVoltageRequest: [
+      'repeated string detector_ids = 1',
+      'query.Range range = 2',
+      'int64 limit = 3',
+    ],
+    GetBatteryVoltageResponse: ['repeated query.VoltageReport reports = 1'],
+    VoltageReport: ['string detector_id = 1', 'repeated double voltage = 2'],
+  },
+  // An earlier revision of the original had `int64 device_limit = 4` here.
+  reserved: { GetEventsRequest: ['4', '"device_limit"'] },
+  services: {
+    QueryService: [
+      'rpc GetEvents(query.GetEventsRequest) returns (query.GetEventsResponse)',
+      'rpc StreamEvents(query.GetEventsRequest) returns (stream query.DetectionEvent)',
+      'rpc GetBatteryVoltage(query.GetBatteryVoltageRequest) returns (query.GetBatteryVoltageResponse)',
+    ],
+  },
+};
+
+describe('wire contract', () => {
+  let files: FileDescriptor[];
+  beforeAll(() => {
+    files = buildDescriptors();
+  });
+
+  const contractFile = (name: string): ContractFile => {
+    const file = files.find((candidate) => candidate.name === name);
+    if (!file) throw new Error(`buf did not compile ${name}`);
+    return toContractFile(file);
+  };
+
+  it('compiles exactly the two contract files, importing only built-in well-known types', () => {
+    expect(files.map((file) => file.name).sort()).toEqual([
+      'collector.proto',
+      'google/protobuf/empty.proto',
+      'google/protobuf/timestamp.proto',
+      'query.proto',
+    ]);
+  });
+
+  it('collector.proto is the collector contract', () => {
+    expect(contractFile('collector.proto')).toEqual(collectorContract);
+  });
+
+  it('query.proto is the query contract', () => {
+    expect(contractFile('query.proto')).toEqual(queryContract);
+  });
+});
