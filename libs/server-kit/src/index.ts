@@ -1,0 +1,70 @@
+/**
+ * @message-bus/server-kit: what every message-bus server process shares. Nothing here
+ * reads process state: apps pass argv, env, a file reader and `process` in.
+ *
+ * Config     loadConfig(declarations, { argv, env, readFile }) layers defaults < YAML
+ *            (--config_file) < environment < flags into values typed by the declarations;
+ *            formatHelp / formatOptionsMarkdown print the same declarations; the shared
+ *            declarations come in groups (storeOptions, collectorServerOptions, ...).
+ * Logging    createLogger({ name, level }): pino JSON lines on stdout, device-id fields redacted.
+ * Metrics    ServerMetrics (own registry) and startMetricsServer (/metrics, /healthz).
+ * gRPC       startGrpcServer({ address, services, interceptors, tls }) with
+ *            metricsInterceptor, bearerTokenInterceptor, addReflection; toGrpcError is the
+ *            one error → status mapping; GrpcStatusError for a handler's own rejections.
+ * Shutdown   ShutdownCoordinator: ordered steps with timeouts, run once, on SIGTERM/SIGINT.
+ */
+export { ALL_INTERFACES, formatAddress, parseAddress, type Address } from './address';
+export { parseDuration } from './duration';
+export {
+  ConfigError,
+  configFileOption,
+  defineOptions,
+  envName,
+  loadConfig,
+  loggableConfig,
+  type ConfigInput,
+  type ConfigSource,
+  type ConfigValues,
+  type EnumOption,
+  type IntegerOption,
+  type LoadedConfig,
+  type OptionDeclaration,
+  type OptionKind,
+  type OptionKindValues,
+} from './config';
+export { formatHelp, formatOptionsMarkdown } from './config-help';
+export {
+  collectorServerOptions,
+  healthcheckServerOptions,
+  privacyOptions,
+  queryServerOptions,
+  runtimeOptions,
+  storeOptions,
+  tlsOptions,
+} from './server-options';
+export { decodePrivacyKey, MIN_PRIVACY_KEY_BYTES } from './privacy-key';
+export { createLogger, REDACTED_LOG_PATHS, type Logger, type LoggerOptions, type LogLevel } from './logger';
+export { ServerMetrics, splitMethodPath, type ServerMetricsOptions, type StoreOutcome } from './metrics';
+export { startMetricsServer, type MetricsServer } from './metrics-server';
+export { GrpcStatusError, toGrpcError } from './status';
+export {
+  bearerTokenInterceptor,
+  metricsInterceptor,
+  OPEN_SERVICES,
+  type BearerTokenOptions,
+} from './interceptors';
+export { readTlsFiles, type TlsFiles, type TlsPaths } from './tls';
+export {
+  startGrpcServer,
+  type GrpcServerOptions,
+  type RunningGrpcServer,
+  type ServiceRegistration,
+} from './grpc-server';
+export { addReflection, type ProtoDescriptors, type ReflectionOptions } from './reflection';
+export {
+  ShutdownCoordinator,
+  type ShutdownCoordinatorOptions,
+  type ShutdownReport,
+  type ShutdownStepOptions,
+  type SignalTarget,
+} from './shutdown';

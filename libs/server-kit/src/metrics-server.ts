@@ -1,0 +1,57 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Address } from './address';
+import type { Logger } from './logger';
+import type { ServerMetrics } from './metrics';
+
+export interface MetricsServer {
+  readonly server: Server;
+  /** The bound port (the real one when the address asked for port 0). */
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Serves `GET /metrics` (Prometheus text) and `GET /healthz` (200 while the process runs) over HTTP. */
+export async function startMetricsServer(
+  metrics: ServerMetrics,
+  address: Address,
+  logger: Logger,
+): Promise<MetricsServer> {
+  const server = createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0];
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.writeHead(405, { allow: 'GET, HEAD' }).end();
+    } else if (path === '/metrics') {
+      metrics.scrape().then(
+        (text) => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+        (error: unknown) => {
+          logger.error({ err: error }, 'metrics scrape failed');
+          response.writeHead(500).end();
+        },
+      );
+    } else if (path === '/healthz') {
+      response.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+    } else {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found; try /metrics\n');
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(address.port, address.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ host: address.host, port }, 'metrics server listening');
+  return {
+    server,
+    port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error === undefined ? resolve() : reject(error)));
+        // Scrapers keep connections alive; they must not hold shutdown open.
+        server.closeIdleConnections();
+      }),
+  };
+}

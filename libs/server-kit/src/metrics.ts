@@ -1,0 +1,113 @@
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import type { DeviceKind } from '@message-bus/domain';
+import { StoreError } from '@message-bus/repository';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+const LATENCY_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** `ok`, the StoreError code (`unavailable`, `quota_exhausted`, `invalid_argument`), or `error`. */
+export type StoreOutcome = 'ok' | StoreError['code'] | 'error';
+
+export interface ServerMetricsOptions {
+  /** Labels on every series, e.g. `{ app: 'collector' }`. */
+  readonly defaultLabels?: Readonly<Record<string, string>>;
+  /** Node process metrics (CPU, memory, event loop lag, GC); on by default. */
+  readonly processMetrics?: boolean;
+}
+
+/**
+ * The Prometheus metrics of one server process, in its own registry (never the
+ * global one), so several servers or tests in one process do not collide.
+ */
+export class ServerMetrics {
+  readonly registry = new Registry();
+
+  /** Sightings stored, by device kind. */
+  readonly sightingsIngested: Counter<'kind'>;
+  /** Sightings refused, by a short reason (`invalid_device_id`, `too_many_events`, ...). */
+  readonly sightingsRejected: Counter<'reason'>;
+  readonly storeOperationDuration: Histogram<'operation' | 'outcome'>;
+  readonly grpcHandled: Counter<'service' | 'method' | 'code'>;
+  readonly grpcHandlingSeconds: Histogram<'service' | 'method'>;
+
+  constructor(options: ServerMetricsOptions = {}) {
+    if (options.defaultLabels !== undefined) {
+      this.registry.setDefaultLabels({ ...options.defaultLabels });
+    }
+    const registers = [this.registry];
+    this.sightingsIngested = new Counter({
+      name: 'sightings_ingested_total',
+      help: 'Sightings stored, by device kind.',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.sightingsRejected = new Counter({
+      name: 'sightings_rejected_total',
+      help: 'Sightings refused, by reason.',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.storeOperationDuration = new Histogram({
+      name: 'store_operation_duration_seconds',
+      help: 'Duration of store operations, by operation and outcome.',
+      labelNames: ['operation', 'outcome'],
+      buckets: LATENCY_BUCKETS_SECONDS,
+      registers,
+    });
+    this.grpcHandled = new Counter({
+      name: 'grpc_server_handled_total',
+      help: 'gRPC calls completed on the server, by service, method and status code.',
+      labelNames: ['service', 'method', 'code'],
+      registers,
+    });
+    this.grpcHandlingSeconds = new Histogram({
+      name: 'grpc_server_handling_seconds',
+      help: 'Time from the start of a gRPC call to its status, by service and method.',
+      labelNames: ['service', 'method'],
+      buckets: LATENCY_BUCKETS_SECONDS,
+      registers,
+    });
+    if (options.processMetrics !== false) {
+      collectDefaultMetrics({ register: this.registry });
+    }
+  }
+
+  countIngested(kind: DeviceKind, count = 1): void {
+    this.sightingsIngested.inc({ kind }, count);
+  }
+
+  countRejected(reason: string, count = 1): void {
+    this.sightingsRejected.inc({ reason }, count);
+  }
+
+  /** Runs a store call and records its duration and outcome; the result or error passes through. */
+  async timeStoreOperation<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    const stopTimer = this.storeOperationDuration.startTimer({ operation });
+    try {
+      const result = await run();
+      stopTimer({ outcome: 'ok' satisfies StoreOutcome });
+      return result;
+    } catch (error) {
+      stopTimer({ outcome: (error instanceof StoreError ? error.code : 'error') satisfies StoreOutcome });
+      throw error;
+    }
+  }
+
+  /** Records one finished call; `path` is the gRPC method path `/package.Service/Method`. */
+  recordGrpcCall(path: string, code: GrpcStatus, seconds: number): void {
+    const { service, method } = splitMethodPath(path);
+    this.grpcHandled.inc({ service, method, code: GrpcStatus[code] ?? String(code) });
+    this.grpcHandlingSeconds.observe({ service, method }, seconds);
+  }
+
+  /** The exposition text for a scrape. */
+  async scrape(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
+
+/** `/collector.CollectorService/CreateEventLog` → service `collector.CollectorService`, method `CreateEventLog`. */
+export function splitMethodPath(path: string): { service: string; method: string } {
+  const match = /^\/([^/]+)\/([^/]+)$/.exec(path);
+  return { service: match?.[1] ?? 'unknown', method: match?.[2] ?? path };
+}

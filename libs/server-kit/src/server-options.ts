@@ -1,0 +1,155 @@
+import { defineOptions } from './config';
+import { privacyKeyProblem } from './privacy-key';
+
+/**
+ * The options the server apps share, as data. An app concatenates the groups it
+ * serves and passes them to `loadConfig`:
+ *
+ *   const options = [...collectorServerOptions, ...healthcheckServerOptions,
+ *                    ...storeOptions, ...privacyOptions, ...tlsOptions, ...runtimeOptions];
+ *
+ * Names and defaults of ports and etcd follow the original Go services.
+ */
+
+/** Logging and metrics, for every process. */
+export const runtimeOptions = defineOptions([
+  {
+    name: 'log_level',
+    kind: 'enum',
+    choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    default: 'info',
+    description: 'Lowest level of the JSON log lines written to stdout.',
+  },
+  {
+    name: 'metrics_port',
+    kind: 'address',
+    default: ':9100',
+    disableable: true,
+    description: 'HTTP address serving Prometheus /metrics and /healthz.',
+  },
+]);
+
+export const collectorServerOptions = defineOptions([
+  {
+    name: 'collector_port',
+    kind: 'address',
+    default: ':9000',
+    description: 'gRPC address of the collector service.',
+  },
+  {
+    name: 'collector_token',
+    kind: 'string',
+    secret: true,
+    description:
+      'Bearer token collector clients must send (authorization: Bearer <token>); none means no auth.',
+  },
+]);
+
+export const queryServerOptions = defineOptions([
+  {
+    name: 'query_port',
+    kind: 'address',
+    default: ':8000',
+    description: 'gRPC address of the query service.',
+  },
+  {
+    name: 'query_token',
+    kind: 'string',
+    secret: true,
+    description: 'Bearer token query clients must send (authorization: Bearer <token>); none means no auth.',
+  },
+]);
+
+export const healthcheckServerOptions = defineOptions([
+  {
+    name: 'healthcheck_port',
+    kind: 'address',
+    default: ':5000',
+    description: 'gRPC address of grpc.health.v1 (never behind a token).',
+  },
+]);
+
+/** Where data lives: the embedded store in a directory, or etcd. */
+export const storeOptions = defineOptions([
+  {
+    name: 'store',
+    kind: 'enum',
+    choices: ['embedded', 'etcd'],
+    default: 'embedded',
+    description: 'Storage backend: embedded (lmdb in data_dir, single node) or etcd.',
+  },
+  {
+    name: 'data_dir',
+    kind: 'path',
+    default: './data',
+    description: 'Directory of the embedded store and its generated privacy key.',
+  },
+  {
+    name: 'etcd.prefix',
+    kind: 'string',
+    default: 'tdc',
+    description: 'Key prefix of this deployment in etcd.',
+  },
+  {
+    name: 'etcd.endpoints',
+    kind: 'list',
+    default: 'http://127.0.0.1:2379',
+    description: 'etcd endpoints, comma-separated.',
+  },
+  {
+    name: 'retention',
+    kind: 'duration',
+    default: '168h',
+    description: 'How long raw sightings are kept.',
+  },
+]);
+
+/** The key and schedule of device-id pseudonymisation. */
+export const privacyOptions = defineOptions([
+  {
+    name: 'privacy.key',
+    kind: 'string',
+    secret: true,
+    check: privacyKeyProblem,
+    description:
+      'Pseudonymisation key, hex or base64 of at least 32 bytes; every collector of a deployment must share it (required with --store etcd).',
+  },
+  {
+    name: 'privacy.key_file',
+    kind: 'path',
+    description:
+      'File holding the pseudonymisation key; with the embedded store and no key given, one is generated in data_dir.',
+  },
+  {
+    name: 'privacy.rotation',
+    kind: 'enum',
+    choices: ['daily', 'never'],
+    default: 'daily',
+    description: 'How often pseudonyms change.',
+  },
+  {
+    name: 'privacy.rotation_hour',
+    kind: 'integer',
+    min: 0,
+    max: 23,
+    default: '3',
+    description: 'Hour of the day (UTC) at which a daily rotation happens.',
+  },
+  {
+    name: 'privacy.overlap',
+    kind: 'duration',
+    default: '30m',
+    description:
+      'After a rotation, sightings also carry the previous pseudonym this long, so trips across it still match.',
+  },
+]);
+
+/** TLS for the gRPC ports; both files or neither. */
+export const tlsOptions = defineOptions([
+  {
+    name: 'tls.cert_file',
+    kind: 'path',
+    description: 'PEM certificate chain for the gRPC ports; without it they are plaintext.',
+  },
+  { name: 'tls.key_file', kind: 'path', description: 'PEM private key of tls.cert_file.' },
+]);
