@@ -18,11 +18,12 @@ const allLibraryTags = [
 ];
 
 /**
- * Which projects each layer may import. `inTests` relaxes one rule: a service's tests
- * run against real stores, so they may import the adapters its source never sees.
+ * Which projects each layer may import. `inTests` relaxes two rules: a service's tests
+ * run against real stores, so they may import the adapters its source never sees, and
+ * every test may use the test tooling (the throwaway etcd).
  */
 function dependencyConstraints({ inTests }) {
-  return [
+  const constraints = [
     {
       sourceTag: 'type:domain',
       onlyDependOnLibsWithTags: ['type:domain'],
@@ -55,9 +56,22 @@ function dependencyConstraints({ inTests }) {
           onlyDependOnLibsWithTags: ['type:port', 'type:domain', 'type:proto', 'type:server-kit'],
           bannedExternalImports: ['etcd3', 'lmdb', '@oclif/*'],
         },
-    { sourceTag: 'type:app', onlyDependOnLibsWithTags: allLibraryTags },
-    { sourceTag: 'type:tools', onlyDependOnLibsWithTags: [...allLibraryTags, 'type:tools'] },
+    {
+      // The composition shared by the server apps: the one lib that knows concrete stores and services together.
+      sourceTag: 'type:runtime',
+      onlyDependOnLibsWithTags: allLibraryTags,
+    },
+    { sourceTag: 'type:app', onlyDependOnLibsWithTags: [...allLibraryTags, 'type:runtime'] },
+    {
+      sourceTag: 'type:tools',
+      onlyDependOnLibsWithTags: [...allLibraryTags, 'type:runtime', 'type:tools'],
+    },
   ];
+  if (!inTests) return constraints;
+  return constraints.map((constraint) => ({
+    ...constraint,
+    onlyDependOnLibsWithTags: [...new Set([...constraint.onlyDependOnLibsWithTags, 'type:tools'])],
+  }));
 }
 
 function moduleBoundaries({ inTests }) {

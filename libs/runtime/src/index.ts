@@ -1,0 +1,3 @@
+export { openRepository, EMBEDDED_STORE_FOLDER, type StoreSettings } from './open-repository';
+export { loadPseudonymiser, GENERATED_KEY_FILE, type KeyFiles, type PrivacySettings } from './privacy-key';
+export { nodeKeyFiles } from './node-key-files';
