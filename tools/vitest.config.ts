@@ -2,5 +2,9 @@ import { defineConfig } from 'vitest/config';
 import { projectTestConfig } from './vitest/preset';
 
 export default defineConfig(
-  projectTestConfig({ include: ['**/*.test.ts'], exclude: ['**/node_modules/**'] }),
+  projectTestConfig({
+    include: ['**/*.test.ts'],
+    exclude: ['**/node_modules/**'],
+    globalSetup: ['./etcd/global-setup.ts'],
+  }),
 );

@@ -1,0 +1,93 @@
+import {
+  coordinatesFromFixed,
+  parseDetectorId,
+  parseDetectorLink,
+  parseDetectorStatus,
+  timestampToNanos,
+  ValidationError,
+  type DetectorLink,
+  type DetectorStatus,
+  type EventTimeBounds,
+} from '@message-bus/domain';
+import type { collector } from '@message-bus/proto';
+import type { DetectorCoordinates } from '@message-bus/repository';
+
+/**
+ * One link per source detector, all validated before any is returned: sources must
+ * be distinct, at most `maxSources` of them, and none the destination itself.
+ */
+export function acceptDetectorLinks(request: collector.DetectorLink, maxSources: number): DetectorLink[] {
+  const sources = request.srcDetectors;
+  if (sources.length === 0) {
+    throw new ValidationError('empty', 'src_detectors', 'is empty; name at least one source detector');
+  }
+  if (sources.length > maxSources) {
+    throw new ValidationError(
+      'out_of_range',
+      'src_detectors',
+      `lists ${sources.length} source detectors; the limit is ${maxSources} per request`,
+    );
+  }
+  const indexOfSource = new Map<string, number>();
+  return sources.map((source, index) => {
+    const field = `src_detectors[${index}]`;
+    const link = parseDetectorLink(
+      { destination: request.destDetectorId, source: source.detectorId, maxSeconds: source.maxSeconds },
+      { destination: 'dest_detector_id', source: `${field}.detector_id`, maxSeconds: `${field}.max_seconds` },
+    );
+    const earlier = indexOfSource.get(link.source);
+    if (earlier !== undefined) {
+      throw new ValidationError(
+        'duplicate',
+        `${field}.detector_id`,
+        `repeats "${link.source}", already listed at src_detectors[${earlier}]`,
+      );
+    }
+    indexOfSource.set(link.source, index);
+    return link;
+  });
+}
+
+export function acceptCoordinates(request: collector.Coordinates): DetectorCoordinates {
+  return {
+    detectorId: parseDetectorId(request.detectorId, 'detector_id'),
+    coordinates: coordinatesFromFixed(request.latitude, request.longitude),
+  };
+}
+
+/**
+ * A status report stamped with its `time`, or with `bounds.now` (the receive time)
+ * when the sender left `time` unset, as clients built for the original do.
+ */
+export function acceptDetectorStatus(
+  request: collector.DetectorStatus,
+  bounds: EventTimeBounds,
+): DetectorStatus {
+  if (request.loc === undefined) {
+    throw new ValidationError(
+      'empty',
+      'loc',
+      'is missing; a status report names its detector in loc.detector_id',
+    );
+  }
+  const time = request.time === undefined ? bounds.now : timestampToNanos(request.time, 'time');
+  return parseDetectorStatus(
+    {
+      detectorId: request.loc.detectorId,
+      time,
+      batteryVoltage: request.batteryVoltage,
+      activeRadios: request.activeDetectors,
+      detectionCounts: request.detectionCount,
+    },
+    {
+      fields: {
+        detectorId: 'loc.detector_id',
+        time: 'time',
+        batteryVoltage: 'battery_voltage',
+        activeRadios: 'active_detectors',
+        detectionCounts: 'detection_count',
+      },
+      timeBounds: bounds,
+    },
+  );
+}

@@ -1,0 +1,22 @@
+/**
+ * @message-bus/collector: the CollectorService. `CollectorUseCases` validates,
+ * pseudonymises and stores what detectors send (independent of gRPC);
+ * `collectorGrpcHandlers` serves it as `collector.CollectorService`.
+ */
+export {
+  CollectorUseCases,
+  DEFAULT_COLLECTOR_LIMITS,
+  type CollectorLimits,
+  type CollectorUseCasesOptions,
+} from './collector-use-cases';
+export { collectorGrpcHandlers } from './collector-grpc-handlers';
+export {
+  acceptEventLog,
+  EventLogRejection,
+  type AcceptedEventLog,
+  type EventLogRules,
+  type RejectionReason,
+  type SightingCounts,
+} from './event-log';
+export { acceptCoordinates, acceptDetectorLinks, acceptDetectorStatus } from './detector-requests';
+export { GroupCommitWriter, type GroupCommitWriterOptions, type PendingWrites } from './group-commit-writer';

@@ -1,0 +1,2 @@
+export { EtcdBackend } from './etcd-backend';
+export type { EtcdBackendOptions } from './etcd-backend-options';

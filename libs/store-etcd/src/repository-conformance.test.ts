@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import { parseDetectorId, type Sighting } from '@message-bus/domain';
+import { describeRepositoryConformance } from '@message-bus/repository/testing';
+import { KvRepository } from '@message-bus/store-kv';
+import { Etcd3 } from 'etcd3';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { etcdEndpoints } from '@message-bus/tools/etcd';
+import { EtcdBackend } from './etcd-backend';
+
+/** A namespace of its own per test, so tests never see each other's keys. */
+const uniquePrefix = () => `conformance-${randomUUID()}`;
+
+async function deleteNamespace(prefix: string): Promise<void> {
+  const client = new Etcd3({ hosts: etcdEndpoints() });
+  try {
+    await client.delete().prefix(`/${prefix}/`);
+  } finally {
+    client.close();
+  }
+}
+
+describeRepositoryConformance('KvRepository on etcd: repository conformance', () => {
+  const prefix = uniquePrefix();
+  return {
+    open: async () => new KvRepository(new EtcdBackend({ hosts: etcdEndpoints() }), { prefix }),
+    cleanup: () => deleteNamespace(prefix),
+  };
+});
+
+describe('KvRepository on etcd: the bytes in etcd', () => {
+  const TIME = 1563691800139778436n; // 2019-07-21T06:50:00.139778436Z, the original's test value
+  const PSEUDONYM = 'AbCdEfGhIjKlMnOpQrStUv';
+  const detector = parseDetectorId('det-1');
+  /** Long enough that 2019 events are not yet expired. */
+  const retention = 100 * 365 * 24 * 60 * 60;
+  let raw: Etcd3;
+  let prefix: string;
+  let repository: KvRepository;
+  const malformed: [string, string][] = [];
+
+  beforeAll(() => {
+    raw = new Etcd3({ hosts: etcdEndpoints() });
+  });
+  afterAll(() => raw.close());
+  beforeEach(() => {
+    prefix = uniquePrefix();
+    malformed.length = 0;
+    repository = new KvRepository(new EtcdBackend({ hosts: etcdEndpoints() }), {
+      prefix,
+      eventRetentionSeconds: retention,
+      onMalformedRecord: (key, reason) => malformed.push([key, reason]),
+    });
+  });
+  afterEach(async () => {
+    await repository.close();
+    await deleteNamespace(prefix);
+  });
+
+  it('writes an event at exactly the documented key and value, with a lease for its bucket', async () => {
+    await repository.events.append([{ detectorId: detector, deviceId: PSEUDONYM, time: TIME }]);
+    const stored = await raw.kv.range({
+      key: Buffer.from(`/${prefix}/`),
+      range_end: Buffer.from(`/${prefix}0`),
+    });
+    expect(stored.kvs.map((kv) => [kv.key.toString(), kv.value.toString()])).toEqual([
+      [
+        `/${prefix}/detectors/det-1/1563691800/01DG9MPNJB6KG80KXHK4N8K5ZS.${PSEUDONYM}`,
+        // What the original's query/etcd_test.go decodes to 1563691800139778436.
+        'eyJUaW1lc3RhbXAiOjE1NjM2OTE4MDAxMzk3Nzg0MzZ9',
+      ],
+    ]);
+    const [kv] = stored.kvs;
+    expect(kv?.lease).not.toBe('0');
+    const lease = await raw.leaseClient.leaseTimeToLive({ ID: kv?.lease ?? '0' });
+    const expiresAt = 1563691800 + 100 + retention;
+    const expectedTtl = expiresAt - Math.floor(Date.now() / 1000);
+    expect(Number(lease.grantedTTL)).toBeGreaterThan(expectedTtl - 60);
+    expect(Number(lease.grantedTTL)).toBeLessThanOrEqual(expectedTtl + 1);
+  });
+
+  it('writes a link as the design note shows it', async () => {
+    await repository.links.put({
+      destination: parseDetectorId('b'),
+      source: parseDetectorId('a'),
+      maxSeconds: 600,
+    });
+    expect(await raw.get(`/${prefix}/links/b/a`).string()).toBe('{"max_seconds":"600"}');
+  });
+
+  it('reads events the original wrote: random ULIDs, device ids with dots, extra members', async () => {
+    const base64 = (json: string) => Buffer.from(json).toString('base64');
+    const bucket = `/${prefix}/detectors/det-1/1563691800`;
+    await raw
+      .put(`${bucket}/01DG9MPNJBZZZZZZZZZZZZZZZZ.aa:bb.cc.dd`)
+      .value(base64('{"Timestamp":1563691800139778436}'));
+    await raw
+      .put(`${bucket}/01DG9MPNJBAAAAAAAAAAAAAAAA.mac.2`)
+      .value(base64('{"Timestamp":1563691800139000001,"X":1}'));
+    const listed: Sighting[] = [];
+    for await (const one of repository.events.list({ detectorIds: [detector], order: 'oldest_first' }))
+      listed.push(one);
+    expect(listed).toEqual([
+      { detectorId: detector, deviceId: 'mac.2', time: 1563691800139000001n },
+      { detectorId: detector, deviceId: 'aa:bb.cc.dd', time: 1563691800139778436n },
+    ]);
+    expect(repository.malformedRecordsSkipped).toBe(0);
+  });
+
+  it('reads links the original code wrote (base64 of {"MaxSeconds":600})', async () => {
+    await raw.put(`/${prefix}/links/b/a`).value(Buffer.from('{"MaxSeconds":600}').toString('base64'));
+    expect(await repository.links.list()).toEqual([
+      { destination: parseDetectorId('b'), source: parseDetectorId('a'), maxSeconds: 600 },
+    ]);
+  });
+
+  it('skips and counts malformed records, keeping the good ones around them', async () => {
+    await repository.events.append([{ detectorId: detector, deviceId: PSEUDONYM, time: TIME }]);
+    const bucket = `/${prefix}/detectors/det-1/1563691800`;
+    await raw.put(`${bucket}/not-a-ulid.raw-device`).value('eyJUaW1lc3RhbXAiOjF9');
+    await raw.put(`${bucket}/01DG9MPNJBAAAAAAAAAAAAAAAA.raw-device`).value('not base64!');
+    await raw
+      .put(`${bucket}/01DG9MPNJBAAAAAAAAAAAAAAAB.raw-device`)
+      .value(Buffer.from('{"Timestamp":1}').toString('base64'));
+    await raw.put(`/${prefix}/links/b/a`).value('{"max_seconds":"forever"}');
+    await raw.put(`/${prefix}/links/b/a/extra`).value('{"max_seconds":"60"}');
+
+    const listed: Sighting[] = [];
+    for await (const one of repository.events.list({ detectorIds: [detector] })) listed.push(one);
+    expect(listed).toEqual([{ detectorId: detector, deviceId: PSEUDONYM, time: TIME }]);
+    expect(await repository.links.list()).toEqual([]);
+    expect(repository.malformedRecordsSkipped).toBe(5);
+    expect(malformed.map(([, reason]) => reason)).toEqual([
+      // Newest first: keys in descending order.
+      'event key has a last segment whose ULID is 21 characters long, a ULID has 26',
+      "event time 1 lies outside the key's bucket 1563691800",
+      'event value is not standard padded base64',
+      'link value\'s max_seconds "forever" is not a whole number of seconds in 1..86400',
+      `link key has 3 segments after /${prefix}/links/, expected 2`,
+    ]);
+    // Event keys reach the handler without their device part.
+    expect(malformed.map(([key]) => key).filter((key) => key.includes('raw-device'))).toEqual([]);
+  });
+});

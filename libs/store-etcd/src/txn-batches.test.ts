@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { splitIntoTxns } from './txn-batches';
+
+const record = (key: string, size = 1, fill = 0) => ({ key, value: new Uint8Array(size).fill(fill) });
+
+describe('splitIntoTxns', () => {
+  it('cuts after maxOps operations', () => {
+    const records = Array.from({ length: 300 }, (_, i) => record(`k${i}`));
+    expect(splitIntoTxns(records, 128, 1 << 20).map((txn) => txn.length)).toEqual([128, 128, 44]);
+  });
+
+  it('cuts before a txn would exceed maxBytes, counting keys, values and framing', () => {
+    // Each op: 2-byte key + 100-byte value + 32 bytes of framing = 134 bytes.
+    const records = Array.from({ length: 10 }, (_, i) => record(`k${i}`, 100));
+    expect(splitIntoTxns(records, 128, 134 * 4).map((txn) => txn.length)).toEqual([4, 4, 2]);
+  });
+
+  it('sends a record larger than maxBytes alone, for etcd to judge', () => {
+    const txns = splitIntoTxns([record('a'), record('big', 1000), record('b')], 128, 100);
+    expect(txns.map((txn) => txn.map((put) => put.key.toString()))).toEqual([['a'], ['big'], ['b']]);
+  });
+
+  it('keeps input order, and for a repeated key its first position with its last value', () => {
+    const txns = splitIntoTxns(
+      [record('a', 1, 1), record('b'), record('a', 1, 2), record('c')],
+      128,
+      1 << 20,
+    );
+    expect(txns[0]!.map((put) => [put.key.toString(), put.value[0]])).toEqual([
+      ['a', 2],
+      ['b', 0],
+      ['c', 0],
+    ]);
+  });
+
+  it('encodes keys as UTF-8 and carries each record’s expiry time', () => {
+    const [txn] = splitIntoTxns(
+      [{ key: 'é', value: new Uint8Array([1, 2]), expiry: { atUnixSeconds: 1_700_000_000, prefix: '' } }],
+      128,
+      1 << 20,
+    );
+    expect([...txn![0]!.key]).toEqual([0xc3, 0xa9]);
+    expect([...txn![0]!.value]).toEqual([1, 2]);
+    expect(txn![0]!.expiresAt).toBe(1_700_000_000);
+  });
+
+  it('returns no txns for no records', () => {
+    expect(splitIntoTxns([], 128, 1 << 20)).toEqual([]);
+  });
+});

@@ -1,0 +1,2 @@
+export { startThrowawayEtcd, type ThrowawayEtcd, type ThrowawayEtcdOptions } from './throwaway-etcd';
+export { etcdEndpoints } from './etcd-endpoints';
