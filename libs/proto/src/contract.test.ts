@@ -203,7 +203,8 @@ const collectorContract: ContractFile = {
 const queryContract: ContractFile = {
   package: 'query',
   syntax: 'proto3',
-  imports: ['google/protobuf/timestamp.proto'],
+  // collector.proto: the additive RPCs answer with the collector's own messages.
+  imports: ['collector.proto', 'google/protobuf/timestamp.proto'],
   enums: {},
   messages: {
     DetectionEvent: [
@@ -221,6 +222,12 @@ const queryContract: ContractFile = {
     ],
     GetBatteryVoltageResponse: ['repeated query.VoltageReport reports = 1'],
     VoltageReport: ['string detector_id = 1', 'repeated double voltage = 2'],
+    // Added by this implementation: ListDetectors and ListLinks.
+    DetectorSummary: ['collector.Coordinates loc = 1', 'collector.DetectorStatus latest_status = 2'],
+    ListDetectorsRequest: [],
+    ListDetectorsResponse: ['repeated query.DetectorSummary detectors = 1'],
+    ListLinksRequest: ['string dest_detector_id = 1'],
+    ListLinksResponse: ['repeated collector.DetectorLink links = 1'],
   },
   // An earlier revision of the original had `int64 device_limit = 4` here.
   reserved: { GetEventsRequest: ['4', '"device_limit"'] },
@@ -229,6 +236,9 @@ const queryContract: ContractFile = {
       'rpc GetEvents(query.GetEventsRequest) returns (query.GetEventsResponse)',
       'rpc StreamEvents(query.GetEventsRequest) returns (stream query.DetectionEvent)',
       'rpc GetBatteryVoltage(query.GetBatteryVoltageRequest) returns (query.GetBatteryVoltageResponse)',
+      // Added by this implementation.
+      'rpc ListDetectors(query.ListDetectorsRequest) returns (query.ListDetectorsResponse)',
+      'rpc ListLinks(query.ListLinksRequest) returns (query.ListLinksResponse)',
     ],
   },
 };

@@ -37,6 +37,8 @@ describe('grpc-js service stubs', () => {
         call.end();
       },
       getBatteryVoltage: (_call, respond) => respond(null, { reports: [] }),
+      listDetectors: (_call, respond) => respond(null, { detectors: [] }),
+      listLinks: (_call, respond) => respond(null, { links: [] }),
     };
     server.addService(collector.CollectorServiceService, collectorImplementation);
     server.addService(query.QueryServiceService, queryImplementation);

@@ -20,6 +20,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
+import { Coordinates, DetectorLink, DetectorStatus } from './collector';
 import { Timestamp } from './google/protobuf/timestamp';
 
 export const protobufPackage = 'query';
@@ -58,7 +59,8 @@ export interface GetEventsRequest {
   detectorIds: string[];
   range: Range | undefined;
   /**
-   * A cap on the sightings returned; 0 means no cap.
+   * The most sightings returned per detector, its newest in the range: 0 means the
+   * default, 1000; at most 100000; negative values are rejected.
    *
    * ARCHITECTURE.md names field 3 `limit`, as the original's later revision does, and
    * wins over the original's earlier query.proto, which named it `travels_limit` (same
@@ -77,7 +79,10 @@ export interface GetEventsResponse {
 export interface GetBatteryVoltageRequest {
   detectorIds: string[];
   range: Range | undefined;
-  /** A cap on the reports returned; 0 means no cap. */
+  /**
+   * The most voltages returned per detector, its newest in the range: 0 means the
+   * default, 1000; at most 100000; negative values are rejected.
+   */
   limit: bigint;
 }
 
@@ -90,6 +95,36 @@ export interface GetBatteryVoltageResponse {
 export interface VoltageReport {
   detectorId: string;
   voltage: number[];
+}
+
+/** A detector as the collector knows it. Added in this implementation. */
+export interface DetectorSummary {
+  /** The detector's id and position, as last sent with CreateCoordinates. */
+  loc: Coordinates | undefined;
+  /** Its newest status report (`loc` repeats the position); absent when it never sent one. */
+  latestStatus: DetectorStatus | undefined;
+}
+
+/** Every detector that has a position. Added in this implementation. */
+export interface ListDetectorsRequest {}
+
+/** The detectors, ordered by detector id. */
+export interface ListDetectorsResponse {
+  detectors: DetectorSummary[];
+}
+
+/** Which links to list. Added in this implementation. */
+export interface ListLinksRequest {
+  /** Only the links into this destination; empty lists every link. */
+  destDetectorId: string;
+}
+
+/**
+ * The links, one DetectorLink per destination (as CreateDetectorLink takes them),
+ * ordered by destination, each destination's sources by detector id.
+ */
+export interface ListLinksResponse {
+  links: DetectorLink[];
 }
 
 function createBaseDetectionEvent(): DetectionEvent {
@@ -759,10 +794,374 @@ export const VoltageReport: MessageFns<VoltageReport> = {
   },
 };
 
+function createBaseDetectorSummary(): DetectorSummary {
+  return { loc: undefined, latestStatus: undefined };
+}
+
+export const DetectorSummary: MessageFns<DetectorSummary> = {
+  encode(message: DetectorSummary, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.loc !== undefined) {
+      Coordinates.encode(message.loc, writer.uint32(10).fork()).join();
+    }
+    if (message.latestStatus !== undefined) {
+      DetectorStatus.encode(message.latestStatus, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DetectorSummary {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDetectorSummary();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.loc = Coordinates.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.latestStatus = DetectorStatus.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DetectorSummary {
+    return {
+      loc: isSet(object.loc) ? Coordinates.fromJSON(object.loc) : undefined,
+      latestStatus: isSet(object.latestStatus)
+        ? DetectorStatus.fromJSON(object.latestStatus)
+        : isSet(object.latest_status)
+          ? DetectorStatus.fromJSON(object.latest_status)
+          : undefined,
+    };
+  },
+
+  toJSON(message: DetectorSummary): unknown {
+    const obj: any = {};
+    if (message.loc !== undefined) {
+      obj.loc = Coordinates.toJSON(message.loc);
+    }
+    if (message.latestStatus !== undefined) {
+      obj.latestStatus = DetectorStatus.toJSON(message.latestStatus);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DetectorSummary>, I>>(base?: I): DetectorSummary {
+    return DetectorSummary.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DetectorSummary>, I>>(object: I): DetectorSummary {
+    const message = createBaseDetectorSummary();
+    message.loc =
+      object.loc !== undefined && object.loc !== null ? Coordinates.fromPartial(object.loc) : undefined;
+    message.latestStatus =
+      object.latestStatus !== undefined && object.latestStatus !== null
+        ? DetectorStatus.fromPartial(object.latestStatus)
+        : undefined;
+    return message;
+  },
+};
+
+function createBaseListDetectorsRequest(): ListDetectorsRequest {
+  return {};
+}
+
+export const ListDetectorsRequest: MessageFns<ListDetectorsRequest> = {
+  encode(_: ListDetectorsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListDetectorsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListDetectorsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListDetectorsRequest {
+    return {};
+  },
+
+  toJSON(_: ListDetectorsRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListDetectorsRequest>, I>>(base?: I): ListDetectorsRequest {
+    return ListDetectorsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListDetectorsRequest>, I>>(_: I): ListDetectorsRequest {
+    const message = createBaseListDetectorsRequest();
+    return message;
+  },
+};
+
+function createBaseListDetectorsResponse(): ListDetectorsResponse {
+  return { detectors: [] };
+}
+
+export const ListDetectorsResponse: MessageFns<ListDetectorsResponse> = {
+  encode(message: ListDetectorsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.detectors) {
+      DetectorSummary.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListDetectorsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListDetectorsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.detectors.push(DetectorSummary.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListDetectorsResponse {
+    return {
+      detectors: globalThis.Array.isArray(object?.detectors)
+        ? object.detectors.map((e: any) => DetectorSummary.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListDetectorsResponse): unknown {
+    const obj: any = {};
+    if (message.detectors?.length) {
+      obj.detectors = message.detectors.map((e) => DetectorSummary.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListDetectorsResponse>, I>>(base?: I): ListDetectorsResponse {
+    return ListDetectorsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListDetectorsResponse>, I>>(object: I): ListDetectorsResponse {
+    const message = createBaseListDetectorsResponse();
+    message.detectors = object.detectors?.map((e) => DetectorSummary.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseListLinksRequest(): ListLinksRequest {
+  return { destDetectorId: '' };
+}
+
+export const ListLinksRequest: MessageFns<ListLinksRequest> = {
+  encode(message: ListLinksRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.destDetectorId !== '') {
+      writer.uint32(10).string(message.destDetectorId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListLinksRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListLinksRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.destDetectorId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListLinksRequest {
+    return {
+      destDetectorId: isSet(object.destDetectorId)
+        ? globalThis.String(object.destDetectorId)
+        : isSet(object.dest_detector_id)
+          ? globalThis.String(object.dest_detector_id)
+          : '',
+    };
+  },
+
+  toJSON(message: ListLinksRequest): unknown {
+    const obj: any = {};
+    if (message.destDetectorId !== '') {
+      obj.destDetectorId = message.destDetectorId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListLinksRequest>, I>>(base?: I): ListLinksRequest {
+    return ListLinksRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListLinksRequest>, I>>(object: I): ListLinksRequest {
+    const message = createBaseListLinksRequest();
+    message.destDetectorId = object.destDetectorId ?? '';
+    return message;
+  },
+};
+
+function createBaseListLinksResponse(): ListLinksResponse {
+  return { links: [] };
+}
+
+export const ListLinksResponse: MessageFns<ListLinksResponse> = {
+  encode(message: ListLinksResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.links) {
+      DetectorLink.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListLinksResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListLinksResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.links.push(DetectorLink.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListLinksResponse {
+    return {
+      links: globalThis.Array.isArray(object?.links)
+        ? object.links.map((e: any) => DetectorLink.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListLinksResponse): unknown {
+    const obj: any = {};
+    if (message.links?.length) {
+      obj.links = message.links.map((e) => DetectorLink.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListLinksResponse>, I>>(base?: I): ListLinksResponse {
+    return ListLinksResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListLinksResponse>, I>>(object: I): ListLinksResponse {
+    const message = createBaseListLinksResponse();
+    message.links = object.links?.map((e) => DetectorLink.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /** Reads what the collector stored. */
 export type QueryServiceService = typeof QueryServiceService;
 export const QueryServiceService = {
-  /** The sightings of the given detectors within the range. */
+  /**
+   * The sightings of the given detectors within the range: one DetectionEvent per
+   * (detector, device) with its times newest first; detectors in the order asked, each
+   * detector's devices by their newest sighting, newest first.
+   */
   getEvents: {
     path: '/query.QueryService/GetEvents' as const,
     requestStream: false as const,
@@ -774,7 +1173,11 @@ export const QueryServiceService = {
       Buffer.from(GetEventsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetEventsResponse => GetEventsResponse.decode(value),
   },
-  /** Sightings of the given detectors as a stream of DetectionEvents. */
+  /**
+   * Sightings of the given detectors, one DetectionEvent (one time) per sighting: the
+   * sightings GetEvents would return, oldest first, then, unless `range.before` is set,
+   * live sightings as they are stored, until the client cancels.
+   */
   streamEvents: {
     path: '/query.QueryService/StreamEvents' as const,
     requestStream: false as const,
@@ -798,19 +1201,59 @@ export const QueryServiceService = {
     responseDeserialize: (value: Buffer): GetBatteryVoltageResponse =>
       GetBatteryVoltageResponse.decode(value),
   },
+  /** Every detector with its position and latest status. Added in this implementation. */
+  listDetectors: {
+    path: '/query.QueryService/ListDetectors' as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListDetectorsRequest): Buffer =>
+      Buffer.from(ListDetectorsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListDetectorsRequest => ListDetectorsRequest.decode(value),
+    responseSerialize: (value: ListDetectorsResponse): Buffer =>
+      Buffer.from(ListDetectorsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListDetectorsResponse => ListDetectorsResponse.decode(value),
+  },
+  /** The links between detectors, all or into one destination. Added in this implementation. */
+  listLinks: {
+    path: '/query.QueryService/ListLinks' as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListLinksRequest): Buffer =>
+      Buffer.from(ListLinksRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListLinksRequest => ListLinksRequest.decode(value),
+    responseSerialize: (value: ListLinksResponse): Buffer =>
+      Buffer.from(ListLinksResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListLinksResponse => ListLinksResponse.decode(value),
+  },
 } as const;
 
 export interface QueryServiceServer extends UntypedServiceImplementation {
-  /** The sightings of the given detectors within the range. */
+  /**
+   * The sightings of the given detectors within the range: one DetectionEvent per
+   * (detector, device) with its times newest first; detectors in the order asked, each
+   * detector's devices by their newest sighting, newest first.
+   */
   getEvents: handleUnaryCall<GetEventsRequest, GetEventsResponse>;
-  /** Sightings of the given detectors as a stream of DetectionEvents. */
+  /**
+   * Sightings of the given detectors, one DetectionEvent (one time) per sighting: the
+   * sightings GetEvents would return, oldest first, then, unless `range.before` is set,
+   * live sightings as they are stored, until the client cancels.
+   */
   streamEvents: handleServerStreamingCall<GetEventsRequest, DetectionEvent>;
   /** The battery voltages of the given detectors within the range. */
   getBatteryVoltage: handleUnaryCall<GetBatteryVoltageRequest, GetBatteryVoltageResponse>;
+  /** Every detector with its position and latest status. Added in this implementation. */
+  listDetectors: handleUnaryCall<ListDetectorsRequest, ListDetectorsResponse>;
+  /** The links between detectors, all or into one destination. Added in this implementation. */
+  listLinks: handleUnaryCall<ListLinksRequest, ListLinksResponse>;
 }
 
 export interface QueryServiceClient extends Client {
-  /** The sightings of the given detectors within the range. */
+  /**
+   * The sightings of the given detectors within the range: one DetectionEvent per
+   * (detector, device) with its times newest first; detectors in the order asked, each
+   * detector's devices by their newest sighting, newest first.
+   */
   getEvents(
     request: GetEventsRequest,
     callback: (error: ServiceError | null, response: GetEventsResponse) => void,
@@ -826,7 +1269,11 @@ export interface QueryServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetEventsResponse) => void,
   ): ClientUnaryCall;
-  /** Sightings of the given detectors as a stream of DetectionEvents. */
+  /**
+   * Sightings of the given detectors, one DetectionEvent (one time) per sighting: the
+   * sightings GetEvents would return, oldest first, then, unless `range.before` is set,
+   * live sightings as they are stored, until the client cancels.
+   */
   streamEvents(
     request: GetEventsRequest,
     options?: Partial<CallOptions>,
@@ -851,6 +1298,38 @@ export interface QueryServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetBatteryVoltageResponse) => void,
+  ): ClientUnaryCall;
+  /** Every detector with its position and latest status. Added in this implementation. */
+  listDetectors(
+    request: ListDetectorsRequest,
+    callback: (error: ServiceError | null, response: ListDetectorsResponse) => void,
+  ): ClientUnaryCall;
+  listDetectors(
+    request: ListDetectorsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListDetectorsResponse) => void,
+  ): ClientUnaryCall;
+  listDetectors(
+    request: ListDetectorsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListDetectorsResponse) => void,
+  ): ClientUnaryCall;
+  /** The links between detectors, all or into one destination. Added in this implementation. */
+  listLinks(
+    request: ListLinksRequest,
+    callback: (error: ServiceError | null, response: ListLinksResponse) => void,
+  ): ClientUnaryCall;
+  listLinks(
+    request: ListLinksRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListLinksResponse) => void,
+  ): ClientUnaryCall;
+  listLinks(
+    request: ListLinksRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListLinksResponse) => void,
   ): ClientUnaryCall;
 }
 

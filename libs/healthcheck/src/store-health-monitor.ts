@@ -1,0 +1,131 @@
+import type { Repository, StoreHealth } from '@message-bus/repository';
+import type { Logger } from '@message-bus/server-kit';
+
+export interface StoreHealthMonitorOptions {
+  readonly logger: Logger;
+  /** Time between the end of one probe and the start of the next, in ms; e.g. `1_000` (the default). */
+  readonly intervalMs?: number;
+  /**
+   * A probe unanswered after this many ms counts as unreachable; e.g. `2_000` (the
+   * default). Interval plus timeout bound how long an outage goes unnoticed: 3 s by default.
+   */
+  readonly timeoutMs?: number;
+}
+
+export type StoreHealthListener = (health: StoreHealth) => void;
+
+const DEFAULT_INTERVAL_MS = 1_000;
+const DEFAULT_TIMEOUT_MS = 2_000;
+
+/**
+ * Asks the store whether it answers (`repository.health()`), once at `start()` and then
+ * every `intervalMs`, and tells listeners when the answer changes. Each transition is
+ * logged once with its reason: a warning when the store becomes unreachable, info when
+ * it is back. Probes never overlap; a hung one is abandoned after `timeoutMs`.
+ */
+export class StoreHealthMonitor {
+  private readonly intervalMs: number;
+  private readonly timeoutMs: number;
+  private readonly logger: Logger;
+  private readonly listeners = new Set<StoreHealthListener>();
+  private state: StoreHealth | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+
+  constructor(
+    private readonly repository: Pick<Repository, 'health'>,
+    options: StoreHealthMonitorOptions,
+  ) {
+    this.logger = options.logger;
+    this.intervalMs = positiveMs(options.intervalMs ?? DEFAULT_INTERVAL_MS, 'intervalMs');
+    this.timeoutMs = positiveMs(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'timeoutMs');
+  }
+
+  /** The last probe's answer; undefined before the first one completes. */
+  get current(): StoreHealth | undefined {
+    return this.state;
+  }
+
+  /** Calls `listener` on every change from now on; returns the function that unsubscribes it. */
+  onChange(listener: StoreHealthListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Probes now, then every `intervalMs` until `stop()`. Starting twice is harmless. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    void this.probeAndReschedule();
+  }
+
+  /** Stops probing; the answer of a probe in flight is dropped. */
+  stop(): void {
+    this.running = false;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private async probeAndReschedule(): Promise<void> {
+    const health = await this.probe();
+    if (!this.running) return;
+    this.record(health);
+    // unref: the monitor alone must not keep a process alive that has nothing else to do.
+    this.timer = setTimeout(() => void this.probeAndReschedule(), this.intervalMs).unref();
+  }
+
+  private async probe(): Promise<StoreHealth> {
+    let timeout: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<StoreHealth>((resolve) => {
+      timeout = setTimeout(
+        () =>
+          resolve({
+            reachable: false,
+            reason: `the store did not answer a health probe within ${this.timeoutMs} ms`,
+          }),
+        this.timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([this.askStore(), timedOut]);
+    } finally {
+      clearTimeout(timeout);
+    }
+  }
+
+  /** `health()` promises never to throw; a broken adapter that does still reads as unreachable. */
+  private async askStore(): Promise<StoreHealth> {
+    try {
+      return await this.repository.health();
+    } catch (error) {
+      return { reachable: false, reason: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  private record(health: StoreHealth): void {
+    const previous = this.state;
+    this.state = health;
+    if (previous !== undefined && previous.reachable === health.reachable) return;
+    if (health.reachable) {
+      this.logger.info(
+        { store: 'reachable' },
+        previous === undefined ? 'store reachable' : 'store reachable again',
+      );
+    } else {
+      this.logger.warn(
+        { store: 'unreachable', reason: health.reason },
+        `store unreachable: ${health.reason}`,
+      );
+    }
+    for (const listener of this.listeners) listener(health);
+  }
+}
+
+function positiveMs(value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(
+      `StoreHealthMonitorOptions.${name} must be a positive whole number of ms, got ${value}`,
+    );
+  }
+  return value;
+}

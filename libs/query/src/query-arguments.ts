@@ -1,0 +1,94 @@
+import {
+  formatNanosIso,
+  parseDetectorId,
+  ValidationError,
+  type DetectorId,
+  type UnixNanos,
+} from '@message-bus/domain';
+import type { TimeRange } from '@message-bus/repository';
+import type { QueryLimits } from './query-limits';
+
+/**
+ * What a client asks for, as the wire carries it but with times already in
+ * nanoseconds. Error messages name the wire fields (`detector_ids[2]`, `limit`), since
+ * that is what the client wrote.
+ */
+export interface DetectorQueryInput {
+  readonly detectorIds: readonly string[];
+  readonly range?: TimeRange;
+  /** 0 or absent: the default; an int64 on the wire, so it may arrive as a bigint. */
+  readonly limit?: bigint | number;
+}
+
+/** A validated query: known detectors, an ordered range, a concrete limit per detector. */
+export interface DetectorQuery {
+  readonly detectorIds: readonly DetectorId[];
+  readonly range: TimeRange;
+  readonly limitPerDetector: number;
+}
+
+export function parseDetectorQuery(input: DetectorQueryInput, limits: QueryLimits): DetectorQuery {
+  return {
+    detectorIds: parseDetectorIds(input.detectorIds, limits),
+    range: parseRange(input.range),
+    limitPerDetector: parseLimit(input.limit ?? 0, limits),
+  };
+}
+
+/** 1 to `maxDetectorIds` valid, distinct ids (a repeated id would answer twice). */
+function parseDetectorIds(ids: readonly string[], limits: QueryLimits): DetectorId[] {
+  const { maxDetectorIds } = limits;
+  if (ids.length === 0) {
+    throw new ValidationError('empty', 'detector_ids', `is empty; give 1 to ${maxDetectorIds} detector ids`);
+  }
+  if (ids.length > maxDetectorIds) {
+    throw new ValidationError(
+      'out_of_range',
+      'detector_ids',
+      `has ${ids.length} ids; at most ${maxDetectorIds} are allowed in one request`,
+    );
+  }
+  const firstIndexOf = new Map<DetectorId, number>();
+  ids.forEach((raw, index) => {
+    const field = `detector_ids[${index}]`;
+    const id = parseDetectorId(raw, field);
+    const earlier = firstIndexOf.get(id);
+    if (earlier !== undefined) {
+      throw new ValidationError(
+        'duplicate',
+        field,
+        `repeats "${id}", already given at detector_ids[${earlier}]`,
+      );
+    }
+    firstIndexOf.set(id, index);
+  });
+  return [...firstIndexOf.keys()];
+}
+
+/** `after` inclusive, `before` exclusive; an empty window (after = before) is allowed and matches nothing. */
+function parseRange(range: TimeRange | undefined): TimeRange {
+  const after: UnixNanos | undefined = range?.after;
+  const before: UnixNanos | undefined = range?.before;
+  if (after !== undefined && before !== undefined && after > before) {
+    throw new ValidationError(
+      'out_of_range',
+      'range',
+      `after (${formatNanosIso(after)}) is later than before (${formatNanosIso(before)}); ` +
+        'after is inclusive and before exclusive, so after must not be later',
+    );
+  }
+  return { ...(after === undefined ? {} : { after }), ...(before === undefined ? {} : { before }) };
+}
+
+function parseLimit(limit: bigint | number, limits: QueryLimits): number {
+  const { defaultLimitPerDetector, maxLimitPerDetector } = limits;
+  const rule = `the limit per detector is 0 (the default, ${defaultLimitPerDetector}) to ${maxLimitPerDetector}`;
+  if (typeof limit === 'number' && !Number.isSafeInteger(limit)) {
+    throw new ValidationError('not_integer', 'limit', `is ${limit}, not a whole number; ${rule}`);
+  }
+  const value = BigInt(limit);
+  if (value < 0n || value > BigInt(maxLimitPerDetector)) {
+    throw new ValidationError('out_of_range', 'limit', `is ${value}; ${rule}`);
+  }
+  return value === 0n ? defaultLimitPerDetector : Number(value);
+}

@@ -1,0 +1,125 @@
+import {
+  parseDetectorId,
+  type Coordinates,
+  type DetectorId,
+  type DetectorLink,
+  type DetectorStatus,
+  type Sighting,
+} from '@message-bus/domain';
+import type { Repository } from '@message-bus/repository';
+import type { Logger } from '@message-bus/server-kit';
+import { replayThenFollow } from './event-stream';
+import { parseDetectorQuery, type DetectorQueryInput } from './query-arguments';
+import { resolveQueryLimits, type QueryLimits } from './query-limits';
+import { groupSightings, type SightingGroup } from './sighting-groups';
+
+export interface QueryServiceOptions {
+  readonly repository: Repository;
+  readonly logger: Logger;
+  /** Overrides of `DEFAULT_QUERY_LIMITS`; e.g. `{ maxDetectorIds: 20 }`. */
+  readonly limits?: Partial<QueryLimits>;
+}
+
+/** One detector's battery voltages in a range, newest first. */
+export interface VoltageReport {
+  readonly detectorId: DetectorId;
+  readonly voltages: number[];
+}
+
+/** A detector's position and, when it has reported any, its latest status. */
+export interface DetectorOverview {
+  readonly detectorId: DetectorId;
+  readonly coordinates: Coordinates;
+  readonly latestStatus?: DetectorStatus;
+}
+
+/** Status look-ups in flight at once while listing detectors. */
+const STATUS_LOOKUP_CONCURRENCY = 16;
+
+/**
+ * The QueryService use cases, in domain terms: what clients read back. Every method
+ * validates its input first and throws a domain `ValidationError` naming the wire field,
+ * or the repository's typed errors; the gRPC handlers map both with `toGrpcError`.
+ */
+export class QueryService {
+  readonly limits: QueryLimits;
+  private readonly repository: Repository;
+  private readonly logger: Logger;
+
+  constructor(options: QueryServiceOptions) {
+    this.repository = options.repository;
+    this.logger = options.logger;
+    this.limits = resolveQueryLimits(options.limits);
+  }
+
+  /**
+   * The newest `limit` sightings of each detector in the range, grouped by (detector,
+   * device); see `groupSightings` for the order.
+   */
+  async getEvents(input: DetectorQueryInput): Promise<SightingGroup[]> {
+    const query = parseDetectorQuery(input, this.limits);
+    const sightings: Sighting[] = [];
+    for await (const sighting of this.repository.events.list({ ...query, order: 'newest_first' })) {
+      sightings.push(sighting);
+    }
+    return groupSightings(sightings);
+  }
+
+  /**
+   * The replay of the range, oldest first, then (without `before`) live sightings until
+   * `signal` aborts; see `replayThenFollow`. Validates at once, before the first read.
+   */
+  streamEvents(input: DetectorQueryInput, signal: AbortSignal): AsyncIterable<Sighting> {
+    const query = parseDetectorQuery(input, this.limits);
+    this.logger.debug(
+      { detectors: query.detectorIds.length, live: query.range.before === undefined },
+      'event stream started',
+    );
+    return replayThenFollow(this.repository.events, query, signal);
+  }
+
+  /** One report per detector, in the order asked, each with its newest `limit` voltages in the range. */
+  async getBatteryVoltage(input: DetectorQueryInput): Promise<VoltageReport[]> {
+    const query = parseDetectorQuery(input, this.limits);
+    return Promise.all(
+      query.detectorIds.map(async (detectorId) => {
+        const reports = await this.repository.detectors.listStatus({
+          detectorId,
+          range: query.range,
+          limit: query.limitPerDetector,
+          order: 'newest_first',
+        });
+        return { detectorId, voltages: reports.map((report) => report.batteryVoltage) };
+      }),
+    );
+  }
+
+  /** Every detector with a position, by detector id, each with its latest status report. */
+  async listDetectors(): Promise<DetectorOverview[]> {
+    const positioned = await this.repository.detectors.listCoordinates();
+    const overviews: DetectorOverview[] = [];
+    for (let start = 0; start < positioned.length; start += STATUS_LOOKUP_CONCURRENCY) {
+      const batch = positioned.slice(start, start + STATUS_LOOKUP_CONCURRENCY);
+      const latest = await Promise.all(
+        batch.map(({ detectorId }) => this.repository.detectors.listStatus({ detectorId, limit: 1 })),
+      );
+      batch.forEach(({ detectorId, coordinates }, index) => {
+        const latestStatus = latest[index]?.[0];
+        overviews.push({ detectorId, coordinates, ...(latestStatus === undefined ? {} : { latestStatus }) });
+      });
+    }
+    return overviews;
+  }
+
+  /**
+   * Every link, or those into one destination (`dest_detector_id` on the wire;
+   * empty means all), ordered by destination, then source.
+   */
+  async listLinks(destination?: string): Promise<DetectorLink[]> {
+    const destinationId =
+      destination === undefined || destination === ''
+        ? undefined
+        : parseDetectorId(destination, 'dest_detector_id');
+    return this.repository.links.list(destinationId);
+  }
+}

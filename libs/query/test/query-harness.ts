@@ -1,0 +1,194 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  credentials,
+  Server,
+  ServerCredentials,
+  type ClientReadableStream,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import { nanosToTimestamp, type DetectorId, type Sighting, type UnixNanos } from '@message-bus/domain';
+import { query } from '@message-bus/proto';
+import type { EventRepository, Repository } from '@message-bus/repository';
+import { createLogger } from '@message-bus/server-kit';
+import { LmdbBackend } from '@message-bus/store-embedded';
+import { EtcdBackend } from '@message-bus/store-etcd';
+import { KvRepository } from '@message-bus/store-kv';
+import { expect, vi } from 'vitest';
+import { etcdEndpoints } from '@message-bus/tools/etcd';
+import { QueryService, queryGrpcHandlers, type QueryLimits } from '../src';
+
+/** A real store under test, opened fresh (its own directory or etcd prefix). */
+export interface StoreCase {
+  readonly name: string;
+  open(): Promise<OpenStore>;
+}
+
+export interface OpenStore {
+  readonly repository: Repository;
+  close(): Promise<void>;
+}
+
+export const storeCases: readonly StoreCase[] = [
+  {
+    name: 'embedded store (lmdb)',
+    open: async () => {
+      const directory = await mkdtemp(join(tmpdir(), 'query-test-'));
+      const repository = new KvRepository(new LmdbBackend({ path: directory }), { prefix: 'tdc' });
+      return {
+        repository,
+        close: async () => {
+          await repository.close();
+          await rm(directory, { recursive: true, force: true });
+        },
+      };
+    },
+  },
+  {
+    name: 'etcd',
+    open: async () => {
+      const repository = new KvRepository(new EtcdBackend({ hosts: etcdEndpoints() }), {
+        prefix: `query-test-${randomUUID()}`,
+      });
+      return { repository, close: () => repository.close() };
+    },
+  },
+];
+
+export const silentLogger = createLogger({ name: 'query-test', level: 'silent' });
+
+/** A QueryService over `repository`, served on a loopback port, and a generated client for it. */
+export interface QueryServer {
+  readonly client: query.QueryServiceClient;
+  stop(): Promise<void>;
+}
+
+export async function startQueryServer(
+  repository: Repository,
+  limits?: Partial<QueryLimits>,
+): Promise<QueryServer> {
+  const service = new QueryService({ repository, logger: silentLogger, ...(limits ? { limits } : {}) });
+  const server = new Server();
+  server.addService(query.QueryServiceService, queryGrpcHandlers(service, silentLogger));
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    ),
+  );
+  const client = new query.QueryServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());
+  return {
+    client,
+    stop: async () => {
+      client.close();
+      server.forceShutdown();
+    },
+  };
+}
+
+/** The unary RPCs as promises, taking partial requests (unset fields get their proto defaults). */
+export function queryCalls(client: query.QueryServiceClient) {
+  const call = <Response>(
+    invoke: (done: (error: ServiceError | null, response: Response) => void) => unknown,
+  ) =>
+    new Promise<Response>((resolve, reject) =>
+      invoke((error, response) => (error ? reject(error) : resolve(response))),
+    );
+  return {
+    getEvents: (request: query.DeepPartial<query.GetEventsRequest>) =>
+      call<query.GetEventsResponse>((done) =>
+        client.getEvents(query.GetEventsRequest.fromPartial(request), done),
+      ),
+    getBatteryVoltage: (request: query.DeepPartial<query.GetBatteryVoltageRequest>) =>
+      call<query.GetBatteryVoltageResponse>((done) =>
+        client.getBatteryVoltage(query.GetBatteryVoltageRequest.fromPartial(request), done),
+      ),
+    listDetectors: () => call<query.ListDetectorsResponse>((done) => client.listDetectors({}, done)),
+    listLinks: (destDetectorId = '') =>
+      call<query.ListLinksResponse>((done) => client.listLinks({ destDetectorId }, done)),
+  };
+}
+
+/** Asserts a call failed with exactly this status code and details. */
+export async function expectStatus(call: Promise<unknown>, code: number, details: string): Promise<void> {
+  const error = await call.then(
+    () => undefined,
+    (failure: unknown) => failure as ServiceError,
+  );
+  expect(error, 'the call should have failed').toBeDefined();
+  expect({ code: error?.code, details: error?.details }).toEqual({ code, details });
+}
+
+/** An hour ago, with nanoseconds, so events live well inside the store's retention. */
+export const BASE_TIME: UnixNanos = (BigInt(Date.now()) - 3_600_000n) * 1_000_000n + 123_456_789n;
+
+/** A detector id unique to this run. */
+export function detector(name: string): DetectorId {
+  return `${name}-${randomUUID().slice(0, 8)}` as DetectorId;
+}
+
+export function sighting(detectorId: DetectorId, deviceId: string, time: UnixNanos): Sighting {
+  return { detectorId, deviceId, time };
+}
+
+export const timestamp = nanosToTimestamp;
+
+/**
+ * The store under test with its follows counted: `activeFollows` drops when a follow's
+ * iteration ends, which is how a test sees that the server stopped watching.
+ */
+export function countingFollows(repository: Repository): { repository: Repository; activeFollows(): number } {
+  let active = 0;
+  const events: EventRepository = {
+    append: (sightings) => repository.events.append(sightings),
+    list: (eventQuery) => repository.events.list(eventQuery),
+    follow: (detectorIds, signal) => {
+      const inner = repository.events.follow(detectorIds, signal);
+      active += 1;
+      return (async function* counted() {
+        try {
+          yield* inner;
+        } finally {
+          active -= 1;
+        }
+      })();
+    },
+  };
+  return { repository: withEvents(repository, events), activeFollows: () => active };
+}
+
+/** `repository` with its event repository replaced; everything else delegates. */
+export function withEvents(repository: Repository, events: EventRepository): Repository {
+  return {
+    events,
+    links: repository.links,
+    detectors: repository.detectors,
+    travelTimes: repository.travelTimes,
+    health: () => repository.health(),
+    close: () => repository.close(),
+  };
+}
+
+/** What a StreamEvents call has received so far, and how it ended. */
+export class StreamReader {
+  readonly received: query.DetectionEvent[] = [];
+  readonly ended: Promise<ServiceError | undefined>;
+
+  constructor(readonly call: ClientReadableStream<query.DetectionEvent>) {
+    call.on('data', (event: query.DetectionEvent) => this.received.push(event));
+    this.ended = new Promise((resolve) => {
+      call.on('error', (error: ServiceError) => resolve(error));
+      call.on('end', () => resolve(undefined));
+    });
+  }
+
+  /** Waits until `count` events have arrived (at most `timeoutMs`). */
+  async waitForCount(count: number, timeoutMs = 10_000): Promise<query.DetectionEvent[]> {
+    await vi.waitFor(() => expect(this.received.length).toBeGreaterThanOrEqual(count), {
+      timeout: timeoutMs,
+      interval: 20,
+    });
+    return this.received;
+  }
+}
