@@ -1,0 +1,2 @@
+export { LmdbBackend } from './lmdb-backend';
+export type { LmdbBackendOptions } from './lmdb-backend-options';

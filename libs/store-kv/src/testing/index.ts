@@ -1,0 +1,1 @@
+export { describeKvBackendConformance, type KvBackendFixture } from './kv-backend-conformance';
