@@ -10,7 +10,7 @@
 // The version and git commit are baked in as MESSAGE_BUS_VERSION / MESSAGE_BUS_COMMIT.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import process from 'node:process';
 import * as esbuild from 'esbuild';
 
@@ -90,7 +90,7 @@ const deployable = {
   private: true,
   description: appPackage.description,
   main: 'main.js',
-  bin: { [appPackage.nx?.name ?? 'app']: 'main.js' },
+  bin: { [basename(appDir)]: 'main.js' },
   engines: { node: '>=20.19' },
   dependencies,
 };

@@ -1,0 +1,14 @@
+import { runServerApp } from '@message-bus/runtime';
+
+void runServerApp(
+  {
+    name: 'cqserver',
+    description:
+      'Collector, query and health in one process, on the embedded store or etcd: the whole system for a small site.',
+    roles: ['collector', 'query'],
+    // Baked in by the build (tools/build/bundle-app.mjs).
+    version: process.env.MESSAGE_BUS_VERSION ?? 'dev',
+    commit: process.env.MESSAGE_BUS_COMMIT ?? 'unknown',
+  },
+  process,
+);

@@ -1,0 +1,248 @@
+import { CollectorUseCases, collectorGrpcHandlers } from '@message-bus/collector';
+import { HealthService, StoreHealthMonitor } from '@message-bus/healthcheck';
+import { collector, FILE_DESCRIPTOR_SET_BASE64, query } from '@message-bus/proto';
+import { QueryService, queryGrpcHandlers } from '@message-bus/query';
+import type { Repository } from '@message-bus/repository';
+import {
+  addReflection,
+  bearerTokenInterceptor,
+  ConfigError,
+  createLogger,
+  formatHelp,
+  loadConfig,
+  loggableConfig,
+  metricsInterceptor,
+  readTlsFiles,
+  ServerMetrics,
+  ShutdownCoordinator,
+  startGrpcServer,
+  startMetricsServer,
+  type Address,
+  type Logger,
+  type RunningGrpcServer,
+  type ServiceRegistration,
+  type SignalTarget,
+  type TlsFiles,
+} from '@message-bus/server-kit';
+import { readFileSync } from 'node:fs';
+import { nodeKeyFiles } from './node-key-files';
+import { openRepository } from './open-repository';
+import { loadPseudonymiser } from './privacy-key';
+import { serverOptionsFor, type ServedRole, type ServerConfig } from './server-options';
+
+export interface ServerAppSpec {
+  /** Program name, e.g. `cqserver`; also the `app` label of its metrics. */
+  readonly name: string;
+  readonly description: string;
+  /** The services it serves besides health (always served, on healthcheck_port). */
+  readonly roles: readonly ServedRole[];
+  readonly version: string;
+  readonly commit: string;
+}
+
+/** What of the process a server app uses; `process` itself in production. */
+export interface ServerProcess extends SignalTarget {
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+}
+
+/** Ports the process listens on, as bound (port 0 asks the system for a free one). */
+export interface BoundPorts {
+  collector?: number;
+  query?: number;
+  healthcheck: number;
+  metrics?: number;
+}
+
+const SERVICE_NAMES: Record<ServedRole, string> = {
+  collector: 'collector.CollectorService',
+  query: 'query.QueryService',
+};
+
+/** In-flight calls get this long to finish on SIGTERM before they are cancelled. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * The whole life of a server process: config (defaults < YAML < env < flags), `--help`
+ * and `--version`, the store, the services of `spec.roles` on their ports, health,
+ * metrics, and a graceful shutdown on SIGTERM/SIGINT. Invalid config prints one line
+ * and exits 2; a failure to start prints one line and exits 1.
+ */
+export async function runServerApp(spec: ServerAppSpec, proc: ServerProcess): Promise<void> {
+  const args = proc.argv.slice(2);
+  if (args.includes('--version')) {
+    proc.stdout.write(`${spec.name} ${spec.version} (${spec.commit})\n`);
+    return;
+  }
+  const declarations = serverOptionsFor(spec.roles);
+  try {
+    const loaded = loadConfig(declarations, {
+      argv: args,
+      env: proc.env,
+      readFile: (path) => readFileSync(path, 'utf8'),
+    });
+    if (loaded.help) {
+      proc.stdout.write(formatHelp(spec.name, spec.description, declarations));
+      return;
+    }
+    const config = loaded.values as ServerConfig;
+    const logger = createLogger({ name: spec.name, level: config.log_level });
+    logger.info(
+      { version: spec.version, commit: spec.commit, config: loggableConfig(declarations, config) },
+      'starting',
+    );
+    await startServers(spec, config, logger, proc);
+  } catch (error) {
+    const line = error instanceof Error ? error.message : String(error);
+    proc.stderr.write(`${spec.name}: ${line}\n`);
+    proc.exit(error instanceof ConfigError ? 2 : 1);
+  }
+}
+
+async function startServers(
+  spec: ServerAppSpec,
+  config: ServerConfig,
+  logger: Logger,
+  proc: ServerProcess,
+): Promise<void> {
+  const serves = (role: ServedRole) => spec.roles.includes(role);
+  // Fail on a bad key before anything is opened or bound.
+  const pseudonymiser = serves('collector') ? loadPseudonymiser(config, nodeKeyFiles) : undefined;
+  const tls = readTlsFiles({ certFile: config['tls.cert_file'], keyFile: config['tls.key_file'] }, (path) =>
+    readFileSync(path),
+  );
+  const metrics = new ServerMetrics({ defaultLabels: { app: spec.name } });
+  const repository = openRepository(config, logger);
+  const shutdown = new ShutdownCoordinator({ logger });
+  const monitor = new StoreHealthMonitor(repository, { logger });
+  const health = new HealthService({
+    services: spec.roles.map((role) => SERVICE_NAMES[role]),
+    monitor,
+    logger,
+  });
+  monitor.start();
+  shutdown.add('health NOT_SERVING', () => health.beginShutdown());
+
+  const servers: RunningGrpcServer[] = [];
+  const ports: BoundPorts = { healthcheck: 0 };
+  try {
+    let collectorUseCases: CollectorUseCases | undefined;
+    if (pseudonymiser !== undefined) {
+      collectorUseCases = new CollectorUseCases({ repository, pseudonymiser, metrics, logger });
+      const server = await startServiceServer({
+        address: requireAddress(config.collector_port, 'collector_port'),
+        service: {
+          definition: collector.CollectorServiceService,
+          implementation: collectorGrpcHandlers(collectorUseCases, logger),
+        },
+        serviceName: SERVICE_NAMES.collector,
+        token: config.collector_token,
+        health,
+        metrics,
+        tls,
+        logger,
+      });
+      servers.push(server);
+      ports.collector = server.port;
+    }
+    if (serves('query')) {
+      const queryService = new QueryService({ repository, logger });
+      const server = await startServiceServer({
+        address: requireAddress(config.query_port, 'query_port'),
+        service: {
+          definition: query.QueryServiceService,
+          implementation: queryGrpcHandlers(queryService, logger),
+        },
+        serviceName: SERVICE_NAMES.query,
+        token: config.query_token,
+        health,
+        metrics,
+        tls,
+        logger,
+      });
+      servers.push(server);
+      ports.query = server.port;
+    }
+    const healthServer = await startGrpcServer({
+      address: config.healthcheck_port,
+      services: [health],
+      interceptors: [metricsInterceptor(metrics)],
+      logger,
+    });
+    servers.push(healthServer);
+    ports.healthcheck = healthServer.port;
+
+    shutdown.add('stop gRPC servers, let in-flight calls finish', async () => {
+      await Promise.all(servers.map((server) => server.shutdown(SHUTDOWN_GRACE_MS)));
+    });
+    if (collectorUseCases !== undefined) {
+      const useCases = collectorUseCases;
+      shutdown.add('commit acknowledged writes', () => useCases.close());
+    }
+    const metricsServer =
+      config.metrics_port === undefined
+        ? undefined
+        : await startMetricsServer(metrics, config.metrics_port, logger);
+    if (metricsServer !== undefined) ports.metrics = metricsServer.port;
+    shutdown.add('stop store health probes', () => monitor.stop());
+    shutdown.add('close the store', () => repository.close());
+    if (metricsServer !== undefined) shutdown.add('stop metrics', () => metricsServer.close());
+  } catch (error) {
+    await abandonStartup(servers, monitor, repository);
+    throw error;
+  }
+  shutdown.onSignals(proc);
+  logger.info({ ports }, 'ready');
+}
+
+interface ServiceServerOptions {
+  readonly address: Address;
+  readonly service: ServiceRegistration;
+  readonly serviceName: string;
+  readonly token: string | undefined;
+  readonly health: HealthService;
+  readonly metrics: ServerMetrics;
+  readonly tls: TlsFiles | undefined;
+  readonly logger: Logger;
+}
+
+/** One gRPC port: the service, health and reflection, metrics first, then the token check. */
+function startServiceServer(options: ServiceServerOptions): Promise<RunningGrpcServer> {
+  const { token, metrics } = options;
+  return startGrpcServer({
+    address: options.address,
+    services: [
+      options.service,
+      options.health,
+      {
+        addToServer: (server) =>
+          addReflection(server, Buffer.from(FILE_DESCRIPTOR_SET_BASE64, 'base64'), {
+            services: [options.serviceName],
+          }),
+      },
+    ],
+    interceptors: [
+      metricsInterceptor(metrics),
+      ...(token === undefined ? [] : [bearerTokenInterceptor(token)]),
+    ],
+    tls: options.tls,
+    logger: options.logger,
+  });
+}
+
+function requireAddress(address: Address | undefined, option: string): Address {
+  if (address === undefined) throw new ConfigError(`${option}: is required`, { option });
+  return address;
+}
+
+async function abandonStartup(
+  servers: readonly RunningGrpcServer[],
+  monitor: StoreHealthMonitor,
+  repository: Repository,
+): Promise<void> {
+  await Promise.all(servers.map((server) => server.shutdown(0)));
+  monitor.stop();
+  await repository.close();
+}

@@ -1,0 +1,40 @@
+import {
+  collectorServerOptions,
+  healthcheckServerOptions,
+  privacyOptions,
+  queryServerOptions,
+  runtimeOptions,
+  storeOptions,
+  tlsOptions,
+  type ConfigValues,
+  type OptionDeclaration,
+} from '@message-bus/server-kit';
+
+/** The gRPC services a server process can serve besides health. */
+export type ServedRole = 'collector' | 'query';
+
+/**
+ * Config values of a server app: every option any server app knows. An app declares
+ * the subset for its roles (serverOptionsFor); options of roles it does not serve are absent.
+ */
+export type ServerConfig = ConfigValues<typeof collectorServerOptions> &
+  ConfigValues<typeof queryServerOptions> &
+  ConfigValues<typeof healthcheckServerOptions> &
+  ConfigValues<typeof storeOptions> &
+  ConfigValues<typeof privacyOptions> &
+  ConfigValues<typeof tlsOptions> &
+  ConfigValues<typeof runtimeOptions>;
+
+/** The options an app serving `roles` accepts: its ports, the store, and what its roles need. */
+export function serverOptionsFor(roles: readonly ServedRole[]): readonly OptionDeclaration[] {
+  const serves = (role: ServedRole) => roles.includes(role);
+  return [
+    ...(serves('collector') ? collectorServerOptions : []),
+    ...(serves('query') ? queryServerOptions : []),
+    ...healthcheckServerOptions,
+    ...storeOptions,
+    ...(serves('collector') ? privacyOptions : []),
+    ...(roles.length > 0 ? tlsOptions : []),
+    ...runtimeOptions,
+  ];
+}
