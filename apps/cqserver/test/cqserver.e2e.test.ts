@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runToExit, ServerProcess, unary, waitForHealth } from './server-process';
+import { createEventLog, getEvents, runToExit, ServerProcess, waitForHealth } from './server-process';
 
 const PRIVACY_KEY = 'e2'.repeat(32);
 const nowSeconds = BigInt(Math.floor(Date.now() / 1000));
@@ -40,7 +40,7 @@ function sendStream(client: collector.CollectorServiceClient, logs: collector.Ev
 }
 
 async function storedEventCount(client: query.QueryServiceClient, detectorId: string): Promise<number> {
-  const response = await unary(client.getEvents.bind(client), {
+  const response = await getEvents(client, {
     detectorIds: [detectorId],
     limit: 100_000n,
   });
@@ -79,8 +79,8 @@ describe('cqserver on the embedded store', () => {
     const queryClient = server.queryClient();
     await waitForHealth(server.healthClient(), 'SERVING', 5_000);
 
-    await unary(collectorClient.createEventLog.bind(collectorClient), eventLog('det-a', 0, 3));
-    const read = await unary(queryClient.getEvents.bind(queryClient), { detectorIds: ['det-a'], limit: 0n });
+    await createEventLog(collectorClient, eventLog('det-a', 0, 3));
+    const read = await getEvents(queryClient, { detectorIds: ['det-a'], limit: 0n });
     expect(read.events).toHaveLength(3);
     for (const event of read.events) {
       expect(event.detectorId).toBe('det-a');
@@ -116,7 +116,7 @@ describe('cqserver on the embedded store', () => {
     const collectorClient = server.collectorClient();
     const log = eventLog('det-c', 0, 3);
     log.events[1]!.time[0]!.nanos = 1_000_000_000;
-    const failure = (await unary(collectorClient.createEventLog.bind(collectorClient), log).catch(
+    const failure = (await createEventLog(collectorClient, log).catch(
       (error: unknown) => error,
     )) as ServiceError;
     expect(failure.code).toBe(status.INVALID_ARGUMENT);
@@ -151,21 +151,20 @@ describe('cqserver on etcd', () => {
     const health = server.healthClient();
     await waitForHealth(health, 'SERVING', 5_000);
 
-    await unary(collectorClient.createEventLog.bind(collectorClient), eventLog('det-e', 0, 10));
+    await createEventLog(collectorClient, eventLog('det-e', 0, 10));
     expect(await storedEventCount(queryClient, 'det-e')).toBe(10);
 
     await etcd.stop();
     const downAfterMs = await waitForHealth(health, 'NOT_SERVING', 5_000);
     expect(downAfterMs).toBeLessThanOrEqual(5_000);
-    const failure = (await unary(
-      collectorClient.createEventLog.bind(collectorClient),
-      eventLog('det-e', 10, 1),
-    ).catch((error: unknown) => error)) as ServiceError;
+    const failure = (await createEventLog(collectorClient, eventLog('det-e', 10, 1)).catch(
+      (error: unknown) => error,
+    )) as ServiceError;
     expect(failure.code).toBe(status.UNAVAILABLE);
 
     await etcd.start();
     await waitForHealth(health, 'SERVING', 10_000);
-    await unary(collectorClient.createEventLog.bind(collectorClient), eventLog('det-e', 10, 5));
+    await createEventLog(collectorClient, eventLog('det-e', 10, 5));
     expect(await storedEventCount(queryClient, 'det-e')).toBe(15);
     collectorClient.close();
     queryClient.close();

@@ -137,12 +137,22 @@ export async function waitForHealth(
   }
 }
 
-/** Promisified unary call of a ts-proto grpc-js client method. */
-export function unary<Req, Res>(
-  call: (request: Req, callback: (error: ServiceError | null, response: Res) => void) => unknown,
-  request: Req,
-): Promise<Res> {
-  return new Promise((done, fail) =>
-    call(request, (error, response) => (error ? fail(error) : done(response))),
-  );
+type Callback<Res> = (error: ServiceError | null, response: Res) => void;
+
+function promised<Res>(start: (callback: Callback<Res>) => unknown): Promise<Res> {
+  return new Promise((done, fail) => start((error, response) => (error ? fail(error) : done(response))));
+}
+
+export function createEventLog(
+  client: collector.CollectorServiceClient,
+  log: collector.EventLog,
+): Promise<unknown> {
+  return promised((callback) => client.createEventLog(log, callback));
+}
+
+export function getEvents(
+  client: query.QueryServiceClient,
+  request: Partial<query.GetEventsRequest>,
+): Promise<query.GetEventsResponse> {
+  return promised((callback) => client.getEvents(query.GetEventsRequest.fromPartial(request), callback));
 }

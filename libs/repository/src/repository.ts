@@ -31,7 +31,8 @@ export type StoreHealth =
 
 /**
  * A time window. `after` is inclusive and `before` exclusive, so consecutive windows
- * never share an instant; either side may be left open.
+ * never share an instant; either side may be left open. `after` equal to `before` is an
+ * empty window; `after` later than `before` is refused with `StoreInvalidArgumentError`.
  */
 export interface TimeRange {
   readonly after?: UnixNanos;
@@ -49,13 +50,14 @@ export interface EventRepository {
   append(sightings: readonly Sighting[]): Promise<void>;
   /**
    * Sightings of each detector in `range`, detector by detector in the order given,
-   * each detector's in `order` (default newest first), at most `limitPerDetector`
-   * each (undefined: all).
+   * each detector's in `order` (default newest first) by exact nanosecond time, at most
+   * `limitPerDetector` each (undefined: all; 0: none).
    */
   list(query: EventQuery): AsyncIterable<Sighting>;
   /**
    * Sightings of the given detectors appended after the call, in commit order, until
-   * `signal` aborts; the iterator then ends without error.
+   * `signal` aborts; the iterator then ends without error. Following no detector ends at
+   * once. A retried append may deliver its sightings a second time.
    */
   follow(detectorIds: readonly DetectorId[], signal: AbortSignal): AsyncIterable<Sighting>;
 }
@@ -95,7 +97,7 @@ export interface DetectorRepository {
 export interface StatusQuery {
   readonly detectorId: DetectorId;
   readonly range?: TimeRange;
-  /** Most reports to return; undefined: all. */
+  /** Most reports to return; undefined: all, 0: none. */
   readonly limit?: number;
   /** Default newest first. */
   readonly order?: Order;
@@ -120,7 +122,7 @@ export interface TravelTimeRepository {
 export interface EstimateQuery {
   readonly links: readonly LinkRef[];
   readonly range?: TimeRange;
-  /** Most estimates per link; undefined: all. */
+  /** Most estimates per link; undefined: all, 0: none. */
   readonly limitPerLink?: number;
   /** Default oldest first, the order a chart draws them. */
   readonly order?: Order;

@@ -1,0 +1,1 @@
+export { describeRepositoryConformance, type RepositoryFixture } from './repository-conformance';

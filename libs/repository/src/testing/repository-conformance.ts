@@ -1,0 +1,551 @@
+import {
+  NANOS_PER_MILLISECOND,
+  NANOS_PER_SECOND,
+  type DetectorId,
+  type DetectorLink,
+  type DetectorStatus,
+  type Sighting,
+  type TravelTimeEstimate,
+  type UnixNanos,
+} from '@message-bus/domain';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StoreInvalidArgumentError } from '../errors';
+import type { LinkRef, Repository } from '../repository';
+import {
+  at,
+  detector,
+  list,
+  newestFirst,
+  oldestFirst,
+  pseudonym,
+  shuffled,
+  sighting,
+  take,
+  waitFor,
+} from './conformance-helpers';
+
+/** One test's store: a place for data, and a way to open repositories on it. */
+export interface RepositoryFixture {
+  /**
+   * A repository on this fixture's data: empty the first time, and after a close, the
+   * same data again (the suite closes the previous repository before calling it again).
+   */
+  open(): Promise<Repository>;
+  /** Removes the data; called after the last repository opened has been closed. */
+  cleanup(): Promise<void>;
+}
+
+/**
+ * Registers the Vitest tests every repository adapter must pass, under
+ * `describe(name)`. `createFixture` is called once per test and must give a store that
+ * starts empty. Example (embedded store):
+ *
+ * ```ts
+ * describeRepositoryConformance('lmdb', async () => {
+ *   const path = await mkdtemp(join(tmpdir(), 'repo-'));
+ *   return {
+ *     open: async () => new KvRepository(new LmdbBackend({ path }), { prefix: 'tdc' }),
+ *     cleanup: () => rm(path, { recursive: true, force: true }),
+ *   };
+ * });
+ * ```
+ */
+export function describeRepositoryConformance(
+  name: string,
+  createFixture: () => RepositoryFixture | Promise<RepositoryFixture>,
+): void {
+  describe(name, () => {
+    let fixture: RepositoryFixture;
+    let repository: Repository;
+
+    beforeEach(async () => {
+      fixture = await createFixture();
+      repository = await fixture.open();
+    });
+
+    afterEach(async () => {
+      await repository.close();
+      await fixture.cleanup();
+    });
+
+    async function reopen(): Promise<Repository> {
+      await repository.close();
+      repository = await fixture.open();
+      return repository;
+    }
+
+    describe('events', () => {
+      const A = detector('det-A');
+      const B = detector('det-B');
+
+      it('lists appended sightings newest first by default, across buckets', async () => {
+        const sightings = [at(0), at(50), at(99, 999_999_999n), at(100), at(150), at(250)].map((time, i) =>
+          sighting(A, i, time),
+        );
+        await repository.events.append(shuffled(sightings));
+        expect(await list(repository, { detectorIds: [A] })).toEqual(newestFirst(sightings));
+        expect(await list(repository, { detectorIds: [A], order: 'newest_first' })).toEqual(
+          newestFirst(sightings),
+        );
+      });
+
+      it('lists oldest first when asked', async () => {
+        const sightings = [at(3), at(1), at(170), at(2, 5n)].map((time, i) => sighting(A, i, time));
+        await repository.events.append(sightings);
+        expect(await list(repository, { detectorIds: [A], order: 'oldest_first' })).toEqual(
+          oldestFirst(sightings),
+        );
+      });
+
+      it('orders sightings within one millisecond by their exact nanosecond', async () => {
+        const millisecond = at(42);
+        const sightings = Array.from({ length: 40 }, (_, i) =>
+          sighting(A, i, millisecond + BigInt(i * 24_999)),
+        );
+        await repository.events.append(shuffled(sightings));
+        expect(await list(repository, { detectorIds: [A], order: 'oldest_first' })).toEqual(sightings);
+        expect(await list(repository, { detectorIds: [A], order: 'newest_first' })).toEqual(
+          [...sightings].reverse(),
+        );
+        expect(
+          await list(repository, { detectorIds: [A], order: 'oldest_first', limitPerDetector: 3 }),
+        ).toEqual(sightings.slice(0, 3));
+        expect(await list(repository, { detectorIds: [A], limitPerDetector: 3 })).toEqual(
+          sightings.slice(-3).reverse(),
+        );
+      });
+
+      it('takes after as inclusive and before as exclusive, to the nanosecond', async () => {
+        const t = at(30, 123_456_789n);
+        const [justBefore, exactly, justAfter] = [t - 1n, t, t + 1n].map((time, i) => sighting(A, i, time));
+        await repository.events.append([justBefore!, exactly!, justAfter!]);
+        const query = (after: UnixNanos, before: UnixNanos) =>
+          list(repository, { detectorIds: [A], range: { after, before }, order: 'oldest_first' });
+        expect(await query(t, t + 1n)).toEqual([exactly]);
+        expect(await query(t - 1n, t + 2n)).toEqual([justBefore, exactly, justAfter]);
+        expect(await query(t + 1n, t + 2n)).toEqual([justAfter]);
+        expect(await query(t, t)).toEqual([]);
+      });
+
+      it('splits at a bucket boundary exactly', async () => {
+        const boundary = at(100); // a multiple of 100 seconds: a bucket starts here
+        const [last, first, second] = [boundary - 1n, boundary, boundary + 1n].map((time, i) =>
+          sighting(A, i, time),
+        );
+        await repository.events.append([last!, first!, second!]);
+        expect(await list(repository, { detectorIds: [A], range: { before: boundary } })).toEqual([last]);
+        expect(
+          await list(repository, { detectorIds: [A], range: { after: boundary }, order: 'oldest_first' }),
+        ).toEqual([first, second]);
+        const fullBuckets = {
+          after: boundary - 100n * NANOS_PER_SECOND,
+          before: boundary + 100n * NANOS_PER_SECOND,
+        };
+        expect(await list(repository, { detectorIds: [A], range: fullBuckets })).toEqual([
+          second,
+          first,
+          last,
+        ]);
+      });
+
+      it('leaves either side of a range open', async () => {
+        const sightings = [at(10), at(20), at(30)].map((time, i) => sighting(A, i, time));
+        await repository.events.append(sightings);
+        expect(
+          await list(repository, { detectorIds: [A], range: { after: at(20) }, order: 'oldest_first' }),
+        ).toEqual(sightings.slice(1));
+        expect(await list(repository, { detectorIds: [A], range: { before: at(20) } })).toEqual(
+          sightings.slice(0, 1),
+        );
+        expect(await list(repository, { detectorIds: [A], range: {} })).toHaveLength(3);
+      });
+
+      it('limits per detector: the latest newest first, the earliest oldest first, within the range', async () => {
+        const sightings = Array.from({ length: 20 }, (_, i) => sighting(A, i, at(i * 17)));
+        await repository.events.append(sightings);
+        expect(await list(repository, { detectorIds: [A], limitPerDetector: 4 })).toEqual(
+          newestFirst(sightings).slice(0, 4),
+        );
+        expect(
+          await list(repository, { detectorIds: [A], limitPerDetector: 4, order: 'oldest_first' }),
+        ).toEqual(sightings.slice(0, 4));
+        const range = { after: at(5 * 17), before: at(15 * 17) };
+        expect(await list(repository, { detectorIds: [A], range, limitPerDetector: 2 })).toEqual([
+          sightings[14],
+          sightings[13],
+        ]);
+        expect(
+          await list(repository, { detectorIds: [A], range, limitPerDetector: 2, order: 'oldest_first' }),
+        ).toEqual([sightings[5], sightings[6]]);
+        expect(await list(repository, { detectorIds: [A], limitPerDetector: 0 })).toEqual([]);
+        expect(await list(repository, { detectorIds: [A], limitPerDetector: 1000 })).toHaveLength(20);
+      });
+
+      it('lists detector by detector in the order given, never mixing up ids that share a prefix', async () => {
+        const prefixed = detector('det-A-2');
+        const ofA = [sighting(A, 1, at(1)), sighting(A, 2, at(2))];
+        const ofB = [sighting(B, 3, at(3)), sighting(B, 4, at(4))];
+        const ofPrefixed = [sighting(prefixed, 5, at(5))];
+        await repository.events.append([...ofPrefixed, ...ofB, ...ofA]);
+        expect(await list(repository, { detectorIds: [B, A], order: 'oldest_first' })).toEqual([
+          ...ofB,
+          ...ofA,
+        ]);
+        expect(await list(repository, { detectorIds: [A, B], limitPerDetector: 1 })).toEqual([
+          ofA[1],
+          ofB[1],
+        ]);
+        expect(await list(repository, { detectorIds: [prefixed] })).toEqual(ofPrefixed);
+        expect(await list(repository, { detectorIds: [detector('nobody')] })).toEqual([]);
+        expect(await list(repository, { detectorIds: [] })).toEqual([]);
+      });
+
+      it('stores a retried batch once, and a sighting repeated within a batch once', async () => {
+        const batch = Array.from({ length: 50 }, (_, i) => sighting(A, i, at(i)));
+        await repository.events.append(batch);
+        await repository.events.append(batch);
+        await repository.events.append([batch[7]!, batch[7]!]);
+        expect(await list(repository, { detectorIds: [A], order: 'oldest_first' })).toEqual(batch);
+      });
+
+      it('appends a batch of 10,000 sightings and lists every one back in order', async () => {
+        // One detector-hour: a sighting every 0.36 s, each at a distinct nanosecond.
+        const batch = Array.from({ length: 10_000 }, (_, i) =>
+          sighting(A, i, at(0) + BigInt(i) * 360n * NANOS_PER_MILLISECOND + BigInt(i)),
+        );
+        await repository.events.append(batch);
+        const listed = await list(repository, { detectorIds: [A], order: 'oldest_first' });
+        expect(listed).toHaveLength(10_000);
+        expect(listed).toEqual(batch);
+        expect(await list(repository, { detectorIds: [A], limitPerDetector: 2 })).toEqual([
+          batch[9_999],
+          batch[9_998],
+        ]);
+      });
+
+      it('stores the largest allowed ids', async () => {
+        const longest = detector('L'.repeat(64));
+        const sightings = [
+          sighting(longest, 1, at(1)),
+          { detectorId: longest, deviceId: 'd'.repeat(128), time: at(2) },
+        ];
+        await repository.events.append(sightings);
+        expect(await list(repository, { detectorIds: [longest], order: 'oldest_first' })).toEqual(sightings);
+      });
+
+      it('keeps device ids with dots and the previous pseudonym exactly', async () => {
+        const sightings: Sighting[] = [
+          { detectorId: A, deviceId: 'aa:bb.cc.dd', time: at(1) },
+          { detectorId: A, deviceId: pseudonym(2), time: at(2, 1n), previousDeviceId: pseudonym(1002) },
+        ];
+        await repository.events.append(sightings);
+        const listed = await list(repository, { detectorIds: [A], order: 'oldest_first' });
+        expect(listed).toEqual(sightings);
+        expect(listed[0]).not.toHaveProperty('previousDeviceId');
+      });
+
+      it('refuses a batch with an id that cannot be a key, writing none of it', async () => {
+        const good = sighting(A, 1, at(1));
+        const slashedDetector = { ...sighting(A, 2, at(2)), detectorId: 'det/A' as DetectorId };
+        const slashedDevice = { ...sighting(A, 3, at(3)), deviceId: 'dev/ice' };
+        for (const bad of [slashedDetector, slashedDevice]) {
+          await expect(repository.events.append([good, bad])).rejects.toBeInstanceOf(
+            StoreInvalidArgumentError,
+          );
+        }
+        expect(await list(repository, { detectorIds: [A] })).toEqual([]);
+      });
+
+      it('refuses a range whose after is later than its before, and a negative limit', async () => {
+        const inverted = { detectorIds: [A], range: { after: at(2), before: at(1) } };
+        await expect(list(repository, inverted)).rejects.toBeInstanceOf(StoreInvalidArgumentError);
+        await expect(list(repository, { detectorIds: [A], limitPerDetector: -1 })).rejects.toBeInstanceOf(
+          StoreInvalidArgumentError,
+        );
+      });
+    });
+
+    describe('events: follow', () => {
+      const A = detector('det-A');
+      const B = detector('det-B');
+
+      it('delivers sightings appended after it started, in order, and none from before', async () => {
+        const before = [sighting(A, 1, at(1)), sighting(A, 2, at(2))];
+        await repository.events.append(before);
+        const controller = new AbortController();
+        const following = repository.events.follow([A], controller.signal)[Symbol.asyncIterator]();
+        const after = [sighting(A, 3, at(3)), sighting(A, 4, at(4))];
+        const third = sighting(A, 5, at(5));
+        await repository.events.append(after);
+        await repository.events.append([third]);
+        expect(await take(following, 3)).toEqual([...after, third]);
+        controller.abort();
+        expect(await following.next()).toEqual({ done: true, value: undefined });
+      });
+
+      it('delivers only the followed detectors, in commit order', async () => {
+        const controller = new AbortController();
+        const following = repository.events.follow([A, B], controller.signal)[Symbol.asyncIterator]();
+        const first = sighting(B, 1, at(9));
+        const ignored = sighting(detector('det-C'), 2, at(1));
+        const prefixed = sighting(detector('det-A-2'), 3, at(1));
+        const last = sighting(A, 4, at(1));
+        for (const one of [first, ignored, prefixed, last]) await repository.events.append([one]);
+        expect(await take(following, 2)).toEqual([first, last]);
+        controller.abort();
+      });
+
+      it('ends cleanly when aborted while waiting, and at once when aborted before or following no detector', async () => {
+        const controller = new AbortController();
+        const received: Sighting[] = [];
+        const loop = (async () => {
+          for await (const one of repository.events.follow([A], controller.signal)) received.push(one);
+        })();
+        await repository.events.append([sighting(A, 1, at(1))]);
+        await waitFor(() => received.length === 1);
+        controller.abort();
+        await expect(loop).resolves.toBeUndefined();
+        expect(received).toEqual([sighting(A, 1, at(1))]);
+
+        const aborted = AbortSignal.abort();
+        const none = repository.events.follow([A], aborted)[Symbol.asyncIterator]();
+        expect(await none.next()).toEqual({ done: true, value: undefined });
+        const following = new AbortController();
+        const noDetectors = repository.events.follow([], following.signal)[Symbol.asyncIterator]();
+        expect(await noDetectors.next()).toEqual({ done: true, value: undefined });
+      });
+    });
+
+    describe('links', () => {
+      const link = (destination: string, source: string, maxSeconds: number): DetectorLink => ({
+        destination: detector(destination),
+        source: detector(source),
+        maxSeconds,
+      });
+
+      it('puts and lists every link ordered by destination then source, or those into one destination', async () => {
+        const links = [
+          link('x', 's2', 600),
+          link('x-1', 's', 60),
+          link('x', 's1', 300),
+          link('x.2', 's', 86_400),
+        ];
+        for (const one of links) await repository.links.put(one);
+        const ordered = [
+          link('x', 's1', 300),
+          link('x', 's2', 600),
+          link('x-1', 's', 60),
+          link('x.2', 's', 86_400),
+        ];
+        expect(await repository.links.list()).toEqual(ordered);
+        expect(await repository.links.list(detector('x'))).toEqual(ordered.slice(0, 2));
+        expect(await repository.links.list(detector('x-1'))).toEqual([ordered[2]]);
+        expect(await repository.links.list(detector('none'))).toEqual([]);
+      });
+
+      it('replaces the max seconds of an existing link', async () => {
+        await repository.links.put(link('x', 's', 600));
+        await repository.links.put(link('x', 's', 900));
+        expect(await repository.links.list()).toEqual([link('x', 's', 900)]);
+      });
+
+      it('deletes a link and says whether it existed', async () => {
+        await repository.links.put(link('x', 's1', 600));
+        await repository.links.put(link('x', 's2', 600));
+        expect(await repository.links.delete(detector('x'), detector('s1'))).toBe(true);
+        expect(await repository.links.delete(detector('x'), detector('s1'))).toBe(false);
+        expect(await repository.links.list()).toEqual([link('x', 's2', 600)]);
+      });
+
+      it('refuses a link whose ids cannot be a key', async () => {
+        const bad = { ...link('x', 's', 600), source: 's/1' as DetectorId };
+        await expect(repository.links.put(bad)).rejects.toBeInstanceOf(StoreInvalidArgumentError);
+        expect(await repository.links.list()).toEqual([]);
+      });
+    });
+
+    describe('detectors: coordinates', () => {
+      it('puts, replaces, gets and lists coordinates ordered by detector id', async () => {
+        const [one, two, three] = [detector('d-2'), detector('d-10'), detector('d-1')];
+        await repository.detectors.putCoordinates({
+          detectorId: one,
+          coordinates: { latitude: 1, longitude: 2 },
+        });
+        await repository.detectors.putCoordinates({
+          detectorId: two,
+          coordinates: { latitude: -9_000_000, longitude: 18_000_000 },
+        });
+        await repository.detectors.putCoordinates({
+          detectorId: three,
+          coordinates: { latitude: 5, longitude: 6 },
+        });
+        await repository.detectors.putCoordinates({
+          detectorId: one,
+          coordinates: { latitude: 5_232_000, longitude: 1_320_000 },
+        });
+        expect(await repository.detectors.getCoordinates(one)).toEqual({
+          latitude: 5_232_000,
+          longitude: 1_320_000,
+        });
+        expect(await repository.detectors.getCoordinates(detector('d-3'))).toBeUndefined();
+        expect(await repository.detectors.listCoordinates()).toEqual([
+          { detectorId: three, coordinates: { latitude: 5, longitude: 6 } },
+          { detectorId: two, coordinates: { latitude: -9_000_000, longitude: 18_000_000 } },
+          { detectorId: one, coordinates: { latitude: 5_232_000, longitude: 1_320_000 } },
+        ]);
+      });
+    });
+
+    describe('detectors: status reports', () => {
+      const D = detector('det');
+      const report = (time: UnixNanos, volts: number, detectorId: DetectorId = D): DetectorStatus => ({
+        detectorId,
+        time,
+        batteryVoltage: volts,
+        activeRadios: ['wifi', 'bluetooth'],
+        detectionCounts: { wifi: 9_007_199_254_740_993n, bluetooth: 0n },
+      });
+
+      it('lists reports by range, newest first by default, with a limit', async () => {
+        const reports = [1, 2, 3, 4, 5].map((second) => report(at(second * 60, 7n), 12 + second / 10));
+        for (const one of shuffled(reports)) await repository.detectors.appendStatus(one);
+        await repository.detectors.appendStatus(report(at(120, 7n), 11, detector('det-2')));
+        expect(await repository.detectors.listStatus({ detectorId: D })).toEqual([...reports].reverse());
+        expect(
+          await repository.detectors.listStatus({ detectorId: D, order: 'oldest_first', limit: 2 }),
+        ).toEqual(reports.slice(0, 2));
+        const range = { after: reports[1]!.time, before: reports[3]!.time };
+        expect(
+          await repository.detectors.listStatus({ detectorId: D, range, order: 'oldest_first' }),
+        ).toEqual(reports.slice(1, 3));
+        expect(await repository.detectors.listStatus({ detectorId: D, range, limit: 1 })).toEqual([
+          reports[2],
+        ]);
+        expect(await repository.detectors.listStatus({ detectorId: D, limit: 0 })).toEqual([]);
+      });
+
+      it('replaces a report at the same detector and time', async () => {
+        await repository.detectors.appendStatus(report(at(1), 12.1));
+        await repository.detectors.appendStatus(report(at(1), 12.9));
+        expect(await repository.detectors.listStatus({ detectorId: D })).toEqual([report(at(1), 12.9)]);
+      });
+    });
+
+    describe('travel-time estimates', () => {
+      const AB: LinkRef = { source: detector('a'), destination: detector('b') };
+      const CB: LinkRef = { source: detector('c'), destination: detector('b') };
+      const estimate = (link: LinkRef, minute: number, median?: number): TravelTimeEstimate => ({
+        ...link,
+        intervalEnd: at(minute * 60),
+        windowSeconds: 300,
+        ...(median === undefined
+          ? {}
+          : { medianSeconds: median, p15Seconds: median - 5, p85Seconds: median + 9.5 }),
+        validSamples: median === undefined ? 0 : 12,
+        totalSamples: 14,
+        status: median === undefined ? 'insufficient_data' : 'ok',
+      });
+
+      it('lists estimates by link and range, oldest first by default, with a limit per link', async () => {
+        const ofAB = [1, 2, 3, 4].map((minute) => estimate(AB, minute, 60 + minute));
+        const ofCB = [2, 5].map((minute) => estimate(CB, minute));
+        await repository.travelTimes.put(shuffled([...ofAB, ...ofCB]));
+        expect(await repository.travelTimes.list({ links: [AB] })).toEqual(ofAB);
+        expect(await repository.travelTimes.list({ links: [CB, AB], limitPerLink: 1 })).toEqual([
+          ofCB[0],
+          ofAB[0],
+        ]);
+        expect(
+          await repository.travelTimes.list({ links: [AB], order: 'newest_first', limitPerLink: 2 }),
+        ).toEqual([ofAB[3], ofAB[2]]);
+        const range = { after: at(2 * 60), before: at(4 * 60) };
+        expect(await repository.travelTimes.list({ links: [AB, CB], range })).toEqual([
+          ofAB[1],
+          ofAB[2],
+          ofCB[0],
+        ]);
+      });
+
+      it('replaces an estimate of the same link and interval end', async () => {
+        await repository.travelTimes.put([estimate(AB, 1, 60)]);
+        await repository.travelTimes.put([estimate(AB, 1, 75)]);
+        expect(await repository.travelTimes.list({ links: [AB] })).toEqual([estimate(AB, 1, 75)]);
+      });
+
+      it('gives the latest estimate of each link, of given links or of all', async () => {
+        const other: LinkRef = { source: detector('b'), destination: detector('a') };
+        await repository.travelTimes.put([
+          estimate(AB, 1, 60),
+          estimate(AB, 3, 62),
+          estimate(CB, 2),
+          estimate(other, 1, 9),
+        ]);
+        const none: LinkRef = { source: detector('z'), destination: detector('b') };
+        expect(await repository.travelTimes.latest([CB, none, AB])).toEqual([
+          estimate(CB, 2),
+          estimate(AB, 3, 62),
+        ]);
+        const all = await repository.travelTimes.latest();
+        expect(all).toHaveLength(3);
+        expect(all).toEqual(
+          expect.arrayContaining([estimate(AB, 3, 62), estimate(CB, 2), estimate(other, 1, 9)]),
+        );
+      });
+
+      it('follows estimates put after it started until aborted', async () => {
+        await repository.travelTimes.put([estimate(AB, 1, 60)]);
+        const controller = new AbortController();
+        const following = repository.travelTimes.follow(controller.signal)[Symbol.asyncIterator]();
+        const later = [estimate(AB, 2, 61), estimate(CB, 2, 70)];
+        await repository.travelTimes.put([later[0]!]);
+        await repository.travelTimes.put([later[1]!]);
+        expect(await take(following, 2)).toEqual(later);
+        controller.abort();
+        expect(await following.next()).toEqual({ done: true, value: undefined });
+      });
+    });
+
+    describe('persistence and health', () => {
+      it('keeps every kind of record across close and reopen', async () => {
+        const A = detector('det-A');
+        const sightings = [sighting(A, 1, at(1)), sighting(A, 2, at(2, 9n))];
+        const link: DetectorLink = { destination: A, source: detector('det-B'), maxSeconds: 600 };
+        const status: DetectorStatus = {
+          detectorId: A,
+          time: at(3),
+          batteryVoltage: 12.5,
+          activeRadios: ['mobile'],
+          detectionCounts: { mobile: 3n },
+        };
+        const travelTime: TravelTimeEstimate = {
+          source: detector('det-B'),
+          destination: A,
+          intervalEnd: at(300),
+          windowSeconds: 300,
+          validSamples: 0,
+          totalSamples: 0,
+          status: 'stale',
+        };
+        await repository.events.append(sightings);
+        await repository.links.put(link);
+        await repository.detectors.putCoordinates({
+          detectorId: A,
+          coordinates: { latitude: 1, longitude: 2 },
+        });
+        await repository.detectors.appendStatus(status);
+        await repository.travelTimes.put([travelTime]);
+
+        const reopened = await reopen();
+        expect(await list(reopened, { detectorIds: [A], order: 'oldest_first' })).toEqual(sightings);
+        expect(await reopened.links.list()).toEqual([link]);
+        expect(await reopened.detectors.getCoordinates(A)).toEqual({ latitude: 1, longitude: 2 });
+        expect(await reopened.detectors.listStatus({ detectorId: A })).toEqual([status]);
+        expect(await reopened.travelTimes.latest()).toEqual([travelTime]);
+      });
+
+      it('reports the store reachable', async () => {
+        expect(await repository.health()).toEqual({ reachable: true });
+      });
+    });
+  });
+}

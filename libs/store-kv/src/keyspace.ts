@@ -1,0 +1,378 @@
+import type { DetectorId, UnixNanos } from '@message-bus/domain';
+import {
+  checkDeviceSegment,
+  checkIdSegment,
+  deviceSegmentProblem,
+  idSegmentProblem,
+  prefixEnd,
+} from './key-segment';
+import { checkKeyTime, formatKeyTime, KEY_TIME_LIMIT, parseNanosText, type KeyTimeRange } from './key-time';
+import { murmur3x86128 } from './murmur3';
+import { accept, reject, type Parsed } from './parsed';
+import { decodeUlidTime, encodeUlid, encodeUlidTime, ULID_LENGTH, ulidProblem } from './ulid';
+
+/**
+ * The key layout shared by every ordered-KV store, byte-compatible with the original
+ * Go system (jozuenoon/message_bus, `collector/etcd.go` and `query/etcd.go`), so either
+ * system can run on the other's etcd data.
+ *
+ * What the original does, and what this keyspace matches:
+ * - Keys are `"/" + path.Join(prefix, ...)`: one leading `/`, segments joined by `/`, no
+ *   trailing `/`. The prefix is `--etcd.prefix` (default `tdc`); the original's reader
+ *   takes the detector id from the 4th `/`-separated field, so the prefix is exactly one
+ *   segment here.
+ * - Event key `/{prefix}/detectors/{detector}/{bucket}/{ULID}.{device}`. The bucket is
+ *   `strconv.FormatInt(s - s%100, 10)` of the unix second `s`: plain decimal, not
+ *   padded, which is 10 digits for every time from 2001-09-09 on. This keyspace always
+ *   writes 10 digits (zero-padded) so byte order stays time order, identical to the
+ *   original for every real deployment.
+ * - The ULID's time is the event's unix millisecond (`ulid.Timestamp(t)`); the original
+ *   draws its 80-bit part from math/rand seeded with the nanosecond time. Here it is a
+ *   hash of (detector, device, nanoseconds), see `eventUlid`, so a retried write
+ *   produces the same key.
+ * - The original's reader takes the device id as the text after the first `.` of the last
+ *   segment; device ids may contain dots, so this keyspace splits right after the
+ *   26-character ULID instead.
+ * - Link key `/{prefix}/links/{destination}/{source}`.
+ *
+ * Kinds the original does not have, each under its own top-level segment:
+ * - `/{prefix}/coordinates/{detector}`
+ * - `/{prefix}/status/{detector}/{19-digit zero-padded unix nanoseconds}`
+ * - `/{prefix}/traveltimes/{destination}/{source}/{19-digit zero-padded interval end}`
+ *
+ * Every id that becomes a segment passes `checkIdSegment` (detector ids, prefix) or
+ * `checkDeviceSegment` (device ids) first, so nothing unsafe reaches a written key.
+ */
+
+/** Width of an event time bucket, as in the original. */
+export const EVENT_BUCKET_SECONDS = 100;
+const BUCKET_DIGITS = 10;
+const BUCKET_PATTERN = /^[0-9]{1,10}$/;
+const NANOS_PER_MILLISECOND = 1_000_000n;
+
+/** The unix second that starts the bucket holding `time`. */
+export function eventBucket(time: UnixNanos): number {
+  return bucketOfMillisecond(Number(time / NANOS_PER_MILLISECOND));
+}
+
+/** Unix milliseconds up to 2^53 are exact as a number, so the arithmetic stays exact. */
+function bucketOfMillisecond(ms: number): number {
+  const second = Math.floor(ms / 1000);
+  return second - (second % EVENT_BUCKET_SECONDS);
+}
+
+/** Big enough for the length-prefixed hash input of the longest ids (device: 128 × 4 UTF-8 bytes). */
+const entropyInput = Buffer.alloc(1024);
+const entropyOutput = new Uint8Array(16);
+
+/**
+ * The deterministic ULID of a sighting: time = its unix millisecond; the 80-bit part =
+ * the first 10 bytes of MurmurHash3 x86_128 (seed 0) over `u16be(len) detector-utf8
+ * u16be(len) device-utf8 i64be(nanoseconds)`. The same (detector, device, time) always
+ * gives the same ULID; sightings within one millisecond still differ. A fast
+ * non-cryptographic hash suffices: the device id follows the ULID in the key, so two
+ * sightings can only collide if they are the same sighting.
+ */
+export function eventUlid(detectorId: string, deviceId: string, time: UnixNanos): string {
+  return ulidOf(detectorId, deviceId, time, Number(time / NANOS_PER_MILLISECOND));
+}
+
+function ulidOf(detectorId: string, deviceId: string, time: UnixNanos, ms: number): string {
+  const end = entropyInput.writeBigInt64BE(
+    time,
+    writeLengthPrefixed(deviceId, writeLengthPrefixed(detectorId, 0)),
+  );
+  murmur3x86128(entropyInput, end, entropyOutput);
+  return encodeUlid(ms, entropyOutput);
+}
+
+/** Writes `u16be(byte length) utf8(text)` at `offset`; returns the offset after it. */
+function writeLengthPrefixed(text: string, offset: number): number {
+  const length = entropyInput.write(text, offset + 2, 'utf8');
+  entropyInput.writeUInt16BE(length, offset);
+  return offset + 2 + length;
+}
+
+export interface EventKeyInput {
+  readonly detectorId: string;
+  readonly deviceId: string;
+  readonly time: UnixNanos;
+}
+
+/** What an event key holds. `ulidTimeMs` orders keys within a bucket. */
+export interface EventKeyParts {
+  readonly detectorId: string;
+  readonly bucket: number;
+  readonly ulid: string;
+  readonly ulidTimeMs: number;
+  readonly deviceId: string;
+}
+
+export interface LinkKeyParts {
+  readonly destination: DetectorId;
+  readonly source: DetectorId;
+}
+
+export interface StatusKeyParts {
+  readonly detectorId: DetectorId;
+  readonly time: UnixNanos;
+}
+
+export interface EstimateKeyParts {
+  readonly destination: DetectorId;
+  readonly source: DetectorId;
+  readonly intervalEnd: UnixNanos;
+}
+
+/** Keys `start <= key < end`. */
+export interface KeyRange {
+  readonly start: string;
+  readonly end: string;
+}
+
+export class Keyspace {
+  /** `/{prefix}/`: everything this system stores. */
+  readonly root: string;
+  readonly detectorsRoot: string;
+  readonly linksRoot: string;
+  readonly coordinatesRoot: string;
+  readonly statusRoot: string;
+  readonly travelTimesRoot: string;
+  /** The bucket prefix `eventKey` built last: a cache, the only state a keyspace has. */
+  private lastBucket = { detectorId: '', bucket: -1, prefix: '' };
+
+  /** `prefix`: one segment like a detector id, e.g. `tdc` (the original's default). */
+  constructor(readonly prefix: string) {
+    checkIdSegment(prefix, 'prefix');
+    this.root = `/${prefix}/`;
+    this.detectorsRoot = `${this.root}detectors/`;
+    this.linksRoot = `${this.root}links/`;
+    this.coordinatesRoot = `${this.root}coordinates/`;
+    this.statusRoot = `${this.root}status/`;
+    this.travelTimesRoot = `${this.root}traveltimes/`;
+  }
+
+  // --- events -------------------------------------------------------------------
+
+  /** `/{prefix}/detectors/{detector}/`: every event of one detector. */
+  detectorPrefix(detectorId: string, field = 'detectorId'): string {
+    return `${this.detectorsRoot}${checkIdSegment(detectorId, field)}/`;
+  }
+
+  /** `/{prefix}/detectors/{detector}/{bucket}/`: one detector's events of one 100-second bucket. */
+  bucketPrefix(detectorId: string, bucket: number): string {
+    return `${this.detectorPrefix(detectorId)}${String(bucket).padStart(BUCKET_DIGITS, '0')}/`;
+  }
+
+  /** The key of one sighting. `field` names it in errors, e.g. `sightings[3]`. */
+  eventKey(sighting: EventKeyInput, field = 'sighting'): string {
+    const { detectorId, deviceId, time } = sighting;
+    const valid =
+      typeof detectorId === 'string' &&
+      idSegmentProblem(detectorId) === undefined &&
+      typeof deviceId === 'string' &&
+      deviceSegmentProblem(deviceId) === undefined &&
+      typeof time === 'bigint' &&
+      time >= 0n &&
+      time < KEY_TIME_LIMIT;
+    if (!valid) {
+      // Field names are built only here: the checks again, to throw the precise error.
+      checkIdSegment(detectorId, `${field}.detectorId`);
+      checkDeviceSegment(deviceId, `${field}.deviceId`);
+      checkKeyTime(time, `${field}.time`);
+    }
+    const ms = Number(time / NANOS_PER_MILLISECOND);
+    const bucket = bucketOfMillisecond(ms);
+    // Sightings arrive in runs of one detector's bucket: its prefix is built once per run.
+    const last = this.lastBucket;
+    let prefix: string;
+    if (last.detectorId === detectorId && last.bucket === bucket) prefix = last.prefix;
+    else {
+      prefix = this.bucketPrefix(detectorId, bucket);
+      this.lastBucket = { detectorId, bucket, prefix };
+    }
+    return `${prefix}${ulidOf(detectorId, deviceId, time, ms)}.${deviceId}`;
+  }
+
+  /**
+   * The keys that can hold one detector's events in `range`: from the bucket and ULID
+   * millisecond of `after` to those of the last nanosecond before `before`. Events in
+   * the first and last millisecond still need filtering by their exact time.
+   */
+  eventRange(detectorId: string, range: KeyTimeRange): KeyRange {
+    const detector = this.detectorPrefix(detectorId);
+    const start = this.eventBoundary(detectorId, range.after);
+    if (range.before === undefined) return { start, end: prefixEnd(detector) };
+    const last = range.before - 1n;
+    return { start, end: this.eventBoundary(detectorId, last, 1) };
+  }
+
+  /** Reads an event key; keys written by the original (random ULIDs, dotted device ids) included. */
+  parseEventKey(key: string): Parsed<EventKeyParts> {
+    if (!key.startsWith(this.detectorsRoot)) return reject(`is not under ${this.detectorsRoot}`);
+    const start = this.detectorsRoot.length;
+    const afterDetector = key.indexOf('/', start);
+    const afterBucket = afterDetector < 0 ? -1 : key.indexOf('/', afterDetector + 1);
+    if (afterBucket < 0 || key.includes('/', afterBucket + 1)) {
+      const count = key.slice(start).split('/').length;
+      return reject(
+        `has ${count} segments after ${this.detectorsRoot}, expected {detector}/{bucket}/{ULID}.{device}`,
+      );
+    }
+    const detectorId = key.slice(start, afterDetector);
+    if (detectorId.length === 0) return reject('has an empty detector id');
+    const bucketText = key.slice(afterDetector + 1, afterBucket);
+    if (!BUCKET_PATTERN.test(bucketText))
+      return reject(`has bucket ${JSON.stringify(bucketText)}, not 1 to 10 digits`);
+    const bucket = Number(bucketText);
+    if (bucket % EVENT_BUCKET_SECONDS !== 0)
+      return reject(`has bucket ${bucketText}, not a multiple of 100 seconds`);
+    const ulid = key.slice(afterBucket + 1, afterBucket + 1 + ULID_LENGTH);
+    const problem = ulidProblem(ulid);
+    if (problem !== undefined) return reject(`has a last segment whose ULID ${problem}`);
+    const dot = afterBucket + 1 + ULID_LENGTH;
+    if (key.charAt(dot) !== '.') return reject('has no "." between the ULID and the device id');
+    const deviceId = key.slice(dot + 1);
+    if (deviceId.length === 0) return reject('has an empty device id');
+    return accept({ detectorId, bucket, ulid, ulidTimeMs: decodeUlidTime(ulid), deviceId });
+  }
+
+  /** The first key of `time`'s millisecond (or of the millisecond `msOffset` later). */
+  private eventBoundary(detectorId: string, time: UnixNanos, msOffset = 0): string {
+    const ms = Number(time / NANOS_PER_MILLISECOND) + msOffset;
+    return this.bucketPrefix(detectorId, eventBucket(time)) + encodeUlidTime(ms);
+  }
+
+  // --- links --------------------------------------------------------------------
+
+  /** `/{prefix}/links/{destination}/`: every link into one detector. */
+  linkPrefix(destination: string, field = 'destination'): string {
+    return `${this.linksRoot}${checkIdSegment(destination, field)}/`;
+  }
+
+  /** `field` names the link in errors, e.g. `link` → `link.source`. */
+  linkKey(link: { readonly destination: string; readonly source: string }, field = 'link'): string {
+    return (
+      this.linkPrefix(link.destination, `${field}.destination`) +
+      checkIdSegment(link.source, `${field}.source`)
+    );
+  }
+
+  parseLinkKey(key: string): Parsed<LinkKeyParts> {
+    const segments = this.idSegmentsUnder(this.linksRoot, key, 2);
+    if (!segments.ok) return segments;
+    const [destination, source] = segments.value as [DetectorId, DetectorId];
+    return accept({ destination, source });
+  }
+
+  // --- coordinates ------------------------------------------------------------
+
+  coordinatesKey(detectorId: string, field = 'detectorId'): string {
+    return this.coordinatesRoot + checkIdSegment(detectorId, field);
+  }
+
+  parseCoordinatesKey(key: string): Parsed<DetectorId> {
+    const segments = this.idSegmentsUnder(this.coordinatesRoot, key, 1);
+    return segments.ok ? accept(segments.value[0] as DetectorId) : segments;
+  }
+
+  // --- status reports -----------------------------------------------------------
+
+  statusPrefix(detectorId: string, field = 'detectorId'): string {
+    return `${this.statusRoot}${checkIdSegment(detectorId, field)}/`;
+  }
+
+  /** `field` names the report in errors, e.g. `status` → `status.time`. */
+  statusKey(status: { readonly detectorId: string; readonly time: UnixNanos }, field = 'status'): string {
+    const prefix = this.statusPrefix(status.detectorId, `${field}.detectorId`);
+    return prefix + formatKeyTime(checkKeyTime(status.time, `${field}.time`));
+  }
+
+  statusRange(detectorId: string, range: KeyTimeRange): KeyRange {
+    return this.timeKeyedRange(this.statusPrefix(detectorId), range);
+  }
+
+  parseStatusKey(key: string): Parsed<StatusKeyParts> {
+    const segments = this.segmentsUnder(this.statusRoot, key, 2);
+    if (!segments.ok) return segments;
+    const [detectorId = '', timeText = ''] = segments.value;
+    const idProblem = idSegmentProblem(detectorId);
+    if (idProblem !== undefined) return reject(`has a detector id that ${idProblem}`);
+    const time = parseTimeSegment(timeText);
+    return time.ok ? accept({ detectorId: detectorId as DetectorId, time: time.value }) : time;
+  }
+
+  // --- travel-time estimates ----------------------------------------------------
+
+  /** `/{prefix}/traveltimes/{destination}/{source}/`: every estimate of one link. */
+  estimateLinkPrefix(
+    link: { readonly destination: string; readonly source: string },
+    field = 'link',
+  ): string {
+    const destination = checkIdSegment(link.destination, `${field}.destination`);
+    return `${this.travelTimesRoot}${destination}/${checkIdSegment(link.source, `${field}.source`)}/`;
+  }
+
+  /** `field` names the estimate in errors, e.g. `estimates[2]` → `estimates[2].intervalEnd`. */
+  estimateKey(estimate: EstimateKeyParts, field = 'estimate'): string {
+    const prefix = this.estimateLinkPrefix(estimate, field);
+    return prefix + formatKeyTime(checkKeyTime(estimate.intervalEnd, `${field}.intervalEnd`));
+  }
+
+  estimateRange(
+    link: { readonly destination: string; readonly source: string },
+    range: KeyTimeRange,
+    field = 'link',
+  ): KeyRange {
+    return this.timeKeyedRange(this.estimateLinkPrefix(link, field), range);
+  }
+
+  parseEstimateKey(key: string): Parsed<EstimateKeyParts> {
+    const segments = this.segmentsUnder(this.travelTimesRoot, key, 3);
+    if (!segments.ok) return segments;
+    const [destination = '', source = '', timeText = ''] = segments.value;
+    for (const id of [destination, source]) {
+      const problem = idSegmentProblem(id);
+      if (problem !== undefined) return reject(`has a detector id that ${problem}`);
+    }
+    const intervalEnd = parseTimeSegment(timeText);
+    if (!intervalEnd.ok) return intervalEnd;
+    return accept({
+      destination: destination as DetectorId,
+      source: source as DetectorId,
+      intervalEnd: intervalEnd.value,
+    });
+  }
+
+  // --- helpers ------------------------------------------------------------------
+
+  private timeKeyedRange(prefix: string, range: KeyTimeRange): KeyRange {
+    return {
+      start: prefix + formatKeyTime(range.after),
+      end: range.before === undefined ? prefixEnd(prefix) : prefix + formatKeyTime(range.before),
+    };
+  }
+
+  private segmentsUnder(root: string, key: string, count: number): Parsed<string[]> {
+    if (!key.startsWith(root)) return reject(`is not under ${root}`);
+    const segments = key.slice(root.length).split('/');
+    if (segments.length !== count)
+      return reject(`has ${segments.length} segments after ${root}, expected ${count}`);
+    return accept(segments);
+  }
+
+  private idSegmentsUnder(root: string, key: string, count: number): Parsed<string[]> {
+    const segments = this.segmentsUnder(root, key, count);
+    if (!segments.ok) return segments;
+    for (const segment of segments.value) {
+      const problem = idSegmentProblem(segment);
+      if (problem !== undefined) return reject(`has a detector id that ${problem}`);
+    }
+    return segments;
+  }
+}
+
+function parseTimeSegment(text: string): Parsed<UnixNanos> {
+  if (text.length !== 19) return reject(`has time ${JSON.stringify(text.slice(0, 40))}, not 19 digits`);
+  return parseNanosText(text);
+}

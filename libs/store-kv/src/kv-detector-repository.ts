@@ -1,0 +1,79 @@
+import type { Coordinates, DetectorId, DetectorStatus } from '@message-bus/domain';
+import type { DetectorCoordinates, DetectorRepository, StatusQuery } from '@message-bus/repository';
+import { decodeCoordinatesValue, encodeCoordinatesValue } from './coordinates-value';
+import { checkIdSegment, prefixEnd } from './key-segment';
+import { toKeyTimeRange } from './key-time';
+import type { KvStore } from './kv-store';
+import { checkLimit, checkOrder } from './query-checks';
+import { decodeStatusValue, encodeStatusValue } from './status-value';
+
+export class KvDetectorRepository implements DetectorRepository {
+  constructor(private readonly store: KvStore) {}
+
+  async putCoordinates(entry: DetectorCoordinates): Promise<void> {
+    const key = this.store.keyspace.coordinatesKey(entry.detectorId);
+    await this.store.write([{ key, value: encodeCoordinatesValue(entry.coordinates) }]);
+  }
+
+  async getCoordinates(detectorId: DetectorId): Promise<Coordinates | undefined> {
+    const key = this.store.keyspace.coordinatesKey(detectorId);
+    const value = await this.store.get(key);
+    if (value === undefined) return undefined;
+    const coordinates = decodeCoordinatesValue(value);
+    if (coordinates.ok) return coordinates.value;
+    this.store.malformed.skip(key, `coordinates ${coordinates.reason}`);
+    return undefined;
+  }
+
+  /** Key order is detector id order here: nothing follows the id in the key. */
+  async listCoordinates(): Promise<DetectorCoordinates[]> {
+    const { keyspace, malformed } = this.store;
+    const root = keyspace.coordinatesRoot;
+    const entries: DetectorCoordinates[] = [];
+    for await (const entry of this.store.scan({ start: root, end: prefixEnd(root) })) {
+      const detectorId = keyspace.parseCoordinatesKey(entry.key);
+      if (!detectorId.ok) {
+        malformed.skip(entry.key, `coordinates key ${detectorId.reason}`);
+        continue;
+      }
+      const coordinates = decodeCoordinatesValue(entry.value);
+      if (!coordinates.ok) {
+        malformed.skip(entry.key, `coordinates ${coordinates.reason}`);
+        continue;
+      }
+      entries.push({ detectorId: detectorId.value, coordinates: coordinates.value });
+    }
+    return entries;
+  }
+
+  async appendStatus(status: DetectorStatus): Promise<void> {
+    const key = this.store.keyspace.statusKey(status);
+    await this.store.write([{ key, value: encodeStatusValue(status) }]);
+  }
+
+  async listStatus(query: StatusQuery): Promise<DetectorStatus[]> {
+    const { keyspace, malformed } = this.store;
+    const detectorId = checkIdSegment(query.detectorId, 'detectorId');
+    const limit = checkLimit(query.limit, 'limit');
+    const order = checkOrder(query.order, 'newest_first');
+    const range = toKeyTimeRange(query.range);
+    const reports: DetectorStatus[] = [];
+    if (range === undefined || limit === 0) return reports;
+    const keyRange = { ...keyspace.statusRange(detectorId, range), reverse: order === 'newest_first' };
+    for await (const entry of this.store.scan(keyRange, limit)) {
+      const key = keyspace.parseStatusKey(entry.key);
+      if (!key.ok) {
+        malformed.skip(entry.key, `status key ${key.reason}`);
+        continue;
+      }
+      const status = decodeStatusValue(entry.value, key.value);
+      if (!status.ok) {
+        malformed.skip(entry.key, `status ${status.reason}`);
+        continue;
+      }
+      reports.push(status.value);
+      if (reports.length === limit) break;
+    }
+    return reports;
+  }
+}

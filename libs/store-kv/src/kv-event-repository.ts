@@ -1,0 +1,242 @@
+import type { DetectorId, Sighting, UnixNanos } from '@message-bus/domain';
+import {
+  StoreInvalidArgumentError,
+  type EventQuery,
+  type EventRepository,
+  type Order,
+} from '@message-bus/repository';
+import { decodeEventValue, encodeEventValue } from './event-value';
+import { checkDeviceSegment } from './key-segment';
+import { inKeyTimeRange, toKeyTimeRange, type KeyTimeRange } from './key-time';
+import { EVENT_BUCKET_SECONDS, eventBucket, type Keyspace } from './keyspace';
+import type { KvEntry, KvExpiry, KvRecord } from './kv-backend';
+import type { KvStore } from './kv-store';
+import { checkDetectorIds, checkLimit, checkOrder } from './query-checks';
+
+const NANOS_PER_MILLISECOND = 1_000_000n;
+/** Extra entries asked for beyond a limit: the first and last millisecond of a range may hold events outside it. */
+const PAGE_SLACK = 16;
+
+/** A sighting read back, with what orders it among those of its millisecond. */
+interface StoredSighting {
+  readonly sighting: Sighting;
+  readonly key: string;
+  readonly ulidTimeMs: number;
+}
+
+export class KvEventRepository implements EventRepository {
+  constructor(
+    private readonly store: KvStore,
+    /** Raw events are kept this long after the end of their 100-second bucket. */
+    private readonly retentionSeconds: number,
+  ) {}
+
+  /**
+   * One record per distinct sighting, all in one backend write. Every sighting is
+   * checked before anything is written, so a bad one leaves the store untouched.
+   * Records of one detector's bucket share one expiry object, built once.
+   */
+  async append(sightings: readonly Sighting[]): Promise<void> {
+    if (!Array.isArray(sightings)) throw new StoreInvalidArgumentError('sightings: must be an array');
+    const { keyspace } = this.store;
+    const records: KvRecord[] = [];
+    const expiries = new BucketExpiries(keyspace, this.retentionSeconds);
+    // Only sightings of equal time can repeat; a batch in strictly increasing time order
+    // (a detector's log) has none, and skips the costly search for them.
+    let latest = -1n;
+    let mayRepeat = false;
+    for (let index = 0; index < sightings.length; index += 1) {
+      const sighting: unknown = sightings[index];
+      if (typeof sighting !== 'object' || sighting === null) {
+        throw new StoreInvalidArgumentError(`sightings[${index}]: must be a sighting object`);
+      }
+      const { detectorId, time, previousDeviceId } = sighting as Sighting;
+      let key: string;
+      try {
+        key = keyspace.eventKey(sighting as Sighting, 'sighting');
+        if (previousDeviceId !== undefined) checkDeviceSegment(previousDeviceId, 'sighting.previousDeviceId');
+      } catch (error) {
+        throw namingIndex(error, index);
+      }
+      if (time > latest) latest = time;
+      else mayRepeat = true;
+      records.push({
+        key,
+        value: encodeEventValue(time, previousDeviceId),
+        expiry: expiries.of(detectorId, time),
+      });
+    }
+    // The same sighting twice in one batch is one record (etcd refuses a key twice in a txn).
+    await this.store.write(mayRepeat ? withoutRepeatedKeys(records) : records);
+  }
+
+  list(query: EventQuery): AsyncIterable<Sighting> {
+    const detectorIds = checkDetectorIds(query.detectorIds, 'detectorIds');
+    const limit = checkLimit(query.limitPerDetector, 'limitPerDetector');
+    const order = checkOrder(query.order, 'newest_first');
+    const range = toKeyTimeRange(query.range);
+    return this.listDetectors(detectorIds, range, limit, order);
+  }
+
+  follow(detectorIds: readonly DetectorId[], signal: AbortSignal): AsyncIterable<Sighting> {
+    const wanted = new Set(checkDetectorIds(detectorIds, 'detectorIds'));
+    const [only] = wanted;
+    if (only === undefined) return emptyIterable();
+    // One watch in commit order across all wanted detectors; a single one needs only its prefix.
+    const { keyspace } = this.store;
+    const prefix = wanted.size === 1 ? keyspace.detectorPrefix(only) : keyspace.detectorsRoot;
+    return this.followEntries(this.store.watch(prefix, signal), wanted);
+  }
+
+  private async *listDetectors(
+    detectorIds: readonly DetectorId[],
+    range: KeyTimeRange | undefined,
+    limit: number | undefined,
+    order: Order,
+  ): AsyncGenerator<Sighting> {
+    if (range === undefined || limit === 0) return;
+    for (const detectorId of detectorIds) yield* this.listDetector(detectorId, range, limit, order);
+  }
+
+  /**
+   * Keys order a bucket by ULID millisecond only; within one millisecond the ULID's
+   * random part decides. So sightings are gathered per millisecond and sorted by their
+   * exact time before they are yielded: the order is exact to the nanosecond.
+   */
+  private async *listDetector(
+    detectorId: DetectorId,
+    range: KeyTimeRange,
+    limit: number | undefined,
+    order: Order,
+  ): AsyncGenerator<Sighting> {
+    const newestFirst = order === 'newest_first';
+    const keyRange = this.store.keyspace.eventRange(detectorId, range);
+    const pageSize = limit === undefined ? undefined : limit + PAGE_SLACK;
+    let millisecond: StoredSighting[] = [];
+    let yielded = 0;
+    for await (const entry of this.store.scan({ ...keyRange, reverse: newestFirst }, pageSize)) {
+      const stored = this.decode(entry, detectorId);
+      if (stored === undefined || !inKeyTimeRange(stored.sighting.time, range)) continue;
+      const previous = millisecond[0];
+      if (previous !== undefined && previous.ulidTimeMs !== stored.ulidTimeMs) {
+        for (const sighting of inTimeOrder(millisecond, newestFirst)) {
+          yield sighting;
+          yielded += 1;
+          if (yielded === limit) return;
+        }
+        millisecond = [];
+      }
+      millisecond.push(stored);
+    }
+    for (const sighting of inTimeOrder(millisecond, newestFirst)) {
+      yield sighting;
+      yielded += 1;
+      if (yielded === limit) return;
+    }
+  }
+
+  private async *followEntries(
+    entries: AsyncIterable<KvEntry>,
+    wanted: ReadonlySet<string>,
+  ): AsyncGenerator<Sighting> {
+    for await (const entry of entries) {
+      const stored = this.decode(entry);
+      if (stored !== undefined && wanted.has(stored.sighting.detectorId)) yield stored.sighting;
+    }
+  }
+
+  /**
+   * The sighting an entry holds, or undefined (counted as malformed) when its key or
+   * value cannot be read or the two disagree on the time.
+   */
+  private decode(entry: KvEntry, detectorId?: DetectorId): StoredSighting | undefined {
+    const key = this.store.keyspace.parseEventKey(entry.key);
+    if (!key.ok) return this.skip(entry, `event key ${key.reason}`);
+    const value = decodeEventValue(entry.value);
+    if (!value.ok) return this.skip(entry, `event ${value.reason}`);
+    const { time, previousDeviceId } = value.value;
+    const { bucket, ulidTimeMs, deviceId } = key.value;
+    if (eventBucket(time) !== bucket) {
+      return this.skip(entry, `event time ${time} lies outside the key's bucket ${bucket}`);
+    }
+    if (Number(time / NANOS_PER_MILLISECOND) !== ulidTimeMs) {
+      return this.skip(entry, `event time ${time} is not in the key's ULID millisecond ${ulidTimeMs}`);
+    }
+    const sighting: Sighting = {
+      // A listed key lies under the queried detector's prefix; a followed one is kept only if its id is wanted.
+      detectorId: detectorId ?? (key.value.detectorId as DetectorId),
+      deviceId,
+      time,
+      ...(previousDeviceId === undefined ? {} : { previousDeviceId }),
+    };
+    return { sighting, key: entry.key, ulidTimeMs };
+  }
+
+  private skip(entry: KvEntry, reason: string): undefined {
+    this.store.malformed.skip(entry.key, reason);
+    return undefined;
+  }
+}
+
+/**
+ * The expiry of each detector's bucket, built once per batch and shared by its records,
+ * so a backend can expire the bucket as one group. Looked up by detector id (whose hash
+ * a string caches) and bucket number, never by building the prefix string per record.
+ */
+class BucketExpiries {
+  private readonly byDetector = new Map<string, Map<number, KvExpiry>>();
+
+  constructor(
+    private readonly keyspace: Keyspace,
+    private readonly retentionSeconds: number,
+  ) {}
+
+  of(detectorId: string, time: UnixNanos): KvExpiry {
+    const bucket = eventBucket(time);
+    let byBucket = this.byDetector.get(detectorId);
+    if (byBucket === undefined) {
+      byBucket = new Map();
+      this.byDetector.set(detectorId, byBucket);
+    }
+    let expiry = byBucket.get(bucket);
+    if (expiry === undefined) {
+      // Kept for the retention after the bucket's last second, so every event at least that long.
+      const atUnixSeconds = bucket + EVENT_BUCKET_SECONDS + this.retentionSeconds;
+      expiry = { atUnixSeconds, prefix: this.keyspace.bucketPrefix(detectorId, bucket) };
+      byBucket.set(bucket, expiry);
+    }
+    return expiry;
+  }
+}
+
+/**
+ * The error with its field named by the sighting's index, e.g. `sightings[3].deviceId`;
+ * built only when refusing, so the hot path makes no field-name strings.
+ */
+function namingIndex(error: unknown, index: number): unknown {
+  const generic = 'sighting.';
+  if (!(error instanceof StoreInvalidArgumentError) || !error.message.startsWith(generic)) return error;
+  return new StoreInvalidArgumentError(`sightings[${index}].${error.message.slice(generic.length)}`);
+}
+
+function withoutRepeatedKeys(records: readonly KvRecord[]): KvRecord[] {
+  const seen = new Set<string>();
+  return records.filter((record) => !seen.has(record.key) && seen.add(record.key));
+}
+
+/** One millisecond's sightings by exact time (then key, so equal times keep a stable order). */
+function inTimeOrder(sightings: StoredSighting[], newestFirst: boolean): Sighting[] {
+  if (sightings.length > 1) {
+    sightings.sort((a, b) => {
+      const byTime = a.sighting.time < b.sighting.time ? -1 : a.sighting.time > b.sighting.time ? 1 : 0;
+      const ascending = byTime !== 0 ? byTime : a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+      return newestFirst ? -ascending : ascending;
+    });
+  }
+  return sightings.map((stored) => stored.sighting);
+}
+
+/** Following no detector: an iteration that ends at once. */
+function emptyIterable<T>(): AsyncIterable<T> {
+  return { [Symbol.asyncIterator]: () => ({ next: async () => ({ done: true, value: undefined }) }) };
+}

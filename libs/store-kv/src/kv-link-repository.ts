@@ -1,0 +1,44 @@
+import type { DetectorId, DetectorLink } from '@message-bus/domain';
+import type { LinkRepository } from '@message-bus/repository';
+import { prefixEnd } from './key-segment';
+import { decodeLinkValue, encodeLinkValue } from './link-value';
+import type { KvStore } from './kv-store';
+
+export class KvLinkRepository implements LinkRepository {
+  constructor(private readonly store: KvStore) {}
+
+  async put(link: DetectorLink): Promise<void> {
+    const key = this.store.keyspace.linkKey(link);
+    await this.store.write([{ key, value: encodeLinkValue(link.maxSeconds, 'link.maxSeconds') }]);
+  }
+
+  async delete(destination: DetectorId, source: DetectorId): Promise<boolean> {
+    const key = this.store.keyspace.linkKey({ destination, source }, 'link');
+    return (await this.store.deleteRange(key, `${key}\u0000`)) > 0;
+  }
+
+  async list(destination?: DetectorId): Promise<DetectorLink[]> {
+    const { keyspace, malformed } = this.store;
+    const prefix = destination === undefined ? keyspace.linksRoot : keyspace.linkPrefix(destination);
+    const links: DetectorLink[] = [];
+    for await (const entry of this.store.scan({ start: prefix, end: prefixEnd(prefix) })) {
+      const key = keyspace.parseLinkKey(entry.key);
+      if (!key.ok) {
+        malformed.skip(entry.key, `link key ${key.reason}`);
+        continue;
+      }
+      const maxSeconds = decodeLinkValue(entry.value);
+      if (!maxSeconds.ok) {
+        malformed.skip(entry.key, `link ${maxSeconds.reason}`);
+        continue;
+      }
+      links.push({ ...key.value, maxSeconds: maxSeconds.value });
+    }
+    // Key order puts "a-b/..." before "a/..." ('-' sorts before '/'): sort by the ids themselves.
+    return links.sort((a, b) => compare(a.destination, b.destination) || compare(a.source, b.source));
+  }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,113 @@
+import { StoreUnavailableError } from '@message-bus/repository';
+import type { KvBackend, KvEntry, KvRange, KvRecord } from './kv-backend';
+import type { Keyspace } from './keyspace';
+import { MalformedRecords, type MalformedRecordHandler } from './malformed-records';
+
+/**
+ * What the repository's parts share: the backend, the keyspace, the malformed-record
+ * counter, and the bookkeeping that lets `close` wait for writes in flight.
+ */
+export class KvStore {
+  readonly malformed: MalformedRecords;
+  private readonly pendingWrites = new Set<Promise<void>>();
+  private closed: Promise<void> | undefined;
+
+  constructor(
+    readonly backend: KvBackend,
+    readonly keyspace: Keyspace,
+    onMalformedRecord: MalformedRecordHandler | undefined,
+  ) {
+    this.malformed = new MalformedRecords(keyspace.detectorsRoot, onMalformedRecord);
+  }
+
+  get isClosed(): boolean {
+    return this.closed !== undefined;
+  }
+
+  async write(records: readonly KvRecord[]): Promise<void> {
+    this.assertOpen();
+    if (records.length === 0) return;
+    const write = this.backend.put(records);
+    this.pendingWrites.add(write);
+    try {
+      await write;
+    } finally {
+      this.pendingWrites.delete(write);
+    }
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    this.assertOpen();
+    return this.backend.get(key);
+  }
+
+  async deleteRange(start: string, end: string): Promise<number> {
+    this.assertOpen();
+    return this.backend.deleteRange(start, end);
+  }
+
+  /**
+   * Entries of `range` in pages of `pageSize` (all at once when undefined), so a reader
+   * that needs only a few entries asks the backend for only a few; the next page is
+   * fetched when the reader gets that far.
+   */
+  async *scan(range: Omit<KvRange, 'limit'>, pageSize?: number): AsyncGenerator<KvEntry> {
+    this.assertOpen();
+    if (pageSize === undefined) {
+      yield* this.backend.scan(range);
+      return;
+    }
+    let { start, end } = range;
+    for (;;) {
+      let count = 0;
+      let lastKey: string | undefined;
+      for await (const entry of this.backend.scan({ start, end, limit: pageSize, reverse: range.reverse })) {
+        count += 1;
+        lastKey = entry.key;
+        yield entry;
+      }
+      if (count < pageSize || lastKey === undefined) return;
+      if (range.reverse) end = lastKey;
+      else start = `${lastKey}\u0000`; // the smallest key after lastKey
+    }
+  }
+
+  /**
+   * The backend's watch, started now rather than on first iteration, so that records
+   * put after this call are seen even when the caller starts reading later.
+   */
+  watch(prefix: string, signal: AbortSignal): AsyncIterable<KvEntry> {
+    this.assertOpen();
+    const iterator = this.backend.watch(prefix, signal)[Symbol.asyncIterator]();
+    const first = iterator.next();
+    // Observed when read; this keeps a failure nobody reads yet from being "unhandled".
+    first.catch(() => undefined);
+    return drain(iterator, first);
+  }
+
+  /** Waits for writes in flight, then closes the backend. Later calls resolve with the first. */
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      await Promise.allSettled([...this.pendingWrites]);
+      await this.backend.close();
+    })();
+    return this.closed;
+  }
+
+  private assertOpen(): void {
+    if (this.closed !== undefined) throw new StoreUnavailableError('the repository is closed');
+  }
+}
+
+async function* drain(
+  iterator: AsyncIterator<KvEntry>,
+  first: Promise<IteratorResult<KvEntry>>,
+): AsyncGenerator<KvEntry> {
+  let finished = false;
+  try {
+    for (let result = await first; !result.done; result = await iterator.next()) yield result.value;
+    finished = true;
+  } finally {
+    if (!finished) await iterator.return?.();
+  }
+}

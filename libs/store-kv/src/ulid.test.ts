@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { decodeUlidTime, encodeUlid, encodeUlidTime, MAX_ULID_TIME_MS, ulidProblem } from './ulid';
+
+describe('ULID', () => {
+  it('encodes the time part as the ULID spec example does', () => {
+    // github.com/ulid/spec: ulid(1469918176385) starts with "01ARYZ6S41".
+    expect(encodeUlidTime(1469918176385)).toBe('01ARYZ6S41');
+    expect(encodeUlidTime(0)).toBe('0000000000');
+    expect(encodeUlidTime(MAX_ULID_TIME_MS)).toBe('7ZZZZZZZZZ');
+  });
+
+  it('encodes 80 bits of entropy as 16 Crockford characters, most significant first', () => {
+    expect(encodeUlid(0, new Uint8Array(10))).toBe('00000000000000000000000000');
+    expect(encodeUlid(0, new Uint8Array(10).fill(0xff))).toBe('0000000000ZZZZZZZZZZZZZZZZ');
+    const lowestBit = new Uint8Array(10);
+    lowestBit[9] = 1;
+    expect(encodeUlid(0, lowestBit)).toBe('00000000000000000000000001');
+    const highestBit = new Uint8Array(10);
+    highestBit[0] = 0x80;
+    expect(encodeUlid(0, highestBit)).toBe('0000000000G000000000000000');
+  });
+
+  it('decodes the millisecond back', () => {
+    for (const ms of [0, 1, 1469918176385, 1563691800139, MAX_ULID_TIME_MS]) {
+      expect(decodeUlidTime(encodeUlid(ms, new Uint8Array(10).fill(7)))).toBe(ms);
+    }
+  });
+
+  it('sorts by time as text', () => {
+    const times = [1563568100000, 1563568100001, 1563568199999, 1563568200000, 1700000000000];
+    const ulids = times.map((ms) => encodeUlid(ms, new Uint8Array(10).fill(0xff - (ms % 200))));
+    expect([...ulids].sort()).toEqual(ulids);
+  });
+
+  it('rejects times outside 48 bits and short entropy', () => {
+    expect(() => encodeUlidTime(-1)).toThrow(RangeError);
+    expect(() => encodeUlidTime(MAX_ULID_TIME_MS + 1)).toThrow(RangeError);
+    expect(() => encodeUlidTime(1.5)).toThrow(RangeError);
+    expect(() => encodeUlid(0, new Uint8Array(9))).toThrow('ULID entropy needs 10 bytes, got 9');
+  });
+
+  it('says why text is not a ULID', () => {
+    expect(ulidProblem('01ARYZ6S41TSV4RRFFQ69G5FAV')).toBeUndefined();
+    expect(ulidProblem('01ARYZ6S41')).toBe('is 10 characters long, a ULID has 26');
+    expect(ulidProblem('01ARYZ6S41TSV4RRFFQ69G5FAU')).toBe(
+      'has "U" at character 26, outside upper-case Crockford base32',
+    );
+    expect(ulidProblem('01aryz6s41tsv4rrffq69g5fav')).toBe(
+      'has "a" at character 3, outside upper-case Crockford base32',
+    );
+    expect(ulidProblem('81ARYZ6S41TSV4RRFFQ69G5FAV')).toBe('starts with "8": its time would exceed 48 bits');
+  });
+});
