@@ -205,7 +205,15 @@ const queryContract: ContractFile = {
   syntax: 'proto3',
   // collector.proto: the additive RPCs answer with the collector's own messages.
   imports: ['collector.proto', 'google/protobuf/timestamp.proto'],
-  enums: {},
+  enums: {
+    // Added by this implementation: the travel-time API.
+    EstimateStatus: [
+      'ESTIMATE_STATUS_UNSPECIFIED = 0',
+      'ESTIMATE_STATUS_OK = 1',
+      'ESTIMATE_STATUS_INSUFFICIENT_DATA = 2',
+      'ESTIMATE_STATUS_STALE = 3',
+    ],
+  },
   messages: {
     DetectionEvent: [
       'repeated google.protobuf.Timestamp time = 1',
@@ -228,6 +236,32 @@ const queryContract: ContractFile = {
     ListDetectorsResponse: ['repeated query.DetectorSummary detectors = 1'],
     ListLinksRequest: ['string dest_detector_id = 1'],
     ListLinksResponse: ['repeated collector.DetectorLink links = 1'],
+    // Added by this implementation: the travel-time API. `optional` gives the statistics
+    // presence, so an absent median is not read as 0.
+    TravelTimeEstimate: [
+      'string source_detector_id = 1',
+      'string dest_detector_id = 2',
+      'google.protobuf.Timestamp interval_end = 3',
+      'int64 window_seconds = 4',
+      'optional double median_seconds = 5',
+      'optional double p15_seconds = 6',
+      'optional double p85_seconds = 7',
+      'optional double mean_seconds = 8',
+      'int64 valid_samples = 9',
+      'int64 total_samples = 10',
+      'optional double speed_kmh = 11',
+      'query.EstimateStatus status = 12',
+    ],
+    LinkRef: ['string source_detector_id = 1', 'string dest_detector_id = 2'],
+    LinkSelector: [
+      'oneof selector: bool all = 1',
+      'oneof selector: query.LinkRef link = 2',
+      'oneof selector: string dest_detector_id = 3',
+    ],
+    GetTravelTimesRequest: ['query.LinkSelector links = 1', 'query.Range range = 2', 'int64 limit = 3'],
+    GetTravelTimesResponse: ['repeated query.TravelTimeEstimate estimates = 1'],
+    GetLatestTravelTimesRequest: ['query.LinkSelector links = 1'],
+    StreamTravelTimesRequest: ['query.LinkSelector links = 1'],
   },
   // An earlier revision of the original had `int64 device_limit = 4` here.
   reserved: { GetEventsRequest: ['4', '"device_limit"'] },
@@ -239,6 +273,9 @@ const queryContract: ContractFile = {
       // Added by this implementation.
       'rpc ListDetectors(query.ListDetectorsRequest) returns (query.ListDetectorsResponse)',
       'rpc ListLinks(query.ListLinksRequest) returns (query.ListLinksResponse)',
+      'rpc GetTravelTimes(query.GetTravelTimesRequest) returns (query.GetTravelTimesResponse)',
+      'rpc GetLatestTravelTimes(query.GetLatestTravelTimesRequest) returns (query.GetTravelTimesResponse)',
+      'rpc StreamTravelTimes(query.StreamTravelTimesRequest) returns (stream query.TravelTimeEstimate)',
     ],
   },
 };

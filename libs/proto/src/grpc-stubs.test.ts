@@ -6,6 +6,34 @@ import { collector, query } from './index';
  * The generated service definitions and clients over real gRPC on loopback: method
  * paths, serializers and streaming kinds agree between server and client.
  */
+/** Two estimates of `link`: one whose statistics are 0, one without statistics. */
+function travelTimeEstimates(link: query.LinkRef): query.TravelTimeEstimate[] {
+  const common = {
+    ...link,
+    intervalEnd: { seconds: 1_563_568_200n, nanos: 0 },
+    windowSeconds: 900n,
+  };
+  return [
+    {
+      ...common,
+      medianSeconds: 0,
+      p15Seconds: 0,
+      p85Seconds: 0,
+      meanSeconds: 0,
+      validSamples: 3n,
+      totalSamples: 4n,
+      speedKmh: 0,
+      status: query.EstimateStatus.ESTIMATE_STATUS_OK,
+    },
+    {
+      ...common,
+      validSamples: 0n,
+      totalSamples: 0n,
+      status: query.EstimateStatus.ESTIMATE_STATUS_INSUFFICIENT_DATA,
+    },
+  ];
+}
+
 describe('grpc-js service stubs', () => {
   const received: collector.EventLog[] = [];
   const server = new Server();
@@ -39,6 +67,15 @@ describe('grpc-js service stubs', () => {
       getBatteryVoltage: (_call, respond) => respond(null, { reports: [] }),
       listDetectors: (_call, respond) => respond(null, { detectors: [] }),
       listLinks: (_call, respond) => respond(null, { links: [] }),
+      getTravelTimes: (_call, respond) => respond(null, { estimates: [] }),
+      getLatestTravelTimes: (_call, respond) => respond(null, { estimates: [] }),
+      streamTravelTimes: (call) => {
+        const link = call.request.links?.selector;
+        if (link?.$case === 'link') {
+          for (const estimate of travelTimeEstimates(link.value)) call.write(estimate);
+        }
+        call.end();
+      },
     };
     server.addService(collector.CollectorServiceService, collectorImplementation);
     server.addService(query.QueryServiceService, queryImplementation);
@@ -105,5 +142,20 @@ describe('grpc-js service stubs', () => {
       { time: [{ seconds: 1_563_568_123n, nanos: 7 }], deviceId: 'pseudonym', detectorId: 'd1' },
       { time: [{ seconds: 1_563_568_123n, nanos: 7 }], deviceId: 'pseudonym', detectorId: 'd2' },
     ]);
+  });
+
+  it('keeps a proto3 optional statistic of 0 apart from an absent one', async () => {
+    expect(query.QueryServiceService.streamTravelTimes.path).toBe('/query.QueryService/StreamTravelTimes');
+    const client = new query.QueryServiceClient(address, credentials.createInsecure());
+    const link = { sourceDetectorId: 'd1', destDetectorId: 'd2' };
+    const estimates: query.TravelTimeEstimate[] = [];
+    const stream = client.streamTravelTimes({ links: { selector: { $case: 'link', value: link } } });
+    for await (const estimate of stream) estimates.push(estimate as query.TravelTimeEstimate);
+    client.close();
+    const [zero, absent] = estimates;
+    expect(estimates).toEqual(travelTimeEstimates(link));
+    // The point of `optional`: a 0 arrives as 0, an absent value as undefined.
+    expect([zero?.medianSeconds, zero?.speedKmh]).toEqual([0, 0]);
+    expect([absent?.medianSeconds, absent?.speedKmh]).toEqual([undefined, undefined]);
   });
 });

@@ -2,7 +2,9 @@
  * @message-bus/query: the QueryService, what clients read back.
  *
  * QueryService        the use cases over the repository port: getEvents, streamEvents,
- *                     getBatteryVoltage, listDetectors, listLinks.
+ *                     getBatteryVoltage, listDetectors, listLinks, getTravelTimes,
+ *                     getLatestTravelTimes, streamTravelTimes.
+ * LinkSelection       which links a travel-time request covers (all, one, into a destination).
  * queryGrpcHandlers   the `query.QueryService` gRPC handlers over them.
  * QueryLimits         how much one request may ask for (DEFAULT_QUERY_LIMITS).
  */
@@ -14,6 +16,20 @@ export {
 } from './query-service';
 export { queryGrpcHandlers } from './query-grpc-handlers';
 export { DEFAULT_QUERY_LIMITS, resolveQueryLimits, type QueryLimits } from './query-limits';
-export { parseDetectorQuery, type DetectorQuery, type DetectorQueryInput } from './query-arguments';
+export {
+  parseDetectorQuery,
+  parseTravelTimeQuery,
+  type DetectorQuery,
+  type DetectorQueryInput,
+  type TravelTimeQuery,
+  type TravelTimeQueryInput,
+} from './query-arguments';
+export {
+  isSelected,
+  parseLinkSelection,
+  selectedLinks,
+  type LinkSelection,
+  type LinkSelectorInput,
+} from './link-selection';
 export { groupSightings, type SightingGroup } from './sighting-groups';
 export { replayThenFollow } from './event-stream';

@@ -6,6 +6,7 @@ import {
   type UnixNanos,
 } from '@message-bus/domain';
 import type { TimeRange } from '@message-bus/repository';
+import { parseLinkSelection, type LinkSelection, type LinkSelectorInput } from './link-selection';
 import type { QueryLimits } from './query-limits';
 
 /**
@@ -31,7 +32,39 @@ export function parseDetectorQuery(input: DetectorQueryInput, limits: QueryLimit
   return {
     detectorIds: parseDetectorIds(input.detectorIds, limits),
     range: parseRange(input.range),
-    limitPerDetector: parseLimit(input.limit ?? 0, limits),
+    limitPerDetector: parseLimit(input.limit ?? 0, {
+      unit: 'detector',
+      defaultLimit: limits.defaultLimitPerDetector,
+      maxLimit: limits.maxLimitPerDetector,
+    }),
+  };
+}
+
+/** A travel-time request as the wire carries it, with times already in nanoseconds. */
+export interface TravelTimeQueryInput {
+  /** Undefined when the client chose no links. */
+  readonly links: LinkSelectorInput | undefined;
+  readonly range?: TimeRange;
+  /** 0 or absent: the default; an int64 on the wire, so it may arrive as a bigint. */
+  readonly limit?: bigint | number;
+}
+
+/** A validated travel-time query: which links, an ordered range of interval ends, a limit per link. */
+export interface TravelTimeQuery {
+  readonly selection: LinkSelection;
+  readonly range: TimeRange;
+  readonly limitPerLink: number;
+}
+
+export function parseTravelTimeQuery(input: TravelTimeQueryInput, limits: QueryLimits): TravelTimeQuery {
+  return {
+    selection: parseLinkSelection(input.links),
+    range: parseRange(input.range),
+    limitPerLink: parseLimit(input.limit ?? 0, {
+      unit: 'link',
+      defaultLimit: limits.defaultLimitPerLink,
+      maxLimit: limits.maxLimitPerLink,
+    }),
   };
 }
 
@@ -80,15 +113,22 @@ function parseRange(range: TimeRange | undefined): TimeRange {
   return { ...(after === undefined ? {} : { after }), ...(before === undefined ? {} : { before }) };
 }
 
-function parseLimit(limit: bigint | number, limits: QueryLimits): number {
-  const { defaultLimitPerDetector, maxLimitPerDetector } = limits;
-  const rule = `the limit per detector is 0 (the default, ${defaultLimitPerDetector}) to ${maxLimitPerDetector}`;
+/** What a request's `limit` counts per (`detector` or `link`), and its bounds. */
+interface LimitRule {
+  readonly unit: string;
+  readonly defaultLimit: number;
+  readonly maxLimit: number;
+}
+
+/** The wire's `limit`: 0 means the default; negative or above the maximum is rejected. */
+function parseLimit(limit: bigint | number, { unit, defaultLimit, maxLimit }: LimitRule): number {
+  const rule = `the limit per ${unit} is 0 (the default, ${defaultLimit}) to ${maxLimit}`;
   if (typeof limit === 'number' && !Number.isSafeInteger(limit)) {
     throw new ValidationError('not_integer', 'limit', `is ${limit}, not a whole number; ${rule}`);
   }
   const value = BigInt(limit);
-  if (value < 0n || value > BigInt(maxLimitPerDetector)) {
+  if (value < 0n || value > BigInt(maxLimit)) {
     throw new ValidationError('out_of_range', 'limit', `is ${value}; ${rule}`);
   }
-  return value === 0n ? defaultLimitPerDetector : Number(value);
+  return value === 0n ? defaultLimit : Number(value);
 }

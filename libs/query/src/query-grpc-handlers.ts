@@ -6,12 +6,15 @@ import {
   timestampToNanos,
   type DetectorLink,
   type DetectorStatus,
+  type EstimateStatus,
   type Sighting,
+  type TravelTimeEstimate,
 } from '@message-bus/domain';
 import type { TimeRange } from '@message-bus/repository';
 import { collector, query } from '@message-bus/proto';
 import { toGrpcError, type Logger } from '@message-bus/server-kit';
-import type { DetectorQueryInput } from './query-arguments';
+import type { LinkSelectorInput } from './link-selection';
+import type { DetectorQueryInput, TravelTimeQueryInput } from './query-arguments';
 import type { DetectorOverview, QueryService } from './query-service';
 import type { SightingGroup } from './sighting-groups';
 
@@ -31,7 +34,9 @@ export function queryGrpcHandlers(service: QueryService, logger: Logger): query.
       });
     },
     streamEvents: (call) => {
-      void streamEvents(service, logger, call);
+      void serveStream(call, logger, sightingToWire, (signal) =>
+        service.streamEvents(wireQuery(call.request), signal),
+      );
     },
     getBatteryVoltage: (call, callback) => {
       respond(logger, callback, async () => {
@@ -49,6 +54,21 @@ export function queryGrpcHandlers(service: QueryService, logger: Logger): query.
         links: linksToWire(await service.listLinks(call.request.destDetectorId)),
       }));
     },
+    getTravelTimes: (call, callback) => {
+      respond(logger, callback, async () => ({
+        estimates: (await service.getTravelTimes(wireTravelTimeQuery(call.request))).map(estimateToWire),
+      }));
+    },
+    getLatestTravelTimes: (call, callback) => {
+      respond(logger, callback, async () => ({
+        estimates: (await service.getLatestTravelTimes(wireSelector(call.request.links))).map(estimateToWire),
+      }));
+    },
+    streamTravelTimes: (call) => {
+      void serveStream(call, logger, estimateToWire, (signal) =>
+        service.streamTravelTimes(wireSelector(call.request.links), signal),
+      );
+    },
   };
 }
 
@@ -64,19 +84,67 @@ function respond<Response>(
   );
 }
 
-/** The request's fields with Timestamps as nanoseconds; a bad Timestamp names `range.after.nanos` etc. */
+/** The request's fields with Timestamps as nanoseconds. */
 function wireQuery(request: {
   detectorIds: string[];
   range: query.Range | undefined;
   limit: bigint;
 }): DetectorQueryInput {
-  const after = request.range?.after;
-  const before = request.range?.before;
-  const range: TimeRange = {
+  return { detectorIds: request.detectorIds, range: wireRange(request.range), limit: request.limit };
+}
+
+function wireTravelTimeQuery(request: query.GetTravelTimesRequest): TravelTimeQueryInput {
+  return { links: wireSelector(request.links), range: wireRange(request.range), limit: request.limit };
+}
+
+/** The range in nanoseconds; a bad Timestamp names `range.after.nanos` etc. */
+function wireRange(range: query.Range | undefined): TimeRange {
+  const after = range?.after;
+  const before = range?.before;
+  return {
     ...(after === undefined ? {} : { after: timestampToNanos(after, 'range.after') }),
     ...(before === undefined ? {} : { before: timestampToNanos(before, 'range.before') }),
   };
-  return { detectorIds: request.detectorIds, range, limit: request.limit };
+}
+
+/** The selector's one choice; undefined when `links` or its choice is unset. */
+function wireSelector(links: query.LinkSelector | undefined): LinkSelectorInput | undefined {
+  const chosen = links?.selector;
+  switch (chosen?.$case) {
+    case undefined:
+      return undefined;
+    case 'all':
+      return { all: chosen.value };
+    case 'link':
+      return { link: chosen.value };
+    case 'destDetectorId':
+      return { destDetectorId: chosen.value };
+  }
+}
+
+const ESTIMATE_STATUS_TO_WIRE: Record<EstimateStatus, query.EstimateStatus> = {
+  ok: query.EstimateStatus.ESTIMATE_STATUS_OK,
+  insufficient_data: query.EstimateStatus.ESTIMATE_STATUS_INSUFFICIENT_DATA,
+  stale: query.EstimateStatus.ESTIMATE_STATUS_STALE,
+};
+
+/** Absent statistics stay absent (proto3 `optional`), so a client never reads them as 0. */
+function estimateToWire(estimate: TravelTimeEstimate): query.TravelTimeEstimate {
+  return {
+    sourceDetectorId: estimate.source,
+    destDetectorId: estimate.destination,
+    intervalEnd: nanosToTimestamp(estimate.intervalEnd),
+    // Whole seconds on the wire; the estimator's windows are whole minutes.
+    windowSeconds: BigInt(Math.round(estimate.windowSeconds)),
+    medianSeconds: estimate.medianSeconds,
+    p15Seconds: estimate.p15Seconds,
+    p85Seconds: estimate.p85Seconds,
+    meanSeconds: estimate.meanSeconds,
+    validSamples: BigInt(estimate.validSamples),
+    totalSamples: BigInt(estimate.totalSamples),
+    speedKmh: estimate.speedKmh,
+    status: ESTIMATE_STATUS_TO_WIRE[estimate.status],
+  };
 }
 
 function groupToWire(group: SightingGroup): query.DetectionEvent {
@@ -131,23 +199,23 @@ function sightingToWire(sighting: Sighting): query.DetectionEvent {
 }
 
 /**
- * One DetectionEvent per sighting, written as fast as the client reads (waiting for
- * `drain` when grpc-js buffers). The client cancelling aborts the use case, which ends
- * the store's watch.
+ * Serves a server stream: what `open` yields, one message each, written as fast as the
+ * client reads (waiting for `drain` when grpc-js buffers). The client cancelling aborts
+ * the use case's signal, which ends the store's follow.
  */
-async function streamEvents(
-  service: QueryService,
+async function serveStream<Request, Item, Wire>(
+  call: ServerWritableStream<Request, Wire>,
   logger: Logger,
-  call: ServerWritableStream<query.GetEventsRequest, query.DetectionEvent>,
+  toWire: (item: Item) => Wire,
+  open: (signal: AbortSignal) => AsyncIterable<Item>,
 ): Promise<void> {
   const cancelled = new AbortController();
   const onCancelled = () => cancelled.abort();
   call.once('cancelled', onCancelled);
   try {
-    const sightings = service.streamEvents(wireQuery(call.request), cancelled.signal);
-    for await (const sighting of sightings) {
+    for await (const item of open(cancelled.signal)) {
       if (cancelled.signal.aborted) break;
-      if (!call.write(sightingToWire(sighting))) await drained(call, cancelled.signal);
+      if (!call.write(toWire(item))) await drained(call, cancelled.signal);
     }
     if (!cancelled.signal.aborted) call.end();
   } catch (error) {

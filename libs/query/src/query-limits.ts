@@ -9,12 +9,18 @@ export interface QueryLimits {
   readonly defaultLimitPerDetector: number;
   /** Largest `limit` a request may give; e.g. `100_000`. */
   readonly maxLimitPerDetector: number;
+  /** Travel-time estimates per link when a GetTravelTimes `limit` is 0; e.g. `1_440`, a day of minutes. */
+  readonly defaultLimitPerLink: number;
+  /** Largest GetTravelTimes `limit`; e.g. `100_000`. */
+  readonly maxLimitPerLink: number;
 }
 
 export const DEFAULT_QUERY_LIMITS: QueryLimits = {
   maxDetectorIds: 100,
   defaultLimitPerDetector: 1_000,
   maxLimitPerDetector: 100_000,
+  defaultLimitPerLink: 1_440,
+  maxLimitPerLink: 100_000,
 };
 
 /** The defaults with `overrides` applied; throws a RangeError naming a limit that cannot work. */
@@ -25,11 +31,14 @@ export function resolveQueryLimits(overrides: Partial<QueryLimits> = {}): QueryL
       throw new RangeError(`QueryLimits.${name} must be a positive integer, got ${value}`);
     }
   }
-  if (limits.defaultLimitPerDetector > limits.maxLimitPerDetector) {
-    throw new RangeError(
-      `QueryLimits.defaultLimitPerDetector (${limits.defaultLimitPerDetector}) exceeds ` +
-        `maxLimitPerDetector (${limits.maxLimitPerDetector})`,
-    );
+  for (const unit of ['Detector', 'Link'] as const) {
+    const defaultLimit = limits[`defaultLimitPer${unit}`];
+    const maxLimit = limits[`maxLimitPer${unit}`];
+    if (defaultLimit > maxLimit) {
+      throw new RangeError(
+        `QueryLimits.defaultLimitPer${unit} (${defaultLimit}) exceeds maxLimitPer${unit} (${maxLimit})`,
+      );
+    }
   }
   return limits;
 }

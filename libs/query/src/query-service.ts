@@ -5,11 +5,18 @@ import {
   type DetectorLink,
   type DetectorStatus,
   type Sighting,
+  type TravelTimeEstimate,
 } from '@message-bus/domain';
 import type { Repository } from '@message-bus/repository';
 import type { Logger } from '@message-bus/server-kit';
 import { replayThenFollow } from './event-stream';
-import { parseDetectorQuery, type DetectorQueryInput } from './query-arguments';
+import { isSelected, parseLinkSelection, selectedLinks, type LinkSelectorInput } from './link-selection';
+import {
+  parseDetectorQuery,
+  parseTravelTimeQuery,
+  type DetectorQueryInput,
+  type TravelTimeQueryInput,
+} from './query-arguments';
 import { resolveQueryLimits, type QueryLimits } from './query-limits';
 import { groupSightings, type SightingGroup } from './sighting-groups';
 
@@ -122,4 +129,64 @@ export class QueryService {
         : parseDetectorId(destination, 'dest_detector_id');
     return this.repository.links.list(destinationId);
   }
+
+  /**
+   * The estimates of the selected links whose interval end is in the range, the newest
+   * `limit` of each link, link by link (by destination, then source, when the selection
+   * is resolved through the links), each link's oldest first: the order a chart draws.
+   * Links without estimates in the range are absent.
+   */
+  async getTravelTimes(input: TravelTimeQueryInput): Promise<TravelTimeEstimate[]> {
+    const query = parseTravelTimeQuery(input, this.limits);
+    const newestFirst = await this.repository.travelTimes.list({
+      links: await selectedLinks(this.repository.links, query.selection),
+      range: query.range,
+      limitPerLink: query.limitPerLink,
+      order: 'newest_first',
+    });
+    return oldestFirstPerLink(newestFirst);
+  }
+
+  /** The newest estimate of each selected link, in link order; links without one are absent. */
+  async getLatestTravelTimes(links: LinkSelectorInput | undefined): Promise<TravelTimeEstimate[]> {
+    const selection = parseLinkSelection(links);
+    return this.repository.travelTimes.latest(await selectedLinks(this.repository.links, selection));
+  }
+
+  /**
+   * Estimates of the selected links as they are put from this call on, in commit order,
+   * until `signal` aborts. The selection filters each estimate rather than resolving the
+   * links once, so a link created later is followed too. Validates at once.
+   */
+  streamTravelTimes(
+    links: LinkSelectorInput | undefined,
+    signal: AbortSignal,
+  ): AsyncIterable<TravelTimeEstimate> {
+    const selection = parseLinkSelection(links);
+    this.logger.debug({ links: selection.kind }, 'travel-time stream started');
+    // Called now rather than on the first read, so nothing put after this call is missed.
+    const followed = this.repository.travelTimes.follow(signal);
+    return onlySelected(followed, (estimate) => isSelected(selection, estimate));
+  }
+}
+
+/** A link-by-link list with each link newest first, turned to each link oldest first. */
+function oldestFirstPerLink(estimates: readonly TravelTimeEstimate[]): TravelTimeEstimate[] {
+  const runs: TravelTimeEstimate[][] = [];
+  for (const estimate of estimates) {
+    const run = runs.at(-1);
+    const first = run?.[0];
+    const sameLink =
+      first !== undefined && first.source === estimate.source && first.destination === estimate.destination;
+    if (run !== undefined && sameLink) run.push(estimate);
+    else runs.push([estimate]);
+  }
+  return runs.flatMap((run) => run.reverse());
+}
+
+async function* onlySelected(
+  estimates: AsyncIterable<TravelTimeEstimate>,
+  selected: (estimate: TravelTimeEstimate) => boolean,
+): AsyncGenerator<TravelTimeEstimate> {
+  for await (const estimate of estimates) if (selected(estimate)) yield estimate;
 }

@@ -9,9 +9,15 @@ import {
   type ClientReadableStream,
   type ServiceError,
 } from '@grpc/grpc-js';
-import { nanosToTimestamp, type DetectorId, type Sighting, type UnixNanos } from '@message-bus/domain';
+import {
+  nanosToTimestamp,
+  type DetectorId,
+  type Sighting,
+  type TravelTimeEstimate,
+  type UnixNanos,
+} from '@message-bus/domain';
 import { query } from '@message-bus/proto';
-import type { EventRepository, Repository } from '@message-bus/repository';
+import type { EventRepository, Repository, TravelTimeRepository } from '@message-bus/repository';
 import { createLogger } from '@message-bus/server-kit';
 import { LmdbBackend } from '@message-bus/store-embedded';
 import { EtcdBackend } from '@message-bus/store-etcd';
@@ -107,6 +113,14 @@ export function queryCalls(client: query.QueryServiceClient) {
     listDetectors: () => call<query.ListDetectorsResponse>((done) => client.listDetectors({}, done)),
     listLinks: (destDetectorId = '') =>
       call<query.ListLinksResponse>((done) => client.listLinks({ destDetectorId }, done)),
+    getTravelTimes: (request: query.DeepPartial<query.GetTravelTimesRequest>) =>
+      call<query.GetTravelTimesResponse>((done) =>
+        client.getTravelTimes(query.GetTravelTimesRequest.fromPartial(request), done),
+      ),
+    getLatestTravelTimes: (request: query.DeepPartial<query.GetLatestTravelTimesRequest>) =>
+      call<query.GetTravelTimesResponse>((done) =>
+        client.getLatestTravelTimes(query.GetLatestTravelTimesRequest.fromPartial(request), done),
+      ),
   };
 }
 
@@ -134,6 +148,65 @@ export function sighting(detectorId: DetectorId, deviceId: string, time: UnixNan
 
 export const timestamp = nanosToTimestamp;
 
+/** An estimate of `source` → `destination` with every statistic set; `overrides` may drop some (undefined). */
+export function estimate(
+  source: DetectorId,
+  destination: DetectorId,
+  intervalEnd: UnixNanos,
+  overrides: Partial<TravelTimeEstimate> = {},
+): TravelTimeEstimate {
+  return {
+    source,
+    destination,
+    intervalEnd,
+    windowSeconds: 900,
+    medianSeconds: 120.5,
+    p15Seconds: 101.25,
+    p85Seconds: 150.75,
+    meanSeconds: 123.125,
+    validSamples: 7,
+    totalSamples: 9,
+    speedKmh: 47.5,
+    status: 'ok',
+    ...overrides,
+  };
+}
+
+const STATUS_ON_WIRE = {
+  ok: query.EstimateStatus.ESTIMATE_STATUS_OK,
+  insufficient_data: query.EstimateStatus.ESTIMATE_STATUS_INSUFFICIENT_DATA,
+  stale: query.EstimateStatus.ESTIMATE_STATUS_STALE,
+} as const;
+
+/** What a client decodes for `estimate`: absent statistics are undefined. */
+export function estimateOnWire(estimate: TravelTimeEstimate): query.TravelTimeEstimate {
+  return {
+    sourceDetectorId: estimate.source,
+    destDetectorId: estimate.destination,
+    intervalEnd: timestamp(estimate.intervalEnd),
+    windowSeconds: BigInt(estimate.windowSeconds),
+    medianSeconds: estimate.medianSeconds,
+    p15Seconds: estimate.p15Seconds,
+    p85Seconds: estimate.p85Seconds,
+    meanSeconds: estimate.meanSeconds,
+    validSamples: BigInt(estimate.validSamples),
+    totalSamples: BigInt(estimate.totalSamples),
+    speedKmh: estimate.speedKmh,
+    status: STATUS_ON_WIRE[estimate.status],
+  };
+}
+
+/** A wire `LinkSelector` of one link. */
+export const oneLink = (source: string, destination: string) => ({
+  selector: { $case: 'link' as const, value: { sourceDetectorId: source, destDetectorId: destination } },
+});
+/** A wire `LinkSelector` of every link into `destination`. */
+export const intoDestination = (destination: string) => ({
+  selector: { $case: 'destDetectorId' as const, value: destination },
+});
+/** A wire `LinkSelector` of every link. */
+export const allLinks = { selector: { $case: 'all' as const, value: true } };
+
 /**
  * The store under test with its follows counted: `activeFollows` drops when a follow's
  * iteration ends, which is how a test sees that the server stopped watching.
@@ -158,6 +231,41 @@ export function countingFollows(repository: Repository): { repository: Repositor
   return { repository: withEvents(repository, events), activeFollows: () => active };
 }
 
+/**
+ * The store under test with its travel-time follows counted, as `countingFollows` counts
+ * event follows; `startedFollows` counts every follow ever started.
+ */
+export function countingTravelTimeFollows(repository: Repository): {
+  repository: Repository;
+  activeFollows(): number;
+  startedFollows(): number;
+} {
+  let active = 0;
+  let started = 0;
+  const travelTimes: TravelTimeRepository = {
+    put: (estimates) => repository.travelTimes.put(estimates),
+    list: (estimateQuery) => repository.travelTimes.list(estimateQuery),
+    latest: (links) => repository.travelTimes.latest(links),
+    follow: (signal) => {
+      const inner = repository.travelTimes.follow(signal);
+      active += 1;
+      started += 1;
+      return (async function* counted() {
+        try {
+          yield* inner;
+        } finally {
+          active -= 1;
+        }
+      })();
+    },
+  };
+  return {
+    repository: { ...withEvents(repository, repository.events), travelTimes },
+    activeFollows: () => active,
+    startedFollows: () => started,
+  };
+}
+
 /** `repository` with its event repository replaced; everything else delegates. */
 export function withEvents(repository: Repository, events: EventRepository): Repository {
   return {
@@ -170,21 +278,21 @@ export function withEvents(repository: Repository, events: EventRepository): Rep
   };
 }
 
-/** What a StreamEvents call has received so far, and how it ended. */
-export class StreamReader {
-  readonly received: query.DetectionEvent[] = [];
+/** What a server-streaming call (StreamEvents, StreamTravelTimes) has received so far, and how it ended. */
+export class StreamReader<Message> {
+  readonly received: Message[] = [];
   readonly ended: Promise<ServiceError | undefined>;
 
-  constructor(readonly call: ClientReadableStream<query.DetectionEvent>) {
-    call.on('data', (event: query.DetectionEvent) => this.received.push(event));
+  constructor(readonly call: ClientReadableStream<Message>) {
+    call.on('data', (message: Message) => this.received.push(message));
     this.ended = new Promise((resolve) => {
       call.on('error', (error: ServiceError) => resolve(error));
       call.on('end', () => resolve(undefined));
     });
   }
 
-  /** Waits until `count` events have arrived (at most `timeoutMs`). */
-  async waitForCount(count: number, timeoutMs = 10_000): Promise<query.DetectionEvent[]> {
+  /** Waits until `count` messages have arrived (at most `timeoutMs`). */
+  async waitForCount(count: number, timeoutMs = 10_000): Promise<Message[]> {
     await vi.waitFor(() => expect(this.received.length).toBeGreaterThanOrEqual(count), {
       timeout: timeoutMs,
       interval: 20,

@@ -28,13 +28,66 @@ export const protobufPackage = 'query';
 export const protobufFileName = 'query.proto';
 
 /**
- * What clients read back: sightings and detector battery reports.
+ * What clients read back: sightings, detector battery reports, links and travel times.
  *
  * Wire contract (ARCHITECTURE.md): wire-compatible with the original Go service
  * (github.com/jozuenoon/message_bus, proto/query.proto). Package, service, message and
  * field names, numbers and types are the original's and never change; extend only
  * additively, with new fields under new numbers.
  */
+
+/**
+ * Whether an estimate can be trusted, as the estimator (libs/domain) judged it. Added in
+ * this implementation. Values carry the type's prefix because proto3 enum values share
+ * the package's namespace.
+ */
+export enum EstimateStatus {
+  ESTIMATE_STATUS_UNSPECIFIED = 0,
+  /** ESTIMATE_STATUS_OK - The window held enough valid samples for the statistics to stand. */
+  ESTIMATE_STATUS_OK = 1,
+  /** ESTIMATE_STATUS_INSUFFICIENT_DATA - Too few valid samples to trust; statistics, when present, are indicative only. */
+  ESTIMATE_STATUS_INSUFFICIENT_DATA = 2,
+  /** ESTIMATE_STATUS_STALE - The link has had no recent data; the estimate does not describe current traffic. */
+  ESTIMATE_STATUS_STALE = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function estimateStatusFromJSON(object: any): EstimateStatus {
+  switch (object) {
+    case 0:
+    case 'ESTIMATE_STATUS_UNSPECIFIED':
+      return EstimateStatus.ESTIMATE_STATUS_UNSPECIFIED;
+    case 1:
+    case 'ESTIMATE_STATUS_OK':
+      return EstimateStatus.ESTIMATE_STATUS_OK;
+    case 2:
+    case 'ESTIMATE_STATUS_INSUFFICIENT_DATA':
+      return EstimateStatus.ESTIMATE_STATUS_INSUFFICIENT_DATA;
+    case 3:
+    case 'ESTIMATE_STATUS_STALE':
+      return EstimateStatus.ESTIMATE_STATUS_STALE;
+    case -1:
+    case 'UNRECOGNIZED':
+    default:
+      return EstimateStatus.UNRECOGNIZED;
+  }
+}
+
+export function estimateStatusToJSON(object: EstimateStatus): string {
+  switch (object) {
+    case EstimateStatus.ESTIMATE_STATUS_UNSPECIFIED:
+      return 'ESTIMATE_STATUS_UNSPECIFIED';
+    case EstimateStatus.ESTIMATE_STATUS_OK:
+      return 'ESTIMATE_STATUS_OK';
+    case EstimateStatus.ESTIMATE_STATUS_INSUFFICIENT_DATA:
+      return 'ESTIMATE_STATUS_INSUFFICIENT_DATA';
+    case EstimateStatus.ESTIMATE_STATUS_STALE:
+      return 'ESTIMATE_STATUS_STALE';
+    case EstimateStatus.UNRECOGNIZED:
+    default:
+      return 'UNRECOGNIZED';
+  }
+}
 
 /** The sightings of one device at one detector. */
 export interface DetectionEvent {
@@ -125,6 +178,92 @@ export interface ListLinksRequest {
  */
 export interface ListLinksResponse {
   links: DetectorLink[];
+}
+
+/**
+ * The travel time of one link (source to destination) over the window that ends at
+ * `interval_end`. Added in this implementation.
+ */
+export interface TravelTimeEstimate {
+  sourceDetectorId: string;
+  destDetectorId: string;
+  /** End of the window, exclusive; a link has one estimate per interval_end. */
+  intervalEnd: Timestamp | undefined;
+  /** Length of the window: it spans [interval_end - window_seconds, interval_end). */
+  windowSeconds: bigint;
+  /**
+   * Statistics of the window's valid travel-time samples, in seconds; absent (not 0)
+   * when the window had no valid sample.
+   */
+  medianSeconds?: number | undefined;
+  p15Seconds?: number | undefined;
+  p85Seconds?: number | undefined;
+  meanSeconds?: number | undefined;
+  /** Samples kept after outlier rejection, and all samples matched in the window. */
+  validSamples: bigint;
+  totalSamples: bigint;
+  /**
+   * Speed over the link in km/h; absent when the link's length is unknown (a detector
+   * without coordinates) or there is no median.
+   */
+  speedKmh?: number | undefined;
+  status: EstimateStatus;
+}
+
+/** One link, from source to destination detector. Added in this implementation. */
+export interface LinkRef {
+  sourceDetectorId: string;
+  destDetectorId: string;
+}
+
+/**
+ * Which links a travel-time request covers: every link, one link, or every link into a
+ * destination. "Every link" means every link ListLinks lists; links that have no
+ * estimate are simply absent from answers. Added in this implementation.
+ */
+export interface LinkSelector {
+  selector:
+    | //
+      /** Every link; must be true. */
+      { $case: 'all'; value: boolean } //
+      /** Exactly this link, listed or not (the estimates of a deleted link stay readable). */
+    | { $case: 'link'; value: LinkRef } //
+    /** Every link into this destination detector. */
+    | { $case: 'destDetectorId'; value: string }
+    | undefined;
+}
+
+/** Which travel-time estimates to return. Added in this implementation. */
+export interface GetTravelTimesRequest {
+  /** Required. */
+  links: LinkSelector | undefined;
+  /** By interval_end: `after` inclusive, `before` exclusive. */
+  range: Range | undefined;
+  /**
+   * The most estimates returned per link, its newest in the range: 0 means the default,
+   * 1440 (a day of one-minute intervals); at most 100000; negative values are rejected.
+   */
+  limit: bigint;
+}
+
+/**
+ * Estimates link by link (in ListLinks order: by destination, then source), each link's
+ * oldest first, the order a chart draws them.
+ */
+export interface GetTravelTimesResponse {
+  estimates: TravelTimeEstimate[];
+}
+
+/** The newest estimate of each selected link. Added in this implementation. */
+export interface GetLatestTravelTimesRequest {
+  /** Required. */
+  links: LinkSelector | undefined;
+}
+
+/** New estimates of the selected links. Added in this implementation. */
+export interface StreamTravelTimesRequest {
+  /** Required. */
+  links: LinkSelector | undefined;
 }
 
 function createBaseDetectionEvent(): DetectionEvent {
@@ -1154,6 +1293,865 @@ export const ListLinksResponse: MessageFns<ListLinksResponse> = {
   },
 };
 
+function createBaseTravelTimeEstimate(): TravelTimeEstimate {
+  return {
+    sourceDetectorId: '',
+    destDetectorId: '',
+    intervalEnd: undefined,
+    windowSeconds: 0n,
+    medianSeconds: undefined,
+    p15Seconds: undefined,
+    p85Seconds: undefined,
+    meanSeconds: undefined,
+    validSamples: 0n,
+    totalSamples: 0n,
+    speedKmh: undefined,
+    status: 0,
+  };
+}
+
+export const TravelTimeEstimate: MessageFns<TravelTimeEstimate> = {
+  encode(message: TravelTimeEstimate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sourceDetectorId !== '') {
+      writer.uint32(10).string(message.sourceDetectorId);
+    }
+    if (message.destDetectorId !== '') {
+      writer.uint32(18).string(message.destDetectorId);
+    }
+    if (message.intervalEnd !== undefined) {
+      Timestamp.encode(message.intervalEnd, writer.uint32(26).fork()).join();
+    }
+    if (message.windowSeconds !== 0n) {
+      if (BigInt.asIntN(64, message.windowSeconds) !== message.windowSeconds) {
+        throw new globalThis.Error('value provided for field message.windowSeconds of type int64 too large');
+      }
+      writer.uint32(32).int64(message.windowSeconds);
+    }
+    if (message.medianSeconds !== undefined) {
+      writer.uint32(41).double(message.medianSeconds);
+    }
+    if (message.p15Seconds !== undefined) {
+      writer.uint32(49).double(message.p15Seconds);
+    }
+    if (message.p85Seconds !== undefined) {
+      writer.uint32(57).double(message.p85Seconds);
+    }
+    if (message.meanSeconds !== undefined) {
+      writer.uint32(65).double(message.meanSeconds);
+    }
+    if (message.validSamples !== 0n) {
+      if (BigInt.asIntN(64, message.validSamples) !== message.validSamples) {
+        throw new globalThis.Error('value provided for field message.validSamples of type int64 too large');
+      }
+      writer.uint32(72).int64(message.validSamples);
+    }
+    if (message.totalSamples !== 0n) {
+      if (BigInt.asIntN(64, message.totalSamples) !== message.totalSamples) {
+        throw new globalThis.Error('value provided for field message.totalSamples of type int64 too large');
+      }
+      writer.uint32(80).int64(message.totalSamples);
+    }
+    if (message.speedKmh !== undefined) {
+      writer.uint32(89).double(message.speedKmh);
+    }
+    if (message.status !== 0) {
+      writer.uint32(96).int32(message.status);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TravelTimeEstimate {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTravelTimeEstimate();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sourceDetectorId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.destDetectorId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.intervalEnd = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.windowSeconds = reader.int64() as bigint;
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.medianSeconds = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.p15Seconds = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.p85Seconds = reader.double();
+            continue;
+          }
+          case 8: {
+            if (tag !== 65) {
+              break;
+            }
+
+            message.meanSeconds = reader.double();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.validSamples = reader.int64() as bigint;
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.totalSamples = reader.int64() as bigint;
+            continue;
+          }
+          case 11: {
+            if (tag !== 89) {
+              break;
+            }
+
+            message.speedKmh = reader.double();
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TravelTimeEstimate {
+    return {
+      sourceDetectorId: isSet(object.sourceDetectorId)
+        ? globalThis.String(object.sourceDetectorId)
+        : isSet(object.source_detector_id)
+          ? globalThis.String(object.source_detector_id)
+          : '',
+      destDetectorId: isSet(object.destDetectorId)
+        ? globalThis.String(object.destDetectorId)
+        : isSet(object.dest_detector_id)
+          ? globalThis.String(object.dest_detector_id)
+          : '',
+      intervalEnd: isSet(object.intervalEnd)
+        ? fromJsonTimestamp(object.intervalEnd)
+        : isSet(object.interval_end)
+          ? fromJsonTimestamp(object.interval_end)
+          : undefined,
+      windowSeconds: isSet(object.windowSeconds)
+        ? BigInt(object.windowSeconds)
+        : isSet(object.window_seconds)
+          ? BigInt(object.window_seconds)
+          : 0n,
+      medianSeconds: isSet(object.medianSeconds)
+        ? globalThis.Number(object.medianSeconds)
+        : isSet(object.median_seconds)
+          ? globalThis.Number(object.median_seconds)
+          : undefined,
+      p15Seconds: isSet(object.p15Seconds)
+        ? globalThis.Number(object.p15Seconds)
+        : isSet(object.p15_seconds)
+          ? globalThis.Number(object.p15_seconds)
+          : undefined,
+      p85Seconds: isSet(object.p85Seconds)
+        ? globalThis.Number(object.p85Seconds)
+        : isSet(object.p85_seconds)
+          ? globalThis.Number(object.p85_seconds)
+          : undefined,
+      meanSeconds: isSet(object.meanSeconds)
+        ? globalThis.Number(object.meanSeconds)
+        : isSet(object.mean_seconds)
+          ? globalThis.Number(object.mean_seconds)
+          : undefined,
+      validSamples: isSet(object.validSamples)
+        ? BigInt(object.validSamples)
+        : isSet(object.valid_samples)
+          ? BigInt(object.valid_samples)
+          : 0n,
+      totalSamples: isSet(object.totalSamples)
+        ? BigInt(object.totalSamples)
+        : isSet(object.total_samples)
+          ? BigInt(object.total_samples)
+          : 0n,
+      speedKmh: isSet(object.speedKmh)
+        ? globalThis.Number(object.speedKmh)
+        : isSet(object.speed_kmh)
+          ? globalThis.Number(object.speed_kmh)
+          : undefined,
+      status: isSet(object.status) ? estimateStatusFromJSON(object.status) : 0,
+    };
+  },
+
+  toJSON(message: TravelTimeEstimate): unknown {
+    const obj: any = {};
+    if (message.sourceDetectorId !== '') {
+      obj.sourceDetectorId = message.sourceDetectorId;
+    }
+    if (message.destDetectorId !== '') {
+      obj.destDetectorId = message.destDetectorId;
+    }
+    if (message.intervalEnd !== undefined) {
+      obj.intervalEnd = fromTimestamp(message.intervalEnd).toISOString();
+    }
+    if (message.windowSeconds !== 0n) {
+      obj.windowSeconds = message.windowSeconds.toString();
+    }
+    if (message.medianSeconds !== undefined) {
+      obj.medianSeconds = floatToJson(message.medianSeconds);
+    }
+    if (message.p15Seconds !== undefined) {
+      obj.p15Seconds = floatToJson(message.p15Seconds);
+    }
+    if (message.p85Seconds !== undefined) {
+      obj.p85Seconds = floatToJson(message.p85Seconds);
+    }
+    if (message.meanSeconds !== undefined) {
+      obj.meanSeconds = floatToJson(message.meanSeconds);
+    }
+    if (message.validSamples !== 0n) {
+      obj.validSamples = message.validSamples.toString();
+    }
+    if (message.totalSamples !== 0n) {
+      obj.totalSamples = message.totalSamples.toString();
+    }
+    if (message.speedKmh !== undefined) {
+      obj.speedKmh = floatToJson(message.speedKmh);
+    }
+    if (message.status !== 0) {
+      obj.status = estimateStatusToJSON(message.status);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TravelTimeEstimate>, I>>(base?: I): TravelTimeEstimate {
+    return TravelTimeEstimate.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TravelTimeEstimate>, I>>(object: I): TravelTimeEstimate {
+    const message = createBaseTravelTimeEstimate();
+    message.sourceDetectorId = object.sourceDetectorId ?? '';
+    message.destDetectorId = object.destDetectorId ?? '';
+    message.intervalEnd =
+      object.intervalEnd !== undefined && object.intervalEnd !== null
+        ? Timestamp.fromPartial(object.intervalEnd)
+        : undefined;
+    message.windowSeconds =
+      object.windowSeconds !== undefined && object.windowSeconds !== null ? BigInt(object.windowSeconds) : 0n;
+    message.medianSeconds = object.medianSeconds ?? undefined;
+    message.p15Seconds = object.p15Seconds ?? undefined;
+    message.p85Seconds = object.p85Seconds ?? undefined;
+    message.meanSeconds = object.meanSeconds ?? undefined;
+    message.validSamples =
+      object.validSamples !== undefined && object.validSamples !== null ? BigInt(object.validSamples) : 0n;
+    message.totalSamples =
+      object.totalSamples !== undefined && object.totalSamples !== null ? BigInt(object.totalSamples) : 0n;
+    message.speedKmh = object.speedKmh ?? undefined;
+    message.status = object.status ?? 0;
+    return message;
+  },
+};
+
+function createBaseLinkRef(): LinkRef {
+  return { sourceDetectorId: '', destDetectorId: '' };
+}
+
+export const LinkRef: MessageFns<LinkRef> = {
+  encode(message: LinkRef, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sourceDetectorId !== '') {
+      writer.uint32(10).string(message.sourceDetectorId);
+    }
+    if (message.destDetectorId !== '') {
+      writer.uint32(18).string(message.destDetectorId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LinkRef {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLinkRef();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sourceDetectorId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.destDetectorId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LinkRef {
+    return {
+      sourceDetectorId: isSet(object.sourceDetectorId)
+        ? globalThis.String(object.sourceDetectorId)
+        : isSet(object.source_detector_id)
+          ? globalThis.String(object.source_detector_id)
+          : '',
+      destDetectorId: isSet(object.destDetectorId)
+        ? globalThis.String(object.destDetectorId)
+        : isSet(object.dest_detector_id)
+          ? globalThis.String(object.dest_detector_id)
+          : '',
+    };
+  },
+
+  toJSON(message: LinkRef): unknown {
+    const obj: any = {};
+    if (message.sourceDetectorId !== '') {
+      obj.sourceDetectorId = message.sourceDetectorId;
+    }
+    if (message.destDetectorId !== '') {
+      obj.destDetectorId = message.destDetectorId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LinkRef>, I>>(base?: I): LinkRef {
+    return LinkRef.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LinkRef>, I>>(object: I): LinkRef {
+    const message = createBaseLinkRef();
+    message.sourceDetectorId = object.sourceDetectorId ?? '';
+    message.destDetectorId = object.destDetectorId ?? '';
+    return message;
+  },
+};
+
+function createBaseLinkSelector(): LinkSelector {
+  return { selector: undefined };
+}
+
+export const LinkSelector: MessageFns<LinkSelector> = {
+  encode(message: LinkSelector, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.selector?.$case) {
+      case 'all':
+        writer.uint32(8).bool(message.selector.value);
+        break;
+      case 'link':
+        LinkRef.encode(message.selector.value, writer.uint32(18).fork()).join();
+        break;
+      case 'destDetectorId':
+        writer.uint32(26).string(message.selector.value);
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LinkSelector {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLinkSelector();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.selector = { $case: 'all', value: reader.bool() };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.selector = { $case: 'link', value: LinkRef.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.selector = { $case: 'destDetectorId', value: reader.string() };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LinkSelector {
+    return {
+      selector: isSet(object.all)
+        ? { $case: 'all', value: globalThis.Boolean(object.all) }
+        : isSet(object.link)
+          ? { $case: 'link', value: LinkRef.fromJSON(object.link) }
+          : isSet(object.destDetectorId)
+            ? { $case: 'destDetectorId', value: globalThis.String(object.destDetectorId) }
+            : isSet(object.dest_detector_id)
+              ? { $case: 'destDetectorId', value: globalThis.String(object.dest_detector_id) }
+              : undefined,
+    };
+  },
+
+  toJSON(message: LinkSelector): unknown {
+    const obj: any = {};
+    if (message.selector?.$case === 'all') {
+      obj.all = message.selector.value;
+    } else if (message.selector?.$case === 'link') {
+      obj.link = LinkRef.toJSON(message.selector.value);
+    } else if (message.selector?.$case === 'destDetectorId') {
+      obj.destDetectorId = message.selector.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LinkSelector>, I>>(base?: I): LinkSelector {
+    return LinkSelector.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LinkSelector>, I>>(object: I): LinkSelector {
+    const message = createBaseLinkSelector();
+    switch (object.selector?.$case) {
+      case 'all': {
+        if (object.selector?.value !== undefined && object.selector?.value !== null) {
+          message.selector = { $case: 'all', value: object.selector.value };
+        }
+        break;
+      }
+      case 'link': {
+        if (object.selector?.value !== undefined && object.selector?.value !== null) {
+          message.selector = { $case: 'link', value: LinkRef.fromPartial(object.selector.value) };
+        }
+        break;
+      }
+      case 'destDetectorId': {
+        if (object.selector?.value !== undefined && object.selector?.value !== null) {
+          message.selector = { $case: 'destDetectorId', value: object.selector.value };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseGetTravelTimesRequest(): GetTravelTimesRequest {
+  return { links: undefined, range: undefined, limit: 0n };
+}
+
+export const GetTravelTimesRequest: MessageFns<GetTravelTimesRequest> = {
+  encode(message: GetTravelTimesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.links !== undefined) {
+      LinkSelector.encode(message.links, writer.uint32(10).fork()).join();
+    }
+    if (message.range !== undefined) {
+      Range.encode(message.range, writer.uint32(18).fork()).join();
+    }
+    if (message.limit !== 0n) {
+      if (BigInt.asIntN(64, message.limit) !== message.limit) {
+        throw new globalThis.Error('value provided for field message.limit of type int64 too large');
+      }
+      writer.uint32(24).int64(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetTravelTimesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetTravelTimesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.links = LinkSelector.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.range = Range.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.limit = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetTravelTimesRequest {
+    return {
+      links: isSet(object.links) ? LinkSelector.fromJSON(object.links) : undefined,
+      range: isSet(object.range) ? Range.fromJSON(object.range) : undefined,
+      limit: isSet(object.limit) ? BigInt(object.limit) : 0n,
+    };
+  },
+
+  toJSON(message: GetTravelTimesRequest): unknown {
+    const obj: any = {};
+    if (message.links !== undefined) {
+      obj.links = LinkSelector.toJSON(message.links);
+    }
+    if (message.range !== undefined) {
+      obj.range = Range.toJSON(message.range);
+    }
+    if (message.limit !== 0n) {
+      obj.limit = message.limit.toString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetTravelTimesRequest>, I>>(base?: I): GetTravelTimesRequest {
+    return GetTravelTimesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetTravelTimesRequest>, I>>(object: I): GetTravelTimesRequest {
+    const message = createBaseGetTravelTimesRequest();
+    message.links =
+      object.links !== undefined && object.links !== null
+        ? LinkSelector.fromPartial(object.links)
+        : undefined;
+    message.range =
+      object.range !== undefined && object.range !== null ? Range.fromPartial(object.range) : undefined;
+    message.limit = object.limit !== undefined && object.limit !== null ? BigInt(object.limit) : 0n;
+    return message;
+  },
+};
+
+function createBaseGetTravelTimesResponse(): GetTravelTimesResponse {
+  return { estimates: [] };
+}
+
+export const GetTravelTimesResponse: MessageFns<GetTravelTimesResponse> = {
+  encode(message: GetTravelTimesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.estimates) {
+      TravelTimeEstimate.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetTravelTimesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetTravelTimesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.estimates.push(TravelTimeEstimate.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetTravelTimesResponse {
+    return {
+      estimates: globalThis.Array.isArray(object?.estimates)
+        ? object.estimates.map((e: any) => TravelTimeEstimate.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: GetTravelTimesResponse): unknown {
+    const obj: any = {};
+    if (message.estimates?.length) {
+      obj.estimates = message.estimates.map((e) => TravelTimeEstimate.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetTravelTimesResponse>, I>>(base?: I): GetTravelTimesResponse {
+    return GetTravelTimesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetTravelTimesResponse>, I>>(object: I): GetTravelTimesResponse {
+    const message = createBaseGetTravelTimesResponse();
+    message.estimates = object.estimates?.map((e) => TravelTimeEstimate.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseGetLatestTravelTimesRequest(): GetLatestTravelTimesRequest {
+  return { links: undefined };
+}
+
+export const GetLatestTravelTimesRequest: MessageFns<GetLatestTravelTimesRequest> = {
+  encode(message: GetLatestTravelTimesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.links !== undefined) {
+      LinkSelector.encode(message.links, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetLatestTravelTimesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetLatestTravelTimesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.links = LinkSelector.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetLatestTravelTimesRequest {
+    return { links: isSet(object.links) ? LinkSelector.fromJSON(object.links) : undefined };
+  },
+
+  toJSON(message: GetLatestTravelTimesRequest): unknown {
+    const obj: any = {};
+    if (message.links !== undefined) {
+      obj.links = LinkSelector.toJSON(message.links);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetLatestTravelTimesRequest>, I>>(
+    base?: I,
+  ): GetLatestTravelTimesRequest {
+    return GetLatestTravelTimesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetLatestTravelTimesRequest>, I>>(
+    object: I,
+  ): GetLatestTravelTimesRequest {
+    const message = createBaseGetLatestTravelTimesRequest();
+    message.links =
+      object.links !== undefined && object.links !== null
+        ? LinkSelector.fromPartial(object.links)
+        : undefined;
+    return message;
+  },
+};
+
+function createBaseStreamTravelTimesRequest(): StreamTravelTimesRequest {
+  return { links: undefined };
+}
+
+export const StreamTravelTimesRequest: MessageFns<StreamTravelTimesRequest> = {
+  encode(message: StreamTravelTimesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.links !== undefined) {
+      LinkSelector.encode(message.links, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StreamTravelTimesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStreamTravelTimesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.links = LinkSelector.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StreamTravelTimesRequest {
+    return { links: isSet(object.links) ? LinkSelector.fromJSON(object.links) : undefined };
+  },
+
+  toJSON(message: StreamTravelTimesRequest): unknown {
+    const obj: any = {};
+    if (message.links !== undefined) {
+      obj.links = LinkSelector.toJSON(message.links);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StreamTravelTimesRequest>, I>>(base?: I): StreamTravelTimesRequest {
+    return StreamTravelTimesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StreamTravelTimesRequest>, I>>(
+    object: I,
+  ): StreamTravelTimesRequest {
+    const message = createBaseStreamTravelTimesRequest();
+    message.links =
+      object.links !== undefined && object.links !== null
+        ? LinkSelector.fromPartial(object.links)
+        : undefined;
+    return message;
+  },
+};
+
 /** Reads what the collector stored. */
 export type QueryServiceService = typeof QueryServiceService;
 export const QueryServiceService = {
@@ -1225,6 +2223,50 @@ export const QueryServiceService = {
       Buffer.from(ListLinksResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListLinksResponse => ListLinksResponse.decode(value),
   },
+  /**
+   * The estimates of the selected links whose interval_end is in the range, the newest
+   * `limit` per link, each link's oldest first. Added in this implementation.
+   */
+  getTravelTimes: {
+    path: '/query.QueryService/GetTravelTimes' as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetTravelTimesRequest): Buffer =>
+      Buffer.from(GetTravelTimesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetTravelTimesRequest => GetTravelTimesRequest.decode(value),
+    responseSerialize: (value: GetTravelTimesResponse): Buffer =>
+      Buffer.from(GetTravelTimesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetTravelTimesResponse => GetTravelTimesResponse.decode(value),
+  },
+  /** The newest estimate of each selected link that has one. Added in this implementation. */
+  getLatestTravelTimes: {
+    path: '/query.QueryService/GetLatestTravelTimes' as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetLatestTravelTimesRequest): Buffer =>
+      Buffer.from(GetLatestTravelTimesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetLatestTravelTimesRequest =>
+      GetLatestTravelTimesRequest.decode(value),
+    responseSerialize: (value: GetTravelTimesResponse): Buffer =>
+      Buffer.from(GetTravelTimesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetTravelTimesResponse => GetTravelTimesResponse.decode(value),
+  },
+  /**
+   * Estimates of the selected links as they are written from the call on (nothing stored
+   * before it), until the client cancels. A rewritten estimate is sent again. Links
+   * created after the call are included. Added in this implementation.
+   */
+  streamTravelTimes: {
+    path: '/query.QueryService/StreamTravelTimes' as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: StreamTravelTimesRequest): Buffer =>
+      Buffer.from(StreamTravelTimesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StreamTravelTimesRequest => StreamTravelTimesRequest.decode(value),
+    responseSerialize: (value: TravelTimeEstimate): Buffer =>
+      Buffer.from(TravelTimeEstimate.encode(value).finish()),
+    responseDeserialize: (value: Buffer): TravelTimeEstimate => TravelTimeEstimate.decode(value),
+  },
 } as const;
 
 export interface QueryServiceServer extends UntypedServiceImplementation {
@@ -1246,6 +2288,19 @@ export interface QueryServiceServer extends UntypedServiceImplementation {
   listDetectors: handleUnaryCall<ListDetectorsRequest, ListDetectorsResponse>;
   /** The links between detectors, all or into one destination. Added in this implementation. */
   listLinks: handleUnaryCall<ListLinksRequest, ListLinksResponse>;
+  /**
+   * The estimates of the selected links whose interval_end is in the range, the newest
+   * `limit` per link, each link's oldest first. Added in this implementation.
+   */
+  getTravelTimes: handleUnaryCall<GetTravelTimesRequest, GetTravelTimesResponse>;
+  /** The newest estimate of each selected link that has one. Added in this implementation. */
+  getLatestTravelTimes: handleUnaryCall<GetLatestTravelTimesRequest, GetTravelTimesResponse>;
+  /**
+   * Estimates of the selected links as they are written from the call on (nothing stored
+   * before it), until the client cancels. A rewritten estimate is sent again. Links
+   * created after the call are included. Added in this implementation.
+   */
+  streamTravelTimes: handleServerStreamingCall<StreamTravelTimesRequest, TravelTimeEstimate>;
 }
 
 export interface QueryServiceClient extends Client {
@@ -1331,6 +2386,55 @@ export interface QueryServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListLinksResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * The estimates of the selected links whose interval_end is in the range, the newest
+   * `limit` per link, each link's oldest first. Added in this implementation.
+   */
+  getTravelTimes(
+    request: GetTravelTimesRequest,
+    callback: (error: ServiceError | null, response: GetTravelTimesResponse) => void,
+  ): ClientUnaryCall;
+  getTravelTimes(
+    request: GetTravelTimesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetTravelTimesResponse) => void,
+  ): ClientUnaryCall;
+  getTravelTimes(
+    request: GetTravelTimesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetTravelTimesResponse) => void,
+  ): ClientUnaryCall;
+  /** The newest estimate of each selected link that has one. Added in this implementation. */
+  getLatestTravelTimes(
+    request: GetLatestTravelTimesRequest,
+    callback: (error: ServiceError | null, response: GetTravelTimesResponse) => void,
+  ): ClientUnaryCall;
+  getLatestTravelTimes(
+    request: GetLatestTravelTimesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetTravelTimesResponse) => void,
+  ): ClientUnaryCall;
+  getLatestTravelTimes(
+    request: GetLatestTravelTimesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetTravelTimesResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Estimates of the selected links as they are written from the call on (nothing stored
+   * before it), until the client cancels. A rewritten estimate is sent again. Links
+   * created after the call are included. Added in this implementation.
+   */
+  streamTravelTimes(
+    request: StreamTravelTimesRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<TravelTimeEstimate>;
+  streamTravelTimes(
+    request: StreamTravelTimesRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<TravelTimeEstimate>;
 }
 
 export const QueryServiceClient = makeGenericClientConstructor(
