@@ -18,7 +18,7 @@ import process from 'node:process';
 import * as esbuild from 'esbuild';
 
 /** Every suite, in the order `all` runs them. */
-const suites = ['store'];
+const suites = ['store', 'traveltime'];
 
 const workspaceRoot = resolve(import.meta.dirname, '../..');
 

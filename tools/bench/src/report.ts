@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import type { MachineInfo } from './machine';
 import { median, type TimedRun } from './measure';
 
-/** Throughput (more is better) or time per operation (less is better). */
-export type ResultUnit = 'events/s' | 'ms';
+/** Throughput (more is better: events or matched travel-time samples per second) or time per operation (less is better). */
+export type ResultUnit = 'events/s' | 'samples/s' | 'ms';
 
 /** What one result row measures, before it is measured. */
 export interface ResultSpec {
@@ -14,7 +14,7 @@ export interface ResultSpec {
   readonly group: string;
   /** What ran; e.g. `etcd: repository`. */
   readonly label: string;
-  /** Events one timed run handled: the input size. */
+  /** Events (or, for `samples/s`, samples) one timed run handled: the input size. */
   readonly events: number;
   readonly unit: ResultUnit;
   /** Operations one timed run repeated, for `ms` rows (time per operation); default 1. */
@@ -48,6 +48,30 @@ export interface RatioRow {
   readonly met?: boolean;
 }
 
+/** How close one estimator came to the ground truth over the scored intervals. */
+export interface AccuracyRow {
+  /** Stable key; e.g. `accuracy.ours`. */
+  readonly id: string;
+  readonly label: string;
+  /** Intervals scored: those where the estimator published a value from enough valid samples. */
+  readonly intervals: number;
+  /** Absolute percentage errors against the truth, as fractions (0.05 is 5 %). */
+  readonly medianApe: number;
+  readonly p90Ape: number;
+  readonly meanApe: number;
+  /** The share of scored intervals within 10 % of the truth. */
+  readonly within10Percent: number;
+}
+
+/** Estimators scored against a simulation's ground truth, and how their errors compare. */
+export interface AccuracySection {
+  /** What was scored; e.g. `a simulated day of the corridor, every link every 60 s`. */
+  readonly title: string;
+  readonly rows: readonly AccuracyRow[];
+  /** `value` is how many times smaller the error is than the baseline's: 2 is half the error. */
+  readonly ratios: readonly RatioRow[];
+}
+
 export interface BenchReport {
   /** The suite's name, also the results' file name; e.g. `store`. */
   readonly suite: string;
@@ -61,6 +85,8 @@ export interface BenchReport {
   readonly settings: Readonly<Record<string, string | number>>;
   readonly results: readonly ResultRow[];
   readonly ratios: readonly RatioRow[];
+  /** Accuracy against ground truth, for suites that estimate something. */
+  readonly accuracy?: AccuracySection;
   /** Sentences a reader needs to interpret the numbers; e.g. what each baseline does. */
   readonly notes: readonly string[];
 }
@@ -69,7 +95,7 @@ export interface BenchReport {
 export function toResultRow(spec: ResultSpec, runs: readonly TimedRun[]): ResultRow {
   const operations = spec.operations ?? 1;
   const rounds = runs.map(({ seconds }) =>
-    spec.unit === 'events/s' ? spec.events / seconds : (seconds * 1000) / operations,
+    spec.unit === 'ms' ? (seconds * 1000) / operations : spec.events / seconds,
   );
   const cpuPerEvent = runs.map(({ cpuSeconds }) => (cpuSeconds * 1e6) / (spec.events * operations));
   return {
@@ -92,7 +118,7 @@ export function speedRatio(
 ): RatioRow {
   if (of.unit !== baseline.unit)
     throw new Error(`cannot compare ${of.id} (${of.unit}) with ${baseline.id} (${baseline.unit})`);
-  const value = of.unit === 'events/s' ? of.median / baseline.median : baseline.median / of.median;
+  const value = of.unit === 'ms' ? baseline.median / of.median : of.median / baseline.median;
   return {
     id,
     label,
@@ -125,7 +151,8 @@ export function formatTable(report: BenchReport): string {
     ],
     [false, true, true, false],
   );
-  return `${[`${report.title} (${describeRun(report)})`, '', ...table, ...(report.ratios.length > 0 ? ratios : [])].join('\n')}\n`;
+  const accuracy = report.accuracy === undefined ? [] : ['', ...accuracyTable(report.accuracy)];
+  return `${[`${report.title} (${describeRun(report)})`, '', ...table, ...(report.ratios.length > 0 ? ratios : []), ...accuracy].join('\n')}\n`;
 }
 
 /** The whole report as Markdown: results, ratios, notes and the machine it ran on. */
@@ -151,6 +178,25 @@ export function formatMarkdown(report: BenchReport): string {
       ...markdownTable(
         ['', 'value', 'target', ''],
         report.ratios.map((ratio) => [ratio.label, ...ratioCells(ratio)]),
+      ),
+      '',
+    );
+  }
+  if (report.accuracy !== undefined) {
+    const { title, rows, ratios } = report.accuracy;
+    lines.push(
+      `## Accuracy: ${title}`,
+      '',
+      ...markdownTable(
+        ['', ...accuracyColumns],
+        rows.map((row) => [row.label, ...accuracyCells(row)]),
+      ),
+      '',
+      'Errors against the baseline: how many times smaller ours is (2× is half the error).',
+      '',
+      ...markdownTable(
+        ['', 'value', 'target', ''],
+        ratios.map((ratio) => [ratio.label, ...ratioCells(ratio)]),
       ),
       '',
     );
@@ -188,6 +234,36 @@ export async function writeReport(
   return { json, markdown };
 }
 
+/** The columns of an accuracy row after its label, filled by `accuracyCells`. */
+const accuracyColumns = ['intervals', 'median APE', 'p90 APE', 'mean APE', 'within 10 %'];
+
+function accuracyTable({ title, rows, ratios }: AccuracySection): string[] {
+  return alignColumns(
+    [
+      [`accuracy: ${title}`, ...accuracyColumns],
+      ...rows.map((row) => [`  ${row.label}`, ...accuracyCells(row)]),
+      undefined,
+      ['error against the baseline: times smaller', 'value', 'target', ''],
+      ...ratios.map((ratio) => [`  ${ratio.label}`, ...ratioCells(ratio)]),
+    ],
+    [false, true, true, true, true, true],
+  );
+}
+
+function accuracyCells(row: AccuracyRow): string[] {
+  return [
+    formatCount(row.intervals),
+    formatPercent(row.medianApe),
+    formatPercent(row.p90Ape),
+    formatPercent(row.meanApe),
+    formatPercent(row.within10Percent),
+  ];
+}
+
+function formatPercent(fraction: number): string {
+  return `${(fraction * 100).toFixed(1)} %`;
+}
+
 function describeRun(report: BenchReport): string {
   const { machine } = report;
   const rounds = Number(report.settings['rounds']);
@@ -208,13 +284,13 @@ function groupBy(rows: readonly ResultRow[]): Map<string, ResultRow[]> {
 }
 
 function valueCells(row: ResultRow): string[] {
-  const format = row.unit === 'events/s' ? formatCount : formatMilliseconds;
+  const format = row.unit === 'ms' ? formatMilliseconds : formatCount;
   return [
     formatCount(row.events),
     format(row.median),
     row.unit,
     `${format(row.min)}–${format(row.max)}`,
-    `${formatMicros(row.clientCpuMicrosPerEvent)} µs/event`,
+    `${formatMicros(row.clientCpuMicrosPerEvent)} µs/${row.unit === 'samples/s' ? 'sample' : 'event'}`,
   ];
 }
 

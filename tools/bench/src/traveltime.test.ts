@@ -1,0 +1,91 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BenchReport } from './report';
+
+const runner = join(__dirname, '..', 'run.mjs');
+
+/** Finite and above zero: something was measured. */
+const measured = (value: unknown) => typeof value === 'number' && Number.isFinite(value) && value > 0;
+
+describe('npm run bench:traveltime -- --smoke', () => {
+  let outDir: string;
+  let stdout: string;
+  let report: BenchReport;
+
+  beforeAll(async () => {
+    outDir = await mkdtemp(join(tmpdir(), 'bench-traveltime-smoke-'));
+    ({ stdout } = await promisify(execFile)(
+      process.execPath,
+      [runner, 'traveltime', '--smoke', '--out-dir', outDir],
+      { timeout: 50_000 },
+    ));
+    report = JSON.parse(await readFile(join(outDir, 'traveltime.json'), 'utf8')) as BenchReport;
+  }, 60_000);
+
+  afterAll(async () => {
+    if (outDir) await rm(outDir, { recursive: true, force: true });
+  });
+
+  it('scores our estimator and both baselines against the truth, each on intervals it published', () => {
+    expect(report.suite).toBe('traveltime');
+    expect(report.mode).toBe('smoke');
+    const rows = report.accuracy?.rows ?? [];
+    expect(rows.map((row) => row.id)).toEqual([
+      'accuracy.ours',
+      'accuracy.iqr-mean',
+      'accuracy.plain-median',
+    ]);
+    for (const row of rows) {
+      expect(row.intervals, row.id).toBeGreaterThan(100);
+      expect([row.medianApe, row.p90Ape, row.meanApe].every(measured), row.id).toBe(true);
+      expect(row.medianApe, row.id).toBeLessThanOrEqual(row.p90Ape);
+      expect(row.within10Percent, row.id).toBeGreaterThan(0);
+      expect(row.within10Percent, row.id).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('compares the errors, with the issue target of half the IQR-filtered mean error', () => {
+    const ratios = report.accuracy?.ratios ?? [];
+    const rows = new Map((report.accuracy?.rows ?? []).map((row) => [row.id, row]));
+    const targets = Object.fromEntries(
+      ratios.filter((r) => r.target !== undefined).map((r) => [r.id, r.target]),
+    );
+    expect(targets).toEqual({
+      'accuracy.ours-vs-iqr-mean.medianApe': 2,
+      'accuracy.ours-vs-iqr-mean.p90Ape': 2,
+      'accuracy.ours-vs-iqr-mean.meanApe': 2,
+    });
+    expect(ratios).toHaveLength(6);
+    for (const ratio of ratios) {
+      const metric = ratio.id.split('.').pop() as 'medianApe' | 'p90Ape' | 'meanApe';
+      expect(ratio.value, ratio.id).toBeCloseTo(rows.get(ratio.to)![metric] / rows.get(ratio.of)![metric], 9);
+    }
+  });
+
+  it('measures throughput in matched samples per second on a 100-link network, with the input size', () => {
+    expect(report.results.map((row) => row.id)).toEqual(['throughput.ours', 'throughput.plain-median']);
+    for (const row of report.results) {
+      expect(row.unit, row.id).toBe('samples/s');
+      expect(row.rounds, row.id).toHaveLength(1);
+      expect([row.events, row.median, ...row.rounds].every(measured), row.id).toBe(true);
+      expect(row.events, row.id).toBe(report.settings['throughput.matchedSamples']);
+    }
+    expect(report.settings['throughput.links']).toBe(100);
+    expect(report.ratios.map((ratio) => ratio.id)).toEqual(['throughput.ours-vs-plain-median']);
+  });
+
+  it('prints the table on stdout and writes the same results as Markdown', async () => {
+    const markdown = await readFile(join(outDir, 'traveltime.md'), 'utf8');
+    expect(markdown).toMatch(/^# Travel-time estimation/);
+    for (const text of [stdout, markdown]) {
+      expect(text).toContain('SMOKE RUN');
+      expect(text).toContain('baseline: mean within 75 % of the IQR of the previous 15 samples');
+      expect(text).toContain('median APE: ours vs iqr-mean');
+      expect(text).toMatch(/100-link network \([\d,]+ matched samples, 6,000 estimates\)/);
+    }
+  });
+});
