@@ -60,3 +60,23 @@ export {
   type PseudonymsAt,
   type RotationPolicy,
 } from './pseudonymiser';
+export {
+  DEFAULT_ESTIMATOR_CONFIG,
+  TRAVEL_TIME_MEASURES,
+  resolveEstimatorConfig,
+  type EstimatorConfig,
+  type TravelTimeMeasure,
+} from './estimator-config';
+export { median, mean, percentile, percentileOfSorted } from './percentiles';
+export { collapsePasses, type Pass } from './passes';
+export { matchPasses, type MatchOptions, type TravelSample } from './pass-matching';
+export { MAD_SCALE, filterTravelTimes, type FilteredTravelTimes } from './sample-filter';
+export type { LinkEstimateInput } from './link-samples';
+export { estimateLink } from './travel-time-estimator';
+export {
+  IQR_BASELINE_FENCE,
+  IQR_BASELINE_PREVIOUS_SAMPLES,
+  iqrFilteredMeanEstimate,
+  plainMedianEstimate,
+  type BaselineEstimate,
+} from './baselines';

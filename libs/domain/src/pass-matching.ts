@@ -1,0 +1,106 @@
+import { secondsToNanos, nanosToSeconds } from './duration';
+import type { TravelTimeMeasure } from './estimator-config';
+import { identitiesOf, type Pass } from './passes';
+import type { UnixNanos } from './time';
+
+/** One device's trip over a link: a matched pair of passes. */
+export interface TravelSample {
+  /** The destination pass's deviceId (the device's newest pseudonym). */
+  readonly deviceId: string;
+  /** The source pass's last sighting (`last-first`) or first sighting (`first-first`). */
+  readonly sourceTime: UnixNanos;
+  /** The destination pass's first sighting; samples are ordered and windowed by it. */
+  readonly destinationTime: UnixNanos;
+  readonly travelSeconds: number;
+}
+
+export interface MatchOptions {
+  /** The link's max_seconds: longer trips are not samples of this link. */
+  readonly maxSeconds: number;
+  readonly measure: TravelTimeMeasure;
+}
+
+/**
+ * Pairs the passes of one link's source and destination detectors into travel samples,
+ * sorted by destination time then deviceId. Passes match when they share an identity
+ * (deviceId or alias), so a trip across a pseudonym rotation still matches.
+ *
+ * Each destination pass, taken in time order, is paired with the device's LATEST
+ * source pass that began before it, and that source pass is then consumed: a later
+ * destination pass whose latest earlier source pass is the same one yields nothing,
+ * rather than falling back to an older source pass. So a device lingering near the
+ * destination (two destination passes) gives one sample, a device passing the source
+ * twice gives one sample from its second pass, and a detour gives one long sample that
+ * the filter judges. The pair is consumed even when its travel time is not a sample
+ * (≤ 0 when the device was in range of both detectors at once, or > maxSeconds), so a
+ * later destination pass cannot pick it up as a bogus longer trip.
+ *
+ * A sample's travel time is > 0 and ≤ maxSeconds. Cost: O((S + D) log S) for S source
+ * and D destination passes.
+ */
+export function matchPasses(
+  source: readonly Pass[],
+  destination: readonly Pass[],
+  options: MatchOptions,
+): TravelSample[] {
+  const { maxSeconds, measure } = options;
+  if (!Number.isFinite(maxSeconds) || maxSeconds <= 0) {
+    throw new RangeError(`maxSeconds must be a finite number > 0, got ${maxSeconds}`);
+  }
+  const maxNanos = secondsToNanos(maxSeconds);
+  const sourcesInOrder = [...source].sort(byFirst);
+  const sourcesOfIdentity = new Map<string, number[]>();
+  sourcesInOrder.forEach((pass, order) => {
+    for (const identity of identitiesOf(pass)) {
+      const orders = sourcesOfIdentity.get(identity);
+      if (orders === undefined) sourcesOfIdentity.set(identity, [order]);
+      else orders.push(order);
+    }
+  });
+  const consumed = new Set<number>();
+  const samples: TravelSample[] = [];
+  for (const arrival of [...destination].sort(byFirstThenDevice)) {
+    let latest = -1;
+    for (const identity of identitiesOf(arrival)) {
+      const orders = sourcesOfIdentity.get(identity);
+      if (orders !== undefined)
+        latest = Math.max(latest, latestBefore(orders, sourcesInOrder, arrival.first));
+    }
+    if (latest < 0 || consumed.has(latest)) continue;
+    consumed.add(latest);
+    const departure = sourcesInOrder[latest] as Pass;
+    const sourceTime = measure === 'last-first' ? departure.last : departure.first;
+    const travelNanos = arrival.first - sourceTime;
+    if (travelNanos <= 0n || travelNanos > maxNanos) continue;
+    samples.push({
+      deviceId: arrival.deviceId,
+      sourceTime,
+      destinationTime: arrival.first,
+      travelSeconds: nanosToSeconds(travelNanos),
+    });
+  }
+  return samples;
+}
+
+/**
+ * The largest order in `orders` (ascending positions in `passes`, sorted by first)
+ * whose pass began before `time`, or −1. Binary search.
+ */
+function latestBefore(orders: readonly number[], passes: readonly Pass[], time: UnixNanos): number {
+  let low = 0;
+  let high = orders.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((passes[orders[middle] as number] as Pass).first < time) low = middle + 1;
+    else high = middle;
+  }
+  return low === 0 ? -1 : (orders[low - 1] as number);
+}
+
+function byFirst(a: Pass, b: Pass): number {
+  return a.first < b.first ? -1 : a.first > b.first ? 1 : 0;
+}
+
+function byFirstThenDevice(a: Pass, b: Pass): number {
+  return byFirst(a, b) || (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0);
+}
