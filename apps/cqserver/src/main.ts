@@ -4,8 +4,8 @@ void runServerApp(
   {
     name: 'cqserver',
     description:
-      'Collector, query and health in one process, on the embedded store or etcd: the whole system for a small site.',
-    roles: ['collector', 'query'],
+      'Collector, query, the travel-time worker and health in one process, on the embedded store or etcd: the whole system for a small site.',
+    roles: ['collector', 'query', 'traveltime'],
     // Baked in by the build (tools/build/bundle-app.mjs).
     version: process.env.MESSAGE_BUS_VERSION ?? 'dev',
     commit: process.env.MESSAGE_BUS_COMMIT ?? 'unknown',

@@ -21,3 +21,4 @@ export type {
   TravelTimeRepository,
   EstimateQuery,
 } from './repository';
+export type { WorkLeases, WorkLease } from './work-leases';

@@ -2,7 +2,7 @@ import { CollectorUseCases, collectorGrpcHandlers } from '@message-bus/collector
 import { HealthService, StoreHealthMonitor } from '@message-bus/healthcheck';
 import { collector, FILE_DESCRIPTOR_SET_BASE64, query } from '@message-bus/proto';
 import { QueryService, queryGrpcHandlers } from '@message-bus/query';
-import type { Repository } from '@message-bus/repository';
+import type { Repository, WorkLeases } from '@message-bus/repository';
 import {
   addReflection,
   bearerTokenInterceptor,
@@ -24,9 +24,12 @@ import {
   type SignalTarget,
   type TlsFiles,
 } from '@message-bus/server-kit';
+import { TravelTimeWorker } from '@message-bus/traveltime';
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { nodeKeyFiles } from './node-key-files';
 import { openRepository } from './open-repository';
+import { openWorkLeases } from './open-work-leases';
 import { loadPseudonymiser } from './privacy-key';
 import { serverOptionsFor, type ServedRole, type ServerConfig } from './server-options';
 
@@ -46,6 +49,8 @@ export interface ServerProcess extends SignalTarget {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly stdout: { write(text: string): unknown };
   readonly stderr: { write(text: string): unknown };
+  /** Names this process as a travel-time worker, with the host name; `process.pid`. */
+  readonly pid?: number;
 }
 
 /** Ports the process listens on, as bound (port 0 asks the system for a free one). */
@@ -56,10 +61,13 @@ export interface BoundPorts {
   metrics?: number;
 }
 
-const SERVICE_NAMES: Record<ServedRole, string> = {
+/** The gRPC service of each role that serves one; the travel-time worker serves none. */
+const SERVICE_NAMES = {
   collector: 'collector.CollectorService',
   query: 'query.QueryService',
-};
+} as const satisfies Partial<Record<ServedRole, string>>;
+
+const MS_PER_SECOND = 1000;
 
 /** In-flight calls get this long to finish on SIGTERM before they are cancelled. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -118,7 +126,7 @@ async function startServers(
   const shutdown = new ShutdownCoordinator({ logger });
   const monitor = new StoreHealthMonitor(repository, { logger });
   const health = new HealthService({
-    services: spec.roles.map((role) => SERVICE_NAMES[role]),
+    services: spec.roles.flatMap((role) => (role === 'traveltime' ? [] : [SERVICE_NAMES[role]])),
     monitor,
     logger,
   });
@@ -127,6 +135,8 @@ async function startServers(
 
   const servers: RunningGrpcServer[] = [];
   const ports: BoundPorts = { healthcheck: 0 };
+  let workLeases: WorkLeases | undefined;
+  let travelTimeWorker: TravelTimeWorker | undefined;
   try {
     let collectorUseCases: CollectorUseCases | undefined;
     if (pseudonymiser !== undefined) {
@@ -174,6 +184,28 @@ async function startServers(
     servers.push(healthServer);
     ports.healthcheck = healthServer.port;
 
+    if (serves('traveltime')) {
+      // Started last, once nothing else can fail; stopped first, so another worker can
+      // take its destinations over at once instead of after the lease TTL.
+      const workerId = `${spec.name}@${hostname()}:${proc.pid ?? 0}`;
+      const leases = openWorkLeases(config, workerId);
+      workLeases = leases;
+      const worker = new TravelTimeWorker({
+        repository,
+        leases,
+        logger,
+        metrics,
+        workerId,
+        intervalSeconds: config['traveltime.interval'] / MS_PER_SECOND,
+        lagSeconds: config['traveltime.lag'] / MS_PER_SECOND,
+        leaseTtlSeconds: config['traveltime.lease_ttl'] / MS_PER_SECOND,
+      });
+      shutdown.add('stop the travel-time worker, release its destinations', async () => {
+        await worker.stop();
+        await leases.close();
+      });
+      travelTimeWorker = worker;
+    }
     shutdown.add('stop gRPC servers, let in-flight calls finish', async () => {
       await Promise.all(servers.map((server) => server.shutdown(SHUTDOWN_GRACE_MS)));
     });
@@ -189,7 +221,9 @@ async function startServers(
     shutdown.add('stop store health probes', () => monitor.stop());
     shutdown.add('close the store', () => repository.close());
     if (metricsServer !== undefined) shutdown.add('stop metrics', () => metricsServer.close());
+    travelTimeWorker?.start();
   } catch (error) {
+    await workLeases?.close();
     await abandonStartup(servers, monitor, repository);
     throw error;
   }

@@ -6,12 +6,16 @@ import {
   runtimeOptions,
   storeOptions,
   tlsOptions,
+  traveltimeOptions,
   type ConfigValues,
   type OptionDeclaration,
 } from '@message-bus/server-kit';
 
-/** The gRPC services a server process can serve besides health. */
-export type ServedRole = 'collector' | 'query';
+/**
+ * What a server process does besides serving health: the collector or query gRPC
+ * service on its port, or the travel-time worker (no port of its own).
+ */
+export type ServedRole = 'collector' | 'query' | 'traveltime';
 
 /**
  * Config values of a server app: every option any server app knows. An app declares
@@ -23,6 +27,7 @@ export type ServerConfig = ConfigValues<typeof collectorServerOptions> &
   ConfigValues<typeof storeOptions> &
   ConfigValues<typeof privacyOptions> &
   ConfigValues<typeof tlsOptions> &
+  ConfigValues<typeof traveltimeOptions> &
   ConfigValues<typeof runtimeOptions>;
 
 /** The options an app serving `roles` accepts: its ports, the store, and what its roles need. */
@@ -34,7 +39,8 @@ export function serverOptionsFor(roles: readonly ServedRole[]): readonly OptionD
     ...healthcheckServerOptions,
     ...storeOptions,
     ...(serves('collector') ? privacyOptions : []),
-    ...(roles.length > 0 ? tlsOptions : []),
+    ...(serves('traveltime') ? traveltimeOptions : []),
+    ...(serves('collector') || serves('query') ? tlsOptions : []),
     ...runtimeOptions,
   ];
 }

@@ -41,6 +41,7 @@ export {
   runtimeOptions,
   storeOptions,
   tlsOptions,
+  traveltimeOptions,
 } from './server-options';
 export { decodePrivacyKey, MIN_PRIVACY_KEY_BYTES } from './privacy-key';
 export { createLogger, REDACTED_LOG_PATHS, type Logger, type LoggerOptions, type LogLevel } from './logger';

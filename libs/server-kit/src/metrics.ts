@@ -1,7 +1,7 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { DeviceKind } from '@message-bus/domain';
 import { StoreError } from '@message-bus/repository';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 const LATENCY_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -29,6 +29,14 @@ export class ServerMetrics {
   readonly storeOperationDuration: Histogram<'operation' | 'outcome'>;
   readonly grpcHandled: Counter<'service' | 'method' | 'code'>;
   readonly grpcHandlingSeconds: Histogram<'service' | 'method'>;
+  /** Travel-time estimates written by this process's worker, by status (`ok`, `insufficient_data`, `stale`). */
+  readonly travelTimeEstimatesWritten: Counter<'status'>;
+  /** Destinations whose travel times this process's worker holds now. */
+  readonly travelTimeDestinationsHeld: Gauge;
+  /** Destinations the worker lost while holding them (lease expired, store unreachable too long). */
+  readonly travelTimeLeasesLost: Counter;
+  /** Intervals left unestimated because they lay beyond the worker's catch-up bound after a long outage. */
+  readonly travelTimeIntervalsSkipped: Counter;
 
   constructor(options: ServerMetricsOptions = {}) {
     if (options.defaultLabels !== undefined) {
@@ -65,6 +73,27 @@ export class ServerMetrics {
       help: 'Time from the start of a gRPC call to its status, by service and method.',
       labelNames: ['service', 'method'],
       buckets: LATENCY_BUCKETS_SECONDS,
+      registers,
+    });
+    this.travelTimeEstimatesWritten = new Counter({
+      name: 'travel_time_estimates_written_total',
+      help: 'Travel-time estimates written, by status.',
+      labelNames: ['status'],
+      registers,
+    });
+    this.travelTimeDestinationsHeld = new Gauge({
+      name: 'travel_time_destinations_held',
+      help: 'Destination detectors whose travel times this worker holds.',
+      registers,
+    });
+    this.travelTimeLeasesLost = new Counter({
+      name: 'travel_time_leases_lost_total',
+      help: 'Destinations lost while held (lease expired or store unreachable for most of its TTL).',
+      registers,
+    });
+    this.travelTimeIntervalsSkipped = new Counter({
+      name: 'travel_time_intervals_skipped_total',
+      help: 'Link intervals left unestimated because they lay beyond the catch-up bound.',
       registers,
     });
     if (options.processMetrics !== false) {

@@ -153,3 +153,37 @@ export const tlsOptions = defineOptions([
   },
   { name: 'tls.key_file', kind: 'path', description: 'PEM private key of tls.cert_file.' },
 ]);
+
+/** A duration option that must be whole seconds, at least `minSeconds`. */
+function wholeSeconds(minSeconds: number): (milliseconds: number) => string | undefined {
+  return (milliseconds) =>
+    milliseconds % 1000 !== 0 || milliseconds < minSeconds * 1000
+      ? `must be whole seconds, at least ${minSeconds}s`
+      : undefined;
+}
+
+/** The travel-time worker's schedule and its hold on destinations. */
+export const traveltimeOptions = defineOptions([
+  {
+    name: 'traveltime.interval',
+    kind: 'duration',
+    default: '60s',
+    check: wholeSeconds(1),
+    description:
+      'How often each link gets a travel-time estimate; estimates end on multiples of it (unix time).',
+  },
+  {
+    name: 'traveltime.lag',
+    kind: 'duration',
+    default: '30s',
+    check: wholeSeconds(0),
+    description: 'How long after an interval ends its estimate is computed, so late sightings still count.',
+  },
+  {
+    name: 'traveltime.lease_ttl',
+    kind: 'duration',
+    default: '10s',
+    check: wholeSeconds(3),
+    description: "How soon another worker takes over a dead worker's destinations (with --store etcd).",
+  },
+]);

@@ -1,0 +1,4 @@
+export { TravelTimeWorker, type RoundReport } from './travel-time-worker';
+export { type TravelTimeWorkerOptions } from './travel-time-worker-options';
+export { InProcessWorkLeases } from './in-process-work-leases';
+export { IntervalSchedule } from './interval-schedule';

@@ -1,0 +1,96 @@
+import {
+  NANOS_PER_MILLISECOND,
+  resolveEstimatorConfig,
+  type EstimatorConfig,
+  type UnixNanos,
+} from '@message-bus/domain';
+import type { Repository, WorkLeases } from '@message-bus/repository';
+import type { Logger, ServerMetrics } from '@message-bus/server-kit';
+
+export interface TravelTimeWorkerOptions {
+  /** Where links, sightings and coordinates are read and estimates written. */
+  readonly repository: Repository;
+  /**
+   * Who may estimate which destination: `EtcdWorkLeases` when several processes share
+   * an etcd, `InProcessWorkLeases` on the embedded store. The caller closes them.
+   */
+  readonly leases: WorkLeases;
+  readonly logger: Logger;
+  /** Counts estimates written, destinations held and lost; e.g. the app's `ServerMetrics`. */
+  readonly metrics?: ServerMetrics;
+  /** The current time; e.g. `() => BigInt(Date.now()) * 1_000_000n` (the default). */
+  readonly clock?: () => UnixNanos;
+  /** Names this worker in logs and as the holder of its etcd locks; e.g. `traveltime@host-1:4242`. */
+  readonly workerId?: string;
+  /** Every link gets one estimate per interval, ending on multiples of it (unix time); e.g. 60 (the default). */
+  readonly intervalSeconds?: number;
+  /**
+   * The interval ending at T is computed at T + lag, so sightings that reach the store
+   * late still count; e.g. 30 (the default). Later sightings miss that interval's estimate.
+   */
+  readonly lagSeconds?: number;
+  /**
+   * How soon a dead worker's destinations are taken over by another: the claim on a
+   * destination expires within this (minus the polling period) of the holder's last
+   * renewal, and idle workers look for free destinations every fifth of it; e.g. 10
+   * (the default). At least 3.
+   */
+  readonly leaseTtlSeconds?: number;
+  /** Overrides of the estimator's defaults (window, history, pass gap, ...). */
+  readonly estimatorConfig?: Partial<EstimatorConfig>;
+  /**
+   * After downtime the missed intervals are computed, at most this many per link (the
+   * newest); older ones stay empty. E.g. 1440, the default for 60 s intervals (a day).
+   */
+  readonly maxCatchUpIntervals?: number;
+}
+
+export interface ResolvedWorkerOptions extends Required<
+  Omit<TravelTimeWorkerOptions, 'metrics' | 'estimatorConfig'>
+> {
+  readonly metrics: ServerMetrics | undefined;
+  readonly estimatorConfig: EstimatorConfig;
+  /** The TTL of each claim: the part of leaseTtlSeconds left after one polling period. */
+  readonly claimTtlSeconds: number;
+  /** How often free destinations are looked for, in milliseconds. */
+  readonly pollMs: number;
+}
+
+const DAY_SECONDS = 86_400;
+const MIN_LEASE_TTL_SECONDS = 3;
+
+/** Fills in defaults and refuses values that cannot work, naming the option. */
+export function resolveWorkerOptions(options: TravelTimeWorkerOptions): ResolvedWorkerOptions {
+  const intervalSeconds = options.intervalSeconds ?? 60;
+  const lagSeconds = options.lagSeconds ?? 30;
+  const leaseTtlSeconds = options.leaseTtlSeconds ?? 10;
+  wholeNumber(intervalSeconds, 'intervalSeconds', 1);
+  wholeNumber(lagSeconds, 'lagSeconds', 0);
+  wholeNumber(leaseTtlSeconds, 'leaseTtlSeconds', MIN_LEASE_TTL_SECONDS);
+  const maxCatchUpIntervals =
+    options.maxCatchUpIntervals ?? Math.max(1, Math.floor(DAY_SECONDS / intervalSeconds));
+  wholeNumber(maxCatchUpIntervals, 'maxCatchUpIntervals', 1);
+  // Four fifths for the claim, one fifth for the poll that notices it expired.
+  const claimTtlSeconds = Math.floor((leaseTtlSeconds * 4) / 5);
+  return {
+    repository: options.repository,
+    leases: options.leases,
+    logger: options.logger,
+    metrics: options.metrics,
+    clock: options.clock ?? (() => BigInt(Date.now()) * NANOS_PER_MILLISECOND),
+    workerId: options.workerId ?? 'traveltime',
+    intervalSeconds,
+    lagSeconds,
+    leaseTtlSeconds,
+    estimatorConfig: resolveEstimatorConfig(options.estimatorConfig),
+    maxCatchUpIntervals,
+    claimTtlSeconds,
+    pollMs: (leaseTtlSeconds - claimTtlSeconds) * 1000,
+  };
+}
+
+function wholeNumber(value: number, name: string, min: number): void {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new RangeError(`TravelTimeWorkerOptions.${name} must be a whole number ≥ ${min}, got ${value}`);
+  }
+}
