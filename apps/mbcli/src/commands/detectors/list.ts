@@ -1,0 +1,29 @@
+import { query } from '@message-bus/proto';
+import { MbcliCommand } from '../../lib/base-command';
+import { detectorCells, detectorRows, DETECTOR_HEADERS, type DetectorRow } from '../../lib/detector-rows';
+import { queryClient, queryTarget, unaryCall } from '../../lib/grpc-connection';
+import { renderTable } from '../../lib/table';
+
+export default class DetectorsList extends MbcliCommand {
+  static override summary = 'List detectors with their position and latest status (ListDetectors).';
+  static override enableJsonFlag = true;
+  static override examples = ['<%= config.bin %> detectors list', '<%= config.bin %> detectors list --json'];
+
+  async run(): Promise<DetectorRow[]> {
+    const { flags } = await this.parse(DetectorsList);
+    const settings = this.connectionSettings(flags);
+    const client = queryClient(settings);
+    try {
+      const response = await unaryCall<query.ListDetectorsResponse>(
+        queryTarget(settings),
+        (metadata, options, done) =>
+          client.listDetectors(query.ListDetectorsRequest.fromPartial({}), metadata, options, done),
+      );
+      const rows = detectorRows(response.detectors);
+      this.log(rows.length === 0 ? 'no detectors' : renderTable(DETECTOR_HEADERS, rows.map(detectorCells)));
+      return rows;
+    } finally {
+      client.close();
+    }
+  }
+}

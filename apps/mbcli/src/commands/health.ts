@@ -1,0 +1,31 @@
+import { MbcliCommand } from '../lib/base-command';
+import { checkServices, type HealthReport } from '../lib/health-check';
+import { renderTable } from '../lib/table';
+
+export default class Health extends MbcliCommand {
+  static override summary = 'Check that the collector and query services can serve (grpc.health.v1).';
+  static override description = 'Exits with code 1 when any service is not SERVING.';
+  static override enableJsonFlag = true;
+  static override examples = [
+    '<%= config.bin %> health',
+    '<%= config.bin %> health --collector_host collector.example:9000 --query_host query.example:8000 --json',
+  ];
+
+  async run(): Promise<HealthReport[]> {
+    const { flags } = await this.parse(Health);
+    const reports = await checkServices(this.connectionSettings(flags));
+    this.log(
+      renderTable(
+        ['SERVICE', 'HOST', 'STATUS'],
+        reports.map((report) => [report.service, report.host, report.status]),
+      ),
+    );
+    for (const report of reports) if (report.problem) this.logToStderr(`mbcli: ${report.problem}`);
+    if (reports.some((report) => report.status !== 'SERVING')) {
+      // exit() throws, so print the JSON here rather than through the return value.
+      if (this.jsonEnabled()) this.logJson(reports);
+      this.exit(1);
+    }
+    return reports;
+  }
+}

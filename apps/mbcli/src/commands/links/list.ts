@@ -1,0 +1,41 @@
+import { Flags } from '@oclif/core';
+import { query } from '@message-bus/proto';
+import { MbcliCommand } from '../../lib/base-command';
+import { queryClient, queryTarget, unaryCall } from '../../lib/grpc-connection';
+import { linkCells, linkRows, LINK_HEADERS, type LinkRow } from '../../lib/link-rows';
+import { renderTable } from '../../lib/table';
+
+export default class LinksList extends MbcliCommand {
+  static override summary = 'List detector links (ListLinks).';
+  static override enableJsonFlag = true;
+  static override examples = [
+    '<%= config.bin %> links list',
+    '<%= config.bin %> links list --dest b1 --json',
+  ];
+  static override flags = {
+    dest: Flags.string({ description: 'only the links into this destination detector' }),
+  };
+
+  async run(): Promise<LinkRow[]> {
+    const { flags } = await this.parse(LinksList);
+    const settings = this.connectionSettings(flags);
+    const client = queryClient(settings);
+    try {
+      const response = await unaryCall<query.ListLinksResponse>(
+        queryTarget(settings),
+        (metadata, options, done) =>
+          client.listLinks(
+            query.ListLinksRequest.fromPartial({ destDetectorId: flags.dest ?? '' }),
+            metadata,
+            options,
+            done,
+          ),
+      );
+      const rows = linkRows(response.links);
+      this.log(rows.length === 0 ? 'no links' : renderTable(LINK_HEADERS, rows.map(linkCells)));
+      return rows;
+    } finally {
+      client.close();
+    }
+  }
+}

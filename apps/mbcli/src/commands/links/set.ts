@@ -1,0 +1,46 @@
+import { Flags } from '@oclif/core';
+import { collector, type Empty } from '@message-bus/proto';
+import { MbcliCommand } from '../../lib/base-command';
+import { collectorClient, collectorTarget, unaryCall } from '../../lib/grpc-connection';
+
+export default class LinksSet extends MbcliCommand {
+  static override summary = 'Link source detectors to a destination (CreateDetectorLink).';
+  static override description =
+    'A device seen at a source and then at the destination within max_seconds gives one travel-time sample of that link.';
+  static override examples = [
+    '<%= config.bin %> links set --dest b1 --src a1 --max_seconds 600',
+    '<%= config.bin %> links set --dest c1 --src a1,b1 --max_seconds 900',
+  ];
+  static override flags = {
+    dest: Flags.string({ description: 'destination detector id', required: true }),
+    src: Flags.string({
+      description: 'source detector ids (comma-separated or repeated)',
+      required: true,
+      multiple: true,
+      delimiter: ',',
+    }),
+    max_seconds: Flags.integer({
+      description: 'longest plausible travel time from a source, in seconds',
+      default: 600,
+      min: 1,
+    }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(LinksSet);
+    const settings = this.connectionSettings(flags);
+    const link = collector.DetectorLink.fromPartial({
+      destDetectorId: flags.dest,
+      srcDetectors: flags.src.map((detectorId) => ({ detectorId, maxSeconds: BigInt(flags.max_seconds) })),
+    });
+    const client = collectorClient(settings);
+    try {
+      await unaryCall<Empty>(collectorTarget(settings), (metadata, options, done) =>
+        client.createDetectorLink(link, metadata, options, done),
+      );
+    } finally {
+      client.close();
+    }
+    this.log(`linked ${flags.src.join(', ')} → ${flags.dest} (max ${flags.max_seconds}s)`);
+  }
+}

@@ -1,0 +1,47 @@
+import { Flags } from '@oclif/core';
+import { collector, unixNanosToTimestamp, type Empty } from '@message-bus/proto';
+import { MbcliCommand } from '../../lib/base-command';
+import { collectorClient, collectorTarget, unaryCall } from '../../lib/grpc-connection';
+import { InputError } from '../../lib/input-error';
+import { parseRadios } from '../../lib/radios';
+
+export default class StatusSend extends MbcliCommand {
+  static override summary = "Send a detector's status report (CreateDetectorStatus), as a detector would.";
+  static override examples = ['<%= config.bin %> status send --id a1 --voltage 12.6 --radios wifi,bluetooth'];
+  static override flags = {
+    id: Flags.string({ description: 'detector id', required: true }),
+    voltage: Flags.string({ description: 'battery voltage', required: true }),
+    radios: Flags.string({
+      description: 'active radios: wifi, bluetooth, mobile (comma-separated or repeated)',
+      multiple: true,
+      delimiter: ',',
+      default: [],
+    }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(StatusSend);
+    const voltage = Number(flags.voltage);
+    if (!Number.isFinite(voltage) || voltage < 0) {
+      throw new InputError(
+        `--voltage "${flags.voltage}" is not a voltage; give a non-negative number like 12.6`,
+      );
+    }
+    const settings = this.connectionSettings(flags);
+    const report = collector.DetectorStatus.fromPartial({
+      loc: { detectorId: flags.id },
+      activeDetectors: parseRadios(flags.radios),
+      batteryVoltage: voltage,
+      time: unixNanosToTimestamp(BigInt(Date.now()) * 1_000_000n),
+    });
+    const client = collectorClient(settings);
+    try {
+      await unaryCall<Empty>(collectorTarget(settings), (metadata, options, done) =>
+        client.createDetectorStatus(report, metadata, options, done),
+      );
+    } finally {
+      client.close();
+    }
+    this.log(`status of ${flags.id} sent: ${voltage} V, radios ${flags.radios.join(',') || 'none'}`);
+  }
+}

@@ -1,0 +1,212 @@
+import { Flags } from '@oclif/core';
+import { unixNanosToTimestamp, type Empty } from '@message-bus/proto';
+import { simulate } from '@message-bus/simulation';
+import { MbcliCommand } from '../lib/base-command';
+import { collectorClient, collectorTarget, unaryCall, type ConnectionSettings } from '../lib/grpc-connection';
+import { InputError } from '../lib/input-error';
+import { loadScenario } from '../lib/scenario-source';
+import { registerScenario } from '../lib/scenario-setup';
+import { sightingLog } from '../lib/sighting-log';
+import { streamSightings, type StreamCounts } from '../lib/sighting-stream';
+import { formatTimestamp } from '../lib/time-format';
+import { delayUntil, trafficPlan } from '../lib/traffic-plan';
+
+export interface TrafficSummary {
+  readonly sent: number;
+  /** As the collector acknowledged them (scenario mode; random mode sends bluetooth only, as the original). */
+  readonly perKind: StreamCounts;
+  readonly seconds: number;
+  readonly perSecond: number;
+}
+
+const NANOS_PER_MILLI = 1_000_000n;
+
+export default class Traffic extends MbcliCommand {
+  static override summary = 'Send simulated traffic to the collector.';
+  static override description =
+    'Without --scenario, as the original: every --rate seconds one Bluetooth sighting of a random device ' +
+    'from --device_ids at a random detector from --detector_ids, until --count or Ctrl-C.\n\n' +
+    'With --scenario, the simulator drives a road (the built-in `corridor`, or a scenario JSON file): its detectors and links are registered, then its sightings are streamed through StreamEventLog, in real time, --speed times faster, or with --backfill as fast as the collector takes them.';
+  static override enableJsonFlag = true;
+  static override examples = [
+    '<%= config.bin %> traffic --detector_ids xxx-1,xxx-2 --device_ids ddd-1,ddd-2 --rate 5',
+    '<%= config.bin %> traffic --scenario corridor --speed 60',
+    '<%= config.bin %> traffic --scenario corridor --backfill --duration 86400 --start 2026-01-30T00:00:00Z',
+    '<%= config.bin %> traffic --scenario ./my-road.json --speed 600 --duration 3600 --json',
+  ];
+  static override flags = {
+    detector_ids: Flags.string({
+      description: 'detectors to simulate (comma-separated or repeated)',
+      multiple: true,
+      delimiter: ',',
+      default: ['xxx-1', 'xxx-2', 'xxx-3'],
+    }),
+    device_ids: Flags.string({
+      description: 'devices to simulate (comma-separated or repeated)',
+      multiple: true,
+      delimiter: ',',
+      default: ['ddd-1', 'ddd-2', 'ddd-3'],
+    }),
+    rate: Flags.string({ description: 'seconds between random sightings', default: '5' }),
+    count: Flags.integer({ description: 'stop after this many random sightings', min: 1 }),
+    scenario: Flags.string({ description: 'drive the simulator: `corridor` or a scenario JSON file' }),
+    speed: Flags.string({
+      description: 'with --scenario: simulated seconds per second (60 = a simulated minute per second)',
+      default: '1',
+    }),
+    backfill: Flags.boolean({
+      description: 'with --scenario: send a past period as fast as the collector takes it',
+      default: false,
+    }),
+    duration: Flags.integer({ description: 'with --scenario: simulated seconds', default: 3600, min: 1 }),
+    start: Flags.string({
+      description:
+        'with --scenario: first simulated instant (ISO-8601); default: now, or the period ending now when faster than real time',
+    }),
+    seed: Flags.integer({
+      description: 'with --scenario: random seed (same seed, same traffic)',
+      default: 1,
+    }),
+  };
+
+  async run(): Promise<TrafficSummary> {
+    const { flags } = await this.parse(Traffic);
+    const settings = this.connectionSettings(flags);
+    const summary =
+      flags.scenario === undefined
+        ? await this.randomTraffic(settings, flags)
+        : await this.scenarioTraffic(settings, flags.scenario, flags);
+    const { perKind } = summary;
+    this.log(
+      `sent ${summary.sent} sightings in ${summary.seconds.toFixed(1)}s (${summary.perSecond.toFixed(1)}/s): ` +
+        `wifi ${perKind.wifi}, bluetooth ${perKind.bluetooth}, mobile ${perKind.mobile}`,
+    );
+    return summary;
+  }
+
+  private async randomTraffic(
+    settings: ConnectionSettings,
+    flags: { detector_ids: string[]; device_ids: string[]; rate: string; count?: number | undefined },
+  ): Promise<TrafficSummary> {
+    const rateSeconds = Number(flags.rate);
+    if (!Number.isFinite(rateSeconds) || rateSeconds <= 0) {
+      throw new InputError(
+        `--rate "${flags.rate}" is not a period; give seconds between sightings, more than 0`,
+      );
+    }
+    const client = collectorClient(settings);
+    const target = collectorTarget(settings);
+    const stop = new AbortController();
+    const onInterrupt = () => stop.abort();
+    process.once('SIGINT', onInterrupt);
+    const started = Date.now();
+    let sent = 0;
+    try {
+      while (!stop.signal.aborted && (flags.count === undefined || sent < flags.count)) {
+        await sleep(rateSeconds * 1000, stop.signal);
+        if (stop.signal.aborted) break;
+        const detector = pick(flags.detector_ids);
+        const time = BigInt(Date.now()) * NANOS_PER_MILLI;
+        const log = sightingLog(detector, 'bluetooth', pick(flags.device_ids), time);
+        await unaryCall<Empty>(target, (metadata, options, done) =>
+          client.createEventLog(log, metadata, options, done),
+        );
+        sent += 1;
+        // The device is left out: mbcli never prints a raw device identifier.
+        this.log(`sighting at ${detector} ${formatTimestamp(unixNanosToTimestamp(time))}`);
+      }
+    } finally {
+      process.removeListener('SIGINT', onInterrupt);
+      client.close();
+    }
+    return summarise(sent, { wifi: 0, bluetooth: sent, mobile: 0 }, started);
+  }
+
+  private async scenarioTraffic(
+    settings: ConnectionSettings,
+    scenarioName: string,
+    flags: { speed: string; backfill: boolean; duration: number; start?: string | undefined; seed: number },
+  ): Promise<TrafficSummary> {
+    const scenario = loadScenario(scenarioName);
+    const plan = trafficPlan({
+      start: flags.start,
+      durationSeconds: flags.duration,
+      speed: Number(flags.speed),
+      backfill: flags.backfill,
+      nowMillis: Date.now(),
+    });
+    const { sightings } = simulate(scenario, {
+      seed: flags.seed,
+      start: plan.start,
+      durationSeconds: plan.durationSeconds,
+    });
+    const client = collectorClient(settings);
+    const target = collectorTarget(settings);
+    const stop = new AbortController();
+    const onInterrupt = () => stop.abort();
+    process.once('SIGINT', onInterrupt);
+    const progress = new ProgressLine();
+    try {
+      const registered = await registerScenario(client, target, scenario);
+      this.log(
+        `${scenario.name}: ${registered.detectors} detectors and ${registered.links} links registered; ` +
+          `sending ${sightings.length} sightings ${plan.speed === undefined ? 'as a backfill' : `at ${plan.speed}x`}`,
+      );
+      const started = Date.now();
+      const perKind = await streamSightings(client, target, sightings, {
+        delayBefore: (time) => delayUntil(plan, started, time, Date.now()),
+        onProgress: ({ sent, total, time }) =>
+          progress.show(
+            `${sent}/${total} sightings, simulated ${formatTimestamp(unixNanosToTimestamp(time))}`,
+          ),
+        signal: stop.signal,
+      });
+      progress.clear();
+      const sent = perKind.wifi + perKind.bluetooth + perKind.mobile;
+      return summarise(sent, perKind, started);
+    } finally {
+      progress.clear();
+      process.removeListener('SIGINT', onInterrupt);
+      client.close();
+    }
+  }
+}
+
+function summarise(sent: number, perKind: StreamCounts, startedMillis: number): TrafficSummary {
+  const seconds = (Date.now() - startedMillis) / 1000;
+  return { sent, perKind, seconds, perSecond: seconds > 0 ? sent / seconds : sent };
+}
+
+function pick(values: readonly string[]): string {
+  const value = values[Math.floor(Math.random() * values.length)];
+  if (value === undefined) throw new InputError('the id list is empty; give at least one id');
+  return value;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** A self-overwriting status line on stderr, shown only to a person at a terminal, at most a few times a second. */
+class ProgressLine {
+  private readonly enabled = process.stderr.isTTY === true;
+  private lastShown = 0;
+
+  show(text: string): void {
+    const now = Date.now();
+    if (!this.enabled || now - this.lastShown < 250) return;
+    this.lastShown = now;
+    process.stderr.write(`\r\x1b[2K${text}`);
+  }
+
+  clear(): void {
+    if (this.enabled && this.lastShown > 0) process.stderr.write('\r\x1b[2K');
+    this.lastShown = 0;
+  }
+}

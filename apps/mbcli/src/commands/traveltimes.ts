@@ -1,0 +1,110 @@
+import { Flags, ux } from '@oclif/core';
+import { query } from '@message-bus/proto';
+import { MbcliCommand } from '../lib/base-command';
+import { queryClient, queryTarget, unaryCall } from '../lib/grpc-connection';
+import { renderTable } from '../lib/table';
+import { formatTimestamp } from '../lib/time-format';
+import {
+  travelTimeCells,
+  travelTimeRows,
+  TRAVEL_TIME_HEADERS,
+  type TravelTimeRow,
+} from '../lib/travel-time-rows';
+
+export default class TravelTimes extends MbcliCommand {
+  static override summary = 'Show the latest travel-time estimate of every link (GetLatestTravelTimes).';
+  static override description =
+    'MEDIAN and P15–P85 are over the valid samples of the estimate’s window; SAMPLES is valid/total; ' +
+    'SPEED needs both detectors’ coordinates; AGE is the time since the window ended.\n\n' +
+    'With --watch the table is refreshed every --interval seconds until Ctrl-C (with --json, one JSON array per line).';
+  static override enableJsonFlag = true;
+  static override examples = [
+    '<%= config.bin %> traveltimes',
+    '<%= config.bin %> traveltimes --json',
+    '<%= config.bin %> traveltimes --watch --interval 30',
+  ];
+  static override flags = {
+    watch: Flags.boolean({ description: 'refresh the table until Ctrl-C', default: false }),
+    interval: Flags.integer({ description: 'with --watch: seconds between refreshes', default: 10, min: 1 }),
+    refreshes: Flags.integer({
+      description: 'with --watch: stop after this many tables (for scripts)',
+      min: 1,
+    }),
+  };
+
+  async run(): Promise<TravelTimeRow[] | undefined> {
+    const { flags } = await this.parse(TravelTimes);
+    const settings = this.connectionSettings(flags);
+    const client = queryClient(settings);
+    const request = query.GetLatestTravelTimesRequest.fromPartial({
+      links: { selector: { $case: 'all', value: true } },
+    });
+    const latest = async () => {
+      const response = await unaryCall<query.GetTravelTimesResponse>(
+        queryTarget(settings),
+        (metadata, options, done) => client.getLatestTravelTimes(request, metadata, options, done),
+      );
+      return travelTimeRows(response.estimates, Date.now());
+    };
+    try {
+      if (!flags.watch) {
+        const rows = await latest();
+        this.log(table(rows));
+        return rows;
+      }
+      await this.watch(latest, flags.interval, flags.refreshes);
+      return undefined;
+    } finally {
+      client.close();
+    }
+  }
+
+  private async watch(
+    latest: () => Promise<TravelTimeRow[]>,
+    intervalSeconds: number,
+    refreshes?: number,
+  ): Promise<void> {
+    const stop = new AbortController();
+    const onInterrupt = () => stop.abort();
+    process.once('SIGINT', onInterrupt);
+    // On a terminal each table replaces the last; in a pipe or a log they follow one another.
+    const clearScreen = process.stdout.isTTY === true && !this.jsonEnabled();
+    try {
+      for (
+        let shown = 0;
+        !stop.signal.aborted && (refreshes === undefined || shown < refreshes);
+        shown += 1
+      ) {
+        if (shown > 0) await sleep(intervalSeconds * 1000, stop.signal);
+        if (stop.signal.aborted) break;
+        const rows = await latest();
+        if (this.jsonEnabled()) {
+          ux.stdout(JSON.stringify(rows));
+        } else {
+          if (clearScreen) process.stdout.write('\x1b[H\x1b[2J');
+          ux.stdout(
+            `${formatTimestamp({ seconds: BigInt(Math.floor(Date.now() / 1000)), nanos: 0 })}\n${table(rows)}\n`,
+          );
+        }
+      }
+    } finally {
+      process.removeListener('SIGINT', onInterrupt);
+    }
+  }
+}
+
+function table(rows: readonly TravelTimeRow[]): string {
+  return rows.length === 0
+    ? 'no travel-time estimates yet (links need sightings at both ends)'
+    : renderTable(TRAVEL_TIME_HEADERS, rows.map(travelTimeCells));
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
