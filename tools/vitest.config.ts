@@ -4,7 +4,7 @@ import { projectTestConfig } from './vitest/preset';
 export default defineConfig(
   projectTestConfig({
     include: ['**/*.test.ts'],
-    exclude: ['**/node_modules/**', 'bench/**'],
+    exclude: ['**/node_modules/**', 'bench/**', 'deploy-checks/**'],
     globalSetup: ['./etcd/global-setup.ts'],
   }),
 );

@@ -1,0 +1,109 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { deployableApps, workspaceRoot } from './workspace';
+
+// Each app's dist/ (built by the Nx dependency of this target) is copied outside the
+// workspace and given its production dependencies, as the runtime stage of its image does.
+const outside = mkdtempSync(join(tmpdir(), 'deployables-'));
+afterAll(() => rmSync(outside, { recursive: true, force: true, maxRetries: 3 }));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+// Runs inside the deployable's folder, so it can only use what `npm install --omit=dev` put there.
+const healthCheckScript = `
+const grpc = require('@grpc/grpc-js');
+const { service } = require('grpc-health-check');
+const Health = grpc.makeGenericClientConstructor(service, 'Health');
+const client = new Health(process.argv[1], grpc.credentials.createInsecure());
+const giveUpAt = Date.now() + 20000;
+(function check() {
+  client.check({ service: '' }, (error, response) => {
+    if (error && Date.now() < giveUpAt) return setTimeout(check, 200);
+    process.stdout.write(error ? 'error: ' + error.details : String(response.status));
+    process.exit(error ? 1 : 0);
+  });
+})();
+`;
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else child.once('exit', (code) => resolve(code));
+  });
+}
+
+describe.each(deployableApps)('the $app deployable (apps/$app/dist)', ({ app }) => {
+  const directory = join(outside, app);
+  const version = (
+    JSON.parse(readFileSync(join(workspaceRoot, 'apps', app, 'package.json'), 'utf8')) as { version: string }
+  ).version;
+
+  it('installs its production dependencies outside the workspace', () => {
+    cpSync(join(workspaceRoot, 'apps', app, 'dist'), directory, { recursive: true });
+    const install = spawnSync(
+      'npm',
+      ['install', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'],
+      {
+        cwd: directory,
+        encoding: 'utf8',
+      },
+    );
+    expect(install.stderr.split('\n').filter((line) => line.startsWith('npm error'))).toEqual([]);
+    expect(install.status).toBe(0);
+  }, 180_000);
+
+  it('reports its version and commit', () => {
+    const result = spawnSync(process.execPath, ['main.js', '--version'], {
+      cwd: directory,
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout.trim()).toMatch(
+      new RegExp(`^${app} ${version.replace(/\./g, '\\.')} \\((?!unknown\\))[0-9a-f]{7,}\\)$`),
+    );
+  });
+
+  it('serves grpc.health.v1 on the embedded store and exits cleanly on SIGTERM', async () => {
+    const healthAddress = `127.0.0.1:${await freePort()}`;
+    const args = [
+      'main.js',
+      `--data_dir=${join(directory, 'data')}`,
+      `--healthcheck_port=${healthAddress}`,
+      '--metrics_port=',
+      '--log_level=warn',
+    ];
+    // The service ports too, so parallel runs never collide on the defaults.
+    if (app === 'cqserver' || app === 'collector')
+      args.push(`--collector_port=127.0.0.1:${await freePort()}`);
+    if (app === 'cqserver' || app === 'query') args.push(`--query_port=127.0.0.1:${await freePort()}`);
+    const server = spawn(process.execPath, args, { cwd: directory, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    server.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    server.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      const health = spawnSync(process.execPath, ['-e', healthCheckScript, healthAddress], {
+        cwd: directory,
+        encoding: 'utf8',
+      });
+      expect({ health: health.stdout, output }).toEqual({ health: 'SERVING', output: '' });
+    } finally {
+      server.kill('SIGTERM');
+    }
+    expect(await exited(server)).toBe(0);
+  }, 60_000);
+});
