@@ -17,7 +17,7 @@ async function boundaryViolations(projectFile: string, code: string): Promise<st
 }
 
 describe('module boundaries', () => {
-  it.each(['@grpc/grpc-js', 'etcd3', 'lmdb'])('domain may not import %s', async (banned) => {
+  it.each(['@grpc/grpc-js', 'etcd3', 'lmdb', '@oclif/core'])('domain may not import %s', async (banned) => {
     const violations = await boundaryViolations(
       'libs/domain/src/boundary-fixture.ts',
       `import * as banned from '${banned}';\nexport const used = banned;\n`,
