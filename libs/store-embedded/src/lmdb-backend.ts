@@ -112,6 +112,10 @@ export class LmdbBackend implements KvBackend {
   }
 
   async *scan(range: KvRange): AsyncGenerator<KvEntry> {
+    for await (const page of this.scanPages(range)) yield* page;
+  }
+
+  async *scanPages(range: KvRange): AsyncGenerator<readonly KvEntry[]> {
     this.assertOpen();
     assertRange(range.start, range.end);
     const limit = range.limit ?? 0;
@@ -132,7 +136,7 @@ export class LmdbBackend implements KvBackend {
       } catch (error) {
         throw this.toStoreError(error);
       }
-      yield* page;
+      if (page.length > 0) yield page;
       const last = page.at(-1);
       if (page.length < pageSize || last === undefined) return;
       after = last.key;
@@ -356,6 +360,9 @@ function assertRange(start: string, end: string): void {
 }
 
 function assertStorableRecord(record: KvRecord, index: number): void {
+  if (isPlainlyStorable(record)) return;
+  // Field names are built only here, for a record the quick check did not pass: the
+  // full checks then throw the precise error (or pass a long key that still fits).
   assertStorableKey(record.key, `records[${index}].key`);
   if (!(record.value instanceof Uint8Array)) {
     throw new StoreInvalidArgumentError(`records[${index}].value must be a Uint8Array`);
@@ -377,6 +384,26 @@ function assertStorableRecord(record: KvRecord, index: number): void {
     );
   }
   assertKeyFits(expiry.prefix, `records[${index}].expiry.prefix`, maxKeyBytes - expiryGroupKeyOverhead);
+}
+
+/**
+ * The common record, checked without building a string: a non-empty key short enough
+ * to fit whatever its characters, bytes for a value, and an expiry (if any) whose prefix
+ * starts the key and fits the expiry-groups database.
+ */
+function isPlainlyStorable({ key, value, expiry }: KvRecord): boolean {
+  if (typeof key !== 'string' || key.length === 0 || key.length * 3 > maxKeyBytes) return false;
+  if (!(value instanceof Uint8Array)) return false;
+  if (expiry === undefined) return true;
+  const { atUnixSeconds, prefix } = expiry;
+  return (
+    Number.isSafeInteger(atUnixSeconds) &&
+    atUnixSeconds >= 0 &&
+    typeof prefix === 'string' &&
+    prefix.length > 0 &&
+    prefix.length * 3 <= maxKeyBytes - expiryGroupKeyOverhead &&
+    key.startsWith(prefix)
+  );
 }
 
 function describe(error: unknown): string {

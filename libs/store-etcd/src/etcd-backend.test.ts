@@ -150,6 +150,25 @@ describe('EtcdBackend scan', () => {
     expect(await collect(paged.scan({ ...all(), limit: 0 }))).toHaveLength(25);
   });
 
+  it('reads the newest entries first for every limit: one descending page, several, or ascending pages reversed', async () => {
+    // With 25 keys in pages of 7: limits up to 7 take one descending request, limits a
+    // few pages long descending pages, and the rest ascending pages, newest kept.
+    for (let limit = 1; limit <= 30; limit += 1) {
+      expect(await collect(paged.scan({ ...all(), limit, reverse: true }))).toEqual(
+        keys([...names].reverse().slice(0, limit)),
+      );
+    }
+  });
+
+  it('hands out pages of at most pageSize entries, never empty, holding what scan yields', async () => {
+    for (const range of [all(), { ...all(), reverse: true }, { ...all(), reverse: true, limit: 20 }]) {
+      const pages: KvEntry[][] = [];
+      for await (const page of paged.scanPages(range)) pages.push([...page]);
+      expect(pages.every((page) => page.length > 0 && page.length <= 7)).toBe(true);
+      expect(pages.flat().map((entry) => entry.key)).toEqual(await collect(paged.scan(range)));
+    }
+  });
+
   it('includes start and excludes end', async () => {
     const range = { start: `${prefix}05`, end: `${prefix}12` };
     expect(await collect(paged.scan(range))).toEqual(keys(names.slice(5, 12)));

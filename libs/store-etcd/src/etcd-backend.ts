@@ -1,5 +1,13 @@
 import type { KvBackend, KvEntry, KvHealth, KvRange, KvRecord } from '@message-bus/store-kv';
-import { EtcdLeaseInvalidError, Etcd3, type IRequestOp, type IRangeRequest } from 'etcd3';
+import {
+  EtcdLeaseInvalidError,
+  Etcd3,
+  type IKeyValue,
+  type IPutRequest,
+  type IRangeRequest,
+  type IRangeResponse,
+  type IRequestOp,
+} from 'etcd3';
 import {
   resolveOptions,
   type EtcdBackendOptions,
@@ -67,33 +75,43 @@ export class EtcdBackend implements KvBackend {
     }
   }
 
-  async *scan(range: KvRange): AsyncIterable<KvEntry> {
-    let start: Buffer = Buffer.from(range.start, 'utf8');
-    let end: Buffer = Buffer.from(range.end, 'utf8');
-    let remaining = range.limit ? range.limit : Infinity;
-    // Pages after the first read the first page's revision: one consistent snapshot.
-    let revision: string | undefined;
-    while (remaining > 0 && Buffer.compare(start, end) < 0) {
-      const request: IRangeRequest = {
-        key: start,
-        range_end: end,
-        limit: Math.min(this.options.pageSize, remaining),
-        ...(revision === undefined ? {} : { revision }),
-        ...(range.reverse ? { sort_order: 'Descend', sort_target: 'Key' } : {}),
-      };
-      let page;
-      try {
-        page = await this.client.kv.range(request, this.callOptions());
-      } catch (error) {
-        throw this.storeError(error);
+  async *scan(range: KvRange): AsyncGenerator<KvEntry> {
+    for await (const page of this.scanPages(range)) yield* page;
+  }
+
+  /**
+   * Pages of at most `pageSize` keys, all read at one revision (the first read's), so a
+   * scan sees one consistent snapshot.
+   *
+   * Descending needs care: etcd 3.4 serves a sorted range by reading all of it, sorting,
+   * and only then cutting it to the limit (etcdserver/apply.go, `Range`: "fetch
+   * everything; sort and truncate afterwards"). So every descending page costs a read
+   * of the whole rest of the range, and paging down a large range is quadratic. A
+   * reverse scan that fits one page is one descending request; a longer one reads
+   * ascending pages and hands out the newest `limit` entries reversed (holding at most
+   * twice the limit, or the whole range when unlimited), unless the range is so much
+   * larger than the limit that a few descending pages cost less.
+   */
+  async *scanPages(range: KvRange): AsyncGenerator<readonly KvEntry[]> {
+    const start = Buffer.from(range.start, 'utf8');
+    const end = Buffer.from(range.end, 'utf8');
+    if (Buffer.compare(start, end) >= 0) return;
+    const limit = range.limit ? range.limit : Infinity;
+    const { pageSize } = this.options;
+    if (!range.reverse) {
+      yield* this.entryPages(start, end, limit, false);
+    } else if (limit <= pageSize) {
+      yield* this.entryPages(start, end, limit, true);
+    } else if (limit === Infinity) {
+      yield* this.lastOfAscendingPages(start, end, limit);
+    } else {
+      const { count, revision } = await this.countRange(start, end);
+      if (count === 0) return;
+      if (descendingPagesCostLess(count, limit, pageSize)) {
+        yield* this.entryPages(start, end, limit, true, revision);
+      } else {
+        yield* this.lastOfAscendingPages(start, end, limit, revision);
       }
-      revision ??= page.header.revision;
-      for (const kv of page.kvs) yield { key: kv.key.toString('utf8'), value: toUint8Array(kv.value) };
-      remaining -= page.kvs.length;
-      const last = page.kvs[page.kvs.length - 1];
-      if (!page.more || !last) return;
-      if (range.reverse) end = last.key;
-      else start = Buffer.concat([last.key, zeroByte]);
     }
   }
 
@@ -194,19 +212,105 @@ export class EtcdBackend implements KvBackend {
   }
 
   private async putOps(puts: readonly EncodedPut[]): Promise<IRequestOp[]> {
-    const leaseIds = new Map<number, string>();
+    const leaseIds = new Map<number, NonNullable<IPutRequest['lease']>>();
     for (const put of puts) {
       if (put.expiresAt !== undefined && !leaseIds.has(put.expiresAt)) {
-        leaseIds.set(put.expiresAt, await this.leases.idFor(put.expiresAt));
+        leaseIds.set(put.expiresAt, toRequestLeaseId(await this.leases.idFor(put.expiresAt)));
       }
     }
-    return puts.map((put) => ({
-      request_put: {
-        key: put.key,
-        value: put.value,
-        ...(put.expiresAt === undefined ? {} : { lease: leaseIds.get(put.expiresAt) }),
-      },
+    return puts.map(({ key, value, expiresAt }) => ({
+      request_put: expiresAt === undefined ? { key, value } : { key, value, lease: leaseIds.get(expiresAt) },
     }));
+  }
+
+  /** Pages in key order (descending from below `end` when `descending`), at most `limit` entries in all. */
+  private async *entryPages(
+    start: Buffer,
+    end: Buffer,
+    limit: number,
+    descending: boolean,
+    revision?: string,
+  ): AsyncGenerator<KvEntry[]> {
+    for await (const kvs of this.rangePages(start, end, limit, descending, revision)) yield kvs.map(toEntry);
+  }
+
+  /**
+   * The last `limit` entries of the range, highest key first: read in ascending pages
+   * (each bounded and cheap to serve), keeping only the newest `limit`, then handed out
+   * reversed in pages of `pageSize`.
+   */
+  private async *lastOfAscendingPages(
+    start: Buffer,
+    end: Buffer,
+    limit: number,
+    revision?: string,
+  ): AsyncGenerator<KvEntry[]> {
+    let kept: IKeyValue[] = [];
+    // Nothing is handed out before the last page is read, so pages may grow to about
+    // READ_AHEAD_PAGE_BYTES each: fewer round trips, every response still bounded.
+    for await (const kvs of this.rangePages(start, end, Infinity, false, revision, READ_AHEAD_PAGE_BYTES)) {
+      for (const kv of kvs) kept.push(kv);
+      // Trimmed now and then rather than per page: at most twice the limit is held.
+      if (kept.length > 2 * limit) kept = kept.slice(-limit);
+    }
+    const newestFirst = kept.slice(-limit).reverse();
+    const { pageSize } = this.options;
+    for (let from = 0; from < newestFirst.length; from += pageSize) {
+      yield newestFirst.slice(from, from + pageSize).map(toEntry);
+    }
+  }
+
+  /**
+   * Range responses of at most `pageSize` keys, at most `limit` in all, each read when
+   * the caller asks for it. Never yields an empty page. With `growToBytes`, a page after
+   * the first holds as many keys as the first page's entry size says fit in that many
+   * bytes, between `pageSize` and `MAX_PAGE_GROWTH` times it.
+   */
+  private async *rangePages(
+    start: Buffer,
+    end: Buffer,
+    limit: number,
+    descending: boolean,
+    revision: string | undefined,
+    growToBytes?: number,
+  ): AsyncGenerator<IKeyValue[]> {
+    let { pageSize } = this.options;
+    let remaining = limit;
+    let lower = start;
+    let upper = end;
+    const request = (): IRangeRequest => ({
+      key: lower,
+      range_end: upper,
+      limit: Math.min(pageSize, remaining),
+      ...(revision === undefined ? {} : { revision }),
+      ...(descending ? { sort_order: 'Descend', sort_target: 'Key' } : {}),
+    });
+    for (;;) {
+      const page = await this.readRange(request());
+      // Later pages read the first page's revision: one consistent snapshot.
+      revision ??= page.header.revision;
+      remaining -= page.kvs.length;
+      if (page.kvs.length > 0) yield page.kvs;
+      const last = page.kvs[page.kvs.length - 1];
+      if (!page.more || last === undefined || remaining <= 0) return;
+      if (growToBytes !== undefined) pageSize = grownPageSize(page.kvs, growToBytes, this.options.pageSize);
+      if (descending) upper = last.key;
+      else lower = Buffer.concat([last.key, zeroByte]); // the smallest key after the last one
+    }
+  }
+
+  private async readRange(request: IRangeRequest): Promise<IRangeResponse> {
+    try {
+      return await this.client.kv.range(request, this.callOptions());
+    } catch (error) {
+      throw this.storeError(error);
+    }
+  }
+
+  /** How many keys the range holds, and the revision counted at. */
+  private async countRange(start: Buffer, end: Buffer): Promise<{ count: number; revision: string }> {
+    const response = await this.readRange({ key: start, range_end: end, count_only: true });
+    return { count: Number(response.count), revision: response.header.revision };
   }
 
   private async currentRevision(): Promise<bigint> {
@@ -232,6 +336,53 @@ export class EtcdBackend implements KvBackend {
 }
 
 const zeroByte = Buffer.from([0]);
+
+/**
+ * What handing one entry to the caller costs (transfer, decoding) against what one key
+ * of a sorted range costs etcd, measured on etcd 3.4 with event-sized records: 10 µs
+ * against 0.6 µs. A descending page reads the whole rest of the range; an ascending
+ * read of the whole range hands out every entry.
+ */
+const ENTRY_TO_SORTED_KEY_COST = 16;
+
+/** Whether descending pages read the newest `limit` of `count` keys more cheaply than one ascending pass. */
+function descendingPagesCostLess(count: number, limit: number, pageSize: number): boolean {
+  const wanted = Math.min(limit, count);
+  let sortedKeys = 0;
+  for (let read = 0; read < wanted; read += pageSize) sortedKeys += count - read;
+  return sortedKeys + ENTRY_TO_SORTED_KEY_COST * wanted < ENTRY_TO_SORTED_KEY_COST * count;
+}
+
+/** Bytes a page read ahead of its use may hold: a quarter of gRPC's default 4 MiB message limit. */
+const READ_AHEAD_PAGE_BYTES = 1024 * 1024;
+/** Most keys a grown page holds, as a multiple of `pageSize`. */
+const MAX_PAGE_GROWTH = 16;
+/** A key-value's bytes in a range response beyond its key and value (revisions, version, lease, framing). */
+const KEY_VALUE_OVERHEAD_BYTES = 48;
+
+/** How many keys like those of `page` fit in `bytes`, between `pageSize` and `MAX_PAGE_GROWTH` times it. */
+function grownPageSize(page: readonly IKeyValue[], bytes: number, pageSize: number): number {
+  let pageBytes = 0;
+  for (const kv of page) pageBytes += kv.key.length + kv.value.length + KEY_VALUE_OVERHEAD_BYTES;
+  const fitting = Math.floor((bytes * page.length) / pageBytes);
+  return Math.max(pageSize, Math.min(fitting, MAX_PAGE_GROWTH * pageSize));
+}
+
+function toEntry(kv: IKeyValue): KvEntry {
+  return { key: kv.key.toString('utf8'), value: toUint8Array(kv.value) };
+}
+
+/**
+ * A lease id in the form the request encoder takes most cheaply. etcd3 declares the
+ * int64 as a decimal string (or number), which protobufjs parses into a Long again for
+ * every put naming it; a Long-like `{ low, high }` it encodes as is. Made once per lease
+ * and txn instead of per put.
+ */
+function toRequestLeaseId(id: string): NonNullable<IPutRequest['lease']> {
+  const bits = BigInt.asUintN(64, BigInt(id));
+  const longBits = { low: Number(bits & 0xffff_ffffn) | 0, high: Number(bits >> 32n) | 0, unsigned: false };
+  return longBits as unknown as string;
+}
 
 /** A plain Uint8Array view over a Buffer's bytes, without copying. */
 function toUint8Array(buffer: Buffer): Uint8Array {

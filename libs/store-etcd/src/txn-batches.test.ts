@@ -33,6 +33,26 @@ describe('splitIntoTxns', () => {
     ]);
   });
 
+  it('keeps every record of strictly increasing keys in order, and finds a repeat after a sorted run', () => {
+    const sorted = Array.from({ length: 300 }, (_, i) =>
+      record(`k${String(i).padStart(3, '0')}`, 1, i % 256),
+    );
+    const txns = splitIntoTxns(sorted, 128, 1 << 20);
+    expect(txns.flat().map((put) => [put.key.toString(), put.value[0]])).toEqual(
+      sorted.map((r) => [r.key, r.value[0]]),
+    );
+    const repeated = splitIntoTxns(
+      [record('a'), record('b'), record('c', 1, 1), record('c', 1, 2)],
+      128,
+      1 << 20,
+    );
+    expect(repeated[0]!.map((put) => [put.key.toString(), put.value[0]])).toEqual([
+      ['a', 0],
+      ['b', 0],
+      ['c', 2],
+    ]);
+  });
+
   it('encodes keys as UTF-8 and carries each record’s expiry time', () => {
     const [txn] = splitIntoTxns(
       [{ key: 'é', value: new Uint8Array([1, 2]), expiry: { atUnixSeconds: 1_700_000_000, prefix: '' } }],

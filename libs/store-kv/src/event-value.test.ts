@@ -55,6 +55,48 @@ describe('event value', () => {
     }
   });
 
+  it('reads the plain form exactly as its definition does, for every digit count and any corrupted byte', () => {
+    // The definition: standard padded base64 of `{"Timestamp":<0 or digits without a leading zero>}`.
+    const isStdBase64 = (bytes: Uint8Array) =>
+      /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(ascii(bytes));
+    const plainTime = (bytes: Uint8Array): bigint | undefined => {
+      const match = /^\{"Timestamp":(0|[1-9][0-9]{0,18})\}$/.exec(
+        Buffer.from(ascii(bytes), 'base64').toString(),
+      );
+      return match === null ? undefined : BigInt(match[1]!);
+    };
+    let plain = 0;
+    const values: Uint8Array[] = [];
+    for (let digits = 1; digits <= 20; digits += 1) {
+      values.push(base64Of(`{"Timestamp":${'9876543210123456789'.repeat(2).slice(0, digits)}}`));
+      values.push(base64Of(`{"Timestamp":0${'1'.repeat(digits - 1)}}`));
+    }
+    values.push(base64Of('{"Timestamp":9223372036854775807}'), base64Of('{"timestamp":12}'));
+    const replacements = [0x3d, 0x41, 0x2b, 0x2f, 0x21, 0xe9, 0x00];
+    for (const value of values) {
+      const variants = [value];
+      for (let at = 0; at < value.length; at += 1) {
+        for (const replacement of replacements) {
+          const variant = Uint8Array.from(value);
+          variant[at] = replacement;
+          variants.push(variant);
+        }
+      }
+      for (const variant of variants) {
+        const decoded = decodeEventValue(variant);
+        if (!isStdBase64(variant)) {
+          expect(decoded).toEqual({ ok: false, reason: 'value is not standard padded base64' });
+          continue;
+        }
+        const expected = plainTime(variant);
+        if (expected === undefined) continue; // not the plain form: read by the general path
+        plain += 1;
+        expect(decoded).toEqual({ ok: true, value: { time: expected } });
+      }
+    }
+    expect(plain).toBeGreaterThan(40);
+  });
+
   it.each([
     ['not base64 at all', stored('{"Timestamp":1}'), 'value is not standard padded base64'],
     ['unpadded base64', stored('eyJUaW1lc3RhbXAiOjF9'.slice(0, -1)), 'value is not standard padded base64'],

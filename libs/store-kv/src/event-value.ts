@@ -48,6 +48,8 @@ export function encodeEventValue(time: UnixNanos, previousDeviceId?: string): Ui
 }
 
 export function decodeEventValue(bytes: Uint8Array): Parsed<EventValue> {
+  const plainTime = plainValueTime(bytes);
+  if (plainTime !== undefined) return accept({ time: plainTime });
   const base64 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
   if (!isStdBase64(base64)) return reject('value is not standard padded base64');
   const json = Buffer.from(base64, 'base64').toString('utf8');
@@ -68,4 +70,70 @@ export function decodeEventValue(bytes: Uint8Array): Parsed<EventValue> {
     return reject("value's Previous is not a non-empty string");
   }
   return accept({ time: time.value, previousDeviceId });
+}
+
+/** Base64 character code → its 6 bits; -1 for '=' and everything outside the standard alphabet. */
+const SEXTET_OF_CHAR_CODE = (() => {
+  const table = new Int8Array(128).fill(-1);
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  for (let value = 0; value < alphabet.length; value += 1) table[alphabet.charCodeAt(value)] = value;
+  return table;
+})();
+const PAD = 0x3d; // '='
+const DIGIT_0 = 0x30;
+/** The plain value's JSON is `{"Timestamp":` + 1 to 19 digits + `}`: 15 to 33 bytes, 20 to 44 in base64. */
+const TIMESTAMP_OPENING_BYTES = Buffer.from(TIMESTAMP_OPENING, 'latin1');
+const PLAIN_BASE64_MIN = 20;
+const PLAIN_BASE64_MAX = 44;
+/** The decoded JSON of the value being read; decoding is synchronous, so one buffer serves all. */
+const plainJson = new Uint8Array(((PLAIN_BASE64_MAX / 4) | 0) * 3);
+
+/**
+ * The time of a value in the exact form both systems write without extra members
+ * (`PLAIN_VALUE`), read straight from the base64 bytes without building a string; or
+ * undefined for anything else, which the general path then reads or rejects. Accepts
+ * exactly what `isStdBase64` and `PLAIN_VALUE` accept together, and reads the same time.
+ */
+function plainValueTime(bytes: Uint8Array): UnixNanos | undefined {
+  const length = bytes.length;
+  if (length < PLAIN_BASE64_MIN || length > PLAIN_BASE64_MAX || length % 4 !== 0) return undefined;
+  let size = 0;
+  for (let i = 0; i < length; i += 4) {
+    const a = sextetAt(bytes, i);
+    const b = sextetAt(bytes, i + 1);
+    if (a < 0 || b < 0) return undefined;
+    plainJson[size++] = (a << 2) | (b >> 4);
+    const c = sextetAt(bytes, i + 2);
+    const d = sextetAt(bytes, i + 3);
+    if (c >= 0 && d >= 0) {
+      plainJson[size++] = ((b & 0x0f) << 4) | (c >> 2);
+      plainJson[size++] = ((c & 0x03) << 6) | d;
+      continue;
+    }
+    // Padding: only in the last group, as `xx==` or `xxx=`.
+    if (i + 4 !== length || bytes[i + 3] !== PAD) return undefined;
+    if (c >= 0) plainJson[size++] = ((b & 0x0f) << 4) | (c >> 2);
+    else if (bytes[i + 2] !== PAD) return undefined;
+  }
+  const opening = TIMESTAMP_OPENING_BYTES.length;
+  const digits = size - opening - 1;
+  if (digits < 1 || digits > 19 || plainJson[size - 1] !== CLOSING_BRACE) return undefined;
+  for (let i = 0; i < opening; i += 1) if (plainJson[i] !== TIMESTAMP_OPENING_BYTES[i]) return undefined;
+  if (plainJson[opening] === DIGIT_0 && digits > 1) return undefined;
+  // Up to 10 leading and 9 trailing digits, each exact as a number.
+  const split = size - 1 - Math.min(digits, 9);
+  let high = 0;
+  let low = 0;
+  for (let i = opening; i < size - 1; i += 1) {
+    const digit = plainJson[i]! - DIGIT_0;
+    if (digit < 0 || digit > 9) return undefined;
+    if (i < split) high = high * 10 + digit;
+    else low = low * 10 + digit;
+  }
+  return high === 0 ? BigInt(low) : BigInt(high) * 1_000_000_000n + BigInt(low);
+}
+
+function sextetAt(bytes: Uint8Array, index: number): number {
+  const code = bytes[index]!;
+  return code < 128 ? SEXTET_OF_CHAR_CODE[code]! : -1;
 }

@@ -3,6 +3,9 @@ import { StoreInvalidArgumentError } from '@message-bus/repository';
 import { describe, expect, it } from 'vitest';
 import { toKeyTimeRange } from './key-time';
 import { eventBucket, eventUlid, Keyspace } from './keyspace';
+import { idSegmentProblem } from './key-segment';
+import { murmur3x86128 } from './murmur3';
+import { encodeUlid } from './ulid';
 
 const keyspace = new Keyspace('tdc');
 const PSEUDONYM = 'AbCdEfGhIjKlMnOpQrStUv';
@@ -41,6 +44,45 @@ describe('Keyspace: event keys', () => {
     expect(eventUlid('det-1', 'other', 1563691800139778436n)).not.toBe(base);
     // Length prefixes keep ("ab", "c") and ("a", "bc") apart.
     expect(eventUlid('ab', 'c', 1n)).not.toBe(eventUlid('a', 'bc', 1n));
+  });
+
+  it('hashes exactly the documented input, for non-ASCII ids too, whatever was derived before', () => {
+    const documented = (detectorId: string, deviceId: string, time: bigint) => {
+      const lengthPrefixed = (text: string) => {
+        const utf8 = Buffer.from(text, 'utf8');
+        const length = Buffer.alloc(2);
+        length.writeUInt16BE(utf8.length);
+        return [length, utf8];
+      };
+      const nanoseconds = Buffer.alloc(8);
+      nanoseconds.writeBigInt64BE(time);
+      const input = Buffer.concat([...lengthPrefixed(detectorId), ...lengthPrefixed(deviceId), nanoseconds]);
+      const hash = new Uint8Array(16);
+      murmur3x86128(input, input.length, hash);
+      return encodeUlid(Number(time / 1_000_000n), hash);
+    };
+    const sightings: Array<[string, string, bigint]> = [
+      ['det-1', PSEUDONYM, 1563691800139778436n],
+      ['det-1', 'gerät-ü', 1563691800139778437n],
+      ['détecteur', '😀 device', 1563691800139778438n],
+      ['d', PSEUDONYM, 1563691800139778439n],
+      ['det-1', 'gerät-ü', 1563691800139778441n],
+      ['det-1', 'x'.repeat(128), 1563691800139778440n],
+      ['det-1', PSEUDONYM, 1563691800139778436n],
+    ];
+    const other = new Keyspace('other-prefix');
+    for (const [detectorId, deviceId, time] of sightings) {
+      const ulid = documented(detectorId, deviceId, time);
+      expect(eventUlid(detectorId, deviceId, time)).toBe(ulid);
+      // Keys take only ASCII detector ids; the device id may be any printable text.
+      if (idSegmentProblem(detectorId) !== undefined) continue;
+      for (const space of [keyspace, other]) {
+        const bucket = eventBucket(time);
+        expect(space.eventKey({ detectorId, deviceId, time })).toBe(
+          `${space.bucketPrefix(detectorId, bucket)}${ulid}.${deviceId}`,
+        );
+      }
+    }
   });
 
   it('orders ULIDs by the event millisecond', () => {
@@ -274,6 +316,25 @@ describe('Keyspace: other kinds', () => {
       start: '/tdc/traveltimes/b/a/0000000000000000005',
       end: '/tdc/traveltimes/b/a0',
     });
+  });
+});
+
+describe('Keyspace: work lock keys', () => {
+  it('puts a lock under locks/, one segment per part of its name', () => {
+    expect(keyspace.lockKey('traveltime/det-7')).toBe('/tdc/locks/traveltime/det-7');
+    expect(keyspace.locksRoot).toBe('/tdc/locks/');
+  });
+
+  it('names the segment that cannot be part of a key', () => {
+    expect(() => keyspace.lockKey('traveltime/')).toThrow(
+      new StoreInvalidArgumentError('name segment 2: "" is empty'),
+    );
+    expect(() => keyspace.lockKey('traveltime/a\nb')).toThrow(
+      new StoreInvalidArgumentError(
+        `name segment 2: "a\\nb" has U+000A at character 2; only A-Z, a-z, 0-9, '.', '_', ':' and '-' may appear in a store key`,
+      ),
+    );
+    expect(() => keyspace.lockKey('')).toThrow(new StoreInvalidArgumentError('name: "" is empty'));
   });
 });
 

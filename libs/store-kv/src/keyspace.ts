@@ -9,7 +9,7 @@ import {
 import { checkKeyTime, formatKeyTime, KEY_TIME_LIMIT, parseNanosText, type KeyTimeRange } from './key-time';
 import { murmur3x86128 } from './murmur3';
 import { accept, reject, type Parsed } from './parsed';
-import { decodeUlidTime, encodeUlid, encodeUlidTime, ULID_LENGTH, ulidProblem } from './ulid';
+import { decodeUlidTime, encodeUlid, encodeUlidTime, ULID_LENGTH, ulidProblem, writeUlid } from './ulid';
 
 /**
  * The key layout shared by every ordered-KV store, byte-compatible with the original
@@ -39,6 +39,7 @@ import { decodeUlidTime, encodeUlid, encodeUlidTime, ULID_LENGTH, ulidProblem } 
  * - `/{prefix}/coordinates/{detector}`
  * - `/{prefix}/status/{detector}/{19-digit zero-padded unix nanoseconds}`
  * - `/{prefix}/traveltimes/{destination}/{source}/{19-digit zero-padded interval end}`
+ * - `/{prefix}/locks/{name}`: a worker's claim on a piece of work, e.g. `locks/traveltime/{destination}`
  *
  * Every id that becomes a segment passes `checkIdSegment` (detector ids, prefix) or
  * `checkDeviceSegment` (device ids) first, so nothing unsafe reaches a written key.
@@ -55,14 +56,17 @@ export function eventBucket(time: UnixNanos): number {
   return bucketOfMillisecond(Number(time / NANOS_PER_MILLISECOND));
 }
 
-/** Unix milliseconds up to 2^53 are exact as a number, so the arithmetic stays exact. */
-function bucketOfMillisecond(ms: number): number {
+/** The bucket of unix millisecond `ms`; milliseconds up to 2^53 are exact as a number, so the arithmetic stays exact. */
+export function bucketOfMillisecond(ms: number): number {
   const second = Math.floor(ms / 1000);
   return second - (second % EVENT_BUCKET_SECONDS);
 }
 
 /** Big enough for the length-prefixed hash input of the longest ids (device: 128 × 4 UTF-8 bytes). */
 const entropyInput = Buffer.alloc(1024);
+/** Writes the nanoseconds: `setBigInt64` is a V8 intrinsic, far cheaper than `Buffer#writeBigInt64BE`. */
+const entropyInputView = new DataView(entropyInput.buffer, entropyInput.byteOffset, entropyInput.byteLength);
+const NANOSECONDS_BYTES = 8;
 const entropyOutput = new Uint8Array(16);
 
 /**
@@ -77,20 +81,80 @@ export function eventUlid(detectorId: string, deviceId: string, time: UnixNanos)
   return ulidOf(detectorId, deviceId, time, Number(time / NANOS_PER_MILLISECOND));
 }
 
+/**
+ * The detector whose length-prefixed bytes start `entropyInput`, and where they end:
+ * sightings come in runs of one detector, so its bytes are written once per run.
+ */
+let detectorInInput: { readonly id: string; readonly end: number } | undefined;
+
 function ulidOf(detectorId: string, deviceId: string, time: UnixNanos, ms: number): string {
-  const end = entropyInput.writeBigInt64BE(
-    time,
-    writeLengthPrefixed(deviceId, writeLengthPrefixed(detectorId, 0)),
-  );
-  murmur3x86128(entropyInput, end, entropyOutput);
+  hashSighting(detectorId, deviceId, time);
   return encodeUlid(ms, entropyOutput);
+}
+
+/** Hashes the sighting's ULID entropy input into `entropyOutput`; returns the device id's UTF-8 length. */
+function hashSighting(detectorId: string, deviceId: string, time: UnixNanos): number {
+  if (detectorInInput?.id !== detectorId) {
+    detectorInInput = { id: detectorId, end: writeLengthPrefixed(detectorId, 0) };
+  }
+  const timeAt = writeLengthPrefixed(deviceId, detectorInInput.end);
+  entropyInputView.setBigInt64(timeAt, time);
+  murmur3x86128(entropyInput, timeAt + NANOSECONDS_BYTES, entropyOutput);
+  return timeAt - detectorInInput.end - 2;
+}
+
+/**
+ * The event key being built, as bytes: bucket prefix, ULID, `.`, device id. Built
+ * synchronously, so one buffer serves all; big enough for the longest prefix and an
+ * ASCII device id. The bucket prefix is written once per run of one bucket.
+ */
+const keyBytes = Buffer.alloc(512);
+let prefixInKeyBytes = '';
+const DOT = 0x2e;
+
+/**
+ * `${prefix}${ULID}.${deviceId}` as one flat string, made in one step from its bytes
+ * when the device id is ASCII (nearly always): no concatenation pieces to collect, and
+ * nothing for a writer to flatten before it encodes the key.
+ */
+function eventKeyText(
+  prefix: string,
+  detectorId: string,
+  deviceId: string,
+  time: UnixNanos,
+  ms: number,
+): string {
+  const deviceBytes = hashSighting(detectorId, deviceId, time);
+  if (deviceBytes !== deviceId.length) return `${prefix}${encodeUlid(ms, entropyOutput)}.${deviceId}`;
+  if (prefixInKeyBytes !== prefix) {
+    keyBytes.write(prefix, 0, 'latin1');
+    prefixInKeyBytes = prefix;
+  }
+  const ulidAt = prefix.length;
+  writeUlid(ms, entropyOutput, keyBytes, ulidAt);
+  const dotAt = ulidAt + ULID_LENGTH;
+  keyBytes[dotAt] = DOT;
+  const deviceAt = dotAt + 1;
+  const deviceStart = detectorInInput!.end + 2;
+  for (let i = 0; i < deviceBytes; i += 1) keyBytes[deviceAt + i] = entropyInput[deviceStart + i]!;
+  return keyBytes.toString('latin1', 0, deviceAt + deviceBytes);
 }
 
 /** Writes `u16be(byte length) utf8(text)` at `offset`; returns the offset after it. */
 function writeLengthPrefixed(text: string, offset: number): number {
-  const length = entropyInput.write(text, offset + 2, 'utf8');
+  const start = offset + 2;
+  let length = text.length;
+  // Ids are nearly always ASCII, copied here more cheaply than by a call into Buffer#write.
+  for (let i = 0; i < length; i += 1) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80) {
+      length = entropyInput.write(text, start, 'utf8');
+      break;
+    }
+    entropyInput[start + i] = code;
+  }
   entropyInput.writeUInt16BE(length, offset);
-  return offset + 2 + length;
+  return start + length;
 }
 
 export interface EventKeyInput {
@@ -124,6 +188,12 @@ export interface EstimateKeyParts {
   readonly intervalEnd: UnixNanos;
 }
 
+interface ParsedBucketPrefix {
+  readonly detectorId: string;
+  readonly bucket: number;
+  readonly afterBucket: number;
+}
+
 /** Keys `start <= key < end`. */
 export interface KeyRange {
   readonly start: string;
@@ -138,8 +208,10 @@ export class Keyspace {
   readonly coordinatesRoot: string;
   readonly statusRoot: string;
   readonly travelTimesRoot: string;
-  /** The bucket prefix `eventKey` built last: a cache, the only state a keyspace has. */
+  readonly locksRoot: string;
+  /** The bucket prefix `eventKey` built last, and the one `parseEventKey` read last: caches, the only state a keyspace has. */
   private lastBucket = { detectorId: '', bucket: -1, prefix: '' };
+  private lastParsedBucketPrefix: { text: string; parsed: Parsed<ParsedBucketPrefix> } | undefined;
 
   /** `prefix`: one segment like a detector id, e.g. `tdc` (the original's default). */
   constructor(readonly prefix: string) {
@@ -150,6 +222,7 @@ export class Keyspace {
     this.coordinatesRoot = `${this.root}coordinates/`;
     this.statusRoot = `${this.root}status/`;
     this.travelTimesRoot = `${this.root}traveltimes/`;
+    this.locksRoot = `${this.root}locks/`;
   }
 
   // --- events -------------------------------------------------------------------
@@ -191,7 +264,7 @@ export class Keyspace {
       prefix = this.bucketPrefix(detectorId, bucket);
       this.lastBucket = { detectorId, bucket, prefix };
     }
-    return `${prefix}${ulidOf(detectorId, deviceId, time, ms)}.${deviceId}`;
+    return eventKeyText(prefix, detectorId, deviceId, time, ms);
   }
 
   /**
@@ -209,24 +282,9 @@ export class Keyspace {
 
   /** Reads an event key; keys written by the original (random ULIDs, dotted device ids) included. */
   parseEventKey(key: string): Parsed<EventKeyParts> {
-    if (!key.startsWith(this.detectorsRoot)) return reject(`is not under ${this.detectorsRoot}`);
-    const start = this.detectorsRoot.length;
-    const afterDetector = key.indexOf('/', start);
-    const afterBucket = afterDetector < 0 ? -1 : key.indexOf('/', afterDetector + 1);
-    if (afterBucket < 0 || key.includes('/', afterBucket + 1)) {
-      const count = key.slice(start).split('/').length;
-      return reject(
-        `has ${count} segments after ${this.detectorsRoot}, expected {detector}/{bucket}/{ULID}.{device}`,
-      );
-    }
-    const detectorId = key.slice(start, afterDetector);
-    if (detectorId.length === 0) return reject('has an empty detector id');
-    const bucketText = key.slice(afterDetector + 1, afterBucket);
-    if (!BUCKET_PATTERN.test(bucketText))
-      return reject(`has bucket ${JSON.stringify(bucketText)}, not 1 to 10 digits`);
-    const bucket = Number(bucketText);
-    if (bucket % EVENT_BUCKET_SECONDS !== 0)
-      return reject(`has bucket ${bucketText}, not a multiple of 100 seconds`);
+    const bucketPart = this.parseEventBucketPrefix(key);
+    if (!bucketPart.ok) return bucketPart;
+    const { detectorId, bucket, afterBucket } = bucketPart.value;
     const ulid = key.slice(afterBucket + 1, afterBucket + 1 + ULID_LENGTH);
     const problem = ulidProblem(ulid);
     if (problem !== undefined) return reject(`has a last segment whose ULID ${problem}`);
@@ -235,6 +293,41 @@ export class Keyspace {
     const deviceId = key.slice(dot + 1);
     if (deviceId.length === 0) return reject('has an empty device id');
     return accept({ detectorId, bucket, ulid, ulidTimeMs: decodeUlidTime(ulid), deviceId });
+  }
+
+  /**
+   * The `{detector}/{bucket}/` part of an event key, checked; `afterBucket` is the index
+   * of the `/` ending it. Keys are read in runs of one bucket, so the last prefix read is
+   * kept and a key starting with it needs no second look.
+   */
+  private parseEventBucketPrefix(key: string): Parsed<ParsedBucketPrefix> {
+    const last = this.lastParsedBucketPrefix;
+    if (last !== undefined && key.startsWith(last.text)) {
+      return key.includes('/', last.text.length) ? this.rejectEventKeySegments(key) : last.parsed;
+    }
+    if (!key.startsWith(this.detectorsRoot)) return reject(`is not under ${this.detectorsRoot}`);
+    const start = this.detectorsRoot.length;
+    const afterDetector = key.indexOf('/', start);
+    const afterBucket = afterDetector < 0 ? -1 : key.indexOf('/', afterDetector + 1);
+    if (afterBucket < 0 || key.includes('/', afterBucket + 1)) return this.rejectEventKeySegments(key);
+    const detectorId = key.slice(start, afterDetector);
+    if (detectorId.length === 0) return reject('has an empty detector id');
+    const bucketText = key.slice(afterDetector + 1, afterBucket);
+    if (!BUCKET_PATTERN.test(bucketText))
+      return reject(`has bucket ${JSON.stringify(bucketText)}, not 1 to 10 digits`);
+    const bucket = Number(bucketText);
+    if (bucket % EVENT_BUCKET_SECONDS !== 0)
+      return reject(`has bucket ${bucketText}, not a multiple of 100 seconds`);
+    const parsed = accept({ detectorId, bucket, afterBucket });
+    this.lastParsedBucketPrefix = { text: key.slice(0, afterBucket + 1), parsed };
+    return parsed;
+  }
+
+  private rejectEventKeySegments(key: string): Parsed<never> {
+    const count = key.slice(this.detectorsRoot.length).split('/').length;
+    return reject(
+      `has ${count} segments after ${this.detectorsRoot}, expected {detector}/{bucket}/{ULID}.{device}`,
+    );
   }
 
   /** The first key of `time`'s millisecond (or of the millisecond `msOffset` later). */
@@ -342,6 +435,21 @@ export class Keyspace {
       source: source as DetectorId,
       intervalEnd: intervalEnd.value,
     });
+  }
+
+  // --- work locks ---------------------------------------------------------------
+
+  /**
+   * `/{prefix}/locks/{name}`. `name` is id segments joined by `/`, e.g. `traveltime/det-7`;
+   * each segment is checked like a detector id, so `field` names the bad one in errors.
+   */
+  lockKey(name: string, field = 'name'): string {
+    if (typeof name !== 'string') checkIdSegment(name, field);
+    const segments = name.split('/');
+    segments.forEach((segment, index) =>
+      checkIdSegment(segment, segments.length === 1 ? field : `${field} segment ${index + 1}`),
+    );
+    return this.locksRoot + name;
   }
 
   // --- helpers ------------------------------------------------------------------

@@ -1,4 +1,4 @@
-import type { DetectorId, Sighting, UnixNanos } from '@message-bus/domain';
+import { NANOS_PER_SECOND, type DetectorId, type Sighting, type UnixNanos } from '@message-bus/domain';
 import {
   StoreInvalidArgumentError,
   type EventQuery,
@@ -8,12 +8,13 @@ import {
 import { decodeEventValue, encodeEventValue } from './event-value';
 import { checkDeviceSegment } from './key-segment';
 import { inKeyTimeRange, toKeyTimeRange, type KeyTimeRange } from './key-time';
-import { EVENT_BUCKET_SECONDS, eventBucket, type Keyspace } from './keyspace';
+import { bucketOfMillisecond, EVENT_BUCKET_SECONDS, eventBucket, type Keyspace } from './keyspace';
 import type { KvEntry, KvExpiry, KvRecord } from './kv-backend';
 import type { KvStore } from './kv-store';
 import { checkDetectorIds, checkLimit, checkOrder } from './query-checks';
 
 const NANOS_PER_MILLISECOND = 1_000_000n;
+const BUCKET_NANOS = BigInt(EVENT_BUCKET_SECONDS) * NANOS_PER_SECOND;
 /** Extra entries asked for beyond a limit: the first and last millisecond of a range may hold events outside it. */
 const PAGE_SLACK = 16;
 
@@ -95,44 +96,54 @@ export class KvEventRepository implements EventRepository {
     order: Order,
   ): AsyncGenerator<Sighting> {
     if (range === undefined || limit === 0) return;
-    for (const detectorId of detectorIds) yield* this.listDetector(detectorId, range, limit, order);
+    for (const detectorId of detectorIds) {
+      for await (const sightings of this.listDetector(detectorId, range, limit, order)) {
+        for (const sighting of sightings) yield sighting;
+      }
+    }
   }
 
   /**
+   * One detector's sightings in `range`, at most `limit`, handed on a batch per page read
+   * (one await per page, the entries of a page decoded in one go).
+   *
    * Keys order a bucket by ULID millisecond only; within one millisecond the ULID's
    * random part decides. So sightings are gathered per millisecond and sorted by their
-   * exact time before they are yielded: the order is exact to the nanosecond.
+   * exact time before they are handed on: the order is exact to the nanosecond.
    */
   private async *listDetector(
     detectorId: DetectorId,
     range: KeyTimeRange,
     limit: number | undefined,
     order: Order,
-  ): AsyncGenerator<Sighting> {
+  ): AsyncGenerator<Sighting[]> {
     const newestFirst = order === 'newest_first';
-    const keyRange = this.store.keyspace.eventRange(detectorId, range);
+    const keyRange = { ...this.store.keyspace.eventRange(detectorId, range), reverse: newestFirst };
     const pageSize = limit === undefined ? undefined : limit + PAGE_SLACK;
+    let remaining = limit ?? Infinity;
     let millisecond: StoredSighting[] = [];
-    let yielded = 0;
-    for await (const entry of this.store.scan({ ...keyRange, reverse: newestFirst }, pageSize)) {
-      const stored = this.decode(entry, detectorId);
-      if (stored === undefined || !inKeyTimeRange(stored.sighting.time, range)) continue;
-      const previous = millisecond[0];
-      if (previous !== undefined && previous.ulidTimeMs !== stored.ulidTimeMs) {
-        for (const sighting of inTimeOrder(millisecond, newestFirst)) {
-          yield sighting;
-          yielded += 1;
-          if (yielded === limit) return;
+    for await (const page of this.store.scanPages(keyRange, pageSize)) {
+      const ready: Sighting[] = [];
+      for (const entry of page) {
+        const stored = this.decode(entry, detectorId);
+        if (stored === undefined || !inKeyTimeRange(stored.sighting.time, range)) continue;
+        const previous = millisecond[0];
+        if (previous !== undefined && previous.ulidTimeMs !== stored.ulidTimeMs) {
+          appendInTimeOrder(millisecond, newestFirst, ready);
+          millisecond = [];
         }
-        millisecond = [];
+        millisecond.push(stored);
       }
-      millisecond.push(stored);
+      if (ready.length >= remaining) {
+        yield ready.slice(0, remaining);
+        return;
+      }
+      remaining -= ready.length;
+      if (ready.length > 0) yield ready;
     }
-    for (const sighting of inTimeOrder(millisecond, newestFirst)) {
-      yield sighting;
-      yielded += 1;
-      if (yielded === limit) return;
-    }
+    const last: Sighting[] = [];
+    appendInTimeOrder(millisecond, newestFirst, last);
+    if (last.length > 0) yield last.slice(0, remaining);
   }
 
   private async *followEntries(
@@ -156,19 +167,19 @@ export class KvEventRepository implements EventRepository {
     if (!value.ok) return this.skip(entry, `event ${value.reason}`);
     const { time, previousDeviceId } = value.value;
     const { bucket, ulidTimeMs, deviceId } = key.value;
-    if (eventBucket(time) !== bucket) {
+    const ms = Number(time / NANOS_PER_MILLISECOND);
+    if (bucketOfMillisecond(ms) !== bucket) {
       return this.skip(entry, `event time ${time} lies outside the key's bucket ${bucket}`);
     }
-    if (Number(time / NANOS_PER_MILLISECOND) !== ulidTimeMs) {
+    if (ms !== ulidTimeMs) {
       return this.skip(entry, `event time ${time} is not in the key's ULID millisecond ${ulidTimeMs}`);
     }
-    const sighting: Sighting = {
-      // A listed key lies under the queried detector's prefix; a followed one is kept only if its id is wanted.
-      detectorId: detectorId ?? (key.value.detectorId as DetectorId),
-      deviceId,
-      time,
-      ...(previousDeviceId === undefined ? {} : { previousDeviceId }),
-    };
+    // A listed key lies under the queried detector's prefix; a followed one is kept only if its id is wanted.
+    const sightingDetector = detectorId ?? (key.value.detectorId as DetectorId);
+    const sighting: Sighting =
+      previousDeviceId === undefined
+        ? { detectorId: sightingDetector, deviceId, time }
+        : { detectorId: sightingDetector, deviceId, time, previousDeviceId };
     return { sighting, key: entry.key, ulidTimeMs };
   }
 
@@ -185,6 +196,8 @@ export class KvEventRepository implements EventRepository {
  */
 class BucketExpiries {
   private readonly byDetector = new Map<string, Map<number, KvExpiry>>();
+  /** The bucket found last, as nanosecond bounds: sightings come in runs of one bucket, matched by comparison alone. */
+  private last: { detectorId: string; from: UnixNanos; to: UnixNanos; expiry: KvExpiry } | undefined;
 
   constructor(
     private readonly keyspace: Keyspace,
@@ -192,7 +205,18 @@ class BucketExpiries {
   ) {}
 
   of(detectorId: string, time: UnixNanos): KvExpiry {
+    const last = this.last;
+    if (last !== undefined && last.detectorId === detectorId && time >= last.from && time < last.to) {
+      return last.expiry;
+    }
     const bucket = eventBucket(time);
+    const expiry = this.lookUp(detectorId, bucket);
+    const from = BigInt(bucket) * NANOS_PER_SECOND;
+    this.last = { detectorId, from, to: from + BUCKET_NANOS, expiry };
+    return expiry;
+  }
+
+  private lookUp(detectorId: string, bucket: number): KvExpiry {
     let byBucket = this.byDetector.get(detectorId);
     if (byBucket === undefined) {
       byBucket = new Map();
@@ -224,8 +248,8 @@ function withoutRepeatedKeys(records: readonly KvRecord[]): KvRecord[] {
   return records.filter((record) => !seen.has(record.key) && seen.add(record.key));
 }
 
-/** One millisecond's sightings by exact time (then key, so equal times keep a stable order). */
-function inTimeOrder(sightings: StoredSighting[], newestFirst: boolean): Sighting[] {
+/** Appends one millisecond's sightings to `out` by exact time (then key, so equal times keep a stable order). */
+function appendInTimeOrder(sightings: StoredSighting[], newestFirst: boolean, out: Sighting[]): void {
   if (sightings.length > 1) {
     sightings.sort((a, b) => {
       const byTime = a.sighting.time < b.sighting.time ? -1 : a.sighting.time > b.sighting.time ? 1 : 0;
@@ -233,7 +257,7 @@ function inTimeOrder(sightings: StoredSighting[], newestFirst: boolean): Sightin
       return newestFirst ? -ascending : ascending;
     });
   }
-  return sightings.map((stored) => stored.sighting);
+  for (const stored of sightings) out.push(stored.sighting);
 }
 
 /** Following no detector: an iteration that ends at once. */

@@ -46,25 +46,36 @@ export class KvStore {
     return this.backend.deleteRange(start, end);
   }
 
-  /**
-   * Entries of `range` in pages of `pageSize` (all at once when undefined), so a reader
-   * that needs only a few entries asks the backend for only a few; the next page is
-   * fetched when the reader gets that far.
-   */
+  /** The entries of `scanPages`, one at a time. */
   async *scan(range: Omit<KvRange, 'limit'>, pageSize?: number): AsyncGenerator<KvEntry> {
+    for await (const page of this.scanPages(range, pageSize)) yield* page;
+  }
+
+  /**
+   * Entries of `range`, read from the backend `pageSize` at a time (all at once when
+   * undefined), so a reader that needs only a few entries asks the backend for only a
+   * few; the next read happens when the reader gets that far. Handed out as the
+   * backend's pages, so a reader awaits once per page, not once per entry.
+   */
+  async *scanPages(range: Omit<KvRange, 'limit'>, pageSize?: number): AsyncGenerator<readonly KvEntry[]> {
     this.assertOpen();
     if (pageSize === undefined) {
-      yield* this.backend.scan(range);
+      yield* this.backend.scanPages(range);
       return;
     }
     let { start, end } = range;
     for (;;) {
       let count = 0;
       let lastKey: string | undefined;
-      for await (const entry of this.backend.scan({ start, end, limit: pageSize, reverse: range.reverse })) {
-        count += 1;
-        lastKey = entry.key;
-        yield entry;
+      for await (const page of this.backend.scanPages({
+        start,
+        end,
+        limit: pageSize,
+        reverse: range.reverse,
+      })) {
+        count += page.length;
+        lastKey = page[page.length - 1]?.key ?? lastKey;
+        yield page;
       }
       if (count < pageSize || lastKey === undefined) return;
       if (range.reverse) end = lastKey;

@@ -201,6 +201,30 @@ export function describeKvBackendConformance(name: string, open: () => Promise<K
         ]);
       });
 
+      test('scanPages hands out what scan yields, in the same order, in non-empty pages', async () => {
+        const key = await tenKeys();
+        const ranges: KvRange[] = [
+          { start: key(0), end: key(9) },
+          { start: key(0), end: key(9), reverse: true },
+          { start: key(2), end: `${key(7)}!`, limit: 3 },
+          { start: key(2), end: `${key(7)}!`, limit: 3, reverse: true },
+          { start: key(4), end: key(4) },
+        ];
+        for (const range of ranges) {
+          const pages: Array<readonly KvEntry[]> = [];
+          for await (const page of backend.scanPages(range)) pages.push(page);
+          expect(pages.every((page) => page.length > 0)).toBe(true);
+          const entries = pages
+            .flat()
+            .map((entry): [string, string | undefined] => [entry.key, text(entry.value)]);
+          expect(entries).toEqual(await scanAll(backend, range));
+        }
+        const pages: Array<readonly KvEntry[]> = [];
+        for await (const page of backend.scanPages({ start: key(2), end: key(5), reverse: true }))
+          pages.push(page);
+        expect(pages.flat().map((entry) => entry.key)).toEqual([key(4), key(3), key(2)]);
+      });
+
       test('a limit of 0, or above the number of entries, returns them all', async () => {
         const key = await tenKeys();
         expect(await scanKeys(backend, { start: key(0), end: key(5), limit: 0 })).toHaveLength(5);
