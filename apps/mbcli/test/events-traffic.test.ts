@@ -1,5 +1,6 @@
+import { nanosToTimestamp } from '@message-bus/domain';
 import { credentials } from '@grpc/grpc-js';
-import { collector, unixNanosToTimestamp } from '@message-bus/proto';
+import { collector } from '@message-bus/proto';
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -243,7 +244,7 @@ async function sendSighting(
     loc: { detectorId },
     events: [
       {
-        time: [unixNanosToTimestamp(BigInt(millis) * 1_000_000n)],
+        time: [nanosToTimestamp(BigInt(millis) * 1_000_000n)],
         deviceId: { $case: 'wifi', value: deviceId },
       },
     ],

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { credentials, type ServiceError } from '@grpc/grpc-js';
-import { Pseudonymiser, type DeviceKind, type UnixNanos } from '@message-bus/domain';
-import { collector, unixNanosToTimestamp } from '@message-bus/proto';
+import { nanosToTimestamp, Pseudonymiser, type DeviceKind, type UnixNanos } from '@message-bus/domain';
+import { collector } from '@message-bus/proto';
 import type { Repository } from '@message-bus/repository';
 import {
   createLogger,
@@ -136,7 +136,7 @@ export function eventLog(detectorId: string, events: readonly EventSpec[]): coll
   return {
     loc: { detectorId, latitude: 0n, longitude: 0n },
     events: events.map(({ kind, id, times }) => ({
-      time: times.map(unixNanosToTimestamp),
+      time: times.map(nanosToTimestamp),
       deviceId: { $case: kind, value: id } as collector.DetectionEvent['deviceId'],
     })),
   };

@@ -8,5 +8,4 @@ export * as collector from './generated/collector';
 export * as query from './generated/query';
 export { Empty } from './generated/google/protobuf/empty';
 export { Timestamp } from './generated/google/protobuf/timestamp';
-export { timestampToUnixNanos, unixNanosToTimestamp } from './timestamp';
 export { FILE_DESCRIPTOR_SET_BASE64 } from './generated/descriptor-set';

@@ -1,5 +1,6 @@
+import { nanosToTimestamp } from '@message-bus/domain';
 import { Flags } from '@oclif/core';
-import { unixNanosToTimestamp, type Empty } from '@message-bus/proto';
+import { type Empty } from '@message-bus/proto';
 import { simulate } from '@message-bus/simulation';
 import { MbcliCommand } from '../lib/base-command';
 import { collectorClient, collectorTarget, unaryCall, type ConnectionSettings } from '../lib/grpc-connection';
@@ -113,7 +114,7 @@ export default class Traffic extends MbcliCommand {
         );
         sent += 1;
         // The device is left out: mbcli never prints a raw device identifier.
-        this.log(`sighting at ${detector} ${formatTimestamp(unixNanosToTimestamp(time))}`);
+        this.log(`sighting at ${detector} ${formatTimestamp(nanosToTimestamp(time))}`);
       }
     } finally {
       process.removeListener('SIGINT', onInterrupt);
@@ -156,9 +157,7 @@ export default class Traffic extends MbcliCommand {
       const perKind = await streamSightings(client, target, sightings, {
         delayBefore: (time) => delayUntil(plan, started, time, Date.now()),
         onProgress: ({ sent, total, time }) =>
-          progress.show(
-            `${sent}/${total} sightings, simulated ${formatTimestamp(unixNanosToTimestamp(time))}`,
-          ),
+          progress.show(`${sent}/${total} sightings, simulated ${formatTimestamp(nanosToTimestamp(time))}`),
         signal: stop.signal,
       });
       progress.clear();

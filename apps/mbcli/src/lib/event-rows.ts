@@ -1,4 +1,5 @@
-import { timestampToUnixNanos, type query } from '@message-bus/proto';
+import { timestampToNanos } from '@message-bus/domain';
+import { type query } from '@message-bus/proto';
 import { formatTimestamp } from './time-format';
 
 /** One sighting as mbcli shows it: the device is the server's pseudonym, never a raw id. */
@@ -15,12 +16,12 @@ export interface EventRow {
 export function eventRows(events: readonly query.DetectionEvent[]): EventRow[] {
   const rows = events.flatMap((event) =>
     event.time.map((time) => ({
-      nanos: timestampToUnixNanos(time),
+      nanos: timestampToNanos(time),
       row: {
         detector: event.detectorId,
         device: event.deviceId,
         time: formatTimestamp(time),
-        unixNanos: timestampToUnixNanos(time).toString(),
+        unixNanos: timestampToNanos(time).toString(),
       },
     })),
   );

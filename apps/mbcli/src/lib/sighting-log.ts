@@ -1,5 +1,5 @@
-import type { DeviceKind } from '@message-bus/domain';
-import { collector, unixNanosToTimestamp } from '@message-bus/proto';
+import { nanosToTimestamp, type DeviceKind } from '@message-bus/domain';
+import { collector } from '@message-bus/proto';
 
 /** One sighting as a detector reports it: an EventLog of one event with one time. */
 export function sightingLog(
@@ -10,6 +10,6 @@ export function sightingLog(
 ): collector.EventLog {
   return collector.EventLog.fromPartial({
     loc: { detectorId },
-    events: [{ time: [unixNanosToTimestamp(unixNanos)], deviceId: { $case: kind, value: deviceId } }],
+    events: [{ time: [nanosToTimestamp(unixNanos)], deviceId: { $case: kind, value: deviceId } }],
   });
 }

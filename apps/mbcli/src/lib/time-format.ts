@@ -1,4 +1,5 @@
-import { timestampToUnixNanos, unixNanosToTimestamp, type Timestamp } from '@message-bus/proto';
+import { timestampToNanos, nanosToTimestamp } from '@message-bus/domain';
+import { type Timestamp } from '@message-bus/proto';
 import { InputError } from './input-error';
 
 const NANOS_PER_MILLI = 1_000_000n;
@@ -16,12 +17,12 @@ export function parseInstantFlag(flag: string, text: string): Timestamp {
       `--${flag} "${text}" is not a time; give ISO-8601 like 2026-01-30T08:00:00Z or Unix seconds`,
     );
   }
-  return unixNanosToTimestamp(BigInt(millis) * NANOS_PER_MILLI);
+  return nanosToTimestamp(BigInt(millis) * NANOS_PER_MILLI);
 }
 
 /** RFC 3339 in UTC with milliseconds, as people read times in a table. */
 export function formatTimestamp(timestamp: Timestamp): string {
-  const nanos = timestampToUnixNanos(timestamp);
+  const nanos = timestampToNanos(timestamp);
   return new Date(Number(nanos / NANOS_PER_MILLI)).toISOString();
 }
 

@@ -1,5 +1,6 @@
+import { nanosToTimestamp } from '@message-bus/domain';
 import { Flags } from '@oclif/core';
-import { collector, unixNanosToTimestamp, type Empty } from '@message-bus/proto';
+import { collector, type Empty } from '@message-bus/proto';
 import { MbcliCommand } from '../../lib/base-command';
 import { collectorClient, collectorTarget, unaryCall } from '../../lib/grpc-connection';
 import { InputError } from '../../lib/input-error';
@@ -32,7 +33,7 @@ export default class StatusSend extends MbcliCommand {
       loc: { detectorId: flags.id },
       activeDetectors: parseRadios(flags.radios),
       batteryVoltage: voltage,
-      time: unixNanosToTimestamp(BigInt(Date.now()) * 1_000_000n),
+      time: nanosToTimestamp(BigInt(Date.now()) * 1_000_000n),
     });
     const client = collectorClient(settings);
     try {
