@@ -1,0 +1,7 @@
+export {
+  AppProcess,
+  builtAppMain,
+  type AppProcessOptions,
+  type BuiltApp,
+  type ReadyPorts,
+} from './app-process';
