@@ -24,7 +24,8 @@ const defaultReadyTimeoutMs = 30_000;
 /** The bundle of a built app; throws with the build command when it is missing. */
 export function builtAppMain(app: BuiltApp): string {
   const main = resolve(workspaceRoot, 'apps', app, 'dist/main.js');
-  if (!existsSync(main)) throw new Error(`${main} is missing: run \`npx nx run ${app}:build\` first`);
+  const project = app === 'cqserver' ? app : `${app}-app`;
+  if (!existsSync(main)) throw new Error(`${main} is missing: run \`npx nx run ${project}:build\` first`);
   return main;
 }
 
