@@ -17,7 +17,7 @@ import { toStoreError } from './etcd-errors';
 import { EtcdWatch } from './etcd-watch';
 import { ExpiryLeases } from './expiry-leases';
 import { defaultFaultHandling } from './fault-handling';
-import { splitIntoTxns, type EncodedPut } from './txn-batches';
+import { encodeTxns, type EncodedPut } from './txn-batches';
 
 /**
  * The ordered-KV backend on etcd. Writes go out as transactions of bounded size, several
@@ -182,18 +182,21 @@ export class EtcdBackend implements KvBackend {
   private async putAll(records: readonly KvRecord[]): Promise<void> {
     if (records.length === 0) return;
     if (this.watchStarts.size > 0) await Promise.all(this.watchStarts);
-    const txns = splitIntoTxns(records, this.options.maxOpsPerTxn, this.options.maxTxnBytes);
-    let next = 0;
+    const txns = encodeTxns(records, this.options.maxOpsPerTxn, this.options.maxTxnBytes);
     let failed = false;
     const worker = async (): Promise<void> => {
-      while (!failed && next < txns.length) {
-        await this.commit(txns[next++]!).catch((error: unknown) => {
+      for (let txn = txns.next(); !failed && !txn.done; txn = txns.next()) {
+        await this.commit(txn.value).catch((error: unknown) => {
           failed = true; // the caller retries the whole batch, so stop sending more of it
           throw error;
         });
       }
     };
-    const workers = Array.from({ length: Math.min(this.options.maxTxnsInFlight, txns.length) }, worker);
+    const workerCount = Math.min(
+      this.options.maxTxnsInFlight,
+      Math.ceil(records.length / this.options.maxOpsPerTxn),
+    );
+    const workers = Array.from({ length: workerCount }, worker);
     // Wait for every worker before failing, so no txn of this call is still running.
     const results = await Promise.allSettled(workers);
     const rejection = results.find((result) => result.status === 'rejected');

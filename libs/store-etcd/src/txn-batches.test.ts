@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { splitIntoTxns } from './txn-batches';
+import { encodeTxns, type EncodedPut } from './txn-batches';
+import type { KvRecord } from '@message-bus/store-kv';
+
+const splitIntoTxns = (records: readonly KvRecord[], maxOps: number, maxBytes: number): EncodedPut[][] => [
+  ...encodeTxns(records, maxOps, maxBytes),
+];
 
 const record = (key: string, size = 1, fill = 0) => ({ key, value: new Uint8Array(size).fill(fill) });
 
-describe('splitIntoTxns', () => {
+describe('encodeTxns', () => {
   it('cuts after maxOps operations', () => {
     const records = Array.from({ length: 300 }, (_, i) => record(`k${i}`));
     expect(splitIntoTxns(records, 128, 1 << 20).map((txn) => txn.length)).toEqual([128, 128, 44]);

@@ -12,16 +12,18 @@ export interface EncodedPut {
 const perOpOverheadBytes = 32;
 
 /**
- * Encodes `records` and splits them into transactions of at most `maxOps` operations and
- * about `maxBytes` of keys and values each. A key written twice keeps its last value
- * (etcd rejects a txn naming a key twice, and txns in flight together have no order).
+ * Encodes `records` into transactions of at most `maxOps` operations and about `maxBytes`
+ * of keys and values each, one txn per step of the iteration: a writer that takes the
+ * next txn only when a slot is free encodes it while the others are in flight, so the
+ * client's encoding overlaps etcd's work instead of preceding it. A key written twice
+ * keeps its last value (etcd rejects a txn naming a key twice, and txns in flight
+ * together have no order).
  */
-export function splitIntoTxns(
+export function* encodeTxns(
   records: readonly KvRecord[],
   maxOps: number,
   maxBytes: number,
-): EncodedPut[][] {
-  const txns: EncodedPut[][] = [];
+): Generator<EncodedPut[]> {
   let current: EncodedPut[] = [];
   let currentBytes = 0;
   for (const record of withoutRepeatedKeys(records)) {
@@ -32,15 +34,14 @@ export function splitIntoTxns(
     };
     const bytes = put.key.length + put.value.length + perOpOverheadBytes;
     if (current.length > 0 && (current.length >= maxOps || currentBytes + bytes > maxBytes)) {
-      txns.push(current);
+      yield current;
       current = [];
       currentBytes = 0;
     }
     current.push(put);
     currentBytes += bytes;
   }
-  if (current.length > 0) txns.push(current);
-  return txns;
+  if (current.length > 0) yield current;
 }
 
 /**
