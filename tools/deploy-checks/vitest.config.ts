@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
 import { projectTestConfig } from '../vitest/preset';
 
-export default defineConfig(projectTestConfig());
+// The packed-libraries test runs a consumer of @message-bus/store-etcd against the throwaway etcd.
+export default defineConfig(projectTestConfig({ globalSetup: ['../etcd/global-setup.ts'] }));

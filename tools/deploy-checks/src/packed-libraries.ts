@@ -1,0 +1,88 @@
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { workspaceRoot } from './workspace';
+
+/** The libraries other teams import: folders under libs/, published as @message-bus/<folder>. */
+export const publishableLibraries = [
+  'domain',
+  'repository',
+  'store-kv',
+  'store-etcd',
+  'store-embedded',
+  'proto',
+] as const;
+
+export type PublishableLibrary = (typeof publishableLibraries)[number];
+
+/** What `npm pack --json` reports of one tarball. */
+export interface PackedLibrary {
+  readonly name: string;
+  readonly filename: string;
+  /** Bytes of the .tgz. */
+  readonly size: number;
+  readonly unpackedSize: number;
+  readonly files: readonly { readonly path: string }[];
+}
+
+export function run(
+  command: string,
+  args: readonly string[],
+  cwd: string,
+  timeout = 60_000,
+): SpawnSyncReturns<string> {
+  return spawnSync(command, args, { cwd, encoding: 'utf8', timeout });
+}
+
+/** Packs every publishable library (built by the Nx dependencies of this test) into `destination`. */
+export function packLibraries(destination: string): PackedLibrary[] {
+  const workspaces = publishableLibraries.flatMap((library) => ['--workspace', `libs/${library}`]);
+  const result = run(
+    'npm',
+    ['pack', '--json', '--pack-destination', destination, ...workspaces],
+    workspaceRoot,
+  );
+  if (result.status !== 0) throw new Error(`npm pack failed:\n${result.stderr}`);
+  return JSON.parse(result.stdout) as PackedLibrary[];
+}
+
+/** The version of an npm package installed in the workspace, so the consumer gets the same one from the npm cache. */
+export function installedVersion(name: string): string {
+  const manifest = join(workspaceRoot, 'node_modules', name, 'package.json');
+  return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
+}
+
+/** The library's source modules (tests excluded), relative to its src/, without the `.ts`. */
+function sourceModules(library: PublishableLibrary): string[] {
+  const source = join(workspaceRoot, 'libs', library, 'src');
+  return readdirSync(source, { recursive: true, encoding: 'utf8' })
+    .filter((path) => path.endsWith('.ts') && !path.endsWith('.test.ts'))
+    .map((path) => path.slice(0, -'.ts'.length));
+}
+
+/**
+ * Exactly what a consumer needs: package.json, README.md, and for each source module
+ * its JavaScript, declarations and source map. A test, a tsbuildinfo, a source file or
+ * the output of a module since deleted would be an extra entry.
+ */
+export function expectedPackageFiles(library: PublishableLibrary): string[] {
+  const compiled = sourceModules(library).flatMap((module) =>
+    ['.js', '.d.ts', '.js.map'].map((extension) => `dist/${module}${extension}`),
+  );
+  return ['README.md', 'package.json', ...compiled].sort();
+}
+
+/** The library's built source maps that lack the text of a source they name. */
+export function sourceMapsWithoutSources(library: PublishableLibrary): string[] {
+  const dist = join(workspaceRoot, 'libs', library, 'dist');
+  return readdirSync(dist, { recursive: true, encoding: 'utf8' })
+    .filter((path) => path.endsWith('.js.map'))
+    .filter((path) => {
+      const map = JSON.parse(readFileSync(join(dist, path), 'utf8')) as {
+        sources: string[];
+        sourcesContent?: (string | null)[];
+      };
+      return map.sources.some((_, index) => typeof map.sourcesContent?.[index] !== 'string');
+    })
+    .map((path) => relative(workspaceRoot, join(dist, path)));
+}
