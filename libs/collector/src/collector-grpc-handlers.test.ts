@@ -192,7 +192,7 @@ describe.each<StoreKind>(['embedded', 'etcd'])('CollectorService over gRPC on th
     });
   });
 
-  describe('CreateDetectorLink, CreateCoordinates, CreateDetectorStatus', () => {
+  describe('CreateDetectorLink, DeleteDetectorLink, CreateCoordinates, CreateDetectorStatus', () => {
     it('stores one link per source detector', async () => {
       const destination = detector();
       const [near, far] = [detector(), detector()];
@@ -210,6 +210,35 @@ describe.each<StoreKind>(['embedded', 'etcd'])('CollectorService over gRPC on th
           { destination, source: near, maxSeconds: 600 },
         ].sort((a, b) => (a.source < b.source ? -1 : 1)),
       );
+    });
+
+    it("deletes one link and leaves the destination's other links; NOT_FOUND once it is gone", async () => {
+      const destination = detector();
+      const [kept, removed] = [detector(), detector()];
+      await harness.createDetectorLink({
+        destDetectorId: destination,
+        srcDetectors: [
+          { detectorId: kept, maxSeconds: 600n },
+          { detectorId: removed, maxSeconds: 900n },
+        ],
+      });
+      await harness.deleteDetectorLink({ destDetectorId: destination, srcDetectorId: removed });
+      expect(await store.repository.links.list(destination as DetectorId)).toEqual([
+        { destination, source: kept, maxSeconds: 600 },
+      ]);
+
+      const notFound = {
+        code: status.NOT_FOUND,
+        details: `no link from "${removed}" to "${destination}"`,
+      };
+      expect(
+        await statusOf(harness.deleteDetectorLink({ destDetectorId: destination, srcDetectorId: removed })),
+      ).toEqual(notFound);
+      // The reverse direction is another link, which was never created.
+      expect(
+        await statusOf(harness.deleteDetectorLink({ destDetectorId: kept, srcDetectorId: destination })),
+      ).toEqual({ code: status.NOT_FOUND, details: `no link from "${destination}" to "${kept}"` });
+      expect(await store.repository.links.list(destination as DetectorId)).toHaveLength(1);
     });
 
     it("stores a detector's coordinates", async () => {
@@ -495,6 +524,21 @@ describe.each<StoreKind>(['embedded', 'etcd'])('CollectorService over gRPC on th
           ),
         'src_detectors: lists 1001 source detectors; the limit is 1000 per request',
       ],
+      [
+        'a link deletion without a destination',
+        (h) => h.deleteDetectorLink({ destDetectorId: '', srcDetectorId: 'link-src' }),
+        'dest_detector_id: is empty; a detector id has 1 to 64 characters',
+      ],
+      [
+        'a link deletion of a source with a slash',
+        (h) => h.deleteDetectorLink({ destDetectorId: 'link-dest', srcDetectorId: 'src/1' }),
+        `src_detector_id: has U+002F '/' at character 4; ${ALLOWED_DETECTOR_CHARACTERS}`,
+      ],
+      [
+        'a link deletion of a self link',
+        (h) => h.deleteDetectorLink({ destDetectorId: 'link-dest', srcDetectorId: 'link-dest' }),
+        'src_detector_id: is the destination itself ("link-dest"); a detector cannot link to itself',
+      ],
     ];
 
     it.each(catalogue)(
@@ -646,12 +690,15 @@ describe('an unreachable store', () => {
 
   const unavailable = { code: status.UNAVAILABLE, details: 'store unavailable, try again later' };
 
-  it('answers UNAVAILABLE to CreateEventLog, StreamEventLog and CreateCoordinates', async () => {
+  it('answers UNAVAILABLE to CreateEventLog, StreamEventLog, CreateCoordinates and DeleteDetectorLink', async () => {
     const log = eventLog('det-1', [sighting('wifi')]);
     expect(await statusOf(harness.createEventLog(log))).toEqual(unavailable);
     expect(await statusOf(harness.streamEventLogs([log, log]))).toEqual(unavailable);
     expect(
       await statusOf(harness.createCoordinates({ detectorId: 'det-1', latitude: 1n, longitude: 1n })),
+    ).toEqual(unavailable);
+    expect(
+      await statusOf(harness.deleteDetectorLink({ destDetectorId: 'det-2', srcDetectorId: 'det-1' })),
     ).toEqual(unavailable);
   });
 });

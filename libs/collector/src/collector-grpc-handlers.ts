@@ -1,6 +1,11 @@
-import type { sendUnaryData, ServerReadableStream, ServerUnaryCall } from '@grpc/grpc-js';
+import {
+  status as GrpcStatus,
+  type sendUnaryData,
+  type ServerReadableStream,
+  type ServerUnaryCall,
+} from '@grpc/grpc-js';
 import type { collector, Empty } from '@message-bus/proto';
-import { toGrpcError, type Logger } from '@message-bus/server-kit';
+import { GrpcStatusError, toGrpcError, type Logger } from '@message-bus/server-kit';
 import type { CollectorUseCases } from './collector-use-cases';
 import type { SightingCounts } from './event-log';
 
@@ -28,6 +33,17 @@ export function collectorGrpcHandlers(
     createDetectorLink: unary((link: collector.DetectorLink) => useCases.createDetectorLink(link)),
     createCoordinates: unary((coordinates: collector.Coordinates) => useCases.createCoordinates(coordinates)),
     createDetectorStatus: unary((status: collector.DetectorStatus) => useCases.createDetectorStatus(status)),
+    // NOT_FOUND rather than an idempotent OK: a mistyped id would otherwise look like a
+    // successful delete. A client that retries after a lost answer reads NOT_FOUND as
+    // "already gone".
+    deleteDetectorLink: unary(async (request: collector.DeleteDetectorLinkRequest) => {
+      if (!(await useCases.deleteDetectorLink(request))) {
+        throw new GrpcStatusError(
+          GrpcStatus.NOT_FOUND,
+          `no link from "${request.srcDetectorId}" to "${request.destDetectorId}"`,
+        );
+      }
+    }),
     streamEventLog: (
       call: ServerReadableStream<collector.EventLog, collector.SendStreamResponse>,
       callback: sendUnaryData<collector.SendStreamResponse>,

@@ -8,7 +8,12 @@ import {
 import type { collector } from '@message-bus/proto';
 import type { Repository } from '@message-bus/repository';
 import type { Logger, ServerMetrics } from '@message-bus/server-kit';
-import { acceptCoordinates, acceptDetectorLinks, acceptDetectorStatus } from './detector-requests';
+import {
+  acceptCoordinates,
+  acceptDetectorLinkDeletion,
+  acceptDetectorLinks,
+  acceptDetectorStatus,
+} from './detector-requests';
 import {
   acceptEventLog,
   emptyCounts,
@@ -153,6 +158,19 @@ export class CollectorUseCases {
       links.map((link) =>
         this.#metrics.timeStoreOperation('links.put', () => this.#repository.links.put(link)),
       ),
+    );
+  }
+
+  /**
+   * Removes the link from `src_detector_id` to `dest_detector_id`; resolves to whether it
+   * existed. Its travel-time estimates are kept, as estimates outlive their links.
+   */
+  async deleteDetectorLink(request: collector.DeleteDetectorLinkRequest): Promise<boolean> {
+    const { destination, source } = this.#validate('DeleteDetectorLink', () =>
+      acceptDetectorLinkDeletion(request),
+    );
+    return this.#metrics.timeStoreOperation('links.delete', () =>
+      this.#repository.links.delete(destination, source),
     );
   }
 

@@ -5,6 +5,7 @@ import {
   parseDetectorStatus,
   timestampToNanos,
   ValidationError,
+  type DetectorId,
   type DetectorLink,
   type DetectorStatus,
   type EventTimeBounds,
@@ -46,6 +47,23 @@ export function acceptDetectorLinks(request: collector.DetectorLink, maxSources:
     indexOfSource.set(link.source, index);
     return link;
   });
+}
+
+/** The link a DeleteDetectorLink names; a self link is refused, as no such link can exist. */
+export function acceptDetectorLinkDeletion(request: collector.DeleteDetectorLinkRequest): {
+  destination: DetectorId;
+  source: DetectorId;
+} {
+  const destination = parseDetectorId(request.destDetectorId, 'dest_detector_id');
+  const source = parseDetectorId(request.srcDetectorId, 'src_detector_id');
+  if (source === destination) {
+    throw new ValidationError(
+      'self_link',
+      'src_detector_id',
+      `is the destination itself ("${destination}"); a detector cannot link to itself`,
+    );
+  }
+  return { destination, source };
 }
 
 export function acceptCoordinates(request: collector.Coordinates): DetectorCoordinates {

@@ -18,5 +18,10 @@ export {
   type RejectionReason,
   type SightingCounts,
 } from './event-log';
-export { acceptCoordinates, acceptDetectorLinks, acceptDetectorStatus } from './detector-requests';
+export {
+  acceptCoordinates,
+  acceptDetectorLinkDeletion,
+  acceptDetectorLinks,
+  acceptDetectorStatus,
+} from './detector-requests';
 export { GroupCommitWriter, type GroupCommitWriterOptions, type PendingWrites } from './group-commit-writer';

@@ -87,6 +87,12 @@ export class CollectorHarness {
     );
   }
 
+  deleteDetectorLink(request: collector.DeleteDetectorLinkRequest): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.client.deleteDetectorLink(request, (error) => (error === null ? resolve() : reject(error))),
+    );
+  }
+
   createCoordinates(coordinates: collector.Coordinates): Promise<void> {
     return new Promise((resolve, reject) =>
       this.client.createCoordinates(coordinates, (error) => (error === null ? resolve() : reject(error))),

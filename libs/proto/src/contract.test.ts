@@ -187,6 +187,8 @@ const collectorContract: ContractFile = {
       'repeated collector.DetectorLink.SourceDetector src_detectors = 2',
     ],
     'DetectorLink.SourceDetector': ['string detector_id = 1', 'int64 max_seconds = 2'],
+    // Added by this implementation: DeleteDetectorLink.
+    DeleteDetectorLinkRequest: ['string dest_detector_id = 1', 'string src_detector_id = 2'],
   },
   reserved: {},
   services: {
@@ -196,6 +198,8 @@ const collectorContract: ContractFile = {
       'rpc StreamEventLog(stream collector.EventLog) returns (collector.SendStreamResponse)',
       'rpc CreateCoordinates(collector.Coordinates) returns (google.protobuf.Empty)',
       'rpc CreateDetectorStatus(collector.DetectorStatus) returns (google.protobuf.Empty)',
+      // Added by this implementation.
+      'rpc DeleteDetectorLink(collector.DeleteDetectorLinkRequest) returns (google.protobuf.Empty)',
     ],
   },
 };

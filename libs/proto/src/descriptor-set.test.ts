@@ -10,6 +10,7 @@ describe('the embedded descriptor set (served by gRPC reflection)', () => {
       'CreateDetectorLink',
       'CreateDetectorStatus',
       'CreateEventLog',
+      'DeleteDetectorLink',
       'StreamEventLog',
     ]);
     expect(Object.keys(definition['query.QueryService'] ?? {})).toEqual(

@@ -55,6 +55,7 @@ describe('grpc-js service stubs', () => {
       },
       createCoordinates: (_call, respond) => respond(null, {}),
       createDetectorStatus: (_call, respond) => respond(null, {}),
+      deleteDetectorLink: (_call, respond) => respond(null, {}),
     };
     const queryImplementation: query.QueryServiceServer = {
       getEvents: (_call, respond) => respond(null, { events: [] }),

@@ -166,6 +166,16 @@ export interface DetectorLink_SourceDetector {
   maxSeconds: bigint;
 }
 
+/**
+ * The one link to remove: from `src_detector_id` to `dest_detector_id`, named as in
+ * DetectorLink. Not in the original (additive): a new message for a new RPC, so clients
+ * built for the original neither see nor need it.
+ */
+export interface DeleteDetectorLinkRequest {
+  destDetectorId: string;
+  srcDetectorId: string;
+}
+
 function createBaseDetectorStatus(): DetectorStatus {
   return { loc: undefined, activeDetectors: [], batteryVoltage: 0, detectionCount: {}, time: undefined };
 }
@@ -1104,6 +1114,101 @@ export const DetectorLink_SourceDetector: MessageFns<DetectorLink_SourceDetector
   },
 };
 
+function createBaseDeleteDetectorLinkRequest(): DeleteDetectorLinkRequest {
+  return { destDetectorId: '', srcDetectorId: '' };
+}
+
+export const DeleteDetectorLinkRequest: MessageFns<DeleteDetectorLinkRequest> = {
+  encode(message: DeleteDetectorLinkRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.destDetectorId !== '') {
+      writer.uint32(10).string(message.destDetectorId);
+    }
+    if (message.srcDetectorId !== '') {
+      writer.uint32(18).string(message.srcDetectorId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteDetectorLinkRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteDetectorLinkRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.destDetectorId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.srcDetectorId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteDetectorLinkRequest {
+    return {
+      destDetectorId: isSet(object.destDetectorId)
+        ? globalThis.String(object.destDetectorId)
+        : isSet(object.dest_detector_id)
+          ? globalThis.String(object.dest_detector_id)
+          : '',
+      srcDetectorId: isSet(object.srcDetectorId)
+        ? globalThis.String(object.srcDetectorId)
+        : isSet(object.src_detector_id)
+          ? globalThis.String(object.src_detector_id)
+          : '',
+    };
+  },
+
+  toJSON(message: DeleteDetectorLinkRequest): unknown {
+    const obj: any = {};
+    if (message.destDetectorId !== '') {
+      obj.destDetectorId = message.destDetectorId;
+    }
+    if (message.srcDetectorId !== '') {
+      obj.srcDetectorId = message.srcDetectorId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteDetectorLinkRequest>, I>>(base?: I): DeleteDetectorLinkRequest {
+    return DeleteDetectorLinkRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteDetectorLinkRequest>, I>>(
+    object: I,
+  ): DeleteDetectorLinkRequest {
+    const message = createBaseDeleteDetectorLinkRequest();
+    message.destDetectorId = object.destDetectorId ?? '';
+    message.srcDetectorId = object.srcDetectorId ?? '';
+    return message;
+  },
+};
+
 /** Accepts what detectors send. */
 export type CollectorServiceService = typeof CollectorServiceService;
 export const CollectorServiceService = {
@@ -1158,6 +1263,20 @@ export const CollectorServiceService = {
     responseSerialize: (value: Empty): Buffer => Buffer.from(Empty.encode(value).finish()),
     responseDeserialize: (value: Buffer): Empty => Empty.decode(value),
   },
+  /**
+   * Removes one link; NOT_FOUND when there is no such link. Its travel-time estimates stay
+   * readable. Not in the original (additive): a new RPC leaves the original's untouched.
+   */
+  deleteDetectorLink: {
+    path: '/collector.CollectorService/DeleteDetectorLink' as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteDetectorLinkRequest): Buffer =>
+      Buffer.from(DeleteDetectorLinkRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteDetectorLinkRequest => DeleteDetectorLinkRequest.decode(value),
+    responseSerialize: (value: Empty): Buffer => Buffer.from(Empty.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Empty => Empty.decode(value),
+  },
 } as const;
 
 export interface CollectorServiceServer extends UntypedServiceImplementation {
@@ -1171,6 +1290,11 @@ export interface CollectorServiceServer extends UntypedServiceImplementation {
   createCoordinates: handleUnaryCall<Coordinates, Empty>;
   /** Stores a detector's health report. */
   createDetectorStatus: handleUnaryCall<DetectorStatus, Empty>;
+  /**
+   * Removes one link; NOT_FOUND when there is no such link. Its travel-time estimates stay
+   * readable. Not in the original (additive): a new RPC leaves the original's untouched.
+   */
+  deleteDetectorLink: handleUnaryCall<DeleteDetectorLinkRequest, Empty>;
 }
 
 export interface CollectorServiceClient extends Client {
@@ -1251,6 +1375,25 @@ export interface CollectorServiceClient extends Client {
   ): ClientUnaryCall;
   createDetectorStatus(
     request: DetectorStatus,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Empty) => void,
+  ): ClientUnaryCall;
+  /**
+   * Removes one link; NOT_FOUND when there is no such link. Its travel-time estimates stay
+   * readable. Not in the original (additive): a new RPC leaves the original's untouched.
+   */
+  deleteDetectorLink(
+    request: DeleteDetectorLinkRequest,
+    callback: (error: ServiceError | null, response: Empty) => void,
+  ): ClientUnaryCall;
+  deleteDetectorLink(
+    request: DeleteDetectorLinkRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Empty) => void,
+  ): ClientUnaryCall;
+  deleteDetectorLink(
+    request: DeleteDetectorLinkRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Empty) => void,
