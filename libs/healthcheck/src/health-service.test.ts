@@ -1,4 +1,5 @@
 import { status } from '@grpc/grpc-js';
+import { Etcd3 } from 'etcd3';
 import type { Repository } from '@message-bus/repository';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { etcdEndpoints, startThrowawayEtcd, type ThrowawayEtcd } from '@message-bus/tools/etcd';
@@ -139,5 +140,78 @@ describe('grpc.health.v1 through an etcd outage', () => {
     const outage = logLines[1];
     expect(outage?.['reason']).toEqual(expect.stringContaining(etcd.endpoint.replace('http://', '')));
     await vi.waitFor(() => expect(server.monitor.current).toEqual({ reachable: true }));
+  });
+});
+
+describe('grpc.health.v1 while etcd is out of space', () => {
+  let etcd: ThrowawayEtcd;
+  let repository: Repository;
+  let server: HealthServer;
+  let logLines: Record<string, unknown>[];
+
+  beforeAll(async () => {
+    etcd = await startThrowawayEtcd({ quotaBackendBytes: 2 * 1024 * 1024 });
+    repository = await etcdStore(() => [etcd.endpoint]).open();
+    const { logger, lines } = capturingLogger();
+    logLines = lines;
+    server = await new HealthServer(repository, logger, { intervalMs: 20 }).start();
+  }, 30_000);
+  afterAll(async () => {
+    server?.stop();
+    await repository?.close();
+    await etcd?.remove();
+  });
+
+  it('turns the collector NOT_SERVING while writes are refused, keeps reads SERVING, and logs why', async () => {
+    await server.waitForStatus('SERVING', 10_000);
+    const collectorWatch = server.watch('collector.CollectorService');
+    await collectorWatch.waitForCount(1);
+    // Two clients: etcd3's circuit breaker opens on the filler's refused puts.
+    const filling = new Etcd3({ hosts: etcd.endpoint });
+    const admin = new Etcd3({ hosts: etcd.endpoint });
+    try {
+      const filler = Buffer.alloc(64 * 1024, 1);
+      let full = false;
+      for (let key = 0; key < 100 && !full; key++) {
+        full = await filling
+          .put(`/filler/${key}`)
+          .value(filler)
+          .then(
+            () => false,
+            (error: unknown) => String(error).includes('database space exceeded'),
+          );
+      }
+      expect(full).toBe(true);
+      await vi.waitFor(
+        async () => expect(await server.check('collector.CollectorService')).toBe('NOT_SERVING'),
+        { timeout: 5_000, interval: 20 },
+      );
+      expect(await server.list()).toEqual({
+        '': 'SERVING',
+        'collector.CollectorService': 'NOT_SERVING',
+        'query.QueryService': 'SERVING',
+      });
+
+      await admin.delete().prefix('/filler/');
+      const { header } = await admin.kv.range({ key: Buffer.from('/'), count_only: true });
+      await admin.kv.compact({ revision: header.revision, physical: true });
+      await admin.maintenance.defragment();
+      for (const { memberID, alarm } of (await admin.maintenance.alarm({ action: 'Get' })).alarms) {
+        await admin.maintenance.alarm({ action: 'Deactivate', memberID, alarm });
+      }
+    } finally {
+      filling.close();
+      admin.close();
+    }
+    await collectorWatch.waitForCount(3);
+    expect(collectorWatch.statuses).toEqual(['SERVING', 'NOT_SERVING', 'SERVING']);
+    collectorWatch.call.cancel();
+
+    const reason = `etcd at ${etcd.endpoint} is out of space (NOSPACE alarm; compact, defragment and disarm it)`;
+    expect(logLines.map((line) => [line['level'], line['msg'], line['reason']])).toEqual([
+      [30, 'store reachable', undefined],
+      [40, `store refuses writes: ${reason}`, reason],
+      [30, 'store accepts writes again', undefined],
+    ]);
   });
 });

@@ -34,7 +34,13 @@ export interface HealthServiceOptions {
    * is always reported too.
    */
   readonly services: readonly string[];
-  /** The store's reachability; every name is SERVING exactly while the store answers. */
+  /**
+   * Those of `services` that cannot work while the store refuses writes (etcd out of
+   * space); e.g. `['collector.CollectorService']`. They are NOT_SERVING then, while the
+   * others, and `''`, stay SERVING: reads still work.
+   */
+  readonly writingServices?: readonly string[];
+  /** The store's health; every name is NOT_SERVING while the store does not answer. */
   readonly monitor: StoreHealthMonitor;
   readonly logger: Logger;
 }
@@ -42,8 +48,9 @@ export interface HealthServiceOptions {
 /**
  * grpc.health.v1 (`Check`, `Watch`, `List`) for `''` and each served service, driven by
  * the store: SERVING while it answers, NOT_SERVING while it does not (and before its
- * first answer). Add it with `addToServer(server)`; call `beginShutdown()` when the
- * process starts shutting down.
+ * first answer); a writing service is NOT_SERVING also while the store refuses writes.
+ * Add it with `addToServer(server)`; call `beginShutdown()` when the process starts
+ * shutting down.
  *
  * Built on grpc-health-check's service definition; the handlers are our own because
  * its implementation keeps Watch calls open forever, which would hold a graceful
@@ -53,7 +60,8 @@ export interface HealthServiceOptions {
 export class HealthService {
   /** Every name reported, `''` first. */
   readonly serviceNames: readonly string[];
-  private servingStatus: ServingStatus;
+  private readonly writingServices: ReadonlySet<string>;
+  private storeHealth: StoreHealth | undefined;
   private shuttingDown = false;
   private readonly watches = new Set<ServerWritableStream<HealthCheckRequest, HealthCheckResponse>>();
   private readonly unsubscribe: () => void;
@@ -61,14 +69,15 @@ export class HealthService {
 
   constructor(options: HealthServiceOptions) {
     this.serviceNames = ['', ...new Set(options.services.filter((name) => name !== ''))];
+    this.writingServices = new Set(options.writingServices);
     this.logger = options.logger;
-    this.servingStatus = statusOf(options.monitor.current);
-    this.unsubscribe = options.monitor.onChange((health) => this.setStatus(statusOf(health)));
+    this.storeHealth = options.monitor.current;
+    this.unsubscribe = options.monitor.onChange((health) => this.changeTo(health, false));
   }
 
   /** What `Check` answers for `service` now; undefined for a name this server does not serve. */
   status(service = ''): ServingStatus | undefined {
-    return this.serviceNames.includes(service) ? this.servingStatus : undefined;
+    return this.serviceNames.includes(service) ? this.servedStatus(service) : undefined;
   }
 
   /**
@@ -77,8 +86,7 @@ export class HealthService {
    */
   beginShutdown(): void {
     if (this.shuttingDown) return;
-    this.setStatus('NOT_SERVING');
-    this.shuttingDown = true;
+    this.changeTo(this.storeHealth, true);
     this.unsubscribe();
     this.logger.info('health: shutting down, NOT_SERVING from now on');
     for (const call of this.watches) call.end();
@@ -98,7 +106,7 @@ export class HealthService {
       ) =>
         callback(null, {
           statuses: Object.fromEntries(
-            this.serviceNames.map((name) => [name, { status: this.servingStatus }]),
+            this.serviceNames.map((name) => [name, { status: this.servedStatus(name) }]),
           ),
         }),
     });
@@ -128,15 +136,25 @@ export class HealthService {
     call.once('cancelled', () => this.watches.delete(call));
   }
 
-  private setStatus(status: ServingStatus): void {
-    if (this.shuttingDown || status === this.servingStatus) return;
-    this.servingStatus = status;
+  private servedStatus(service: string): ServingStatus {
+    if (this.shuttingDown) return 'NOT_SERVING';
+    return statusOf(this.storeHealth, this.writingServices.has(service));
+  }
+
+  /** Takes the new state and tells each Watch whose service's status it changed. */
+  private changeTo(health: StoreHealth | undefined, shuttingDown: boolean): void {
+    if (this.shuttingDown) return;
+    const before = new Map(this.serviceNames.map((name) => [name, this.status(name)]));
+    this.storeHealth = health;
+    this.shuttingDown = shuttingDown;
     for (const call of this.watches) {
-      if (this.serviceNames.includes(call.request.service)) call.write({ status });
+      const status = this.status(call.request.service);
+      if (status !== undefined && status !== before.get(call.request.service)) call.write({ status });
     }
   }
 }
 
-function statusOf(health: StoreHealth | undefined): ServingStatus {
-  return health?.reachable === true ? 'SERVING' : 'NOT_SERVING';
+function statusOf(health: StoreHealth | undefined, writes: boolean): ServingStatus {
+  if (health?.reachable !== true) return 'NOT_SERVING';
+  return writes && health.writesRefused !== undefined ? 'NOT_SERVING' : 'SERVING';
 }

@@ -105,11 +105,20 @@ export class StoreHealthMonitor {
   private record(health: StoreHealth): void {
     const previous = this.state;
     this.state = health;
-    if (previous !== undefined && previous.reachable === health.reachable) return;
-    if (health.reachable) {
+    if (previous !== undefined && condition(previous) === condition(health)) return;
+    if (health.reachable && health.writesRefused !== undefined) {
+      this.logger.warn(
+        { store: 'refusing writes', reason: health.writesRefused },
+        `store refuses writes: ${health.writesRefused}`,
+      );
+    } else if (health.reachable) {
       this.logger.info(
         { store: 'reachable' },
-        previous === undefined ? 'store reachable' : 'store reachable again',
+        previous === undefined
+          ? 'store reachable'
+          : previous.reachable
+            ? 'store accepts writes again'
+            : 'store reachable again',
       );
     } else {
       this.logger.warn(
@@ -119,6 +128,12 @@ export class StoreHealthMonitor {
     }
     for (const listener of this.listeners) listener(health);
   }
+}
+
+/** What a change of is logged and told for: reachable or not, and whether writes are refused. */
+function condition(health: StoreHealth): 'unreachable' | 'refusing writes' | 'reachable' {
+  if (!health.reachable) return 'unreachable';
+  return health.writesRefused === undefined ? 'reachable' : 'refusing writes';
 }
 
 function positiveMs(value: number, name: string): number {

@@ -141,7 +141,12 @@ export class HealthServer {
     monitorOptions: Omit<StoreHealthMonitorOptions, 'logger'> = {},
   ) {
     this.monitor = new StoreHealthMonitor(repository, { logger, ...monitorOptions });
-    this.health = new HealthService({ services: SERVED, monitor: this.monitor, logger });
+    this.health = new HealthService({
+      services: SERVED,
+      writingServices: ['collector.CollectorService'],
+      monitor: this.monitor,
+      logger,
+    });
     this.health.addToServer(this.server);
   }
 

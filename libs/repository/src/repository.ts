@@ -20,14 +20,25 @@ export interface Repository {
   readonly links: LinkRepository;
   readonly detectors: DetectorRepository;
   readonly travelTimes: TravelTimeRepository;
-  /** Whether the store answers now, and why not when it does not. Never throws. */
+  /**
+   * Whether the store answers now, and why not when it does not; and, when it answers
+   * reads but refuses writes (etcd out of space), why. Never throws.
+   */
   health(): Promise<StoreHealth>;
   /** Waits for pending writes, then releases the store. The repository is unusable afterwards. */
   close(): Promise<void>;
 }
 
 export type StoreHealth =
-  { readonly reachable: true } | { readonly reachable: false; readonly reason: string };
+  | {
+      readonly reachable: true;
+      /**
+       * Set while the store answers reads but refuses every write, with why and what
+       * frees it; e.g. etcd's NOSPACE alarm. Absent while writes are accepted.
+       */
+      readonly writesRefused?: string;
+    }
+  | { readonly reachable: false; readonly reason: string };
 
 /**
  * A time window. `after` is inclusive and `before` exclusive, so consecutive windows

@@ -127,6 +127,7 @@ async function startServers(
   const monitor = new StoreHealthMonitor(repository, { logger });
   const health = new HealthService({
     services: spec.roles.flatMap((role) => (role === 'traveltime' ? [] : [SERVICE_NAMES[role]])),
+    writingServices: spec.roles.includes('collector') ? [SERVICE_NAMES.collector] : [],
     monitor,
     logger,
   });

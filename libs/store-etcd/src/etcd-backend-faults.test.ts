@@ -103,6 +103,28 @@ describe('EtcdBackend when etcd runs out of space', () => {
     expect(String(failure)).toContain('database space exceeded');
     expect(await backend.get('/full/0/0')).toEqual(value);
   });
+
+  it('reports writes refused while the alarm stands, and accepted again once it is disarmed', async () => {
+    expect(await backend.health()).toEqual({
+      reachable: true,
+      writesRefused: `etcd at ${etcd.endpoint} is out of space (NOSPACE alarm; compact, defragment and disarm it)`,
+    });
+    const admin = new Etcd3({ hosts: etcd.endpoint });
+    try {
+      await admin.delete().prefix('/full/');
+      const { header } = await admin.kv.range({ key: Buffer.from('/'), count_only: true });
+      await admin.kv.compact({ revision: header.revision, physical: true });
+      await admin.maintenance.defragment();
+      for (const { memberID, alarm } of (await admin.maintenance.alarm({ action: 'Get' })).alarms) {
+        await admin.maintenance.alarm({ action: 'Deactivate', memberID, alarm });
+      }
+    } finally {
+      admin.close();
+    }
+    expect(await backend.health()).toEqual({ reachable: true });
+    await backend.put([{ key: '/after-disarm', value: new Uint8Array([1]) }]);
+    expect(await backend.get('/after-disarm')).toEqual(new Uint8Array([1]));
+  });
 });
 
 describe('EtcdBackend when etcd compacts history a scan still reads', () => {

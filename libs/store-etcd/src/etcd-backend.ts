@@ -13,7 +13,7 @@ import {
   type EtcdBackendOptions,
   type ResolvedEtcdBackendOptions,
 } from './etcd-backend-options';
-import { toStoreError } from './etcd-errors';
+import { outOfSpace, toStoreError } from './etcd-errors';
 import { EtcdWatch } from './etcd-watch';
 import { ExpiryLeases } from './expiry-leases';
 import { defaultFaultHandling } from './fault-handling';
@@ -160,12 +160,20 @@ export class EtcdBackend implements KvBackend {
     })();
   }
 
+  /**
+   * Reachable when a read is answered; writes refused while etcd's NOSPACE alarm stands
+   * (reads still work then, and only an operator's compact, defrag and disarm ends it).
+   */
   async health(): Promise<KvHealth> {
     try {
-      await this.client.kv.range(
-        { key: Buffer.from('health', 'utf8'), count_only: true },
-        { deadline: Date.now() + this.options.healthTimeoutMs },
-      );
+      const callOptions = { deadline: Date.now() + this.options.healthTimeoutMs };
+      const [, { alarms }] = await Promise.all([
+        this.client.kv.range({ key: Buffer.from('health', 'utf8'), count_only: true }, callOptions),
+        this.client.maintenance.alarm({ action: 'Get' }, callOptions),
+      ]);
+      if (alarms.some(({ alarm }) => alarm === 'Nospace')) {
+        return { reachable: true, writesRefused: outOfSpace(this.options.hosts) };
+      }
       return { reachable: true };
     } catch (error) {
       return { reachable: false, reason: this.storeError(error).message };

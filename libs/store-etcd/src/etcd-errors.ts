@@ -16,6 +16,11 @@ const compacted = /required revision has been compacted/;
 const invalidRequest =
   /request is too large|too many operations in txn request|duplicate key given in txn request|larger than max|key is not provided/;
 
+/** What a write refused for etcd's NOSPACE alarm says, and what an operator does about it. */
+export function outOfSpace(endpoints: readonly string[]): string {
+  return `etcd at ${endpoints.join(', ')} is out of space (NOSPACE alarm; compact, defragment and disarm it)`;
+}
+
 /**
  * Turns whatever etcd3 or grpc-js threw into the port's typed errors. The one place that
  * knows etcd's error vocabulary; everything else throws what this returns.
@@ -27,10 +32,7 @@ export function toStoreError(error: unknown, endpoints: readonly string[]): Stor
   const detail = error instanceof Error ? error.message : String(error);
   const cause = { cause: error };
   if (quotaExhausted.test(detail)) {
-    return new StoreQuotaExhaustedError(
-      `etcd at ${endpoints.join(', ')} is out of space (NOSPACE alarm; compact, defragment and disarm it): ${detail}`,
-      cause,
-    );
+    return new StoreQuotaExhaustedError(`${outOfSpace(endpoints)}: ${detail}`, cause);
   }
   if (compacted.test(detail)) {
     // Retryable: starting the watch or scan again reads from the current revision.

@@ -82,4 +82,7 @@ export interface KvRange {
   readonly reverse?: boolean;
 }
 
-export type KvHealth = { readonly reachable: true } | { readonly reachable: false; readonly reason: string };
+/** As the port's `StoreHealth`: reachable or not and why, and why writes are refused while they are. */
+export type KvHealth =
+  | { readonly reachable: true; readonly writesRefused?: string }
+  | { readonly reachable: false; readonly reason: string };
