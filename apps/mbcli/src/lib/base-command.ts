@@ -1,30 +1,67 @@
 import { Command, Errors, Flags, settings, type Interfaces } from '@oclif/core';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  DEFAULT_COLLECTOR_HOST,
+  DEFAULT_QUERY_HOST,
+  readConfigFile,
+  resolveConnectionSettings,
+} from './cli-config';
 import type { ConnectionSettings } from './grpc-connection';
 import { InputError } from './input-error';
 import { ServiceCallError } from './service-error';
 
 /**
  * What every mbcli command shares: the original's `--collector_host`/`--query_host`
- * (with their environment variables), a bearer token, `--debug`, and errors printed as
- * one line that says what went wrong and what to try.
+ * (with their environment variables), a bearer token, TLS, a YAML config file for all
+ * of these, `--debug`, and errors printed as one line that says what went wrong and
+ * what to try.
+ *
+ * The connection flags carry no oclif `default`: oclif would fill it in before the
+ * config file is read and so mask the file's value. oclif gives the command line, else
+ * the environment; connectionSettings() then falls back to the config file and the
+ * default, which the help shows through `defaultHelp` (a function: oclif ignores a
+ * plain value there).
  */
 export abstract class MbcliCommand extends Command {
   static override baseFlags = {
     collector_host: Flags.string({
       description: 'collector service address (host:port)',
       env: 'COLLECTOR_HOST',
-      default: '127.0.0.1:9000',
+      defaultHelp: async () => DEFAULT_COLLECTOR_HOST,
       helpGroup: 'GLOBAL',
     }),
     query_host: Flags.string({
       description: 'query service address (host:port)',
       env: 'QUERY_HOST',
-      default: '127.0.0.1:8000',
+      defaultHelp: async () => DEFAULT_QUERY_HOST,
       helpGroup: 'GLOBAL',
     }),
     token: Flags.string({
       description: 'bearer token sent to the services',
       env: 'MBCLI_TOKEN',
+      helpGroup: 'GLOBAL',
+    }),
+    tls: Flags.boolean({
+      description: "use TLS, trusting the system's CA certificates (--no-tls: plaintext even if configured)",
+      env: 'MBCLI_TLS',
+      allowNo: true,
+      helpGroup: 'GLOBAL',
+    }),
+    tls_ca_file: Flags.string({
+      description: 'PEM CA certificate to trust instead of the system ones (implies --tls)',
+      env: 'MBCLI_TLS_CA_FILE',
+      helpGroup: 'GLOBAL',
+    }),
+    tls_server_name: Flags.string({
+      description: 'name the server certificate must hold, e.g. for an IP address host (implies --tls)',
+      env: 'MBCLI_TLS_SERVER_NAME',
+      helpGroup: 'GLOBAL',
+    }),
+    config: Flags.string({
+      description: 'YAML file of these global settings, keyed by flag name (e.g. query_host: q.example:8000)',
+      env: 'MBCLI_CONFIG',
+      defaultHelp: async () => defaultConfigFileForHelp(),
       helpGroup: 'GLOBAL',
     }),
     debug: Flags.boolean({
@@ -34,10 +71,15 @@ export abstract class MbcliCommand extends Command {
     }),
   };
 
+  /** Where the servers are and how to talk to them: flag, else environment, else config file, else default. */
   protected connectionSettings(
     flags: Interfaces.InferredFlags<typeof MbcliCommand.baseFlags>,
   ): ConnectionSettings {
-    return { collectorHost: flags.collector_host, queryHost: flags.query_host, token: flags.token };
+    const file =
+      flags.config === undefined
+        ? readConfigFile(join(this.config.configDir, CONFIG_FILE_NAME), false)
+        : readConfigFile(resolve(flags.config), true);
+    return resolveConnectionSettings(flags, file);
   }
 
   protected override async catch(error: Interfaces.CommandError): Promise<unknown> {
@@ -76,4 +118,17 @@ function oneLine(message: string): string {
         line !== '' && line !== 'The following error occurred:' && line !== 'See more help with --help',
     )
     .join(': ');
+}
+
+const CONFIG_FILE_NAME = 'config.yaml';
+
+/**
+ * The default config file as the help shows it. oclif's `config.configDir` (used to
+ * read it) is not at hand when the help is drawn, so this follows the same rule:
+ * `$XDG_CONFIG_HOME/mbcli`, else `~/.config/mbcli`.
+ */
+function defaultConfigFileForHelp(): string {
+  const home = homedir();
+  const path = join(process.env['XDG_CONFIG_HOME'] || join(home, '.config'), 'mbcli', CONFIG_FILE_NAME);
+  return path.startsWith(`${home}/`) ? `~${path.slice(home.length)}` : path;
 }

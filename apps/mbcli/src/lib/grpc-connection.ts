@@ -3,12 +3,14 @@ import {
   InterceptingCall,
   Metadata,
   type CallOptions,
+  type ChannelCredentials,
   type ClientOptions,
   type Interceptor,
   type ServiceError,
 } from '@grpc/grpc-js';
 import { collector, query } from '@message-bus/proto';
 import { ServiceCallError, type ServiceTarget } from './service-error';
+import type { TlsSettings } from './tls';
 
 /** How long one unary call may take before the operator is told the server did not answer. */
 const CALL_TIMEOUT_MS = 15_000;
@@ -18,6 +20,8 @@ export interface ConnectionSettings {
   readonly queryHost: string;
   /** Sent as `authorization: Bearer <token>` on every call when given. */
   readonly token?: string | undefined;
+  /** TLS to both services when given; plaintext otherwise. */
+  readonly tls?: TlsSettings | undefined;
 }
 
 function bearerToken(token: string): Interceptor {
@@ -30,14 +34,28 @@ function bearerToken(token: string): Interceptor {
     });
 }
 
-function clientOptions(settings: ConnectionSettings): ClientOptions {
-  return settings.token ? { interceptors: [bearerToken(settings.token)] } : {};
+/** TLS credentials (the given CA, else the system's roots) or plaintext. */
+export function channelCredentials(settings: ConnectionSettings): ChannelCredentials {
+  return settings.tls === undefined
+    ? credentials.createInsecure()
+    : credentials.createSsl(settings.tls.rootCerts ?? null);
+}
+
+/** The channel options every client of these settings needs: the TLS name to check, the token. */
+export function clientOptions(settings: ConnectionSettings): ClientOptions {
+  const serverName = settings.tls?.serverName;
+  return {
+    ...(serverName === undefined
+      ? {}
+      : { 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName }),
+    ...(settings.token ? { interceptors: [bearerToken(settings.token)] } : {}),
+  };
 }
 
 export function collectorClient(settings: ConnectionSettings): collector.CollectorServiceClient {
   return new collector.CollectorServiceClient(
     settings.collectorHost,
-    credentials.createInsecure(),
+    channelCredentials(settings),
     clientOptions(settings),
   );
 }
@@ -45,17 +63,17 @@ export function collectorClient(settings: ConnectionSettings): collector.Collect
 export function queryClient(settings: ConnectionSettings): query.QueryServiceClient {
   return new query.QueryServiceClient(
     settings.queryHost,
-    credentials.createInsecure(),
+    channelCredentials(settings),
     clientOptions(settings),
   );
 }
 
 export function collectorTarget(settings: ConnectionSettings): ServiceTarget {
-  return { service: 'collector', host: settings.collectorHost };
+  return { service: 'collector', host: settings.collectorHost, tls: settings.tls !== undefined };
 }
 
 export function queryTarget(settings: ConnectionSettings): ServiceTarget {
-  return { service: 'query', host: settings.queryHost };
+  return { service: 'query', host: settings.queryHost, tls: settings.tls !== undefined };
 }
 
 type Callback<Response> = (error: ServiceError | null, response: Response) => void;

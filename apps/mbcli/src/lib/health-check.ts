@@ -1,6 +1,18 @@
-import { credentials, makeGenericClientConstructor, type Client, type ServiceError } from '@grpc/grpc-js';
+import {
+  makeGenericClientConstructor,
+  type ChannelCredentials,
+  type Client,
+  type ClientOptions,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import { service as healthServiceDefinition } from 'grpc-health-check';
-import type { ConnectionSettings } from './grpc-connection';
+import {
+  channelCredentials,
+  clientOptions,
+  collectorTarget,
+  queryTarget,
+  type ConnectionSettings,
+} from './grpc-connection';
 import { describeServiceError, type ServiceTarget } from './service-error';
 
 const CHECK_TIMEOUT_MS = 5_000;
@@ -16,7 +28,7 @@ interface HealthClient extends Client {
 const HealthClient = makeGenericClientConstructor(
   healthServiceDefinition,
   'grpc.health.v1.Health',
-) as unknown as new (address: string, creds: ReturnType<typeof credentials.createInsecure>) => HealthClient;
+) as unknown as new (address: string, creds: ChannelCredentials, options: ClientOptions) => HealthClient;
 
 export interface HealthReport {
   readonly service: string;
@@ -30,14 +42,18 @@ export interface HealthReport {
 /** grpc.health.v1 Check of each service on the host it is configured at. */
 export async function checkServices(settings: ConnectionSettings): Promise<HealthReport[]> {
   const targets: [ServiceTarget, string][] = [
-    [{ service: 'collector', host: settings.collectorHost }, 'collector.CollectorService'],
-    [{ service: 'query', host: settings.queryHost }, 'query.QueryService'],
+    [collectorTarget(settings), 'collector.CollectorService'],
+    [queryTarget(settings), 'query.QueryService'],
   ];
-  return Promise.all(targets.map(([target, serviceName]) => checkOne(target, serviceName)));
+  return Promise.all(targets.map(([target, serviceName]) => checkOne(settings, target, serviceName)));
 }
 
-function checkOne(target: ServiceTarget, serviceName: string): Promise<HealthReport> {
-  const client = new HealthClient(target.host, credentials.createInsecure());
+function checkOne(
+  settings: ConnectionSettings,
+  target: ServiceTarget,
+  serviceName: string,
+): Promise<HealthReport> {
+  const client = new HealthClient(target.host, channelCredentials(settings), clientOptions(settings));
   return new Promise<HealthReport>((resolve) =>
     client.check({ service: serviceName }, { deadline: Date.now() + CHECK_TIMEOUT_MS }, (error, response) => {
       client.close();

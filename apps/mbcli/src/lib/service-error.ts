@@ -4,6 +4,8 @@ import { status, type ServiceError } from '@grpc/grpc-js';
 export interface ServiceTarget {
   readonly service: 'collector' | 'query';
   readonly host: string;
+  /** Whether mbcli spoke TLS to it, so a failed handshake can be explained either way. */
+  readonly tls?: boolean;
 }
 
 const HOST_FLAG: Record<ServiceTarget['service'], string> = {
@@ -27,7 +29,10 @@ export function describeServiceError(target: ServiceTarget, error: ServiceError)
   const details = firstLine(error.details || error.message);
   switch (error.code) {
     case status.UNAVAILABLE:
-      return `cannot reach ${where} (${unavailableReason(details)}); check ${HOST_FLAG[target.service]} and that the server is running`;
+      return (
+        tlsProblem(where, target, details) ??
+        `cannot reach ${where} (${unavailableReason(details)}); check ${HOST_FLAG[target.service]} and that the server is running`
+      );
     case status.DEADLINE_EXCEEDED:
       return `${where} did not answer in time; check ${HOST_FLAG[target.service]} and the server's load`;
     case status.UNAUTHENTICATED:
@@ -40,6 +45,32 @@ export function describeServiceError(target: ServiceTarget, error: ServiceError)
     default:
       return `${where} failed with ${status[error.code] ?? error.code}: ${details}; rerun with --debug for details`;
   }
+}
+
+/**
+ * A connection that failed in the TLS handshake (or failed because one side spoke TLS
+ * and the other did not), said as what to change.
+ */
+function tlsProblem(where: string, target: ServiceTarget, details: string): string | undefined {
+  const reason = unavailableReason(details).replace(/^Error( \[\w+\])?: /, '');
+  if (target.tls) {
+    if (/wrong version number|packet length too long|unknown protocol/i.test(details)) {
+      return `cannot reach ${where} over TLS (the server does not speak TLS there); drop --tls, --tls_ca_file and --tls_server_name (and tls settings in the config file), or check ${HOST_FLAG[target.service]}`;
+    }
+    if (/ERR_TLS_CERT_ALTNAME_INVALID|does not match certificate's altnames/.test(details)) {
+      return `${where} presented a certificate for other names (${reason}); connect by a name the certificate holds or set --tls_server_name (or MBCLI_TLS_SERVER_NAME) to one`;
+    }
+    if (/certificate|CERT_|unable to verify|unable to get (local )?issuer/i.test(details)) {
+      return `${where} presented a certificate mbcli does not trust (${reason}); pass the CA certificate that signed it with --tls_ca_file (or MBCLI_TLS_CA_FILE)`;
+    }
+    return undefined;
+  }
+  // grpc-js says this when the TCP connection opened but closed before HTTP/2 began:
+  // what a TLS server does to a plaintext client.
+  if (details.includes('Failed to connect')) {
+    return `cannot reach ${where} (the connection closed before gRPC started); if the server uses TLS, pass --tls (or --tls_ca_file for a private CA), else check ${HOST_FLAG[target.service]}`;
+  }
+  return undefined;
 }
 
 /** grpc-js's connection failures, reduced to the reason an operator can act on. */

@@ -1,0 +1,91 @@
+import { chartTitle, timeTicks, valueAxis, type TravelTimeChart } from './travel-time-chart';
+
+/** The SVG's size in pixels and the plot's margins inside it. */
+export const SVG_LAYOUT = {
+  width: 900,
+  height: 420,
+  left: 72,
+  right: 24,
+  top: 48,
+  bottom: 56,
+} as const;
+
+const BAND_FILL = '#9ecae1';
+const MEDIAN_STROKE = '#08519c';
+const AXIS_STROKE = '#444';
+const GRID_STROKE = '#ddd';
+
+/**
+ * The chart as a standalone SVG document: per run of estimates one `<polygon
+ * class="band">` (p85 left to right, then p15 back) and one `<polyline class="median">`
+ * with a point per estimate, a dot for a run of one, value ticks (m:ss) with grid lines,
+ * time ticks (UTC), a title with the link and range, and a legend. Between runs nothing
+ * is drawn. Coordinates have one decimal. Needs at least one point.
+ */
+export function renderSvgChart(chart: TravelTimeChart): string {
+  const { width, height, left, right, top, bottom } = SVG_LAYOUT;
+  const plotWidth = width - left - right;
+  const plotHeight = height - top - bottom;
+  const axis = valueAxis(chart.segments, 7);
+  const x = (time: number) => round(left + ((time - chart.start) / (chart.end - chart.start)) * plotWidth);
+  const y = (value: number) => round(top + ((axis.max - value) / (axis.max - axis.min)) * plotHeight);
+  const bottomY = top + plotHeight;
+
+  const elements: string[] = [
+    `<rect width="${width}" height="${height}" fill="white"/>`,
+    `<text x="${width / 2}" y="24" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(chartTitle(chart))}</text>`,
+  ];
+  for (const tick of axis.ticks) {
+    const at = y(tick.value);
+    elements.push(
+      `<line class="grid" x1="${left}" y1="${at}" x2="${left + plotWidth}" y2="${at}" stroke="${GRID_STROKE}"/>`,
+      `<text class="y-label" x="${left - 8}" y="${at}" text-anchor="end" dominant-baseline="middle" font-size="12">${tick.label}</text>`,
+    );
+  }
+  for (const tick of timeTicks(chart.start, chart.end, Math.floor(plotWidth / 90))) {
+    const at = x(tick.value);
+    elements.push(
+      `<line class="x-tick" x1="${at}" y1="${bottomY}" x2="${at}" y2="${bottomY + 6}" stroke="${AXIS_STROKE}"/>`,
+      `<text class="x-label" x="${at}" y="${bottomY + 20}" text-anchor="middle" font-size="12">${tick.label}</text>`,
+    );
+  }
+  for (const segment of chart.segments) {
+    const upper = segment.map((point) => `${x(point.time)},${y(point.p85)}`);
+    const lower = segment.map((point) => `${x(point.time)},${y(point.p15)}`).reverse();
+    elements.push(
+      `<polygon class="band" points="${[...upper, ...lower].join(' ')}" fill="${BAND_FILL}" fill-opacity="0.6" stroke="${BAND_FILL}"/>`,
+      `<polyline class="median" points="${segment.map((point) => `${x(point.time)},${y(point.median)}`).join(' ')}" fill="none" stroke="${MEDIAN_STROKE}" stroke-width="2"/>`,
+    );
+    const [only] = segment;
+    if (segment.length === 1 && only !== undefined) {
+      elements.push(`<circle cx="${x(only.time)}" cy="${y(only.median)}" r="2.5" fill="${MEDIAN_STROKE}"/>`);
+    }
+  }
+  elements.push(
+    `<line class="axis" x1="${left}" y1="${top}" x2="${left}" y2="${bottomY}" stroke="${AXIS_STROKE}"/>`,
+    `<line class="axis" x1="${left}" y1="${bottomY}" x2="${left + plotWidth}" y2="${bottomY}" stroke="${AXIS_STROKE}"/>`,
+    `<text x="16" y="${top + plotHeight / 2}" transform="rotate(-90 16 ${top + plotHeight / 2})" text-anchor="middle" font-size="12">travel time (m:ss)</text>`,
+    `<text x="${left + plotWidth / 2}" y="${height - 12}" text-anchor="middle" font-size="12">time (UTC); blank: no estimate</text>`,
+    `<rect x="${width - right - 190}" y="${height - 21}" width="14" height="10" fill="${BAND_FILL}" fill-opacity="0.6"/>`,
+    `<text x="${width - right - 170}" y="${height - 12}" font-size="12">p15–p85</text>`,
+    `<line x1="${width - right - 100}" y1="${height - 16}" x2="${width - right - 86}" y2="${height - 16}" stroke="${MEDIAN_STROKE}" stroke-width="2"/>`,
+    `<text x="${width - right - 80}" y="${height - 12}" font-size="12">median</text>`,
+  );
+
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">`,
+    `<title>${escapeXml(chartTitle(chart))}</title>`,
+    ...elements.map((element) => `  ${element}`),
+    '</svg>',
+    '',
+  ].join('\n');
+}
+
+function round(value: number): number {
+  return Math.round(value * 10) / 10;
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
+}

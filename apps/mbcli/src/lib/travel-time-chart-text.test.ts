@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { chartSegments, type ChartEstimate, type TravelTimeChart } from './travel-time-chart';
+import { renderTextChart } from './travel-time-chart-text';
+
+const T0 = Date.parse('2026-01-30T08:00:00Z');
+const MINUTE = 60_000;
+const LEGEND = '░ p15–p85  ● median  blank: no estimate  (y m:ss, x UTC)';
+
+function chartOf(estimates: ChartEstimate[], minutes: number): TravelTimeChart {
+  return {
+    source: 'a1',
+    destination: 'b1',
+    start: T0,
+    end: T0 + minutes * MINUTE,
+    segments: chartSegments(estimates),
+  };
+}
+const steady = (minute: number): ChartEstimate => ({
+  time: T0 + minute * MINUTE,
+  medianSeconds: 90,
+  p15Seconds: 60,
+  p85Seconds: 120,
+});
+
+describe('renderTextChart', () => {
+  it('shades the band, marks the median, and leaves missing intervals blank', () => {
+    // Ten columns of a minute each; intervals 4 and 5 were never estimated.
+    const chart = chartOf([0, 1, 2, 3, 6, 7, 8, 9].map(steady), 10);
+    expect(renderTextChart(chart, { width: 16, height: 5 }).split('\n')).toEqual([
+      'travel time a1 → b1, 2026-01-30T08:00:00Z – 2026-01-30T08:10:00Z',
+      '2:00 ┤░░░░  ░░░░',
+      '     │░░░░  ░░░░',
+      '1:30 ┤●●●●  ●●●●',
+      '     │░░░░  ░░░░',
+      '1:00 ┤░░░░  ░░░░',
+      '     └┬─────────',
+      '    08:00',
+      LEGEND,
+    ]);
+  });
+
+  it('leaves the column of an estimate without a median blank', () => {
+    const chart = chartOf([0, 1, 2, 3, 4, 5].map(steady).concat({ time: T0 + 6 * MINUTE }, steady(7)), 8);
+    const lines = renderTextChart(chart, { width: 14, height: 5 }).split('\n');
+    expect(lines.slice(1, 6)).toEqual([
+      '2:00 ┤░░░░░░ ░',
+      '     │░░░░░░ ░',
+      '1:30 ┤●●●●●● ●',
+      '     │░░░░░░ ░',
+      '1:00 ┤░░░░░░ ░',
+    ]);
+  });
+
+  it('follows the line between two consecutive estimates across the columns between them', () => {
+    const point = (minute: number, seconds: number): ChartEstimate => ({
+      time: T0 + minute * MINUTE,
+      medianSeconds: seconds,
+      p15Seconds: seconds,
+      p85Seconds: seconds,
+    });
+    const chart = chartOf([point(0, 60), point(8, 120)], 10);
+    expect(renderTextChart(chart, { width: 16, height: 5 }).split('\n').slice(1, 6)).toEqual([
+      '2:00 ┤       ●● ',
+      '     │     ●●   ',
+      '1:30 ┤   ●●     ',
+      '     │ ●●       ',
+      '1:00 ┤●         ',
+    ]);
+  });
+
+  it('labels round UTC times under their ticks and drops a label that would overrun the width', () => {
+    const chart = chartOf(
+      Array.from({ length: 60 }, (_, index) => steady(index + 1)),
+      60,
+    );
+    const lines = renderTextChart(chart, { width: 80, height: 5 }).split('\n');
+    expect(lines[6]).toBe(
+      `     └┬${'─'.repeat(11)}┬${'─'.repeat(11)}┬${'─'.repeat(12)}┬${'─'.repeat(11)}┬${'─'.repeat(11)}┬${'─'.repeat(11)}┬`,
+    );
+    expect(lines[7]).toBe('    08:00       08:10       08:20        08:30       08:40       08:50');
+    expect(lines.every((line) => [...line].length <= 80)).toBe(true);
+  });
+});

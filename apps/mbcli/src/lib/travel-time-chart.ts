@@ -1,0 +1,158 @@
+/**
+ * What `traveltimes chart` draws, independent of how: a link's estimates over a time
+ * range as runs of consecutive points (a run ends where an interval has no estimate or
+ * no median, so gaps stay gaps), and the "nice" axis ticks both renderers share.
+ */
+
+/** One estimate with a median; p15/p85 fall back to the median when absent. */
+export interface ChartPoint {
+  /** The estimate's interval end, in Unix milliseconds. */
+  readonly time: number;
+  readonly median: number;
+  readonly p15: number;
+  readonly p85: number;
+}
+
+/** The estimate fields a chart uses (the wire's optional statistics as `undefined` when absent). */
+export interface ChartEstimate {
+  readonly time: number;
+  readonly medianSeconds?: number | undefined;
+  readonly p15Seconds?: number | undefined;
+  readonly p85Seconds?: number | undefined;
+}
+
+export interface TravelTimeChart {
+  readonly source: string;
+  readonly destination: string;
+  /** The x axis, in Unix milliseconds: the requested range, `start < end`. */
+  readonly start: number;
+  readonly end: number;
+  /** Runs of consecutive estimates with a median, oldest first; never empty runs. */
+  readonly segments: readonly (readonly ChartPoint[])[];
+}
+
+export interface Tick {
+  readonly value: number;
+  readonly label: string;
+}
+
+/**
+ * Splits `estimates` (any order) into runs. A run breaks at an estimate without a
+ * median, and where two consecutive estimates are more than 1.5 intervals apart; the
+ * interval is the smallest spacing between estimates (the worker writes one per interval).
+ */
+export function chartSegments(estimates: readonly ChartEstimate[]): ChartPoint[][] {
+  const sorted = [...estimates].sort((a, b) => a.time - b.time);
+  let interval = Number.POSITIVE_INFINITY;
+  for (let index = 1; index < sorted.length; index += 1) {
+    const spacing = sorted[index]!.time - sorted[index - 1]!.time;
+    if (spacing > 0) interval = Math.min(interval, spacing);
+  }
+  const segments: ChartPoint[][] = [];
+  let current: ChartPoint[] = [];
+  let previousTime: number | undefined;
+  for (const estimate of sorted) {
+    const missedInterval = previousTime !== undefined && estimate.time - previousTime > 1.5 * interval;
+    if ((missedInterval || estimate.medianSeconds === undefined) && current.length > 0) {
+      segments.push(current);
+      current = [];
+    }
+    previousTime = estimate.time;
+    const median = estimate.medianSeconds;
+    if (median === undefined) continue;
+    current.push({
+      time: estimate.time,
+      median,
+      p15: estimate.p15Seconds ?? median,
+      p85: estimate.p85Seconds ?? median,
+    });
+  }
+  if (current.length > 0) segments.push(current);
+  return segments;
+}
+
+/** Step sizes of the value axis, in seconds: round numbers of seconds, minutes and hours. */
+const VALUE_STEPS = [1, 2, 5, 10, 15, 20, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14_400, 28_800];
+
+/**
+ * The value axis over every point's p15..p85: the smallest round step that needs at most
+ * `maxTicks` ticks, from the multiple of it at or below the lowest p15 to the one at or
+ * above the highest p85 (one step up when they coincide, so the axis has a height).
+ */
+export function valueAxis(
+  segments: readonly (readonly ChartPoint[])[],
+  maxTicks: number,
+): { min: number; max: number; ticks: Tick[] } {
+  const points = segments.flat();
+  const low = Math.min(...points.map((point) => point.p15));
+  const high = Math.max(...points.map((point) => point.p85));
+  const fits = (step: number) =>
+    Math.max(Math.ceil(high / step), Math.floor(low / step) + 1) - Math.floor(low / step) + 1 <= maxTicks;
+  const step = VALUE_STEPS.find(fits) ?? VALUE_STEPS[VALUE_STEPS.length - 1]!;
+  const min = Math.floor(low / step) * step;
+  const max = Math.max(Math.ceil(high / step) * step, min + step);
+  const ticks: Tick[] = [];
+  for (let value = min; value <= max; value += step) ticks.push({ value, label: formatDuration(value) });
+  return { min, max, ticks };
+}
+
+/** A duration as m:ss, or h:mm:ss from an hour on: `0:45`, `2:05`, `1:00:00`. */
+export function formatDuration(seconds: number): string {
+  const whole = Math.round(seconds);
+  const hours = Math.floor(whole / 3600);
+  const minutes = Math.floor((whole % 3600) / 60);
+  const rest = String(whole % 60).padStart(2, '0');
+  return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${rest}` : `${minutes}:${rest}`;
+}
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+/** Step sizes of the time axis, in milliseconds; multiples of each fall on round UTC times. */
+const TIME_STEPS = [
+  SECOND,
+  2 * SECOND,
+  5 * SECOND,
+  10 * SECOND,
+  15 * SECOND,
+  30 * SECOND,
+  MINUTE,
+  2 * MINUTE,
+  5 * MINUTE,
+  10 * MINUTE,
+  15 * MINUTE,
+  30 * MINUTE,
+  HOUR,
+  2 * HOUR,
+  3 * HOUR,
+  6 * HOUR,
+  12 * HOUR,
+  DAY,
+  2 * DAY,
+  7 * DAY,
+];
+
+/**
+ * Ticks on the multiples of the smallest round step that puts at most `maxTicks` of
+ * them in [start, end], labelled in UTC: `HH:MM:SS` for steps under a minute,
+ * `HH:MM` under a day, `MM-DD` from a day on.
+ */
+export function timeTicks(start: number, end: number, maxTicks: number): Tick[] {
+  const count = (step: number) => Math.floor(end / step) - Math.ceil(start / step) + 1;
+  const step =
+    TIME_STEPS.find((candidate) => count(candidate) <= maxTicks) ?? TIME_STEPS[TIME_STEPS.length - 1]!;
+  const ticks: Tick[] = [];
+  for (let value = Math.ceil(start / step) * step; value <= end; value += step) {
+    const iso = new Date(value).toISOString();
+    const label = step < MINUTE ? iso.slice(11, 19) : step < DAY ? iso.slice(11, 16) : iso.slice(5, 10);
+    ticks.push({ value, label });
+  }
+  return ticks;
+}
+
+/** The chart's heading: link and range, e.g. `a1 → b1, 2026-01-30T08:00:00Z – 2026-01-30T10:00:00Z`. */
+export function chartTitle(chart: TravelTimeChart): string {
+  const instant = (millis: number) => new Date(millis).toISOString().replace('.000Z', 'Z');
+  return `travel time ${chart.source} → ${chart.destination}, ${instant(chart.start)} – ${instant(chart.end)}`;
+}

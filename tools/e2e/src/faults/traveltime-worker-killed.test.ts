@@ -1,0 +1,218 @@
+import { randomUUID } from 'node:crypto';
+import { parseDetectorId, type Sighting } from '@message-bus/domain';
+import { EtcdBackend } from '@message-bus/store-etcd';
+import { KvRepository } from '@message-bus/store-kv';
+import { AppProcess } from '@message-bus/tools/app-process';
+import { etcdEndpoints } from '@message-bus/tools/etcd';
+import { Etcd3 } from 'etcd3';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Cleanup } from '../support/cleanup';
+
+const intervalSeconds = 1;
+const leaseTtlSeconds = 3;
+/**
+ * Scheduling delay a loaded machine may add to a takeover, on top of the TTL and one
+ * interval: the killed worker's round, the survivor's round and etcd's lease expiry check.
+ */
+const slackSeconds = 4;
+const NANOS_PER_SECOND = 1_000_000_000n;
+
+const source = parseDetectorId('tt-source');
+const destination = parseDetectorId('tt-destination');
+
+/** One put or delete seen by the watch on the deployment's prefix, in revision order. */
+interface KeyChange {
+  readonly revision: bigint;
+  readonly kind: 'put' | 'delete';
+  readonly key: string;
+  readonly value: string;
+}
+
+describe('the travel-time worker holding a destination is SIGKILLed', () => {
+  const cleanup = new Cleanup();
+  afterEach(() => cleanup.run());
+
+  it('another worker takes over within the lease TTL; no interval is written twice or skipped', async () => {
+    const [endpoint] = etcdEndpoints();
+    const prefix = `tt-faults-${randomUUID()}`;
+    const etcd = cleanup.add('close the etcd client', new Etcd3({ hosts: endpoint! }), (client) =>
+      client.close(),
+    );
+    cleanup.add('delete the keys of this test', prefix, (prefix) => etcd.delete().prefix(`/${prefix}/`));
+    const repository = cleanup.add(
+      'close the repository',
+      new KvRepository(new EtcdBackend({ hosts: endpoint! }), { prefix }),
+      (repository) => repository.close(),
+    );
+
+    // Every put and delete under the prefix, from before the workers start: a watch sees
+    // each write, so an estimate written twice would show as two puts of its key.
+    const changes: KeyChange[] = [];
+    const watcher = cleanup.add(
+      'cancel the watch',
+      await etcd.watch().prefix(`/${prefix}/`).create(),
+      (watcher) => watcher.cancel(),
+    );
+    watcher.on('put', (kv) => changes.push(keyChange('put', kv)));
+    watcher.on('delete', (kv) => changes.push(keyChange('delete', kv)));
+
+    // Devices seen at the source and 30 s later at the destination: half a minute of
+    // history, then a new trip every half second while the test runs.
+    await repository.links.put({ source, destination, maxSeconds: 300 });
+    let trips = 0;
+    const trip = (arrivalNanos: bigint): Sighting[] => {
+      const deviceId = `tt-device-${trips++}`;
+      return [
+        { detectorId: source, deviceId, time: arrivalNanos - 30n * NANOS_PER_SECOND },
+        { detectorId: destination, deviceId, time: arrivalNanos },
+      ];
+    };
+    const nowNanos = () => BigInt(Date.now()) * 1_000_000n;
+    await repository.events.append(
+      Array.from({ length: 30 }, (_, i) => trip(nowNanos() - BigInt(30 - i) * NANOS_PER_SECOND)).flat(),
+    );
+    const feeder = cleanup.add(
+      'stop the sighting feeder',
+      setInterval(() => void repository.events.append(trip(nowNanos())).catch(() => undefined), 500),
+      (timer) => clearInterval(timer),
+    );
+    feeder.unref();
+
+    const startWorker = () =>
+      AppProcess.start('traveltime', {
+        args: [
+          '--store=etcd',
+          `--etcd.endpoints=${endpoint}`,
+          `--etcd.prefix=${prefix}`,
+          '--healthcheck_port=127.0.0.1:0',
+          '--metrics_port=',
+          `--traveltime.interval=${intervalSeconds}s`,
+          '--traveltime.lag=0s',
+          `--traveltime.lease_ttl=${leaseTtlSeconds}s`,
+          '--log_level=info',
+        ],
+      });
+    const workers = await Promise.all([startWorker(), startWorker()]);
+    for (const worker of workers) cleanup.add('stop a worker', worker, (worker) => worker.kill());
+
+    const lockKey = `/${prefix}/locks/traveltime/${destination}`;
+    const estimatePrefix = `/${prefix}/traveltimes/${destination}/${source}/`;
+    const holderOf = (worker: AppProcess) => new RegExp(`^traveltime@.+:${worker.pid}$`);
+    const estimatesBy = (holder: RegExp) =>
+      attribute(changes, lockKey, estimatePrefix).filter((estimate) => holder.test(estimate.holder ?? ''));
+    /** How far `worker`'s first catch-up round (after taking the destination) wrote: its `through` interval end. */
+    const caughtUpThrough = (worker: AppProcess) => {
+      const line = worker.logLines.find(
+        (line) => line['msg'] === 'caught up on missed intervals' && line['destination'] === destination,
+      );
+      return line === undefined ? undefined : BigInt(String(line['through']));
+    };
+
+    // The first holder catches up on the history, writes a few live intervals, then dies
+    // without releasing anything.
+    const firstLock = await vi.waitFor(
+      () => {
+        const lock = changes.find((change) => change.key === lockKey && change.kind === 'put');
+        if (lock === undefined) throw new Error('no worker holds the destination yet');
+        return lock;
+      },
+      { timeout: 30_000, interval: 50 },
+    );
+    const killed = workers.find((worker) => holderOf(worker).test(firstLock.value));
+    const survivor = workers.find((worker) => worker !== killed);
+    if (killed === undefined || survivor === undefined) throw new Error(`unknown holder ${firstLock.value}`);
+    await vi.waitFor(
+      () => {
+        const through = caughtUpThrough(killed);
+        if (through === undefined) throw new Error('the first holder has not caught up yet');
+        const live = estimatesBy(holderOf(killed)).filter((estimate) => estimate.intervalEnd > through);
+        expect(live.length).toBeGreaterThanOrEqual(3);
+      },
+      { timeout: 60_000, interval: 20 },
+    );
+    await killed.kill('SIGKILL');
+
+    // The survivor takes the destination over and writes a few intervals of its own.
+    await vi.waitFor(() => expect(estimatesBy(holderOf(survivor)).length).toBeGreaterThanOrEqual(5), {
+      timeout: 60_000,
+      interval: 50,
+    });
+    await survivor.stop();
+    watcher.removeAllListeners('put');
+    watcher.removeAllListeners('delete');
+
+    const estimates = attribute(changes, lockKey, estimatePrefix);
+    const ends = estimates.map((estimate) => estimate.intervalEnd);
+    const interval = BigInt(intervalSeconds) * NANOS_PER_SECOND;
+    const steps = ends.slice(1).map((end, i) => (end - ends[i]!) / interval);
+    const putsPerKey = countBy(estimates.map((estimate) => estimate.key));
+    const byKilled = estimates.filter((estimate) => holderOf(killed).test(estimate.holder ?? ''));
+    const bySurvivor = estimates.filter((estimate) => holderOf(survivor).test(estimate.holder ?? ''));
+    const lastOfKilled = byKilled.at(-1)!.intervalEnd;
+    // Where the survivor's first round got to: the `through` of its catch-up, or the one interval it wrote.
+    const takeoverEnd = caughtUpThrough(survivor) ?? bySurvivor[0]!.intervalEnd;
+    const takeoverSeconds = Number(takeoverEnd - lastOfKilled) / Number(NANOS_PER_SECOND);
+    const stored = await repository.travelTimes.list({ links: [{ source, destination }] });
+    console.log(
+      `travel-time takeover: ${estimates.length} estimate puts (${byKilled.length} by the killed worker, ` +
+        `${bySurvivor.length} by the survivor, ${estimates.length - byKilled.length - bySurvivor.length} unheld), ` +
+        `interval ends ${ends.length} contiguous from ${ends[0]} to ${ends.at(-1)} ` +
+        `(steps other than 1 interval: ${steps.filter((step) => step !== 1n).length}), keys put twice ` +
+        `${[...putsPerKey.values()].filter((n) => n > 1).length}, stored ${stored.length}; survivor's first round ` +
+        `reached ${takeoverSeconds}s of interval time past the killed worker's last interval ` +
+        `(bound: ttl ${leaseTtlSeconds}s + interval ${intervalSeconds}s + slack ${slackSeconds}s); ` +
+        `survivor estimates with samples ${bySurvivor.filter((e) => e.totalSamples > 0).length}`,
+    );
+
+    expect(byKilled.length + bySurvivor.length).toBe(estimates.length); // every put was by the holder of the moment
+    expect([...putsPerKey.values()].every((puts) => puts === 1)).toBe(true);
+    expect(steps.every((step) => step === 1n)).toBe(true);
+    expect(bySurvivor[0]!.intervalEnd).toBe(lastOfKilled + interval);
+    expect(takeoverSeconds).toBeLessThanOrEqual(leaseTtlSeconds + intervalSeconds + slackSeconds);
+    expect(stored.map((estimate) => estimate.intervalEnd)).toEqual(ends);
+    expect(bySurvivor.some((estimate) => estimate.totalSamples > 0)).toBe(true);
+  }, 180_000);
+});
+
+function keyChange(
+  kind: KeyChange['kind'],
+  kv: { key: Buffer; value: Buffer; mod_revision: string },
+): KeyChange {
+  return { kind, revision: BigInt(kv.mod_revision), key: kv.key.toString(), value: kv.value.toString() };
+}
+
+interface AttributedEstimate {
+  readonly key: string;
+  readonly intervalEnd: bigint;
+  readonly totalSamples: number;
+  /** Who held the destination's lock when etcd applied the put; undefined: no one. */
+  readonly holder: string | undefined;
+}
+
+/** The estimate puts in revision order, each with the lock's holder at its revision. */
+function attribute(
+  changes: readonly KeyChange[],
+  lockKey: string,
+  estimatePrefix: string,
+): AttributedEstimate[] {
+  let holder: string | undefined;
+  const estimates: AttributedEstimate[] = [];
+  for (const change of [...changes].sort((a, b) => (a.revision < b.revision ? -1 : 1))) {
+    if (change.key === lockKey) holder = change.kind === 'put' ? change.value : undefined;
+    if (change.kind !== 'put' || !change.key.startsWith(estimatePrefix)) continue;
+    const value = JSON.parse(change.value) as { total_samples: number };
+    estimates.push({
+      key: change.key,
+      intervalEnd: BigInt(change.key.slice(estimatePrefix.length)),
+      totalSamples: value.total_samples,
+      holder,
+    });
+  }
+  return estimates;
+}
+
+function countBy(values: readonly string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  return counts;
+}
