@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -32,5 +32,21 @@ describe('AppProcess', () => {
     } finally {
       await cqserver.stop();
     }
+  }, 60_000);
+
+  it('passes nodeArgs to node itself: --cpu-prof writes a profile when the app stops', async () => {
+    const profileDir = join(dataDir, 'profiles');
+    const cqserver = await AppProcess.start('cqserver', {
+      args: [
+        '--collector_port=127.0.0.1:0',
+        '--query_port=127.0.0.1:0',
+        '--healthcheck_port=127.0.0.1:0',
+        '--metrics_port=',
+        `--data_dir=${join(dataDir, 'profiled')}`,
+      ],
+      nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
+    });
+    await cqserver.stop();
+    expect(readdirSync(profileDir).filter((name) => name.endsWith('.cpuprofile'))).toHaveLength(1);
   }, 60_000);
 });

@@ -14,6 +14,8 @@ export interface AppProcessOptions {
   readonly args?: readonly string[];
   /** Environment of the child besides PATH; e.g. `{ PRIVACY_KEY: '…' }`. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Flags for node itself, before `main.js`; e.g. `['--cpu-prof']` (not allowed in NODE_OPTIONS). */
+  readonly nodeArgs?: readonly string[];
   /** How long to wait for the `ready` line. Default 30 s. */
   readonly readyTimeoutMs?: number;
 }
@@ -74,10 +76,15 @@ export class AppProcess {
   /** Starts the process again with the same flags (after `kill` or `stop`). */
   async start(): Promise<void> {
     if (this.running) throw new Error(`${this.app} is already running`);
-    const child = spawn(process.execPath, [builtAppMain(this.app), ...(this.options.args ?? [])], {
-      env: { PATH: process.env['PATH'] ?? '', ...this.options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const nodeArgs = this.options.nodeArgs ?? [];
+    const child = spawn(
+      process.execPath,
+      [...nodeArgs, builtAppMain(this.app), ...(this.options.args ?? [])],
+      {
+        env: { PATH: process.env['PATH'] ?? '', ...this.options.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.child = child;
     const stderr: string[] = [];
     createInterface({ input: child.stderr! }).on('line', (line) => stderr.push(line));

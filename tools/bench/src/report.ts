@@ -72,6 +72,15 @@ export interface AccuracySection {
   readonly ratios: readonly RatioRow[];
 }
 
+/** A table of a suite's own (e.g. latencies and memory), shown after the ratios. */
+export interface ExtraTable {
+  readonly title: string;
+  /** Column headings after the row label. */
+  readonly columns: readonly string[];
+  /** Each row: its label, then one cell per column. */
+  readonly rows: readonly (readonly string[])[];
+}
+
 export interface BenchReport {
   /** The suite's name, also the results' file name; e.g. `store`. */
   readonly suite: string;
@@ -87,6 +96,8 @@ export interface BenchReport {
   readonly ratios: readonly RatioRow[];
   /** Accuracy against ground truth, for suites that estimate something. */
   readonly accuracy?: AccuracySection;
+  /** Further tables of the suite's own. */
+  readonly tables?: readonly ExtraTable[];
   /** Sentences a reader needs to interpret the numbers; e.g. what each baseline does. */
   readonly notes: readonly string[];
 }
@@ -152,7 +163,14 @@ export function formatTable(report: BenchReport): string {
     [false, true, true, false],
   );
   const accuracy = report.accuracy === undefined ? [] : ['', ...accuracyTable(report.accuracy)];
-  return `${[`${report.title} (${describeRun(report)})`, '', ...table, ...(report.ratios.length > 0 ? ratios : []), ...accuracy].join('\n')}\n`;
+  const extra = (report.tables ?? []).flatMap(({ title, columns, rows: tableRows }) => [
+    '',
+    ...alignColumns(
+      [[title, ...columns], ...tableRows.map(([label = '', ...cells]) => [`  ${label}`, ...cells])],
+      [false, ...columns.map(() => true)],
+    ),
+  ]);
+  return `${[`${report.title} (${describeRun(report)})`, '', ...table, ...(report.ratios.length > 0 ? ratios : []), ...accuracy, ...extra].join('\n')}\n`;
 }
 
 /** The whole report as Markdown: results, ratios, notes and the machine it ran on. */
@@ -197,6 +215,17 @@ export function formatMarkdown(report: BenchReport): string {
       ...markdownTable(
         ['', 'value', 'target', ''],
         ratios.map((ratio) => [ratio.label, ...ratioCells(ratio)]),
+      ),
+      '',
+    );
+  }
+  for (const { title, columns, rows } of report.tables ?? []) {
+    lines.push(
+      `## ${title}`,
+      '',
+      ...markdownTable(
+        ['', ...columns],
+        rows.map((row) => [...row]),
       ),
       '',
     );
@@ -320,7 +349,7 @@ function formatRatio(value: number): string {
 }
 
 /** Pads each column to its widest cell, `rightAligned[i]` for numeric columns; `undefined` rows become blank lines. */
-function alignColumns(
+export function alignColumns(
   rows: readonly (readonly string[] | undefined)[],
   rightAligned: readonly boolean[],
 ): string[] {
@@ -338,7 +367,7 @@ function alignColumns(
   );
 }
 
-function markdownTable(header: readonly string[], rows: readonly string[][]): string[] {
+export function markdownTable(header: readonly string[], rows: readonly string[][]): string[] {
   const line = (cells: readonly string[]) =>
     `| ${cells.map((cell) => cell.replaceAll('|', '\\|')).join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)];
