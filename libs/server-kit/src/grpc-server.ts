@@ -8,6 +8,7 @@ import {
 import { formatAddress, type Address } from './address';
 import type { Logger } from './logger';
 import type { TlsFiles } from './tls';
+import { undecodableRequestInterceptor, withTolerantDeserializers } from './undecodable-requests';
 
 /** A service to serve: a definition and its handlers, or anything with `addToServer` (health, reflection). */
 export type ServiceRegistration =
@@ -37,10 +38,21 @@ export interface RunningGrpcServer {
   shutdown(graceMs: number): Promise<'drained' | 'forced'>;
 }
 
-/** Builds a grpc-js server with the services and interceptors, binds it, and returns it running. */
+/** A grpc-js Server whose every service, `addToServer` ones too, answers undecodable requests with INVALID_ARGUMENT. */
+class TolerantServer extends Server {
+  override addService(service: ServiceDefinition, implementation: UntypedServiceImplementation): void {
+    super.addService(withTolerantDeserializers(service), implementation);
+  }
+}
+
+/**
+ * Builds a grpc-js server with the services and interceptors, binds it, and returns it
+ * running. A request message that cannot be decoded is answered with INVALID_ARGUMENT
+ * (grpc-js alone would say INTERNAL).
+ */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
-  const server = new Server({
-    interceptors: [...(options.interceptors ?? [])],
+  const server = new TolerantServer({
+    interceptors: [...(options.interceptors ?? []), undecodableRequestInterceptor],
     ...(options.maxReceiveMessageBytes === undefined
       ? {}
       : { 'grpc.max_receive_message_length': options.maxReceiveMessageBytes }),
