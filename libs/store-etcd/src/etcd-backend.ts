@@ -1,13 +1,5 @@
 import type { KvBackend, KvEntry, KvHealth, KvRange, KvRecord } from '@message-bus/store-kv';
-import {
-  EtcdLeaseInvalidError,
-  Etcd3,
-  type IKeyValue,
-  type IPutRequest,
-  type IRangeRequest,
-  type IRangeResponse,
-  type IRequestOp,
-} from 'etcd3';
+import { EtcdLeaseInvalidError, Etcd3, type IKeyValue, type IRangeRequest, type IRangeResponse } from 'etcd3';
 import {
   resolveOptions,
   type EtcdBackendOptions,
@@ -17,7 +9,7 @@ import { outOfSpace, toStoreError } from './etcd-errors';
 import { EtcdWatch } from './etcd-watch';
 import { ExpiryLeases } from './expiry-leases';
 import { defaultFaultHandling } from './fault-handling';
-import { encodeTxns, type EncodedPut } from './txn-batches';
+import { encodeTxns, putOps, type LeaseOf, type RequestLeaseId, type Txn } from './txn-batches';
 
 /**
  * The ordered-KV backend on etcd. Writes go out as transactions of bounded size, several
@@ -190,7 +182,8 @@ export class EtcdBackend implements KvBackend {
   private async putAll(records: readonly KvRecord[]): Promise<void> {
     if (records.length === 0) return;
     if (this.watchStarts.size > 0) await Promise.all(this.watchStarts);
-    const txns = encodeTxns(records, this.options.maxOpsPerTxn, this.options.maxTxnBytes);
+    const leaseIds = await this.leaseIdsOf(records);
+    const txns = encodeTxns(records, this.options.maxOpsPerTxn, this.options.maxTxnBytes, leaseOf(leaseIds));
     let failed = false;
     const worker = async (): Promise<void> => {
       for (let txn = txns.next(); !failed && !txn.done; txn = txns.next()) {
@@ -212,26 +205,31 @@ export class EtcdBackend implements KvBackend {
   }
 
   /** Commits one txn; re-grants leases once if etcd no longer knows one of them. */
-  private async commit(puts: readonly EncodedPut[]): Promise<void> {
+  private async commit(txn: Txn): Promise<void> {
     try {
-      await this.client.kv.txn({ success: await this.putOps(puts) }, this.callOptions());
+      await this.client.kv.txn({ success: txn.ops }, this.callOptions());
     } catch (error) {
       if (!(error instanceof EtcdLeaseInvalidError)) throw error;
-      for (const put of puts) if (put.expiresAt !== undefined) this.leases.forget(put.expiresAt);
-      await this.client.kv.txn({ success: await this.putOps(puts) }, this.callOptions());
+      for (const { expiry } of txn.records)
+        if (expiry !== undefined) this.leases.forget(expiry.atUnixSeconds);
+      const ops = putOps(txn.records, leaseOf(await this.leaseIdsOf(txn.records)));
+      await this.client.kv.txn({ success: ops }, this.callOptions());
     }
   }
 
-  private async putOps(puts: readonly EncodedPut[]): Promise<IRequestOp[]> {
-    const leaseIds = new Map<number, NonNullable<IPutRequest['lease']>>();
-    for (const put of puts) {
-      if (put.expiresAt !== undefined && !leaseIds.has(put.expiresAt)) {
-        leaseIds.set(put.expiresAt, toRequestLeaseId(await this.leases.idFor(put.expiresAt)));
+  /** The lease of every expiry time among `records`, granted where none is cached. */
+  private async leaseIdsOf(records: readonly KvRecord[]): Promise<Map<number, RequestLeaseId>> {
+    const leaseIds = new Map<number, RequestLeaseId>();
+    // Records of one bucket share one expiry object: a repeat is skipped by identity.
+    let previous: KvRecord['expiry'];
+    for (const { expiry } of records) {
+      if (expiry === undefined || expiry === previous) continue;
+      previous = expiry;
+      if (!leaseIds.has(expiry.atUnixSeconds)) {
+        leaseIds.set(expiry.atUnixSeconds, toRequestLeaseId(await this.leases.idFor(expiry.atUnixSeconds)));
       }
     }
-    return puts.map(({ key, value, expiresAt }) => ({
-      request_put: expiresAt === undefined ? { key, value } : { key, value, lease: leaseIds.get(expiresAt) },
-    }));
+    return leaseIds;
   }
 
   /** Pages in key order (descending from below `end` when `descending`), at most `limit` entries in all. */
@@ -389,10 +387,14 @@ function toEntry(kv: IKeyValue): KvEntry {
  * every put naming it; a Long-like `{ low, high }` it encodes as is. Made once per lease
  * and txn instead of per put.
  */
-function toRequestLeaseId(id: string): NonNullable<IPutRequest['lease']> {
+function toRequestLeaseId(id: string): RequestLeaseId {
   const bits = BigInt.asUintN(64, BigInt(id));
   const longBits = { low: Number(bits & 0xffff_ffffn) | 0, high: Number(bits >> 32n) | 0, unsigned: false };
   return longBits as unknown as string;
+}
+
+function leaseOf(leaseIds: ReadonlyMap<number, RequestLeaseId>): LeaseOf {
+  return (atUnixSeconds) => leaseIds.get(atUnixSeconds)!;
 }
 
 /** A plain Uint8Array view over a Buffer's bytes, without copying. */

@@ -1,10 +1,18 @@
-import { describe, expect, it } from 'vitest';
-import { encodeTxns, type EncodedPut } from './txn-batches';
 import type { KvRecord } from '@message-bus/store-kv';
+import { describe, expect, it } from 'vitest';
+import { encodeTxns, putOps, type RequestLeaseId } from './txn-batches';
 
-const splitIntoTxns = (records: readonly KvRecord[], maxOps: number, maxBytes: number): EncodedPut[][] => [
-  ...encodeTxns(records, maxOps, maxBytes),
-];
+const leaseOfExpiry = (atUnixSeconds: number) => `lease-${atUnixSeconds}` as RequestLeaseId;
+
+/** The put requests of each txn. */
+const splitIntoTxns = (records: readonly KvRecord[], maxOps: number, maxBytes: number) =>
+  [...encodeTxns(records, maxOps, maxBytes, leaseOfExpiry)].map((txn) => {
+    expect(putOps(txn.records, leaseOfExpiry)).toEqual(txn.ops);
+    return txn.ops.map((op) => {
+      const { key, value, lease } = op.request_put!;
+      return { key: key!, value: value!, lease };
+    });
+  });
 
 const record = (key: string, size = 1, fill = 0) => ({ key, value: new Uint8Array(size).fill(fill) });
 
@@ -58,7 +66,7 @@ describe('encodeTxns', () => {
     ]);
   });
 
-  it('encodes keys as UTF-8 and carries each record’s expiry time', () => {
+  it('encodes keys as UTF-8 and puts each record under the lease of its expiry time', () => {
     const [txn] = splitIntoTxns(
       [{ key: 'é', value: new Uint8Array([1, 2]), expiry: { atUnixSeconds: 1_700_000_000, prefix: '' } }],
       128,
@@ -66,7 +74,7 @@ describe('encodeTxns', () => {
     );
     expect([...txn![0]!.key]).toEqual([0xc3, 0xa9]);
     expect([...txn![0]!.value]).toEqual([1, 2]);
-    expect(txn![0]!.expiresAt).toBe(1_700_000_000);
+    expect(txn![0]!.lease).toBe('lease-1700000000');
   });
 
   it('returns no txns for no records', () => {

@@ -1,11 +1,16 @@
 import type { KvRecord } from '@message-bus/store-kv';
+import type { IPutRequest, IRequestOp } from 'etcd3';
 
-/** One record encoded for etcd: bytes ready for a `request_put`, and its expiry if any. */
-export interface EncodedPut {
-  readonly key: Buffer;
-  readonly value: Buffer;
-  /** `expiry.atUnixSeconds` of the record; selects its lease. */
-  readonly expiresAt: number | undefined;
+/** A lease id in the form a put request takes; see `toRequestLeaseId`. */
+export type RequestLeaseId = NonNullable<IPutRequest['lease']>;
+
+/** The lease of the records that may be dropped after `atUnixSeconds`. */
+export type LeaseOf = (atUnixSeconds: number) => RequestLeaseId;
+
+/** One transaction: its put operations, and the records they were made from (to remake them). */
+export interface Txn {
+  readonly records: readonly KvRecord[];
+  readonly ops: IRequestOp[];
 }
 
 /** Protobuf framing, lease id and op wrapper of one put inside a txn, rounded up. */
@@ -23,25 +28,42 @@ export function* encodeTxns(
   records: readonly KvRecord[],
   maxOps: number,
   maxBytes: number,
-): Generator<EncodedPut[]> {
-  let current: EncodedPut[] = [];
+  leaseOf: LeaseOf,
+): Generator<Txn> {
+  let current: Txn = { records: [], ops: [] };
   let currentBytes = 0;
   for (const record of withoutRepeatedKeys(records)) {
-    const put: EncodedPut = {
-      key: Buffer.from(record.key, 'utf8'),
-      value: Buffer.from(record.value.buffer, record.value.byteOffset, record.value.byteLength),
-      expiresAt: record.expiry?.atUnixSeconds,
-    };
-    const bytes = put.key.length + put.value.length + perOpOverheadBytes;
-    if (current.length > 0 && (current.length >= maxOps || currentBytes + bytes > maxBytes)) {
+    const key = Buffer.from(record.key, 'utf8');
+    const bytes = key.length + record.value.length + perOpOverheadBytes;
+    if (current.ops.length > 0 && (current.ops.length >= maxOps || currentBytes + bytes > maxBytes)) {
       yield current;
-      current = [];
+      current = { records: [], ops: [] };
       currentBytes = 0;
     }
-    current.push(put);
+    (current.records as KvRecord[]).push(record);
+    current.ops.push(putOp(key, record, leaseOf));
     currentBytes += bytes;
   }
-  if (current.length > 0) yield current;
+  if (current.ops.length > 0) yield current;
+}
+
+/** The put operations of `records`, e.g. again after their leases were granted anew. */
+export function putOps(records: readonly KvRecord[], leaseOf: LeaseOf): IRequestOp[] {
+  return records.map((record) => putOp(Buffer.from(record.key, 'utf8'), record, leaseOf));
+}
+
+/**
+ * The value goes in as the record's own bytes: protobufjs writes any Uint8Array, so no
+ * Buffer view is made per put (etcd3's types ask for a Buffer).
+ */
+function putOp(key: Buffer, { value, expiry }: KvRecord, leaseOf: LeaseOf): IRequestOp {
+  const valueBytes = value as Buffer;
+  return {
+    request_put:
+      expiry === undefined
+        ? { key, value: valueBytes }
+        : { key, value: valueBytes, lease: leaseOf(expiry.atUnixSeconds) },
+  };
 }
 
 /**
