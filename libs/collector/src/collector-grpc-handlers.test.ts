@@ -611,16 +611,19 @@ describe.each<StoreKind>(['embedded', 'etcd'])('CollectorService over gRPC on th
   });
 
   describe('backpressure', () => {
-    it('stops reading a stream while the store is behind, then stores every log', async () => {
+    it('stops reading a stream once its uncommitted sightings reach the limit, then stores every log', async () => {
       const instrumented = new InstrumentedRepository(store.repository);
       const slowed = await CollectorHarness.start({
         repository: instrumented,
         pseudonymiser,
-        limits: { maxLogsInFlightPerStream: 4 },
+        limits: { maxSightingsInFlightPerStream: 8 },
       });
       try {
         const detectorId = detector();
-        const logs = Array.from({ length: 300 }, () => eventLog(detectorId, [sighting('wifi')]));
+        // Logs of 2 sightings: the fourth reaches the limit of 8.
+        const logs = Array.from({ length: 300 }, () =>
+          eventLog(detectorId, [sighting('wifi'), sighting('wifi')]),
+        );
         instrumented.hold();
         const response = slowed.streamEventLogs(logs);
 
@@ -628,15 +631,15 @@ describe.each<StoreKind>(['embedded', 'etcd'])('CollectorService over gRPC on th
         // Give the sender time to push more; the server must not read on while the store is held.
         await new Promise((resolve) => setTimeout(resolve, 300));
         expect(slowed.clockReads).toBe(4);
-        expect(slowed.useCases.pendingWrites).toEqual({ requests: 4, sightings: 4 });
+        expect(slowed.useCases.pendingWrites).toEqual({ requests: 4, sightings: 8 });
 
         instrumented.release();
-        expect(await response).toEqual({ wifi: 300n, bluetooth: 0n, mobile: 0n });
+        expect(await response).toEqual({ wifi: 600n, bluetooth: 0n, mobile: 0n });
         expect(slowed.clockReads).toBe(300);
-        expect((await storedSightings(store.repository, detectorId)).length).toBe(300);
+        expect((await storedSightings(store.repository, detectorId)).length).toBe(600);
         expect(instrumented.appendSizes.length).toBeLessThan(300);
         const ingested = await slowed.metrics.sightingsIngested.get();
-        expect(ingested.values.map(({ labels, value }) => [labels['kind'], value])).toEqual([['wifi', 300]]);
+        expect(ingested.values.map(({ labels, value }) => [labels['kind'], value])).toEqual([['wifi', 600]]);
       } finally {
         await slowed.close();
       }

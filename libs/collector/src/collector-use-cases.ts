@@ -34,10 +34,12 @@ export interface CollectorLimits {
   /** Store appends running at once; e.g. `2`. Calls arriving meanwhile are grouped into the next. */
   readonly maxAppendsInFlight: number;
   /**
-   * Logs of one StreamEventLog call accepted but not yet committed; e.g. `8`. At this
-   * many the server stops reading the stream until the oldest is committed.
+   * Sightings of one StreamEventLog call accepted but not yet committed; e.g. `10_000`.
+   * At this many the server stops reading the stream until the oldest log is committed
+   * (one log is always taken, however large). Enough to keep group commit fed while a
+   * commit waits for the disk, few enough to bound a stream's memory.
    */
-  readonly maxLogsInFlightPerStream: number;
+  readonly maxSightingsInFlightPerStream: number;
   /** Most source detectors in one CreateDetectorLink; e.g. `1_000`. */
   readonly maxSourcesPerLink: number;
 }
@@ -47,7 +49,7 @@ export const DEFAULT_COLLECTOR_LIMITS: Readonly<CollectorLimits> = {
   maxSightingsPerLog: 10_000,
   maxSightingsPerAppend: 10_000,
   maxAppendsInFlight: 2,
-  maxLogsInFlightPerStream: 8,
+  maxSightingsInFlightPerStream: 10_000,
   maxSourcesPerLink: 1_000,
 };
 
@@ -108,7 +110,7 @@ export class CollectorUseCases {
 
   /**
    * Stores the logs of a stream as they arrive, pulling the next log only while fewer
-   * than `maxLogsInFlightPerStream` are waiting for the store: a slow store slows the
+   * than `maxSightingsInFlightPerStream` are waiting for the store: a slow store slows the
    * reader, which is what pushes back on the sender. Resolves with the sightings stored
    * per kind once the stream has ended and every log is committed.
    *
@@ -120,7 +122,8 @@ export class CollectorUseCases {
    */
   async ingestEventLogStream(logs: AsyncIterable<collector.EventLog>): Promise<SightingCounts> {
     const counts = emptyCounts();
-    const inFlight: Promise<void>[] = [];
+    const inFlight: { readonly stored: Promise<void>; readonly sightings: number }[] = [];
+    let sightingsInFlight = 0;
     let storeFailure: { error: unknown } | undefined;
     let position = 0;
     let readFailure: { error: unknown } | undefined;
@@ -134,8 +137,13 @@ export class CollectorUseCases {
             storeFailure ??= { error };
           },
         );
-        inFlight.push(stored);
-        if (inFlight.length >= this.limits.maxLogsInFlightPerStream) await inFlight.shift();
+        inFlight.push({ stored, sightings: accepted.sightings.length });
+        sightingsInFlight += accepted.sightings.length;
+        while (sightingsInFlight >= this.limits.maxSightingsInFlightPerStream) {
+          const oldest = inFlight.shift()!;
+          await oldest.stored;
+          sightingsInFlight -= oldest.sightings;
+        }
         if (storeFailure !== undefined) break;
       }
     } catch (error) {
@@ -143,7 +151,7 @@ export class CollectorUseCases {
     }
     // Settle what was accepted before answering, whatever ended the stream. A store
     // failure of an earlier log outranks a later invalid log: those logs are not stored.
-    await Promise.all(inFlight);
+    await Promise.all(inFlight.map(({ stored }) => stored));
     if (storeFailure !== undefined) throw storeFailure.error;
     if (readFailure !== undefined) throw readFailure.error;
     return counts;

@@ -65,6 +65,7 @@ export class Pseudonymiser {
   readonly #overlapNanos: bigint;
   /** Period start → key, least recently used first; deriving a key per sighting would be wasteful. */
   readonly #periodKeys = new Map<bigint, KeyObject>();
+  #lastPeriodKey: { readonly periodStart: bigint; readonly key: KeyObject } | undefined;
 
   constructor(options: PseudonymiserOptions) {
     const { masterSecret, rotation, overlapSeconds } = options;
@@ -119,6 +120,16 @@ export class Pseudonymiser {
   }
 
   #keyOf(periodStart: bigint): KeyObject {
+    // Nearly every call asks for the current period's key: a bigint-keyed Map lookup and
+    // the LRU reordering cost more than the HMAC's key setup, so the last one is kept.
+    const last = this.#lastPeriodKey;
+    if (last !== undefined && last.periodStart === periodStart) return last.key;
+    const key = this.#cachedKeyOf(periodStart);
+    this.#lastPeriodKey = { periodStart, key };
+    return key;
+  }
+
+  #cachedKeyOf(periodStart: bigint): KeyObject {
     const cached = this.#periodKeys.get(periodStart);
     if (cached !== undefined) {
       this.#periodKeys.delete(periodStart);
