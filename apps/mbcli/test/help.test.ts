@@ -11,6 +11,11 @@ const COMMANDS = [
   'status send',
   'health',
   'traveltimes',
+  'traveltimes chart',
+  'links delete',
+  'import',
+  'export events',
+  'export traveltimes',
 ];
 
 describe('help', () => {
