@@ -30,7 +30,7 @@ import {
 } from '../store/append-trials';
 import { rawEtcdList } from '../store/list-trials';
 import { EventWorkload } from '../store/workload';
-import { Closers } from './closers';
+import { Closers } from '../closers';
 import { countEmbeddedKeys, ProcessStats, startCqserver } from './cqserver-under-test';
 import { LoadGeneratorProcess } from './load-generator-process';
 import type { LoadJob, LoadResult } from './load-jobs';

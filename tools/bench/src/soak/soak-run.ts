@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installedVersion, machineInfo, type MachineInfo } from '../machine';
-import { Closers } from '../e2e/closers';
+import { Closers } from '../closers';
 import {
   countEmbeddedKeys,
   metricSum,

@@ -29,6 +29,7 @@ import {
 } from './append-trials';
 import { rawEtcdList, rawLmdbList, repositoryList } from './list-trials';
 import { chunks, EventWorkload } from './workload';
+import { Closers } from '../closers';
 
 export interface StoreSuiteOptions {
   /** Tiny sizes and one round, to prove the suite runs. */
@@ -98,7 +99,7 @@ export async function runStoreSuite(options: StoreSuiteOptions): Promise<BenchRe
   const startedAt = new Date();
   const base = options.smoke ? smokeSizes : fullSizes;
   const sizes: StoreSizes = { ...base, rounds: options.rounds ?? base.rounds };
-  const cleanup = new Cleanup();
+  const cleanup = new Closers('the store benchmark');
   try {
     options.log('starting a throwaway etcd and lmdb stores in a temp directory');
     const etcd = await startThrowawayEtcd();
@@ -349,26 +350,4 @@ function storeNotes(sizes: StoreSizes): string[] {
 
 function describeBatch(batchSize: number): string {
   return batchSize === 1 ? 'batch of 1 event' : `batch of ${batchSize.toLocaleString('en-US')} events`;
-}
-
-/** Closers run last-added first, every one even if an earlier one fails. */
-class Cleanup {
-  private readonly closers: (() => Promise<unknown>)[] = [];
-
-  add(closer: () => Promise<unknown>): void {
-    this.closers.push(closer);
-  }
-
-  async run(): Promise<void> {
-    const failures: unknown[] = [];
-    for (const closer of this.closers.reverse()) {
-      try {
-        await closer();
-      } catch (error) {
-        failures.push(error);
-      }
-    }
-    if (failures.length > 0)
-      throw new AggregateError(failures, 'cleaning up after the store benchmark failed');
-  }
 }
