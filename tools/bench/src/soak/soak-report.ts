@@ -128,8 +128,8 @@ function summaryRows(report: SoakReport): string[][] {
       '',
     ],
     [
-      'RSS, anonymous',
-      `median ${megabytes(report.rssAnon.median)}, max ${megabytes(report.rssAnon.max)}`,
+      'RSS, anonymous (floor after collections)',
+      `median ${megabytes(report.rssAnon.median)}, max ${megabytes(report.rssAnon.max)}; floor ${megabytes(report.rssAnonFloor.median)}, ${(report.rssAnonFloor.secondHalfGrowth * 100).toFixed(1)} % over the second half`,
       verdicts.rssFlat ? 'flat' : 'GROWING',
     ],
     [
@@ -154,6 +154,7 @@ function trendRows(report: SoakReport): string[][] {
   return [
     row('RSS (all)', report.rss, 'MB', MEBIBYTE),
     row('RSS, anonymous', report.rssAnon, 'MB', MEBIBYTE),
+    row('RSS, anonymous floor (30 s)', report.rssAnonFloor, 'MB', MEBIBYTE),
     row('event-loop lag p99', report.lagP99, 'ms', 1),
     row('event-loop lag max', report.lagMax, 'ms', 1),
   ];

@@ -20,7 +20,7 @@ import {
 import { LoadGeneratorProcess } from '../e2e/load-generator-process';
 import type { LoadProgress, PacedJob } from '../e2e/load-jobs';
 import { corridorLinks, type SoakTrafficSpec } from './soak-traffic';
-import { trendOf, type Trend } from './trend';
+import { floorsOf, trendOf, type Trend } from './trend';
 
 export interface SoakOptions {
   readonly store: 'embedded' | 'etcd';
@@ -69,6 +69,8 @@ export interface SoakReport {
   readonly rss: Trend;
   /** The anonymous part of RSS: what a leak would grow. */
   readonly rssAnon: Trend;
+  /** Its floor: the lowest value of each window, what garbage collection returns to. */
+  readonly rssAnonFloor: Trend;
   readonly lagP99: Trend;
   readonly lagMax: Trend;
   readonly counts: {
@@ -96,8 +98,10 @@ const LINK_MAX_SECONDS = 600;
 /** The worker's schedule in the soak: short, so it runs many times in a few minutes. */
 const WORKER_INTERVAL_SECONDS = 10;
 const WORKER_LAG_SECONDS = 5;
-/** Memory counts as flat when the line fitted to the second half of anonymous RSS adds at most this share of its median. */
+/** Memory counts as flat when the line fitted to the second half of the anonymous RSS floor adds at most this share of its median. */
 const RSS_FLAT_GROWTH = 0.1;
+/** Windows over which the anonymous RSS floor is taken: several collections long. */
+const RSS_FLOOR_WINDOW_SECONDS = 30;
 /** Lag counts as flat when the fitted line adds at most this share of the median, or this many ms. */
 const LAG_FLAT_GROWTH = 0.5;
 const LAG_FLAT_MS = 5;
@@ -237,9 +241,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     }
 
     const rss = trendOf(samples.map((sample) => ({ seconds: sample.seconds, value: sample.rssBytes })));
-    const rssAnon = trendOf(
-      samples.map((sample) => ({ seconds: sample.seconds, value: sample.rssAnonBytes })),
-    );
+    const rssAnonSeries = samples.map((sample) => ({ seconds: sample.seconds, value: sample.rssAnonBytes }));
+    const rssAnon = trendOf(rssAnonSeries);
+    const rssAnonFloor = trendOf(floorsOf(rssAnonSeries, RSS_FLOOR_WINDOW_SECONDS));
     const lagP99 = trendOf(samples.map((sample) => ({ seconds: sample.seconds, value: sample.lagP99Ms })));
     const lagMax = trendOf(samples.map((sample) => ({ seconds: sample.seconds, value: sample.lagMaxMs })));
     const lagGrowthMs = lagP99.secondHalfGrowth * lagP99.median;
@@ -275,12 +279,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       samples,
       rss,
       rssAnon,
+      rssAnonFloor,
       lagP99,
       lagMax,
       counts: { acknowledged, failedCalls, ...(firstFailure === undefined ? {} : { firstFailure }), stored },
       estimatesWritten,
       verdicts: {
-        rssFlat: rssAnon.secondHalfGrowth <= RSS_FLAT_GROWTH,
+        rssFlat: rssAnonFloor.secondHalfGrowth <= RSS_FLAT_GROWTH,
         lagFlat: lagP99.secondHalfGrowth <= LAG_FLAT_GROWTH || lagGrowthMs <= LAG_FLAT_MS,
         countsEqual: failedCalls === 0 && stored === acknowledged,
         workerWrote: estimatesWritten > 0,
@@ -291,7 +296,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           ? 'The rate was given with --rate.'
           : `The rate is half of what an unpaced run of ${options.probeSeconds} s achieved just before, with the same traffic shape.`,
         `RSS is the server's VmRSS, split into anonymous memory (heap, buffers: what a leak grows) and file-backed pages (on the embedded store mostly lmdb's memory map of its data file, which grows with the data stored and which the kernel reclaims under pressure); flatness is judged on the anonymous part. Event-loop lag is prom-client's event-loop delay histogram from /metrics, reset at every scrape, so each sample covers the ${options.sampleSeconds} s before it.`,
-        `Flat: the least-squares line through the second half of the samples (the first half holds the warm-up) adds at most ${RSS_FLAT_GROWTH * 100} % of the median anonymous RSS, and at most ${LAG_FLAT_GROWTH * 100} % of the median p99 lag or ${LAG_FLAT_MS} ms.`,
+        `Flat: the least-squares line through the second half of the samples (the first half holds the warm-up) adds at most ${RSS_FLAT_GROWTH * 100} % of the median of the anonymous RSS floor (its lowest value in each ${RSS_FLOOR_WINDOW_SECONDS} s: collections make a sawtooth whose peaks come and go, a leak raises the floor), and at most ${LAG_FLAT_GROWTH * 100} % of the median p99 lag or ${LAG_FLAT_MS} ms.`,
         'Counts: sightings acknowledged to the load generator over the probe and the soak, against the event keys the store holds after the load stopped (embedded: after a graceful shutdown).',
       ],
     };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { leastSquaresSlope, trendOf } from './trend';
+import { floorsOf, leastSquaresSlope, trendOf } from './trend';
 
 const series = (values: readonly number[], stepSeconds = 10) =>
   values.map((value, index) => ({ seconds: index * stepSeconds, value }));
@@ -45,5 +45,31 @@ describe('trendOf', () => {
 
   it('refuses fewer than two samples', () => {
     expect(() => trendOf(series([1]))).toThrow('at least 2 samples, got 1');
+  });
+});
+
+describe('floorsOf', () => {
+  it('keeps the lowest value of each window, so a GC sawtooth over a steady floor is flat', () => {
+    const sawtooth = series([90, 110, 130, 89, 100, 126, 89, 95, 124, 90, 99, 131]);
+    const floors = floorsOf(sawtooth, 30);
+    expect(floors).toEqual([
+      { seconds: 0, value: 90 },
+      { seconds: 30, value: 89 },
+      { seconds: 60, value: 89 },
+      { seconds: 90, value: 90 },
+    ]);
+    expect(trendOf(floors).secondHalfGrowth).toBeLessThan(0.02);
+    expect(trendOf(sawtooth).maxOverMedian).toBeGreaterThan(1.2);
+  });
+
+  it('shows a leak as a rising floor', () => {
+    const leaking = series([90, 120, 95, 125, 100, 130, 105, 135, 110, 140, 115, 145]);
+    expect(floorsOf(leaking, 20).map(({ value }) => value)).toEqual([90, 95, 100, 105, 110, 115]);
+    expect(trendOf(floorsOf(leaking, 20)).secondHalfGrowth).toBeGreaterThan(0.05);
+  });
+
+  it('is empty for no samples and refuses a window that is not positive', () => {
+    expect(floorsOf([], 30)).toEqual([]);
+    expect(() => floorsOf(series([1]), 0)).toThrow('windowSeconds must be positive, got 0');
   });
 });

@@ -59,3 +59,25 @@ export function leastSquaresSlope(points: readonly TimedValue[]): number {
   }
   return variance === 0 ? 0 : covariance / variance;
 }
+
+/**
+ * The lowest value of each window of `windowSeconds`, timed at the window's start: the
+ * floor a garbage-collected heap returns to. Collections make memory a sawtooth whose
+ * peaks come and go; a leak raises the floor, so that is the series to judge.
+ */
+export function floorsOf(series: readonly TimedValue[], windowSeconds: number): TimedValue[] {
+  if (!(windowSeconds > 0)) throw new RangeError(`windowSeconds must be positive, got ${windowSeconds}`);
+  const first = series[0];
+  if (first === undefined) return [];
+  const floors: TimedValue[] = [];
+  for (const sample of series) {
+    const windowStart =
+      first.seconds + Math.floor((sample.seconds - first.seconds) / windowSeconds) * windowSeconds;
+    const current = floors[floors.length - 1];
+    if (current === undefined || current.seconds !== windowStart)
+      floors.push({ seconds: windowStart, value: sample.value });
+    else if (sample.value < current.value)
+      floors[floors.length - 1] = { seconds: windowStart, value: sample.value };
+  }
+  return floors;
+}
