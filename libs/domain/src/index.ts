@@ -80,3 +80,4 @@ export {
   plainMedianEstimate,
   type BaselineEstimate,
 } from './baselines';
+export { closestName } from './closest-name';

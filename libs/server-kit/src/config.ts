@@ -1,3 +1,4 @@
+import { closestName } from '@message-bus/domain';
 import { parse as parseYaml } from 'yaml';
 import { formatAddress, parseAddress, type Address } from './address';
 import { parseDuration } from './duration';
@@ -502,27 +503,6 @@ function errorMessage(error: unknown): string {
 
 /** "did you mean --collector_port?" for a near miss, else a pointer to --help. */
 function suggestion(name: string, candidates: readonly string[], prefix: string): string {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(name.length / 4)) + 1;
-  for (const candidate of candidates) {
-    const distance = editDistance(name, candidate);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
+  const best = closestName(name, candidates);
   return best === undefined ? 'see --help' : `did you mean ${prefix}${best}?`;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i += 1) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j += 1) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }

@@ -1,7 +1,7 @@
+import { closestName } from '@message-bus/domain';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { closestName } from './closest-name';
 import type { ConnectionSettings } from './grpc-connection';
 import { InputError } from './input-error';
 import { tlsSettings, type SourcedValue } from './tls';

@@ -1,4 +1,4 @@
-import { closestName } from './closest-name';
+import { closestName } from '@message-bus/domain';
 
 /**
  * One line for a command that does not exist: what was typed, the closest command if

@@ -1,6 +1,7 @@
 /**
- * The candidate nearest to a mistyped name (`evnts` → `events`), or undefined when
- * none is close enough to be a plausible typo.
+ * The candidate nearest to a mistyped name (`evnts` → `events`, `--colector_port` →
+ * `--collector_port`), or undefined when none is close enough to be a plausible typo.
+ * What "did you mean" suggestions of the servers' options and mbcli's commands share.
  */
 export function closestName(name: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
