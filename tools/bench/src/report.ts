@@ -231,23 +231,31 @@ export function formatMarkdown(report: BenchReport): string {
     );
   }
   if (report.notes.length > 0) lines.push('## Notes', '', ...report.notes.map((note) => `- ${note}`), '');
-  lines.push(
+  lines.push(...machineAndSettingsSection(report.machine, report.settings));
+  return lines.join('\n');
+}
+
+/** The Markdown section naming the machine, tool versions and a run's settings, one per row. */
+export function machineAndSettingsSection(
+  machine: MachineInfo,
+  settings: Readonly<Record<string, string | number>>,
+): string[] {
+  return [
     '## Machine and settings',
     '',
     ...markdownTable(
       ['', ''],
       [
-        ...Object.entries(report.machine).flatMap(([name, value]) =>
+        ...Object.entries(machine).flatMap(([name, value]) =>
           typeof value === 'object'
             ? Object.entries(value).map(([sub, version]) => [sub, String(version)])
             : [[name, String(value)]],
         ),
-        ...Object.entries(report.settings).map(([name, value]) => [name, String(value)]),
+        ...Object.entries(settings).map(([name, value]) => [name, String(value)]),
       ],
     ),
     '',
-  );
-  return lines.join('\n');
+  ];
 }
 
 /** Writes `<suite>.json` and `<suite>.md` into `directory` (created if missing); resolves to their paths. */

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { alignColumns, markdownTable } from '../report';
+import { alignColumns, machineAndSettingsSection, markdownTable } from '../report';
 import type { SoakReport } from './soak-run';
 import type { Trend } from './trend';
 
@@ -78,20 +78,7 @@ export function formatSoakMarkdown(report: SoakReport): string {
     '',
     ...report.notes.map((note) => `- ${note}`),
     '',
-    '## Machine and settings',
-    '',
-    ...markdownTable(
-      ['', ''],
-      [
-        ...Object.entries(report.machine).flatMap(([name, value]) =>
-          typeof value === 'object'
-            ? Object.entries(value).map(([sub, version]) => [sub, String(version)])
-            : [[name, String(value)]],
-        ),
-        ...Object.entries(report.settings).map(([name, value]) => [name, String(value)]),
-      ],
-    ),
-    '',
+    ...machineAndSettingsSection(report.machine, report.settings),
   ].join('\n');
 }
 
