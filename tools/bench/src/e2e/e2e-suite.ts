@@ -30,7 +30,7 @@ import {
 } from '../store/append-trials';
 import { rawEtcdList } from '../store/list-trials';
 import { EventWorkload } from '../store/workload';
-import { Closers } from '../closers';
+import { Cleanup } from '@message-bus/tools/cleanup';
 import { countEmbeddedKeys, ProcessStats, startCqserver } from './cqserver-under-test';
 import { LoadGeneratorProcess } from './load-generator-process';
 import type { LoadJob, LoadResult } from './load-jobs';
@@ -230,15 +230,15 @@ export async function runE2eSuite(options: E2eSuiteOptions): Promise<E2eReport> 
   const base = options.smoke ? smokeSizes : fullSizes;
   const sizes: E2eSizes = { ...base, rounds: options.rounds ?? base.rounds };
   const totalRounds = sizes.warmupRounds + sizes.rounds;
-  const closers = new Closers('the end-to-end benchmark');
+  const cleanup = new Cleanup();
   try {
     options.log('starting a throwaway etcd, two cqservers (etcd, embedded) and the load generator');
     const etcd = await startThrowawayEtcd();
-    closers.add(() => etcd.remove());
+    cleanup.defer('remove etcd', () => etcd.remove());
     const workDir = await mkdtemp(join(tmpdir(), 'message-bus-bench-e2e-'));
-    closers.add(() => rm(workDir, { recursive: true, force: true }));
+    cleanup.defer('remove the work dir', () => rm(workDir, { recursive: true, force: true }));
     const client = new Etcd3({ hosts: etcd.endpoint });
-    closers.add(async () => client.close());
+    cleanup.defer('close the etcd client', () => client.close());
 
     const embeddedDataDir = join(workDir, 'cqserver');
     const servers = {
@@ -254,8 +254,8 @@ export async function runE2eSuite(options: E2eSuiteOptions): Promise<E2eReport> 
       }),
     } satisfies Record<StoreKey, AppProcess>;
     // SIGTERM, so an acknowledged write is never cut off and a CPU profile gets written.
-    closers.add(() => servers.etcd.stop());
-    closers.add(() => servers.embedded.stop());
+    cleanup.defer('stop cqserver on etcd', () => servers.etcd.stop());
+    cleanup.defer('stop cqserver on the embedded store', () => servers.embedded.stop());
     const memory = {
       etcd: new ProcessStats(servers.etcd.pid!),
       embedded: new ProcessStats(servers.embedded.pid!),
@@ -263,7 +263,7 @@ export async function runE2eSuite(options: E2eSuiteOptions): Promise<E2eReport> 
     const rssAtStart = { etcd: memory.etcd.currentBytes(), embedded: memory.embedded.currentBytes() };
     const peakResets = memory.etcd.resetPeak() && memory.embedded.resetPeak();
     const loadGenerator = await LoadGeneratorProcess.start();
-    closers.add(() => loadGenerator.close());
+    cleanup.defer('close the load generator', () => loadGenerator.close());
 
     const sent: Record<StoreKey, number> = { etcd: 0, embedded: 0 };
     const remote = async (store: StoreKey, job: LoadJob): Promise<LoadResult> => {
@@ -294,19 +294,19 @@ export async function runE2eSuite(options: E2eSuiteOptions): Promise<E2eReport> 
 
     options.log('storing a 100-link network for the travel-time worker in etcd and in lmdb');
     const workerEtcd = new KvRepository(new EtcdBackend({ hosts: etcd.endpoint }), { prefix: WORKER_PREFIX });
-    closers.add(() => workerEtcd.close());
+    cleanup.defer('close the etcd worker repository', () => workerEtcd.close());
     const workerEtcdLeases = new EtcdWorkLeases({
       hosts: etcd.endpoint,
       prefix: WORKER_PREFIX,
       holder: 'bench',
     });
-    closers.add(() => workerEtcdLeases.close());
+    cleanup.defer('close the etcd work leases', () => workerEtcdLeases.close());
     const workerLmdb = new KvRepository(new LmdbBackend({ path: join(workDir, 'worker') }), {
       prefix: WORKER_PREFIX,
     });
-    closers.add(() => workerLmdb.close());
+    cleanup.defer('close the lmdb worker repository', () => workerLmdb.close());
     const workerLmdbLeases = new InProcessWorkLeases();
-    closers.add(() => workerLmdbLeases.close());
+    cleanup.defer('close the in-process work leases', () => workerLmdbLeases.close());
     const network = await storeHundredLinkNetwork(workerEtcd, totalRounds);
     await storeHundredLinkNetwork(workerLmdb, totalRounds);
 
@@ -315,7 +315,7 @@ export async function runE2eSuite(options: E2eSuiteOptions): Promise<E2eReport> 
       keyEncoding: 'binary',
       encoding: 'binary',
     });
-    closers.add(() => rawLmdb.close());
+    cleanup.defer('close raw lmdb', () => rawLmdb.close());
     const workload = new EventWorkload(RAW_PREFIX, SIGHTINGS_PER_DETECTOR_HOUR, startedAt);
 
     const specs: ResultSpec[] = [];
@@ -470,10 +470,10 @@ export async function runE2eSuite(options: E2eSuiteOptions): Promise<E2eReport> 
       unit: 'ms',
     });
     const etcdWorker = workerIntervalTrial('worker.etcd', workerEtcd, workerEtcdLeases, network);
-    closers.add(() => etcdWorker.worker.stop());
+    cleanup.defer('stop the etcd worker', () => etcdWorker.worker.stop());
     localTrial(workerSpec('worker.etcd', 'etcd, claims on etcd leases'), () => etcdWorker);
     const lmdbWorker = workerIntervalTrial('worker.embedded', workerLmdb, workerLmdbLeases, network);
-    closers.add(() => lmdbWorker.worker.stop());
+    cleanup.defer('stop the lmdb worker', () => lmdbWorker.worker.stop());
     localTrial(workerSpec('worker.embedded', 'embedded (lmdb), claims in process'), () => lmdbWorker);
 
     const localRuns = await measureInterleaved(trials, {
@@ -570,7 +570,7 @@ export async function runE2eSuite(options: E2eSuiteOptions): Promise<E2eReport> 
       counts,
     };
   } finally {
-    await closers.run();
+    await cleanup.run();
   }
 }
 

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installedVersion, machineInfo, type MachineInfo } from '../machine';
-import { Closers } from '../closers';
+import { Cleanup } from '@message-bus/tools/cleanup';
 import {
   countEmbeddedKeys,
   metricSum,
@@ -123,18 +123,18 @@ const TRAFFIC: SoakTrafficSpec = {
  */
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const startedAt = new Date();
-  const closers = new Closers('the soak');
+  const cleanup = new Cleanup();
   try {
     const workDir = await mkdtemp(join(tmpdir(), 'message-bus-soak-'));
-    closers.add(() => rm(workDir, { recursive: true, force: true }));
+    cleanup.defer('remove the work dir', () => rm(workDir, { recursive: true, force: true }));
     let store: StoreUnderTest;
     let etcdClient: Etcd3 | undefined;
     if (options.store === 'etcd') {
       const etcd = await startThrowawayEtcd();
-      closers.add(() => etcd.remove());
+      cleanup.defer('remove etcd', () => etcd.remove());
       etcdClient = new Etcd3({ hosts: etcd.endpoint });
       const client = etcdClient;
-      closers.add(async () => client.close());
+      cleanup.defer('close the etcd client', () => client.close());
       store = { store: 'etcd', endpoint: etcd.endpoint };
     } else {
       store = { store: 'embedded', dataDir: join(workDir, 'cqserver') };
@@ -145,20 +145,20 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       prefix: PREFIX,
       args: [`--traveltime.interval=${WORKER_INTERVAL_SECONDS}s`, `--traveltime.lag=${WORKER_LAG_SECONDS}s`],
     });
-    closers.add(() => server.stop());
+    cleanup.defer('stop cqserver', () => server.stop());
     const memory = new ProcessStats(server.pid!);
     const collectorClient = new collector.CollectorServiceClient(
       server.address('collector'),
       credentials.createInsecure(),
     );
-    closers.add(async () => collectorClient.close());
+    cleanup.defer('close the collector client', () => collectorClient.close());
     for (const link of corridorLinks(TRAFFIC, LINK_MAX_SECONDS)) {
       await new Promise<void>((resolve, reject) =>
         collectorClient.createDetectorLink(link, (error) => (error ? reject(error) : resolve())),
       );
     }
     const loadGenerator = await LoadGeneratorProcess.start();
-    closers.add(() => loadGenerator.close());
+    cleanup.defer('close the load generator', () => loadGenerator.close());
     const job = (seconds: number, sightingsPerSecond?: number): PacedJob => ({
       kind: 'paced',
       collector: server.address('collector'),
@@ -301,6 +301,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       ],
     };
   } finally {
-    await closers.run();
+    await cleanup.run();
   }
 }

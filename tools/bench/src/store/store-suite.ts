@@ -29,7 +29,7 @@ import {
 } from './append-trials';
 import { rawEtcdList, rawLmdbList, repositoryList } from './list-trials';
 import { chunks, EventWorkload } from './workload';
-import { Closers } from '../closers';
+import { Cleanup } from '@message-bus/tools/cleanup';
 
 export interface StoreSuiteOptions {
   /** Tiny sizes and one round, to prove the suite runs. */
@@ -99,27 +99,27 @@ export async function runStoreSuite(options: StoreSuiteOptions): Promise<BenchRe
   const startedAt = new Date();
   const base = options.smoke ? smokeSizes : fullSizes;
   const sizes: StoreSizes = { ...base, rounds: options.rounds ?? base.rounds };
-  const cleanup = new Closers('the store benchmark');
+  const cleanup = new Cleanup();
   try {
     options.log('starting a throwaway etcd and lmdb stores in a temp directory');
     const etcd = await startThrowawayEtcd();
-    cleanup.add(() => etcd.remove());
+    cleanup.defer('remove etcd', () => etcd.remove());
     const workDir = await mkdtemp(join(tmpdir(), 'message-bus-bench-store-'));
-    cleanup.add(() => rm(workDir, { recursive: true, force: true }));
+    cleanup.defer('remove the work dir', () => rm(workDir, { recursive: true, force: true }));
     const client = new Etcd3({ hosts: etcd.endpoint });
-    cleanup.add(async () => client.close());
+    cleanup.defer('close the etcd client', () => client.close());
     const etcdRepository = new KvRepository(new EtcdBackend({ hosts: etcd.endpoint }), { prefix: PREFIX });
-    cleanup.add(() => etcdRepository.close());
+    cleanup.defer('close the etcd repository', () => etcdRepository.close());
     const lmdbRepository = new KvRepository(new LmdbBackend({ path: join(workDir, 'repository') }), {
       prefix: PREFIX,
     });
-    cleanup.add(() => lmdbRepository.close());
+    cleanup.defer('close the lmdb repository', () => lmdbRepository.close());
     const rawLmdb = open<Buffer, Buffer>({
       path: join(workDir, 'raw'),
       keyEncoding: 'binary',
       encoding: 'binary',
     });
-    cleanup.add(() => rawLmdb.close());
+    cleanup.defer('close raw lmdb', () => rawLmdb.close());
 
     const workload = new EventWorkload(PREFIX, EVENTS_PER_DETECTOR_HOUR, startedAt);
     const leases = new BucketLeases(client, DEFAULT_EVENT_RETENTION_SECONDS);

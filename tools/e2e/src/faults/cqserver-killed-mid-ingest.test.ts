@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { etcdEndpoints } from '@message-bus/tools/etcd';
 import { Etcd3 } from 'etcd3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Cleanup } from '../support/cleanup';
+import { Cleanup } from '@message-bus/tools/cleanup';
 import { startCqserver, type TestStore } from '../support/cqserver';
 import { queryClient } from '../support/grpc-clients';
 import { RetryingStreamSender } from '../support/retrying-stream-sender';

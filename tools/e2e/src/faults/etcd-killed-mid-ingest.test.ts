@@ -1,6 +1,6 @@
 import { startThrowawayEtcd } from '@message-bus/tools/etcd';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Cleanup } from '../support/cleanup';
+import { Cleanup } from '@message-bus/tools/cleanup';
 import { startCqserver } from '../support/cqserver';
 import { queryClient } from '../support/grpc-clients';
 import { RetryingStreamSender } from '../support/retrying-stream-sender';

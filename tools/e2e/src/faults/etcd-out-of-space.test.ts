@@ -2,7 +2,7 @@ import { status } from '@grpc/grpc-js';
 import { startThrowawayEtcd } from '@message-bus/tools/etcd';
 import { Etcd3 } from 'etcd3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Cleanup } from '../support/cleanup';
+import { Cleanup } from '@message-bus/tools/cleanup';
 import { startCqserver } from '../support/cqserver';
 import { checkHealth, collectorClient, createEventLog, queryClient } from '../support/grpc-clients';
 import { metricValue, scrapeMetrics } from '../support/metrics';

@@ -6,7 +6,7 @@ import { AppProcess } from '@message-bus/tools/app-process';
 import { etcdEndpoints } from '@message-bus/tools/etcd';
 import { Etcd3 } from 'etcd3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Cleanup } from '../support/cleanup';
+import { Cleanup } from '@message-bus/tools/cleanup';
 
 const intervalSeconds = 1;
 const leaseTtlSeconds = 3;

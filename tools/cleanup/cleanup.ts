@@ -1,7 +1,7 @@
 /**
- * What a test started (processes, etcds, temp dirs, clients), undone in reverse order by
- * `run()`, every step even when an earlier one fails, so a failing test leaves nothing
- * behind. Call `run()` from `afterEach`/`afterAll` or a `finally`.
+ * What a test or a benchmark started (processes, etcds, temp dirs, clients), undone in
+ * reverse order by `run()`, every step even when an earlier one fails, so a failing run
+ * leaves nothing behind. Call `run()` from `afterEach`/`afterAll` or a `finally`.
  */
 export class Cleanup {
   private readonly steps: { readonly what: string; readonly undo: () => unknown }[] = [];
@@ -10,6 +10,11 @@ export class Cleanup {
   add<T>(what: string, resource: T, undo: (resource: T) => unknown): T {
     this.steps.push({ what, undo: () => undo(resource) });
     return resource;
+  }
+
+  /** Registers `undo` for something already held; e.g. `defer('remove the work dir', () => rm(dir, …))`. */
+  defer(what: string, undo: () => unknown): void {
+    this.steps.push({ what, undo });
   }
 
   /** Undoes everything registered, last first; throws one error naming each step that failed. */

@@ -1,0 +1,1 @@
+export { Cleanup } from './cleanup';
