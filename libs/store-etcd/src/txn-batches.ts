@@ -30,21 +30,23 @@ export function* encodeTxns(
   maxBytes: number,
   leaseOf: LeaseOf,
 ): Generator<Txn> {
-  let current: Txn = { records: [], ops: [] };
-  let currentBytes = 0;
+  let txnRecords: KvRecord[] = [];
+  let ops: IRequestOp[] = [];
+  let bytes = 0;
   for (const record of withoutRepeatedKeys(records)) {
     const key = Buffer.from(record.key, 'utf8');
-    const bytes = key.length + record.value.length + perOpOverheadBytes;
-    if (current.ops.length > 0 && (current.ops.length >= maxOps || currentBytes + bytes > maxBytes)) {
-      yield current;
-      current = { records: [], ops: [] };
-      currentBytes = 0;
+    const recordBytes = key.length + record.value.length + perOpOverheadBytes;
+    if (ops.length > 0 && (ops.length >= maxOps || bytes + recordBytes > maxBytes)) {
+      yield { records: txnRecords, ops };
+      txnRecords = [];
+      ops = [];
+      bytes = 0;
     }
-    (current.records as KvRecord[]).push(record);
-    current.ops.push(putOp(key, record, leaseOf));
-    currentBytes += bytes;
+    txnRecords.push(record);
+    ops.push(putOp(key, record, leaseOf));
+    bytes += recordBytes;
   }
-  if (current.ops.length > 0) yield current;
+  if (ops.length > 0) yield { records: txnRecords, ops };
 }
 
 /** The put operations of `records`, e.g. again after their leases were granted anew. */
