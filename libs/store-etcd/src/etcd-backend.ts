@@ -1,5 +1,5 @@
 import type { KvBackend, KvEntry, KvHealth, KvRange, KvRecord } from '@message-bus/store-kv';
-import { EtcdLeaseInvalidError, Etcd3, type IKeyValue, type IRangeRequest, type IRangeResponse } from 'etcd3';
+import { EtcdLeaseInvalidError, Etcd3, type IRangeRequest } from 'etcd3';
 import {
   resolveOptions,
   type EtcdBackendOptions,
@@ -9,6 +9,7 @@ import { outOfSpace, toStoreError } from './etcd-errors';
 import { EtcdWatch } from './etcd-watch';
 import { ExpiryLeases } from './expiry-leases';
 import { defaultFaultHandling } from './fault-handling';
+import { rangeReader, type RangeEntry, type RangePage, type RangeRead } from './range-reads';
 import { encodeTxns, putOps, type LeaseOf, type RequestLeaseId, type Txn } from './txn-batches';
 
 /**
@@ -21,6 +22,7 @@ export class EtcdBackend implements KvBackend {
   private readonly client: Etcd3;
   private readonly ownsClient: boolean;
   private readonly leases: ExpiryLeases;
+  private readonly readRangePage: RangeRead;
   private readonly watches = new Set<EtcdWatch>();
   /** Revision look-ups of watches being started; puts wait for them (see `watch`). */
   private readonly watchStarts = new Set<Promise<unknown>>();
@@ -40,6 +42,7 @@ export class EtcdBackend implements KvBackend {
           ...options.clientOptions?.faultHandling,
         },
       });
+    this.readRangePage = rangeReader(this.client);
     this.leases = new ExpiryLeases(
       async (ttlSeconds) =>
         (await this.client.leaseClient.leaseGrant({ TTL: ttlSeconds }, this.callOptions())).ID,
@@ -94,15 +97,15 @@ export class EtcdBackend implements KvBackend {
       yield* this.entryPages(start, end, limit, false);
     } else if (limit <= pageSize) {
       yield* this.entryPages(start, end, limit, true);
-    } else if (limit === Infinity) {
-      yield* this.lastOfAscendingPages(start, end, limit);
     } else {
-      const { count, revision } = await this.countRange(start, end);
-      if (count === 0) return;
-      if (descendingPagesCostLess(count, limit, pageSize)) {
-        yield* this.entryPages(start, end, limit, true, revision);
+      // The first ascending page also says how many keys the range holds (etcd counts
+      // the whole range in every response), so choosing costs no extra round trip.
+      const first = await this.readRange(pageRequest(start, end, pageSize, false));
+      if (first.entries.length === 0) return;
+      if (limit !== Infinity && descendingPagesCostLess(first.count, limit, pageSize)) {
+        yield* this.entryPages(start, end, limit, true, first.revision);
       } else {
-        yield* this.lastOfAscendingPages(start, end, limit, revision);
+        yield* this.lastOfAscendingPages(start, end, limit, first);
       }
     }
   }
@@ -240,25 +243,29 @@ export class EtcdBackend implements KvBackend {
     descending: boolean,
     revision?: string,
   ): AsyncGenerator<KvEntry[]> {
-    for await (const kvs of this.rangePages(start, end, limit, descending, revision)) yield kvs.map(toEntry);
+    const first = await this.readRange(
+      pageRequest(start, end, Math.min(this.options.pageSize, limit), descending, revision),
+    );
+    for await (const entries of this.rangePages(first, start, end, limit, descending))
+      yield entries.map(toEntry);
   }
 
   /**
-   * The last `limit` entries of the range, highest key first: read in ascending pages
-   * (each bounded and cheap to serve), keeping only the newest `limit`, then handed out
-   * reversed in pages of `pageSize`.
+   * The last `limit` entries of the range from `first` (its first ascending page) on,
+   * highest key first: read in ascending pages (each bounded and cheap to serve), keeping
+   * only the newest `limit`, then handed out reversed in pages of `pageSize`.
    */
   private async *lastOfAscendingPages(
     start: Buffer,
     end: Buffer,
     limit: number,
-    revision?: string,
+    first: RangePage,
   ): AsyncGenerator<KvEntry[]> {
-    let kept: IKeyValue[] = [];
+    let kept: RangeEntry[] = [];
     // Nothing is handed out before the last page is read, so pages may grow to about
     // READ_AHEAD_PAGE_BYTES each: fewer round trips, every response still bounded.
-    for await (const kvs of this.rangePages(start, end, Infinity, false, revision, READ_AHEAD_PAGE_BYTES)) {
-      for (const kv of kvs) kept.push(kv);
+    for await (const entries of this.rangePages(first, start, end, Infinity, false, READ_AHEAD_PAGE_BYTES)) {
+      for (const entry of entries) kept.push(entry);
       // Trimmed now and then rather than per page: at most twice the limit is held.
       if (kept.length > 2 * limit) kept = kept.slice(-limit);
     }
@@ -270,56 +277,46 @@ export class EtcdBackend implements KvBackend {
   }
 
   /**
-   * Range responses of at most `pageSize` keys, at most `limit` in all, each read when
-   * the caller asks for it. Never yields an empty page. With `growToBytes`, a page after
-   * the first holds as many keys as the first page's entry size says fit in that many
-   * bytes, between `pageSize` and `MAX_PAGE_GROWTH` times it.
+   * The entries of `first` (a page read from `start`, or down from `end` when
+   * `descending`) and of the pages after it, each read when the caller asks for it, at
+   * most `limit` entries in all; every later page reads `first`'s revision, so the scan
+   * sees one snapshot. Never yields an empty page. With `growToBytes`, a later page
+   * holds as many keys as the first page's entry size says fit in that many bytes,
+   * between `pageSize` and `MAX_PAGE_GROWTH` times it.
    */
   private async *rangePages(
+    first: RangePage,
     start: Buffer,
     end: Buffer,
     limit: number,
     descending: boolean,
-    revision: string | undefined,
     growToBytes?: number,
-  ): AsyncGenerator<IKeyValue[]> {
+  ): AsyncGenerator<RangeEntry[]> {
     let { pageSize } = this.options;
     let remaining = limit;
-    let lower = start;
     let upper = end;
-    const request = (): IRangeRequest => ({
-      key: lower,
-      range_end: upper,
-      limit: Math.min(pageSize, remaining),
-      ...(revision === undefined ? {} : { revision }),
-      ...(descending ? { sort_order: 'Descend', sort_target: 'Key' } : {}),
-    });
-    for (;;) {
-      const page = await this.readRange(request());
-      // Later pages read the first page's revision: one consistent snapshot.
-      revision ??= page.header.revision;
-      remaining -= page.kvs.length;
-      if (page.kvs.length > 0) yield page.kvs;
-      const last = page.kvs[page.kvs.length - 1];
+    for (let page = first; ;) {
+      remaining -= page.entries.length;
+      if (page.entries.length > 0) yield page.entries;
+      const last = page.entries[page.entries.length - 1];
       if (!page.more || last === undefined || remaining <= 0) return;
-      if (growToBytes !== undefined) pageSize = grownPageSize(page.kvs, growToBytes, this.options.pageSize);
+      if (growToBytes !== undefined)
+        pageSize = grownPageSize(page.entries, growToBytes, this.options.pageSize);
+      // Ascending, the next page starts at the smallest key after the last one.
+      const lower = descending ? start : Buffer.concat([last.key, zeroByte]);
       if (descending) upper = last.key;
-      else lower = Buffer.concat([last.key, zeroByte]); // the smallest key after the last one
+      page = await this.readRange(
+        pageRequest(lower, upper, Math.min(pageSize, remaining), descending, first.revision),
+      );
     }
   }
 
-  private async readRange(request: IRangeRequest): Promise<IRangeResponse> {
+  private async readRange(request: IRangeRequest): Promise<RangePage> {
     try {
-      return await this.client.kv.range(request, this.callOptions());
+      return await this.readRangePage(request, this.callOptions());
     } catch (error) {
       throw this.storeError(error);
     }
-  }
-
-  /** How many keys the range holds, and the revision counted at. */
-  private async countRange(start: Buffer, end: Buffer): Promise<{ count: number; revision: string }> {
-    const response = await this.readRange({ key: start, range_end: end, count_only: true });
-    return { count: Number(response.count), revision: response.header.revision };
   }
 
   private async currentRevision(): Promise<bigint> {
@@ -370,15 +367,32 @@ const MAX_PAGE_GROWTH = 16;
 const KEY_VALUE_OVERHEAD_BYTES = 48;
 
 /** How many keys like those of `page` fit in `bytes`, between `pageSize` and `MAX_PAGE_GROWTH` times it. */
-function grownPageSize(page: readonly IKeyValue[], bytes: number, pageSize: number): number {
+function grownPageSize(page: readonly RangeEntry[], bytes: number, pageSize: number): number {
   let pageBytes = 0;
-  for (const kv of page) pageBytes += kv.key.length + kv.value.length + KEY_VALUE_OVERHEAD_BYTES;
+  for (const entry of page) pageBytes += entry.key.length + entry.value.length + KEY_VALUE_OVERHEAD_BYTES;
   const fitting = Math.floor((bytes * page.length) / pageBytes);
   return Math.max(pageSize, Math.min(fitting, MAX_PAGE_GROWTH * pageSize));
 }
 
-function toEntry(kv: IKeyValue): KvEntry {
-  return { key: kv.key.toString('utf8'), value: toUint8Array(kv.value) };
+function toEntry(entry: RangeEntry): KvEntry {
+  return { key: entry.key.toString('utf8'), value: toUint8Array(entry.value) };
+}
+
+/** A range request for at most `limit` keys of `[start, end)`, lowest first or (descending) highest first. */
+function pageRequest(
+  start: Buffer,
+  end: Buffer,
+  limit: number,
+  descending: boolean,
+  revision?: string,
+): IRangeRequest {
+  return {
+    key: start,
+    range_end: end,
+    limit,
+    ...(revision === undefined ? {} : { revision }),
+    ...(descending ? { sort_order: 'Descend', sort_target: 'Key' } : {}),
+  };
 }
 
 /**
