@@ -20,6 +20,7 @@ const expectedRows = [
   'get-events.etcd.raw-range',
   'worker.etcd',
   'worker.embedded',
+  'ceiling.noop-grpc.unary-1.c64',
 ];
 const expectedTargets = {
   'stream.etcd-vs-raw-etcd3': ['at least', 0.6],
@@ -70,16 +71,14 @@ describe('npm run bench:e2e -- --smoke', () => {
     for (const row of report.results) {
       expect(row.rounds, row.id).toHaveLength(1);
       expect([row.events, row.median, row.min, row.max, ...row.rounds].every(measured), row.id).toBe(true);
-      expect(row.unit, row.id).toBe(
-        row.id.startsWith('ingest.') || row.id.startsWith('baseline.') ? 'events/s' : 'ms',
-      );
+      expect(row.unit, row.id).toBe(/^(ingest|baseline|ceiling)\./.test(row.id) ? 'events/s' : 'ms');
     }
     expect(report.results.find((row) => row.id === 'worker.etcd')?.events).toBe(100);
   });
 
   it('reports p50/p99 latency, server CPU and peak RSS of every shape the load generator ran', () => {
     expect(report.latency.map((row) => row.id).sort()).toEqual(
-      [...ingestRows, 'get-events.etcd', 'get-events.embedded'].sort(),
+      [...ingestRows, 'get-events.etcd', 'get-events.embedded', 'ceiling.noop-grpc.unary-1.c64'].sort(),
     );
     for (const row of report.latency) {
       expect(row.calls, row.id).toBeGreaterThan(0);
@@ -94,6 +93,7 @@ describe('npm run bench:e2e -- --smoke', () => {
       'ingest.etcd.unary-100.c8': 8,
       'ingest.etcd.stream-100': 2,
       'get-events.embedded': 1,
+      'ceiling.noop-grpc.unary-1.c64': 256,
     });
   });
 

@@ -33,6 +33,7 @@ import { EventWorkload } from '../store/workload';
 import { Cleanup } from '@message-bus/tools/cleanup';
 import { countEmbeddedKeys, ProcessStats, startCqserver } from './cqserver-under-test';
 import { LoadGeneratorProcess } from './load-generator-process';
+import { startNoopCollector } from './noop-collector';
 import type { LoadJob, LoadResult } from './load-jobs';
 import {
   detectorIdOf,
@@ -151,6 +152,9 @@ const PREFIX = 'bench-e2e';
 const RAW_PREFIX = 'bench-raw';
 const WORKER_PREFIX = 'bench-tt';
 const MEBIBYTE = 1024 * 1024;
+
+/** The result row of the no-op gRPC server, the unary shapes' ceiling. */
+const CEILING_ID = 'ceiling.noop-grpc.unary-1.c64';
 
 /** Issue 8's targets. */
 const TARGETS = {
@@ -322,10 +326,13 @@ export async function runE2eSuite(options: E2eSuiteOptions): Promise<E2eReport> 
     const trials: Trial[] = [];
     const remoteRuns = new Map<string, RemoteRun[]>();
     const latencyLabels = new Map<string, { readonly label: string; readonly measures: string }>();
-    /** A trial the load generator runs, with the server's peak memory reset before and read after. */
+    /**
+     * A trial the load generator runs against `server`, with the server's peak memory
+     * reset before and read after; sightings sent to a cqserver count towards its store.
+     */
     const remoteTrial = (
       spec: ResultSpec,
-      store: StoreKey,
+      server: { readonly stats: ProcessStats; readonly store?: StoreKey },
       jobFor: (round: number) => LoadJob,
       latencyLabel: { readonly label: string; readonly measures: string },
     ) => {
@@ -336,16 +343,18 @@ export async function runE2eSuite(options: E2eSuiteOptions): Promise<E2eReport> 
         id: spec.id,
         async prepare(round) {
           const job = jobFor(round);
-          memory[store].resetPeak();
+          server.stats.resetPeak();
           return async () => {
-            const cpuBefore = memory[store].cpuSeconds();
-            const result = await remote(store, job);
+            const cpuBefore = server.stats.cpuSeconds();
+            const result = await loadGenerator.run(job);
+            if (server.store !== undefined && job.kind !== 'get-events')
+              sent[server.store] += result.sightings;
             remoteRuns.get(spec.id)!.push({
               round,
               result,
-              serverPeakRssBytes: memory[store].peakBytes(),
-              serverRss: memory[store].residentBreakdown(),
-              serverCpuSeconds: memory[store].cpuSeconds() - cpuBefore,
+              serverPeakRssBytes: server.stats.peakBytes(),
+              serverRss: server.stats.residentBreakdown(),
+              serverCpuSeconds: server.stats.cpuSeconds() - cpuBefore,
             });
           };
         },
@@ -379,7 +388,7 @@ export async function runE2eSuite(options: E2eSuiteOptions): Promise<E2eReport> 
           : `call of ${shape.sightingsPerLog} sighting${shape.sightingsPerLog === 1 ? '' : 's'}`;
         remoteTrial(
           spec,
-          store.key,
+          { stats: memory[store.key], store: store.key },
           (round) =>
             shape.stream
               ? { kind: 'stream', collector, plan: plan(round), logsPerStream: sizes.logsPerStream }
@@ -424,6 +433,34 @@ export async function runE2eSuite(options: E2eSuiteOptions): Promise<E2eReport> 
       }
     }
 
+    // The most any server could answer of the unary 1-sighting shape here: the same
+    // load generator against a gRPC server that does nothing.
+    const noopCollector = await startNoopCollector();
+    cleanup.defer('close the no-op gRPC server', () => noopCollector.close());
+    const ceilingShape = SHAPES.find((shape) => shape.key === 'unary-1.c64')!;
+    remoteTrial(
+      {
+        id: CEILING_ID,
+        group: "the transport alone: a gRPC server in the suite's process that stores nothing",
+        label: `ceiling: no-op gRPC server, ${ceilingShape.label}`,
+        events: sizes.shapes[ceilingShape.key],
+        unit: 'events/s',
+      },
+      { stats: new ProcessStats(process.pid) },
+      (round) => ({
+        kind: 'unary',
+        collector: noopCollector.address,
+        plan: {
+          detectorPrefix: `bench-e2e-noop64-r${String(round).padStart(3, '0')}`,
+          sightings: sizes.shapes[ceilingShape.key],
+          sightingsPerLog: ceilingShape.sightingsPerLog,
+          hourStartSeconds,
+        },
+        concurrency: ceilingShape.concurrency,
+      }),
+      { label: `no-op gRPC server: ${ceilingShape.label}`, measures: 'call of 1 sighting' },
+    );
+
     const readGroup = `GetEvents of one detector-hour (${sizes.detectorHour.toLocaleString('en-US')} sightings)`;
     const readSpec = (id: string, label: string): ResultSpec => ({
       id,
@@ -436,7 +473,7 @@ export async function runE2eSuite(options: E2eSuiteOptions): Promise<E2eReport> 
     for (const store of STORES) {
       remoteTrial(
         readSpec(`get-events.${store.key}`, `cqserver on ${store.key}: GetEvents`),
-        store.key,
+        { stats: memory[store.key] },
         () => ({
           kind: 'get-events',
           query: servers[store.key].address('query'),
@@ -618,6 +655,24 @@ function e2eRatios(results: readonly ResultRow[]): RatioRow[] {
       ),
     );
   }
+  for (const store of STORES) {
+    ratios.push(
+      speedRatio(
+        `${ingestId(store.key, 'unary-1.c64')}-vs-noop-grpc`,
+        `${store.label}, unary, 1 sighting, concurrency 64 vs a no-op gRPC server (the ceiling)`,
+        row(ingestId(store.key, 'unary-1.c64')),
+        row(CEILING_ID),
+      ),
+    );
+  }
+  ratios.push(
+    speedRatio(
+      'ceiling.noop-grpc-vs-one-put',
+      'no-op gRPC server, unary, 1 sighting, concurrency 64 vs one put per sighting',
+      row(CEILING_ID),
+      row('baseline.etcd.one-put'),
+    ),
+  );
   ratios.push(
     speedRatio(
       'get-events.etcd-vs-raw-range',
@@ -640,9 +695,9 @@ function e2eTargets(
     ({ id, label, value, unit, comparison: 'at least', target, met: value >= target }) as const;
   const atMost = (id: string, label: string, value: number, target: number, unit: TargetCheck['unit']) =>
     ({ id, label, value, unit, comparison: 'at most', target, met: value <= target }) as const;
-  const heaviest = latency.reduce((most, row) =>
-    row.serverPeakRssBytes > most.serverPeakRssBytes ? row : most,
-  );
+  const heaviest = latency
+    .filter((row) => row.id !== CEILING_ID)
+    .reduce((most, row) => (row.serverPeakRssBytes > most.serverPeakRssBytes ? row : most));
   return [
     atLeast(
       'stream.etcd-vs-raw-etcd3',
@@ -776,6 +831,7 @@ function e2eNotes(sizes: E2eSizes): string[] {
     `Ingest shapes: unary CreateEventLog calls of 1 sighting (concurrency 1 and 64) and of 100 (concurrency 8), and StreamEventLog calls of ${sizes.logsPerStream} logs of 100 sightings, streams one after another. Throughput counts from the first call to the last answer; the stream's latency is per stream call, since the protocol answers once per stream. Every sighting has its own detector, device and time, so each is a new key; every round writes new detectors in the same recent hour.`,
     `Baselines, same run, same etcd: raw etcd3 writes the same shape of keys and values (encoded before the clock starts, no leases) as txns of ${RAW_ETCD_OPS_PER_TXN} puts with ${RAW_ETCD_TXNS_IN_FLIGHT} in flight; the original strategy puts one sighting at a time, each awaited; raw lmdb writes all of a round in one transaction and waits until it is flushed. They run in the suite's process, without gRPC, pseudonymisation or validation: what cqserver adds on top is the cost under test.`,
     "Client CPU of a cqserver row is the load generator's CPU per sighting (building and encoding messages, gRPC); of a baseline row, the suite's. Server CPU is the cqserver's user + system time per sighting (from /proc), median over the rounds; server peak RSS its VmHWM over the shape's recorded rounds, which counts the pages of lmdb's memory-mapped data file it touched; 'anon + file after' splits its resident memory after the runs into anonymous memory (heap, buffers) and file-backed pages. The load averages in the settings show how busy the machine was.",
+    "The ceiling row is the unary 1-sighting, concurrency-64 shape against a gRPC server (grpc-js, in the suite's process) whose CreateEventLog answers at once and stores nothing: what the transport alone allows with this load generator on this machine. Its server columns are the suite process's. A cqserver ratio against it says how much of that ceiling cqserver reaches; the ceiling's ratio to one put per sighting is the most any server could show against that baseline here.",
     'GetEvents reads one detector-hour stored through cqserver (pseudonymised device ids), in turn, and checks every answer holds all its sightings; the raw range read is one etcd3 range request of the same keys, reversed in memory.',
     `The travel-time worker's interval is one runOnce of @message-bus/traveltime's TravelTimeWorker in the suite's process, at the moment the next ${WORKER_INTERVAL_SECONDS}-s interval is due, over a 100-link network (the travel-time suite's, simulated with its seed for yesterday's morning rush) stored in its own keyspace: reading links and worker claims, then for every destination the sightings of it and its sources over the estimator's lookback, estimating every link and writing the estimates. Each round estimates exactly one new interval of every link.`,
   ];
