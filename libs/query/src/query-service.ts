@@ -18,7 +18,7 @@ import {
   type TravelTimeQueryInput,
 } from './query-arguments';
 import { resolveQueryLimits, type QueryLimits } from './query-limits';
-import { groupSightings, type SightingGroup } from './sighting-groups';
+import { SightingGrouper, type SightingGroup } from './sighting-groups';
 
 export interface QueryServiceOptions {
   readonly repository: Repository;
@@ -65,11 +65,11 @@ export class QueryService {
    */
   async getEvents(input: DetectorQueryInput): Promise<SightingGroup[]> {
     const query = parseDetectorQuery(input, this.limits);
-    const sightings: Sighting[] = [];
+    const grouper = new SightingGrouper();
     for await (const sighting of this.repository.events.list({ ...query, order: 'newest_first' })) {
-      sightings.push(sighting);
+      grouper.add(sighting);
     }
-    return groupSightings(sightings);
+    return grouper.groups;
   }
 
   /**

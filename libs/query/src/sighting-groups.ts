@@ -16,22 +16,36 @@ export interface SightingGroup {
  * order given, and within a detector the groups by their newest sighting, newest first.
  */
 export function groupSightings(sightings: Iterable<Sighting>): SightingGroup[] {
-  const groups: SightingGroup[] = [];
-  let detectorId: DetectorId | undefined;
-  let groupOfDevice = new Map<string, SightingGroup>();
-  for (const sighting of sightings) {
-    if (sighting.detectorId !== detectorId) {
-      detectorId = sighting.detectorId;
-      groupOfDevice = new Map();
+  const grouper = new SightingGrouper();
+  for (const sighting of sightings) grouper.add(sighting);
+  return grouper.groups;
+}
+
+/**
+ * `groupSightings` one sighting at a time, for sightings read from a store: each is
+ * dropped once added, so only the groups are held while the rest is read.
+ */
+export class SightingGrouper {
+  readonly groups: SightingGroup[] = [];
+  private detectorId: DetectorId | undefined;
+  private groupOfDevice = new Map<string, SightingGroup>();
+
+  add(sighting: Sighting): void {
+    if (sighting.detectorId !== this.detectorId) {
+      this.detectorId = sighting.detectorId;
+      this.groupOfDevice = new Map();
     }
-    const group = groupOfDevice.get(sighting.deviceId);
+    const group = this.groupOfDevice.get(sighting.deviceId);
     if (group === undefined) {
-      const created = { detectorId, deviceId: sighting.deviceId, times: [sighting.time] };
-      groupOfDevice.set(sighting.deviceId, created);
-      groups.push(created);
+      const created = {
+        detectorId: sighting.detectorId,
+        deviceId: sighting.deviceId,
+        times: [sighting.time],
+      };
+      this.groupOfDevice.set(sighting.deviceId, created);
+      this.groups.push(created);
     } else {
       group.times.push(sighting.time);
     }
   }
-  return groups;
 }

@@ -198,6 +198,12 @@ class WireReader {
     throw new RangeResponseError('a varint longer than 10 bytes');
   }
 
+  /** Steps over a varint without decoding it: the revisions, versions and leases of every key-value. */
+  skipVarint(): void {
+    for (let length = 1; length <= 10; length += 1) if (this.byte() < 0x80) return;
+    throw new RangeResponseError('a varint longer than 10 bytes');
+  }
+
   /** A length-delimited field's bytes, as a view. */
   bytes(): Buffer {
     const end = this.messageEnd();
@@ -221,7 +227,7 @@ class WireReader {
   skip(wireType: number): void {
     switch (wireType) {
       case WIRE_VARINT:
-        this.varint64();
+        this.skipVarint();
         return;
       case WIRE_FIXED64:
         this.advance(8);
