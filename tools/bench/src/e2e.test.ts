@@ -84,6 +84,8 @@ describe('npm run bench:e2e -- --smoke', () => {
       expect(row.calls, row.id).toBeGreaterThan(0);
       expect(measured(row.p50Ms) && row.p99Ms >= row.p50Ms, row.id).toBe(true);
       expect(row.serverPeakRssBytes, row.id).toBeGreaterThan(10 * 2 ** 20);
+      expect(row.serverPeakAnonBytes, row.id).toBeGreaterThan(10 * 2 ** 20);
+      expect(row.serverPeakAnonBytes, row.id).toBeLessThanOrEqual(row.serverPeakRssBytes);
       expect(Number.isFinite(row.serverCpuMicrosPerSighting), row.id).toBe(true);
     }
     const calls = Object.fromEntries(report.latency.map((row) => [row.id, row.calls]));

@@ -93,6 +93,24 @@ export class ProcessStats {
     return this.statusKilobytes('VmRSS') * 1024;
   }
 
+  /**
+   * The largest anonymous resident memory (RssAnon: heap and buffers, not the pages of
+   * mapped files) sampled every `intervalMs` while `work` runs, with work's result. The
+   * kernel keeps no peak of it, as it does of the total (VmHWM).
+   */
+  async peakAnonWhile<T>(work: Promise<T>, intervalMs = 20): Promise<{ result: T; peakAnonBytes: number }> {
+    let peakAnonBytes = this.residentBreakdown().anonBytes;
+    const sampler = setInterval(() => {
+      peakAnonBytes = Math.max(peakAnonBytes, this.residentBreakdown().anonBytes);
+    }, intervalMs);
+    try {
+      const result = await work;
+      return { result, peakAnonBytes: Math.max(peakAnonBytes, this.residentBreakdown().anonBytes) };
+    } finally {
+      clearInterval(sampler);
+    }
+  }
+
   /** The resident memory now, split: anonymous (heap, buffers) and file-backed (e.g. lmdb's memory map of its data file). */
   residentBreakdown(): { readonly anonBytes: number; readonly fileBytes: number } {
     return {
