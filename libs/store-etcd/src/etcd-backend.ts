@@ -9,7 +9,7 @@ import { outOfSpace, toStoreError } from './etcd-errors';
 import { EtcdWatch } from './etcd-watch';
 import { ExpiryLeases } from './expiry-leases';
 import { defaultFaultHandling } from './fault-handling';
-import { rangeReader, type RangeEntry, type RangePage, type RangeRead } from './range-reads';
+import { rangeReader, type RangePage, type RangeRead } from './range-reads';
 import { encodeTxns, putOps, type LeaseOf, type RequestLeaseId, type Txn } from './txn-batches';
 
 /**
@@ -246,8 +246,7 @@ export class EtcdBackend implements KvBackend {
     const first = await this.readRange(
       pageRequest(start, end, Math.min(this.options.pageSize, limit), descending, revision),
     );
-    for await (const entries of this.rangePages(first, start, end, limit, descending))
-      yield entries.map(toEntry);
+    yield* this.rangePages(first, start, end, limit, descending);
   }
 
   /**
@@ -261,7 +260,7 @@ export class EtcdBackend implements KvBackend {
     limit: number,
     first: RangePage,
   ): AsyncGenerator<KvEntry[]> {
-    let kept: RangeEntry[] = [];
+    let kept: KvEntry[] = [];
     // Nothing is handed out before the last page is read, so pages may grow to about
     // READ_AHEAD_PAGE_BYTES each: fewer round trips, every response still bounded.
     for await (const entries of this.rangePages(first, start, end, Infinity, false, READ_AHEAD_PAGE_BYTES)) {
@@ -272,7 +271,7 @@ export class EtcdBackend implements KvBackend {
     const newestFirst = kept.slice(-limit).reverse();
     const { pageSize } = this.options;
     for (let from = 0; from < newestFirst.length; from += pageSize) {
-      yield newestFirst.slice(from, from + pageSize).map(toEntry);
+      yield newestFirst.slice(from, from + pageSize);
     }
   }
 
@@ -291,20 +290,20 @@ export class EtcdBackend implements KvBackend {
     limit: number,
     descending: boolean,
     growToBytes?: number,
-  ): AsyncGenerator<RangeEntry[]> {
+  ): AsyncGenerator<KvEntry[]> {
     let { pageSize } = this.options;
     let remaining = limit;
     let upper = end;
     for (let page = first; ;) {
       remaining -= page.entries.length;
       if (page.entries.length > 0) yield page.entries;
-      const last = page.entries[page.entries.length - 1];
+      const last = page.lastKey;
       if (!page.more || last === undefined || remaining <= 0) return;
       if (growToBytes !== undefined)
         pageSize = grownPageSize(page.entries, growToBytes, this.options.pageSize);
       // Ascending, the next page starts at the smallest key after the last one.
-      const lower = descending ? start : Buffer.concat([last.key, zeroByte]);
-      if (descending) upper = last.key;
+      const lower = descending ? start : Buffer.concat([last, zeroByte]);
+      if (descending) upper = last;
       page = await this.readRange(
         pageRequest(lower, upper, Math.min(pageSize, remaining), descending, first.revision),
       );
@@ -367,15 +366,11 @@ const MAX_PAGE_GROWTH = 16;
 const KEY_VALUE_OVERHEAD_BYTES = 48;
 
 /** How many keys like those of `page` fit in `bytes`, between `pageSize` and `MAX_PAGE_GROWTH` times it. */
-function grownPageSize(page: readonly RangeEntry[], bytes: number, pageSize: number): number {
+function grownPageSize(page: readonly KvEntry[], bytes: number, pageSize: number): number {
   let pageBytes = 0;
   for (const entry of page) pageBytes += entry.key.length + entry.value.length + KEY_VALUE_OVERHEAD_BYTES;
   const fitting = Math.floor((bytes * page.length) / pageBytes);
   return Math.max(pageSize, Math.min(fitting, MAX_PAGE_GROWTH * pageSize));
-}
-
-function toEntry(entry: RangeEntry): KvEntry {
-  return { key: entry.key.toString('utf8'), value: toUint8Array(entry.value) };
 }
 
 /** A range request for at most `limit` keys of `[start, end)`, lowest first or (descending) highest first. */

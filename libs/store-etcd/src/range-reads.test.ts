@@ -57,19 +57,30 @@ const response = {
 describe('decodeRangeResponse', () => {
   it('reads keys, values, more, count and the revision of what etcd3 encodes', () => {
     const page = decodeRangeResponse(encodeRangeResponse(response));
-    expect(page.entries.map(({ key, value }) => [key.toString('utf8'), [...value]])).toEqual([
+    expect(page.entries.map(({ key, value }) => [key, [...value]])).toEqual([
       ['/tdc/a', [...Buffer.from('one')]],
       ['/tdc/b', []],
       ['/tdc/é', [0, 255, 10]],
     ]);
     expect(page).toMatchObject({ more: true, count: 12345, revision: '1099511627779' });
+    expect(page.lastKey).toEqual(Buffer.from('/tdc/é'));
   });
 
-  it('hands out keys and values as views of the received bytes, not copies', () => {
+  it("keeps the last key's exact bytes for the next page, even when they are not UTF-8", () => {
+    const notUtf8 = Buffer.from([0x2f, 0x61, 0xff, 0x01]);
+    const page = decodeRangeResponse(
+      encodeRangeResponse({ kvs: [{ key: notUtf8, value: Buffer.from('v') }] }),
+    );
+    expect(page.entries[0]!.key).toBe('/a\ufffd\u0001');
+    expect([...page.lastKey!]).toEqual([0x2f, 0x61, 0xff, 0x01]);
+  });
+
+  it('hands out values and the last key as views of the received bytes, not copies', () => {
     const bytes = encodeRangeResponse(response);
-    const [first] = decodeRangeResponse(bytes).entries;
-    expect(first!.key.buffer).toBe(bytes.buffer);
-    expect(first!.value.buffer).toBe(bytes.buffer);
+    const page = decodeRangeResponse(bytes);
+    expect(page.entries[0]!.value.buffer).toBe(bytes.buffer);
+    expect(page.entries[0]!.value).toBeInstanceOf(Uint8Array);
+    expect(page.lastKey!.buffer).toBe(bytes.buffer);
   });
 
   it('reads an empty response as no entries at revision 0', () => {
@@ -107,7 +118,7 @@ describe('decodeRangeResponse', () => {
       4, // fixed32
     ]);
     const page = decodeRangeResponse(Buffer.concat([unknown, encodeRangeResponse(response), unknown]));
-    expect(page.entries.map(({ key }) => key.toString())).toEqual(['/tdc/a', '/tdc/b', '/tdc/é']);
+    expect(page.entries.map(({ key }) => key)).toEqual(['/tdc/a', '/tdc/b', '/tdc/é']);
     expect(page.count).toBe(12345);
   });
 
