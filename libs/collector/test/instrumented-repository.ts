@@ -27,6 +27,7 @@ export class InstrumentedRepository implements Repository {
         await inner.events.append(sightings);
       },
       list: (query) => inner.events.list(query),
+      listPages: (query) => inner.events.listPages(query),
       follow: (detectorIds, signal) => inner.events.follow(detectorIds, signal),
     };
   }

@@ -118,6 +118,7 @@ describe.each(storeCases)('StreamEvents over gRPC on the $name', (storeCase) => 
     const events: EventRepository = {
       append: (sightings) => store.repository.events.append(sightings),
       follow: (detectorIds, signal) => store.repository.events.follow(detectorIds, signal),
+      listPages: (eventQuery) => store.repository.events.listPages(eventQuery),
       list: (eventQuery) => {
         if (eventQuery.order !== 'oldest_first' || written) return store.repository.events.list(eventQuery);
         written = true;

@@ -66,8 +66,8 @@ export class QueryService {
   async getEvents(input: DetectorQueryInput): Promise<SightingGroup[]> {
     const query = parseDetectorQuery(input, this.limits);
     const grouper = new SightingGrouper();
-    for await (const sighting of this.repository.events.list({ ...query, order: 'newest_first' })) {
-      grouper.add(sighting);
+    for await (const page of this.repository.events.listPages({ ...query, order: 'newest_first' })) {
+      for (const sighting of page) grouper.add(sighting);
     }
     return grouper.groups;
   }

@@ -216,6 +216,7 @@ export function countingFollows(repository: Repository): { repository: Repositor
   const events: EventRepository = {
     append: (sightings) => repository.events.append(sightings),
     list: (eventQuery) => repository.events.list(eventQuery),
+    listPages: (eventQuery) => repository.events.listPages(eventQuery),
     follow: (detectorIds, signal) => {
       const inner = repository.events.follow(detectorIds, signal);
       active += 1;

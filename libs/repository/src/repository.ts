@@ -66,6 +66,12 @@ export interface EventRepository {
    */
   list(query: EventQuery): AsyncIterable<Sighting>;
   /**
+   * The sightings `list` yields, in the same order, handed out a page at a time (never
+   * an empty page): one await per page instead of per sighting, for readers that go
+   * through many (a detector-hour is thousands).
+   */
+  listPages(query: EventQuery): AsyncIterable<readonly Sighting[]>;
+  /**
    * Sightings of the given detectors appended after the call, in commit order, until
    * `signal` aborts; the iterator then ends without error. Following no detector ends at
    * once. A retried append may deliver its sightings a second time.

@@ -72,6 +72,10 @@ export class KvEventRepository implements EventRepository {
   }
 
   list(query: EventQuery): AsyncIterable<Sighting> {
+    return eachOf(this.listPages(query));
+  }
+
+  listPages(query: EventQuery): AsyncIterable<readonly Sighting[]> {
     const detectorIds = checkDetectorIds(query.detectorIds, 'detectorIds');
     const limit = checkLimit(query.limitPerDetector, 'limitPerDetector');
     const order = checkOrder(query.order, 'newest_first');
@@ -94,13 +98,9 @@ export class KvEventRepository implements EventRepository {
     range: KeyTimeRange | undefined,
     limit: number | undefined,
     order: Order,
-  ): AsyncGenerator<Sighting> {
+  ): AsyncGenerator<Sighting[]> {
     if (range === undefined || limit === 0) return;
-    for (const detectorId of detectorIds) {
-      for await (const sightings of this.listDetector(detectorId, range, limit, order)) {
-        for (const sighting of sightings) yield sighting;
-      }
-    }
+    for (const detectorId of detectorIds) yield* this.listDetector(detectorId, range, limit, order);
   }
 
   /**
@@ -258,6 +258,11 @@ function appendInTimeOrder(sightings: StoredSighting[], newestFirst: boolean, ou
     });
   }
   for (const stored of sightings) out.push(stored.sighting);
+}
+
+/** The items of `pages`, one at a time. */
+async function* eachOf<T>(pages: AsyncIterable<readonly T[]>): AsyncGenerator<T> {
+  for await (const page of pages) yield* page;
 }
 
 /** Following no detector: an iteration that ends at once. */

@@ -17,8 +17,8 @@ export class SightingSpan {
   ): Promise<SightingSpan> {
     const sightings: Sighting[] = [];
     const range = { after, before };
-    for await (const sighting of events.list({ detectorIds: [detectorId], range, order: 'oldest_first' })) {
-      sightings.push(sighting);
+    for await (const page of events.listPages({ detectorIds: [detectorId], range, order: 'oldest_first' })) {
+      for (const sighting of page) sightings.push(sighting);
     }
     return new SightingSpan(sightings);
   }

@@ -33,10 +33,35 @@ export function sighting(detectorId: DetectorId, device: number, time: UnixNanos
   return { detectorId, deviceId: pseudonym(device), time };
 }
 
+/**
+ * What `events.list` yields for `query`. Reads `events.listPages` too and throws unless
+ * it hands out the same sightings in the same order, in pages none of which is empty,
+ * so every listing test checks both.
+ */
 export async function list(repository: Repository, query: EventQuery): Promise<Sighting[]> {
   const sightings: Sighting[] = [];
   for await (const one of repository.events.list(query)) sightings.push(one);
+  const paged: Sighting[] = [];
+  for await (const page of repository.events.listPages(query)) {
+    if (page.length === 0) throw new Error('events.listPages handed out an empty page');
+    paged.push(...page);
+  }
+  const same = paged.length === sightings.length && paged.every((one, i) => sameSighting(one, sightings[i]!));
+  if (!same) {
+    throw new Error(
+      `events.listPages handed out ${paged.length} sightings that differ from the ${sightings.length} of events.list`,
+    );
+  }
   return sightings;
+}
+
+function sameSighting(a: Sighting, b: Sighting): boolean {
+  return (
+    a.detectorId === b.detectorId &&
+    a.deviceId === b.deviceId &&
+    a.time === b.time &&
+    a.previousDeviceId === b.previousDeviceId
+  );
 }
 
 export function oldestFirst(sightings: readonly Sighting[]): Sighting[] {
