@@ -24,8 +24,9 @@ export type RangeRead = (request: IRangeRequest, options: CallOptions) => Promis
  *
  * etcd3 turns every KeyValue into an object holding fresh copies of key and value and
  * its four int64 fields as decimal strings (through Long). A listing needs only keys
- * and values: decoded here (values as views of the received bytes), a 10,000-record page is read
- * in about three quarters of the time, with far less garbage (tools/bench list rows).
+ * and values: decoded here (values as views of the received bytes), a 10,000-record
+ * page is read in about three quarters of the time, with far less garbage (the list
+ * rows of `npm run bench:store`).
  *
  * The pool is etcd3 1.1's `ConnectionPool`, which etcd3 keeps `protected`; the calls
  * used are the ones its own `exec` makes. A call refused for an expired auth token is
