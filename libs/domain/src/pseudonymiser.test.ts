@@ -70,6 +70,15 @@ describe('Pseudonymiser', () => {
     );
   });
 
+  it('computes the construction for the longest ids too: 128 code points of 1 to 4 UTF-8 bytes', () => {
+    for (const character of ['a', 'é', '€', '😀']) {
+      const longest = character.repeat(128);
+      expect(daily().pseudonymsAt('bluetooth', parseRawDeviceId(longest), BOUNDARY).current, character).toBe(
+        specifiedPseudonym(MASTER, '2026-11-30T03:00Z', 'bluetooth', longest),
+      );
+    }
+  });
+
   it('is deterministic across calls and instances', () => {
     const first = daily().pseudonymsAt('wifi', MAC, BOUNDARY + 7n);
     expect(daily().pseudonymsAt('wifi', MAC, BOUNDARY + 7n)).toEqual(first);

@@ -1,5 +1,6 @@
-import { createHmac, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
-import type { DeviceKind, Pseudonym, RawDeviceId } from './device';
+import { createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
+import { RAW_DEVICE_ID_MAX_LENGTH, type DeviceKind, type Pseudonym, type RawDeviceId } from './device';
+import { HmacSha256 } from './hmac-sha256';
 import { integerInRange } from './integer';
 import { floorDiv, formatNanosIso, NANOS_PER_SECOND, type UnixNanos } from './time';
 import { ValidationError } from './validation-error';
@@ -42,7 +43,7 @@ const HKDF_SALT = Buffer.from('message-bus pseudonymiser v1', 'utf8');
 const HKDF_INFO_PREFIX = 'message-bus pseudonym period ';
 /**
  * `kindTag || 0x00`, the start of every HMAC message; kind names never contain 0x00.
- * Strings, so one `update` encodes prefix and id together (measurably faster per call).
+ * Strings, so one write encodes prefix and id together.
  */
 const MESSAGE_PREFIX: Readonly<Record<DeviceKind, string>> = {
   wifi: 'wifi\0',
@@ -64,8 +65,8 @@ export class Pseudonymiser {
   readonly #rotation: RotationPolicy;
   readonly #overlapNanos: bigint;
   /** Period start → key, least recently used first; deriving a key per sighting would be wasteful. */
-  readonly #periodKeys = new Map<bigint, KeyObject>();
-  #lastPeriodKey: { readonly periodStart: bigint; readonly key: KeyObject } | undefined;
+  readonly #periodKeys = new Map<bigint, HmacSha256>();
+  #lastPeriodKey: { readonly periodStart: bigint; readonly key: HmacSha256 } | undefined;
 
   constructor(options: PseudonymiserOptions) {
     const { masterSecret, rotation, overlapSeconds } = options;
@@ -119,7 +120,7 @@ export class Pseudonymiser {
     return floorDiv(time - offset, DAY_NANOS) * DAY_NANOS + offset;
   }
 
-  #keyOf(periodStart: bigint): KeyObject {
+  #keyOf(periodStart: bigint): HmacSha256 {
     // Nearly every call asks for the current period's key: a bigint-keyed Map lookup and
     // the LRU reordering cost more than the HMAC's key setup, so the last one is kept.
     const last = this.#lastPeriodKey;
@@ -129,7 +130,7 @@ export class Pseudonymiser {
     return key;
   }
 
-  #cachedKeyOf(periodStart: bigint): KeyObject {
+  #cachedKeyOf(periodStart: bigint): HmacSha256 {
     const cached = this.#periodKeys.get(periodStart);
     if (cached !== undefined) {
       this.#periodKeys.delete(periodStart);
@@ -137,9 +138,11 @@ export class Pseudonymiser {
       return cached;
     }
     const label = this.#rotation.kind === 'never' ? 'never' : `${formatNanosIso(periodStart).slice(0, 16)}Z`;
-    const key = createSecretKey(
-      Buffer.from(hkdfSync('sha256', this.#masterSecret, HKDF_SALT, HKDF_INFO_PREFIX + label, 32)),
+    const keyBytes = new Uint8Array(
+      hkdfSync('sha256', this.#masterSecret, HKDF_SALT, HKDF_INFO_PREFIX + label, 32),
     );
+    const key = new HmacSha256(keyBytes);
+    keyBytes.fill(0);
     if (this.#periodKeys.size >= KEY_CACHE_SIZE) {
       const leastRecent = this.#periodKeys.keys().next().value;
       if (leastRecent !== undefined) this.#periodKeys.delete(leastRecent);
@@ -149,10 +152,21 @@ export class Pseudonymiser {
   }
 }
 
-function pseudonymOf(key: KeyObject, kind: DeviceKind, rawId: RawDeviceId): Pseudonym {
+/**
+ * Holds the HMAC message being hashed (hashing is synchronous, so one serves all). A
+ * UTF-16 unit is at most 3 UTF-8 bytes, so every message of up to a third of its size
+ * fits, which covers the longest raw id (128 code points) with any prefix; a longer
+ * text would get a buffer of its own rather than be cut short.
+ */
+const messageScratch = Buffer.alloc(3 * (16 + 2 * RAW_DEVICE_ID_MAX_LENGTH));
+const digest = Buffer.alloc(32);
+
+function pseudonymOf(key: HmacSha256, kind: DeviceKind, rawId: RawDeviceId): Pseudonym {
   // A RawDeviceId has no lone surrogate, so this UTF-8 is exactly utf8(kind) || 0x00 || utf8(rawId).
-  const digest = createHmac('sha256', key)
-    .update(MESSAGE_PREFIX[kind] + rawId, 'utf8')
-    .digest();
-  return digest.subarray(0, PSEUDONYM_BYTES).toString('base64url') as Pseudonym;
+  const text = MESSAGE_PREFIX[kind] + rawId;
+  const message = text.length * 3 <= messageScratch.length ? messageScratch : Buffer.from(text, 'utf8');
+  const length = message === messageScratch ? messageScratch.write(text, 0, 'utf8') : message.length;
+  key.digestInto(message, length, digest);
+  message.fill(0, 0, length); // no raw id stays behind in memory
+  return digest.toString('base64url', 0, PSEUDONYM_BYTES) as Pseudonym;
 }
