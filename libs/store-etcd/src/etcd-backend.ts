@@ -9,6 +9,7 @@ import { outOfSpace, toStoreError } from './etcd-errors';
 import { EtcdWatch } from './etcd-watch';
 import { ExpiryLeases } from './expiry-leases';
 import { defaultFaultHandling } from './fault-handling';
+import { viewOf } from './buffer-view';
 import { rangeReader, type RangePage, type RangeRead } from './range-reads';
 import { encodeTxns, putOps, type LeaseOf, type RequestLeaseId, type Txn } from './txn-batches';
 
@@ -64,7 +65,7 @@ export class EtcdBackend implements KvBackend {
     try {
       const response = await this.client.kv.range({ key: Buffer.from(key, 'utf8') }, this.callOptions());
       const value = response.kvs[0]?.value;
-      return value && toUint8Array(value);
+      return value && viewOf(value);
     } catch (error) {
       throw this.storeError(error);
     }
@@ -404,9 +405,4 @@ function toRequestLeaseId(id: string): RequestLeaseId {
 
 function leaseOf(leaseIds: ReadonlyMap<number, RequestLeaseId>): LeaseOf {
   return (atUnixSeconds) => leaseIds.get(atUnixSeconds)!;
-}
-
-/** A plain Uint8Array view over a Buffer's bytes, without copying. */
-function toUint8Array(buffer: Buffer): Uint8Array {
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }

@@ -1,5 +1,6 @@
 import type { KvEntry } from '@message-bus/store-kv';
 import type { Etcd3, IWatchResponse, Watcher } from 'etcd3';
+import { viewOf } from './buffer-view';
 
 /**
  * Puts under one prefix, from a given revision on, as an async iterator. Resumes after
@@ -104,7 +105,7 @@ export class EtcdWatch implements AsyncIterableIterator<KvEntry> {
       const value = event.kv.value;
       this.queue.push({
         key: event.kv.key.toString('utf8'),
-        value: new Uint8Array(value.buffer, value.byteOffset, value.byteLength),
+        value: viewOf(value),
       });
       if (revision > this.deliveredRevision) this.deliveredRevision = revision;
     }

@@ -1,5 +1,6 @@
 import type { CallOptions, Client, Metadata } from '@grpc/grpc-js';
 import type { KvEntry } from '@message-bus/store-kv';
+import { viewOf } from './buffer-view';
 import { EtcdInvalidAuthTokenError, type Etcd3, type IRangeRequest, type IRangeResponse } from 'etcd3';
 
 /** What a range read needs of etcd's `RangeResponse`. */
@@ -98,11 +99,6 @@ const WIRE_LENGTH_DELIMITED = 2;
 const WIRE_FIXED32 = 5;
 
 const emptyValue = new Uint8Array(0);
-
-/** A plain Uint8Array over a Buffer's bytes, without copying. */
-function viewOf(buffer: Buffer): Uint8Array {
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-}
 
 /**
  * Decodes an `etcdserverpb.RangeResponse` into keys and values (views of `bytes`), the
