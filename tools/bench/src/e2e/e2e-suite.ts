@@ -349,9 +349,9 @@ export async function runE2eSuite(options: E2eSuiteOptions): Promise<E2eReport> 
           server.stats.resetPeak();
           return async () => {
             const cpuBefore = server.stats.cpuSeconds();
-            const { result, peakAnonBytes } = await server.stats.peakAnonWhile(loadGenerator.run(job));
-            if (server.store !== undefined && job.kind !== 'get-events')
-              sent[server.store] += result.sightings;
+            const { result, peakAnonBytes } = await server.stats.peakAnonWhile(
+              server.store === undefined ? loadGenerator.run(job) : remote(server.store, job),
+            );
             remoteRuns.get(spec.id)!.push({
               round,
               result,
