@@ -153,20 +153,16 @@ export class Pseudonymiser {
 }
 
 /**
- * Holds the HMAC message being hashed (hashing is synchronous, so one serves all). A
- * UTF-16 unit is at most 3 UTF-8 bytes, so every message of up to a third of its size
- * fits, which covers the longest raw id (128 code points) with any prefix; a longer
- * text would get a buffer of its own rather than be cut short.
+ * Holds the HMAC message being hashed (hashing is synchronous, so one serves all): the
+ * longest prefix, then the longest raw id, 128 code points of at most 4 UTF-8 bytes.
  */
-const messageScratch = Buffer.alloc(3 * (16 + 2 * RAW_DEVICE_ID_MAX_LENGTH));
+const messageScratch = Buffer.alloc(16 + 4 * RAW_DEVICE_ID_MAX_LENGTH);
 const digest = Buffer.alloc(32);
 
 function pseudonymOf(key: HmacSha256, kind: DeviceKind, rawId: RawDeviceId): Pseudonym {
   // A RawDeviceId has no lone surrogate, so this UTF-8 is exactly utf8(kind) || 0x00 || utf8(rawId).
-  const text = MESSAGE_PREFIX[kind] + rawId;
-  const message = text.length * 3 <= messageScratch.length ? messageScratch : Buffer.from(text, 'utf8');
-  const length = message === messageScratch ? messageScratch.write(text, 0, 'utf8') : message.length;
-  key.digestInto(message, length, digest);
-  message.fill(0, 0, length); // no raw id stays behind in memory
+  const length = messageScratch.write(MESSAGE_PREFIX[kind] + rawId, 0, 'utf8');
+  key.digestInto(messageScratch, length, digest);
+  messageScratch.fill(0, 0, length); // no raw id stays behind in memory
   return digest.toString('base64url', 0, PSEUDONYM_BYTES) as Pseudonym;
 }
