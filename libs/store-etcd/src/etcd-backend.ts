@@ -1,3 +1,4 @@
+import type { CallOptions } from '@grpc/grpc-js';
 import type { KvBackend, KvEntry, KvHealth, KvRange, KvRecord } from '@message-bus/store-kv';
 import { EtcdLeaseInvalidError, Etcd3, type IRangeRequest } from 'etcd3';
 import {
@@ -11,7 +12,7 @@ import { ExpiryLeases } from './expiry-leases';
 import { defaultFaultHandling } from './fault-handling';
 import { viewOf } from './buffer-view';
 import { rangeReader, type RangePage, type RangeRead } from './range-reads';
-import { encodeTxns, putOps, type LeaseOf, type RequestLeaseId, type Txn } from './txn-batches';
+import { encodeTxn, encodeTxns, PutLease, txnSender, type LeaseOf, type Txn } from './txn-batches';
 
 /**
  * The ordered-KV backend on etcd. Writes go out as transactions of bounded size, several
@@ -24,6 +25,7 @@ export class EtcdBackend implements KvBackend {
   private readonly ownsClient: boolean;
   private readonly leases: ExpiryLeases;
   private readonly readRangePage: RangeRead;
+  private readonly sendTxn: (txn: Txn, options: CallOptions) => Promise<void>;
   private readonly watches = new Set<EtcdWatch>();
   /** Revision look-ups of watches being started; puts wait for them (see `watch`). */
   private readonly watchStarts = new Set<Promise<unknown>>();
@@ -44,6 +46,7 @@ export class EtcdBackend implements KvBackend {
         },
       });
     this.readRangePage = rangeReader(this.client);
+    this.sendTxn = txnSender(this.client);
     this.leases = new ExpiryLeases(
       async (ttlSeconds) =>
         (await this.client.leaseClient.leaseGrant({ TTL: ttlSeconds }, this.callOptions())).ID,
@@ -211,26 +214,26 @@ export class EtcdBackend implements KvBackend {
   /** Commits one txn; re-grants leases once if etcd no longer knows one of them. */
   private async commit(txn: Txn): Promise<void> {
     try {
-      await this.client.kv.txn({ success: txn.ops }, this.callOptions());
+      await this.sendTxn(txn, this.callOptions());
     } catch (error) {
       if (!(error instanceof EtcdLeaseInvalidError)) throw error;
       for (const { expiry } of txn.records)
         if (expiry !== undefined) this.leases.forget(expiry.atUnixSeconds);
-      const ops = putOps(txn.records, leaseOf(await this.leaseIdsOf(txn.records)));
-      await this.client.kv.txn({ success: ops }, this.callOptions());
+      const renewed = encodeTxn(txn.records, leaseOf(await this.leaseIdsOf(txn.records)));
+      await this.sendTxn(renewed, this.callOptions());
     }
   }
 
   /** The lease of every expiry time among `records`, granted where none is cached. */
-  private async leaseIdsOf(records: readonly KvRecord[]): Promise<Map<number, RequestLeaseId>> {
-    const leaseIds = new Map<number, RequestLeaseId>();
+  private async leaseIdsOf(records: readonly KvRecord[]): Promise<Map<number, PutLease>> {
+    const leaseIds = new Map<number, PutLease>();
     // Records of one bucket share one expiry object: a repeat is skipped by identity.
     let previous: KvRecord['expiry'];
     for (const { expiry } of records) {
       if (expiry === undefined || expiry === previous) continue;
       previous = expiry;
       if (!leaseIds.has(expiry.atUnixSeconds)) {
-        leaseIds.set(expiry.atUnixSeconds, toRequestLeaseId(await this.leases.idFor(expiry.atUnixSeconds)));
+        leaseIds.set(expiry.atUnixSeconds, new PutLease(await this.leases.idFor(expiry.atUnixSeconds)));
       }
     }
     return leaseIds;
@@ -391,18 +394,6 @@ function pageRequest(
   };
 }
 
-/**
- * A lease id in the form the request encoder takes most cheaply. etcd3 declares the
- * int64 as a decimal string (or number), which protobufjs parses into a Long again for
- * every put naming it; a Long-like `{ low, high }` it encodes as is. Made once per lease
- * and txn instead of per put.
- */
-function toRequestLeaseId(id: string): RequestLeaseId {
-  const bits = BigInt.asUintN(64, BigInt(id));
-  const longBits = { low: Number(bits & 0xffff_ffffn) | 0, high: Number(bits >> 32n) | 0, unsigned: false };
-  return longBits as unknown as string;
-}
-
-function leaseOf(leaseIds: ReadonlyMap<number, RequestLeaseId>): LeaseOf {
+function leaseOf(leaseIds: ReadonlyMap<number, PutLease>): LeaseOf {
   return (atUnixSeconds) => leaseIds.get(atUnixSeconds)!;
 }

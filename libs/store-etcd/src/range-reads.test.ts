@@ -139,7 +139,7 @@ describe('decodeRangeResponse', () => {
   });
 });
 
-describe('range reads with etcd authentication', () => {
+describe('reads and writes with etcd authentication', () => {
   const password = 'range-reads-test';
   let etcd: ThrowawayEtcd;
   let root: Etcd3;
@@ -177,6 +177,33 @@ describe('range reads with etcd authentication', () => {
       await new Promise((resolve) => setTimeout(resolve, 2_500));
       expect(await keys()).toEqual(['/auth/a', '/auth/b']);
       expect(await keys()).toEqual(['/auth/a', '/auth/b']);
+    } finally {
+      await backend.close();
+    }
+  });
+
+  it('writes with the auth token, and renews an expired token instead of failing', async () => {
+    const backend = new EtcdBackend({
+      hosts: etcd.endpoint,
+      clientOptions: { auth: { username: 'root', password } },
+    });
+    try {
+      await backend.put([{ key: '/auth-writes/a', value: Buffer.from('1') }]);
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      await backend.put([
+        { key: '/auth-writes/b', value: Buffer.from('2') },
+        { key: '/auth-writes/c', value: Buffer.from('3') },
+      ]);
+      await backend.put([{ key: '/auth-writes/d', value: Buffer.from('4') }]);
+      const entries: [string, string][] = [];
+      for await (const { key, value } of backend.scan({ start: '/auth-writes/', end: '/auth-writes0' }))
+        entries.push([key, Buffer.from(value).toString()]);
+      expect(entries).toEqual([
+        ['/auth-writes/a', '1'],
+        ['/auth-writes/b', '2'],
+        ['/auth-writes/c', '3'],
+        ['/auth-writes/d', '4'],
+      ]);
     } finally {
       await backend.close();
     }

@@ -1,6 +1,7 @@
-import type { CallOptions, Client, Metadata } from '@grpc/grpc-js';
+import type { CallOptions } from '@grpc/grpc-js';
 import type { KvEntry } from '@message-bus/store-kv';
 import { viewOf } from './buffer-view';
+import { pooledKvCall } from './pooled-kv-calls';
 import { EtcdInvalidAuthTokenError, type Etcd3, type IRangeRequest, type IRangeResponse } from 'etcd3';
 
 /** What a range read needs of etcd's `RangeResponse`. */
@@ -20,58 +21,26 @@ export interface RangePage {
 export type RangeRead = (request: IRangeRequest, options: CallOptions) => Promise<RangePage>;
 
 /**
- * Range reads through etcd3's connection pool (its host choice, credentials, auth
- * metadata and retry policy), with the response decoded here instead of by etcd3.
+ * Range reads through etcd3's connection pool, with the response decoded here instead
+ * of by etcd3 (see `pooledKvCall`).
  *
  * etcd3 turns every KeyValue into an object holding fresh copies of key and value and
  * its four int64 fields as decimal strings (through Long). A listing needs only keys
  * and values: decoded here (values as views of the received bytes), a 10,000-record
  * page is read in about three quarters of the time, with far less garbage (the list
- * rows of `npm run bench:store`).
- *
- * The pool is etcd3 1.1's `ConnectionPool`, which etcd3 keeps `protected`; the calls
- * used are the ones its own `exec` makes. A call refused for an expired auth token is
- * repeated through `kv.range`, whose `exec` renews the token.
+ * rows of `npm run bench:store`). A read refused for an expired auth token is repeated
+ * through `kv.range`, which renews the token.
  */
 export function rangeReader(client: Etcd3): RangeRead {
-  const pool = (client as unknown as { readonly pool: EtcdConnectionPool }).pool;
-  const call = (request: IRangeRequest, options: CallOptions) =>
-    pool.withConnection('KV', ({ client: kv, metadata }) => {
-      const { path, requestSerialize } = kv.Range;
-      return new Promise<RangePage>((resolve, reject) =>
-        kv.makeUnaryRequest(
-          path,
-          requestSerialize,
-          decodeRangeResponse,
-          request,
-          metadata,
-          options,
-          (error, page) => (error ? reject(error) : resolve(page!)),
-        ),
-      );
-    });
+  const read = pooledKvCall<IRangeRequest, RangePage>(client, 'Range', { decode: decodeRangeResponse });
   return async (request, options) => {
     try {
-      return await pool.globalPolicy.execute(() => call(request, options));
+      return await read(request, options);
     } catch (error) {
       if (!(error instanceof EtcdInvalidAuthTokenError)) throw error;
       return fromEtcd3Response(await client.kv.range(request, options));
     }
   };
-}
-
-/** The members of etcd3's `ConnectionPool` that `exec` uses. */
-interface EtcdConnectionPool {
-  readonly globalPolicy: { execute<T>(fn: () => Promise<T>): Promise<T> };
-  withConnection<T>(
-    service: 'KV',
-    fn: (connection: { client: KvServiceClient; metadata: Metadata }) => Promise<T>,
-  ): Promise<T>;
-}
-
-/** etcd3's generated `etcdserverpb.KV` client: each method carries its path and request encoder. */
-interface KvServiceClient extends Client {
-  readonly Range: { readonly path: string; requestSerialize(request: IRangeRequest): Buffer };
 }
 
 function fromEtcd3Response(response: IRangeResponse): RangePage {
