@@ -20,6 +20,7 @@ const expectedRows = [
   'append.etcd.raw-encoding.batch-10000',
   'append.etcd.raw-encoding-leases.batch-10000',
   'append.lmdb.raw-encoding.batch-10000',
+  'append.lmdb.raw-sync.batch-10000',
   'list.etcd.repository',
   'list.etcd.raw',
   'list.lmdb.repository',

@@ -24,6 +24,12 @@ export interface RawVariant {
   readonly encodeTimed: boolean;
   /** etcd only: attach each put to its bucket's shared lease, as the repository does for retention. */
   readonly leases?: BucketLeases;
+  /**
+   * lmdb only: `transactionSync` instead of the asynchronous `transaction`. Faster for a
+   * large batch, but the commit blocks the event loop, and concurrent calls get no
+   * shared commit, so a server (and LmdbBackend) does not write this way.
+   */
+  readonly synchronous?: boolean;
 }
 
 export const plainRaw: RawVariant = { encodeTimed: false };
@@ -124,10 +130,12 @@ export function rawLmdbAppend(
         workload.sightings(contender, shape.batchSize, round, shape.events),
         shape.batchSize,
       );
+      const putAll = (events: () => Iterable<EncodedEvent>) => () => {
+        for (const { key, value } of events()) db.put(key, value);
+      };
       const write = async (events: () => Iterable<EncodedEvent>) => {
-        await db.transaction(() => {
-          for (const { key, value } of events()) db.put(key, value);
-        });
+        if (variant.synchronous) db.transactionSync(putAll(events));
+        else await db.transaction(putAll(events));
         await db.flushed;
       };
       if (variant.encodeTimed) {

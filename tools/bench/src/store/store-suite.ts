@@ -178,6 +178,11 @@ export async function runStoreSuite(options: StoreSuiteOptions): Promise<BenchRe
           row(`append.lmdb.raw-encoding.batch-${batchSize}`, 'lmdb: raw lmdb + key/value encoding timed'),
           (id) => rawLmdbAppend(id, rawLmdb, 'rawe', workload, shape, { encodeTimed: true }),
         );
+        add(
+          row(`append.lmdb.raw-sync.batch-${batchSize}`, 'lmdb: raw lmdb, synchronous txn, awaited flushed'),
+          (id) =>
+            rawLmdbAppend(id, rawLmdb, 'raws', workload, shape, { encodeTimed: false, synchronous: true }),
+        );
       }
     }
 
@@ -343,6 +348,7 @@ function storeNotes(sizes: StoreSizes): string[] {
     `One put per event is the original system's strategy: an etcd3 put per event, each awaited before the next (${sizes.onePutEvents} events); it is the same strategy at any batch size.`,
     `At batch ${TARGET_BATCH.toLocaleString('en-US')}, diagnostic baselines take on the repository's work one piece at a time: "+ key/value encoding timed" derives the same keys and values inside the timed part; "+ bucket leases" also attaches each put to its bucket's shared lease (granted before the clock starts). The repository against the fullest of them is the cost of the repository and backend code itself.`,
     'Raw lmdb writes the same keys and values, encoded before the clock starts, in one write transaction per call and waits until lmdb has flushed it to disk, as LmdbBackend acknowledges.',
+    `At batch ${TARGET_BATCH.toLocaleString('en-US')}, "raw lmdb, synchronous txn" writes with lmdb-js's \`transactionSync\` instead: no hand-over to lmdb's writer thread, but the commit blocks the event loop and concurrent calls share no commit, so neither a server nor LmdbBackend writes that way. It is shown so the baseline's choice is visible, not rated against.`,
     "Client CPU is the CPU time of the bench process (every thread: JavaScript, gRPC, lmdb's writer) per event, median over the rounds; the etcd server's CPU is not in it. It shows what each contender costs the client, and other load on the machine distorts it far less than wall-clock time.",
     `Listing reads one detector-hour of ${sizes.listEvents} events ${sizes.listRepeats} times per round; values are milliseconds per read. The repository decodes every key and value and orders by exact time, newest first; raw etcd3 is one unsorted range request reversed in memory; raw lmdb a reverse getRange.`,
   ];
