@@ -5,7 +5,7 @@
  *                     getBatteryVoltage, listDetectors, listLinks, getTravelTimes,
  *                     getLatestTravelTimes, streamTravelTimes.
  * LinkSelection       which links a travel-time request covers (all, one, into a destination).
- * queryGrpcHandlers   the `query.QueryService` gRPC handlers over them.
+ * queryGrpcService    the `query.QueryService` gRPC definition and handlers over them.
  * QueryLimits         how much one request may ask for (DEFAULT_QUERY_LIMITS).
  */
 export {
@@ -14,7 +14,7 @@ export {
   type QueryServiceOptions,
   type VoltageReport,
 } from './query-service';
-export { queryGrpcHandlers } from './query-grpc-handlers';
+export { queryGrpcService, type QueryGrpcHandlers } from './query-grpc-handlers';
 export { DEFAULT_QUERY_LIMITS, resolveQueryLimits, type QueryLimits } from './query-limits';
 export {
   parseDetectorQuery,

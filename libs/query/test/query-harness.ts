@@ -24,7 +24,7 @@ import { EtcdBackend } from '@message-bus/store-etcd';
 import { KvRepository } from '@message-bus/store-kv';
 import { expect, vi } from 'vitest';
 import { etcdEndpoints } from '@message-bus/tools/etcd';
-import { QueryService, queryGrpcHandlers, type QueryLimits } from '../src';
+import { QueryService, queryGrpcService, type QueryLimits } from '../src';
 
 /** A real store under test, opened fresh (its own directory or etcd prefix). */
 export interface StoreCase {
@@ -77,7 +77,8 @@ export async function startQueryServer(
 ): Promise<QueryServer> {
   const service = new QueryService({ repository, logger: silentLogger, ...(limits ? { limits } : {}) });
   const server = new Server();
-  server.addService(query.QueryServiceService, queryGrpcHandlers(service, silentLogger));
+  const { definition, implementation } = queryGrpcService(service, silentLogger);
+  server.addService(definition, implementation);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
       error ? reject(error) : resolve(bound),

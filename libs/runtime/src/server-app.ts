@@ -1,7 +1,7 @@
 import { CollectorUseCases, collectorGrpcHandlers } from '@message-bus/collector';
 import { HealthService, StoreHealthMonitor } from '@message-bus/healthcheck';
-import { collector, FILE_DESCRIPTOR_SET_BASE64, query } from '@message-bus/proto';
-import { QueryService, queryGrpcHandlers } from '@message-bus/query';
+import { collector, FILE_DESCRIPTOR_SET_BASE64 } from '@message-bus/proto';
+import { QueryService, queryGrpcService } from '@message-bus/query';
 import type { Repository, WorkLeases } from '@message-bus/repository';
 import {
   addReflection,
@@ -162,10 +162,7 @@ async function startServers(
       const queryService = new QueryService({ repository, logger });
       const server = await startServiceServer({
         address: requireAddress(config.query_port, 'query_port'),
-        service: {
-          definition: query.QueryServiceService,
-          implementation: queryGrpcHandlers(queryService, logger),
-        },
+        service: queryGrpcService(queryService, logger),
         serviceName: SERVICE_NAMES.query,
         token: config.query_token,
         health,
