@@ -2,7 +2,7 @@ import { nanosToTimestamp, type DetectorId, type UnixNanos } from '@message-bus/
 import { query } from '@message-bus/proto';
 import { describe, expect, it } from 'vitest';
 import { encodeGetEventsResponse } from './get-events-response';
-import type { SightingGroup } from './sighting-groups';
+import type { GroupedSightings } from './sighting-groups';
 
 interface Group {
   readonly detectorId: string;
@@ -10,12 +10,18 @@ interface Group {
   readonly times: readonly UnixNanos[];
 }
 
-function sightingGroupsOf(groups: readonly Group[]): SightingGroup[] {
-  return groups.map((group) => ({
-    detectorId: group.detectorId as DetectorId,
-    deviceId: group.deviceId,
-    times: [...group.times],
-  }));
+/** The columns of `groups`, split with the domain's `nanosToTimestamp`. */
+function columnsOf(groups: readonly Group[]): GroupedSightings {
+  const timestamps = groups.flatMap((group) => group.times.map(nanosToTimestamp));
+  const timeStarts = new Int32Array(groups.length + 1);
+  groups.forEach((group, index) => (timeStarts[index + 1] = timeStarts[index]! + group.times.length));
+  return {
+    detectorIds: groups.map((group) => group.detectorId as DetectorId),
+    deviceIds: groups.map((group) => group.deviceId),
+    timeStarts,
+    seconds: Float64Array.from(timestamps, (timestamp) => Number(timestamp.seconds)),
+    nanos: Int32Array.from(timestamps, (timestamp) => timestamp.nanos),
+  };
 }
 
 /** What ts-proto writes for the same events. */
@@ -29,7 +35,7 @@ function tsProtoBytes(groups: readonly Group[]): Buffer {
 }
 
 function expectTsProtoBytes(groups: readonly Group[]): void {
-  const encoded = encodeGetEventsResponse(sightingGroupsOf(groups));
+  const encoded = encodeGetEventsResponse(columnsOf(groups));
   expect(encoded.toString('hex')).toBe(tsProtoBytes(groups).toString('hex'));
 }
 
@@ -40,7 +46,7 @@ const HOUR_START = 1_700_000_000n * SECOND;
 
 describe('encodeGetEventsResponse', () => {
   it('writes an empty response as no bytes', () => {
-    expect(encodeGetEventsResponse(sightingGroupsOf([])).length).toBe(0);
+    expect(encodeGetEventsResponse(columnsOf([])).length).toBe(0);
     expectTsProtoBytes([]);
   });
 
@@ -51,7 +57,7 @@ describe('encodeGetEventsResponse', () => {
       { detectorId: 'det-b', deviceId: 'device-1', times: [HOUR_START + 999_999_999n] },
     ];
     expectTsProtoBytes(groups);
-    expect(query.GetEventsResponse.decode(encodeGetEventsResponse(sightingGroupsOf(groups)))).toEqual({
+    expect(query.GetEventsResponse.decode(encodeGetEventsResponse(columnsOf(groups)))).toEqual({
       events: [
         {
           detectorId: 'det-a',
@@ -74,9 +80,9 @@ describe('encodeGetEventsResponse', () => {
   it('leaves zero seconds and zero nanos out of a Timestamp, as proto3 does', () => {
     expectTsProtoBytes([{ detectorId: 'd', deviceId: 'x', times: [0n, 1n, SECOND, 999_999_999n] }]);
     // The epoch itself is an empty Timestamp: key 0x0a, length 0.
-    expect(
-      encodeGetEventsResponse(sightingGroupsOf([{ detectorId: 'd', deviceId: 'x', times: [0n] }])),
-    ).toEqual(Buffer.from([0x0a, 8, 0x0a, 0, 0x12, 1, 0x78, 0x1a, 1, 0x64]));
+    expect(encodeGetEventsResponse(columnsOf([{ detectorId: 'd', deviceId: 'x', times: [0n] }]))).toEqual(
+      Buffer.from([0x0a, 8, 0x0a, 0, 0x12, 1, 0x78, 0x1a, 1, 0x64]),
+    );
   });
 
   it('writes the largest and smallest times exactly, negative seconds as 10-byte varints', () => {

@@ -1,6 +1,5 @@
-import type { SightingGroup } from './sighting-groups';
+import type { GroupedSightings } from './sighting-groups';
 
-const NANOS_PER_SECOND = 1_000_000_000n;
 const TWO_TO_THE_32 = 4_294_967_296;
 
 // Field keys (field number << 3 | wire type 2, length-delimited) of the messages written here.
@@ -13,68 +12,52 @@ const TIMESTAMP_SECONDS_KEY = 0x08; // seconds = 1, int64
 const TIMESTAMP_NANOS_KEY = 0x10; // nanos = 2, int32
 
 /**
- * The protobuf bytes of a `query.GetEventsResponse` with one `DetectionEvent` per group,
- * the same bytes ts-proto's `GetEventsResponse.encode` writes for the groups mapped with
- * `nanosToTimestamp` (fields in number order, empty strings and zero seconds or nanos
- * left out). Written straight from the groups into one buffer, without a Timestamp
- * object per time or ts-proto's generic writer, which together took a fifth of
- * GetEvents' server CPU for a detector-hour.
- *
- * Times must be within ±2^53 seconds of the epoch (every int64 of nanoseconds is);
- * others throw a RangeError rather than be written inexactly.
+ * The protobuf bytes of a `query.GetEventsResponse` with one `DetectionEvent` per group:
+ * the bytes ts-proto's `GetEventsResponse.encode` writes for the same events (fields in
+ * number order; empty strings and zero seconds or nanos left out). Written straight from
+ * the columns into one buffer, without a Timestamp object per time or ts-proto's generic
+ * writer, which together took a fifth of GetEvents' server CPU for a detector-hour.
  */
-export function encodeGetEventsResponse(groups: readonly SightingGroup[]): Buffer {
-  let timeCount = 0;
-  for (const group of groups) timeCount += group.times.length;
-  // Each time split once into seconds and nanos (exact), for both the sizing and the writing pass.
-  const seconds = new Float64Array(timeCount);
-  const nanos = new Int32Array(timeCount);
-  const deviceIdLengths = new Int32Array(groups.length);
-  const eventLengths = new Int32Array(groups.length);
+export function encodeGetEventsResponse(grouped: GroupedSightings): Buffer {
+  const { detectorIds, deviceIds, timeStarts, seconds, nanos } = grouped;
+  const groupCount = deviceIds.length;
+  const deviceIdLengths = new Int32Array(groupCount);
+  const eventLengths = new Int32Array(groupCount);
 
+  // Sizing pass. Groups come detector by detector, so a detector id is measured once per run.
   let detectorId: string | undefined;
   let detectorIdLength = 0;
   let responseLength = 0;
-  let timeIndex = 0;
-  for (let groupIndex = 0; groupIndex < groups.length; groupIndex += 1) {
-    const group = groups[groupIndex]!;
-    // Groups come detector by detector, so the detector id is measured once per detector.
-    if (group.detectorId !== detectorId) {
-      detectorId = group.detectorId;
+  for (let group = 0; group < groupCount; group += 1) {
+    if (detectorIds[group] !== detectorId) {
+      detectorId = detectorIds[group]!;
       detectorIdLength = utf8Length(detectorId);
     }
     let eventLength = 0;
-    for (const time of group.times) {
-      const split = splitNanos(time);
-      seconds[timeIndex] = split.seconds;
-      nanos[timeIndex] = split.nanos;
-      timeIndex += 1;
+    for (let time = timeStarts[group]!; time < timeStarts[group + 1]!; time += 1) {
       // A Timestamp is at most 17 bytes, so its length prefix is one byte.
-      eventLength += 2 + timestampLength(split.seconds, split.nanos);
+      eventLength += 2 + timestampLength(seconds[time]!, nanos[time]!);
     }
-    const deviceIdLength = utf8Length(group.deviceId);
-    deviceIdLengths[groupIndex] = deviceIdLength;
+    const deviceIdLength = utf8Length(deviceIds[group]!);
+    deviceIdLengths[group] = deviceIdLength;
     eventLength += stringFieldLength(deviceIdLength) + stringFieldLength(detectorIdLength);
-    eventLengths[groupIndex] = eventLength;
+    eventLengths[group] = eventLength;
     responseLength += 1 + varintLength(eventLength) + eventLength;
   }
 
   const bytes = Buffer.allocUnsafe(responseLength);
   let position = 0;
-  timeIndex = 0;
-  detectorId = undefined;
-  for (let groupIndex = 0; groupIndex < groups.length; groupIndex += 1) {
-    const group = groups[groupIndex]!;
-    if (group.detectorId !== detectorId) {
-      detectorId = group.detectorId;
+  for (let group = 0; group < groupCount; group += 1) {
+    const groupDetectorId = detectorIds[group]!;
+    if (groupDetectorId !== detectorId) {
+      detectorId = groupDetectorId;
       detectorIdLength = utf8Length(detectorId);
     }
     bytes[position++] = RESPONSE_EVENTS_KEY;
-    position = writeVarint(bytes, position, eventLengths[groupIndex]!);
-    for (let remaining = group.times.length; remaining > 0; remaining -= 1) {
-      const timeSeconds = seconds[timeIndex]!;
-      const timeNanos = nanos[timeIndex]!;
-      timeIndex += 1;
+    position = writeVarint(bytes, position, eventLengths[group]!);
+    for (let time = timeStarts[group]!; time < timeStarts[group + 1]!; time += 1) {
+      const timeSeconds = seconds[time]!;
+      const timeNanos = nanos[time]!;
       bytes[position++] = EVENT_TIME_KEY;
       bytes[position++] = timestampLength(timeSeconds, timeNanos);
       if (timeSeconds !== 0) {
@@ -90,27 +73,12 @@ export function encodeGetEventsResponse(groups: readonly SightingGroup[]): Buffe
       bytes,
       position,
       EVENT_DEVICE_ID_KEY,
-      group.deviceId,
-      deviceIdLengths[groupIndex]!,
+      deviceIds[group]!,
+      deviceIdLengths[group]!,
     );
-    position = writeStringField(bytes, position, EVENT_DETECTOR_ID_KEY, detectorId, detectorIdLength);
+    position = writeStringField(bytes, position, EVENT_DETECTOR_ID_KEY, groupDetectorId, detectorIdLength);
   }
   return bytes;
-}
-
-/** Unix nanoseconds as a Timestamp's seconds (floored) and nanos (0 to 999999999), exactly. */
-function splitNanos(time: bigint): { seconds: number; nanos: number } {
-  const truncated = time / NANOS_PER_SECOND;
-  let seconds = Number(truncated);
-  let nanos = Number(time - truncated * NANOS_PER_SECOND);
-  if (nanos < 0) {
-    seconds -= 1;
-    nanos += 1_000_000_000;
-  }
-  if (!Number.isSafeInteger(seconds)) {
-    throw new RangeError(`time ${time} ns is beyond ±2^53 seconds, which GetEvents cannot write exactly`);
-  }
-  return { seconds, nanos };
 }
 
 function timestampLength(seconds: number, nanos: number): number {

@@ -31,5 +31,5 @@ export {
   type LinkSelection,
   type LinkSelectorInput,
 } from './link-selection';
-export { groupSightings, type SightingGroup } from './sighting-groups';
+export { groupSightings, type GroupedSightings } from './sighting-groups';
 export { replayThenFollow } from './event-stream';

@@ -18,7 +18,7 @@ import {
   type TravelTimeQueryInput,
 } from './query-arguments';
 import { resolveQueryLimits, type QueryLimits } from './query-limits';
-import { SightingGrouper, type SightingGroup } from './sighting-groups';
+import { SightingGrouper, type GroupedSightings } from './sighting-groups';
 
 export interface QueryServiceOptions {
   readonly repository: Repository;
@@ -63,13 +63,13 @@ export class QueryService {
    * The newest `limit` sightings of each detector in the range, grouped by (detector,
    * device); see `groupSightings` for the order.
    */
-  async getEvents(input: DetectorQueryInput): Promise<SightingGroup[]> {
+  async getEvents(input: DetectorQueryInput): Promise<GroupedSightings> {
     const query = parseDetectorQuery(input, this.limits);
     const grouper = new SightingGrouper();
     for await (const page of this.repository.events.listPages({ ...query, order: 'newest_first' })) {
       for (const sighting of page) grouper.add(sighting);
     }
-    return grouper.groups;
+    return grouper.grouped();
   }
 
   /**
