@@ -23,7 +23,8 @@ export class EtcdBackend implements KvBackend {
   private readonly options: ResolvedEtcdBackendOptions;
   private readonly client: Etcd3;
   private readonly ownsClient: boolean;
-  private readonly leases: ExpiryLeases;
+  /** Each lease once in the forms a put writes it, not per put. */
+  private readonly leases: ExpiryLeases<PutLease>;
   private readonly readRangePage: RangeRead;
   private readonly sendTxn: (txn: Txn, options: CallOptions) => Promise<void>;
   private readonly watches = new Set<EtcdWatch>();
@@ -49,7 +50,7 @@ export class EtcdBackend implements KvBackend {
     this.sendTxn = txnSender(this.client);
     this.leases = new ExpiryLeases(
       async (ttlSeconds) =>
-        (await this.client.leaseClient.leaseGrant({ TTL: ttlSeconds }, this.callOptions())).ID,
+        new PutLease((await this.client.leaseClient.leaseGrant({ TTL: ttlSeconds }, this.callOptions())).ID),
       this.options.minLeaseTtlSeconds,
     );
   }
@@ -233,7 +234,7 @@ export class EtcdBackend implements KvBackend {
       if (expiry === undefined || expiry === previous) continue;
       previous = expiry;
       if (!leaseIds.has(expiry.atUnixSeconds)) {
-        leaseIds.set(expiry.atUnixSeconds, new PutLease(await this.leases.idFor(expiry.atUnixSeconds)));
+        leaseIds.set(expiry.atUnixSeconds, await this.leases.idFor(expiry.atUnixSeconds));
       }
     }
     return leaseIds;

@@ -1,8 +1,8 @@
-/** Grants an etcd lease of `ttlSeconds` and resolves to its id. */
-export type GrantLease = (ttlSeconds: number) => Promise<string>;
+/** Grants an etcd lease of `ttlSeconds` and resolves to its id, in whatever form the caller writes it. */
+export type GrantLease<LeaseId> = (ttlSeconds: number) => Promise<LeaseId>;
 
-interface CachedLease {
-  readonly id: Promise<string>;
+interface CachedLease<LeaseId> {
+  readonly id: Promise<LeaseId>;
   /** When etcd will drop the lease, in milliseconds since the epoch. */
   readonly expiresAtMs: number;
 }
@@ -15,17 +15,17 @@ const reuseMarginMs = 1_000;
  * to the same lease, so a whole time bucket goes with one lease instead of one per key.
  * Leases are granted once and cached until they are about to expire.
  */
-export class ExpiryLeases {
-  private readonly leases = new Map<number, CachedLease>();
+export class ExpiryLeases<LeaseId> {
+  private readonly leases = new Map<number, CachedLease<LeaseId>>();
 
   constructor(
-    private readonly grant: GrantLease,
+    private readonly grant: GrantLease<LeaseId>,
     private readonly minTtlSeconds: number,
     private readonly now: () => number = Date.now,
   ) {}
 
   /** The lease for records that may be dropped after `atUnixSeconds`. */
-  idFor(atUnixSeconds: number): Promise<string> {
+  idFor(atUnixSeconds: number): Promise<LeaseId> {
     const nowMs = this.now();
     const cached = this.leases.get(atUnixSeconds);
     if (cached && cached.expiresAtMs - nowMs > reuseMarginMs) return cached.id;
