@@ -157,12 +157,24 @@ describe('reads and writes with etcd authentication', () => {
     await etcd.remove();
   });
 
-  it('reads with the auth token, and renews an expired token instead of failing', async () => {
+  /** Runs `use` with a backend that authenticates as root, closing it afterwards. */
+  async function withAuthenticatedBackend(use: (backend: EtcdBackend) => Promise<void>): Promise<void> {
     const backend = new EtcdBackend({
       hosts: etcd.endpoint,
       clientOptions: { auth: { username: 'root', password } },
     });
     try {
+      await use(backend);
+    } finally {
+      await backend.close();
+    }
+  }
+
+  /** etcd drops simple tokens unused for the TTL; the next call's token is unknown to it. */
+  const untilTheTokenExpires = () => new Promise((resolve) => setTimeout(resolve, 2_500));
+
+  it('reads with the auth token, and renews an expired token instead of failing', async () => {
+    await withAuthenticatedBackend(async (backend) => {
       await backend.put([
         { key: '/auth/a', value: Buffer.from('1') },
         { key: '/auth/b', value: Buffer.from('2') },
@@ -173,23 +185,16 @@ describe('reads and writes with etcd authentication', () => {
         return read;
       };
       expect(await keys()).toEqual(['/auth/a', '/auth/b']);
-      // etcd drops simple tokens unused for the TTL; the next read's token is unknown to it.
-      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      await untilTheTokenExpires();
       expect(await keys()).toEqual(['/auth/a', '/auth/b']);
       expect(await keys()).toEqual(['/auth/a', '/auth/b']);
-    } finally {
-      await backend.close();
-    }
+    });
   });
 
   it('writes with the auth token, and renews an expired token instead of failing', async () => {
-    const backend = new EtcdBackend({
-      hosts: etcd.endpoint,
-      clientOptions: { auth: { username: 'root', password } },
-    });
-    try {
+    await withAuthenticatedBackend(async (backend) => {
       await backend.put([{ key: '/auth-writes/a', value: Buffer.from('1') }]);
-      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      await untilTheTokenExpires();
       await backend.put([
         { key: '/auth-writes/b', value: Buffer.from('2') },
         { key: '/auth-writes/c', value: Buffer.from('3') },
@@ -204,8 +209,6 @@ describe('reads and writes with etcd authentication', () => {
         ['/auth-writes/c', '3'],
         ['/auth-writes/d', '4'],
       ]);
-    } finally {
-      await backend.close();
-    }
+    });
   });
 });

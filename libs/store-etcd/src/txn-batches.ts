@@ -155,6 +155,7 @@ function writeTxnRequest(
       (lastLease === undefined ? 0 : 1 + lastLease.varint.length);
     leases.push(lastLease);
     putLengths.push(putLength);
+    // The put is a field of its RequestOp, which is a field of the TxnRequest.
     total += fieldLength(fieldLength(putLength));
   }
   const request = Buffer.allocUnsafe(total);
