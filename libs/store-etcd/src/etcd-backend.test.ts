@@ -191,6 +191,48 @@ describe('EtcdBackend scan', () => {
   });
 });
 
+describe('EtcdBackend newest-first scans read ahead in pages sized by the first', () => {
+  // 100 records of 5 kB, then 800 of 10 kB: a page sized by the first 100 holds the
+  // other 800, about 8 MB, twice gRPC's default 4 MiB receive limit.
+  const small = 100;
+  const large = 800;
+  const expectedKeys = () =>
+    Array.from({ length: small + large }, (_, i) => `${prefix}${String(i).padStart(4, '0')}`).reverse();
+  beforeEach(async () => {
+    const record = (i: number) => ({
+      key: `${prefix}${String(i).padStart(4, '0')}`,
+      value: new Uint8Array(i < small ? 5_000 : 10_000).fill(0x61 + (i % 26)),
+    });
+    await backend.put(Array.from({ length: small + large }, (_, i) => record(i)));
+  });
+  const newestFirst = () => ({ start: prefix, end: `${prefix}\xff`, limit: small + large, reverse: true });
+
+  it('reads them with a client it created, which accepts responses over 4 MiB', async () => {
+    const scanning = new EtcdBackend({ hosts: etcdEndpoints(), pageSize: small });
+    try {
+      const entries: KvEntry[] = [];
+      for await (const entry of scanning.scan(newestFirst())) entries.push(entry);
+      expect(entries.map((entry) => entry.key)).toEqual(expectedKeys());
+      expect(entries.map((entry) => entry.value.length)).toEqual(
+        expectedKeys().map((_, i) => (i < large ? 10_000 : 5_000)),
+      );
+    } finally {
+      await scanning.close();
+    }
+  });
+
+  it("keeps pages within gRPC's default limit with a client it was given", async () => {
+    const client = new Etcd3({ hosts: etcdEndpoints() });
+    const scanning = new EtcdBackend({ hosts: etcdEndpoints(), client, pageSize: small });
+    try {
+      expect(await collect(scanning.scan(newestFirst()))).toEqual(expectedKeys());
+    } finally {
+      await scanning.close();
+      client.close();
+    }
+  });
+});
+
 describe('EtcdBackend expiry', () => {
   const expiringAt = (seconds: number) => Math.floor(Date.now() / 1000) + seconds;
 
