@@ -191,9 +191,10 @@ describe('EtcdBackend scan', () => {
   });
 });
 
-describe('EtcdBackend newest-first scans read ahead in pages sized by the first', () => {
-  // 100 records of 5 kB, then 800 of 10 kB: a page sized by the first 100 holds the
-  // other 800, about 8 MB, twice gRPC's default 4 MiB receive limit.
+describe('EtcdBackend scans of records larger than their pages were sized for', () => {
+  // 100 records of 5 kB, then 800 of 10 kB: a newest-first scan's read-ahead page, sized
+  // by the first 100, asks for the other 800, about 8 MB, twice gRPC's default 4 MiB
+  // receive limit.
   const small = 100;
   const large = 800;
   const expectedKeys = () =>
@@ -221,11 +222,28 @@ describe('EtcdBackend newest-first scans read ahead in pages sized by the first'
     }
   });
 
-  it("keeps pages within gRPC's default limit with a client it was given", async () => {
+  it("reads them with a client it was given, which keeps gRPC's default 4 MiB limit", async () => {
     const client = new Etcd3({ hosts: etcdEndpoints() });
     const scanning = new EtcdBackend({ hosts: etcdEndpoints(), client, pageSize: small });
     try {
       expect(await collect(scanning.scan(newestFirst()))).toEqual(expectedKeys());
+    } finally {
+      await scanning.close();
+      client.close();
+    }
+  });
+
+  it('asks for fewer keys when a page of 1,000 would exceed what the client accepts', async () => {
+    // With the default page size, the first page asks for all 900 records, about 8.5 MB.
+    const client = new Etcd3({ hosts: etcdEndpoints() });
+    const scanning = new EtcdBackend({ hosts: etcdEndpoints(), client });
+    try {
+      const oldestFirst = [...expectedKeys()].reverse();
+      expect(await collect(scanning.scan({ start: prefix, end: `${prefix}\xff` }))).toEqual(oldestFirst);
+      expect(await collect(scanning.scan(newestFirst()))).toEqual(expectedKeys());
+      expect(await collect(scanning.scan({ ...newestFirst(), limit: 10 }))).toEqual(
+        expectedKeys().slice(0, 10),
+      );
     } finally {
       await scanning.close();
       client.close();

@@ -326,11 +326,20 @@ export class EtcdBackend implements KvBackend {
     }
   }
 
+  /**
+   * One page. A response larger than the client accepts (values far larger than a page
+   * was sized for) is asked for again with half as many keys, down to one; the pages
+   * after it continue from its last key as usual.
+   */
   private async readRange(request: IRangeRequest): Promise<RangePage> {
-    try {
-      return await this.readRangePage(request, this.callOptions());
-    } catch (error) {
-      throw this.storeError(error);
+    for (let attempt = request; ;) {
+      try {
+        return await this.readRangePage(attempt, this.callOptions());
+      } catch (error) {
+        const limit = Number(attempt.limit);
+        if (!responseTooLarge(error) || !(limit > 1)) throw this.storeError(error);
+        attempt = { ...attempt, limit: Math.floor(limit / 2) };
+      }
     }
   }
 
@@ -389,6 +398,11 @@ const OWN_CLIENT_RECEIVE_BYTES = 64 * 1024 * 1024;
  * GetEvents on etcd took less time in 7 of 9 interleaved A/B runs, by a median of 5 %.
  */
 const MAX_READ_AHEAD_PAGE_BYTES = 4 * 1024 * 1024;
+
+/** grpc-js refusing a response over the client's `grpc.max_receive_message_length`. */
+function responseTooLarge(error: unknown): boolean {
+  return error instanceof Error && error.message.includes('Received message larger than max');
+}
 
 /** The receive limit a client ends up with, given the caller's `grpc.max_receive_message_length` (-1: none). */
 function receiveLimitOf(configured: unknown): number {
