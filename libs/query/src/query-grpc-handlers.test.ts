@@ -120,6 +120,33 @@ describe.each(storeCases)('QueryService over gRPC on the $name', (storeCase) => 
     it('answers an unknown detector with no events', async () => {
       expect(await getEvents({ detectorIds: [detector('never-seen')] })).toEqual({ events: [] });
     });
+
+    it('refuses an answer of more sightings than maxSightingsPerAnswer, naming the way out', async () => {
+      const [a, b, c] = [detector('most-a'), detector('most-b'), detector('most-c')];
+      const times = (count: number) =>
+        Array.from({ length: count }, (_, n) => BASE_TIME + BigInt(n) * SECOND);
+      await store.repository.events.append([
+        ...times(3).map((time) => sighting(a, 'device-1', time)),
+        ...times(3).map((time) => sighting(b, 'device-1', time)),
+        ...times(2).map((time) => sighting(c, 'device-1', time)),
+      ]);
+      const capped = await startQueryServer(store.repository, { maxSightingsPerAnswer: 5 });
+      try {
+        const cappedCalls = queryCalls(capped.client);
+        const atTheCap = await cappedCalls.getEvents({ detectorIds: [a, c] });
+        expect(atTheCap.events.flatMap((event) => event.time)).toHaveLength(5);
+        await expectStatus(
+          cappedCalls.getEvents({ detectorIds: [a, b] }),
+          status.INVALID_ARGUMENT,
+          'limit: selects more than 5 sightings in all, the most one GetEvents answer holds; ' +
+            'lower limit, narrow range or detector_ids, or read them with StreamEvents',
+        );
+        const limited = await cappedCalls.getEvents({ detectorIds: [a, b], limit: 2n });
+        expect(limited.events.flatMap((event) => event.time)).toHaveLength(4);
+      } finally {
+        await capped.stop();
+      }
+    });
   });
 
   describe('GetBatteryVoltage', () => {

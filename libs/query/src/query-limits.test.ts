@@ -7,6 +7,7 @@ describe('resolveQueryLimits', () => {
       maxDetectorIds: 100,
       defaultLimitPerDetector: 1_000,
       maxLimitPerDetector: 100_000,
+      maxSightingsPerAnswer: 500_000,
       defaultLimitPerLink: 1_440,
       maxLimitPerLink: 100_000,
     });

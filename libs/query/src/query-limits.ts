@@ -9,6 +9,13 @@ export interface QueryLimits {
   readonly defaultLimitPerDetector: number;
   /** Largest `limit` a request may give; e.g. `100_000`. */
   readonly maxLimitPerDetector: number;
+  /**
+   * Most sightings one GetEvents answer holds, across all its detectors; e.g. `500_000`.
+   * The answer is built in memory and sent as one message (7 to 60 MB at this many,
+   * depending on how many times each device has), so this bounds what one call costs
+   * the server; `StreamEvents` sends any amount.
+   */
+  readonly maxSightingsPerAnswer: number;
   /** Travel-time estimates per link when a GetTravelTimes `limit` is 0; e.g. `1_440`, a day of minutes. */
   readonly defaultLimitPerLink: number;
   /** Largest GetTravelTimes `limit`; e.g. `100_000`. */
@@ -19,6 +26,7 @@ export const DEFAULT_QUERY_LIMITS: QueryLimits = {
   maxDetectorIds: 100,
   defaultLimitPerDetector: 1_000,
   maxLimitPerDetector: 100_000,
+  maxSightingsPerAnswer: 500_000,
   defaultLimitPerLink: 1_440,
   maxLimitPerLink: 100_000,
 };

@@ -6,6 +6,7 @@ import {
   type DetectorStatus,
   type Sighting,
   type TravelTimeEstimate,
+  ValidationError,
 } from '@message-bus/domain';
 import type { Repository } from '@message-bus/repository';
 import type { Logger } from '@message-bus/server-kit';
@@ -65,9 +66,19 @@ export class QueryService {
    */
   async getEvents(input: DetectorQueryInput): Promise<GroupedSightings> {
     const query = parseDetectorQuery(input, this.limits);
+    const { maxSightingsPerAnswer } = this.limits;
     const grouper = new SightingGrouper();
     for await (const page of this.repository.events.listPages({ ...query, order: 'newest_first' })) {
       for (const sighting of page) grouper.add(sighting);
+      // Checked per page: the store's reads stop there, and what is held is bounded.
+      if (grouper.sightingCount > maxSightingsPerAnswer) {
+        throw new ValidationError(
+          'out_of_range',
+          'limit',
+          `selects more than ${maxSightingsPerAnswer} sightings in all, the most one GetEvents answer holds; ` +
+            'lower limit, narrow range or detector_ids, or read them with StreamEvents',
+        );
+      }
     }
     return grouper.grouped();
   }

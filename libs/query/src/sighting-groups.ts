@@ -60,6 +60,11 @@ export class SightingGrouper {
   /** Group index or NO_GROUP; a power of two in size, at most half full. */
   private slots = emptySlots(2 * INITIAL_CAPACITY);
 
+  /** Sightings added so far. */
+  get sightingCount(): number {
+    return this.timeCount;
+  }
+
   add(sighting: Sighting): void {
     if (sighting.detectorId !== this.detectorId) {
       this.detectorId = sighting.detectorId;
