@@ -10,6 +10,7 @@ describe('resolveQueryLimits', () => {
       maxSightingsPerAnswer: 500_000,
       defaultLimitPerLink: 1_440,
       maxLimitPerLink: 100_000,
+      maxEstimatesPerAnswer: 200_000,
     });
     expect(resolveQueryLimits({ maxLimitPerLink: 2_000 })).toEqual({
       ...DEFAULT_QUERY_LIMITS,

@@ -20,6 +20,12 @@ export interface QueryLimits {
   readonly defaultLimitPerLink: number;
   /** Largest GetTravelTimes `limit`; e.g. `100_000`. */
   readonly maxLimitPerLink: number;
+  /**
+   * Most estimates one GetTravelTimes answer holds, across all its links; e.g. `200_000`
+   * (20 to 30 MB on the wire). Bounds what one call costs the server, as
+   * `maxSightingsPerAnswer` does for GetEvents.
+   */
+  readonly maxEstimatesPerAnswer: number;
 }
 
 export const DEFAULT_QUERY_LIMITS: QueryLimits = {
@@ -29,6 +35,7 @@ export const DEFAULT_QUERY_LIMITS: QueryLimits = {
   maxSightingsPerAnswer: 500_000,
   defaultLimitPerLink: 1_440,
   maxLimitPerLink: 100_000,
+  maxEstimatesPerAnswer: 200_000,
 };
 
 /** The defaults with `overrides` applied; throws a RangeError naming a limit that cannot work. */

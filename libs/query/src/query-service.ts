@@ -149,12 +149,26 @@ export class QueryService {
    */
   async getTravelTimes(input: TravelTimeQueryInput): Promise<TravelTimeEstimate[]> {
     const query = parseTravelTimeQuery(input, this.limits);
-    const newestFirst = await this.repository.travelTimes.list({
-      links: await selectedLinks(this.repository.links, query.selection),
-      range: query.range,
-      limitPerLink: query.limitPerLink,
-      order: 'newest_first',
-    });
+    const { maxEstimatesPerAnswer } = this.limits;
+    const newestFirst: TravelTimeEstimate[] = [];
+    // Link by link, so a selection of more than an answer holds stops reading there.
+    for (const link of await selectedLinks(this.repository.links, query.selection)) {
+      const ofLink = await this.repository.travelTimes.list({
+        links: [link],
+        range: query.range,
+        limitPerLink: query.limitPerLink,
+        order: 'newest_first',
+      });
+      for (const estimate of ofLink) newestFirst.push(estimate);
+      if (newestFirst.length > maxEstimatesPerAnswer) {
+        throw new ValidationError(
+          'out_of_range',
+          'limit',
+          `selects more than ${maxEstimatesPerAnswer} estimates in all, the most one GetTravelTimes answer holds; ` +
+            'lower limit, narrow range, or select fewer links (links.dest_detector_id or links.link)',
+        );
+      }
+    }
     return oldestFirstPerLink(newestFirst);
   }
 

@@ -1,3 +1,4 @@
+import { status } from '@grpc/grpc-js';
 import { parseDetectorLink, type DetectorId, type TravelTimeEstimate } from '@message-bus/domain';
 import { query } from '@message-bus/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +8,7 @@ import {
   detector,
   estimate,
   estimateOnWire,
+  expectStatus,
   intoDestination,
   oneLink,
   queryCalls,
@@ -203,5 +205,25 @@ describe.each(storeCases)('GetTravelTimes and GetLatestTravelTimes over gRPC on 
 
     const atMaximum = await calls.getTravelTimes({ links, limit: 100_000n });
     expect(atMaximum.estimates).toHaveLength(1_500);
+  });
+
+  it('refuses an answer of more estimates than maxEstimatesPerAnswer, naming the way out', async () => {
+    // The listed network holds 4 estimates: d1 ← s1 two, d1 ← s2 one, d2 ← s1 one.
+    const capped = await startQueryServer(store.repository, { maxEstimatesPerAnswer: 3 });
+    try {
+      const cappedCalls = queryCalls(capped.client);
+      const atTheCap = await cappedCalls.getTravelTimes({ links: intoDestination(d1) });
+      expect(atTheCap.estimates).toEqual(onWire([...network.d1s1, ...network.d1s2]));
+      await expectStatus(
+        cappedCalls.getTravelTimes({ links: allLinks }),
+        status.INVALID_ARGUMENT,
+        'limit: selects more than 3 estimates in all, the most one GetTravelTimes answer holds; ' +
+          'lower limit, narrow range, or select fewer links (links.dest_detector_id or links.link)',
+      );
+      const onePerLink = await cappedCalls.getTravelTimes({ links: allLinks, limit: 1n });
+      expect(onePerLink.estimates).toHaveLength(3);
+    } finally {
+      await capped.stop();
+    }
   });
 });
