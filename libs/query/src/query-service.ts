@@ -72,11 +72,10 @@ export class QueryService {
       for (const sighting of page) grouper.add(sighting);
       // Checked per page: the store's reads stop there, and what is held is bounded.
       if (grouper.sightingCount > maxSightingsPerAnswer) {
-        throw new ValidationError(
-          'out_of_range',
-          'limit',
-          `selects more than ${maxSightingsPerAnswer} sightings in all, the most one GetEvents answer holds; ` +
-            'lower limit, narrow range or detector_ids, or read them with StreamEvents',
+        throw answerTooLarge(
+          `${maxSightingsPerAnswer} sightings`,
+          'GetEvents',
+          'lower limit, narrow range or detector_ids, or read them with StreamEvents',
         );
       }
     }
@@ -161,11 +160,10 @@ export class QueryService {
       });
       for (const estimate of ofLink) newestFirst.push(estimate);
       if (newestFirst.length > maxEstimatesPerAnswer) {
-        throw new ValidationError(
-          'out_of_range',
-          'limit',
-          `selects more than ${maxEstimatesPerAnswer} estimates in all, the most one GetTravelTimes answer holds; ` +
-            'lower limit, narrow range, or select fewer links (links.dest_detector_id or links.link)',
+        throw answerTooLarge(
+          `${maxEstimatesPerAnswer} estimates`,
+          'GetTravelTimes',
+          'lower limit, narrow range, or select fewer links (links.dest_detector_id or links.link)',
         );
       }
     }
@@ -193,6 +191,15 @@ export class QueryService {
     const followed = this.repository.travelTimes.follow(signal);
     return onlySelected(followed, (estimate) => isSelected(selection, estimate));
   }
+}
+
+/** Refuses a request selecting more than `most` (e.g. `500000 sightings`) for one answer of `rpc`. */
+function answerTooLarge(most: string, rpc: string, wayOut: string): ValidationError {
+  return new ValidationError(
+    'out_of_range',
+    'limit',
+    `selects more than ${most} in all, the most one ${rpc} answer holds; ${wayOut}`,
+  );
 }
 
 /** A link-by-link list with each link newest first, turned to each link oldest first. */
