@@ -8,6 +8,7 @@ import {
   expectStatus,
   sighting,
   startQueryServer,
+  withLimitedServer,
   storeCases,
   timestamp,
   queryCalls,
@@ -130,9 +131,7 @@ describe.each(storeCases)('QueryService over gRPC on the $name', (storeCase) => 
         ...times(3).map((time) => sighting(b, 'device-1', time)),
         ...times(2).map((time) => sighting(c, 'device-1', time)),
       ]);
-      const capped = await startQueryServer(store.repository, { maxSightingsPerAnswer: 5 });
-      try {
-        const cappedCalls = queryCalls(capped.client);
+      await withLimitedServer(store.repository, { maxSightingsPerAnswer: 5 }, async (cappedCalls) => {
         const atTheCap = await cappedCalls.getEvents({ detectorIds: [a, c] });
         expect(atTheCap.events.flatMap((event) => event.time)).toHaveLength(5);
         await expectStatus(
@@ -143,9 +142,7 @@ describe.each(storeCases)('QueryService over gRPC on the $name', (storeCase) => 
         );
         const limited = await cappedCalls.getEvents({ detectorIds: [a, b], limit: 2n });
         expect(limited.events.flatMap((event) => event.time)).toHaveLength(4);
-      } finally {
-        await capped.stop();
-      }
+      });
     });
   });
 
@@ -180,6 +177,37 @@ describe.each(storeCases)('QueryService over gRPC on the $name', (storeCase) => 
 
       const limited = await getBatteryVoltage({ detectorIds: [a], limit: 1n });
       expect(limited.reports).toEqual([{ detectorId: a, voltage: [12.3] }]);
+    });
+
+    it('refuses an answer of more voltages than maxVoltagesPerAnswer, naming the way out', async () => {
+      // Six detectors of two reports each: more than one batch of detectors read at once.
+      const detectors = Array.from({ length: 6 }, (_, index) => detector(`battery-most-${index}`));
+      for (const detectorId of detectors) {
+        for (const seconds of [1n, 2n]) {
+          await store.repository.detectors.appendStatus(
+            parseDetectorStatus({
+              detectorId,
+              time: BASE_TIME + seconds * SECOND,
+              batteryVoltage: 12,
+              activeRadios: [2],
+              detectionCounts: {},
+            }),
+          );
+        }
+      }
+      await withLimitedServer(store.repository, { maxVoltagesPerAnswer: 10 }, async (cappedCalls) => {
+        const atTheCap = await cappedCalls.getBatteryVoltage({ detectorIds: detectors.slice(0, 5) });
+        expect(atTheCap.reports.map((report) => report.detectorId)).toEqual(detectors.slice(0, 5));
+        expect(atTheCap.reports.flatMap((report) => report.voltage)).toHaveLength(10);
+        await expectStatus(
+          cappedCalls.getBatteryVoltage({ detectorIds: detectors }),
+          status.INVALID_ARGUMENT,
+          'limit: selects more than 10 voltages in all, the most one GetBatteryVoltage answer holds; ' +
+            'lower limit, or narrow range or detector_ids',
+        );
+        const limited = await cappedCalls.getBatteryVoltage({ detectorIds: detectors, limit: 1n });
+        expect(limited.reports.map((report) => report.voltage)).toEqual(detectors.map(() => [12]));
+      });
     });
   });
 

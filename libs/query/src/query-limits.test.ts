@@ -8,6 +8,7 @@ describe('resolveQueryLimits', () => {
       defaultLimitPerDetector: 1_000,
       maxLimitPerDetector: 100_000,
       maxSightingsPerAnswer: 500_000,
+      maxVoltagesPerAnswer: 500_000,
       defaultLimitPerLink: 1_440,
       maxLimitPerLink: 100_000,
       maxEstimatesPerAnswer: 200_000,

@@ -16,6 +16,12 @@ export interface QueryLimits {
    * the server; `StreamEvents` sends any amount.
    */
   readonly maxSightingsPerAnswer: number;
+  /**
+   * Most voltages one GetBatteryVoltage answer holds, across all its detectors; e.g.
+   * `500_000` (4 MB on the wire). Status reports are kept without expiry, so a long
+   * range of many detectors can hold millions.
+   */
+  readonly maxVoltagesPerAnswer: number;
   /** Travel-time estimates per link when a GetTravelTimes `limit` is 0; e.g. `1_440`, a day of minutes. */
   readonly defaultLimitPerLink: number;
   /** Largest GetTravelTimes `limit`; e.g. `100_000`. */
@@ -33,6 +39,7 @@ export const DEFAULT_QUERY_LIMITS: QueryLimits = {
   defaultLimitPerDetector: 1_000,
   maxLimitPerDetector: 100_000,
   maxSightingsPerAnswer: 500_000,
+  maxVoltagesPerAnswer: 500_000,
   defaultLimitPerLink: 1_440,
   maxLimitPerLink: 100_000,
   maxEstimatesPerAnswer: 200_000,

@@ -43,6 +43,11 @@ export interface DetectorOverview {
 
 /** Status look-ups in flight at once while listing detectors. */
 const STATUS_LOOKUP_CONCURRENCY = 16;
+/**
+ * Detectors whose voltages are read at once. Fewer than for ListDetectors: each may hand
+ * back up to `maxLimitPerDetector` whole status reports before their voltages are taken.
+ */
+const VOLTAGE_LOOKUP_CONCURRENCY = 4;
 
 /**
  * The QueryService use cases, in domain terms: what clients read back. Every method
@@ -98,17 +103,37 @@ export class QueryService {
   /** One report per detector, in the order asked, each with its newest `limit` voltages in the range. */
   async getBatteryVoltage(input: DetectorQueryInput): Promise<VoltageReport[]> {
     const query = parseDetectorQuery(input, this.limits);
-    return Promise.all(
-      query.detectorIds.map(async (detectorId) => {
-        const reports = await this.repository.detectors.listStatus({
-          detectorId,
-          range: query.range,
-          limit: query.limitPerDetector,
-          order: 'newest_first',
-        });
-        return { detectorId, voltages: reports.map((report) => report.batteryVoltage) };
-      }),
-    );
+    const { maxVoltagesPerAnswer } = this.limits;
+    const reports: VoltageReport[] = [];
+    let voltages = 0;
+    // A few detectors at a time, keeping only their voltages, so a selection of more than
+    // an answer holds stops reading there.
+    for (let start = 0; start < query.detectorIds.length; start += VOLTAGE_LOOKUP_CONCURRENCY) {
+      const batch = query.detectorIds.slice(start, start + VOLTAGE_LOOKUP_CONCURRENCY);
+      const read = await Promise.all(
+        batch.map(async (detectorId) => {
+          const statuses = await this.repository.detectors.listStatus({
+            detectorId,
+            range: query.range,
+            limit: query.limitPerDetector,
+            order: 'newest_first',
+          });
+          return { detectorId, voltages: statuses.map((status) => status.batteryVoltage) };
+        }),
+      );
+      for (const report of read) {
+        reports.push(report);
+        voltages += report.voltages.length;
+      }
+      if (voltages > maxVoltagesPerAnswer) {
+        throw answerTooLarge(
+          `${maxVoltagesPerAnswer} voltages`,
+          'GetBatteryVoltage',
+          'lower limit, or narrow range or detector_ids',
+        );
+      }
+    }
+    return reports;
   }
 
   /** Every detector with a position, by detector id, each with its latest status report. */

@@ -13,6 +13,7 @@ import {
   oneLink,
   queryCalls,
   startQueryServer,
+  withLimitedServer,
   storeCases,
   timestamp,
   type OpenStore,
@@ -209,9 +210,7 @@ describe.each(storeCases)('GetTravelTimes and GetLatestTravelTimes over gRPC on 
 
   it('refuses an answer of more estimates than maxEstimatesPerAnswer, naming the way out', async () => {
     // The listed network holds 4 estimates: d1 ← s1 two, d1 ← s2 one, d2 ← s1 one.
-    const capped = await startQueryServer(store.repository, { maxEstimatesPerAnswer: 3 });
-    try {
-      const cappedCalls = queryCalls(capped.client);
+    await withLimitedServer(store.repository, { maxEstimatesPerAnswer: 3 }, async (cappedCalls) => {
       const atTheCap = await cappedCalls.getTravelTimes({ links: intoDestination(d1) });
       expect(atTheCap.estimates).toEqual(onWire([...network.d1s1, ...network.d1s2]));
       await expectStatus(
@@ -222,8 +221,6 @@ describe.each(storeCases)('GetTravelTimes and GetLatestTravelTimes over gRPC on 
       );
       const onePerLink = await cappedCalls.getTravelTimes({ links: allLinks, limit: 1n });
       expect(onePerLink.estimates).toHaveLength(3);
-    } finally {
-      await capped.stop();
-    }
+    });
   });
 });

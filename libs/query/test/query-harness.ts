@@ -94,6 +94,20 @@ export async function startQueryServer(
   };
 }
 
+/** Runs `use` with the calls of a second server over `repository` with `limits`, then stops it. */
+export async function withLimitedServer(
+  repository: Repository,
+  limits: Partial<QueryLimits>,
+  use: (calls: ReturnType<typeof queryCalls>) => Promise<void>,
+): Promise<void> {
+  const server = await startQueryServer(repository, limits);
+  try {
+    await use(queryCalls(server.client));
+  } finally {
+    await server.stop();
+  }
+}
+
 /** The unary RPCs as promises, taking partial requests (unset fields get their proto defaults). */
 export function queryCalls(client: query.QueryServiceClient) {
   const call = <Response>(
