@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { parseDetectorId, type Sighting } from '@message-bus/domain';
+import { parseDetectorId, parseDetectorStatus, type Sighting } from '@message-bus/domain';
 import { describeRepositoryConformance } from '@message-bus/repository/testing';
 import { KvRepository } from '@message-bus/store-kv';
 import { Etcd3 } from 'etcd3';
@@ -76,6 +76,52 @@ describe('KvRepository on etcd: the bytes in etcd', () => {
     const expectedTtl = expiresAt - Math.floor(Date.now() / 1000);
     expect(Number(lease.grantedTTL)).toBeGreaterThan(expectedTtl - 60);
     expect(Number(lease.grantedTTL)).toBeLessThanOrEqual(expectedTtl + 1);
+  });
+
+  it('attaches estimates and status reports to one lease per 10^14-ns window, kept its retention after it', async () => {
+    const windowNanos = 10n ** 14n;
+    const hourAgo = (BigInt(Date.now()) - 3_600_000n) * 1_000_000n + 123n;
+    const windowEndSeconds = Number(((hourAgo / windowNanos + 1n) * windowNanos) / 1_000_000_000n);
+    const days = (count: number) => count * 24 * 60 * 60;
+    const retaining = new KvRepository(new EtcdBackend({ hosts: etcdEndpoints() }), {
+      prefix,
+      travelTimeRetentionSeconds: days(20),
+      statusRetentionSeconds: days(10),
+    });
+    try {
+      const [source, destination] = [parseDetectorId('s1'), parseDetectorId('d1')];
+      const estimate = { source, destination, windowSeconds: 300, validSamples: 0, totalSamples: 0 };
+      await retaining.travelTimes.put([
+        { ...estimate, intervalEnd: hourAgo, status: 'insufficient_data' },
+        { ...estimate, intervalEnd: hourAgo - (hourAgo % windowNanos), status: 'insufficient_data' },
+      ]);
+      await retaining.detectors.appendStatus(
+        parseDetectorStatus({
+          detectorId: destination,
+          time: hourAgo,
+          batteryVoltage: 12,
+          activeRadios: [2],
+          detectionCounts: {},
+        }),
+      );
+      const leasesUnder = async (root: string) => {
+        const stored = await raw.kv.range({ key: Buffer.from(root), range_end: Buffer.from(`${root}\xff`) });
+        return stored.kvs.map((kv) => kv.lease);
+      };
+      const expectLease = async (leases: string[], records: number, retentionSeconds: number) => {
+        expect(leases).toHaveLength(records);
+        expect(new Set(leases).size).toBe(1);
+        const lease = await raw.leaseClient.leaseTimeToLive({ ID: leases[0]! });
+        const expectedTtl = windowEndSeconds + retentionSeconds - Math.floor(Date.now() / 1000);
+        expect(Number(lease.grantedTTL)).toBeGreaterThan(expectedTtl - 60);
+        expect(Number(lease.grantedTTL)).toBeLessThanOrEqual(expectedTtl + 1);
+      };
+      // The second estimate is at the start of the first one's window.
+      await expectLease(await leasesUnder(`/${prefix}/traveltimes/d1/s1/`), 2, days(20));
+      await expectLease(await leasesUnder(`/${prefix}/status/d1/`), 1, days(10));
+    } finally {
+      await retaining.close();
+    }
   });
 
   it('writes a link as the design note shows it', async () => {

@@ -1,5 +1,11 @@
 export type { KvBackend, KvEntry, KvRecord, KvExpiry, KvRange, KvHealth } from './kv-backend';
-export { KvRepository, DEFAULT_EVENT_RETENTION_SECONDS, type KvRepositoryOptions } from './kv-repository';
+export {
+  KvRepository,
+  DEFAULT_EVENT_RETENTION_SECONDS,
+  DEFAULT_STATUS_RETENTION_SECONDS,
+  DEFAULT_TRAVEL_TIME_RETENTION_SECONDS,
+  type KvRepositoryOptions,
+} from './kv-repository';
 export type { MalformedRecordHandler } from './malformed-records';
 export {
   Keyspace,

@@ -6,9 +6,14 @@ import { toKeyTimeRange } from './key-time';
 import type { KvStore } from './kv-store';
 import { checkLimit, checkOrder } from './query-checks';
 import { decodeStatusValue, encodeStatusValue } from './status-value';
+import { TimeWindowExpiries } from './time-window-expiries';
 
 export class KvDetectorRepository implements DetectorRepository {
-  constructor(private readonly store: KvStore) {}
+  constructor(
+    private readonly store: KvStore,
+    /** How long status reports are kept; coordinates never expire. */
+    private readonly statusRetentionSeconds: number,
+  ) {}
 
   async putCoordinates(entry: DetectorCoordinates): Promise<void> {
     const key = this.store.keyspace.coordinatesKey(entry.detectorId);
@@ -47,8 +52,13 @@ export class KvDetectorRepository implements DetectorRepository {
   }
 
   async appendStatus(status: DetectorStatus): Promise<void> {
-    const key = this.store.keyspace.statusKey(status);
-    await this.store.write([{ key, value: encodeStatusValue(status) }]);
+    const { keyspace } = this.store;
+    const key = keyspace.statusKey(status);
+    const expiry = new TimeWindowExpiries(this.statusRetentionSeconds).of(
+      keyspace.statusPrefix(status.detectorId),
+      status.time,
+    );
+    await this.store.write([{ key, value: encodeStatusValue(status), expiry }]);
   }
 
   async listStatus(query: StatusQuery): Promise<DetectorStatus[]> {

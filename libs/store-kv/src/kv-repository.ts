@@ -16,9 +16,15 @@ import { KvStore } from './kv-store';
 import { KvTravelTimeRepository } from './kv-travel-time-repository';
 import type { MalformedRecordHandler } from './malformed-records';
 
+const SECONDS_PER_DAY = 24 * 60 * 60;
 /** Seven days, the retention of raw events unless configured otherwise. */
-export const DEFAULT_EVENT_RETENTION_SECONDS = 7 * 24 * 60 * 60;
+export const DEFAULT_EVENT_RETENTION_SECONDS = 7 * SECONDS_PER_DAY;
+/** 90 days of travel-time estimates: a season to compare against, and bounded growth (one per link per interval). */
+export const DEFAULT_TRAVEL_TIME_RETENTION_SECONDS = 90 * SECONDS_PER_DAY;
+/** 30 days of detector status reports: a month of battery history. */
+export const DEFAULT_STATUS_RETENTION_SECONDS = 30 * SECONDS_PER_DAY;
 
+/** How a `KvRepository` names its keys and how long it keeps what expires (links and coordinates never do). */
 export interface KvRepositoryOptions {
   /**
    * The namespace every key starts with, one segment like a detector id: `tdc` gives
@@ -28,9 +34,16 @@ export interface KvRepositoryOptions {
   /**
    * How long raw events are kept, in seconds, counted from the end of their 100-second
    * time bucket (so every event is kept at least this long). Default 604800 (7 days).
-   * Estimates, links, coordinates and status reports do not expire.
    */
   readonly eventRetentionSeconds?: number;
+  /**
+   * How long travel-time estimates are kept, in seconds, counted from the end of the
+   * 27.8-hour window their interval end falls in (see `TimeWindowExpiries`). Default
+   * 7776000 (90 days).
+   */
+  readonly travelTimeRetentionSeconds?: number;
+  /** How long detector status reports are kept, counted likewise. Default 2592000 (30 days). */
+  readonly statusRetentionSeconds?: number;
   /** Called for each stored record a read skips as malformed, e.g. `(key, reason) => log.warn(...)`. */
   readonly onMalformedRecord?: MalformedRecordHandler;
 }
@@ -49,18 +62,24 @@ export class KvRepository implements Repository {
   private readonly store: KvStore;
 
   constructor(backend: KvBackend, options: KvRepositoryOptions) {
-    const retention = options.eventRetentionSeconds ?? DEFAULT_EVENT_RETENTION_SECONDS;
-    if (!Number.isSafeInteger(retention) || retention <= 0) {
-      throw new StoreInvalidArgumentError(
-        `eventRetentionSeconds: ${retention} is not a whole number of seconds > 0`,
-      );
-    }
+    const eventRetention = retentionOption(
+      'eventRetentionSeconds',
+      options.eventRetentionSeconds ?? DEFAULT_EVENT_RETENTION_SECONDS,
+    );
+    const travelTimeRetention = retentionOption(
+      'travelTimeRetentionSeconds',
+      options.travelTimeRetentionSeconds ?? DEFAULT_TRAVEL_TIME_RETENTION_SECONDS,
+    );
+    const statusRetention = retentionOption(
+      'statusRetentionSeconds',
+      options.statusRetentionSeconds ?? DEFAULT_STATUS_RETENTION_SECONDS,
+    );
     this.keyspace = new Keyspace(options.prefix);
     this.store = new KvStore(backend, this.keyspace, options.onMalformedRecord);
-    this.events = new KvEventRepository(this.store, retention);
+    this.events = new KvEventRepository(this.store, eventRetention);
     this.links = new KvLinkRepository(this.store);
-    this.detectors = new KvDetectorRepository(this.store);
-    this.travelTimes = new KvTravelTimeRepository(this.store);
+    this.detectors = new KvDetectorRepository(this.store, statusRetention);
+    this.travelTimes = new KvTravelTimeRepository(this.store, travelTimeRetention);
   }
 
   /** Stored records that reads skipped because their key or value was malformed, since construction. */
@@ -80,4 +99,12 @@ export class KvRepository implements Repository {
   close(): Promise<void> {
     return this.store.close();
   }
+}
+
+/** A retention option checked: a whole number of seconds above 0. */
+function retentionOption(name: string, seconds: number): number {
+  if (!Number.isSafeInteger(seconds) || seconds <= 0) {
+    throw new StoreInvalidArgumentError(`${name}: ${seconds} is not a whole number of seconds > 0`);
+  }
+  return seconds;
 }

@@ -12,19 +12,27 @@ import type { KeyRange } from './keyspace';
 import type { KvEntry, KvRecord } from './kv-backend';
 import type { KvStore } from './kv-store';
 import { checkLimit, checkOrder } from './query-checks';
+import { TimeWindowExpiries } from './time-window-expiries';
 
 export class KvTravelTimeRepository implements TravelTimeRepository {
-  constructor(private readonly store: KvStore) {}
+  constructor(
+    private readonly store: KvStore,
+    private readonly retentionSeconds: number,
+  ) {}
 
   /** All estimates in one backend write; the same (link, intervalEnd) twice in a batch keeps the last. */
   async put(estimates: readonly TravelTimeEstimate[]): Promise<void> {
     if (!Array.isArray(estimates)) throw new StoreInvalidArgumentError('estimates: must be an array');
+    const { keyspace } = this.store;
+    const expiries = new TimeWindowExpiries(this.retentionSeconds);
     const records = new Map<string, KvRecord>();
     estimates.forEach((estimate: TravelTimeEstimate, index) => {
       const field = `estimates[${index}]`;
-      const key = this.store.keyspace.estimateKey(estimate, field);
+      const key = keyspace.estimateKey(estimate, field);
+      const value = encodeEstimateValue(estimate, field);
+      const expiry = expiries.of(keyspace.estimateLinkPrefix(estimate, field), estimate.intervalEnd);
       records.delete(key); // re-inserted last, as the batch ordered it
-      records.set(key, { key, value: encodeEstimateValue(estimate, field) });
+      records.set(key, { key, value, expiry });
     });
     await this.store.write([...records.values()]);
   }
