@@ -1,10 +1,11 @@
 import type { DetectorId, Sighting } from '@message-bus/domain';
-import { parseDetectorId } from '@message-bus/domain';
+import { parseDetectorId, parseDetectorStatus } from '@message-bus/domain';
 import { createLogger } from '@message-bus/server-kit';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { Etcd3 } from 'etcd3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { etcdEndpoints } from '@message-bus/tools/etcd';
 import { EMBEDDED_STORE_FOLDER, openRepository, type StoreSettings } from './open-repository';
@@ -21,6 +22,7 @@ const sighting: Sighting = {
   time: 1_700_000_000_123_456_789n,
 };
 const dirs: string[] = [];
+const DAY_MS = 24 * 3600 * 1000;
 
 function settings(overrides: Partial<StoreSettings>): StoreSettings {
   const dataDir = mkdtempSync(join(tmpdir(), 'runtime-store-'));
@@ -30,7 +32,9 @@ function settings(overrides: Partial<StoreSettings>): StoreSettings {
     data_dir: dataDir,
     'etcd.prefix': `t${Math.random().toString(36).slice(2)}`,
     'etcd.endpoints': etcdEndpoints(),
-    retention: 7 * 24 * 3600 * 1000,
+    retention: 7 * DAY_MS,
+    traveltime_retention: 90 * DAY_MS,
+    status_retention: 30 * DAY_MS,
     ...overrides,
   };
 }
@@ -62,5 +66,41 @@ describe('openRepository', () => {
     const config = settings({ store: 'etcd' });
     expect(await roundTrip(config)).toEqual([sighting]);
     expect(existsSync(join(config.data_dir, EMBEDDED_STORE_FOLDER))).toBe(false);
+  });
+
+  it('keeps estimates for traveltime_retention and status reports for status_retention', async () => {
+    const config = settings({
+      store: 'etcd',
+      traveltime_retention: 20 * DAY_MS,
+      status_retention: 10 * DAY_MS,
+    });
+    const repository = openRepository(config, silent);
+    const raw = new Etcd3({ hosts: etcdEndpoints() });
+    try {
+      const hourAgo = (BigInt(Date.now()) - 3_600_000n) * 1_000_000n;
+      const estimate = { source: detector, destination: parseDetectorId('det-2'), windowSeconds: 300 };
+      await repository.travelTimes.put([
+        { ...estimate, intervalEnd: hourAgo, validSamples: 0, totalSamples: 0, status: 'insufficient_data' },
+      ]);
+      await repository.detectors.appendStatus(
+        parseDetectorStatus({
+          detectorId: detector,
+          time: hourAgo,
+          batteryVoltage: 12,
+          activeRadios: [2],
+          detectionCounts: {},
+        }),
+      );
+      // Both expire after the same ~27.8-hour window, so their leases differ by the retentions' 10 days.
+      const ttlUnder = async (root: string) => {
+        const [kv] = (await raw.getAll().prefix(`/${config['etcd.prefix']}/${root}/`).exec()).kvs;
+        return Number((await raw.leaseClient.leaseTimeToLive({ ID: kv!.lease })).grantedTTL);
+      };
+      const difference = (await ttlUnder('traveltimes')) - (await ttlUnder('status'));
+      expect(Math.abs(difference - 10 * 24 * 3600)).toBeLessThanOrEqual(2);
+    } finally {
+      raw.close();
+      await repository.close();
+    }
   });
 });

@@ -2,7 +2,7 @@ import type { Repository } from '@message-bus/repository';
 import { type ConfigValues, type Logger, type storeOptions } from '@message-bus/server-kit';
 import { EtcdBackend } from '@message-bus/store-etcd';
 import { LmdbBackend } from '@message-bus/store-embedded';
-import { KvRepository } from '@message-bus/store-kv';
+import { KvRepository, type KvRepositoryOptions } from '@message-bus/store-kv';
 import { join } from 'node:path';
 
 export type StoreSettings = ConfigValues<typeof storeOptions>;
@@ -15,17 +15,26 @@ export const EMBEDDED_STORE_FOLDER = 'store';
  * Both use the same keyspace under `etcd.prefix`, so data moves between them unchanged.
  */
 export function openRepository(settings: StoreSettings, logger: Logger): Repository {
-  const prefix = settings['etcd.prefix'];
-  const eventRetentionSeconds = Math.max(1, Math.round(settings.retention / 1000));
-  const onMalformedRecord = (key: string, reason: string) =>
-    logger.warn({ key, reason }, 'skipped a malformed record in the store');
+  const options: KvRepositoryOptions = {
+    prefix: settings['etcd.prefix'],
+    eventRetentionSeconds: wholeSeconds(settings.retention),
+    travelTimeRetentionSeconds: wholeSeconds(settings.traveltime_retention),
+    statusRetentionSeconds: wholeSeconds(settings.status_retention),
+    onMalformedRecord: (key, reason) =>
+      logger.warn({ key, reason }, 'skipped a malformed record in the store'),
+  };
   if (settings.store === 'etcd') {
     const backend = new EtcdBackend({ hosts: settings['etcd.endpoints'] });
-    logger.info({ endpoints: settings['etcd.endpoints'], prefix }, 'using etcd');
-    return new KvRepository(backend, { prefix, eventRetentionSeconds, onMalformedRecord });
+    logger.info({ endpoints: settings['etcd.endpoints'], prefix: options.prefix }, 'using etcd');
+    return new KvRepository(backend, options);
   }
   const path = join(settings.data_dir, EMBEDDED_STORE_FOLDER);
   const backend = new LmdbBackend({ path });
-  logger.info({ path, prefix }, 'using the embedded store');
-  return new KvRepository(backend, { prefix, eventRetentionSeconds, onMalformedRecord });
+  logger.info({ path, prefix: options.prefix }, 'using the embedded store');
+  return new KvRepository(backend, options);
+}
+
+/** A duration option's milliseconds as whole seconds, at least 1 (the store keeps records for whole seconds). */
+function wholeSeconds(milliseconds: number): number {
+  return Math.max(1, Math.round(milliseconds / 1000));
 }

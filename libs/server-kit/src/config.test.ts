@@ -570,6 +570,8 @@ describe('shared server options', () => {
       'etcd.prefix': 'tdc',
       'etcd.endpoints': ['http://127.0.0.1:2379'],
       retention: 168 * HOUR_MS,
+      traveltime_retention: 90 * 24 * HOUR_MS,
+      status_retention: 30 * 24 * HOUR_MS,
       'privacy.key': undefined,
       'privacy.key_file': undefined,
       'privacy.rotation': 'daily',

@@ -102,6 +102,18 @@ export const storeOptions = defineOptions([
     default: '168h',
     description: 'How long raw sightings are kept.',
   },
+  {
+    name: 'traveltime_retention',
+    kind: 'duration',
+    default: '90d',
+    description: 'How long travel-time estimates are kept (applied when the worker writes them).',
+  },
+  {
+    name: 'status_retention',
+    kind: 'duration',
+    default: '30d',
+    description: 'How long detector status reports are kept (applied when the collector writes them).',
+  },
 ]);
 
 /** The key and schedule of device-id pseudonymisation. */
