@@ -18,8 +18,8 @@ export interface QueryLimits {
   readonly maxSightingsPerAnswer: number;
   /**
    * Most voltages one GetBatteryVoltage answer holds, across all its detectors; e.g.
-   * `500_000` (4 MB on the wire). Status reports are kept without expiry, so a long
-   * range of many detectors can hold millions.
+   * `500_000` (4 MB on the wire). Status reports are kept for weeks (30 days by
+   * default), so a long range of many detectors can hold millions.
    */
   readonly maxVoltagesPerAnswer: number;
   /** Travel-time estimates per link when a GetTravelTimes `limit` is 0; e.g. `1_440`, a day of minutes. */
