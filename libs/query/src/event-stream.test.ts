@@ -1,3 +1,4 @@
+import { status } from '@grpc/grpc-js';
 import type { EventRepository } from '@message-bus/repository';
 import { query } from '@message-bus/proto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -80,6 +81,41 @@ describe.each(storeCases)('StreamEvents over gRPC on the $name', (storeCase) => 
     expect(returned).toHaveLength(3);
     expect(reader.received.map((received) => received.deviceId)).toEqual([...returned].reverse());
     expect(reader.received.at(-1)).toEqual(event(a, 'device-new', at(3n)));
+  });
+
+  it('refuses a live replay of more than maxSightingsPerLiveReplay before sending anything, and not one with before', async () => {
+    const [a, b] = [detector('live-most-a'), detector('live-most-b')];
+    await store.repository.events.append([
+      ...[1n, 2n].map((s) => sighting(a, 'device-a', at(s))),
+      ...[3n, 4n].map((s) => sighting(b, 'device-b', at(s))),
+    ]);
+    const capped = await startQueryServer(counted.repository, { maxSightingsPerLiveReplay: 3 });
+    try {
+      const cappedStream = (request: query.DeepPartial<query.GetEventsRequest>) =>
+        new StreamReader(capped.client.streamEvents(query.GetEventsRequest.fromPartial(request)));
+      const refused = cappedStream({ detectorIds: [a, b] });
+      const error = await refused.ended;
+      expect({ code: error?.code, details: error?.details }).toEqual({
+        code: status.INVALID_ARGUMENT,
+        details:
+          'limit: selects 4 sightings to replay, more than the 3 a live StreamEvents remembers to drop repeats; ' +
+          'lower limit or narrow range or detector_ids, or set range.before to replay any amount and follow ' +
+          'from there in a second call',
+      });
+      expect(refused.received).toEqual([]);
+      await vi.waitFor(() => expect(counted.activeFollows()).toBe(0), { timeout: 10_000, interval: 20 });
+
+      const bounded = cappedStream({ detectorIds: [a, b], range: { before: timestamp(at(5n)) } });
+      expect(await bounded.ended).toBeUndefined();
+      expect(bounded.received).toHaveLength(4);
+
+      const atTheCap = cappedStream({ detectorIds: [a, b], limit: 1n });
+      await atTheCap.waitForCount(2);
+      expect(atTheCap.received).toEqual([event(a, 'device-a', at(2n)), event(b, 'device-b', at(4n))]);
+      atTheCap.call.cancel();
+    } finally {
+      await capped.stop();
+    }
   });
 
   it('follows live sightings after the replay, in range and of the asked detectors only, until the client cancels', async () => {

@@ -1,4 +1,4 @@
-import type { DetectorId, Sighting, UnixNanos } from '@message-bus/domain';
+import { ValidationError, type DetectorId, type Sighting, type UnixNanos } from '@message-bus/domain';
 import type { EventRepository, TimeRange } from '@message-bus/repository';
 import type { DetectorQuery } from './query-arguments';
 
@@ -21,10 +21,16 @@ export async function* replayThenFollow(
   events: EventRepository,
   query: DetectorQuery,
   signal: AbortSignal,
+  /**
+   * Most sightings a replay followed live may hold, since each is remembered; more ends
+   * the stream with a ValidationError before anything is sent. A replay with `before`
+   * remembers nothing and is not bounded.
+   */
+  maxLiveReplaySightings = Infinity,
 ): AsyncGenerator<Sighting> {
   const { range } = query;
   if (range.before !== undefined) {
-    yield* replay(events, query);
+    yield* replay(events, await findReplayWindows(events, query), range.before);
     return;
   }
   // Ends the follow however the stream ends: the caller aborts, stops reading, or the replay fails.
@@ -34,8 +40,19 @@ export async function* replayThenFollow(
   if (signal.aborted) following.abort();
   try {
     const follow = new FollowQueue(events.follow(query.detectorIds, following.signal));
+    const windows = await findReplayWindows(events, query);
+    const replaying = windows.reduce((sum, window) => sum + window.count, 0);
+    if (replaying > maxLiveReplaySightings) {
+      throw new ValidationError(
+        'out_of_range',
+        'limit',
+        `selects ${replaying} sightings to replay, more than the ${maxLiveReplaySightings} a live StreamEvents ` +
+          'remembers to drop repeats; lower limit or narrow range or detector_ids, or set range.before to ' +
+          'replay any amount and follow from there in a second call',
+      );
+    }
     const replayed = new Set<string>();
-    for await (const sighting of replay(events, query)) {
+    for await (const sighting of replay(events, windows, undefined)) {
       replayed.add(identity(sighting));
       yield sighting;
     }
@@ -54,15 +71,21 @@ function identity(sighting: Sighting): string {
   return `${sighting.detectorId}\u0000${sighting.deviceId}\u0000${sighting.time}`;
 }
 
-/** Each detector's replay window found first, then the windows merged by time. */
-async function* replay(events: EventRepository, query: DetectorQuery): AsyncGenerator<Sighting> {
+/** Each detector's replay window, for the detectors with sightings in range. */
+async function findReplayWindows(events: EventRepository, query: DetectorQuery): Promise<ReplayWindow[]> {
   const windows = await Promise.all(
     query.detectorIds.map((detectorId) => findReplayWindow(events, detectorId, query)),
   );
-  const sources = windows.flatMap((window) =>
-    window === undefined ? [] : [replayWindow(events, window, query.range.before)],
-  );
-  yield* mergeByTime(sources);
+  return windows.filter((window) => window !== undefined);
+}
+
+/** The windows merged by time. */
+function replay(
+  events: EventRepository,
+  windows: readonly ReplayWindow[],
+  before: UnixNanos | undefined,
+): AsyncGenerator<Sighting> {
+  return mergeByTime(windows.map((window) => replayWindow(events, window, before)));
 }
 
 /**
@@ -71,6 +94,8 @@ async function* replay(events: EventRepository, query: DetectorQuery): AsyncGene
  */
 interface ReplayWindow {
   readonly detectorId: DetectorId;
+  /** Sightings in the window when it was found. */
+  readonly count: number;
   /** Undefined: the replay starts at the range's own start. */
   readonly start?: { readonly time: UnixNanos; readonly takenAtTime: number };
   readonly rangeAfter?: UnixNanos;
@@ -102,8 +127,8 @@ async function findReplayWindow(
   if (oldest === undefined) return undefined;
   const rangeAfter = query.range.after;
   if (count < query.limitPerDetector)
-    return { detectorId, ...(rangeAfter === undefined ? {} : { rangeAfter }) };
-  return { detectorId, start: { time: oldest, takenAtTime: takenAtOldest } };
+    return { detectorId, count, ...(rangeAfter === undefined ? {} : { rangeAfter }) };
+  return { detectorId, count, start: { time: oldest, takenAtTime: takenAtOldest } };
 }
 
 /**

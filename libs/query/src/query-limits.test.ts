@@ -9,6 +9,7 @@ describe('resolveQueryLimits', () => {
       maxLimitPerDetector: 100_000,
       maxSightingsPerAnswer: 500_000,
       maxVoltagesPerAnswer: 500_000,
+      maxSightingsPerLiveReplay: 100_000,
       defaultLimitPerLink: 1_440,
       maxLimitPerLink: 100_000,
       maxEstimatesPerAnswer: 200_000,

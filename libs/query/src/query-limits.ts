@@ -22,6 +22,12 @@ export interface QueryLimits {
    * default), so a long range of many detectors can hold millions.
    */
   readonly maxVoltagesPerAnswer: number;
+  /**
+   * Most sightings a live StreamEvents (no `range.before`) replays before following;
+   * e.g. `100_000`. Each is remembered for the stream's lifetime to drop repeats from the
+   * follow (about 13 MB at this many). A replay with `before` is not bounded.
+   */
+  readonly maxSightingsPerLiveReplay: number;
   /** Travel-time estimates per link when a GetTravelTimes `limit` is 0; e.g. `1_440`, a day of minutes. */
   readonly defaultLimitPerLink: number;
   /** Largest GetTravelTimes `limit`; e.g. `100_000`. */
@@ -40,6 +46,7 @@ export const DEFAULT_QUERY_LIMITS: QueryLimits = {
   maxLimitPerDetector: 100_000,
   maxSightingsPerAnswer: 500_000,
   maxVoltagesPerAnswer: 500_000,
+  maxSightingsPerLiveReplay: 100_000,
   defaultLimitPerLink: 1_440,
   maxLimitPerLink: 100_000,
   maxEstimatesPerAnswer: 200_000,

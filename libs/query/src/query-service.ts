@@ -97,7 +97,7 @@ export class QueryService {
       { detectors: query.detectorIds.length, live: query.range.before === undefined },
       'event stream started',
     );
-    return replayThenFollow(this.repository.events, query, signal);
+    return replayThenFollow(this.repository.events, query, signal, this.limits.maxSightingsPerLiveReplay);
   }
 
   /** One report per detector, in the order asked, each with its newest `limit` voltages in the range. */
