@@ -138,7 +138,7 @@ describe.each(storeCases)('QueryService over gRPC on the $name', (storeCase) => 
           cappedCalls.getEvents({ detectorIds: [a, b] }),
           status.INVALID_ARGUMENT,
           'limit: selects more than 5 sightings in all, the most one GetEvents answer holds; ' +
-            'lower limit, narrow range or detector_ids, or read them with StreamEvents',
+            'lower limit, narrow range or detector_ids, or read them with StreamEvents and range.before set',
         );
         const limited = await cappedCalls.getEvents({ detectorIds: [a, b], limit: 2n });
         expect(limited.events.flatMap((event) => event.time)).toHaveLength(4);

@@ -80,7 +80,7 @@ export class QueryService {
         throw answerTooLarge(
           `${maxSightingsPerAnswer} sightings`,
           'GetEvents',
-          'lower limit, narrow range or detector_ids, or read them with StreamEvents',
+          'lower limit, narrow range or detector_ids, or read them with StreamEvents and range.before set',
         );
       }
     }
