@@ -26,7 +26,7 @@ export class EtcdBackend implements KvBackend {
   /** Each lease once in the forms a put writes it, not per put. */
   private readonly leases: ExpiryLeases<PutLease>;
   private readonly readRangePage: RangeRead;
-  /** Bytes a newest-first scan's read-ahead page may hold: a quarter of what the client accepts. */
+  /** Bytes a newest-first scan's read-ahead page may hold: a quarter of what the client accepts, at most 4 MiB. */
   private readonly readAheadPageBytes: number;
   private readonly sendTxn: (txn: Txn, options: CallOptions) => Promise<void>;
   private readonly watches = new Set<EtcdWatch>();

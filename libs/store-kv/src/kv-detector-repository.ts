@@ -52,12 +52,8 @@ export class KvDetectorRepository implements DetectorRepository {
   }
 
   async appendStatus(status: DetectorStatus): Promise<void> {
-    const { keyspace } = this.store;
-    const key = keyspace.statusKey(status);
-    const expiry = new TimeWindowExpiries(this.statusRetentionSeconds).of(
-      keyspace.statusPrefix(status.detectorId),
-      status.time,
-    );
+    const key = this.store.keyspace.statusKey(status);
+    const expiry = new TimeWindowExpiries(this.statusRetentionSeconds).of(key, status.time);
     await this.store.write([{ key, value: encodeStatusValue(status), expiry }]);
   }
 

@@ -23,16 +23,14 @@ export class KvTravelTimeRepository implements TravelTimeRepository {
   /** All estimates in one backend write; the same (link, intervalEnd) twice in a batch keeps the last. */
   async put(estimates: readonly TravelTimeEstimate[]): Promise<void> {
     if (!Array.isArray(estimates)) throw new StoreInvalidArgumentError('estimates: must be an array');
-    const { keyspace } = this.store;
     const expiries = new TimeWindowExpiries(this.retentionSeconds);
     const records = new Map<string, KvRecord>();
     estimates.forEach((estimate: TravelTimeEstimate, index) => {
       const field = `estimates[${index}]`;
-      const key = keyspace.estimateKey(estimate, field);
+      const key = this.store.keyspace.estimateKey(estimate, field);
       const value = encodeEstimateValue(estimate, field);
-      const expiry = expiries.of(keyspace.estimateLinkPrefix(estimate, field), estimate.intervalEnd);
       records.delete(key); // re-inserted last, as the batch ordered it
-      records.set(key, { key, value, expiry });
+      records.set(key, { key, value, expiry: expiries.of(key, estimate.intervalEnd) });
     });
     await this.store.write([...records.values()]);
   }
