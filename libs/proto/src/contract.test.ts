@@ -186,7 +186,12 @@ const collectorContract: ContractFile = {
       'string dest_detector_id = 1',
       'repeated collector.DetectorLink.SourceDetector src_detectors = 2',
     ],
-    'DetectorLink.SourceDetector': ['string detector_id = 1', 'int64 max_seconds = 2'],
+    'DetectorLink.SourceDetector': [
+      'string detector_id = 1',
+      'int64 max_seconds = 2',
+      // Added by this implementation: the link's minimum plausible travel time.
+      'int64 min_seconds = 3',
+    ],
     // Added by this implementation: DeleteDetectorLink.
     DeleteDetectorLinkRequest: ['string dest_detector_id = 1', 'string src_detector_id = 2'],
   },
@@ -216,6 +221,8 @@ const queryContract: ContractFile = {
       'ESTIMATE_STATUS_OK = 1',
       'ESTIMATE_STATUS_INSUFFICIENT_DATA = 2',
       'ESTIMATE_STATUS_STALE = 3',
+      'ESTIMATE_STATUS_NO_SAMPLES = 4',
+      'ESTIMATE_STATUS_ALL_REJECTED = 5',
     ],
   },
   messages: {
@@ -266,6 +273,14 @@ const queryContract: ContractFile = {
     GetTravelTimesResponse: ['repeated query.TravelTimeEstimate estimates = 1'],
     GetLatestTravelTimesRequest: ['query.LinkSelector links = 1'],
     StreamTravelTimesRequest: ['query.LinkSelector links = 1'],
+    RecomputeTravelTimesRequest: ['query.LinkSelector links = 1', 'query.Range range = 2'],
+    RecomputeTravelTimesProgress: [
+      'int64 destinations = 1',
+      'int64 destinations_done = 2',
+      'int64 span_seconds = 3',
+      'int64 span_seconds_done = 4',
+      'bool done = 5',
+    ],
   },
   // An earlier revision of the original had `int64 device_limit = 4` here.
   reserved: { GetEventsRequest: ['4', '"device_limit"'] },
@@ -280,6 +295,7 @@ const queryContract: ContractFile = {
       'rpc GetTravelTimes(query.GetTravelTimesRequest) returns (query.GetTravelTimesResponse)',
       'rpc GetLatestTravelTimes(query.GetLatestTravelTimesRequest) returns (query.GetTravelTimesResponse)',
       'rpc StreamTravelTimes(query.StreamTravelTimesRequest) returns (stream query.TravelTimeEstimate)',
+      'rpc RecomputeTravelTimes(query.RecomputeTravelTimesRequest) returns (stream query.RecomputeTravelTimesProgress)',
     ],
   },
 };

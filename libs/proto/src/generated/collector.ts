@@ -164,6 +164,13 @@ export interface DetectorLink_SourceDetector {
    * pairs are not the same trip.
    */
   maxSeconds: bigint;
+  /**
+   * The shortest plausible travel time from this source to the destination, in
+   * seconds; faster pairs are not a real trip (overlapping reader ranges, clock skew).
+   * 0 (the default) derives it from the detectors' coordinates and a speed cap. Added in
+   * this implementation; the original ignores it.
+   */
+  minSeconds: bigint;
 }
 
 /**
@@ -1014,7 +1021,7 @@ export const DetectorLink: MessageFns<DetectorLink> = {
 };
 
 function createBaseDetectorLink_SourceDetector(): DetectorLink_SourceDetector {
-  return { detectorId: '', maxSeconds: 0n };
+  return { detectorId: '', maxSeconds: 0n, minSeconds: 0n };
 }
 
 export const DetectorLink_SourceDetector: MessageFns<DetectorLink_SourceDetector> = {
@@ -1027,6 +1034,12 @@ export const DetectorLink_SourceDetector: MessageFns<DetectorLink_SourceDetector
         throw new globalThis.Error('value provided for field message.maxSeconds of type int64 too large');
       }
       writer.uint32(16).int64(message.maxSeconds);
+    }
+    if (message.minSeconds !== 0n) {
+      if (BigInt.asIntN(64, message.minSeconds) !== message.minSeconds) {
+        throw new globalThis.Error('value provided for field message.minSeconds of type int64 too large');
+      }
+      writer.uint32(24).int64(message.minSeconds);
     }
     return writer;
   },
@@ -1060,6 +1073,14 @@ export const DetectorLink_SourceDetector: MessageFns<DetectorLink_SourceDetector
             message.maxSeconds = reader.int64() as bigint;
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.minSeconds = reader.int64() as bigint;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1084,6 +1105,11 @@ export const DetectorLink_SourceDetector: MessageFns<DetectorLink_SourceDetector
         : isSet(object.max_seconds)
           ? BigInt(object.max_seconds)
           : 0n,
+      minSeconds: isSet(object.minSeconds)
+        ? BigInt(object.minSeconds)
+        : isSet(object.min_seconds)
+          ? BigInt(object.min_seconds)
+          : 0n,
     };
   },
 
@@ -1094,6 +1120,9 @@ export const DetectorLink_SourceDetector: MessageFns<DetectorLink_SourceDetector
     }
     if (message.maxSeconds !== 0n) {
       obj.maxSeconds = message.maxSeconds.toString();
+    }
+    if (message.minSeconds !== 0n) {
+      obj.minSeconds = message.minSeconds.toString();
     }
     return obj;
   },
@@ -1110,6 +1139,8 @@ export const DetectorLink_SourceDetector: MessageFns<DetectorLink_SourceDetector
     message.detectorId = object.detectorId ?? '';
     message.maxSeconds =
       object.maxSeconds !== undefined && object.maxSeconds !== null ? BigInt(object.maxSeconds) : 0n;
+    message.minSeconds =
+      object.minSeconds !== undefined && object.minSeconds !== null ? BigInt(object.minSeconds) : 0n;
     return message;
   },
 };

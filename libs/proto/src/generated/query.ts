@@ -49,6 +49,13 @@ export enum EstimateStatus {
   ESTIMATE_STATUS_INSUFFICIENT_DATA = 2,
   /** ESTIMATE_STATUS_STALE - The link has had no recent data; the estimate does not describe current traffic. */
   ESTIMATE_STATUS_STALE = 3,
+  /** ESTIMATE_STATUS_NO_SAMPLES - No device was matched from source to destination in the window: nothing to measure. */
+  ESTIMATE_STATUS_NO_SAMPLES = 4,
+  /**
+   * ESTIMATE_STATUS_ALL_REJECTED - Devices were matched in the window, but every sample was rejected as implausible
+   * (an outlier, or faster than the link's minimum travel time).
+   */
+  ESTIMATE_STATUS_ALL_REJECTED = 5,
   UNRECOGNIZED = -1,
 }
 
@@ -66,6 +73,12 @@ export function estimateStatusFromJSON(object: any): EstimateStatus {
     case 3:
     case 'ESTIMATE_STATUS_STALE':
       return EstimateStatus.ESTIMATE_STATUS_STALE;
+    case 4:
+    case 'ESTIMATE_STATUS_NO_SAMPLES':
+      return EstimateStatus.ESTIMATE_STATUS_NO_SAMPLES;
+    case 5:
+    case 'ESTIMATE_STATUS_ALL_REJECTED':
+      return EstimateStatus.ESTIMATE_STATUS_ALL_REJECTED;
     case -1:
     case 'UNRECOGNIZED':
     default:
@@ -83,6 +96,10 @@ export function estimateStatusToJSON(object: EstimateStatus): string {
       return 'ESTIMATE_STATUS_INSUFFICIENT_DATA';
     case EstimateStatus.ESTIMATE_STATUS_STALE:
       return 'ESTIMATE_STATUS_STALE';
+    case EstimateStatus.ESTIMATE_STATUS_NO_SAMPLES:
+      return 'ESTIMATE_STATUS_NO_SAMPLES';
+    case EstimateStatus.ESTIMATE_STATUS_ALL_REJECTED:
+      return 'ESTIMATE_STATUS_ALL_REJECTED';
     case EstimateStatus.UNRECOGNIZED:
     default:
       return 'UNRECOGNIZED';
@@ -264,6 +281,33 @@ export interface GetLatestTravelTimesRequest {
 export interface StreamTravelTimesRequest {
   /** Required. */
   links: LinkSelector | undefined;
+}
+
+/** Which estimates to compute again. Added in this implementation. */
+export interface RecomputeTravelTimesRequest {
+  /** Required: every link, one link, or every link into a destination. */
+  links: LinkSelector | undefined;
+  /**
+   * Required, both sides: the estimates whose interval_end is in [after, before). `after`
+   * must lie within the retention of raw sightings (older sightings are gone).
+   */
+  range: Range | undefined;
+}
+
+/**
+ * How far a recompute has got, sent when it is accepted, as it advances, and when it is
+ * done. The work is counted in seconds of interval ends per destination. Added in this
+ * implementation.
+ */
+export interface RecomputeTravelTimesProgress {
+  /** Destinations whose links are recomputed, and how many of them are finished. */
+  destinations: bigint;
+  destinationsDone: bigint;
+  /** The span to recompute over every destination, in seconds, and how much is done. */
+  spanSeconds: bigint;
+  spanSecondsDone: bigint;
+  /** Set on the last message: every destination is finished. */
+  done: boolean;
 }
 
 function createBaseDetectionEvent(): DetectionEvent {
@@ -2152,6 +2196,272 @@ export const StreamTravelTimesRequest: MessageFns<StreamTravelTimesRequest> = {
   },
 };
 
+function createBaseRecomputeTravelTimesRequest(): RecomputeTravelTimesRequest {
+  return { links: undefined, range: undefined };
+}
+
+export const RecomputeTravelTimesRequest: MessageFns<RecomputeTravelTimesRequest> = {
+  encode(message: RecomputeTravelTimesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.links !== undefined) {
+      LinkSelector.encode(message.links, writer.uint32(10).fork()).join();
+    }
+    if (message.range !== undefined) {
+      Range.encode(message.range, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecomputeTravelTimesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecomputeTravelTimesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.links = LinkSelector.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.range = Range.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecomputeTravelTimesRequest {
+    return {
+      links: isSet(object.links) ? LinkSelector.fromJSON(object.links) : undefined,
+      range: isSet(object.range) ? Range.fromJSON(object.range) : undefined,
+    };
+  },
+
+  toJSON(message: RecomputeTravelTimesRequest): unknown {
+    const obj: any = {};
+    if (message.links !== undefined) {
+      obj.links = LinkSelector.toJSON(message.links);
+    }
+    if (message.range !== undefined) {
+      obj.range = Range.toJSON(message.range);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RecomputeTravelTimesRequest>, I>>(
+    base?: I,
+  ): RecomputeTravelTimesRequest {
+    return RecomputeTravelTimesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RecomputeTravelTimesRequest>, I>>(
+    object: I,
+  ): RecomputeTravelTimesRequest {
+    const message = createBaseRecomputeTravelTimesRequest();
+    message.links =
+      object.links !== undefined && object.links !== null
+        ? LinkSelector.fromPartial(object.links)
+        : undefined;
+    message.range =
+      object.range !== undefined && object.range !== null ? Range.fromPartial(object.range) : undefined;
+    return message;
+  },
+};
+
+function createBaseRecomputeTravelTimesProgress(): RecomputeTravelTimesProgress {
+  return { destinations: 0n, destinationsDone: 0n, spanSeconds: 0n, spanSecondsDone: 0n, done: false };
+}
+
+export const RecomputeTravelTimesProgress: MessageFns<RecomputeTravelTimesProgress> = {
+  encode(message: RecomputeTravelTimesProgress, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.destinations !== 0n) {
+      if (BigInt.asIntN(64, message.destinations) !== message.destinations) {
+        throw new globalThis.Error('value provided for field message.destinations of type int64 too large');
+      }
+      writer.uint32(8).int64(message.destinations);
+    }
+    if (message.destinationsDone !== 0n) {
+      if (BigInt.asIntN(64, message.destinationsDone) !== message.destinationsDone) {
+        throw new globalThis.Error(
+          'value provided for field message.destinationsDone of type int64 too large',
+        );
+      }
+      writer.uint32(16).int64(message.destinationsDone);
+    }
+    if (message.spanSeconds !== 0n) {
+      if (BigInt.asIntN(64, message.spanSeconds) !== message.spanSeconds) {
+        throw new globalThis.Error('value provided for field message.spanSeconds of type int64 too large');
+      }
+      writer.uint32(24).int64(message.spanSeconds);
+    }
+    if (message.spanSecondsDone !== 0n) {
+      if (BigInt.asIntN(64, message.spanSecondsDone) !== message.spanSecondsDone) {
+        throw new globalThis.Error(
+          'value provided for field message.spanSecondsDone of type int64 too large',
+        );
+      }
+      writer.uint32(32).int64(message.spanSecondsDone);
+    }
+    if (message.done !== false) {
+      writer.uint32(40).bool(message.done);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecomputeTravelTimesProgress {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecomputeTravelTimesProgress();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.destinations = reader.int64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.destinationsDone = reader.int64() as bigint;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.spanSeconds = reader.int64() as bigint;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.spanSecondsDone = reader.int64() as bigint;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.done = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecomputeTravelTimesProgress {
+    return {
+      destinations: isSet(object.destinations) ? BigInt(object.destinations) : 0n,
+      destinationsDone: isSet(object.destinationsDone)
+        ? BigInt(object.destinationsDone)
+        : isSet(object.destinations_done)
+          ? BigInt(object.destinations_done)
+          : 0n,
+      spanSeconds: isSet(object.spanSeconds)
+        ? BigInt(object.spanSeconds)
+        : isSet(object.span_seconds)
+          ? BigInt(object.span_seconds)
+          : 0n,
+      spanSecondsDone: isSet(object.spanSecondsDone)
+        ? BigInt(object.spanSecondsDone)
+        : isSet(object.span_seconds_done)
+          ? BigInt(object.span_seconds_done)
+          : 0n,
+      done: isSet(object.done) ? globalThis.Boolean(object.done) : false,
+    };
+  },
+
+  toJSON(message: RecomputeTravelTimesProgress): unknown {
+    const obj: any = {};
+    if (message.destinations !== 0n) {
+      obj.destinations = message.destinations.toString();
+    }
+    if (message.destinationsDone !== 0n) {
+      obj.destinationsDone = message.destinationsDone.toString();
+    }
+    if (message.spanSeconds !== 0n) {
+      obj.spanSeconds = message.spanSeconds.toString();
+    }
+    if (message.spanSecondsDone !== 0n) {
+      obj.spanSecondsDone = message.spanSecondsDone.toString();
+    }
+    if (message.done !== false) {
+      obj.done = message.done;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RecomputeTravelTimesProgress>, I>>(
+    base?: I,
+  ): RecomputeTravelTimesProgress {
+    return RecomputeTravelTimesProgress.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RecomputeTravelTimesProgress>, I>>(
+    object: I,
+  ): RecomputeTravelTimesProgress {
+    const message = createBaseRecomputeTravelTimesProgress();
+    message.destinations =
+      object.destinations !== undefined && object.destinations !== null ? BigInt(object.destinations) : 0n;
+    message.destinationsDone =
+      object.destinationsDone !== undefined && object.destinationsDone !== null
+        ? BigInt(object.destinationsDone)
+        : 0n;
+    message.spanSeconds =
+      object.spanSeconds !== undefined && object.spanSeconds !== null ? BigInt(object.spanSeconds) : 0n;
+    message.spanSecondsDone =
+      object.spanSecondsDone !== undefined && object.spanSecondsDone !== null
+        ? BigInt(object.spanSecondsDone)
+        : 0n;
+    message.done = object.done ?? false;
+    return message;
+  },
+};
+
 /** Reads what the collector stored. */
 export type QueryServiceService = typeof QueryServiceService;
 export const QueryServiceService = {
@@ -2267,6 +2577,25 @@ export const QueryServiceService = {
       Buffer.from(TravelTimeEstimate.encode(value).finish()),
     responseDeserialize: (value: Buffer): TravelTimeEstimate => TravelTimeEstimate.decode(value),
   },
+  /**
+   * Asks the travel-time workers to compute the selected links' estimates in the range
+   * again from the stored sightings, and reports progress until they are done. Safe
+   * while workers run and idempotent; cancelling the call stops the reports, not the
+   * work. Added in this implementation.
+   */
+  recomputeTravelTimes: {
+    path: '/query.QueryService/RecomputeTravelTimes' as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: RecomputeTravelTimesRequest): Buffer =>
+      Buffer.from(RecomputeTravelTimesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RecomputeTravelTimesRequest =>
+      RecomputeTravelTimesRequest.decode(value),
+    responseSerialize: (value: RecomputeTravelTimesProgress): Buffer =>
+      Buffer.from(RecomputeTravelTimesProgress.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RecomputeTravelTimesProgress =>
+      RecomputeTravelTimesProgress.decode(value),
+  },
 } as const;
 
 export interface QueryServiceServer extends UntypedServiceImplementation {
@@ -2301,6 +2630,13 @@ export interface QueryServiceServer extends UntypedServiceImplementation {
    * created after the call are included. Added in this implementation.
    */
   streamTravelTimes: handleServerStreamingCall<StreamTravelTimesRequest, TravelTimeEstimate>;
+  /**
+   * Asks the travel-time workers to compute the selected links' estimates in the range
+   * again from the stored sightings, and reports progress until they are done. Safe
+   * while workers run and idempotent; cancelling the call stops the reports, not the
+   * work. Added in this implementation.
+   */
+  recomputeTravelTimes: handleServerStreamingCall<RecomputeTravelTimesRequest, RecomputeTravelTimesProgress>;
 }
 
 export interface QueryServiceClient extends Client {
@@ -2435,6 +2771,21 @@ export interface QueryServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<TravelTimeEstimate>;
+  /**
+   * Asks the travel-time workers to compute the selected links' estimates in the range
+   * again from the stored sightings, and reports progress until they are done. Safe
+   * while workers run and idempotent; cancelling the call stops the reports, not the
+   * work. Added in this implementation.
+   */
+  recomputeTravelTimes(
+    request: RecomputeTravelTimesRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<RecomputeTravelTimesProgress>;
+  recomputeTravelTimes(
+    request: RecomputeTravelTimesRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<RecomputeTravelTimesProgress>;
 }
 
 export const QueryServiceClient = makeGenericClientConstructor(
