@@ -144,6 +144,10 @@ export class LmdbBackend implements KvBackend {
     }
   }
 
+  compareAndSet(key: string, expected: Uint8Array, next: Uint8Array | undefined): Promise<boolean> {
+    return this.track(this.swap(key, expected, next));
+  }
+
   deleteRange(start: string, end: string): Promise<number> {
     return this.track(this.deleteKeys(start, end));
   }
@@ -213,6 +217,35 @@ export class LmdbBackend implements KvBackend {
       this.publishSettled();
     }
     await this.flushed();
+  }
+
+  private async swap(key: string, expected: Uint8Array, next: Uint8Array | undefined): Promise<boolean> {
+    this.assertOpen();
+    assertStorableKey(key, 'key');
+    // Published like a put when it replaces the value, so watchers see it in commit order.
+    const publication: Publication = {
+      records: next === undefined ? [] : [{ key, value: next }],
+      state: 'pending',
+    };
+    let swapped: boolean;
+    try {
+      swapped = await this.records.transaction(() => {
+        this.unpublished.push(publication);
+        const current = this.records.get(key);
+        if (current === undefined || !Buffer.from(current).equals(Buffer.from(expected))) return false;
+        if (next === undefined) this.records.remove(key);
+        else this.records.put(key, next);
+        return true;
+      });
+      publication.state = swapped ? 'committed' : 'failed';
+    } catch (error) {
+      publication.state = 'failed';
+      throw this.writeFailed(error);
+    } finally {
+      this.publishSettled();
+    }
+    await this.flushed();
+    return swapped;
   }
 
   private async deleteKeys(start: string, end: string): Promise<number> {

@@ -125,6 +125,26 @@ export class EtcdBackend implements KvBackend {
     }
   }
 
+  async compareAndSet(key: string, expected: Uint8Array, next: Uint8Array | undefined): Promise<boolean> {
+    const keyBytes = Buffer.from(key, 'utf8');
+    try {
+      const response = await this.client.kv.txn(
+        {
+          compare: [{ key: keyBytes, target: 'Value', result: 'Equal', value: Buffer.from(expected) }],
+          success: [
+            next === undefined
+              ? { request_delete_range: { key: keyBytes } }
+              : { request_put: { key: keyBytes, value: Buffer.from(next) } },
+          ],
+        },
+        this.callOptions(),
+      );
+      return response.succeeded;
+    } catch (error) {
+      throw this.storeError(error);
+    }
+  }
+
   async deleteRange(start: string, end: string): Promise<number> {
     const key = Buffer.from(start, 'utf8');
     const rangeEnd = Buffer.from(end, 'utf8');

@@ -32,6 +32,13 @@ export interface KvBackend {
    */
   scanPages(range: KvRange): AsyncIterable<readonly KvEntry[]>;
 
+  /**
+   * Atomically replaces the value at `key` with `next`, or deletes the key when `next` is
+   * undefined, only if its value is exactly `expected` now; resolves to whether it did.
+   * What lets a worker finish a piece of work without erasing a newer request for it.
+   */
+  compareAndSet(key: string, expected: Uint8Array, next: Uint8Array | undefined): Promise<boolean>;
+
   /** Deletes every key with `start <= key < end`; resolves to how many were deleted. */
   deleteRange(start: string, end: string): Promise<number>;
 

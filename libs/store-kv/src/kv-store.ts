@@ -36,6 +36,22 @@ export class KvStore {
     }
   }
 
+  /** The backend's `compareAndSet`, waited for by `close` like a write. */
+  async compareAndSet(key: string, expected: Uint8Array, next: Uint8Array | undefined): Promise<boolean> {
+    this.assertOpen();
+    const swap = this.backend.compareAndSet(key, expected, next);
+    const settled = swap.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.pendingWrites.add(settled);
+    try {
+      return await swap;
+    } finally {
+      this.pendingWrites.delete(settled);
+    }
+  }
+
   async get(key: string): Promise<Uint8Array | undefined> {
     this.assertOpen();
     return this.backend.get(key);

@@ -287,6 +287,47 @@ export function describeKvBackendConformance(name: string, open: () => Promise<K
       });
     });
 
+    describe('compareAndSet', () => {
+      test('replaces or deletes only while the value is the one expected', async () => {
+        const prefix = isolatedPrefix();
+        await backend.put([
+          { key: `${prefix}a`, value: bytes('v1') },
+          { key: `${prefix}b`, value: bytes('v1') },
+        ]);
+
+        expect(await backend.compareAndSet(`${prefix}a`, bytes('v0'), bytes('v2'))).toBe(false);
+        expect(text(await backend.get(`${prefix}a`))).toBe('v1');
+        expect(await backend.compareAndSet(`${prefix}a`, bytes('v1'), bytes('v2'))).toBe(true);
+        expect(text(await backend.get(`${prefix}a`))).toBe('v2');
+
+        expect(await backend.compareAndSet(`${prefix}b`, bytes('v2'), undefined)).toBe(false);
+        expect(text(await backend.get(`${prefix}b`))).toBe('v1');
+        expect(await backend.compareAndSet(`${prefix}b`, bytes('v1'), undefined)).toBe(true);
+        expect(await backend.get(`${prefix}b`)).toBeUndefined();
+      });
+
+      test('never creates a missing key, whatever was expected', async () => {
+        const prefix = isolatedPrefix();
+
+        expect(await backend.compareAndSet(`${prefix}none`, bytes(''), bytes('v'))).toBe(false);
+        expect(await backend.compareAndSet(`${prefix}none`, bytes(''), undefined)).toBe(false);
+        expect(await backend.get(`${prefix}none`)).toBeUndefined();
+      });
+
+      test('of two swaps from one value, exactly one succeeds', async () => {
+        const prefix = isolatedPrefix();
+        await backend.put([{ key: `${prefix}k`, value: bytes('v1') }]);
+
+        const results = await Promise.all([
+          backend.compareAndSet(`${prefix}k`, bytes('v1'), bytes('first')),
+          backend.compareAndSet(`${prefix}k`, bytes('v1'), bytes('second')),
+        ]);
+
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(text(await backend.get(`${prefix}k`))).toBe(results[0] ? 'first' : 'second');
+      });
+    });
+
     describe('watch', () => {
       test('delivers puts made after it started, in commit order, only under its prefix', async () => {
         const prefix = isolatedPrefix();
