@@ -13,6 +13,7 @@ export class InstrumentedRepository implements Repository {
   readonly links: Repository['links'];
   readonly detectors: Repository['detectors'];
   readonly travelTimes: Repository['travelTimes'];
+  readonly recompute: Repository['recompute'];
   #gate: Promise<void> | undefined;
   #openGate: (() => void) | undefined;
 
@@ -20,6 +21,7 @@ export class InstrumentedRepository implements Repository {
     this.links = inner.links;
     this.detectors = inner.detectors;
     this.travelTimes = inner.travelTimes;
+    this.recompute = inner.recompute;
     this.events = {
       append: async (sightings: readonly Sighting[]) => {
         this.appendSizes.push(sightings.length);

@@ -22,3 +22,11 @@ export type {
   EstimateQuery,
 } from './repository';
 export type { WorkLeases, WorkLease } from './work-leases';
+export {
+  RECOMPUTE_ORIGINS,
+  type RecomputeQueue,
+  type RecomputeOrigin,
+  type NewRecomputeRange,
+  type RecomputeRange,
+  type LateSightings,
+} from './recompute-queue';

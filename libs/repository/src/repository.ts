@@ -7,6 +7,7 @@ import type {
   TravelTimeEstimate,
   UnixNanos,
 } from '@message-bus/domain';
+import type { RecomputeQueue } from './recompute-queue';
 
 /**
  * The port: everything the services need from a store, in domain terms. Adapters
@@ -20,6 +21,8 @@ export interface Repository {
   readonly links: LinkRepository;
   readonly detectors: DetectorRepository;
   readonly travelTimes: TravelTimeRepository;
+  /** Estimates to compute again: late sightings, a worker's backlog, operators' requests. */
+  readonly recompute: RecomputeQueue;
   /**
    * Whether the store answers now, and why not when it does not; and, when it answers
    * reads but refuses writes (etcd out of space), why. Never throws.

@@ -4,6 +4,7 @@ export {
   DEFAULT_EVENT_RETENTION_SECONDS,
   DEFAULT_STATUS_RETENTION_SECONDS,
   DEFAULT_TRAVEL_TIME_RETENTION_SECONDS,
+  DEFAULT_LATE_AFTER_SECONDS,
   type KvRepositoryOptions,
 } from './kv-repository';
 export type { MalformedRecordHandler } from './malformed-records';
@@ -17,6 +18,8 @@ export {
   type LinkKeyParts,
   type StatusKeyParts,
   type EstimateKeyParts,
+  type LateSightingsKeyParts,
+  type RecomputeKeyParts,
   type KeyRange,
 } from './keyspace';
 export { KEY_TIME_LIMIT, formatKeyTime, type KeyTimeRange } from './key-time';

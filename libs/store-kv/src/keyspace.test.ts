@@ -319,6 +319,36 @@ describe('Keyspace: other kinds', () => {
   });
 });
 
+describe('Keyspace: recompute marks', () => {
+  it('builds and parses late-sightings keys, one per detector bucket', () => {
+    const key = keyspace.lateSightingsKey('det-1', 1563691800);
+    expect(key).toBe('/tdc/late/det-1/1563691800');
+    expect(keyspace.parseLateSightingsKey(key)).toEqual({
+      ok: true,
+      value: { detectorId: 'det-1', bucket: 1563691800 },
+    });
+    expect(keyspace.parseLateSightingsKey('/tdc/late/det-1/156369180')).toMatchObject({ ok: false });
+    expect(() => keyspace.lateSightingsKey('a/b', 0)).toThrow(StoreInvalidArgumentError);
+  });
+
+  it('builds and parses recompute keys, ordered by destination then from', () => {
+    const range = {
+      destination: detector('d-1'),
+      from: 1563691800000000000n,
+      origin: 'request' as const,
+      id: '01JF000000000000000000000A',
+    };
+    const key = keyspace.recomputeKey(range);
+    expect(key).toBe('/tdc/recompute/d-1/1563691800000000000/request/01JF000000000000000000000A');
+    expect(keyspace.parseRecomputeKey(key)).toEqual({ ok: true, value: range });
+    expect(key.startsWith(keyspace.recomputePrefix('d-1'))).toBe(true);
+    expect(keyspace.recomputeKey({ ...range, from: 9n }) < key).toBe(true);
+    expect(keyspace.parseRecomputeKey(key.replace('request', 'whim'))).toMatchObject({ ok: false });
+    expect(() => keyspace.recomputeKey({ ...range, id: '' }, 'ranges[2]')).toThrow(/ranges\[2\]\.id/);
+    expect(() => keyspace.recomputeKey({ ...range, origin: 'whim' as never })).toThrow(/origin/);
+  });
+});
+
 describe('Keyspace: work lock keys', () => {
   it('puts a lock under locks/, one segment per part of its name', () => {
     expect(keyspace.lockKey('traveltime/det-7')).toBe('/tdc/locks/traveltime/det-7');

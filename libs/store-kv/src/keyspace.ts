@@ -7,6 +7,7 @@ import {
   prefixEnd,
 } from './key-segment';
 import { checkKeyTime, formatKeyTime, KEY_TIME_LIMIT, parseNanosText, type KeyTimeRange } from './key-time';
+import { RECOMPUTE_ORIGINS, StoreInvalidArgumentError, type RecomputeOrigin } from '@message-bus/repository';
 import { murmur3x86128 } from './murmur3';
 import { accept, reject, type Parsed } from './parsed';
 import { decodeUlidTime, encodeUlid, encodeUlidTime, ULID_LENGTH, ulidProblem, writeUlid } from './ulid';
@@ -40,6 +41,10 @@ import { decodeUlidTime, encodeUlid, encodeUlidTime, ULID_LENGTH, ulidProblem, w
  * - `/{prefix}/status/{detector}/{19-digit zero-padded unix nanoseconds}`
  * - `/{prefix}/traveltimes/{destination}/{source}/{19-digit zero-padded interval end}`
  * - `/{prefix}/locks/{name}`: a worker's claim on a piece of work, e.g. `locks/traveltime/{destination}`
+ * - `/{prefix}/late/{detector}/{10-digit bucket}`: sightings of that event bucket were
+ *   appended after the fact, so the estimates they feed are due again
+ * - `/{prefix}/recompute/{destination}/{19-digit from}/{origin}/{id}`: estimates of the
+ *   destination's links to compute again, from `from` on
  *
  * Every id that becomes a segment passes `checkIdSegment` (detector ids, prefix) or
  * `checkDeviceSegment` (device ids) first, so nothing unsafe reaches a written key.
@@ -182,6 +187,19 @@ export interface StatusKeyParts {
   readonly time: UnixNanos;
 }
 
+export interface LateSightingsKeyParts {
+  readonly detectorId: DetectorId;
+  /** The unix second that starts the marked event bucket. */
+  readonly bucket: number;
+}
+
+export interface RecomputeKeyParts {
+  readonly destination: DetectorId;
+  readonly from: UnixNanos;
+  readonly origin: RecomputeOrigin;
+  readonly id: string;
+}
+
 export interface EstimateKeyParts {
   readonly destination: DetectorId;
   readonly source: DetectorId;
@@ -209,6 +227,8 @@ export class Keyspace {
   readonly statusRoot: string;
   readonly travelTimesRoot: string;
   readonly locksRoot: string;
+  readonly lateRoot: string;
+  readonly recomputeRoot: string;
   /** The bucket prefix `eventKey` built last, and the one `parseEventKey` read last: caches, the only state a keyspace has. */
   private lastBucket = { detectorId: '', bucket: -1, prefix: '' };
   private lastParsedBucketPrefix: { text: string; parsed: Parsed<ParsedBucketPrefix> } | undefined;
@@ -223,6 +243,8 @@ export class Keyspace {
     this.statusRoot = `${this.root}status/`;
     this.travelTimesRoot = `${this.root}traveltimes/`;
     this.locksRoot = `${this.root}locks/`;
+    this.lateRoot = `${this.root}late/`;
+    this.recomputeRoot = `${this.root}recompute/`;
   }
 
   // --- events -------------------------------------------------------------------
@@ -434,6 +456,63 @@ export class Keyspace {
       destination: destination as DetectorId,
       source: source as DetectorId,
       intervalEnd: intervalEnd.value,
+    });
+  }
+
+  // --- recompute marks -----------------------------------------------------------
+
+  /** `/{prefix}/late/{detector}/{bucket}`: the detector's bucket had sightings appended late. */
+  lateSightingsKey(detectorId: string, bucket: number): string {
+    return `${this.lateRoot}${checkIdSegment(detectorId, 'detectorId')}/${String(bucket).padStart(BUCKET_DIGITS, '0')}`;
+  }
+
+  parseLateSightingsKey(key: string): Parsed<LateSightingsKeyParts> {
+    const segments = this.idSegmentsUnder(this.lateRoot, key, 2);
+    if (!segments.ok) return segments;
+    const [detectorId = '', bucketText = ''] = segments.value;
+    if (bucketText.length !== BUCKET_DIGITS || !BUCKET_PATTERN.test(bucketText)) {
+      return reject(`has bucket ${JSON.stringify(bucketText.slice(0, 40))}, not ${BUCKET_DIGITS} digits`);
+    }
+    return accept({ detectorId: detectorId as DetectorId, bucket: Number(bucketText) });
+  }
+
+  /** `/{prefix}/recompute/{destination}/`: every pending range of one destination. */
+  recomputePrefix(destination: string, field = 'destination'): string {
+    return `${this.recomputeRoot}${checkIdSegment(destination, field)}/`;
+  }
+
+  /** `field` names the range in errors, e.g. `ranges[1]` → `ranges[1].id`. */
+  recomputeKey(range: RecomputeKeyParts, field = 'range'): string {
+    const prefix = this.recomputePrefix(range.destination, `${field}.destination`);
+    const from = formatKeyTime(checkKeyTime(range.from, `${field}.from`));
+    if (!RECOMPUTE_ORIGINS.includes(range.origin)) {
+      throw new StoreInvalidArgumentError(
+        `${field}.origin: ${JSON.stringify(range.origin)} is not one of ${RECOMPUTE_ORIGINS.join(', ')}`,
+      );
+    }
+    return `${prefix}${from}/${range.origin}/${checkIdSegment(range.id, `${field}.id`)}`;
+  }
+
+  parseRecomputeKey(key: string): Parsed<RecomputeKeyParts> {
+    const segments = this.segmentsUnder(this.recomputeRoot, key, 4);
+    if (!segments.ok) return segments;
+    const [destination = '', fromText = '', origin = '', id = ''] = segments.value;
+    for (const segment of [destination, id]) {
+      const problem = idSegmentProblem(segment);
+      if (problem !== undefined) return reject(`has an id that ${problem}`);
+    }
+    const from = parseTimeSegment(fromText);
+    if (!from.ok) return from;
+    if (!(RECOMPUTE_ORIGINS as readonly string[]).includes(origin)) {
+      return reject(
+        `has origin ${JSON.stringify(origin.slice(0, 40))}, not one of ${RECOMPUTE_ORIGINS.join(', ')}`,
+      );
+    }
+    return accept({
+      destination: destination as DetectorId,
+      from: from.value,
+      origin: origin as RecomputeOrigin,
+      id,
     });
   }
 

@@ -11,6 +11,8 @@ import { inKeyTimeRange, toKeyTimeRange, type KeyTimeRange } from './key-time';
 import { bucketOfMillisecond, EVENT_BUCKET_SECONDS, eventBucket, type Keyspace } from './keyspace';
 import type { KvEntry, KvExpiry, KvRecord } from './kv-backend';
 import type { KvStore } from './kv-store';
+import { utf8Bytes } from './json-object';
+import { newVersion } from './kv-recompute-queue';
 import { checkDetectorIds, checkLimit, checkOrder } from './query-checks';
 
 const NANOS_PER_MILLISECOND = 1_000_000n;
@@ -25,23 +27,42 @@ interface StoredSighting {
   readonly ulidTimeMs: number;
 }
 
+/** When an appended sighting counts as late, so that the estimates it feeds are due again. */
+export interface LateSightingRule {
+  /** Sightings older than this, by `clock`, when appended are late. */
+  readonly lateAfterSeconds: number;
+  readonly clock: () => UnixNanos;
+}
+
 export class KvEventRepository implements EventRepository {
+  private readonly lateAfterNanos: bigint;
+
   constructor(
     private readonly store: KvStore,
     /** Raw events are kept this long after the end of their 100-second bucket. */
     private readonly retentionSeconds: number,
-  ) {}
+    private readonly late: LateSightingRule,
+  ) {
+    this.lateAfterNanos = BigInt(Math.round(late.lateAfterSeconds * 1e9));
+  }
 
   /**
    * One record per distinct sighting, all in one backend write. Every sighting is
    * checked before anything is written, so a bad one leaves the store untouched.
    * Records of one detector's bucket share one expiry object, built once.
+   *
+   * Late sightings (older than `lateAfterSeconds` now) also mark their detector's
+   * bucket under `late/`, written once the sightings are, before the append resolves,
+   * so a travel-time worker computes the estimates they feed again: acknowledged late
+   * data never misses its estimate.
    */
   async append(sightings: readonly Sighting[]): Promise<void> {
     if (!Array.isArray(sightings)) throw new StoreInvalidArgumentError('sightings: must be an array');
     const { keyspace } = this.store;
     const records: KvRecord[] = [];
     const expiries = new BucketExpiries(keyspace, this.retentionSeconds);
+    const lateBefore = this.late.clock() - this.lateAfterNanos;
+    let lateBuckets: Map<string, KvExpiry> | undefined;
     // Only sightings of equal time can repeat; a batch in strictly increasing time order
     // (a detector's log) has none, and skips the costly search for them.
     let latest = -1n;
@@ -61,14 +82,17 @@ export class KvEventRepository implements EventRepository {
       }
       if (time > latest) latest = time;
       else mayRepeat = true;
-      records.push({
-        key,
-        value: encodeEventValue(time, previousDeviceId),
-        expiry: expiries.of(detectorId, time),
-      });
+      const expiry = expiries.of(detectorId, time);
+      records.push({ key, value: encodeEventValue(time, previousDeviceId), expiry });
+      if (time < lateBefore) {
+        lateBuckets ??= new Map();
+        lateBuckets.set(keyspace.lateSightingsKey(detectorId, eventBucket(time)), expiry);
+      }
     }
     // The same sighting twice in one batch is one record (etcd refuses a key twice in a txn).
     await this.store.write(mayRepeat ? withoutRepeatedKeys(records) : records);
+    // Only after the sightings: a worker that reads a mark must find every sighting it stands for.
+    if (lateBuckets !== undefined) await this.store.write(lateMarks(lateBuckets));
   }
 
   list(query: EventQuery): AsyncIterable<Sighting> {
@@ -231,6 +255,19 @@ class BucketExpiries {
     }
     return expiry;
   }
+}
+
+/**
+ * One mark per late bucket, all with this append's version, each kept as long as its
+ * bucket's sightings (alone in its expiry group: the bucket's prefix lies elsewhere).
+ */
+function lateMarks(lateBuckets: ReadonlyMap<string, KvExpiry>): KvRecord[] {
+  const version = utf8Bytes(newVersion());
+  return [...lateBuckets].map(([key, { atUnixSeconds }]) => ({
+    key,
+    value: version,
+    expiry: { atUnixSeconds, prefix: key },
+  }));
 }
 
 /**

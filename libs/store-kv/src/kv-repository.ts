@@ -5,13 +5,16 @@ import type {
   Repository,
   StoreHealth,
   TravelTimeRepository,
+  RecomputeQueue,
 } from '@message-bus/repository';
 import { StoreInvalidArgumentError } from '@message-bus/repository';
+import { NANOS_PER_MILLISECOND, type UnixNanos } from '@message-bus/domain';
 import { Keyspace } from './keyspace';
 import type { KvBackend } from './kv-backend';
 import { KvDetectorRepository } from './kv-detector-repository';
 import { KvEventRepository } from './kv-event-repository';
 import { KvLinkRepository } from './kv-link-repository';
+import { KvRecomputeQueue } from './kv-recompute-queue';
 import { KvStore } from './kv-store';
 import { KvTravelTimeRepository } from './kv-travel-time-repository';
 import type { MalformedRecordHandler } from './malformed-records';
@@ -23,6 +26,8 @@ export const DEFAULT_EVENT_RETENTION_SECONDS = 7 * SECONDS_PER_DAY;
 export const DEFAULT_TRAVEL_TIME_RETENTION_SECONDS = 90 * SECONDS_PER_DAY;
 /** 30 days of detector status reports: a month of battery history. */
 export const DEFAULT_STATUS_RETENTION_SECONDS = 30 * SECONDS_PER_DAY;
+/** A third of the workers' default 30-second lag: 20 s left for a write's latency and clock skew. */
+export const DEFAULT_LATE_AFTER_SECONDS = 10;
 
 /** How a `KvRepository` names its keys and how long it keeps what expires (links and coordinates never do). */
 export interface KvRepositoryOptions {
@@ -44,6 +49,15 @@ export interface KvRepositoryOptions {
   readonly travelTimeRetentionSeconds?: number;
   /** How long detector status reports are kept, counted likewise. Default 2592000 (30 days). */
   readonly statusRetentionSeconds?: number;
+  /**
+   * Sightings appended more than this many seconds after their time are late: they mark
+   * their bucket for the travel-time workers to recompute (see `RecomputeQueue`). Keep it
+   * below the workers' lag by more than a write's latency and the clocks' skew, so that
+   * no sighting is unmarked yet too late for its interval. Default 10.
+   */
+  readonly lateAfterSeconds?: number;
+  /** The current time, for telling late sightings; e.g. `() => BigInt(Date.now()) * 1_000_000n` (the default). */
+  readonly clock?: () => UnixNanos;
   /** Called for each stored record a read skips as malformed, e.g. `(key, reason) => log.warn(...)`. */
   readonly onMalformedRecord?: MalformedRecordHandler;
 }
@@ -58,6 +72,7 @@ export class KvRepository implements Repository {
   readonly links: LinkRepository;
   readonly detectors: DetectorRepository;
   readonly travelTimes: TravelTimeRepository;
+  readonly recompute: RecomputeQueue;
   readonly keyspace: Keyspace;
   private readonly store: KvStore;
 
@@ -76,10 +91,20 @@ export class KvRepository implements Repository {
     );
     this.keyspace = new Keyspace(options.prefix);
     this.store = new KvStore(backend, this.keyspace, options.onMalformedRecord);
-    this.events = new KvEventRepository(this.store, eventRetention);
+    const lateAfterSeconds = options.lateAfterSeconds ?? DEFAULT_LATE_AFTER_SECONDS;
+    if (!Number.isFinite(lateAfterSeconds) || lateAfterSeconds < 0) {
+      throw new StoreInvalidArgumentError(
+        `lateAfterSeconds: ${lateAfterSeconds} is not a number of seconds ≥ 0`,
+      );
+    }
+    this.events = new KvEventRepository(this.store, eventRetention, {
+      lateAfterSeconds,
+      clock: options.clock ?? (() => BigInt(Date.now()) * NANOS_PER_MILLISECOND),
+    });
     this.links = new KvLinkRepository(this.store);
     this.detectors = new KvDetectorRepository(this.store, statusRetention);
     this.travelTimes = new KvTravelTimeRepository(this.store, travelTimeRetention);
+    this.recompute = new KvRecomputeQueue(this.store);
   }
 
   /** Stored records that reads skipped because their key or value was malformed, since construction. */

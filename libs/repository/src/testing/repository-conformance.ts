@@ -10,6 +10,7 @@ import {
 } from '@message-bus/domain';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreInvalidArgumentError } from '../errors';
+import type { NewRecomputeRange, RecomputeRange } from '../recompute-queue';
 import type { LinkRef, Repository } from '../repository';
 import {
   at,
@@ -502,6 +503,116 @@ export function describeRepositoryConformance(
         expect(await take(following, 2)).toEqual(later);
         controller.abort();
         expect(await following.next()).toEqual({ done: true, value: undefined });
+      });
+    });
+
+    describe('recompute queue', () => {
+      const D = detector('det-D');
+      const S = detector('det-S');
+      const BUCKET = 100n * NANOS_PER_SECOND;
+      const bucketStart = (time: UnixNanos) => time - (time % BUCKET);
+      const range = (
+        from: number,
+        to: number,
+        extra: Partial<NewRecomputeRange> = {},
+      ): NewRecomputeRange => ({
+        destination: D,
+        from: at(from),
+        to: at(to),
+        origin: 'request',
+        id: 'r1',
+        ...extra,
+      });
+      const withoutVersion = ({ version, ...rest }: RecomputeRange) => {
+        expect(version).toMatch(/\S/);
+        return rest;
+      };
+
+      it('marks each late detector bucket once, and nothing for fresh sightings', async () => {
+        const now = BigInt(Date.now()) * NANOS_PER_MILLISECOND;
+        await repository.events.append([
+          sighting(D, 1, at(5)),
+          sighting(D, 2, at(50)),
+          sighting(D, 3, at(150)),
+          sighting(S, 1, at(7)),
+          sighting(S, 9, now),
+        ]);
+        const marks = await repository.recompute.lateSightings(10);
+        expect(marks.map(({ detectorId, from, to }) => ({ detectorId, from, to }))).toEqual([
+          { detectorId: D, from: bucketStart(at(5)), to: bucketStart(at(5)) + BUCKET },
+          { detectorId: D, from: bucketStart(at(150)), to: bucketStart(at(150)) + BUCKET },
+          { detectorId: S, from: bucketStart(at(7)), to: bucketStart(at(7)) + BUCKET },
+        ]);
+        expect(await repository.recompute.lateSightings(1)).toHaveLength(1);
+        // The sightings are all stored, the fresh one included.
+        expect(await list(repository, { detectorIds: [S] })).toHaveLength(2);
+      });
+
+      it('resolves a late mark into ranges, unless the bucket was marked again meanwhile', async () => {
+        await repository.events.append([sighting(D, 1, at(5))]);
+        const [mark] = await repository.recompute.lateSightings(10);
+        await repository.events.append([sighting(D, 2, at(6))]);
+        expect(await repository.recompute.resolveLateSightings(mark!, [range(0, 900)])).toBe(false);
+        const [again] = await repository.recompute.lateSightings(10);
+        expect(again!.version).not.toBe(mark!.version);
+        expect(await repository.recompute.resolveLateSightings(again!, [range(0, 900)])).toBe(true);
+        expect(await repository.recompute.lateSightings(10)).toEqual([]);
+        expect((await repository.recompute.pending(D)).map(withoutVersion)).toEqual([
+          { ...range(0, 900), doneBefore: at(0) },
+        ]);
+      });
+
+      it('lists ranges by destination and from, and advances and completes them', async () => {
+        const other = detector('det-O');
+        await repository.recompute.add([
+          range(600, 900, { id: 'late', origin: 'backlog' }),
+          range(0, 300, { sources: [S] }),
+          range(0, 300, { destination: other }),
+        ]);
+        const ofD = await repository.recompute.pending(D);
+        expect(ofD.map(withoutVersion)).toEqual([
+          { ...range(0, 300, { sources: [S] }), doneBefore: at(0) },
+          { ...range(600, 900, { id: 'late', origin: 'backlog' }), doneBefore: at(600) },
+        ]);
+        expect((await repository.recompute.pending()).map((pending) => pending.destination)).toEqual([
+          D,
+          D,
+          other,
+        ]);
+
+        const advanced = await repository.recompute.advance(ofD[0]!, at(120));
+        expect(advanced?.doneBefore).toBe(at(120));
+        expect(await repository.recompute.advance(ofD[0]!, at(180))).toBeUndefined();
+        expect(await repository.recompute.complete(ofD[0]!)).toBe(false);
+        expect((await repository.recompute.pending(D))[0]).toEqual(advanced);
+        expect(await repository.recompute.complete(advanced!)).toBe(true);
+        expect((await repository.recompute.pending(D)).map((pending) => pending.id)).toEqual(['late']);
+      });
+
+      it('starts a range over when the same range is added again while in progress', async () => {
+        await repository.recompute.add([range(0, 600)]);
+        const [first] = await repository.recompute.pending(D);
+        const advanced = await repository.recompute.advance(first!, at(300));
+        await repository.recompute.add([range(0, 600)]);
+        expect(await repository.recompute.complete(advanced!)).toBe(false);
+        const [restarted] = await repository.recompute.pending(D);
+        expect(restarted?.doneBefore).toBe(at(0));
+      });
+
+      it('refuses a range that ends before it starts, or an id that is no key segment', async () => {
+        await expect(repository.recompute.add([range(300, 300)])).rejects.toThrow(StoreInvalidArgumentError);
+        await expect(repository.recompute.add([range(0, 300, { id: 'a/b' })])).rejects.toThrow(
+          /ranges\[0\]\.id/,
+        );
+        expect(await repository.recompute.pending()).toEqual([]);
+      });
+
+      it('keeps pending ranges and late marks across close and reopen', async () => {
+        await repository.events.append([sighting(D, 1, at(5))]);
+        await repository.recompute.add([range(0, 300)]);
+        const reopened = await reopen();
+        expect(await reopened.recompute.lateSightings(10)).toHaveLength(1);
+        expect(await reopened.recompute.pending(D)).toHaveLength(1);
       });
     });
 
