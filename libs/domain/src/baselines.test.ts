@@ -54,7 +54,7 @@ describe('benchmark baselines', () => {
   it('have no travel time without samples', () => {
     const empty = { link: LINK, source: [], destination: [], intervalEnd: INTERVAL_END };
     expect(plainMedianEstimate(empty)).not.toHaveProperty('travelSeconds');
-    expect(iqrFilteredMeanEstimate(empty)).toMatchObject({ validSamples: 0, status: 'stale' });
+    expect(iqrFilteredMeanEstimate(empty)).toMatchObject({ validSamples: 0, status: 'no_samples' });
     expect(iqrFilteredMeanEstimate(empty)).not.toHaveProperty('travelSeconds');
   });
 });

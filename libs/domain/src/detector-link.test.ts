@@ -60,4 +60,26 @@ describe('parseDetectorLink', () => {
       'is the destination itself ("A1"); a detector cannot link to itself',
     );
   });
+
+  it('keeps a minSeconds of 1..maxSeconds − 1, and leaves 0 or none to be derived', () => {
+    const link = (minSeconds?: number | bigint) =>
+      parseDetectorLink({ destination: 'B', source: 'A', maxSeconds: 600, minSeconds });
+    expect(link(20)).toEqual({ destination: 'B', source: 'A', maxSeconds: 600, minSeconds: 20 });
+    expect(link(599n).minSeconds).toBe(599);
+    expect(link(1).minSeconds).toBe(1);
+    expect(link(0)).not.toHaveProperty('minSeconds');
+    expect(link(0n)).not.toHaveProperty('minSeconds');
+    expect(link()).not.toHaveProperty('minSeconds');
+  });
+
+  it('rejects a minSeconds at or beyond maxSeconds, negative or fractional', () => {
+    const fields = { ...WIRE_FIELDS, minSeconds: 'src_detectors[2].min_seconds' };
+    const link = (minSeconds: number | bigint) => () =>
+      parseDetectorLink({ destination: 'B', source: 'A', maxSeconds: 600, minSeconds }, fields);
+    const rule =
+      "a link's minimum travel time is 1 to 599 seconds (below its maximum of 600), or 0 to derive it from the link's length";
+    expectRejection(link(600), 'out_of_range', 'src_detectors[2].min_seconds', `is 600; ${rule}`);
+    expectRejection(link(-5n), 'out_of_range', 'src_detectors[2].min_seconds', `is -5; ${rule}`);
+    expectRejection(link(2.5), 'not_integer', 'src_detectors[2].min_seconds', 'is 2.5, not a whole number');
+  });
 });

@@ -12,6 +12,7 @@ describe('resolveEstimatorConfig', () => {
       outlierK: 3,
       minValidSamples: 3,
       staleAfterSeconds: 900,
+      maxSpeedKmh: 130,
     });
     expect(Object.isFrozen(DEFAULT_ESTIMATOR_CONFIG)).toBe(true);
   });
@@ -58,6 +59,7 @@ describe('resolveEstimatorConfig', () => {
       'staleAfterSeconds',
       'is Infinity; expected a finite number',
     );
+    expectRejection(resolve({ maxSpeedKmh: 0 }), 'out_of_range', 'maxSpeedKmh', 'is 0; it must be > 0');
     expectRejection(
       resolve({ minValidSamples: 2.5 }),
       'not_integer',

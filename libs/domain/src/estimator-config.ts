@@ -35,6 +35,12 @@ export interface EstimatorConfig {
   readonly minValidSamples: number;
   /** No valid sample for this long before intervalEnd makes the estimate `stale`, e.g. 900. */
   readonly staleAfterSeconds: number;
+  /**
+   * No vehicle covers a link faster than this, in km/h, e.g. 130: with the link's
+   * length it gives the shortest plausible trip, and faster samples (overlapping reader
+   * ranges, a clock jump) are rejected. A link's own `minSeconds` takes precedence.
+   */
+  readonly maxSpeedKmh: number;
 }
 
 export const DEFAULT_ESTIMATOR_CONFIG: EstimatorConfig = Object.freeze({
@@ -45,6 +51,7 @@ export const DEFAULT_ESTIMATOR_CONFIG: EstimatorConfig = Object.freeze({
   outlierK: 3,
   minValidSamples: 3,
   staleAfterSeconds: 900,
+  maxSpeedKmh: 130,
 });
 
 /**
@@ -66,6 +73,7 @@ export function resolveEstimatorConfig(overrides: Partial<EstimatorConfig> = {})
   }
   positive(config.outlierK, 'outlierK');
   positive(config.staleAfterSeconds, 'staleAfterSeconds');
+  positive(config.maxSpeedKmh, 'maxSpeedKmh');
   finite(config.minValidSamples, 'minValidSamples');
   if (!Number.isInteger(config.minValidSamples) || config.minValidSamples < 1) {
     throw new ValidationError(

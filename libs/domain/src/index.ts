@@ -51,7 +51,7 @@ export {
   type DetectorStatusInput,
   type DetectorStatusOptions,
 } from './detector-status';
-export type { TravelTimeEstimate, EstimateStatus } from './travel-time-estimate';
+export { ESTIMATE_STATUSES, type TravelTimeEstimate, type EstimateStatus } from './travel-time-estimate';
 export {
   MIN_MASTER_SECRET_BYTES,
   NEVER_ROTATING_PERIOD_START,
@@ -72,7 +72,7 @@ export { collapsePasses, type Pass } from './passes';
 export { matchPasses, type MatchOptions, type TravelSample } from './pass-matching';
 export { MAD_SCALE, filterTravelTimes, type FilteredTravelTimes } from './sample-filter';
 export type { LinkEstimateInput } from './link-samples';
-export { estimateLink } from './travel-time-estimator';
+export { estimateLink, minimumTravelSeconds } from './travel-time-estimator';
 export {
   IQR_BASELINE_FENCE,
   IQR_BASELINE_PREVIOUS_SAMPLES,

@@ -27,10 +27,9 @@ describe('matchPasses', () => {
   });
 
   it('keeps travel times > 0 and ≤ maxSeconds, to the nanosecond', () => {
-    const options = { maxSeconds: 600, measure: 'last-first' } as const;
-    // Overlapping coverage: the device is still seen at the source when first seen at the destination.
-    expect(matchPasses([pass('x', 0, 100)], [pass('x', 100)], options)).toEqual([]);
-    expect(matchPasses([pass('x', 0, 100)], [pass('x', 100.000000001)], options)).toEqual([
+    const options = { maxSeconds: 600, measure: 'first-first' } as const;
+    expect(matchPasses([pass('x', 100)], [pass('x', 100)], options)).toEqual([]);
+    expect(matchPasses([pass('x', 100)], [pass('x', 100.000000001)], options)).toEqual([
       { deviceId: 'x', sourceTime: at(100), destinationTime: at(100.000000001), travelSeconds: 1e-9 },
     ]);
     expect(matchPasses([pass('x', 0)], [pass('x', 600)], options)[0]?.travelSeconds).toBe(600);
@@ -49,9 +48,16 @@ describe('matchPasses', () => {
     expect(samples.map((sample) => sample.travelSeconds)).toEqual([60]);
   });
 
-  it('consumes the source pass even when its pair is not a sample', () => {
-    // Seen at both at once (≤ 0), then lingering: the later pass must not become a 300 s trip.
-    expect(matchPasses([pass('x', 0, 100)], [pass('x', 50), pass('x', 400)], LAST_FIRST)).toEqual([]);
+  it('measures last-first as first-first when the destination saw the device before its last source sighting', () => {
+    // Overlapping reader ranges: the source still reads the device at 105 and 112, after
+    // the destination's first read at 104; last-first would be −8 s and thrown away.
+    expect(matchPasses([pass('x', 90, 112)], [pass('x', 104, 120)], LAST_FIRST)).toEqual([
+      { deviceId: 'x', sourceTime: at(90), destinationTime: at(104), travelSeconds: 14 },
+    ]);
+    // At the very instant of the last source sighting, too.
+    expect(matchPasses([pass('x', 90, 104)], [pass('x', 104)], LAST_FIRST)[0]?.travelSeconds).toBe(14);
+    // Without overlap, last-first as configured.
+    expect(matchPasses([pass('x', 90, 100)], [pass('x', 104)], LAST_FIRST)[0]?.travelSeconds).toBe(4);
   });
 
   it('gives a detour one long sample', () => {

@@ -7,7 +7,10 @@ import type { UnixNanos } from './time';
 export interface TravelSample {
   /** The destination pass's deviceId (the device's newest pseudonym). */
   readonly deviceId: string;
-  /** The source pass's last sighting (`last-first`) or first sighting (`first-first`). */
+  /**
+   * The source pass's last sighting (`last-first`) or first sighting (`first-first`,
+   * and `last-first` when the reader ranges overlap: see `departureTime`).
+   */
   readonly sourceTime: UnixNanos;
   /** The destination pass's first sighting; samples are ordered and windowed by it. */
   readonly destinationTime: UnixNanos;
@@ -31,9 +34,9 @@ export interface MatchOptions {
  * rather than falling back to an older source pass. So a device lingering near the
  * destination (two destination passes) gives one sample, a device passing the source
  * twice gives one sample from its second pass, and a detour gives one long sample that
- * the filter judges. The pair is consumed even when its travel time is not a sample
- * (≤ 0 when the device was in range of both detectors at once, or > maxSeconds), so a
- * later destination pass cannot pick it up as a bogus longer trip.
+ * the filter judges. The pair is consumed even when its travel time exceeds maxSeconds.
+ * With `last-first`, a pair whose destination pass began before the source pass ended
+ * is measured first-first (see `departureTime`), so every pair's time is > 0.
  *
  * A sample's travel time is > 0 and ≤ maxSeconds. Cost: O((S + D) log S) for S source
  * and D destination passes.
@@ -69,9 +72,9 @@ export function matchPasses(
     if (latest < 0 || consumed.has(latest)) continue;
     consumed.add(latest);
     const departure = sourcesInOrder[latest] as Pass;
-    const sourceTime = measure === 'last-first' ? departure.last : departure.first;
+    const sourceTime = departureTime(departure, arrival, measure);
     const travelNanos = arrival.first - sourceTime;
-    if (travelNanos <= 0n || travelNanos > maxNanos) continue;
+    if (travelNanos > maxNanos) continue;
     samples.push({
       deviceId: arrival.deviceId,
       sourceTime,
@@ -80,6 +83,21 @@ export function matchPasses(
     });
   }
   return samples;
+}
+
+/**
+ * When the device left the source. `last-first` takes the source pass's last sighting,
+ * but when the destination saw the device first at or before that (reader ranges that
+ * overlap: on a short urban link the device is in both ranges at once), the last
+ * source sighting no longer marks a departure: it was taken on the way to, or at, the
+ * destination, and last-first would give zero or a negative time. That pair falls back
+ * to the first source sighting (first-first), which is unbiased when both readers
+ * spread their reads over the pass alike; clamping to a tiny positive time instead
+ * would add samples the minimum travel time must then throw away.
+ */
+function departureTime(departure: Pass, arrival: Pass, measure: TravelTimeMeasure): UnixNanos {
+  if (measure === 'first-first' || arrival.first <= departure.last) return departure.first;
+  return departure.last;
 }
 
 /**

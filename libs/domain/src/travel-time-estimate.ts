@@ -1,7 +1,22 @@
 import type { DetectorId } from './detector-id';
 import type { UnixNanos } from './time';
 
-export type EstimateStatus = 'ok' | 'insufficient_data' | 'stale';
+/**
+ * How far an estimate can be trusted: `ok`; `insufficient_data` (too few valid samples,
+ * statistics indicative only); `stale` (no recent valid sample); `all_rejected`
+ * (samples were matched but the filter or the minimum travel time rejected every one);
+ * `no_samples` (no device was matched in the window).
+ */
+export type EstimateStatus = 'ok' | 'insufficient_data' | 'stale' | 'no_samples' | 'all_rejected';
+
+/** Every status, in the order of the wire enum (1..5). */
+export const ESTIMATE_STATUSES: readonly EstimateStatus[] = [
+  'ok',
+  'insufficient_data',
+  'stale',
+  'no_samples',
+  'all_rejected',
+];
 
 /** The travel time of one link (source → destination) for the window ending at `intervalEnd`. */
 export interface TravelTimeEstimate {

@@ -84,7 +84,8 @@ describe('estimateLink', () => {
     expect(estimate(trips, { config: { minValidSamples: 2 } }).status).toBe('ok');
   });
 
-  it('is stale without a valid sample in the last staleAfterSeconds', () => {
+  it('tells no samples, all rejected, stale, insufficient and ok apart', () => {
+    // Only history: nothing matched in the window.
     const historyOnly = tripsArriving([1000, 1500, 2000], [300, 300, 300]);
     expect(estimate(historyOnly)).toEqual({
       source: SOURCE,
@@ -93,9 +94,19 @@ describe('estimateLink', () => {
       windowSeconds: 900,
       validSamples: 0,
       totalSamples: 0,
-      status: 'stale',
+      status: 'no_samples',
     });
-    expect(estimate([]).status).toBe('stale');
+    expect(estimate([]).status).toBe('no_samples');
+    // Matched in the window, but every one faster than the configured minimum.
+    expect(estimate(FIVE_TRIPS, { link: { ...LINK, minSeconds: 400 } })).toEqual({
+      source: SOURCE,
+      destination: DESTINATION,
+      intervalEnd: INTERVAL_END,
+      windowSeconds: 900,
+      validSamples: 0,
+      totalSamples: 5,
+      status: 'all_rejected',
+    });
     // The newest valid sample arrived at 3200: 400 s before intervalEnd.
     expect(estimate(FIVE_TRIPS, { config: { staleAfterSeconds: 399 } })).toMatchObject({
       medianSeconds: 300,
@@ -103,6 +114,80 @@ describe('estimateLink', () => {
       status: 'stale',
     });
     expect(estimate(FIVE_TRIPS, { config: { staleAfterSeconds: 400 } }).status).toBe('ok');
+    expect(estimate(FIVE_TRIPS.slice(0, 2)).status).toBe('insufficient_data');
+  });
+
+  it('rejects samples faster than the link length at the speed cap allows, before the filter', () => {
+    // 200 m at 130 km/h takes 5.54 s: the overlapping-range reads of 1 and 2 s are
+    // impossible, and 4 of them must not anchor the filter against the 30 s trips.
+    const trips = tripsArriving(
+      [2750, 2800, 2850, 2900, 2950, 3000, 3050, 3100, 3150],
+      [1, 30, 2, 31, 1, 29, 2, 30, 32],
+    );
+    expect(estimate(trips, { distanceMeters: 200 })).toMatchObject({
+      medianSeconds: 30,
+      validSamples: 5,
+      totalSamples: 9,
+      status: 'ok',
+    });
+    // A slower cap raises the minimum: 200 m at 20 km/h is 36 s.
+    expect(estimate(trips, { distanceMeters: 200, config: { maxSpeedKmh: 20 } }).status).toBe('all_rejected');
+    // The link's own minimum takes precedence over the length.
+    expect(estimate(trips, { link: { ...LINK, minSeconds: 30 } })).toMatchObject({
+      medianSeconds: 30.5,
+      validSamples: 4,
+    });
+  });
+
+  it('never lets a history of near-zero samples outvote a window of ten consistent ones', () => {
+    // The history of a short link without a known length: a run of overlapping-range
+    // reads near 1 s. The window then holds ten ordinary trips around 32 s.
+    const history = tripsArriving(
+      Array.from({ length: 12 }, (_, index) => 1000 + 120 * index),
+      [1, 1.2, 0.8, 1, 1.1, 0.9, 1, 1.3, 0.7, 1, 1.2, 0.9],
+    ).map((trip) => ({ ...trip, deviceId: `history-${trip.deviceId}` }));
+    const window = tripsArriving(
+      Array.from({ length: 10 }, (_, index) => 2750 + 80 * index),
+      [31, 33, 30, 34, 32, 29, 35, 32, 31, 33],
+    );
+    expect(estimate([...history, ...window])).toMatchObject({
+      medianSeconds: 32,
+      validSamples: 10,
+      totalSamples: 10,
+      status: 'ok',
+    });
+  });
+
+  it('keeps the history when the window does not agree with itself either', () => {
+    // Steady 300 s trips, then a window of five stops of unrelated lengths.
+    const history = tripsArriving([1000, 1200, 1400, 1600, 1800, 2000], [300, 302, 298, 305, 295, 300]).map(
+      (trip) => ({ ...trip, deviceId: `history-${trip.deviceId}` }),
+    );
+    const window = tripsArriving([2800, 2900, 3000, 3100, 3200], [700, 1500, 303, 1100, 450]);
+    expect(estimate([...history, ...window])).toMatchObject({
+      medianSeconds: 303,
+      validSamples: 1,
+      totalSamples: 5,
+      status: 'insufficient_data',
+    });
+  });
+
+  it('measures trips through overlapping reader ranges first-first under last-first', () => {
+    // Each device is read at the source at departure and again 12 s later, after its
+    // first read at the destination (departure + 10 s): last-first would be −2 s.
+    const departures = [2800, 2900, 3000, 3100, 3200];
+    const source = departures.flatMap((departure, index) => [
+      { detectorId: SOURCE, deviceId: `dev-${index}`, time: at(departure) },
+      { detectorId: SOURCE, deviceId: `dev-${index}`, time: at(departure + 12) },
+    ]);
+    const destination = departures.map((departure, index) => ({
+      detectorId: DESTINATION,
+      deviceId: `dev-${index}`,
+      time: at(departure + 10),
+    }));
+    expect(
+      estimateLink({ link: LINK, source, destination, intervalEnd: INTERVAL_END, distanceMeters: 150 }),
+    ).toMatchObject({ medianSeconds: 10, validSamples: 5, totalSamples: 5, status: 'ok' });
   });
 
   it('windows samples by destination time: [intervalEnd − window, intervalEnd)', () => {
