@@ -193,21 +193,21 @@ describe.each<StoreKind>(['embedded', 'etcd'])('CollectorService over gRPC on th
   });
 
   describe('CreateDetectorLink, DeleteDetectorLink, CreateCoordinates, CreateDetectorStatus', () => {
-    it('stores one link per source detector', async () => {
+    it('stores one link per source detector, with its minimum travel time when set', async () => {
       const destination = detector();
       const [near, far] = [detector(), detector()];
       await harness.createDetectorLink({
         destDetectorId: destination,
         srcDetectors: [
-          { detectorId: far, maxSeconds: 3_600n },
-          { detectorId: near, maxSeconds: 600n },
+          { detectorId: far, maxSeconds: 3_600n, minSeconds: 0n },
+          { detectorId: near, maxSeconds: 600n, minSeconds: 40n },
         ],
       });
       const links = await store.repository.links.list(destination as DetectorId);
       expect(links).toEqual(
         [
           { destination, source: far, maxSeconds: 3_600 },
-          { destination, source: near, maxSeconds: 600 },
+          { destination, source: near, maxSeconds: 600, minSeconds: 40 },
         ].sort((a, b) => (a.source < b.source ? -1 : 1)),
       );
     });
@@ -218,8 +218,8 @@ describe.each<StoreKind>(['embedded', 'etcd'])('CollectorService over gRPC on th
       await harness.createDetectorLink({
         destDetectorId: destination,
         srcDetectors: [
-          { detectorId: kept, maxSeconds: 600n },
-          { detectorId: removed, maxSeconds: 900n },
+          { detectorId: kept, maxSeconds: 600n, minSeconds: 0n },
+          { detectorId: removed, maxSeconds: 900n, minSeconds: 0n },
         ],
       });
       await harness.deleteDetectorLink({ destDetectorId: destination, srcDetectorId: removed });
@@ -305,9 +305,13 @@ describe.each<StoreKind>(['embedded', 'etcd'])('CollectorService over gRPC on th
       time: undefined,
       ...overrides,
     });
-    const links = (...sources: [string, bigint][]): collector.DetectorLink => ({
+    const links = (...sources: [string, bigint, bigint?][]): collector.DetectorLink => ({
       destDetectorId: 'link-dest',
-      srcDetectors: sources.map(([detectorId, maxSeconds]) => ({ detectorId, maxSeconds })),
+      srcDetectors: sources.map(([detectorId, maxSeconds, minSeconds = 0n]) => ({
+        detectorId,
+        maxSeconds,
+        minSeconds,
+      })),
     });
     const timestampOf = (seconds: bigint) => ({ seconds, nanos: 0 });
 
@@ -500,6 +504,11 @@ describe.each<StoreKind>(['embedded', 'etcd'])('CollectorService over gRPC on th
         'max_seconds 86401',
         (h) => h.createDetectorLink(links(['link-src', 600n], ['link-src-2', 86_401n])),
         "src_detectors[1].max_seconds: is 86401; a link's maximum travel time is 1 to 86400 seconds",
+      ],
+      [
+        'min_seconds at max_seconds',
+        (h) => h.createDetectorLink(links(['link-src', 600n, 0n], ['link-src-2', 60n, 60n])),
+        "src_detectors[1].min_seconds: is 60; a link's minimum travel time is 1 to 59 seconds (below its maximum of 60), or 0 to derive it from the link's length",
       ],
       [
         'a link without sources',

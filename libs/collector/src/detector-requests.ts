@@ -33,8 +33,18 @@ export function acceptDetectorLinks(request: collector.DetectorLink, maxSources:
   return sources.map((source, index) => {
     const field = `src_detectors[${index}]`;
     const link = parseDetectorLink(
-      { destination: request.destDetectorId, source: source.detectorId, maxSeconds: source.maxSeconds },
-      { destination: 'dest_detector_id', source: `${field}.detector_id`, maxSeconds: `${field}.max_seconds` },
+      {
+        destination: request.destDetectorId,
+        source: source.detectorId,
+        maxSeconds: source.maxSeconds,
+        minSeconds: source.minSeconds,
+      },
+      {
+        destination: 'dest_detector_id',
+        source: `${field}.detector_id`,
+        maxSeconds: `${field}.max_seconds`,
+        minSeconds: `${field}.min_seconds`,
+      },
     );
     const earlier = indexOfSource.get(link.source);
     if (earlier !== undefined) {

@@ -262,12 +262,12 @@ describe.each(storeCases)('QueryService over gRPC on the $name', (storeCase) => 
 
     it('lists links grouped per destination, all or into one destination', async () => {
       const [d1, d2, s1, s2] = [detector('d1'), detector('d2'), detector('s1'), detector('s2')];
-      for (const [destination, source, maxSeconds] of [
-        [d1, s2, 600],
-        [d1, s1, 900],
-        [d2, s1, 120],
+      for (const [destination, source, maxSeconds, minSeconds] of [
+        [d1, s2, 600, 0],
+        [d1, s1, 900, 45],
+        [d2, s1, 120, 0],
       ] as const) {
-        await store.repository.links.put(parseDetectorLink({ destination, source, maxSeconds }));
+        await store.repository.links.put(parseDetectorLink({ destination, source, maxSeconds, minSeconds }));
       }
 
       const all = await calls.listLinks();
@@ -276,11 +276,14 @@ describe.each(storeCases)('QueryService over gRPC on the $name', (storeCase) => 
       const byDestination = {
         [d1]: {
           destDetectorId: d1,
-          srcDetectors: [s1, s2]
-            .sort()
-            .map((id) => ({ detectorId: id, maxSeconds: id === s1 ? 900n : 600n })),
+          srcDetectors: [s1, s2].sort().map((id) => ({
+            detectorId: id,
+            maxSeconds: id === s1 ? 900n : 600n,
+            // 0 on the wire: no minimum configured, the worker derives one.
+            minSeconds: id === s1 ? 45n : 0n,
+          })),
         },
-        [d2]: { destDetectorId: d2, srcDetectors: [{ detectorId: s1, maxSeconds: 120n }] },
+        [d2]: { destDetectorId: d2, srcDetectors: [{ detectorId: s1, maxSeconds: 120n, minSeconds: 0n }] },
       };
       expect(ours).toEqual([byDestination[first!], byDestination[second!]]);
 

@@ -154,6 +154,8 @@ const ESTIMATE_STATUS_TO_WIRE: Record<EstimateStatus, query.EstimateStatus> = {
   ok: query.EstimateStatus.ESTIMATE_STATUS_OK,
   insufficient_data: query.EstimateStatus.ESTIMATE_STATUS_INSUFFICIENT_DATA,
   stale: query.EstimateStatus.ESTIMATE_STATUS_STALE,
+  no_samples: query.EstimateStatus.ESTIMATE_STATUS_NO_SAMPLES,
+  all_rejected: query.EstimateStatus.ESTIMATE_STATUS_ALL_REJECTED,
 };
 
 /** Absent statistics stay absent (proto3 `optional`), so a client never reads them as 0. */
@@ -209,7 +211,11 @@ function linksToWire(links: readonly DetectorLink[]): collector.DetectorLink[] {
       last = { destDetectorId: link.destination, srcDetectors: [] };
       grouped.push(last);
     }
-    last.srcDetectors.push({ detectorId: link.source, maxSeconds: BigInt(link.maxSeconds) });
+    last.srcDetectors.push({
+      detectorId: link.source,
+      maxSeconds: BigInt(link.maxSeconds),
+      minSeconds: BigInt(link.minSeconds ?? 0),
+    });
   }
   return grouped;
 }

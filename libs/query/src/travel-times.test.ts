@@ -82,6 +82,15 @@ describe.each(storeCases)('GetTravelTimes and GetLatestTravelTimes over gRPC on 
         status: 'insufficient_data',
       },
       estimate(source, destination, minute(3), { speedKmh: undefined, status: 'stale' }),
+      ...(['no_samples', 'all_rejected'] as const).map((status, index) => ({
+        source,
+        destination,
+        intervalEnd: minute(4 + index),
+        windowSeconds: 900,
+        validSamples: 0,
+        totalSamples: status === 'no_samples' ? 0 : 4,
+        status,
+      })),
     ]);
 
     const response = await calls.getTravelTimes({ links: oneLink(source, destination) });
@@ -112,6 +121,20 @@ describe.each(storeCases)('GetTravelTimes and GetLatestTravelTimes over gRPC on 
         validSamples: 7n,
         totalSamples: 9n,
         status: query.EstimateStatus.ESTIMATE_STATUS_STALE,
+      },
+      {
+        ...common,
+        intervalEnd: timestamp(minute(4)),
+        validSamples: 0n,
+        totalSamples: 0n,
+        status: query.EstimateStatus.ESTIMATE_STATUS_NO_SAMPLES,
+      },
+      {
+        ...common,
+        intervalEnd: timestamp(minute(5)),
+        validSamples: 0n,
+        totalSamples: 4n,
+        status: query.EstimateStatus.ESTIMATE_STATUS_ALL_REJECTED,
       },
     ]);
     // toEqual reads a missing property as undefined; these must also not be 0.

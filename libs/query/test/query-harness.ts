@@ -191,6 +191,8 @@ const STATUS_ON_WIRE = {
   ok: query.EstimateStatus.ESTIMATE_STATUS_OK,
   insufficient_data: query.EstimateStatus.ESTIMATE_STATUS_INSUFFICIENT_DATA,
   stale: query.EstimateStatus.ESTIMATE_STATUS_STALE,
+  no_samples: query.EstimateStatus.ESTIMATE_STATUS_NO_SAMPLES,
+  all_rejected: query.EstimateStatus.ESTIMATE_STATUS_ALL_REJECTED,
 } as const;
 
 /** What a client decodes for `estimate`: absent statistics are undefined. */

@@ -40,6 +40,25 @@ describe('estimate value', () => {
     expect(decoded).toStrictEqual({ ok: true, value: sparse });
   });
 
+  it('stores every status by name, and reads values written before the newer ones existed', () => {
+    for (const status of ['ok', 'insufficient_data', 'stale', 'no_samples', 'all_rejected'] as const) {
+      const estimate: TravelTimeEstimate = {
+        ...key,
+        windowSeconds: 900,
+        validSamples: 0,
+        totalSamples: 0,
+        status,
+      };
+      const bytes = encodeEstimateValue(estimate);
+      expect(Buffer.from(bytes).toString()).toContain(`"status":"${status}"`);
+      expect(decodeEstimateValue(bytes, key)).toStrictEqual({ ok: true, value: estimate });
+    }
+    const older = Buffer.from(
+      '{"interval_end":"1563691800000000001","window_seconds":900,"valid_samples":0,"total_samples":0,"status":"stale"}',
+    );
+    expect(decodeEstimateValue(older, key)).toMatchObject({ ok: true, value: { status: 'stale' } });
+  });
+
   it('refuses what JSON cannot carry, naming the field', () => {
     expect(() =>
       encodeEstimateValue({ ...full, medianSeconds: Number.POSITIVE_INFINITY }, 'estimates[3]'),
@@ -48,7 +67,9 @@ describe('estimate value', () => {
       new StoreInvalidArgumentError('estimate.validSamples: 1.5 is not a whole number ≥ 0'),
     );
     expect(() => encodeEstimateValue({ ...full, status: 'fine' as never })).toThrow(
-      new StoreInvalidArgumentError('estimate.status: "fine" is not one of ok, insufficient_data, stale'),
+      new StoreInvalidArgumentError(
+        'estimate.status: "fine" is not one of ok, insufficient_data, stale, no_samples, all_rejected',
+      ),
     );
   });
 

@@ -1,4 +1,4 @@
-import type { EstimateStatus, TravelTimeEstimate } from '@message-bus/domain';
+import { ESTIMATE_STATUSES, type EstimateStatus, type TravelTimeEstimate } from '@message-bus/domain';
 import { StoreInvalidArgumentError } from '@message-bus/repository';
 import { checkCount, checkFiniteNumber, numberMember, optionalNumberMember } from './json-fields';
 import { decodeUtf8, parseJsonObject, utf8Bytes } from './json-object';
@@ -15,7 +15,11 @@ import { accept, reject, type Parsed } from './parsed';
  * decimal text, so the value reads on its own too; the two must agree.
  */
 
-const STATUSES: readonly EstimateStatus[] = ['ok', 'insufficient_data', 'stale'];
+/**
+ * Statuses are stored by name; values written before `no_samples` and `all_rejected`
+ * existed hold one of the first three and read as before.
+ */
+const STATUSES = ESTIMATE_STATUSES;
 
 /** The optional statistics: estimate property → JSON member. */
 const OPTIONAL_STATISTICS = [

@@ -31,7 +31,7 @@ export {
   MAX_DEVICE_SEGMENT_LENGTH,
 } from './key-segment';
 export { encodeEventValue, decodeEventValue, type EventValue } from './event-value';
-export { encodeLinkValue, decodeLinkValue } from './link-value';
+export { encodeLinkValue, decodeLinkValue, type LinkLimits } from './link-value';
 export { encodeCoordinatesValue, decodeCoordinatesValue } from './coordinates-value';
 export { encodeStatusValue, decodeStatusValue } from './status-value';
 export { encodeEstimateValue, decodeEstimateValue } from './estimate-value';

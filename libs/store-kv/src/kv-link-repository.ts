@@ -9,7 +9,7 @@ export class KvLinkRepository implements LinkRepository {
 
   async put(link: DetectorLink): Promise<void> {
     const key = this.store.keyspace.linkKey(link);
-    await this.store.write([{ key, value: encodeLinkValue(link.maxSeconds, 'link.maxSeconds') }]);
+    await this.store.write([{ key, value: encodeLinkValue(link, 'link') }]);
   }
 
   async delete(destination: DetectorId, source: DetectorId): Promise<boolean> {
@@ -27,12 +27,12 @@ export class KvLinkRepository implements LinkRepository {
         malformed.skip(entry.key, `link key ${key.reason}`);
         continue;
       }
-      const maxSeconds = decodeLinkValue(entry.value);
-      if (!maxSeconds.ok) {
-        malformed.skip(entry.key, `link ${maxSeconds.reason}`);
+      const limits = decodeLinkValue(entry.value);
+      if (!limits.ok) {
+        malformed.skip(entry.key, `link ${limits.reason}`);
         continue;
       }
-      links.push({ ...key.value, maxSeconds: maxSeconds.value });
+      links.push({ ...key.value, ...limits.value });
     }
     // Key order puts "a-b/..." before "a/..." ('-' sorts before '/'): sort by the ids themselves.
     return links.sort((a, b) => compare(a.destination, b.destination) || compare(a.source, b.source));
