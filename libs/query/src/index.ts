@@ -3,7 +3,7 @@
  *
  * QueryService        the use cases over the repository port: getEvents, streamEvents,
  *                     getBatteryVoltage, listDetectors, listLinks, getTravelTimes,
- *                     getLatestTravelTimes, streamTravelTimes.
+ *                     getLatestTravelTimes, streamTravelTimes, recomputeTravelTimes.
  * LinkSelection       which links a travel-time request covers (all, one, into a destination).
  * queryGrpcService    the `query.QueryService` gRPC definition and handlers over them.
  * QueryLimits         how much one request may ask for (DEFAULT_QUERY_LIMITS).
@@ -15,6 +15,11 @@ export {
   type VoltageReport,
 } from './query-service';
 export { queryGrpcService, type QueryGrpcHandlers } from './query-grpc-handlers';
+export {
+  RecomputeRefusedError,
+  type RecomputeProgress,
+  type RecomputeRequestInput,
+} from './recompute-travel-times';
 export { DEFAULT_QUERY_LIMITS, resolveQueryLimits, type QueryLimits } from './query-limits';
 export {
   parseDetectorQuery,

@@ -1,4 +1,4 @@
-import type { handleUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
+import { status as GrpcStatus, type handleUnaryCall, type ServerWritableStream } from '@grpc/grpc-js';
 import {
   DEVICE_KINDS,
   deviceKindToWire,
@@ -12,11 +12,16 @@ import {
 } from '@message-bus/domain';
 import type { TimeRange } from '@message-bus/repository';
 import { collector, query } from '@message-bus/proto';
-import { toGrpcError, type Logger } from '@message-bus/server-kit';
+import { GrpcStatusError, toGrpcError, type Logger } from '@message-bus/server-kit';
 import { encodeGetEventsResponse } from './get-events-response';
 import type { LinkSelectorInput } from './link-selection';
 import type { DetectorQueryInput, TravelTimeQueryInput } from './query-arguments';
 import type { DetectorOverview, QueryService } from './query-service';
+import {
+  RecomputeRefusedError,
+  type RecomputeProgress,
+  type RecomputeRequestInput,
+} from './recompute-travel-times';
 
 /**
  * `query.QueryServiceService` with one difference on the server side: GetEvents' handler
@@ -97,6 +102,11 @@ function queryGrpcHandlers(service: QueryService, logger: Logger): QueryGrpcHand
         service.streamTravelTimes(wireSelector(call.request.links), signal),
       );
     },
+    recomputeTravelTimes: (call) => {
+      void serveStream(call, logger, recomputeProgressToWire, (signal) =>
+        withRecomputeStatuses(() => service.recomputeTravelTimes(wireRecomputeRequest(call.request), signal)),
+      );
+    },
   };
 }
 
@@ -123,6 +133,38 @@ function wireQuery(request: {
 
 function wireTravelTimeQuery(request: query.GetTravelTimesRequest): TravelTimeQueryInput {
   return { links: wireSelector(request.links), range: wireRange(request.range), limit: request.limit };
+}
+
+function wireRecomputeRequest(request: query.RecomputeTravelTimesRequest): RecomputeRequestInput {
+  return { links: wireSelector(request.links), range: wireRange(request.range) };
+}
+
+/**
+ * The recompute's refusals with their statuses: a selection without links is NOT_FOUND;
+ * a range outside the retained time is OUT_OF_RANGE rather than FAILED_PRECONDITION:
+ * it is the request's range that lies past what the store can recompute, the case gRPC
+ * names OUT_OF_RANGE for (the more specific of the two where both could apply).
+ */
+async function* withRecomputeStatuses(
+  open: () => AsyncIterable<RecomputeProgress>,
+): AsyncGenerator<RecomputeProgress> {
+  try {
+    yield* open();
+  } catch (error) {
+    if (!(error instanceof RecomputeRefusedError)) throw error;
+    const code = error.reason === 'unknown_links' ? GrpcStatus.NOT_FOUND : GrpcStatus.OUT_OF_RANGE;
+    throw new GrpcStatusError(code, error.message, { cause: error });
+  }
+}
+
+function recomputeProgressToWire(progress: RecomputeProgress): query.RecomputeTravelTimesProgress {
+  return {
+    destinations: BigInt(progress.destinations),
+    destinationsDone: BigInt(progress.destinationsDone),
+    spanSeconds: BigInt(progress.spanSeconds),
+    spanSecondsDone: BigInt(progress.spanSecondsDone),
+    done: progress.done,
+  };
 }
 
 /** The range in nanoseconds; a bad Timestamp names `range.after.nanos` etc. */

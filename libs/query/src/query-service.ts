@@ -1,4 +1,5 @@
 import {
+  NANOS_PER_MILLISECOND,
   parseDetectorId,
   type Coordinates,
   type DetectorId,
@@ -6,6 +7,7 @@ import {
   type DetectorStatus,
   type Sighting,
   type TravelTimeEstimate,
+  type UnixNanos,
   ValidationError,
 } from '@message-bus/domain';
 import type { Repository } from '@message-bus/repository';
@@ -19,6 +21,12 @@ import {
   type TravelTimeQueryInput,
 } from './query-arguments';
 import { resolveQueryLimits, type QueryLimits } from './query-limits';
+import {
+  parseRecomputeRange,
+  recomputeAndReport,
+  type RecomputeProgress,
+  type RecomputeRequestInput,
+} from './recompute-travel-times';
 import { SightingGrouper, type GroupedSightings } from './sighting-groups';
 
 export interface QueryServiceOptions {
@@ -26,7 +34,19 @@ export interface QueryServiceOptions {
   readonly logger: Logger;
   /** Overrides of `DEFAULT_QUERY_LIMITS`; e.g. `{ maxDetectorIds: 20 }`. */
   readonly limits?: Partial<QueryLimits>;
+  /**
+   * How long the store keeps raw sightings (the `--retention` option), e.g. `604_800`
+   * (168 h): RecomputeTravelTimes refuses ranges older than that.
+   */
+  readonly eventRetentionSeconds: number;
+  /** The server's clock in unix nanoseconds; default the system clock (millisecond resolution). */
+  readonly clock?: () => UnixNanos;
 }
+
+const systemClock = (): UnixNanos => BigInt(Date.now()) * NANOS_PER_MILLISECOND;
+
+/** How often a RecomputeTravelTimes call reads the pending ranges to report progress. */
+const RECOMPUTE_POLL_MS = 500;
 
 /** One detector's battery voltages in a range, newest first. */
 export interface VoltageReport {
@@ -58,11 +78,15 @@ export class QueryService {
   readonly limits: QueryLimits;
   private readonly repository: Repository;
   private readonly logger: Logger;
+  private readonly eventRetentionSeconds: number;
+  private readonly clock: () => UnixNanos;
 
   constructor(options: QueryServiceOptions) {
     this.repository = options.repository;
     this.logger = options.logger;
     this.limits = resolveQueryLimits(options.limits);
+    this.eventRetentionSeconds = options.eventRetentionSeconds;
+    this.clock = options.clock ?? systemClock;
   }
 
   /**
@@ -215,6 +239,23 @@ export class QueryService {
     // Called now rather than on the first read, so nothing put after this call is missed.
     const followed = this.repository.travelTimes.follow(signal);
     return onlySelected(followed, (estimate) => isSelected(selection, estimate));
+  }
+
+  /**
+   * Asks the travel-time workers to estimate the selected links' intervals ending in the
+   * range again, and reports how far they have got until they are done or `signal` aborts
+   * (the work goes on); see `recomputeAndReport`. Validates the request's form at once;
+   * a selection without links or a range outside the retained time is refused with
+   * `RecomputeRefusedError`.
+   */
+  recomputeTravelTimes(input: RecomputeRequestInput, signal: AbortSignal): AsyncIterable<RecomputeProgress> {
+    const selection = parseLinkSelection(input.links);
+    const range = parseRecomputeRange(input.range, {
+      now: this.clock(),
+      eventRetentionSeconds: this.eventRetentionSeconds,
+    });
+    const context = { repository: this.repository, logger: this.logger, pollMs: RECOMPUTE_POLL_MS };
+    return recomputeAndReport(context, selection, range, signal);
   }
 }
 

@@ -71,11 +71,21 @@ export interface QueryServer {
   stop(): Promise<void>;
 }
 
+/** The raw-sighting retention the test servers are given: the `--retention` default, 168 h. */
+export const EVENT_RETENTION_SECONDS = 168 * 3600;
+
 export async function startQueryServer(
   repository: Repository,
   limits?: Partial<QueryLimits>,
+  clock?: () => UnixNanos,
 ): Promise<QueryServer> {
-  const service = new QueryService({ repository, logger: silentLogger, ...(limits ? { limits } : {}) });
+  const service = new QueryService({
+    repository,
+    logger: silentLogger,
+    eventRetentionSeconds: EVENT_RETENTION_SECONDS,
+    ...(limits ? { limits } : {}),
+    ...(clock ? { clock } : {}),
+  });
   const server = new Server();
   const { definition, implementation } = queryGrpcService(service, silentLogger);
   server.addService(definition, implementation);
@@ -291,6 +301,7 @@ export function withEvents(repository: Repository, events: EventRepository): Rep
     links: repository.links,
     detectors: repository.detectors,
     travelTimes: repository.travelTimes,
+    recompute: repository.recompute,
     health: () => repository.health(),
     close: () => repository.close(),
   };

@@ -159,7 +159,11 @@ async function startServers(
       ports.collector = server.port;
     }
     if (serves('query')) {
-      const queryService = new QueryService({ repository, logger });
+      const queryService = new QueryService({
+        repository,
+        logger,
+        eventRetentionSeconds: config.retention / MS_PER_SECOND,
+      });
       const server = await startServiceServer({
         address: requireAddress(config.query_port, 'query_port'),
         service: queryGrpcService(queryService, logger),
