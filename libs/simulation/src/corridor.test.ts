@@ -6,7 +6,8 @@ import {
   type UnixNanos,
 } from '@message-bus/domain';
 import { describe, expect, it } from 'vitest';
-import { BUILTIN_SCENARIOS, corridorScenario, DEFAULT_CORRIDOR_OPTIONS } from './corridor';
+import { BUILTIN_SCENARIOS } from './builtin-scenarios';
+import { corridorScenario, DEFAULT_CORRIDOR_OPTIONS } from './corridor';
 import { groundTruth } from './ground-truth';
 import { simulate, type SimulatedSighting } from './simulate';
 

@@ -168,11 +168,6 @@ export function corridorScenario(overrides: Partial<CorridorOptions> = {}): Scen
   };
 }
 
-/** The scenarios available by name (to the CLI, benchmarks and tests). */
-export const BUILTIN_SCENARIOS: Readonly<Record<string, () => Scenario>> = {
-  corridor: () => corridorScenario(),
-};
-
 /** Every 11 segments: the morning jam on the 5th to 8th, the evening jam on the 2nd to 4th. */
 function congestionOf(segmentIndex: number): CongestionEpisode[] {
   const position = segmentIndex % 11;

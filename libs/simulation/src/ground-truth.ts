@@ -13,6 +13,7 @@ import {
   type CongestionEpisode,
   type RoadSegment,
   type Scenario,
+  type SignalTiming,
 } from './scenario';
 
 /** A link named by its ends, as estimates and `DetectorLink`s name it. */
@@ -30,7 +31,7 @@ export interface TruthLink {
   readonly roadMeters: number;
   /** The distance the system uses for speeds: the link's configured length, else the straight line. */
   readonly distanceMeters: number;
-  /** The travel time without congestion. */
+  /** The travel time without congestion (the median vehicle's, signal waits included). */
   readonly freeFlowSeconds: number;
 }
 
@@ -56,6 +57,7 @@ export interface CompiledSegment {
   readonly lengthMeters: number;
   readonly freeFlowSeconds: number;
   readonly congestion: readonly CongestionEpisode[];
+  readonly signal?: SignalTiming;
 }
 
 const DAY_NANOS = BigInt(SECONDS_PER_DAY) * NANOS_PER_SECOND;
@@ -80,6 +82,7 @@ export function compileSegments(scenario: Scenario): ReadonlyMap<string, Compile
       lengthMeters,
       freeFlowSeconds: lengthMeters / (segment.freeFlowKmh / 3.6),
       congestion: segment.congestion,
+      ...(segment.signal === undefined ? {} : { signal: segment.signal }),
     });
   }
   return compiled;
@@ -110,6 +113,55 @@ export function segmentTravelSeconds(segment: CompiledSegment, secondOfDay: numb
   return segment.freeFlowSeconds * congestionFactor(segment.congestion, secondOfDay);
 }
 
+/** A uniform draw in [0, 1) and the wait at `signal` it gives: 0 on green, the rest of the red otherwise. */
+export function signalWaitSeconds(signal: SignalTiming, draw: number): number {
+  const phase = draw * signal.cycleSeconds;
+  return phase < signal.greenSeconds ? 0 : phase - signal.greenSeconds;
+}
+
+/** Bisection steps for the median: the bracket shrinks below a microsecond. */
+const MEDIAN_BISECTIONS = 60;
+
+/**
+ * The median travel time over a signalled segment whose driving part takes
+ * `driveSeconds` × exp(spread × N(0, 1)) and is followed by the signal's wait (see
+ * `signalWaitSeconds`): the t where
+ *   P = g × Φ(ln(t / drive) / spread) + (1 − g) × clamp((t − drive) / red, 0, 1) = 0.5,
+ * g the green share. The red waiters' spread is left out of their part: the wait is
+ * uniform, so a few percent of spread barely moves it. With g > 0.5 the median vehicle
+ * caught the green, a little slower than the green vehicles' own median.
+ */
+export function signalledMedianSeconds(driveSeconds: number, signal: SignalTiming, spread: number): number {
+  const greenShare = signal.greenSeconds / signal.cycleSeconds;
+  const redSeconds = signal.cycleSeconds - signal.greenSeconds;
+  const share = (seconds: number): number => {
+    const green =
+      spread === 0 ? (seconds >= driveSeconds ? 1 : 0) : normalCdf(Math.log(seconds / driveSeconds) / spread);
+    const red = redSeconds === 0 ? 1 : Math.min(1, Math.max(0, (seconds - driveSeconds) / redSeconds));
+    return greenShare * green + (1 - greenShare) * red;
+  };
+  let low = driveSeconds * Math.exp(-6 * spread) - 1e-9;
+  let high = driveSeconds * Math.exp(6 * spread) + redSeconds + 1e-9;
+  for (let step = 0; step < MEDIAN_BISECTIONS; step += 1) {
+    const middle = (low + high) / 2;
+    if (share(middle) < 0.5) low = middle;
+    else high = middle;
+  }
+  return (low + high) / 2;
+}
+
+/** Φ, the standard normal CDF (Abramowitz–Stegun 7.1.26 through erf; error < 1.5e-7). */
+function normalCdf(z: number): number {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const erf =
+    1 -
+    t *
+      (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152073 + t * 1.061405429)))) *
+      Math.exp(-x * x);
+  return z >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
+}
+
 /** Seconds after midnight UTC of an instant, in [0, 86400). */
 export function secondOfDay(at: UnixNanos): number {
   const withinDay = ((at % DAY_NANOS) + DAY_NANOS) % DAY_NANOS;
@@ -123,8 +175,10 @@ export function modulo(value: number, divisor: number): number {
 class ScenarioTruth implements GroundTruth {
   readonly links: readonly TruthLink[];
   readonly #roads = new Map<string, readonly CompiledSegment[]>();
+  readonly #spread: number;
 
   constructor(scenario: Scenario, segments: ReadonlyMap<string, CompiledSegment>) {
+    this.#spread = scenario.travelTimeSpread;
     const coordinatesOf = new Map(scenario.detectors.map((detector) => [detector.id, detector.coordinates]));
     this.links = scenario.links.map((link) => {
       const road = (findRoadPath(scenario.segments, link.source, link.destination) ?? []).map((segment) =>
@@ -137,21 +191,23 @@ class ScenarioTruth implements GroundTruth {
         maxSeconds: link.maxSeconds,
         roadMeters: sum(road.map((segment) => segment.lengthMeters)),
         distanceMeters: link.lengthMeters ?? straightLine(coordinatesOf, link.source, link.destination),
-        freeFlowSeconds: sum(road.map((segment) => segment.freeFlowSeconds)),
+        freeFlowSeconds: sum(
+          road.map((segment) => truthSegmentSeconds(segment, segment.freeFlowSeconds, this.#spread)),
+        ),
       };
     });
   }
 
   travelSeconds(link: LinkRef, at: UnixNanos): number {
-    return roadTravelSeconds(this.#roadOf(link), secondOfDay(at));
+    return roadTravelSeconds(this.#roadOf(link), secondOfDay(at), this.#spread);
   }
 
   travelSecondsArrivingAt(link: LinkRef, at: UnixNanos): number {
     const road = this.#roadOf(link);
     const arrival = secondOfDay(at);
-    let travel = roadTravelSeconds(road, arrival);
+    let travel = roadTravelSeconds(road, arrival, this.#spread);
     for (let step = 0; step < ARRIVAL_ITERATIONS; step += 1) {
-      const next = roadTravelSeconds(road, arrival - travel);
+      const next = roadTravelSeconds(road, arrival - travel, this.#spread);
       if (Math.abs(next - travel) < 1e-9) return next;
       travel = next;
     }
@@ -171,13 +227,28 @@ class ScenarioTruth implements GroundTruth {
   }
 }
 
-/** Travel time along consecutive segments for a vehicle entering the first at `entrySecondOfDay`. */
-function roadTravelSeconds(road: readonly CompiledSegment[], entrySecondOfDay: number): number {
+/**
+ * Travel time along consecutive segments for a vehicle entering the first at
+ * `entrySecondOfDay`: each segment's median vehicle, signal wait included.
+ */
+function roadTravelSeconds(
+  road: readonly CompiledSegment[],
+  entrySecondOfDay: number,
+  spread: number,
+): number {
   let elapsed = 0;
   for (const segment of road) {
-    elapsed += segmentTravelSeconds(segment, modulo(entrySecondOfDay + elapsed, SECONDS_PER_DAY));
+    const drive = segmentTravelSeconds(segment, modulo(entrySecondOfDay + elapsed, SECONDS_PER_DAY));
+    elapsed += truthSegmentSeconds(segment, drive, spread);
   }
   return elapsed;
+}
+
+/** The median vehicle's time over a segment whose driving part takes `driveSeconds`. */
+function truthSegmentSeconds(segment: CompiledSegment, driveSeconds: number, spread: number): number {
+  return segment.signal === undefined
+    ? driveSeconds
+    : signalledMedianSeconds(driveSeconds, segment.signal, spread);
 }
 
 function compiledOf(segments: ReadonlyMap<string, CompiledSegment>, segment: RoadSegment): CompiledSegment {

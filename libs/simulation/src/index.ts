@@ -9,11 +9,18 @@ export {
   type PassSettings,
   type RoadSegment,
   type Scenario,
+  type SignalTiming,
   type ScenarioDetector,
   type ScenarioLink,
   type StopSettings,
   type TrafficFlow,
 } from './scenario';
+export {
+  DEFAULT_URBAN_GRID_OPTIONS,
+  GRID_MORNING_PEAK,
+  urbanGridScenario,
+  type UrbanGridOptions,
+} from './urban-grid';
 export { groundTruth, type GroundTruth, type LinkRef, type TruthLink } from './ground-truth';
 export {
   simulate,
@@ -22,8 +29,8 @@ export {
   type SimulationOptions,
   type SimulationStats,
 } from './simulate';
+export { BUILTIN_SCENARIOS } from './builtin-scenarios';
 export {
-  BUILTIN_SCENARIOS,
   DEFAULT_CORRIDOR_OPTIONS,
   EVENING_JAM,
   MORNING_JAM,

@@ -33,6 +33,18 @@ export interface CongestionEpisode {
   readonly peakFactor: number;
 }
 
+/**
+ * A traffic signal at the end of a segment, before its `to` detector's range. A vehicle
+ * reaches it at a random moment of the cycle: during the green (`greenSeconds` of every
+ * `cycleSeconds`) it drives on, otherwise it waits out the rest of the red, uniform in
+ * [0, cycle − green]. Travel times become bimodal: those who catch the green and those
+ * who wait a red.
+ */
+export interface SignalTiming {
+  readonly cycleSeconds: number;
+  readonly greenSeconds: number;
+}
+
 /** The road between two consecutive detectors, driven from `from` to `to`. */
 export interface RoadSegment {
   readonly from: DetectorId;
@@ -42,6 +54,8 @@ export interface RoadSegment {
   /** The speed of free-flowing traffic, which gives the free-flow travel time. */
   readonly freeFlowKmh: number;
   readonly congestion: readonly CongestionEpisode[];
+  /** A signal where the segment ends; none on a motorway. */
+  readonly signal?: SignalTiming;
 }
 
 /**
@@ -272,6 +286,7 @@ function validateSegments(
     segment.congestion.forEach((episode, episodeIndex) =>
       validateEpisode(episode, `${field}.congestion[${episodeIndex}]`),
     );
+    if (segment.signal !== undefined) validateSignal(segment.signal, `${field}.signal`);
   });
   return keys;
 }
@@ -308,6 +323,21 @@ function validateEpisode(episode: CongestionEpisode, field: string): void {
     `${field}.peakFactor`,
     { min: 1, max: 20 },
     'a peak factor is 1 (no congestion) to 20 times the free-flow travel time',
+  );
+}
+
+function validateSignal(signal: SignalTiming, field: string): void {
+  checkNumber(
+    signal.cycleSeconds,
+    `${field}.cycleSeconds`,
+    { min: 10, max: 600 },
+    'a signal cycle lasts 10 to 600 s',
+  );
+  checkNumber(
+    signal.greenSeconds,
+    `${field}.greenSeconds`,
+    { min: 1, max: signal.cycleSeconds },
+    `a green lasts 1 s to the whole cycle (${signal.cycleSeconds} s)`,
   );
 }
 

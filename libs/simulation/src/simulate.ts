@@ -13,6 +13,7 @@ import {
   modulo,
   secondOfDay,
   segmentTravelSeconds,
+  signalWaitSeconds,
   type CompiledSegment,
   type GroundTruth,
 } from './ground-truth';
@@ -66,7 +67,8 @@ const SPREAD_SIGMAS_IN_WARM_UP = 3;
  * Simulates traffic on a scenario's road: vehicles enter along each flow (a
  * non-homogeneous Poisson process following the daily profile), a share of them carry
  * a detectable device, and each traversal of a segment takes the true travel time at
- * entry times lognormal noise, plus a stop or detour delay for the affected share.
+ * entry times lognormal noise, plus the wait at a signal where the segment has one, plus
+ * a stop or detour delay for the affected share.
  * Vehicles enter from a warm-up period before `start`, so the road is already busy
  * at `start`. Pure: no clock, no I/O, randomness only from `seed`.
  */
@@ -144,6 +146,8 @@ export function simulate(scenario: Scenario, options: SimulationOptions): Simula
           );
           let travel =
             segmentTravelSeconds(segment, entrySecondOfDay) * Math.exp(travelTimeSpread * random.normal());
+          // Drawn only at signals, so scenarios without one keep their random sequence.
+          if (segment.signal !== undefined) travel += signalWaitSeconds(segment.signal, random.uniform());
           const stopped = random.uniform() < stops.share;
           if (stopped) travel += random.between(stops.minDelaySeconds, stops.maxDelaySeconds);
           if (counted) {
@@ -181,6 +185,7 @@ function warmUp(road: readonly CompiledSegment[], spread: number, maxDelaySecond
   for (const segment of road) {
     const worstFactor = Math.max(1, ...segment.congestion.map((episode) => episode.peakFactor));
     seconds += segment.freeFlowSeconds * worstFactor * Math.exp(SPREAD_SIGMAS_IN_WARM_UP * spread);
+    if (segment.signal !== undefined) seconds += segment.signal.cycleSeconds - segment.signal.greenSeconds;
   }
   return seconds;
 }
