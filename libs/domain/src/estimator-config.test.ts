@@ -6,7 +6,7 @@ describe('resolveEstimatorConfig', () => {
   it('gives the documented defaults', () => {
     expect(resolveEstimatorConfig()).toEqual({
       passGapSeconds: 120,
-      measure: 'last-first',
+      measure: 'first-first',
       windowSeconds: 900,
       historySeconds: 1800,
       outlierK: 3,

@@ -1,10 +1,13 @@
 import { ValidationError } from './validation-error';
 
 /**
- * Which instants of the two passes a travel time spans. `last-first` (the default)
- * runs from the device's last sighting at the source to its first at the destination,
- * so time spent dwelling in the source's range (a queue at a signal) is not counted
- * twice; `first-first` runs from first sighting to first sighting.
+ * Which instants of the two passes a travel time spans. `first-first` (the default)
+ * runs from first sighting to first sighting: readers that spread their reads over a
+ * pass alike make it unbiased, on short links with overlapping ranges too (the
+ * benchmark: tools/bench, "measure" rows). `last-first` runs from the device's last
+ * sighting at the source to its first at the destination, so time spent dwelling in
+ * the source's range for reasons that are not the link's (a bus stop, a car park exit)
+ * is not counted; it reads short by part of a pass's duration otherwise.
  */
 export type TravelTimeMeasure = 'last-first' | 'first-first';
 
@@ -17,7 +20,7 @@ export interface EstimatorConfig {
    * e.g. 120: a car queueing at a signal for 90 s stays one pass.
    */
   readonly passGapSeconds: number;
-  /** From which sighting of each pass a travel time is measured, e.g. `'last-first'`. */
+  /** From which sighting of each pass a travel time is measured, e.g. `'first-first'`. */
   readonly measure: TravelTimeMeasure;
   /**
    * The estimate describes samples whose destination time is in
@@ -45,7 +48,7 @@ export interface EstimatorConfig {
 
 export const DEFAULT_ESTIMATOR_CONFIG: EstimatorConfig = Object.freeze({
   passGapSeconds: 120,
-  measure: 'last-first',
+  measure: 'first-first',
   windowSeconds: 900,
   historySeconds: 1800,
   outlierK: 3,

@@ -185,9 +185,13 @@ describe('estimateLink', () => {
       deviceId: `dev-${index}`,
       time: at(departure + 10),
     }));
-    expect(
-      estimateLink({ link: LINK, source, destination, intervalEnd: INTERVAL_END, distanceMeters: 150 }),
-    ).toMatchObject({ medianSeconds: 10, validSamples: 5, totalSamples: 5, status: 'ok' });
+    const input = { link: LINK, source, destination, intervalEnd: INTERVAL_END, distanceMeters: 150 };
+    expect(estimateLink({ ...input, config: { measure: 'last-first' } })).toMatchObject({
+      medianSeconds: 10,
+      validSamples: 5,
+      totalSamples: 5,
+      status: 'ok',
+    });
   });
 
   it('windows samples by destination time: [intervalEnd − window, intervalEnd)', () => {
@@ -209,7 +213,7 @@ describe('estimateLink', () => {
     expect(estimateLink({ link: LINK, ...wider, intervalEnd: INTERVAL_END })).toEqual(estimate(FIVE_TRIPS));
   });
 
-  it('measures last-first by default and first-first when configured', () => {
+  it('measures first-first by default and last-first when configured', () => {
     const trips = tripsArriving([3000, 3100, 3200], [300, 300, 300]);
     const { source, destination } = sightingsOf(trips);
     // Each device lingers 20 s at the source: a second sighting before the departure.
@@ -218,8 +222,8 @@ describe('estimateLink', () => {
       ...source.map((sighting) => ({ ...sighting, time: sighting.time - 20_000_000_000n })),
     ];
     const input = { link: LINK, source: lingering, destination, intervalEnd: INTERVAL_END };
-    expect(estimateLink(input).medianSeconds).toBe(300);
-    expect(estimateLink({ ...input, config: { measure: 'first-first' } }).medianSeconds).toBe(320);
+    expect(estimateLink(input).medianSeconds).toBe(320);
+    expect(estimateLink({ ...input, config: { measure: 'last-first' } }).medianSeconds).toBe(300);
   });
 
   it('follows a congestion onset once two trips agree on it', () => {

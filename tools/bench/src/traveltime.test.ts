@@ -62,6 +62,25 @@ describe('npm run bench:traveltime -- --smoke', () => {
     }
   });
 
+  it('scores the short links of the urban grid and both measures, with issue 15 targets marked', () => {
+    const tables = new Map((report.tables ?? []).map((table) => [table.title.split(':')[0], table]));
+    expect([...tables.keys()]).toEqual([
+      'short links',
+      'measure',
+      'issue 15 targets (short links and the corridor)',
+    ]);
+    expect(tables.get('short links')?.rows.map((row) => row[0])).toEqual([
+      'estimateLink: median of the adaptively filtered samples',
+      'baseline: mean within 75 % of the IQR of the previous 15 samples',
+      'baseline: plain median of the window',
+    ]);
+    expect(tables.get('measure')?.columns).toEqual(['first-first', 'last-first']);
+    const targets = tables.get('issue 15 targets (short links and the corridor)')?.rows ?? [];
+    expect(targets).toHaveLength(4);
+    for (const row of targets) expect(['met', 'MISSED']).toContain(row[3]);
+    expect(report.settings['shortLinks.links']).toBe(48);
+  });
+
   it('measures throughput in matched samples per second on a 100-link network, with the input size', () => {
     expect(report.results.map((row) => row.id)).toEqual(['throughput.ours', 'throughput.plain-median']);
     for (const row of report.results) {

@@ -10,6 +10,7 @@ import {
 import {
   corridorScenario,
   SightingIndex,
+  urbanGridScenario,
   simulate,
   type EstimatorReading,
   type Scenario,
@@ -86,4 +87,6 @@ export function simulateSpan(scenario: Scenario, startHour: number, durationSeco
 
 /** The built-in corridor (12 detectors, 14 links) and its 100-link variant. */
 export const corridor = (): Scenario => corridorScenario();
+/** The built-in urban grid: 16 signalised intersections, 48 short links. */
+export const urbanGrid = (): Scenario => urbanGridScenario();
 export const hundredLinkNetwork = (): Scenario => corridorScenario({ detectorCount: 101, skipLinks: false });
