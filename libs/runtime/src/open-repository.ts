@@ -14,9 +14,15 @@ export const EMBEDDED_STORE_FOLDER = 'store';
  * Opens the store the settings name: lmdb in `data_dir`, or etcd at `etcd.endpoints`.
  * Both use the same keyspace under `etcd.prefix`, so data moves between them unchanged.
  */
-export function openRepository(settings: StoreSettings, logger: Logger): Repository {
+export function openRepository(
+  settings: StoreSettings,
+  logger: Logger,
+  /** Appends of sightings this much older than now mark them late (see `KvRepositoryOptions`). */
+  lateAfterSeconds?: number,
+): Repository {
   const options: KvRepositoryOptions = {
     prefix: settings['etcd.prefix'],
+    ...(lateAfterSeconds === undefined ? {} : { lateAfterSeconds }),
     eventRetentionSeconds: wholeSeconds(settings.retention),
     travelTimeRetentionSeconds: wholeSeconds(settings.traveltime_retention),
     statusRetentionSeconds: wholeSeconds(settings.status_retention),

@@ -24,6 +24,7 @@ import {
   type SignalTarget,
   type TlsFiles,
 } from '@message-bus/server-kit';
+import { DEFAULT_LATE_AFTER_SECONDS } from '@message-bus/store-kv';
 import { TravelTimeWorker } from '@message-bus/traveltime';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -122,7 +123,15 @@ async function startServers(
     readFileSync(path),
   );
   const metrics = new ServerMetrics({ defaultLabels: { app: spec.name } });
-  const repository = openRepository(config, logger);
+  // With a worker in this process, sightings count as late from a third of its lag on, so
+  // the rest of the lag covers the write; a collector alone keeps the store's default.
+  const repository = openRepository(
+    config,
+    logger,
+    serves('traveltime')
+      ? Math.min(DEFAULT_LATE_AFTER_SECONDS, config['traveltime.lag'] / MS_PER_SECOND / 3)
+      : undefined,
+  );
   const shutdown = new ShutdownCoordinator({ logger });
   const monitor = new StoreHealthMonitor(repository, { logger });
   const health = new HealthService({
@@ -201,6 +210,11 @@ async function startServers(
         intervalSeconds: config['traveltime.interval'] / MS_PER_SECOND,
         lagSeconds: config['traveltime.lag'] / MS_PER_SECOND,
         leaseTtlSeconds: config['traveltime.lease_ttl'] / MS_PER_SECOND,
+        estimatorConfig: {
+          measure: config['traveltime.measure'],
+          maxSpeedKmh: config['traveltime.max_speed_kmh'],
+        },
+        sightingRetentionSeconds: Math.max(1, Math.round(config.retention / MS_PER_SECOND)),
       });
       shutdown.add('stop the travel-time worker, release its destinations', async () => {
         await worker.stop();

@@ -35,8 +35,12 @@ export class ServerMetrics {
   readonly travelTimeDestinationsHeld: Gauge;
   /** Destinations the worker lost while holding them (lease expired, store unreachable too long). */
   readonly travelTimeLeasesLost: Counter;
-  /** Intervals left unestimated because they lay beyond the worker's catch-up bound after a long outage. */
+  /** Link intervals left unestimated because their sightings are past the retention. */
   readonly travelTimeIntervalsSkipped: Counter;
+  /** Link intervals estimated again (late sightings, a backlog, an operator's request), by origin. */
+  readonly travelTimeIntervalsRecomputed: Counter<'origin'>;
+  /** How far the oldest interval still to (re)compute of the held destinations lies behind the newest due one. */
+  readonly travelTimeBacklogSeconds: Gauge;
 
   constructor(options: ServerMetricsOptions = {}) {
     if (options.defaultLabels !== undefined) {
@@ -93,7 +97,18 @@ export class ServerMetrics {
     });
     this.travelTimeIntervalsSkipped = new Counter({
       name: 'travel_time_intervals_skipped_total',
-      help: 'Link intervals left unestimated because they lay beyond the catch-up bound.',
+      help: 'Link intervals left unestimated because their raw sightings are past the retention.',
+      registers,
+    });
+    this.travelTimeIntervalsRecomputed = new Counter({
+      name: 'travel_time_intervals_recomputed_total',
+      help: 'Link intervals estimated again or late, by origin: late_sightings, backlog or request.',
+      labelNames: ['origin'],
+      registers,
+    });
+    this.travelTimeBacklogSeconds = new Gauge({
+      name: 'travel_time_backlog_seconds',
+      help: 'How far the oldest interval still to (re)compute of the held destinations lies behind the newest due one.',
       registers,
     });
     if (options.processMetrics !== false) {

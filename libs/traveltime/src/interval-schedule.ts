@@ -29,6 +29,17 @@ export class IntervalSchedule {
     return this.floor(time) + this.intervalNanos;
   }
 
+  /** The first interval end at or after `time`. */
+  firstEndAtOrAfter(time: UnixNanos): UnixNanos {
+    const floor = this.floor(time);
+    return floor === time ? time : floor + this.intervalNanos;
+  }
+
+  /** The last interval end at or before `time`. */
+  lastEndAtOrBefore(time: UnixNanos): UnixNanos {
+    return this.floor(time);
+  }
+
   /** `count` intervals before `end`. */
   before(end: UnixNanos, count: number): UnixNanos {
     return end - BigInt(count) * this.intervalNanos;

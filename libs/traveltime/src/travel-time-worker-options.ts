@@ -39,10 +39,12 @@ export interface TravelTimeWorkerOptions {
   /** Overrides of the estimator's defaults (window, history, pass gap, ...). */
   readonly estimatorConfig?: Partial<EstimatorConfig>;
   /**
-   * After downtime the missed intervals are computed, at most this many per link (the
-   * newest); older ones stay empty. E.g. 1440, the default for 60 s intervals (a day).
+   * How long the store keeps raw sightings (its `--retention`), in seconds; e.g. 604800
+   * (7 days, the default). The worker catches up over all of it, and never recomputes an
+   * interval whose sightings may be gone: that would replace a good estimate with one
+   * made from nothing.
    */
-  readonly maxCatchUpIntervals?: number;
+  readonly sightingRetentionSeconds?: number;
 }
 
 export interface ResolvedWorkerOptions extends Required<
@@ -56,7 +58,7 @@ export interface ResolvedWorkerOptions extends Required<
   readonly pollMs: number;
 }
 
-const DAY_SECONDS = 86_400;
+const WEEK_SECONDS = 7 * 86_400;
 const MIN_LEASE_TTL_SECONDS = 3;
 
 /** Fills in defaults and refuses values that cannot work, naming the option. */
@@ -67,9 +69,8 @@ export function resolveWorkerOptions(options: TravelTimeWorkerOptions): Resolved
   wholeNumber(intervalSeconds, 'intervalSeconds', 1);
   wholeNumber(lagSeconds, 'lagSeconds', 0);
   wholeNumber(leaseTtlSeconds, 'leaseTtlSeconds', MIN_LEASE_TTL_SECONDS);
-  const maxCatchUpIntervals =
-    options.maxCatchUpIntervals ?? Math.max(1, Math.floor(DAY_SECONDS / intervalSeconds));
-  wholeNumber(maxCatchUpIntervals, 'maxCatchUpIntervals', 1);
+  const sightingRetentionSeconds = options.sightingRetentionSeconds ?? WEEK_SECONDS;
+  wholeNumber(sightingRetentionSeconds, 'sightingRetentionSeconds', 1);
   // Four fifths for the claim, one fifth for the poll that notices it expired.
   const claimTtlSeconds = Math.floor((leaseTtlSeconds * 4) / 5);
   return {
@@ -83,7 +84,7 @@ export function resolveWorkerOptions(options: TravelTimeWorkerOptions): Resolved
     lagSeconds,
     leaseTtlSeconds,
     estimatorConfig: resolveEstimatorConfig(options.estimatorConfig),
-    maxCatchUpIntervals,
+    sightingRetentionSeconds,
     claimTtlSeconds,
     pollMs: (leaseTtlSeconds - claimTtlSeconds) * 1000,
   };

@@ -10,6 +10,7 @@ import {
   expectedKeys,
   HOUR,
   intervalKeys,
+  LINKS,
   MINUTE,
   openCorridor,
   SECONDS,
@@ -64,7 +65,13 @@ describe('TravelTimeWorker', () => {
   it('writes one estimate per link for every aligned interval, from the first sightings through now − lag', async () => {
     const report = await worker().runOnce(T0 + HOUR + LAG + 17n * SECONDS);
 
-    expect(report).toEqual({ lastDue: T0 + HOUR, held: [d2, d3], written: 58 + 57 + 57 });
+    expect(report).toEqual({
+      lastDue: T0 + HOUR,
+      held: [d2, d3],
+      written: 58 + 57 + 57,
+      recomputed: 0,
+      backlog: false,
+    });
     expect(intervalKeys(puts.estimates).sort()).toEqual(everyIntervalThrough(T0 + HOUR));
 
     const newest = await corridor.repository.travelTimes.latest();
@@ -111,7 +118,7 @@ describe('TravelTimeWorker', () => {
     expect(restarted).toMatchObject({ held: [d2, d3], written: 0 });
   });
 
-  it('fills the intervals missed while no worker ran, at most maxCatchUpIntervals of them', async () => {
+  it('fills the intervals missed while no worker ran', async () => {
     const first = worker();
     await first.runOnce(T0 + 30n * MINUTE + LAG);
     await first.stop();
@@ -123,17 +130,121 @@ describe('TravelTimeWorker', () => {
     expect(intervalKeys(puts.estimates.slice(afterFirst)).sort()).toEqual(
       everyIntervalThrough(T0 + 40n * MINUTE, { d2: T0 + 31n * MINUTE, d3: T0 + 31n * MINUTE }),
     );
+  });
 
+  it('after a long outage writes the newest hour first, then the backlog, each interval once', async () => {
     const metrics = new ServerMetrics({ processMetrics: false });
-    const afterSecond = puts.estimates.length;
-    await worker({ maxCatchUpIntervals: 3, metrics }).runOnce(T0 + 50n * MINUTE + LAG);
-    expect(intervalKeys(puts.estimates.slice(afterSecond)).sort()).toEqual(
-      everyIntervalThrough(T0 + 50n * MINUTE, { d2: T0 + 48n * MINUTE, d3: T0 + 48n * MINUTE }),
+    const first = worker();
+    await first.runOnce(T0 + 5n * MINUTE + LAG);
+    await first.stop();
+    const afterFirst = puts.estimates.length;
+
+    const report = await worker({ metrics }).runOnce(T0 + 2n * HOUR + LAG);
+
+    const written = intervalKeys(puts.estimates.slice(afterFirst));
+    expect(duplicates(written)).toEqual([]);
+    expect(written.sort()).toEqual(
+      everyIntervalThrough(T0 + 2n * HOUR, { d2: T0 + 6n * MINUTE, d3: T0 + 6n * MINUTE }),
     );
+    // Live first: the newest 60 intervals of each link, then the 55 before them.
+    const firstRecomputed = puts.estimates.slice(afterFirst)[3 * 60];
+    expect(firstRecomputed?.intervalEnd).toBe(T0 + 6n * MINUTE);
+    expect(report).toMatchObject({ written: written.length, recomputed: 3 * 55, backlog: false });
     const scrape = await metrics.scrape();
-    expect(scrape).toContain('travel_time_intervals_skipped_total 21'); // 41..47 on three links
-    expect(scrape).toContain('travel_time_estimates_written_total{status="ok"} 9');
-    expect(scrape).toContain('travel_time_destinations_held 2');
+    expect(scrape).toContain('travel_time_intervals_recomputed_total{origin="backlog"} 165');
+    expect(scrape).toContain('travel_time_backlog_seconds 0');
+    expect(scrape).toContain('travel_time_intervals_skipped_total 0');
+    expect(await corridor.repository.recompute.pending()).toEqual([]);
+  });
+
+  it('leaves intervals whose sightings are past the retention as they were, and counts them', async () => {
+    const metrics = new ServerMetrics({ processMetrics: false });
+    // Retention 100 min at T0 + 2 h: sightings from T0 + 20.5 min on are kept. The estimate
+    // ending at T reads back 57 min (d1→d2) or 62 min (into d3), so nothing before T0 + 78
+    // min can be recomputed: the links' backlog (from the first sightings kept, T0 + 21 min,
+    // up to the live hour) is left as it was.
+    await worker({ metrics, sightingRetentionSeconds: 6000 }).runOnce(T0 + 2n * HOUR + LAG);
+
+    expect(intervalKeys(puts.estimates).sort()).toEqual(
+      everyIntervalThrough(T0 + 2n * HOUR, { d2: T0 + 61n * MINUTE, d3: T0 + 61n * MINUTE }),
+    );
+    // T0 + 21 min to T0 + 60 min on three links.
+    expect(await metrics.scrape()).toContain('travel_time_intervals_skipped_total 120');
+    expect(await corridor.repository.recompute.pending()).toEqual([]);
+  });
+
+  it('recomputes what late sightings feed, equal to the estimates of the same sightings stored live', async () => {
+    const live = await openCorridor();
+    try {
+      const reference = new TravelTimeWorker({
+        repository: live.repository,
+        leases: new InProcessWorkLeases(),
+        logger: silentLogger,
+      });
+      await reference.runOnce(T0 + HOUR + LAG);
+      await reference.stop();
+
+      // Here d1's sightings of minutes 20 to 29 arrive after the worker estimated the hour.
+      const late = vehicleSightings(T0 + 20n * MINUTE, T0 + 30n * MINUTE).filter(
+        (sighting) => sighting.detectorId === d1,
+      );
+      const lateKeys = new Set(late.map((sighting) => `${sighting.deviceId}@${sighting.time}`));
+      await corridor.close();
+      corridor = await openCorridor(1n, (sighting) => lateKeys.has(`${sighting.deviceId}@${sighting.time}`));
+      const running = worker();
+      await running.runOnce(T0 + HOUR + LAG);
+      corridor.storeClock.now = T0 + HOUR + LAG + 5n * SECONDS;
+      await corridor.repository.events.append(late);
+      const before = puts.estimates.length;
+      const report = await running.runOnce(T0 + HOUR + LAG + 10n * SECONDS);
+
+      const recomputed = intervalKeys(puts.estimates.slice(before));
+      expect(duplicates(recomputed)).toEqual([]);
+      // Ends after 20 min whose lookback reaches back to 30 min: every one through the hour.
+      expect(recomputed.sort()).toEqual(
+        expectedKeys([
+          { source: d1, destination: d2, first: T0 + 21n * MINUTE, last: T0 + HOUR },
+          { source: d1, destination: d3, first: T0 + 21n * MINUTE, last: T0 + HOUR },
+        ]),
+      );
+      expect(report).toMatchObject({ recomputed: recomputed.length, backlog: false });
+      const links = LINKS.map(({ source, destination }) => ({ source, destination }));
+      expect(await corridor.repository.travelTimes.list({ links })).toEqual(
+        await live.repository.travelTimes.list({ links }),
+      );
+      expect(await corridor.repository.recompute.lateSightings(10)).toEqual([]);
+      expect(await corridor.repository.recompute.pending()).toEqual([]);
+    } finally {
+      await live.close();
+    }
+  });
+
+  it('recomputes a requested range, and a link created since is estimated in the next round', async () => {
+    const running = worker();
+    await running.runOnce(T0 + HOUR + LAG);
+    await corridor.repository.recompute.add([
+      {
+        destination: d3,
+        sources: [d2],
+        from: T0 + 10n * MINUTE,
+        to: T0 + 15n * MINUTE,
+        origin: 'request',
+        id: 'r1',
+      },
+    ]);
+    await corridor.repository.links.put({ destination: d2, source: d3, maxSeconds: 600 });
+    const before = puts.estimates.length;
+
+    await running.runOnce(T0 + HOUR + LAG + 2n * SECONDS);
+
+    // The new link from its destination's first sighting on; the request's five intervals.
+    expect(intervalKeys(puts.estimates.slice(before)).sort()).toEqual(
+      expectedKeys([
+        { source: d3, destination: d2, first: T0 + 3n * MINUTE, last: T0 + HOUR },
+        { source: d2, destination: d3, first: T0 + 10n * MINUTE, last: T0 + 14n * MINUTE },
+      ]),
+    );
+    expect(await corridor.repository.recompute.pending()).toEqual([]);
   });
 
   it('lets two workers sharing in-process leases split the destinations and write every interval exactly once', async () => {
@@ -191,8 +302,7 @@ describe('TravelTimeWorker', () => {
     const now = () => BigInt(Date.now()) * 1_000_000n;
     const start = now();
     await corridor.repository.events.append(vehicleSightings(start - 20n * MINUTE, start + MINUTE));
-    // A short catch-up bound: the corridor's traffic of two hours ago is not the point here.
-    const running = worker({ intervalSeconds: 1, lagSeconds: 0, clock: now, maxCatchUpIntervals: 5 });
+    const running = worker({ intervalSeconds: 1, lagSeconds: 0, clock: now });
     running.start();
     await vi.waitFor(
       () => {

@@ -1,17 +1,17 @@
 import {
-  distanceMeters,
-  estimateLink,
   NANOS_PER_MILLISECOND,
-  type Coordinates,
+  NANOS_PER_SECOND,
   type DetectorId,
   type DetectorLink,
   type TravelTimeEstimate,
   type UnixNanos,
 } from '@message-bus/domain';
-import type { WorkLease } from '@message-bus/repository';
+import type { NewRecomputeRange, RecomputeRange, WorkLease } from '@message-bus/repository';
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { IntervalSchedule } from './interval-schedule';
-import { SightingSpan } from './sighting-span';
+import { rangesForLateSightings } from './late-sightings';
+import { INTERVALS_PER_READ, LinkIntervals } from './link-intervals';
 import {
   resolveWorkerOptions,
   type ResolvedWorkerOptions,
@@ -24,35 +24,59 @@ export interface RoundReport {
   readonly lastDue: UnixNanos;
   /** Destinations held at the end of the round, sorted. */
   readonly held: readonly DetectorId[];
-  /** Estimates written in this round. */
+  /** Estimates written in this round, live and recomputed. */
   readonly written: number;
+  /** Of those, the estimates of ranges to recompute (late sightings, a backlog, a request). */
+  readonly recomputed: number;
+  /** Whether ranges of held destinations are still pending: the round ran out of time. */
+  readonly backlog: boolean;
 }
 
-/** A destination this worker holds, and how far each of its links has been estimated. */
+/** A destination this worker holds, and how far each of its links has been estimated live. */
 interface HeldDestination {
   readonly lease: WorkLease;
   /**
-   * Per source: the next interval end to write for source → destination. Known only
+   * Per source: the next interval end to write live for source → destination. Known only
    * while the lease is held without a break, since nobody else writes this destination then.
    */
   readonly nextEnd: Map<DetectorId, UnixNanos>;
 }
 
-/** Catch-up reads sightings for this many intervals at once, then slices them per interval. */
-const INTERVALS_PER_READ = 60;
+/** How this worker stands among the live workers. */
+interface Membership {
+  /** How many destinations it should hold. */
+  readonly share: number;
+  /** Whether it turns late-sighting marks into ranges (the first member by name does). */
+  readonly resolvesLateSightings: boolean;
+}
+
+/** A link this far behind (or further) does its newest intervals live and records the rest as a backlog. */
+const LIVE_INTERVALS = INTERVALS_PER_READ;
+
+/** Late-sighting marks turned into ranges per round, at most. */
+const LATE_MARKS_PER_ROUND = 1000;
 
 /** Each live worker holds a claim under here, so the workers know how many share the destinations. */
 const MEMBERS_PREFIX = 'traveltime-workers/';
 
 /**
- * The travel-time worker. Every interval, for each destination detector it can claim
- * (claims are kept across intervals), it estimates each link into the destination for
- * every interval end after the newest one stored, up to the last one due (now − lag),
- * and writes the estimates, one interval at a time, oldest first. So after downtime or a
- * takeover it fills the missed intervals (at most `maxCatchUpIntervals`), and an
- * interval already written is never computed again. Writing stops as soon as a claim is
- * lost. Between intervals it keeps looking for unclaimed destinations (a dead worker's),
- * so they are taken over within the lease TTL.
+ * The travel-time worker. Every round (each interval as it becomes due, and every poll
+ * period in between) it reads the links, so a new link is estimated within seconds;
+ * claims the destinations it can (claims are kept across rounds); then, for each
+ * destination it holds, writes every due interval of its links live, oldest first; and
+ * with the time left before the next interval is due, recomputes pending ranges of its
+ * destinations, oldest first (see `RecomputeQueue`):
+ *
+ * - late sightings: an append of old sightings marked their buckets; the first worker
+ *   by name turns the marks into ranges of the estimates they feed;
+ * - a backlog: a link further behind than `LIVE_INTERVALS` (after downtime, or a new
+ *   link with history) writes its newest intervals live and records the rest as a
+ *   range, back to its first sighting within the retention;
+ * - an operator's request (QueryService.RecomputeTravelTimes).
+ *
+ * The same sightings always give the same estimate, so recomputing is harmless. Writing
+ * stops as soon as a claim is lost. Ranges live in the store, so nothing is lost when a
+ * worker dies: the next holder of the destination continues them.
  *
  * Workers balance the destinations: each claims membership under `traveltime-workers/`,
  * holds at most its fair share (destinations ÷ live workers, rounded up) and hands the
@@ -61,10 +85,9 @@ const MEMBERS_PREFIX = 'traveltime-workers/';
 export class TravelTimeWorker {
   private readonly options: ResolvedWorkerOptions;
   private readonly schedule: IntervalSchedule;
+  private readonly intervals: LinkIntervals;
   private readonly held = new Map<DetectorId, HeldDestination>();
   private linksByDestination = new Map<DetectorId, readonly DetectorLink[]>();
-  /** When the links are read again: each time an interval becomes due. */
-  private linksDueAt: UnixNanos | undefined;
   /** Rounds (and stop) run one at a time, in call order. */
   private queue: Promise<unknown> = Promise.resolve();
   private running: { readonly stop: AbortController; readonly loop: Promise<void> } | undefined;
@@ -75,12 +98,16 @@ export class TravelTimeWorker {
   constructor(options: TravelTimeWorkerOptions) {
     this.options = resolveWorkerOptions(options);
     this.schedule = new IntervalSchedule(this.options.intervalSeconds, this.options.lagSeconds);
+    this.intervals = new LinkIntervals(this.options.repository, this.schedule, this.options.estimatorConfig);
     this.memberName = `${MEMBERS_PREFIX}${memberSegment(this.options.workerId)}`;
   }
 
-  /** One round at `now`: reads the links, claims what it can, writes every due interval. */
+  /**
+   * One round at `now`: reads the links, claims what it can, writes every due interval,
+   * then recomputes pending ranges until the next interval is due (by real time elapsed).
+   */
   runOnce(now: UnixNanos): Promise<RoundReport> {
-    return this.serialized(() => this.round(now, true));
+    return this.serialized(() => this.round(now));
   }
 
   /** Runs rounds until `stop()`: at each interval's due time, and every poll period in between. */
@@ -94,6 +121,7 @@ export class TravelTimeWorker {
         intervalSeconds: this.options.intervalSeconds,
         lagSeconds: this.options.lagSeconds,
         leaseTtlSeconds: this.options.leaseTtlSeconds,
+        sightingRetentionSeconds: this.options.sightingRetentionSeconds,
       },
       'travel-time worker started',
     );
@@ -121,54 +149,60 @@ export class TravelTimeWorker {
     const { clock, logger, pollMs } = this.options;
     while (!signal.aborted) {
       const now = clock();
-      const refreshLinks = this.linksDueAt === undefined || now >= this.linksDueAt;
+      let backlog = false;
       try {
-        await this.serialized(() => this.round(now, refreshLinks, signal));
+        backlog = (await this.serialized(() => this.round(now, signal))).backlog;
       } catch (error) {
         logger.warn({ worker: this.options.workerId, err: error }, 'travel-time round failed; retrying');
       }
-      const nextDue = this.schedule.nextDueAt(now);
-      const untilDueMs = Number((nextDue - clock()) / NANOS_PER_MILLISECOND);
-      await sleep(Math.max(0, Math.min(untilDueMs, pollMs)), signal);
+      // With ranges pending, the next round starts at once: it writes the due interval first.
+      const untilDueMs = Number((this.schedule.nextDueAt(now) - clock()) / NANOS_PER_MILLISECOND);
+      await sleep(backlog ? 0 : Math.max(0, Math.min(untilDueMs, pollMs)), signal);
     }
   }
 
-  private async round(now: UnixNanos, refreshLinks: boolean, stop?: AbortSignal): Promise<RoundReport> {
+  private async round(now: UnixNanos, stop?: AbortSignal): Promise<RoundReport> {
+    const startedAt = performance.now();
     const lastDue = this.schedule.lastDue(now);
-    if (refreshLinks) {
-      this.linksByDestination = groupByDestination(await this.options.repository.links.list());
-      this.linksDueAt = this.schedule.nextDueAt(now);
-    }
+    this.linksByDestination = groupByDestination(await this.options.repository.links.list());
     this.dropLost();
     await this.releaseUnlinked();
-    const share = await this.fairShare();
-    await this.handOverExcess(share);
-    await this.claimFree(share, stop);
+    const membership = await this.membershipNow();
+    await this.handOverExcess(membership.share);
+    await this.claimFree(membership.share, stop);
+    if (membership.resolvesLateSightings) await this.resolveLateSightings(lastDue);
     let written = 0;
     for (const [destination, held] of this.held) {
       if (stop?.aborted) break;
-      written += await this.estimateDestination(destination, held, lastDue, stop);
+      written += await this.estimateLive(destination, held, now, lastDue, stop);
     }
+    // The time left until the next interval is due, measured on the real clock from the round's start.
+    const budgetMs = Number((this.schedule.nextDueAt(now) - now) / NANOS_PER_MILLISECOND);
+    const outOfTime = () => performance.now() - startedAt >= budgetMs || stop?.aborted === true;
+    const { recomputed, backlog } = await this.recomputePending(now, lastDue, outOfTime, stop);
     this.dropLost();
-    return { lastDue, held: this.heldDestinations(), written };
+    return { lastDue, held: this.heldDestinations(), written: written + recomputed, recomputed, backlog };
   }
 
   /**
    * How many destinations this worker should hold: all of them divided by the live
    * workers, rounded up, so together they cover every destination. When the members
-   * cannot be counted it keeps what it holds.
+   * cannot be counted it keeps what it holds, and leaves late sightings to the next round.
    */
-  private async fairShare(): Promise<number> {
+  private async membershipNow(): Promise<Membership> {
     const { leases, claimTtlSeconds, logger, workerId } = this.options;
     try {
       if (this.membership === undefined || this.membership.lost.aborted) {
         this.membership = await leases.tryAcquire(this.memberName, claimTtlSeconds);
       }
-      const members = (await leases.claimed(MEMBERS_PREFIX)).length;
-      return Math.ceil(this.linksByDestination.size / Math.max(1, members));
+      const members = await leases.claimed(MEMBERS_PREFIX);
+      return {
+        share: Math.ceil(this.linksByDestination.size / Math.max(1, members.length)),
+        resolvesLateSightings: members[0] === this.memberName,
+      };
     } catch (error) {
       logger.warn({ worker: workerId, err: error }, 'could not count the workers; keeping what it holds');
-      return this.held.size;
+      return { share: this.held.size, resolvesLateSightings: false };
     }
   }
 
@@ -205,47 +239,63 @@ export class TravelTimeWorker {
   }
 
   /**
-   * Writes every due interval of the destination's links; returns how many estimates it
-   * wrote. A failure is logged and forgets the links' progress, so the next round reads
-   * it back from the store.
+   * Turns late-sighting marks into ranges of the estimates they feed, whoever holds the
+   * destinations. A mark marked again meanwhile stays, and is turned into ranges again.
    */
-  private async estimateDestination(
+  private async resolveLateSightings(lastDue: UnixNanos): Promise<void> {
+    const { repository, logger, workerId } = this.options;
+    try {
+      const marks = await repository.recompute.lateSightings(LATE_MARKS_PER_ROUND);
+      if (marks.length === 0) return;
+      const ranges = rangesForLateSightings(
+        marks,
+        this.linksByDestination,
+        (maxSeconds) => this.intervals.lookback(maxSeconds),
+        lastDue,
+      );
+      await repository.recompute.add(ranges);
+      for (const mark of marks) await repository.recompute.resolveLateSightings(mark, []);
+      logger.info(
+        { worker: workerId, marks: marks.length, ranges: ranges.length },
+        'late sightings: their estimates are due again',
+      );
+    } catch (error) {
+      logger.warn({ worker: workerId, err: error }, 'could not read late sightings; retrying next round');
+    }
+  }
+
+  /**
+   * Writes every due interval of the destination's links live; returns how many
+   * estimates it wrote. A failure is logged and forgets the links' progress, so the next
+   * round reads it back from the store.
+   */
+  private async estimateLive(
     destination: DetectorId,
     held: HeldDestination,
+    now: UnixNanos,
     lastDue: UnixNanos,
     stop: AbortSignal | undefined,
   ): Promise<number> {
     const links = this.linksByDestination.get(destination) ?? [];
+    const interval = this.schedule.intervalNanos;
+    let written = 0;
     try {
-      await this.loadProgress(destination, links, held, lastDue);
-      const first = minimum(links.map((link) => held.nextEnd.get(link.source) ?? lastDue + 1n));
+      await this.loadProgress(destination, links, held, now, lastDue);
+      const first = minimum(links.map((link) => held.nextEnd.get(link.source) ?? lastDue + interval));
       if (first === undefined || first > lastDue) return 0;
-      const distances = await this.distances(destination, links);
-      let written = 0;
-      for (
-        let start = first;
-        start <= lastDue;
-        start += this.schedule.intervalNanos * BigInt(INTERVALS_PER_READ)
-      ) {
-        const end = minimum([lastDue, start + this.schedule.intervalNanos * BigInt(INTERVALS_PER_READ - 1)])!;
-        const chunkWritten = await this.estimateIntervals(
-          destination,
-          links,
-          held,
-          distances,
-          start,
-          end,
-          stop,
-        );
-        if (chunkWritten === undefined) return written;
-        written += chunkWritten;
-      }
-      if (written > links.length) {
-        this.options.logger.info(
-          { worker: this.options.workerId, destination, estimates: written, through: lastDue.toString() },
-          'caught up on missed intervals',
-        );
-      }
+      await this.intervals.write({
+        destination,
+        links,
+        first,
+        last: lastDue,
+        isDue: (link, end) => (held.nextEnd.get(link.source) ?? end + interval) <= end,
+        shouldStop: () => held.lease.lost.aborted || stop?.aborted === true,
+        onWritten: (end, estimates) => {
+          for (const estimate of estimates) held.nextEnd.set(estimate.source, end + interval);
+          written += estimates.length;
+          this.countWritten(estimates);
+        },
+      });
       return written;
     } catch (error) {
       held.nextEnd.clear();
@@ -253,149 +303,81 @@ export class TravelTimeWorker {
         { worker: this.options.workerId, destination, err: error },
         'could not estimate a destination; retrying next round',
       );
-      return 0;
+      return written;
     }
   }
 
   /**
-   * Estimates and writes the interval ends from `first` to `last`, each in its own put,
-   * oldest first, so that a failure leaves every link's estimates without a gap. Returns
-   * undefined when the claim was lost or the worker is stopping (nothing more is written).
-   */
-  private async estimateIntervals(
-    destination: DetectorId,
-    links: readonly DetectorLink[],
-    held: HeldDestination,
-    distances: ReadonlyMap<DetectorId, number>,
-    first: UnixNanos,
-    last: UnixNanos,
-    stop: AbortSignal | undefined,
-  ): Promise<number | undefined> {
-    const { repository, estimatorConfig, metrics } = this.options;
-    const due = links.filter((link) => (held.nextEnd.get(link.source) ?? last + 1n) <= last);
-    const spans = await this.readSpans(destination, due, first, last);
-    const interval = this.schedule.intervalNanos;
-    let written = 0;
-    for (let intervalEnd = first; intervalEnd <= last; intervalEnd += interval) {
-      const estimates: TravelTimeEstimate[] = [];
-      for (const link of due) {
-        if ((held.nextEnd.get(link.source) ?? intervalEnd + 1n) > intervalEnd) continue;
-        const destinationAfter = intervalEnd - this.lookback(0);
-        const sourceAfter = intervalEnd - this.lookback(link.maxSeconds);
-        estimates.push(
-          estimateLink({
-            link,
-            source: spans.get(link.source)!.between(sourceAfter, intervalEnd),
-            destination: spans.get(destination)!.between(destinationAfter, intervalEnd),
-            intervalEnd,
-            distanceMeters: distances.get(link.source),
-            config: estimatorConfig,
-          }),
-        );
-      }
-      if (estimates.length === 0) continue;
-      if (held.lease.lost.aborted || stop?.aborted) return undefined;
-      await repository.travelTimes.put(estimates);
-      for (const estimate of estimates) {
-        held.nextEnd.set(estimate.source, intervalEnd + interval);
-        metrics?.travelTimeEstimatesWritten.inc({ status: estimate.status });
-      }
-      written += estimates.length;
-    }
-    return written;
-  }
-
-  /** The destination's and each due source's sightings, for every interval in [first, last]. */
-  private async readSpans(
-    destination: DetectorId,
-    due: readonly DetectorLink[],
-    first: UnixNanos,
-    last: UnixNanos,
-  ): Promise<Map<DetectorId, SightingSpan>> {
-    const { events } = this.options.repository;
-    const reads: Promise<[DetectorId, SightingSpan]>[] = [
-      SightingSpan.read(events, destination, first - this.lookback(0), last).then((span) => [
-        destination,
-        span,
-      ]),
-      ...due.map(async (link): Promise<[DetectorId, SightingSpan]> => {
-        const span = await SightingSpan.read(
-          events,
-          link.source,
-          first - this.lookback(link.maxSeconds),
-          last,
-        );
-        return [link.source, span];
-      }),
-    ];
-    return new Map(await Promise.all(reads));
-  }
-
-  /**
-   * How far before an interval end the estimator looks: the window and the filter's
-   * history, plus a pass gap (a pass that began earlier), plus the link's maxSeconds at
-   * the source (a trip that began earlier).
-   */
-  private lookback(maxSeconds: number): bigint {
-    const { windowSeconds, historySeconds, passGapSeconds } = this.options.estimatorConfig;
-    return secondsToNanos(windowSeconds + historySeconds + passGapSeconds + maxSeconds);
-  }
-
-  /**
-   * Where each link not yet known continues: after its newest stored estimate, or for
-   * a link never estimated, from the interval of the first sighting at the destination
-   * within the catch-up bound (the current one when there is none). Links further
-   * behind than the bound skip ahead to it.
+   * Where each link not yet known continues live: after its newest stored estimate, or
+   * for a link never estimated, from the interval of the first sighting at the
+   * destination within the retention (the newest due one when there is none). A link
+   * further behind than LIVE_INTERVALS starts live there, and the intervals before are
+   * recorded as a backlog range (in the store, before any live write, so no restart
+   * loses them).
    */
   private async loadProgress(
     destination: DetectorId,
     links: readonly DetectorLink[],
     held: HeldDestination,
+    now: UnixNanos,
     lastDue: UnixNanos,
   ): Promise<void> {
     const unknown = links.filter((link) => !held.nextEnd.has(link.source));
     if (unknown.length === 0) return;
-    const { repository, maxCatchUpIntervals, logger, metrics, workerId } = this.options;
-    const horizon = this.schedule.before(lastDue, maxCatchUpIntervals - 1);
+    const { repository, logger, workerId } = this.options;
     const latest = await repository.travelTimes.latest(
       unknown.map((link) => ({ source: link.source, destination })),
     );
     const newestBySource = new Map(latest.map((estimate) => [estimate.source, estimate.intervalEnd]));
+    const liveFrom = this.schedule.before(lastDue, LIVE_INTERVALS - 1);
     let firstForNewLinks: UnixNanos | undefined;
-    let skipped = 0;
+    const backlog: NewRecomputeRange[] = [];
+    const next = new Map<DetectorId, UnixNanos>();
     for (const link of unknown) {
       const newest = newestBySource.get(link.source);
-      let next: UnixNanos;
+      let from: UnixNanos;
       if (newest === undefined) {
-        firstForNewLinks ??= await this.firstIntervalWithSightings(destination, horizon, lastDue);
-        next = firstForNewLinks;
+        firstForNewLinks ??= await this.firstIntervalWithSightings(destination, now, lastDue);
+        from = firstForNewLinks;
       } else {
-        next = this.schedule.firstEndAfter(newest);
+        from = this.schedule.firstEndAfter(newest);
       }
-      if (next < horizon) {
-        skipped += this.schedule.countBetween(next, horizon);
-        next = horizon;
+      if (from < liveFrom) {
+        backlog.push({
+          destination,
+          sources: [link.source],
+          from,
+          to: liveFrom,
+          origin: 'backlog',
+          id: link.source,
+        });
+        from = liveFrom;
       }
-      held.nextEnd.set(link.source, next);
+      next.set(link.source, from);
     }
-    if (skipped > 0) {
-      metrics?.travelTimeIntervalsSkipped.inc(skipped);
-      logger.warn(
-        { worker: workerId, destination, skipped, maxCatchUpIntervals },
-        'left intervals beyond the catch-up bound unestimated',
+    if (backlog.length > 0) {
+      await repository.recompute.add(backlog);
+      logger.info(
+        {
+          worker: workerId,
+          destination,
+          links: backlog.length,
+          behindSeconds: Number((lastDue - minimum(backlog.map((range) => range.from))!) / NANOS_PER_SECOND),
+        },
+        'behind: writing the newest intervals first, the rest as a backlog',
       );
     }
+    for (const [source, from] of next) held.nextEnd.set(source, from);
   }
 
   private async firstIntervalWithSightings(
     destination: DetectorId,
-    horizon: UnixNanos,
+    now: UnixNanos,
     lastDue: UnixNanos,
   ): Promise<UnixNanos> {
-    const after = horizon - this.schedule.intervalNanos;
     for await (const sighting of this.options.repository.events.list({
       detectorIds: [destination],
-      range: { after, before: lastDue },
+      range: { after: this.retentionStart(now), before: lastDue },
       limitPerDetector: 1,
       order: 'oldest_first',
     })) {
@@ -404,23 +386,145 @@ export class TravelTimeWorker {
     return lastDue;
   }
 
-  /** Straight-line length of each link whose two detectors both have coordinates, by source. */
-  private async distances(
-    destination: DetectorId,
-    links: readonly DetectorLink[],
-  ): Promise<Map<DetectorId, number>> {
-    const { detectors } = this.options.repository;
-    const at = await detectors.getCoordinates(destination);
-    const lengths = new Map<DetectorId, number>();
-    if (at === undefined) return lengths;
-    const from = await Promise.all(links.map((link) => detectors.getCoordinates(link.source)));
-    links.forEach((link, index) => {
-      const source: Coordinates | undefined = from[index];
-      if (source === undefined) return;
-      const meters = distanceMeters(source, at);
-      if (meters > 0) lengths.set(link.source, meters);
-    });
-    return lengths;
+  /**
+   * Recomputes the pending ranges of the held destinations, oldest first, a chunk of
+   * intervals at a time, until `outOfTime` (at least one chunk per round, so a backlog
+   * always advances). Each chunk's progress is stored, so another worker continues it.
+   */
+  private async recomputePending(
+    now: UnixNanos,
+    lastDue: UnixNanos,
+    outOfTime: () => boolean,
+    stop: AbortSignal | undefined,
+  ): Promise<{ recomputed: number; backlog: boolean }> {
+    const { repository, logger, metrics, workerId } = this.options;
+    let ranges: RecomputeRange[];
+    try {
+      ranges = (await repository.recompute.pending()).filter((range) => this.held.has(range.destination));
+    } catch (error) {
+      logger.warn(
+        { worker: workerId, err: error },
+        'could not read the ranges to recompute; retrying next round',
+      );
+      return { recomputed: 0, backlog: false };
+    }
+    ranges.sort((a, b) => (a.doneBefore < b.doneBefore ? -1 : a.doneBefore > b.doneBefore ? 1 : 0));
+    let recomputed = 0;
+    let chunks = 0;
+    const unfinished: RecomputeRange[] = [];
+    for (const pending of ranges) {
+      let range: RecomputeRange | undefined = pending;
+      while (range !== undefined) {
+        const held = this.held.get(range.destination);
+        if (held === undefined || held.lease.lost.aborted) break;
+        if (chunks > 0 && outOfTime()) {
+          unfinished.push(range);
+          break;
+        }
+        chunks += 1;
+        const current: RecomputeRange = range;
+        try {
+          const step = await this.recomputeChunk(current, held, now, lastDue, stop);
+          recomputed += step.written;
+          range = step.next;
+        } catch (error) {
+          logger.warn(
+            { worker: workerId, destination: current.destination, err: error },
+            'could not recompute a range; retrying next round',
+          );
+          unfinished.push(current);
+          range = undefined;
+        }
+      }
+    }
+    const oldest = minimum(unfinished.map((range) => range.doneBefore));
+    metrics?.travelTimeBacklogSeconds.set(
+      oldest === undefined || oldest > lastDue ? 0 : Number((lastDue - oldest) / NANOS_PER_SECOND),
+    );
+    return { recomputed, backlog: unfinished.length > 0 };
+  }
+
+  /**
+   * Recomputes the next chunk of a range (at most INTERVALS_PER_READ interval ends, none
+   * after `lastDue`: those are written live, from the same sightings). Resolves to the
+   * estimates written and the range as advanced, or `next` undefined once it is finished,
+   * replaced by a newer request for it (which is pending itself), or stopped.
+   */
+  private async recomputeChunk(
+    range: RecomputeRange,
+    held: HeldDestination,
+    now: UnixNanos,
+    lastDue: UnixNanos,
+    stop: AbortSignal | undefined,
+  ): Promise<{ written: number; next: RecomputeRange | undefined }> {
+    const { repository, logger, metrics, workerId } = this.options;
+    const interval = this.schedule.intervalNanos;
+    const links = (this.linksByDestination.get(range.destination) ?? []).filter(
+      (link) => range.sources === undefined || range.sources.includes(link.source),
+    );
+    const lastEnd = this.schedule.lastEndAtOrBefore((range.to <= lastDue ? range.to : lastDue + 1n) - 1n);
+    let first = this.schedule.firstEndAtOrAfter(range.doneBefore);
+    const oldest = this.oldestRecomputable(now, links);
+    if (first < oldest) {
+      const skipped = this.schedule.countBetween(first, oldest <= lastEnd ? oldest : lastEnd + interval);
+      metrics?.travelTimeIntervalsSkipped.inc(skipped * links.length);
+      logger.warn(
+        { worker: workerId, destination: range.destination, origin: range.origin, skipped },
+        'left intervals whose sightings are past the retention as they were',
+      );
+      first = oldest;
+    }
+    const chunkLast = minimum([lastEnd, first + interval * BigInt(INTERVALS_PER_READ - 1)])!;
+    let written = 0;
+    if (links.length > 0 && first <= chunkLast) {
+      const done = await this.intervals.write({
+        destination: range.destination,
+        links,
+        first,
+        last: chunkLast,
+        // Stopping mid-chunk leaves the range as it was: redoing an interval is harmless.
+        shouldStop: () => held.lease.lost.aborted || stop?.aborted === true,
+        onWritten: (_end, estimates) => {
+          written += estimates.length;
+          this.countWritten(estimates);
+          metrics?.travelTimeIntervalsRecomputed.inc({ origin: range.origin }, estimates.length);
+        },
+      });
+      if (done === undefined) return { written, next: undefined };
+    }
+    if (links.length === 0 || chunkLast >= lastEnd) {
+      await repository.recompute.complete(range);
+      logger.info(
+        {
+          worker: workerId,
+          destination: range.destination,
+          origin: range.origin,
+          from: range.from.toString(),
+          to: range.to.toString(),
+        },
+        'recomputed a range of intervals',
+      );
+      return { written, next: undefined };
+    }
+    return { written, next: await repository.recompute.advance(range, chunkLast + 1n) };
+  }
+
+  /** The first interval end whose lookback lies wholly within the retention, for the links given. */
+  private oldestRecomputable(now: UnixNanos, links: readonly DetectorLink[]): UnixNanos {
+    const longest = Math.max(0, ...links.map((link) => link.maxSeconds));
+    return this.schedule.firstEndAtOrAfter(this.retentionStart(now) + this.intervals.lookback(longest));
+  }
+
+  /** The oldest time whose sightings the store still keeps. */
+  private retentionStart(now: UnixNanos): UnixNanos {
+    const start = now - BigInt(this.options.sightingRetentionSeconds) * NANOS_PER_SECOND;
+    return start > 0n ? start : 0n;
+  }
+
+  private countWritten(estimates: readonly TravelTimeEstimate[]): void {
+    for (const estimate of estimates) {
+      this.options.metrics?.travelTimeEstimatesWritten.inc({ status: estimate.status });
+    }
   }
 
   /** Forgets destinations whose claim was lost; their progress may be someone else's now. */
@@ -481,10 +585,6 @@ function minimum(values: readonly bigint[]): bigint | undefined {
   let least: bigint | undefined;
   for (const value of values) if (least === undefined || value < least) least = value;
   return least;
-}
-
-function secondsToNanos(seconds: number): bigint {
-  return BigInt(Math.ceil(seconds * 1_000_000_000));
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

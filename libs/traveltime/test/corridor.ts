@@ -54,13 +54,27 @@ export function vehicleSightings(from: UnixNanos, to: UnixNanos): Sighting[] {
 export interface Corridor {
   readonly repository: Repository;
   readonly path: string;
+  /** What the store takes for now when it tells late sightings from live ones. */
+  readonly storeClock: { now: UnixNanos };
   close(): Promise<void>;
 }
 
-/** The embedded store in a temp dir, with the corridor's links and coordinates, and traffic over [T0, T0 + hours). */
-export async function openCorridor(hours = 1n): Promise<Corridor> {
+/**
+ * The embedded store in a temp dir, with the corridor's links and coordinates, and
+ * traffic over [T0, T0 + hours) stored as it happened: the store's clock (`storeClock`,
+ * which a test may move on to append late sightings) reads T0 while it is seeded.
+ * `withheld` sightings are left out, for a test to append late.
+ */
+export async function openCorridor(
+  hours = 1n,
+  withheld: (sighting: Sighting) => boolean = () => false,
+): Promise<Corridor> {
   const path = await mkdtemp(join(tmpdir(), 'traveltime-'));
-  const repository = new KvRepository(new LmdbBackend({ path }), { prefix: 'tdc' });
+  const storeClock = { now: T0 };
+  const repository = new KvRepository(new LmdbBackend({ path }), {
+    prefix: 'tdc',
+    clock: () => storeClock.now,
+  });
   for (const link of LINKS) await repository.links.put(link);
   await repository.detectors.putCoordinates({
     detectorId: d1,
@@ -70,10 +84,11 @@ export async function openCorridor(hours = 1n): Promise<Corridor> {
     detectorId: d2,
     coordinates: { latitude: 5_221_000, longitude: 2_100_000 },
   });
-  await repository.events.append(vehicleSightings(T0, T0 + hours * HOUR));
+  await repository.events.append(vehicleSightings(T0, T0 + hours * HOUR).filter((s) => !withheld(s)));
   return {
     repository,
     path,
+    storeClock,
     async close() {
       await repository.close();
       await rm(path, { recursive: true, force: true });
@@ -102,6 +117,7 @@ export function countingPuts(inner: Repository, record: CountedPuts): Repository
     links: inner.links,
     detectors: inner.detectors,
     travelTimes,
+    recompute: inner.recompute,
     health: () => inner.health(),
     close: () => inner.close(),
   };
