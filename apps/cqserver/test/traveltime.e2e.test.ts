@@ -161,6 +161,7 @@ async function feedCollector(client: collector.CollectorServiceClient, hour: Sim
           srcDetectors: links.map((link) => ({
             detectorId: link.source,
             maxSeconds: BigInt(link.maxSeconds),
+            minSeconds: 0n,
           })),
         },
         callback,

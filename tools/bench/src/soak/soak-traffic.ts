@@ -52,7 +52,9 @@ export function corridorDetectorId(spec: SoakTrafficSpec, index: number): string
 export function corridorLinks(spec: SoakTrafficSpec, maxSeconds: number): collector.DetectorLink[] {
   return Array.from({ length: spec.corridorDetectors - 1 }, (_, index) => ({
     destDetectorId: corridorDetectorId(spec, index + 1),
-    srcDetectors: [{ detectorId: corridorDetectorId(spec, index), maxSeconds: BigInt(maxSeconds) }],
+    srcDetectors: [
+      { detectorId: corridorDetectorId(spec, index), maxSeconds: BigInt(maxSeconds), minSeconds: 0n },
+    ],
   }));
 }
 
