@@ -198,4 +198,21 @@ export const traveltimeOptions = defineOptions([
     check: wholeSeconds(3),
     description: "How soon another worker takes over a dead worker's destinations (with --store etcd).",
   },
+  {
+    name: 'traveltime.measure',
+    kind: 'enum',
+    choices: ['first-first', 'last-first'],
+    default: 'first-first',
+    description:
+      "From which sightings a trip is timed: first at the source to first at the destination, or the source's last (skips dwelling at the source; reads short where reader ranges overlap).",
+  },
+  {
+    name: 'traveltime.max_speed_kmh',
+    kind: 'integer',
+    min: 1,
+    max: 1000,
+    default: '130',
+    description:
+      "No vehicle is faster: with a link's length (its detectors' coordinates) it gives the shortest plausible trip, and faster samples are rejected. A link's min_seconds takes precedence.",
+  },
 ]);
