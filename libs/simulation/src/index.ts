@@ -38,6 +38,13 @@ export {
   corridorScenario,
   type CorridorOptions,
 } from './corridor';
+export {
+  arrivals,
+  importedAt,
+  type Arrival,
+  type ArrivalPlan,
+  type LateUploads,
+} from './arrivals';
 export { parseScenario, scenarioToJson, type ScenarioJson } from './parse-scenario';
 export {
   SightingIndex,
