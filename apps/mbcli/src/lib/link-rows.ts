@@ -4,6 +4,8 @@ export interface LinkRow {
   readonly source: string;
   readonly destination: string;
   readonly maxSeconds: number;
+  /** The configured shortest plausible trip; absent when derived from the link's length. */
+  readonly minSeconds?: number;
 }
 
 /** One row per (source → destination) pair, sorted by destination then source. */
@@ -14,13 +16,20 @@ export function linkRows(links: readonly collector.DetectorLink[]): LinkRow[] {
         source: source.detectorId,
         destination: link.destDetectorId,
         maxSeconds: Number(source.maxSeconds),
+        ...(source.minSeconds > 0n && { minSeconds: Number(source.minSeconds) }),
       })),
     )
     .sort((a, b) => a.destination.localeCompare(b.destination) || a.source.localeCompare(b.source));
 }
 
-export const LINK_HEADERS = ['SOURCE', 'DESTINATION', 'MAX SECONDS'] as const;
+export const LINK_HEADERS = ['SOURCE', 'DESTINATION', 'MAX SECONDS', 'MIN SECONDS'] as const;
 
+/** A derived minimum shows as `-`: the worker takes it from the link's length. */
 export function linkCells(row: LinkRow): string[] {
-  return [row.source, row.destination, String(row.maxSeconds)];
+  return [
+    row.source,
+    row.destination,
+    String(row.maxSeconds),
+    row.minSeconds === undefined ? '-' : String(row.minSeconds),
+  ];
 }

@@ -23,7 +23,8 @@ export async function registerScenario(
   const destinations = new Map<string, collector.DetectorLink_SourceDetector[]>();
   for (const link of scenario.links) {
     const sources = destinations.get(link.destination) ?? [];
-    sources.push({ detectorId: link.source, maxSeconds: BigInt(Math.ceil(link.maxSeconds)) });
+    // No configured minimum: the worker derives one from the detectors' coordinates.
+    sources.push({ detectorId: link.source, maxSeconds: BigInt(Math.ceil(link.maxSeconds)), minSeconds: 0n });
     destinations.set(link.destination, sources);
   }
   for (const [destDetectorId, srcDetectors] of destinations) {

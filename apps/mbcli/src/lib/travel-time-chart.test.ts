@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { chartSegments, chartTitle, formatDuration, timeTicks, valueAxis } from './travel-time-chart';
+import {
+  chartSegments,
+  chartTitle,
+  describeGaps,
+  formatDuration,
+  timeTicks,
+  valueAxis,
+} from './travel-time-chart';
 
 const T0 = Date.parse('2026-01-30T08:00:00Z');
 const MINUTE = 60_000;
@@ -120,5 +127,23 @@ describe('chartTitle', () => {
     expect(
       chartTitle({ source: 'a1', destination: 'b1', start: T0, end: T0 + 90 * MINUTE, segments: [] }),
     ).toBe('travel time a1 → b1, 2026-01-30T08:00:00Z – 2026-01-30T09:30:00Z');
+  });
+
+  it('tells a quiet link from one whose trips were all rejected in its gaps', () => {
+    const at = (minute: number, status: string, medianSeconds?: number) => ({
+      time: T0 + minute * MINUTE,
+      status,
+      ...(medianSeconds === undefined ? {} : { medianSeconds }),
+    });
+    expect(
+      describeGaps([
+        at(1, 'ok', 30),
+        at(2, 'no_samples'),
+        at(3, 'all_rejected'),
+        at(4, 'no_samples'),
+        at(5, 'insufficient_data', 31),
+      ]),
+    ).toBe('gaps: 2 no samples, 1 all rejected');
+    expect(describeGaps([at(1, 'ok', 30)])).toBeUndefined();
   });
 });

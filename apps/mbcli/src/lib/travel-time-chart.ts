@@ -19,6 +19,8 @@ export interface ChartEstimate {
   readonly medianSeconds?: number | undefined;
   readonly p15Seconds?: number | undefined;
   readonly p85Seconds?: number | undefined;
+  /** The estimate's status, e.g. `no_samples`; says why a gap is one. */
+  readonly status?: string;
 }
 
 export interface TravelTimeChart {
@@ -29,6 +31,22 @@ export interface TravelTimeChart {
   readonly end: number;
   /** Runs of consecutive estimates with a median, oldest first; never empty runs. */
   readonly segments: readonly (readonly ChartPoint[])[];
+}
+
+/**
+ * Why the chart has gaps: estimates without a median counted by status, e.g.
+ * `gaps: 12 no samples, 3 all rejected`; undefined when every estimate has a median.
+ * "No samples" is a quiet link, "all rejected" one whose trips were all implausible.
+ */
+export function describeGaps(estimates: readonly ChartEstimate[]): string | undefined {
+  const counts = new Map<string, number>();
+  for (const estimate of estimates) {
+    if (estimate.medianSeconds !== undefined) continue;
+    const reason = (estimate.status ?? 'unspecified').replaceAll('_', ' ');
+    counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  }
+  if (counts.size === 0) return undefined;
+  return `gaps: ${[...counts].map(([reason, count]) => `${count} ${reason}`).join(', ')}`;
 }
 
 export interface Tick {

@@ -16,16 +16,31 @@ export interface TravelTimeRow {
   readonly validSamples: number;
   readonly totalSamples: number;
   readonly speedKmh?: number;
-  readonly status: 'ok' | 'insufficient_data' | 'stale' | 'unspecified';
+  readonly status: EstimateStatusName;
   /** Seconds between the end of the window and now. */
   readonly ageSeconds: number;
 }
 
-const STATUS: Record<number, TravelTimeRow['status']> = {
+/**
+ * What an estimate's status says: `no_samples` (nothing matched in the window) and
+ * `all_rejected` (matched, but every sample implausible) are why a window has no
+ * median; `stale` and `insufficient_data` qualify one that has.
+ */
+export type EstimateStatusName =
+  'ok' | 'insufficient_data' | 'stale' | 'no_samples' | 'all_rejected' | 'unspecified';
+
+const STATUS: Record<number, EstimateStatusName> = {
   [query.EstimateStatus.ESTIMATE_STATUS_OK]: 'ok',
   [query.EstimateStatus.ESTIMATE_STATUS_INSUFFICIENT_DATA]: 'insufficient_data',
   [query.EstimateStatus.ESTIMATE_STATUS_STALE]: 'stale',
+  [query.EstimateStatus.ESTIMATE_STATUS_NO_SAMPLES]: 'no_samples',
+  [query.EstimateStatus.ESTIMATE_STATUS_ALL_REJECTED]: 'all_rejected',
 };
+
+/** The status's name; a value newer than this CLI reads as `unspecified`. */
+export function estimateStatusName(status: query.EstimateStatus): EstimateStatusName {
+  return STATUS[status] ?? 'unspecified';
+}
 
 export function travelTimeRows(
   estimates: readonly query.TravelTimeEstimate[],
@@ -46,7 +61,7 @@ export function travelTimeRows(
       validSamples: Number(estimate.validSamples),
       totalSamples: Number(estimate.totalSamples),
       ...(estimate.speedKmh !== undefined && { speedKmh: estimate.speedKmh }),
-      status: STATUS[estimate.status] ?? 'unspecified',
+      status: estimateStatusName(estimate.status),
       ageSeconds: Math.max(0, Math.round((nowMillis - endMillis) / 1000)),
     };
   });
@@ -79,7 +94,7 @@ export function travelTimeCells(row: TravelTimeRow): string[] {
       : `${formatSeconds(row.p15Seconds)}–${formatSeconds(row.p85Seconds)}`,
     `${row.validSamples}/${row.totalSamples}`,
     row.speedKmh === undefined ? '-' : `${row.speedKmh.toFixed(0)} km/h`,
-    row.status.replace('_', ' '),
+    row.status.replaceAll('_', ' '),
     formatAge(row.ageSeconds),
   ];
 }

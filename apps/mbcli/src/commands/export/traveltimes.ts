@@ -15,7 +15,7 @@ export default class ExportTravelTimes extends MbcliCommand {
   static override description =
     'Columns: source_detector_id, dest_detector_id, interval_end (RFC 3339 UTC, nine fractional digits), ' +
     'window_seconds, median_seconds, p15_seconds, p85_seconds, mean_seconds, valid_samples, total_samples, speed_kmh, ' +
-    'status (ok, insufficient_data, stale). An empty cell is a statistic the window did not have.\n\n' +
+    'status (ok, insufficient_data, stale, no_samples, all_rejected). An empty cell is a statistic the window did not have.\n\n' +
     'Every link ListLinks lists, or only the --link ones; link by link, each link’s estimates oldest first, one ' +
     'GetTravelTimes per link. The range applies to interval_end: --after inclusive, --before exclusive.';
   static override examples = [

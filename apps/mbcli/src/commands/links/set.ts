@@ -10,6 +10,7 @@ export default class LinksSet extends MbcliCommand {
   static override examples = [
     '<%= config.bin %> links set --dest b1 --src a1 --max_seconds 600',
     '<%= config.bin %> links set --dest c1 --src a1,b1 --max_seconds 900',
+    '<%= config.bin %> links set --dest b2 --src b1 --max_seconds 300 --min_seconds 8',
   ];
   static override flags = {
     dest: Flags.string({ description: 'destination detector id', required: true }),
@@ -24,6 +25,12 @@ export default class LinksSet extends MbcliCommand {
       default: 600,
       min: 1,
     }),
+    min_seconds: Flags.integer({
+      description:
+        "shortest plausible travel time, in seconds: faster samples are rejected (0: derive it from the detectors' coordinates and the worker's speed cap)",
+      default: 0,
+      min: 0,
+    }),
   };
 
   async run(): Promise<void> {
@@ -31,7 +38,11 @@ export default class LinksSet extends MbcliCommand {
     const settings = this.connectionSettings(flags);
     const link = collector.DetectorLink.fromPartial({
       destDetectorId: flags.dest,
-      srcDetectors: flags.src.map((detectorId) => ({ detectorId, maxSeconds: BigInt(flags.max_seconds) })),
+      srcDetectors: flags.src.map((detectorId) => ({
+        detectorId,
+        maxSeconds: BigInt(flags.max_seconds),
+        minSeconds: BigInt(flags.min_seconds),
+      })),
     });
     const client = collectorClient(settings);
     try {
@@ -41,6 +52,7 @@ export default class LinksSet extends MbcliCommand {
     } finally {
       client.close();
     }
-    this.log(`linked ${flags.src.join(', ')} → ${flags.dest} (max ${flags.max_seconds}s)`);
+    const minimum = flags.min_seconds > 0 ? `, min ${flags.min_seconds}s` : '';
+    this.log(`linked ${flags.src.join(', ')} → ${flags.dest} (max ${flags.max_seconds}s${minimum})`);
   }
 }

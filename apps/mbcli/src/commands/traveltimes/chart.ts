@@ -6,7 +6,13 @@ import { MbcliCommand } from '../../lib/base-command';
 import { queryClient, queryTarget, unaryCall } from '../../lib/grpc-connection';
 import { InputError } from '../../lib/input-error';
 import { formatTimestamp, parseInstantFlag } from '../../lib/time-format';
-import { chartSegments, type ChartPoint, type TravelTimeChart } from '../../lib/travel-time-chart';
+import {
+  chartSegments,
+  describeGaps,
+  type ChartPoint,
+  type TravelTimeChart,
+} from '../../lib/travel-time-chart';
+import { estimateStatusName } from '../../lib/travel-time-rows';
 import { chooseListedReading, linkFlagReadings, type LinkEnds } from '../../lib/travel-time-chart-link';
 import { renderSvgChart } from '../../lib/travel-time-chart-svg';
 import { renderTextChart } from '../../lib/travel-time-chart-text';
@@ -28,6 +34,8 @@ export interface ChartResult {
     readonly end: string;
     readonly points: { intervalEnd: string; medianSeconds: number; p15Seconds: number; p85Seconds: number }[];
   }[];
+  /** Why there are gaps, e.g. `gaps: 12 no samples, 3 all rejected`; absent without gaps. */
+  readonly gaps?: string;
   readonly svgFile?: string;
 }
 
@@ -97,14 +105,15 @@ export default class TravelTimesChart extends MbcliCommand {
             done,
           ),
       );
-      const segments = chartSegments(
-        response.estimates.map((estimate) => ({
-          time: toMillis(estimate.intervalEnd ?? { seconds: 0n, nanos: 0 }),
-          medianSeconds: estimate.medianSeconds,
-          p15Seconds: estimate.p15Seconds,
-          p85Seconds: estimate.p85Seconds,
-        })),
-      );
+      const estimates = response.estimates.map((estimate) => ({
+        time: toMillis(estimate.intervalEnd ?? { seconds: 0n, nanos: 0 }),
+        medianSeconds: estimate.medianSeconds,
+        p15Seconds: estimate.p15Seconds,
+        p85Seconds: estimate.p85Seconds,
+        status: estimateStatusName(estimate.status),
+      }));
+      const segments = chartSegments(estimates);
+      const gaps = describeGaps(estimates);
       const chart: TravelTimeChart = { ...link, start, end, segments };
       const result: ChartResult = {
         ...link,
@@ -113,15 +122,18 @@ export default class TravelTimesChart extends MbcliCommand {
         estimates: response.estimates.length,
         segments: segments.map(describeSegment),
         ...(flags.svg !== undefined && segments.length > 0 && { svgFile: flags.svg }),
+        ...(gaps !== undefined && { gaps }),
       };
       if (segments.length === 0) {
         this.log(
           `no estimates with a median for ${link.source} → ${link.destination} between ${result.after} and ${result.before}; nothing to draw`,
         );
+        if (gaps !== undefined) this.log(gaps);
         return result;
       }
       const width = flags.width ?? (process.stdout.isTTY ? process.stdout.columns : 80);
       this.log(renderTextChart(chart, { width, height: flags.height }));
+      if (gaps !== undefined) this.log(gaps);
       if (response.estimates.length === MAX_ESTIMATES) {
         this.log(`showing the newest ${MAX_ESTIMATES} estimates only; narrow the range to see older ones`);
       }
