@@ -12,6 +12,7 @@ const COMMANDS = [
   'health',
   'traveltimes',
   'traveltimes chart',
+  'traveltimes recompute',
   'links delete',
   'import',
   'export events',
