@@ -1,6 +1,6 @@
 import { collector, query } from '@message-bus/proto';
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { resolve } from 'node:path';
 
@@ -271,18 +271,6 @@ export async function metricValue(port: number, name: string, label: string): Pr
 
 const mbcliDir = resolve(__dirname, '../../mbcli');
 const mbcliExecutable = resolve(mbcliDir, 'bin/run.js');
-
-/**
- * Makes sure the built mbcli has the commands these tests run. `nx run cqserver:test`
- * builds cqserver only; when mbcli's build is missing (or predates `traveltimes
- * recompute`), build it the way `bin/run.js` does after `npm ci`.
- */
-export function ensureMbcliBuilt(): void {
-  if (existsSync(resolve(mbcliDir, 'dist/commands/traveltimes/recompute.js'))) return;
-  execFileSync(process.execPath, [resolve(mbcliDir, 'build.mjs')], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
 
 export interface MbcliRun {
   readonly code: number;

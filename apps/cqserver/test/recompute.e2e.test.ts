@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   constructTraffic,
   createLink,
-  ensureMbcliBuilt,
   eventLog,
   expectedEstimates,
   intervalEnds,
@@ -70,8 +69,6 @@ function tempDir(): string {
 afterAll(() => {
   for (const dir of workDirs) rmSync(dir, { recursive: true, force: true });
 });
-
-beforeAll(() => ensureMbcliBuilt());
 
 /** The four scenarios, each on links of its own, against one server. */
 function recomputeScenarios(startServer: () => Promise<ServerProcess>): void {
