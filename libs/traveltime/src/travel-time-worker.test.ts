@@ -1,4 +1,5 @@
 import { distanceMeters, type TravelTimeEstimate } from '@message-bus/domain';
+import type { Repository } from '@message-bus/repository';
 import { ServerMetrics } from '@message-bus/server-kit';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -50,6 +51,25 @@ function worker(overrides: Partial<TravelTimeWorkerOptions> = {}): TravelTimeWor
     leaseTtlSeconds: 3,
     ...overrides,
   });
+}
+
+/** The options `worker()` uses, for a worker built by hand. */
+function resolvedOptions(workerId: string): TravelTimeWorkerOptions {
+  return { repository: corridor.repository, leases, logger: silentLogger, workerId, leaseTtlSeconds: 3 };
+}
+
+/** `repository` whose estimate puts call `afterPut` once each has landed. */
+function afterEachPut(repository: Repository, afterPut: () => void): Repository {
+  return {
+    ...repository,
+    travelTimes: {
+      ...repository.travelTimes,
+      put: async (estimates) => {
+        await repository.travelTimes.put(estimates);
+        afterPut();
+      },
+    },
+  };
 }
 
 /** Every link's aligned interval ends from its first sighting's interval through `last`. */
@@ -214,6 +234,53 @@ describe('TravelTimeWorker', () => {
       );
       expect(await corridor.repository.recompute.lateSightings(10)).toEqual([]);
       expect(await corridor.repository.recompute.pending()).toEqual([]);
+    } finally {
+      await live.close();
+    }
+  });
+
+  it('continues the ranges of a worker that died mid-recompute, losing nothing', async () => {
+    const live = await openCorridor();
+    try {
+      const reference = new TravelTimeWorker({ repository: live.repository, leases, logger: silentLogger });
+      await reference.runOnce(T0 + HOUR + LAG);
+      await reference.stop();
+
+      // The whole hour arrives late, after both links into d3 were estimated without it.
+      await corridor.close();
+      corridor = await openCorridor(1n, () => true);
+      const firstLeases = new InProcessWorkLeases();
+      // Once armed, it dies after 40 more intervals written: its claims go, its ranges half done.
+      let putsBeforeDeath = Infinity;
+      const first = new TravelTimeWorker({
+        ...resolvedOptions('first'),
+        repository: afterEachPut(countingPuts(corridor.repository, puts), () => {
+          if (--putsBeforeDeath === 0) void firstLeases.close();
+        }),
+        leases: firstLeases,
+      });
+      await first.runOnce(T0 + HOUR + LAG);
+      corridor.storeClock.now = T0 + HOUR + LAG + 5n * SECONDS;
+      await corridor.repository.events.append(vehicleSightings(T0, T0 + HOUR));
+      putsBeforeDeath = 40;
+      await first.runOnce(T0 + HOUR + LAG + 10n * SECONDS);
+      expect(first.heldDestinations()).toEqual([]);
+      expect(await corridor.repository.recompute.pending()).not.toEqual([]);
+
+      const survivor = worker({ workerId: 'survivor' });
+      const report = await survivor.runOnce(T0 + HOUR + LAG + 20n * SECONDS);
+
+      expect(report).toMatchObject({ held: [d2, d3], backlog: false });
+      expect(await corridor.repository.recompute.pending()).toEqual([]);
+      const links = LINKS.map(({ source, destination }) => ({ source, destination }));
+      const expected = await live.repository.travelTimes.list({ links });
+      const recovered = await corridor.repository.travelTimes.list({ links });
+      const liveKeys = new Set(intervalKeys(expected));
+      expect(recovered.filter((estimate) => liveKeys.has(intervalKeys([estimate])[0]!))).toEqual(expected);
+      // Before the destinations' first sightings, ranges of the late sources add empty intervals.
+      const extra = recovered.filter((estimate) => !liveKeys.has(intervalKeys([estimate])[0]!));
+      expect(extra.map((estimate) => estimate.status)).toEqual(extra.map(() => 'no_samples'));
+      expect(extra.every((estimate) => estimate.intervalEnd < T0 + 4n * MINUTE)).toBe(true);
     } finally {
       await live.close();
     }
