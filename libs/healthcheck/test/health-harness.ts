@@ -60,6 +60,7 @@ function delegate(repository: Repository): Repository {
     links: repository.links,
     detectors: repository.detectors,
     travelTimes: repository.travelTimes,
+    recompute: repository.recompute,
     health: () => repository.health(),
     close: () => repository.close(),
   };

@@ -70,6 +70,16 @@ describe('grpc-js service stubs', () => {
       listLinks: (_call, respond) => respond(null, { links: [] }),
       getTravelTimes: (_call, respond) => respond(null, { estimates: [] }),
       getLatestTravelTimes: (_call, respond) => respond(null, { estimates: [] }),
+      recomputeTravelTimes: (call) => {
+        call.write({
+          destinations: 1n,
+          destinationsDone: 1n,
+          spanSeconds: 60n,
+          spanSecondsDone: 60n,
+          done: true,
+        });
+        call.end();
+      },
       streamTravelTimes: (call) => {
         const link = call.request.links?.selector;
         if (link?.$case === 'link') {

@@ -296,6 +296,12 @@ export class TravelTimeWorker {
           this.countWritten(estimates);
         },
       });
+      if (written > links.length) {
+        this.options.logger.info(
+          { worker: this.options.workerId, destination, estimates: written, through: lastDue.toString() },
+          'caught up on missed intervals',
+        );
+      }
       return written;
     } catch (error) {
       held.nextEnd.clear();

@@ -78,7 +78,7 @@ export async function storeHundredLinkNetwork(
  * interval: read the links, count the workers, then for every destination read the
  * sightings of it and its sources and write one estimate per link. The worker keeps
  * its claims and progress across rounds, so a round after the first computes exactly
- * one new interval per link; the first round (a warm-up) claims the destinations and
+ * one new interval per link; before the first, untimed, it claims the destinations and
  * estimates every interval before the first timed one (the stored history).
  * Throws unless each round writes one estimate per link.
  */
@@ -100,9 +100,13 @@ export function workerIntervalTrial(
     id,
     worker,
     async prepare(round) {
-      const now =
+      const at = (index: number) =>
         network.firstIntervalEnd +
-        BigInt(round * WORKER_INTERVAL_SECONDS + WORKER_LAG_SECONDS) * NANOS_PER_SECOND;
+        BigInt(index * WORKER_INTERVAL_SECONDS + WORKER_LAG_SECONDS) * NANOS_PER_SECOND;
+      const now = at(round);
+      // Untimed: the stored history before the first timed interval, so each timed round
+      // writes exactly its own interval (the history's late marks and backlog included).
+      if (round === 0) while ((await worker.runOnce(at(-1))).backlog);
       return async () => {
         const report = await worker.runOnce(now);
         const live = report.written - report.recomputed;

@@ -101,6 +101,8 @@ const ALWAYS_ALLOWED = new Set([
   GrpcStatus.OK,
   GrpcStatus.INVALID_ARGUMENT,
   GrpcStatus.NOT_FOUND,
+  // A well-formed range the store cannot serve: RecomputeTravelTimes before the retention or after now.
+  GrpcStatus.OUT_OF_RANGE,
   GrpcStatus.RESOURCE_EXHAUSTED,
 ]);
 
