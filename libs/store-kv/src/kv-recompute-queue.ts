@@ -45,13 +45,12 @@ export class KvRecomputeQueue implements RecomputeQueue {
 
   async advance(range: RecomputeRange, doneBefore: UnixNanos): Promise<RecomputeRange | undefined> {
     const advanced: RecomputeRange = { ...range, doneBefore, version: newVersion() };
-    const { key, value } = this.recordOf(advanced, 'range');
-    const swapped = await this.store.compareAndSet(key, this.valueOf(range), value);
-    return swapped ? advanced : undefined;
+    const { value } = this.recordOf(advanced, 'range');
+    return (await this.swapIfUnchanged(range, value)) ? advanced : undefined;
   }
 
   complete(range: RecomputeRange): Promise<boolean> {
-    return this.store.compareAndSet(this.store.keyspace.recomputeKey(range), this.valueOf(range), undefined);
+    return this.swapIfUnchanged(range, undefined);
   }
 
   async lateSightings(limit: number): Promise<LateSightings[]> {
@@ -95,8 +94,18 @@ export class KvRecomputeQueue implements RecomputeQueue {
     return { key, value };
   }
 
-  private valueOf(range: RecomputeRange): Uint8Array {
-    return this.recordOf(range, 'range').value;
+  /**
+   * Replaces (or with undefined removes) the range's record if it still holds the version
+   * read. The swap compares the stored bytes as read now, not a re-encoding of `range`,
+   * so a record written by another encoder (member order, spacing) is still matched.
+   */
+  private async swapIfUnchanged(range: RecomputeRange, next: Uint8Array | undefined): Promise<boolean> {
+    const key = this.store.keyspace.recomputeKey(range);
+    const stored = await this.store.get(key);
+    if (stored === undefined) return false;
+    const current = decodeRecomputeValue(stored);
+    if (!current.ok || current.value.version !== range.version) return false;
+    return this.store.compareAndSet(key, stored, next);
   }
 
   private decodeRange(entry: KvEntry): RecomputeRange | undefined {
