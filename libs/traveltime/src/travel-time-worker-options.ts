@@ -45,6 +45,12 @@ export interface TravelTimeWorkerOptions {
    * made from nothing.
    */
   readonly sightingRetentionSeconds?: number;
+  /**
+   * How many late-sighting marks (one per detector and 100-second bucket appended late)
+   * one round turns into ranges; the rest wait for the next rounds, which start at once.
+   * E.g. 10000 (the default): a day imported for 100 detectors takes 9 rounds.
+   */
+  readonly lateMarksPerRound?: number;
 }
 
 export interface ResolvedWorkerOptions extends Required<
@@ -71,6 +77,8 @@ export function resolveWorkerOptions(options: TravelTimeWorkerOptions): Resolved
   wholeNumber(leaseTtlSeconds, 'leaseTtlSeconds', MIN_LEASE_TTL_SECONDS);
   const sightingRetentionSeconds = options.sightingRetentionSeconds ?? WEEK_SECONDS;
   wholeNumber(sightingRetentionSeconds, 'sightingRetentionSeconds', 1);
+  const lateMarksPerRound = options.lateMarksPerRound ?? 10_000;
+  wholeNumber(lateMarksPerRound, 'lateMarksPerRound', 1);
   // Four fifths for the claim, one fifth for the poll that notices it expired.
   const claimTtlSeconds = Math.floor((leaseTtlSeconds * 4) / 5);
   return {
@@ -85,6 +93,7 @@ export function resolveWorkerOptions(options: TravelTimeWorkerOptions): Resolved
     leaseTtlSeconds,
     estimatorConfig: resolveEstimatorConfig(options.estimatorConfig),
     sightingRetentionSeconds,
+    lateMarksPerRound,
     claimTtlSeconds,
     pollMs: (leaseTtlSeconds - claimTtlSeconds) * 1000,
   };

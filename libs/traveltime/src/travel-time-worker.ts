@@ -53,8 +53,8 @@ interface Membership {
 /** A link this far behind (or further) does its newest intervals live and records the rest as a backlog. */
 const LIVE_INTERVALS = INTERVALS_PER_READ;
 
-/** Late-sighting marks turned into ranges per round, at most. */
-const LATE_MARKS_PER_ROUND = 1000;
+/** Marks removed concurrently, so a round does not pay one store round trip per mark in turn. */
+const MARKS_RESOLVED_AT_ONCE = 64;
 
 /** Each live worker holds a claim under here, so the workers know how many share the destinations. */
 const MEMBERS_PREFIX = 'traveltime-workers/';
@@ -170,18 +170,25 @@ export class TravelTimeWorker {
     const membership = await this.membershipNow();
     await this.handOverExcess(membership.share);
     await this.claimFree(membership.share, stop);
-    if (membership.resolvesLateSightings) await this.resolveLateSightings(lastDue);
     let written = 0;
     for (const [destination, held] of this.held) {
       if (stop?.aborted) break;
       written += await this.estimateLive(destination, held, now, lastDue, stop);
     }
+    // After the live intervals: late sightings only add ranges, done below and in later rounds.
+    const marksLeft = membership.resolvesLateSightings && (await this.resolveLateSightings(lastDue));
     // The time left until the next interval is due, measured on the real clock from the round's start.
     const budgetMs = Number((this.schedule.nextDueAt(now) - now) / NANOS_PER_MILLISECOND);
     const outOfTime = () => performance.now() - startedAt >= budgetMs || stop?.aborted === true;
     const { recomputed, backlog } = await this.recomputePending(now, lastDue, outOfTime, stop);
     this.dropLost();
-    return { lastDue, held: this.heldDestinations(), written: written + recomputed, recomputed, backlog };
+    return {
+      lastDue,
+      held: this.heldDestinations(),
+      written: written + recomputed,
+      recomputed,
+      backlog: backlog || marksLeft,
+    };
   }
 
   /**
@@ -241,12 +248,13 @@ export class TravelTimeWorker {
   /**
    * Turns late-sighting marks into ranges of the estimates they feed, whoever holds the
    * destinations. A mark marked again meanwhile stays, and is turned into ranges again.
+   * Resolves to whether marks are left for the next round.
    */
-  private async resolveLateSightings(lastDue: UnixNanos): Promise<void> {
+  private async resolveLateSightings(lastDue: UnixNanos): Promise<boolean> {
     const { repository, logger, workerId } = this.options;
     try {
-      const marks = await repository.recompute.lateSightings(LATE_MARKS_PER_ROUND);
-      if (marks.length === 0) return;
+      const marks = await repository.recompute.lateSightings(this.options.lateMarksPerRound);
+      if (marks.length === 0) return false;
       const ranges = rangesForLateSightings(
         marks,
         this.linksByDestination,
@@ -254,13 +262,21 @@ export class TravelTimeWorker {
         lastDue,
       );
       await repository.recompute.add(ranges);
-      for (const mark of marks) await repository.recompute.resolveLateSightings(mark, []);
+      for (let start = 0; start < marks.length; start += MARKS_RESOLVED_AT_ONCE) {
+        await Promise.all(
+          marks
+            .slice(start, start + MARKS_RESOLVED_AT_ONCE)
+            .map((mark) => repository.recompute.resolveLateSightings(mark, [])),
+        );
+      }
       logger.info(
         { worker: workerId, marks: marks.length, ranges: ranges.length },
         'late sightings: their estimates are due again',
       );
+      return marks.length === this.options.lateMarksPerRound;
     } catch (error) {
       logger.warn({ worker: workerId, err: error }, 'could not read late sightings; retrying next round');
+      return false;
     }
   }
 

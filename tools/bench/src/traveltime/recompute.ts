@@ -20,6 +20,8 @@ const LATE_AFTER_SECONDS = 10;
 const LATE_UPLOAD_SECONDS = 2 * 3600;
 /** An import sends batches of this many sightings, as `mbcli import` does. */
 const IMPORT_BATCH = 5000;
+/** Late-sighting marks a worker round turns into ranges (the default is 10,000). */
+const LATE_MARKS_PER_ROUND = 100;
 /** Intervals with at least this many devices truly seen at both ends are the ones scored. */
 const MIN_TRUE_MATCHES = 3;
 const PREFIX = 'bench';
@@ -184,6 +186,8 @@ class SimulatedSite {
       clock: () => this.now,
       intervalSeconds: STEP_SECONDS,
       lagSeconds: LAG_SECONDS,
+      // Few per round, so that even the smoke run turns an import's marks into ranges over several rounds.
+      lateMarksPerRound: LATE_MARKS_PER_ROUND,
     });
   }
 
