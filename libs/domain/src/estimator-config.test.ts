@@ -6,7 +6,7 @@ describe('resolveEstimatorConfig', () => {
   it('gives the documented defaults', () => {
     expect(resolveEstimatorConfig()).toEqual({
       passGapSeconds: 120,
-      measure: 'first-first',
+      measure: 'middle-middle',
       windowSeconds: 900,
       historySeconds: 1800,
       outlierK: 3,
@@ -76,7 +76,7 @@ describe('resolveEstimatorConfig', () => {
       resolve({ measure: 'last-last' as EstimatorConfig['measure'] }),
       'unknown_value',
       'measure',
-      `is "last-last"; expected 'last-first' or 'first-first'`,
+      `is "last-last"; expected 'middle-middle', 'first-first', 'last-first'`,
     );
   });
 });

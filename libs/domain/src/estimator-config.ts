@@ -1,17 +1,25 @@
 import { ValidationError } from './validation-error';
 
 /**
- * Which instants of the two passes a travel time spans. `first-first` (the default)
- * runs from first sighting to first sighting: readers that spread their reads over a
- * pass alike make it unbiased, on short links with overlapping ranges too (the
- * benchmark: tools/bench, "measure" rows). `last-first` runs from the device's last
- * sighting at the source to its first at the destination, so time spent dwelling in
- * the source's range for reasons that are not the link's (a bus stop, a car park exit)
- * is not counted; it reads short by part of a pass's duration otherwise.
+ * Which instants of the two passes a travel time spans. `middle-middle` (the default)
+ * runs from the middle of the device's pass at the source (halfway between its first and
+ * last sighting) to the middle of its pass at the destination: where readers spread a
+ * few reads over a pass, the middle is the closest estimate of when the device passed,
+ * and on short links with overlapping ranges it has the least error (the benchmark:
+ * tools/bench, "measure" rows). `first-first` runs from first sighting to first
+ * sighting: a device lingering in the destination's range does not move it.
+ * `last-first` runs from the last sighting at the source to the first at the
+ * destination, so time spent dwelling in the source's range for reasons that are not the
+ * link's (a bus stop, a car park exit) is not counted; it reads short by part of a pass
+ * otherwise.
  */
-export type TravelTimeMeasure = 'last-first' | 'first-first';
+export type TravelTimeMeasure = 'middle-middle' | 'first-first' | 'last-first';
 
-export const TRAVEL_TIME_MEASURES: readonly TravelTimeMeasure[] = ['last-first', 'first-first'];
+export const TRAVEL_TIME_MEASURES: readonly TravelTimeMeasure[] = [
+  'middle-middle',
+  'first-first',
+  'last-first',
+];
 
 /** How the estimator turns sightings into a link's travel time. All durations in seconds. */
 export interface EstimatorConfig {
@@ -20,7 +28,7 @@ export interface EstimatorConfig {
    * e.g. 120: a car queueing at a signal for 90 s stays one pass.
    */
   readonly passGapSeconds: number;
-  /** From which sighting of each pass a travel time is measured, e.g. `'first-first'`. */
+  /** Which instant of each pass a travel time is measured from and to, e.g. `'middle-middle'`. */
   readonly measure: TravelTimeMeasure;
   /**
    * The estimate describes samples whose destination time is in
@@ -48,7 +56,7 @@ export interface EstimatorConfig {
 
 export const DEFAULT_ESTIMATOR_CONFIG: EstimatorConfig = Object.freeze({
   passGapSeconds: 120,
-  measure: 'first-first',
+  measure: 'middle-middle',
   windowSeconds: 900,
   historySeconds: 1800,
   outlierK: 3,
@@ -89,7 +97,7 @@ export function resolveEstimatorConfig(overrides: Partial<EstimatorConfig> = {})
     throw new ValidationError(
       'unknown_value',
       'measure',
-      `is ${JSON.stringify(config.measure)}; expected 'last-first' or 'first-first'`,
+      `is ${JSON.stringify(config.measure)}; expected ${TRAVEL_TIME_MEASURES.map((measure) => `'${measure}'`).join(', ')}`,
     );
   }
   return config;

@@ -26,6 +26,17 @@ describe('matchPasses', () => {
     ]);
   });
 
+  it('measures middle-middle from the middle of each pass, first-first where the middles are not in order', () => {
+    const middle = { maxSeconds: 1800, measure: 'middle-middle' } as const;
+    expect(matchPasses([pass('x', 0, 20)], [pass('x', 100, 130)], middle)).toEqual([
+      { deviceId: 'x', sourceTime: at(10), destinationTime: at(100), travelSeconds: 105 },
+    ]);
+    // Lingering 200 s around the source while passing the destination in 2 s.
+    expect(matchPasses([pass('x', 0, 200)], [pass('x', 50, 52)], middle)).toEqual([
+      { deviceId: 'x', sourceTime: at(0), destinationTime: at(50), travelSeconds: 50 },
+    ]);
+  });
+
   it('keeps travel times > 0 and ≤ maxSeconds, to the nanosecond', () => {
     const options = { maxSeconds: 600, measure: 'first-first' } as const;
     expect(matchPasses([pass('x', 100)], [pass('x', 100)], options)).toEqual([]);

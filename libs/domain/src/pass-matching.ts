@@ -8,8 +8,8 @@ export interface TravelSample {
   /** The destination pass's deviceId (the device's newest pseudonym). */
   readonly deviceId: string;
   /**
-   * The source pass's last sighting (`last-first`) or first sighting (`first-first`,
-   * and `last-first` when the reader ranges overlap: see `departureTime`).
+   * The source pass's last sighting (`last-first`), first sighting (`first-first`) or
+   * middle (`middle-middle`); first where the other would not be in order (see `timed`).
    */
   readonly sourceTime: UnixNanos;
   /** The destination pass's first sighting; samples are ordered and windowed by it. */
@@ -35,8 +35,8 @@ export interface MatchOptions {
  * destination (two destination passes) gives one sample, a device passing the source
  * twice gives one sample from its second pass, and a detour gives one long sample that
  * the filter judges. The pair is consumed even when its travel time exceeds maxSeconds.
- * With `last-first`, a pair whose destination pass began before the source pass ended
- * is measured first-first (see `departureTime`), so every pair's time is > 0.
+ * A pair whose chosen instants are not in order is timed first-first (see `timed`), so
+ * every pair's time is > 0.
  *
  * A sample's travel time is > 0 and ≤ maxSeconds. Cost: O((S + D) log S) for S source
  * and D destination passes.
@@ -72,8 +72,7 @@ export function matchPasses(
     if (latest < 0 || consumed.has(latest)) continue;
     consumed.add(latest);
     const departure = sourcesInOrder[latest] as Pass;
-    const sourceTime = departureTime(departure, arrival, measure);
-    const travelNanos = arrival.first - sourceTime;
+    const { sourceTime, travelNanos } = timed(departure, arrival, measure);
     if (travelNanos > maxNanos) continue;
     samples.push({
       deviceId: arrival.deviceId,
@@ -86,18 +85,37 @@ export function matchPasses(
 }
 
 /**
- * When the device left the source. `last-first` takes the source pass's last sighting,
- * but when the destination saw the device first at or before that (reader ranges that
- * overlap: on a short urban link the device is in both ranges at once), the last
- * source sighting no longer marks a departure: it was taken on the way to, or at, the
- * destination, and last-first would give zero or a negative time. That pair falls back
- * to the first source sighting (first-first), which is unbiased when both readers
- * spread their reads over the pass alike; clamping to a tiny positive time instead
- * would add samples the minimum travel time must then throw away.
+ * The instants a pair's travel time spans: from the source pass's first sighting, last
+ * sighting or middle, to the destination pass's first sighting or middle (see
+ * `TravelTimeMeasure`). Always > 0, since the source pass began before the destination
+ * pass (`latestBefore`):
+ * - `last-first` when the destination saw the device at or before its last source
+ *   sighting (reader ranges that overlap: on a short urban link the device is in both
+ *   ranges at once): the last source sighting then marks no departure, and last-first
+ *   would give zero or a negative time. That pair is timed first-first, unbiased when
+ *   both readers spread their reads over a pass alike; clamping to a tiny positive time
+ *   would add samples the minimum travel time must then throw away.
+ * - `middle-middle` when the middles are not in order (a long lingering at the source
+ *   around a short pass at the destination): first-first too, for the same reason.
  */
-function departureTime(departure: Pass, arrival: Pass, measure: TravelTimeMeasure): UnixNanos {
-  if (measure === 'first-first' || arrival.first <= departure.last) return departure.first;
-  return departure.last;
+function timed(
+  departure: Pass,
+  arrival: Pass,
+  measure: TravelTimeMeasure,
+): { readonly sourceTime: UnixNanos; readonly travelNanos: bigint } {
+  if (measure === 'middle-middle') {
+    const sourceTime = middleOf(departure);
+    const travelNanos = middleOf(arrival) - sourceTime;
+    if (travelNanos > 0n) return { sourceTime, travelNanos };
+  } else if (measure === 'last-first' && arrival.first > departure.last) {
+    return { sourceTime: departure.last, travelNanos: arrival.first - departure.last };
+  }
+  return { sourceTime: departure.first, travelNanos: arrival.first - departure.first };
+}
+
+/** The instant halfway between a pass's first and last sighting (to the nanosecond, rounded down). */
+function middleOf(pass: Pass): UnixNanos {
+  return (pass.first + pass.last) / 2n;
 }
 
 /**

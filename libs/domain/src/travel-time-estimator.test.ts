@@ -213,7 +213,7 @@ describe('estimateLink', () => {
     expect(estimateLink({ link: LINK, ...wider, intervalEnd: INTERVAL_END })).toEqual(estimate(FIVE_TRIPS));
   });
 
-  it('measures first-first by default and last-first when configured', () => {
+  it('measures middle-middle by default, first-first or last-first when configured', () => {
     const trips = tripsArriving([3000, 3100, 3200], [300, 300, 300]);
     const { source, destination } = sightingsOf(trips);
     // Each device lingers 20 s at the source: a second sighting before the departure.
@@ -222,7 +222,8 @@ describe('estimateLink', () => {
       ...source.map((sighting) => ({ ...sighting, time: sighting.time - 20_000_000_000n })),
     ];
     const input = { link: LINK, source: lingering, destination, intervalEnd: INTERVAL_END };
-    expect(estimateLink(input).medianSeconds).toBe(320);
+    expect(estimateLink(input).medianSeconds).toBe(310);
+    expect(estimateLink({ ...input, config: { measure: 'first-first' } }).medianSeconds).toBe(320);
     expect(estimateLink({ ...input, config: { measure: 'last-first' } }).medianSeconds).toBe(300);
   });
 

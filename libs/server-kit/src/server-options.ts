@@ -201,10 +201,10 @@ export const traveltimeOptions = defineOptions([
   {
     name: 'traveltime.measure',
     kind: 'enum',
-    choices: ['first-first', 'last-first'],
-    default: 'first-first',
+    choices: ['middle-middle', 'first-first', 'last-first'],
+    default: 'middle-middle',
     description:
-      "From which sightings a trip is timed: first at the source to first at the destination, or the source's last (skips dwelling at the source; reads short where reader ranges overlap).",
+      "Which instant of a device's pass past each reader a trip is timed from and to: the pass's middle, its first sighting, or the source's last sighting to the destination's first (skips dwelling at the source).",
   },
   {
     name: 'traveltime.max_speed_kmh',

@@ -69,6 +69,7 @@ describe('npm run bench:traveltime -- --smoke', () => {
       'short links',
       'measure',
       'issue 15 targets (short links and the corridor)',
+      'short-link limits',
       'Late data (issue 15)',
       'Intervals with ≥ 3 devices truly seen at both ends, after the import',
       'issue 15 targets (late data)',
@@ -78,7 +79,7 @@ describe('npm run bench:traveltime -- --smoke', () => {
       'baseline: mean within 75 % of the IQR of the previous 15 samples',
       'baseline: plain median of the window',
     ]);
-    expect(tables.get('measure')?.columns).toEqual(['first-first', 'last-first']);
+    expect(tables.get('measure')?.columns).toEqual(['middle-middle', 'first-first', 'last-first']);
     const targets = tables.get('issue 15 targets (short links and the corridor)')?.rows ?? [];
     expect(targets).toHaveLength(4);
     for (const row of targets) expect(['met', 'MISSED']).toContain(row[3]);

@@ -1,4 +1,9 @@
-import { NANOS_PER_SECOND, percentileOfSorted, type TravelTimeMeasure } from '@message-bus/domain';
+import {
+  NANOS_PER_SECOND,
+  percentileOfSorted,
+  TRAVEL_TIME_MEASURES,
+  type TravelTimeMeasure,
+} from '@message-bus/domain';
 import { scoreEstimator, type ScoredInterval } from '@message-bus/simulation';
 import type { ExtraTable } from '../report';
 import { ERROR_RATIO_TARGET, MIN_VALID_SAMPLES } from './accuracy';
@@ -16,10 +21,10 @@ const GROSS_MIN_VALID_SAMPLES = 5;
  */
 const STEADY_CHECK_OFFSETS_SECONDS = [0, 300, 600, 900];
 const STEADY_MAX_RATIO = 1.1;
-const MEASURES: readonly TravelTimeMeasure[] = ['first-first', 'last-first'];
+const MEASURES = TRAVEL_TIME_MEASURES;
 
 /** One estimator's errors on one span with one measure. */
-interface ShortLinkFigures {
+export interface ShortLinkFigures {
   readonly intervals: number;
   readonly medianApe: number;
   readonly meanApe: number;
@@ -85,7 +90,7 @@ export function measureShortLinks(
   };
 
   const measures: ExtraTable = {
-    title: 'measure: ours with last-first vs first-first (median APE / mean APE)',
+    title: 'measure: ours with each measure (median APE / mean APE)',
     columns: MEASURES,
     rows: [
       ['corridor (all links)', ...MEASURES.map((measure) => apePair(at(corridorFigures, 'ours', measure)))],
@@ -148,7 +153,7 @@ export function measureShortLinks(
   };
 }
 
-function figuresOf(
+export function figuresOf(
   span: SimulatedSpan,
   estimator: EstimatorUnderTest,
   measure: TravelTimeMeasure,

@@ -5,6 +5,7 @@ import { ERROR_RATIO_TARGET, measureAccuracy, MIN_VALID_SAMPLES } from './accura
 import { measureRecompute } from './recompute';
 import { estimateEverything, matchedSamples } from './throughput';
 import { DEFAULT_ESTIMATOR_CONFIG } from '@message-bus/domain';
+import { measureShortLinkLimits } from './short-link-limits';
 import { measureShortLinks } from './short-links';
 import {
   corridor,
@@ -98,6 +99,13 @@ export async function runTravelTimeSuite(options: TravelTimeSuiteOptions): Promi
   options.log('simulating the urban grid');
   const gridSpan = simulateSpan(urbanGrid(), sizes.shortLinksStartHour, sizes.shortLinksSeconds);
   const shortLinks = measureShortLinks(gridSpan, corridorSpan, DEFAULT_ESTIMATOR_CONFIG.measure, options.log);
+  const shortLinkLimits = measureShortLinkLimits(
+    urbanGrid(),
+    sizes.shortLinksStartHour,
+    sizes.shortLinksSeconds,
+    DEFAULT_ESTIMATOR_CONFIG.measure,
+    options.log,
+  );
 
   options.log('simulating the 100-link network');
   const network = simulateSpan(hundredLinkNetwork(), sizes.throughputStartHour, sizes.throughputSeconds);
@@ -166,7 +174,7 @@ export async function runTravelTimeSuite(options: TravelTimeSuiteOptions): Promi
     results,
     ratios,
     accuracy,
-    tables: [...shortLinks.tables, ...lateData.tables],
+    tables: [...shortLinks.tables, shortLinkLimits, ...lateData.tables],
     notes: [
       `Traffic comes from @message-bus/simulation (seed ${SEED}): the built-in corridor with 5 % of vehicles detected, 15 % of link traversals stopping or detouring 2–20 minutes, ±1 s detector clock skew, a morning jam doubling travel times and an evening one at ×1.8; sightings are pseudonymised with daily rotation at 03:00 UTC.`,
       `An interval is scored when the method published a value from at least ${MIN_VALID_SAMPLES} valid samples; the truth is the travel time of a vehicle reaching the destination at the interval's end (the current travel time). APE: absolute percentage error.`,
