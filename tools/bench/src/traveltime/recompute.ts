@@ -165,16 +165,20 @@ class SimulatedSite {
   recomputed = 0;
   rounds = 0;
   readonly firstBytes = new Map<string, string>();
+  readonly backend: LmdbBackend;
   readonly repository: KvRepository;
   readonly worker: TravelTimeWorker;
   private readonly leases = new InProcessWorkLeases();
 
   constructor(
-    readonly backend: LmdbBackend,
+    path: string,
     private readonly span: SimulatedSpan,
   ) {
     this.now = span.start;
-    this.repository = new KvRepository(backend, {
+    // The store lives in simulated time too: its expiry sweep must not see a simulated
+    // day a week old by the real clock and drop the sightings mid-run.
+    this.backend = new LmdbBackend({ path, now: () => Number(this.now / 1_000_000n) });
+    this.repository = new KvRepository(this.backend, {
       prefix: PREFIX,
       clock: () => this.now,
       lateAfterSeconds: LATE_AFTER_SECONDS,
@@ -304,7 +308,7 @@ async function runSite(
   drive: (site: SimulatedSite) => Promise<void>,
 ): Promise<SiteResult> {
   const path = await mkdtemp(join(tmpdir(), 'bench-recompute-'));
-  const site = new SimulatedSite(new LmdbBackend({ path }), span);
+  const site = new SimulatedSite(path, span);
   try {
     await site.setUp();
     await drive(site);
