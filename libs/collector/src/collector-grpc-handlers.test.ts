@@ -486,6 +486,22 @@ describe.each<StoreKind>(['embedded', 'etcd'])('CollectorService over gRPC on th
         'time: 2023-11-14T22:18:21.000000000Z is 301 s ahead of now (2023-11-14T22:13:20.000000000Z); at most 300 s is accepted',
       ],
       [
+        'a status report at latitude 90.00001°',
+        (h) =>
+          h.createDetectorStatus(
+            statusReport({ loc: { detectorId: 'rejected-det', latitude: 9_000_001n, longitude: 0n } }),
+          ),
+        'loc.latitude: is 9000001 units of 1e-5°; latitude must be within ±9000000 (±90°)',
+      ],
+      [
+        'a status report at an int64-min longitude',
+        (h) =>
+          h.createDetectorStatus(
+            statusReport({ loc: { detectorId: 'rejected-det', latitude: 0n, longitude: -(2n ** 63n) } }),
+          ),
+        'loc.longitude: is -9223372036854775808 units of 1e-5°; longitude must be within ±18000000 (±180°)',
+      ],
+      [
         'a status report without loc',
         (h) => h.createDetectorStatus(statusReport({ loc: undefined })),
         'loc: is missing; a status report names its detector in loc.detector_id',

@@ -106,6 +106,8 @@ export function acceptDetectorStatus(
       batteryVoltage: request.batteryVoltage,
       activeRadios: request.activeDetectors,
       detectionCounts: request.detectionCount,
+      latitude: request.loc.latitude,
+      longitude: request.loc.longitude,
     },
     {
       fields: {
@@ -114,6 +116,8 @@ export function acceptDetectorStatus(
         batteryVoltage: 'battery_voltage',
         activeRadios: 'active_detectors',
         detectionCounts: 'detection_count',
+        latitude: 'loc.latitude',
+        longitude: 'loc.longitude',
       },
       timeBounds: bounds,
     },

@@ -80,6 +80,28 @@ describe('parseDetectorStatus', () => {
     );
   });
 
+  it('checks the latitude and longitude as CreateCoordinates does, naming the field', () => {
+    expect(parseDetectorStatus({ ...VALID, latitude: 9_000_000n, longitude: -18_000_000n }).detectorId).toBe(
+      'det-1',
+    );
+    expectRejection(
+      () =>
+        parseDetectorStatus(
+          { ...VALID, latitude: 9_000_001n, longitude: 0n },
+          { fields: { latitude: 'loc.latitude', longitude: 'loc.longitude' } },
+        ),
+      'out_of_range',
+      'loc.latitude',
+      'is 9000001 units of 1e-5°; latitude must be within ±9000000 (±90°)',
+    );
+    expectRejection(
+      () => parseDetectorStatus({ ...VALID, latitude: 0n, longitude: 2n ** 63n - 1n }),
+      'out_of_range',
+      'longitude',
+      'is 9223372036854775807 units of 1e-5°; longitude must be within ±18000000 (±180°)',
+    );
+  });
+
   it('rejects a voltage that is not finite or outside 0..60 V', () => {
     expectRejection(
       withInput({ batteryVoltage: Number.NaN }),

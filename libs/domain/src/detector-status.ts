@@ -1,3 +1,4 @@
+import { coordinatesFromFixed } from './coordinates';
 import { parseDetectorId, type DetectorId } from './detector-id';
 import { parseDeviceKind, type DeviceKind } from './device';
 import { quoteForMessage } from './text';
@@ -36,6 +37,13 @@ export interface DetectorStatusInput {
    * makes of `map<int32, int64>` (whose keys are decimal strings at runtime).
    */
   readonly detectionCounts: ReadonlyMap<number, bigint | number> | Readonly<Record<string, bigint | number>>;
+  /**
+   * Where the detector reports from, in the wire's fixed point (1 = 1e-5°), checked as
+   * CreateCoordinates checks it (`coordinatesFromFixed`). Only checked, not kept: the
+   * position of record is the one CreateCoordinates stores. Omitted, nothing is checked.
+   */
+  readonly latitude?: number | bigint;
+  readonly longitude?: number | bigint;
 }
 
 /** Names of the input's fields in errors; defaults are the property names. */
@@ -45,6 +53,8 @@ export interface DetectorStatusFields {
   readonly batteryVoltage?: string;
   readonly activeRadios?: string;
   readonly detectionCounts?: string;
+  readonly latitude?: string;
+  readonly longitude?: string;
 }
 
 export interface DetectorStatusOptions {
@@ -67,6 +77,10 @@ export function parseDetectorStatus(
   const timeField = fields.time ?? 'time';
   if (options.timeBounds === undefined) checkNotBeforeEarliest(input.time, timeField);
   else parseEventTime(input.time, options.timeBounds, timeField);
+  coordinatesFromFixed(input.latitude ?? 0, input.longitude ?? 0, {
+    latitude: fields.latitude ?? 'latitude',
+    longitude: fields.longitude ?? 'longitude',
+  });
   return {
     detectorId,
     time: input.time,
