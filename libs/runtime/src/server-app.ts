@@ -13,6 +13,7 @@ import {
   loggableConfig,
   metricsInterceptor,
   readTlsFiles,
+  routeGrpcLogging,
   ServerMetrics,
   ShutdownCoordinator,
   startGrpcServer,
@@ -98,6 +99,8 @@ export async function runServerApp(spec: ServerAppSpec, proc: ServerProcess): Pr
     }
     const config = loaded.values as ServerConfig;
     const logger = createLogger({ name: spec.name, level: config.log_level });
+    // grpc-js's logger is process-global: set once here, where the process's logger is made.
+    routeGrpcLogging(logger);
     logger.info(
       { version: spec.version, commit: spec.commit, config: loggableConfig(declarations, config) },
       'starting',

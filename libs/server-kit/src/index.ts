@@ -6,7 +6,8 @@
  *            (--config_file) < environment < flags into values typed by the declarations;
  *            formatHelp / formatOptionsMarkdown print the same declarations; the shared
  *            declarations come in groups (storeOptions, collectorServerOptions, ...).
- * Logging    createLogger({ name, level }): pino JSON lines on stdout, device-id fields redacted.
+ * Logging    createLogger({ name, level }): pino JSON lines on stdout, device-id fields redacted;
+ *            routeGrpcLogging(logger) sends grpc-js's own log there, credentials cut out.
  * Metrics    ServerMetrics (own registry) and startMetricsServer (/metrics, /healthz).
  * gRPC       startGrpcServer({ address, services, interceptors, tls }) with
  *            metricsInterceptor, bearerTokenInterceptor, addReflection; toGrpcError is the
@@ -45,6 +46,7 @@ export {
 } from './server-options';
 export { decodePrivacyKey, MIN_PRIVACY_KEY_BYTES } from './privacy-key';
 export { createLogger, REDACTED_LOG_PATHS, type Logger, type LoggerOptions, type LogLevel } from './logger';
+export { grpcJsLogger, redactCredentials, routeGrpcLogging } from './grpc-logging';
 export { ServerMetrics, splitMethodPath, type ServerMetricsOptions, type StoreOutcome } from './metrics';
 export { startMetricsServer, type MetricsServer } from './metrics-server';
 export { GrpcStatusError, toGrpcError } from './status';
