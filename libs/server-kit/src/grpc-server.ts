@@ -1,6 +1,8 @@
 import {
   Server,
   ServerCredentials,
+  ServerInterceptingCall,
+  status as GrpcStatus,
   type ServerInterceptor,
   type ServiceDefinition,
   type UntypedServiceImplementation,
@@ -45,14 +47,46 @@ class TolerantServer extends Server {
   }
 }
 
+/** The start of the status grpc-js sends for a `grpc-timeout` header it cannot read (1.14). */
+const GRPC_JS_INVALID_TIMEOUT = 'Invalid grpc-timeout value ';
+
+/**
+ * Answers a malformed `grpc-timeout` header with INVALID_ARGUMENT. grpc-js reads the
+ * header before any interceptor and, when it cannot, sends INTERNAL itself on the next
+ * tick, straight from the call this interceptor gets first; so this interceptor wraps
+ * that call's `sendStatus` and re-codes that one status. INTERNAL would blame the server
+ * for the client's header; the gRPC status-code table names no code for this case (grpc-go
+ * says INTERNAL too), and INVALID_ARGUMENT is what the rest of this server answers for
+ * bytes a client got wrong. It must come first: later interceptors get wrapped calls.
+ */
+export const invalidTimeoutInterceptor: ServerInterceptor = (_method, call) => {
+  const sendStatus = call.sendStatus.bind(call);
+  call.sendStatus = (status) =>
+    sendStatus(
+      status.code === GrpcStatus.INTERNAL && status.details.startsWith(GRPC_JS_INVALID_TIMEOUT)
+        ? {
+            ...status,
+            code: GrpcStatus.INVALID_ARGUMENT,
+            details:
+              `grpc-timeout: ${status.details.slice(GRPC_JS_INVALID_TIMEOUT.length)} is not a timeout; ` +
+              'expected 1 to 8 digits and a unit (H, M, S, m, u or n), e.g. 500m',
+          }
+        : status,
+    );
+  return new ServerInterceptingCall(call);
+};
+
 /**
  * Builds a grpc-js server with the services and interceptors, binds it, and returns it
- * running. A request message that cannot be decoded is answered with INVALID_ARGUMENT
- * (grpc-js alone would say INTERNAL).
+ * running. A request message that cannot be decoded, and a malformed `grpc-timeout`
+ * header, are answered with INVALID_ARGUMENT (grpc-js alone would say INTERNAL). A gzip
+ * message that cannot be decompressed stays INTERNAL, grpc-js's answer: the gRPC status
+ * code table (doc/statuscodes.md) prescribes INTERNAL for "could not decompress, but
+ * compression algorithm supported".
  */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
   const server = new TolerantServer({
-    interceptors: [...(options.interceptors ?? []), undecodableRequestInterceptor],
+    interceptors: [invalidTimeoutInterceptor, ...(options.interceptors ?? []), undecodableRequestInterceptor],
     ...(options.maxReceiveMessageBytes === undefined
       ? {}
       : { 'grpc.max_receive_message_length': options.maxReceiveMessageBytes }),
