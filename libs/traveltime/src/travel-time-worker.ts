@@ -3,15 +3,14 @@ import {
   NANOS_PER_SECOND,
   type DetectorId,
   type DetectorLink,
-  type TravelTimeEstimate,
   type UnixNanos,
 } from '@message-bus/domain';
-import type { NewRecomputeRange, RecomputeRange, WorkLease } from '@message-bus/repository';
+import type { NewRecomputeRange, WorkLease } from '@message-bus/repository';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { IntervalSchedule } from './interval-schedule';
-import { rangesForLateSightings } from './late-sightings';
 import { INTERVALS_PER_READ, LinkIntervals } from './link-intervals';
+import { countWritten, minimum, RecomputeWork, retentionStart, type RecomputeRound } from './recompute-work';
 import {
   resolveWorkerOptions,
   type ResolvedWorkerOptions,
@@ -53,9 +52,6 @@ interface Membership {
 /** A link this far behind (or further) does its newest intervals live and records the rest as a backlog. */
 const LIVE_INTERVALS = INTERVALS_PER_READ;
 
-/** Marks removed concurrently, so a round does not pay one store round trip per mark in turn. */
-const MARKS_RESOLVED_AT_ONCE = 64;
-
 /** Each live worker holds a claim under here, so the workers know how many share the destinations. */
 const MEMBERS_PREFIX = 'traveltime-workers/';
 
@@ -86,6 +82,7 @@ export class TravelTimeWorker {
   private readonly options: ResolvedWorkerOptions;
   private readonly schedule: IntervalSchedule;
   private readonly intervals: LinkIntervals;
+  private readonly recomputeWork: RecomputeWork;
   private readonly held = new Map<DetectorId, HeldDestination>();
   private linksByDestination = new Map<DetectorId, readonly DetectorLink[]>();
   /** Rounds (and stop) run one at a time, in call order. */
@@ -99,6 +96,7 @@ export class TravelTimeWorker {
     this.options = resolveWorkerOptions(options);
     this.schedule = new IntervalSchedule(this.options.intervalSeconds, this.options.lagSeconds);
     this.intervals = new LinkIntervals(this.options.repository, this.schedule, this.options.estimatorConfig);
+    this.recomputeWork = new RecomputeWork(this.options, this.schedule, this.intervals);
     this.memberName = `${MEMBERS_PREFIX}${memberSegment(this.options.workerId)}`;
   }
 
@@ -175,12 +173,20 @@ export class TravelTimeWorker {
       if (stop?.aborted) break;
       written += await this.estimateLive(destination, held, now, lastDue, stop);
     }
-    // After the live intervals: late sightings only add ranges, done below and in later rounds.
-    const marksLeft = membership.resolvesLateSightings && (await this.resolveLateSightings(lastDue));
     // The time left until the next interval is due, measured on the real clock from the round's start.
     const budgetMs = Number((this.schedule.nextDueAt(now) - now) / NANOS_PER_MILLISECOND);
-    const outOfTime = () => performance.now() - startedAt >= budgetMs || stop?.aborted === true;
-    const { recomputed, backlog } = await this.recomputePending(now, lastDue, outOfTime, stop);
+    const recomputeRound: RecomputeRound = {
+      now,
+      lastDue,
+      linksByDestination: this.linksByDestination,
+      held: this.held,
+      outOfTime: () => performance.now() - startedAt >= budgetMs || stop?.aborted === true,
+      stop,
+    };
+    // After the live intervals: late sightings only add ranges, done below and in later rounds.
+    const marksLeft =
+      membership.resolvesLateSightings && (await this.recomputeWork.resolveLateSightings(recomputeRound));
+    const { recomputed, backlog } = await this.recomputeWork.recomputePending(recomputeRound);
     this.dropLost();
     return {
       lastDue,
@@ -246,41 +252,6 @@ export class TravelTimeWorker {
   }
 
   /**
-   * Turns late-sighting marks into ranges of the estimates they feed, whoever holds the
-   * destinations. A mark marked again meanwhile stays, and is turned into ranges again.
-   * Resolves to whether marks are left for the next round.
-   */
-  private async resolveLateSightings(lastDue: UnixNanos): Promise<boolean> {
-    const { repository, logger, workerId } = this.options;
-    try {
-      const marks = await repository.recompute.lateSightings(this.options.lateMarksPerRound);
-      if (marks.length === 0) return false;
-      const ranges = rangesForLateSightings(
-        marks,
-        this.linksByDestination,
-        (maxSeconds) => this.intervals.lookback(maxSeconds),
-        lastDue,
-      );
-      await repository.recompute.add(ranges);
-      for (let start = 0; start < marks.length; start += MARKS_RESOLVED_AT_ONCE) {
-        await Promise.all(
-          marks
-            .slice(start, start + MARKS_RESOLVED_AT_ONCE)
-            .map((mark) => repository.recompute.resolveLateSightings(mark, [])),
-        );
-      }
-      logger.info(
-        { worker: workerId, marks: marks.length, ranges: ranges.length },
-        'late sightings: their estimates are due again',
-      );
-      return marks.length === this.options.lateMarksPerRound;
-    } catch (error) {
-      logger.warn({ worker: workerId, err: error }, 'could not read late sightings; retrying next round');
-      return false;
-    }
-  }
-
-  /**
    * Writes every due interval of the destination's links live; returns how many
    * estimates it wrote. A failure is logged and forgets the links' progress, so the next
    * round reads it back from the store.
@@ -309,7 +280,7 @@ export class TravelTimeWorker {
         onWritten: (end, estimates) => {
           for (const estimate of estimates) held.nextEnd.set(estimate.source, end + interval);
           written += estimates.length;
-          this.countWritten(estimates);
+          countWritten(this.options.metrics, estimates);
         },
       });
       if (written > links.length) {
@@ -399,154 +370,13 @@ export class TravelTimeWorker {
   ): Promise<UnixNanos> {
     for await (const sighting of this.options.repository.events.list({
       detectorIds: [destination],
-      range: { after: this.retentionStart(now), before: lastDue },
+      range: { after: retentionStart(now, this.options.sightingRetentionSeconds), before: lastDue },
       limitPerDetector: 1,
       order: 'oldest_first',
     })) {
       return this.schedule.firstEndAfter(sighting.time);
     }
     return lastDue;
-  }
-
-  /**
-   * Recomputes the pending ranges of the held destinations, oldest first, a chunk of
-   * intervals at a time, until `outOfTime` (at least one chunk per round, so a backlog
-   * always advances). Each chunk's progress is stored, so another worker continues it.
-   */
-  private async recomputePending(
-    now: UnixNanos,
-    lastDue: UnixNanos,
-    outOfTime: () => boolean,
-    stop: AbortSignal | undefined,
-  ): Promise<{ recomputed: number; backlog: boolean }> {
-    const { repository, logger, metrics, workerId } = this.options;
-    let ranges: RecomputeRange[];
-    try {
-      ranges = (await repository.recompute.pending()).filter((range) => this.held.has(range.destination));
-    } catch (error) {
-      logger.warn(
-        { worker: workerId, err: error },
-        'could not read the ranges to recompute; retrying next round',
-      );
-      return { recomputed: 0, backlog: false };
-    }
-    ranges.sort((a, b) => (a.doneBefore < b.doneBefore ? -1 : a.doneBefore > b.doneBefore ? 1 : 0));
-    let recomputed = 0;
-    let chunks = 0;
-    const unfinished: RecomputeRange[] = [];
-    for (const pending of ranges) {
-      let range: RecomputeRange | undefined = pending;
-      while (range !== undefined) {
-        const held = this.held.get(range.destination);
-        if (held === undefined || held.lease.lost.aborted) break;
-        if (chunks > 0 && outOfTime()) {
-          unfinished.push(range);
-          break;
-        }
-        chunks += 1;
-        const current: RecomputeRange = range;
-        try {
-          const step = await this.recomputeChunk(current, held, now, lastDue, stop);
-          recomputed += step.written;
-          range = step.next;
-        } catch (error) {
-          logger.warn(
-            { worker: workerId, destination: current.destination, err: error },
-            'could not recompute a range; retrying next round',
-          );
-          unfinished.push(current);
-          range = undefined;
-        }
-      }
-    }
-    const oldest = minimum(unfinished.map((range) => range.doneBefore));
-    metrics?.travelTimeBacklogSeconds.set(
-      oldest === undefined || oldest > lastDue ? 0 : Number((lastDue - oldest) / NANOS_PER_SECOND),
-    );
-    return { recomputed, backlog: unfinished.length > 0 };
-  }
-
-  /**
-   * Recomputes the next chunk of a range (at most INTERVALS_PER_READ interval ends, none
-   * after `lastDue`: those are written live, from the same sightings). Resolves to the
-   * estimates written and the range as advanced, or `next` undefined once it is finished,
-   * replaced by a newer request for it (which is pending itself), or stopped.
-   */
-  private async recomputeChunk(
-    range: RecomputeRange,
-    held: HeldDestination,
-    now: UnixNanos,
-    lastDue: UnixNanos,
-    stop: AbortSignal | undefined,
-  ): Promise<{ written: number; next: RecomputeRange | undefined }> {
-    const { repository, logger, metrics, workerId } = this.options;
-    const interval = this.schedule.intervalNanos;
-    const links = (this.linksByDestination.get(range.destination) ?? []).filter(
-      (link) => range.sources === undefined || range.sources.includes(link.source),
-    );
-    const lastEnd = this.schedule.lastEndAtOrBefore((range.to <= lastDue ? range.to : lastDue + 1n) - 1n);
-    let first = this.schedule.firstEndAtOrAfter(range.doneBefore);
-    const oldest = this.oldestRecomputable(now, links);
-    if (first < oldest) {
-      const skipped = this.schedule.countBetween(first, oldest <= lastEnd ? oldest : lastEnd + interval);
-      metrics?.travelTimeIntervalsSkipped.inc(skipped * links.length);
-      logger.warn(
-        { worker: workerId, destination: range.destination, origin: range.origin, skipped },
-        'left intervals whose sightings are past the retention as they were',
-      );
-      first = oldest;
-    }
-    const chunkLast = minimum([lastEnd, first + interval * BigInt(INTERVALS_PER_READ - 1)])!;
-    let written = 0;
-    if (links.length > 0 && first <= chunkLast) {
-      const done = await this.intervals.write({
-        destination: range.destination,
-        links,
-        first,
-        last: chunkLast,
-        // Stopping mid-chunk leaves the range as it was: redoing an interval is harmless.
-        shouldStop: () => held.lease.lost.aborted || stop?.aborted === true,
-        onWritten: (_end, estimates) => {
-          written += estimates.length;
-          this.countWritten(estimates);
-          metrics?.travelTimeIntervalsRecomputed.inc({ origin: range.origin }, estimates.length);
-        },
-      });
-      if (done === undefined) return { written, next: undefined };
-    }
-    if (links.length === 0 || chunkLast >= lastEnd) {
-      await repository.recompute.complete(range);
-      logger.info(
-        {
-          worker: workerId,
-          destination: range.destination,
-          origin: range.origin,
-          from: range.from.toString(),
-          to: range.to.toString(),
-        },
-        'recomputed a range of intervals',
-      );
-      return { written, next: undefined };
-    }
-    return { written, next: await repository.recompute.advance(range, chunkLast + 1n) };
-  }
-
-  /** The first interval end whose lookback lies wholly within the retention, for the links given. */
-  private oldestRecomputable(now: UnixNanos, links: readonly DetectorLink[]): UnixNanos {
-    const longest = Math.max(0, ...links.map((link) => link.maxSeconds));
-    return this.schedule.firstEndAtOrAfter(this.retentionStart(now) + this.intervals.lookback(longest));
-  }
-
-  /** The oldest time whose sightings the store still keeps. */
-  private retentionStart(now: UnixNanos): UnixNanos {
-    const start = now - BigInt(this.options.sightingRetentionSeconds) * NANOS_PER_SECOND;
-    return start > 0n ? start : 0n;
-  }
-
-  private countWritten(estimates: readonly TravelTimeEstimate[]): void {
-    for (const estimate of estimates) {
-      this.options.metrics?.travelTimeEstimatesWritten.inc({ status: estimate.status });
-    }
   }
 
   /** Forgets destinations whose claim was lost; their progress may be someone else's now. */
@@ -601,12 +431,6 @@ function groupByDestination(links: readonly DetectorLink[]): Map<DetectorId, rea
     else group.push(link);
   }
   return groups;
-}
-
-function minimum(values: readonly bigint[]): bigint | undefined {
-  let least: bigint | undefined;
-  for (const value of values) if (least === undefined || value < least) least = value;
-  return least;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
