@@ -1240,7 +1240,16 @@ export const DeleteDetectorLinkRequest: MessageFns<DeleteDetectorLinkRequest> = 
   },
 };
 
-/** Accepts what detectors send. */
+/**
+ * Accepts what detectors send.
+ *
+ * What an answer means for the sightings of a write: OK, every one is stored durably. Any
+ * error (UNAVAILABLE, RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED, CANCELLED, ...) may leave a
+ * part of them stored (a large batch is committed in several transactions), and resending
+ * the same sightings is always safe: a sighting is stored under a key derived from
+ * (detector, device, time), so one sent twice is stored once. Bad input
+ * (INVALID_ARGUMENT) stores nothing of its call.
+ */
 export type CollectorServiceService = typeof CollectorServiceService;
 export const CollectorServiceService = {
   /** Stores a batch of sightings. */
