@@ -79,7 +79,8 @@ export class RecomputeWork {
   /**
    * Recomputes the pending ranges of the held destinations, oldest first, until
    * `outOfTime`, and sets the backlog gauge. Resolves to the estimates written and
-   * whether ranges are left.
+   * whether ranges were left for lack of time (not for a failure: those are retried
+   * after a poll, so a store that keeps failing is not asked again at once).
    */
   async recomputePending(round: RecomputeRound): Promise<{ recomputed: number; backlog: boolean }> {
     const { repository, logger, metrics, workerId } = this.options;
@@ -97,6 +98,8 @@ export class RecomputeWork {
     let recomputed = 0;
     let chunks = 0;
     const unfinished: RecomputeRange[] = [];
+    // Ranges left for lack of time make the next round start at once; failed ones wait a poll.
+    let outOfTime = false;
     for (const pending of ranges) {
       let range: RecomputeRange | undefined = pending;
       while (range !== undefined) {
@@ -104,6 +107,7 @@ export class RecomputeWork {
         if (lease === undefined || lease.lost.aborted) break;
         if (chunks > 0 && round.outOfTime()) {
           unfinished.push(range);
+          outOfTime = true;
           break;
         }
         chunks += 1;
@@ -128,7 +132,7 @@ export class RecomputeWork {
         ? 0
         : Number((round.lastDue - oldest) / NANOS_PER_SECOND),
     );
-    return { recomputed, backlog: unfinished.length > 0 };
+    return { recomputed, backlog: outOfTime };
   }
 
   /**
