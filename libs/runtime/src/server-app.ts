@@ -8,6 +8,7 @@ import {
   bearerTokenInterceptor,
   ConfigError,
   createLogger,
+  formatAddress,
   formatHelp,
   loadConfig,
   loggableConfig,
@@ -77,8 +78,9 @@ const SHUTDOWN_GRACE_MS = 10_000;
 /**
  * The whole life of a server process: config (defaults < YAML < env < flags), `--help`
  * and `--version`, the store, the services of `spec.roles` on their ports, health,
- * metrics, and a graceful shutdown on SIGTERM/SIGINT. Invalid config prints one line
- * and exits 2; a failure to start prints one line and exits 1.
+ * metrics, and a graceful shutdown on SIGTERM/SIGINT. Invalid config, and a port
+ * already in use at start, print one line and exit 2; any other failure to start prints
+ * one line and exits 1.
  */
 export async function runServerApp(spec: ServerAppSpec, proc: ServerProcess): Promise<void> {
   const args = proc.argv.slice(2);
@@ -107,7 +109,9 @@ export async function runServerApp(spec: ServerAppSpec, proc: ServerProcess): Pr
     );
     await startServers(spec, config, logger, proc);
   } catch (error) {
-    const line = error instanceof Error ? error.message : String(error);
+    const message = error instanceof Error ? error.message : String(error);
+    // One line, whatever a library put in its message: operators and tests read the first.
+    const line = message.replace(/\s*[\r\n]+\s*/g, ' ').trim();
     proc.stderr.write(`${spec.name}: ${line}\n`);
     proc.exit(error instanceof ConfigError ? 2 : 1);
   }
@@ -155,6 +159,7 @@ async function startServers(
     if (pseudonymiser !== undefined) {
       collectorUseCases = new CollectorUseCases({ repository, pseudonymiser, metrics, logger });
       const server = await startServiceServer({
+        option: 'collector_port',
         address: requireAddress(config.collector_port, 'collector_port'),
         service: {
           definition: collector.CollectorServiceService,
@@ -177,6 +182,7 @@ async function startServers(
         eventRetentionSeconds: config.retention / MS_PER_SECOND,
       });
       const server = await startServiceServer({
+        option: 'query_port',
         address: requireAddress(config.query_port, 'query_port'),
         service: queryGrpcService(queryService, logger),
         serviceName: SERVICE_NAMES.query,
@@ -189,12 +195,9 @@ async function startServers(
       servers.push(server);
       ports.query = server.port;
     }
-    const healthServer = await startGrpcServer({
-      address: config.healthcheck_port,
-      services: [health],
-      interceptors: [metricsInterceptor(metrics)],
-      logger,
-    });
+    const healthServer = await listening('healthcheck_port', config.healthcheck_port, (address) =>
+      startGrpcServer({ address, services: [health], interceptors: [metricsInterceptor(metrics)], logger }),
+    );
     servers.push(healthServer);
     ports.healthcheck = healthServer.port;
 
@@ -235,7 +238,9 @@ async function startServers(
     const metricsServer =
       config.metrics_port === undefined
         ? undefined
-        : await startMetricsServer(metrics, config.metrics_port, logger);
+        : await listening('metrics_port', config.metrics_port, (address) =>
+            startMetricsServer(metrics, address, logger),
+          );
     if (metricsServer !== undefined) ports.metrics = metricsServer.port;
     shutdown.add('stop store health probes', () => monitor.stop());
     shutdown.add('close the store', () => repository.close());
@@ -251,6 +256,8 @@ async function startServers(
 }
 
 interface ServiceServerOptions {
+  /** The option that names the address, for errors. */
+  readonly option: string;
   readonly address: Address;
   readonly service: ServiceRegistration;
   readonly serviceName: string;
@@ -261,28 +268,84 @@ interface ServiceServerOptions {
   readonly logger: Logger;
 }
 
-/** One gRPC port: the service, health and reflection, metrics first, then the token check. */
-function startServiceServer(options: ServiceServerOptions): Promise<RunningGrpcServer> {
+/**
+ * One gRPC port: the service, health and reflection, metrics first, then the token check.
+ * Without a token on an address other machines can reach, it warns once it listens.
+ */
+async function startServiceServer(options: ServiceServerOptions): Promise<RunningGrpcServer> {
   const { token, metrics } = options;
-  return startGrpcServer({
-    address: options.address,
-    services: [
-      options.service,
-      options.health,
+  const running = await listening(options.option, options.address, (address) =>
+    startGrpcServer({
+      address,
+      services: [
+        options.service,
+        options.health,
+        {
+          addToServer: (server) =>
+            addReflection(server, Buffer.from(FILE_DESCRIPTOR_SET_BASE64, 'base64'), {
+              services: [options.serviceName],
+            }),
+        },
+      ],
+      interceptors: [
+        metricsInterceptor(metrics),
+        ...(token === undefined ? [] : [bearerTokenInterceptor(token)]),
+      ],
+      tls: options.tls,
+      logger: options.logger,
+    }),
+  );
+  if (token === undefined && !isLoopback(options.address.host)) {
+    options.logger.warn(
       {
-        addToServer: (server) =>
-          addReflection(server, Buffer.from(FILE_DESCRIPTOR_SET_BASE64, 'base64'), {
-            services: [options.serviceName],
-          }),
+        service: options.serviceName,
+        address: formatAddress({ host: options.address.host, port: running.port }),
       },
-    ],
-    interceptors: [
-      metricsInterceptor(metrics),
-      ...(token === undefined ? [] : [bearerTokenInterceptor(token)]),
-    ],
-    tls: options.tls,
-    logger: options.logger,
-  });
+      'serving without a token on a non-loopback address: any client that can reach it can call it',
+    );
+  }
+  return running;
+}
+
+/** `localhost`, 127.0.0.0/8 and ::1 (also IPv4-mapped): only this machine can connect. */
+function isLoopback(host: string): boolean {
+  const lower = host.toLowerCase();
+  return (
+    lower === 'localhost' ||
+    lower === '::1' ||
+    /^127(\.\d{1,3}){3}$/.test(lower) ||
+    /^::ffff:127(\.\d{1,3}){3}$/.test(lower)
+  );
+}
+
+/**
+ * Starts a listener on the option's address. An address already in use is a one-line
+ * error naming the option, with exit code 2 like invalid config: another process holds
+ * the port, and the fix is the configuration or that process, not a restart.
+ */
+async function listening<T>(
+  option: string,
+  address: Address,
+  start: (address: Address) => Promise<T>,
+): Promise<T> {
+  try {
+    return await start(address);
+  } catch (error) {
+    if (isAddressInUse(error)) {
+      throw new ConfigError(`${option}: ${formatAddress(address)} is already in use`, { option });
+    }
+    throw error;
+  }
+}
+
+/** grpc-js reports EADDRINUSE in its message only; node:net as the error's code. */
+function isAddressInUse(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'EADDRINUSE' || cause.message.includes('EADDRINUSE')) {
+      return true;
+    }
+  }
+  return false;
 }
 
 function requireAddress(address: Address | undefined, option: string): Address {

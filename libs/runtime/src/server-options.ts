@@ -10,6 +10,7 @@ import {
   type ConfigValues,
   type OptionDeclaration,
 } from '@message-bus/server-kit';
+import { idSegmentProblem } from '@message-bus/store-kv';
 
 /**
  * What a server process does besides serving health: the collector or query gRPC
@@ -37,10 +38,21 @@ export function serverOptionsFor(roles: readonly ServedRole[]): readonly OptionD
     ...(serves('collector') ? collectorServerOptions : []),
     ...(serves('query') ? queryServerOptions : []),
     ...healthcheckServerOptions,
-    ...storeOptions,
+    ...storeOptions.map((declaration) =>
+      declaration.name === 'etcd.prefix' ? { ...declaration, check: prefixProblem } : declaration,
+    ),
     ...(serves('collector') ? privacyOptions : []),
     ...(serves('traveltime') ? traveltimeOptions : []),
     ...(serves('collector') || serves('query') ? tlsOptions : []),
     ...runtimeOptions,
   ];
+}
+
+/**
+ * Why `prefix` cannot be the store's key prefix (one key segment, like a detector id),
+ * checked with the config so a bad one is a configuration error, not a failure to start.
+ */
+function prefixProblem(prefix: string): string | undefined {
+  const problem = idSegmentProblem(prefix);
+  return problem === undefined ? undefined : `${JSON.stringify(prefix)} ${problem}`;
 }

@@ -597,6 +597,51 @@ describe('shared server options', () => {
     expect(loaded.help ? undefined : loaded.values.healthcheck_port).toEqual({ host: '0.0.0.0', port: 5000 });
   });
 
+  it('refuses an empty or blank token from any layer instead of turning auth off', () => {
+    const tokens = [...collectorServerOptions, ...queryServerOptions];
+    const cases: Array<[ConfigInput, string, string]> = [
+      [input([], { COLLECTOR_TOKEN: '' }), 'env COLLECTOR_TOKEN', 'collector_token'],
+      [input([], { QUERY_TOKEN: '  ' }), 'env QUERY_TOKEN', 'query_token'],
+      [input(['--collector_token=']), '--collector_token', 'collector_token'],
+      [input(['--query_token', ' ']), '--query_token', 'query_token'],
+      [
+        input(['--config_file', configFile('collector_token:\n')]),
+        'config file {file}: collector_token',
+        'collector_token',
+      ],
+    ];
+    for (const [given, where, option] of cases) {
+      let error: unknown;
+      try {
+        loadConfig(tokens, given);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      const message = (error as ConfigError).message;
+      expect(message.replace(/^config file [^:]+:/, 'config file {file}:')).toBe(
+        `${where}: must not be empty (leave it unset instead)`,
+      );
+      expect((error as ConfigError).option).toBe(option);
+    }
+    const unset = loadConfig(tokens, input());
+    expect(unset.help ? 'help' : unset.values.collector_token).toBeUndefined();
+  });
+
+  it('refuses a privacy overlap as long as the rotation period', () => {
+    expect(() => loadConfig(privacyOptions, input(['--privacy.overlap', '2d']))).toThrow(
+      new ConfigError('--privacy.overlap: must be less than the rotation period (24h)', {
+        option: 'privacy.overlap',
+        source: 'flag',
+      }),
+    );
+    expect(() => loadConfig(privacyOptions, input([], { PRIVACY_OVERLAP: '24h' }))).toThrow(
+      'env PRIVACY_OVERLAP: must be less than the rotation period (24h)',
+    );
+    const loaded = loadConfig(privacyOptions, input(['--privacy.overlap', '23h59m']));
+    expect(loaded.help ? undefined : loaded.values['privacy.overlap']).toBe(24 * HOUR_MS - 60_000);
+  });
+
   it('accepts a 32-byte privacy key as hex or base64', () => {
     const key = Buffer.alloc(32, 7);
     for (const text of [key.toString('hex'), key.toString('base64'), key.toString('base64url')]) {

@@ -44,6 +44,12 @@ interface OptionFields<K extends OptionKind> {
   readonly secret?: boolean;
   /** An empty value (`--metrics_port=`, `METRICS_PORT=`) turns the option off (`undefined`) despite its default. */
   readonly disableable?: boolean;
+  /**
+   * An empty or blank value (`TOKEN=`, `--token=`, `token:` in YAML) is an error instead
+   * of leaving the option unset: for credentials, where "unset" means "no auth" and an
+   * empty Kubernetes secret must not silently turn auth off.
+   */
+  readonly nonEmpty?: boolean;
   /** Extra validation after parsing: returns what is wrong, or undefined. Must not quote a secret. */
   readonly check?: (value: OptionKindValues[K]) => string | undefined;
 }
@@ -392,6 +398,9 @@ function convert(
   source: ConfigSource,
 ): unknown {
   try {
+    if (declaration.nonEmpty === true && listItems(raw).every((item) => item.trim() === '')) {
+      throw new Error('must not be empty (leave it unset instead)');
+    }
     if (raw === '' && declaration.kind !== 'boolean') {
       if (declaration.default === undefined || declaration.disableable === true) {
         return undefined;

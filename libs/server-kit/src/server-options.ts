@@ -40,8 +40,9 @@ export const collectorServerOptions = defineOptions([
     name: 'collector_token',
     kind: 'string',
     secret: true,
+    nonEmpty: true,
     description:
-      'Bearer token collector clients must send (authorization: Bearer <token>); none means no auth.',
+      'Bearer token collector clients must send (authorization: Bearer <token>); unset means no auth, empty is an error.',
   },
 ]);
 
@@ -56,7 +57,9 @@ export const queryServerOptions = defineOptions([
     name: 'query_token',
     kind: 'string',
     secret: true,
-    description: 'Bearer token query clients must send (authorization: Bearer <token>); none means no auth.',
+    nonEmpty: true,
+    description:
+      'Bearer token query clients must send (authorization: Bearer <token>); unset means no auth, empty is an error.',
   },
 ]);
 
@@ -116,6 +119,9 @@ export const storeOptions = defineOptions([
   },
 ]);
 
+/** A daily rotation's period; the overlap must be shorter (the pseudonymiser's own rule). */
+const ROTATION_PERIOD_MS = 24 * 60 * 60 * 1000;
+
 /** The key and schedule of device-id pseudonymisation. */
 export const privacyOptions = defineOptions([
   {
@@ -151,6 +157,8 @@ export const privacyOptions = defineOptions([
     name: 'privacy.overlap',
     kind: 'duration',
     default: '30m',
+    check: (milliseconds) =>
+      milliseconds >= ROTATION_PERIOD_MS ? 'must be less than the rotation period (24h)' : undefined,
     description:
       'After a rotation, sightings also carry the previous pseudonym this long, so trips across it still match.',
   },
