@@ -6,6 +6,7 @@ import type { Repository, WorkLeases } from '@message-bus/repository';
 import {
   addReflection,
   bearerTokenInterceptor,
+  checkTlsPortChoice,
   ConfigError,
   createLogger,
   formatAddress,
@@ -33,6 +34,7 @@ import { hostname } from 'node:os';
 import { nodeKeyFiles } from './node-key-files';
 import { openRepository } from './open-repository';
 import { openWorkLeases } from './open-work-leases';
+import { portSecurityLine } from './port-security';
 import { loadPseudonymiser } from './privacy-key';
 import { serverOptionsFor, type ServedRole, type ServerConfig } from './server-options';
 
@@ -129,6 +131,13 @@ async function startServers(
   const tls = readTlsFiles({ certFile: config['tls.cert_file'], keyFile: config['tls.key_file'] }, (path) =>
     readFileSync(path),
   );
+  // Health and metrics stay plaintext unless asked (kubelet's gRPC probe cannot speak TLS);
+  // apps without a service port declare no TLS options, so theirs are undefined: plaintext.
+  const tlsPorts = {
+    healthcheck: config['tls.healthcheck'] === true,
+    metrics: config['tls.metrics'] === true,
+  };
+  checkTlsPortChoice(tls, tlsPorts);
   const metrics = new ServerMetrics({ defaultLabels: { app: spec.name } });
   // With a worker in this process, sightings count as late from a third of its lag on, so
   // the rest of the lag covers the write; a collector alone keeps the store's default.
@@ -196,7 +205,13 @@ async function startServers(
       ports.query = server.port;
     }
     const healthServer = await listening('healthcheck_port', config.healthcheck_port, (address) =>
-      startGrpcServer({ address, services: [health], interceptors: [metricsInterceptor(metrics)], logger }),
+      startGrpcServer({
+        address,
+        services: [health],
+        interceptors: [metricsInterceptor(metrics)],
+        tls: tlsPorts.healthcheck ? tls : undefined,
+        logger,
+      }),
     );
     servers.push(healthServer);
     ports.healthcheck = healthServer.port;
@@ -239,7 +254,7 @@ async function startServers(
       config.metrics_port === undefined
         ? undefined
         : await listening('metrics_port', config.metrics_port, (address) =>
-            startMetricsServer(metrics, address, logger),
+            startMetricsServer(metrics, address, logger, tlsPorts.metrics ? tls : undefined),
           );
     if (metricsServer !== undefined) ports.metrics = metricsServer.port;
     shutdown.add('stop store health probes', () => monitor.stop());
@@ -252,6 +267,13 @@ async function startServers(
     throw error;
   }
   shutdown.onSignals(proc);
+  const security = portSecurityLine({
+    collector_port: ports.collector === undefined ? undefined : tls !== undefined,
+    query_port: ports.query === undefined ? undefined : tls !== undefined,
+    healthcheck_port: tlsPorts.healthcheck,
+    metrics_port: ports.metrics === undefined ? undefined : tlsPorts.metrics,
+  });
+  logger.info(security.fields, security.message);
   logger.info({ ports }, 'ready');
 }
 

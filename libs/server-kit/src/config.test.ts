@@ -579,6 +579,8 @@ describe('shared server options', () => {
       'privacy.overlap': 30 * 60_000,
       'tls.cert_file': undefined,
       'tls.key_file': undefined,
+      'tls.healthcheck': false,
+      'tls.metrics': false,
     });
     expectTypeOf(loaded.values.store).toEqualTypeOf<'embedded' | 'etcd'>();
     expectTypeOf(loaded.values['privacy.rotation']).toEqualTypeOf<'daily' | 'never'>();

@@ -8,7 +8,7 @@
  *            declarations come in groups (storeOptions, collectorServerOptions, ...).
  * Logging    createLogger({ name, level }): pino JSON lines on stdout, device-id fields redacted;
  *            routeGrpcLogging(logger) sends grpc-js's own log there, credentials cut out.
- * Metrics    ServerMetrics (own registry) and startMetricsServer (/metrics, /healthz).
+ * Metrics    ServerMetrics (own registry) and startMetricsServer (/metrics, /healthz; HTTPS with tls).
  * gRPC       startGrpcServer({ address, services, interceptors, tls }) with
  *            metricsInterceptor, bearerTokenInterceptor, addReflection; toGrpcError is the
  *            one error → status mapping; GrpcStatusError for a handler's own rejections.
@@ -56,7 +56,7 @@ export {
   OPEN_SERVICES,
   type BearerTokenOptions,
 } from './interceptors';
-export { readTlsFiles, type TlsFiles, type TlsPaths } from './tls';
+export { checkTlsPortChoice, readTlsFiles, type TlsFiles, type TlsPaths, type TlsPortChoice } from './tls';
 export {
   startGrpcServer,
   type GrpcServerOptions,

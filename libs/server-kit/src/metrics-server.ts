@@ -1,8 +1,10 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Address } from './address';
 import type { Logger } from './logger';
 import type { ServerMetrics } from './metrics';
+import type { TlsFiles } from './tls';
 
 export interface MetricsServer {
   readonly server: Server;
@@ -11,13 +13,17 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-/** Serves `GET /metrics` (Prometheus text) and `GET /healthz` (200 while the process runs) over HTTP. */
+/**
+ * Serves `GET /metrics` (Prometheus text) and `GET /healthz` (200 while the process runs)
+ * over HTTP, or over HTTPS with `tls`.
+ */
 export async function startMetricsServer(
   metrics: ServerMetrics,
   address: Address,
   logger: Logger,
+  tls?: TlsFiles,
 ): Promise<MetricsServer> {
-  const server = createServer((request, response) => {
+  const handle = (request: IncomingMessage, response: ServerResponse): void => {
     const path = (request.url ?? '/').split('?')[0];
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { allow: 'GET, HEAD' }).end();
@@ -34,7 +40,11 @@ export async function startMetricsServer(
     } else {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found; try /metrics\n');
     }
-  });
+  };
+  const server: Server =
+    tls === undefined
+      ? createServer(handle)
+      : createHttpsServer({ cert: tls.certChain, key: tls.privateKey }, handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(address.port, address.host, () => {
@@ -43,7 +53,7 @@ export async function startMetricsServer(
     });
   });
   const port = (server.address() as AddressInfo).port;
-  logger.info({ host: address.host, port }, 'metrics server listening');
+  logger.info({ host: address.host, port, tls: tls !== undefined }, 'metrics server listening');
   return {
     server,
     port,

@@ -164,14 +164,32 @@ export const privacyOptions = defineOptions([
   },
 ]);
 
-/** TLS for the gRPC ports; both files or neither. */
+/**
+ * TLS: both files or neither. The files put the service ports (collector, query) on TLS;
+ * the health and metrics ports stay plaintext unless asked, because kubelet's gRPC probe
+ * cannot speak TLS and Prometheus scrapes http by default. Asking for TLS on a port
+ * without the files is a configuration error.
+ */
 export const tlsOptions = defineOptions([
   {
     name: 'tls.cert_file',
     kind: 'path',
-    description: 'PEM certificate chain for the gRPC ports; without it they are plaintext.',
+    description:
+      'PEM certificate chain for the gRPC service ports (collector, query); without it every port is plaintext.',
   },
   { name: 'tls.key_file', kind: 'path', description: 'PEM private key of tls.cert_file.' },
+  {
+    name: 'tls.healthcheck',
+    kind: 'boolean',
+    description:
+      "Serve healthcheck_port over TLS too (needs tls.cert_file). Off by default: Kubernetes' gRPC probes speak only plaintext; the service ports answer grpc.health.v1 over TLS anyway.",
+  },
+  {
+    name: 'tls.metrics',
+    kind: 'boolean',
+    description:
+      'Serve metrics_port (/metrics, /healthz) over HTTPS (needs tls.cert_file); scrapers and HTTP probes then need scheme HTTPS. Off by default: it carries counters only, and scrape configs expect http.',
+  },
 ]);
 
 /** A duration option that must be whole seconds, at least `minSeconds`. */

@@ -33,6 +33,27 @@ export function readTlsFiles(paths: TlsPaths, readFile: (path: string) => Buffer
   };
 }
 
+/** Which ports besides the gRPC service ports serve TLS (`tls.healthcheck`, `tls.metrics`). */
+export interface TlsPortChoice {
+  readonly healthcheck: boolean;
+  readonly metrics: boolean;
+}
+
+/**
+ * TLS on the health or metrics port needs the certificate: asking for it without
+ * `tls.cert_file` and `tls.key_file` is a ConfigError naming the option.
+ */
+export function checkTlsPortChoice(files: TlsFiles | undefined, choice: TlsPortChoice): void {
+  if (files !== undefined) return;
+  for (const port of ['healthcheck', 'metrics'] as const) {
+    if (choice[port]) {
+      throw new ConfigError(`--tls.${port}: needs --tls.cert_file and --tls.key_file`, {
+        option: `tls.${port}`,
+      });
+    }
+  }
+}
+
 function readPem(option: string, path: string, readFile: (path: string) => Buffer): Buffer {
   let contents: Buffer;
   try {
