@@ -243,10 +243,11 @@ const queryContract: ContractFile = {
     VoltageReport: ['string detector_id = 1', 'repeated double voltage = 2'],
     // Added by this implementation: ListDetectors and ListLinks.
     DetectorSummary: ['collector.Coordinates loc = 1', 'collector.DetectorStatus latest_status = 2'],
-    ListDetectorsRequest: [],
-    ListDetectorsResponse: ['repeated query.DetectorSummary detectors = 1'],
-    ListLinksRequest: ['string dest_detector_id = 1'],
-    ListLinksResponse: ['repeated collector.DetectorLink links = 1'],
+    // Paging, added to both after the RPCs (issue 16): fields under new numbers.
+    ListDetectorsRequest: ['int32 page_size = 1', 'string page_token = 2'],
+    ListDetectorsResponse: ['repeated query.DetectorSummary detectors = 1', 'string next_page_token = 2'],
+    ListLinksRequest: ['string dest_detector_id = 1', 'int32 page_size = 2', 'string page_token = 3'],
+    ListLinksResponse: ['repeated collector.DetectorLink links = 1', 'string next_page_token = 2'],
     // Added by this implementation: the travel-time API. `optional` gives the statistics
     // presence, so an absent median is not read as 0.
     TravelTimeEstimate: [

@@ -66,8 +66,8 @@ describe('grpc-js service stubs', () => {
         call.end();
       },
       getBatteryVoltage: (_call, respond) => respond(null, { reports: [] }),
-      listDetectors: (_call, respond) => respond(null, { detectors: [] }),
-      listLinks: (_call, respond) => respond(null, { links: [] }),
+      listDetectors: (_call, respond) => respond(null, { detectors: [], nextPageToken: '' }),
+      listLinks: (_call, respond) => respond(null, { links: [], nextPageToken: '' }),
       getTravelTimes: (_call, respond) => respond(null, { estimates: [] }),
       getLatestTravelTimes: (_call, respond) => respond(null, { estimates: [] }),
       recomputeTravelTimes: (call) => {

@@ -6,7 +6,8 @@
  *                     getLatestTravelTimes, streamTravelTimes, recomputeTravelTimes.
  * LinkSelection       which links a travel-time request covers (all, one, into a destination).
  * queryGrpcService    the `query.QueryService` gRPC definition and handlers over them.
- * QueryLimits         how much one request may ask for (DEFAULT_QUERY_LIMITS).
+ * QueryLimits         how much one request may ask for (DEFAULT_QUERY_LIMITS), page sizes too.
+ * Page                one page of ListDetectors or ListLinks and the token of the next.
  */
 export {
   QueryService,
@@ -20,6 +21,7 @@ export {
   type RecomputeProgress,
   type RecomputeRequestInput,
 } from './recompute-travel-times';
+export { type Page, type PageRequestInput } from './list-paging';
 export { DEFAULT_QUERY_LIMITS, resolveQueryLimits, type QueryLimits } from './query-limits';
 export {
   parseDetectorQuery,

@@ -14,6 +14,7 @@ import type { TimeRange } from '@message-bus/repository';
 import { collector, query } from '@message-bus/proto';
 import { GrpcStatusError, toGrpcError, type Logger } from '@message-bus/server-kit';
 import { encodeGetEventsResponse } from './get-events-response';
+import type { PageRequestInput } from './list-paging';
 import type { LinkSelectorInput } from './link-selection';
 import type { DetectorQueryInput, TravelTimeQueryInput } from './query-arguments';
 import type { DetectorOverview, QueryService } from './query-service';
@@ -77,15 +78,17 @@ function queryGrpcHandlers(service: QueryService, logger: Logger): QueryGrpcHand
         return { reports: reports.map(({ detectorId, voltages }) => ({ detectorId, voltage: voltages })) };
       });
     },
-    listDetectors: (_call, callback) => {
-      respond(logger, callback, async () => ({
-        detectors: (await service.listDetectors()).map(detectorToWire),
-      }));
+    listDetectors: (call, callback) => {
+      respond(logger, callback, async () => {
+        const page = await service.listDetectors(wirePageRequest(call.request));
+        return { detectors: page.items.map(detectorToWire), nextPageToken: page.nextPageToken ?? '' };
+      });
     },
     listLinks: (call, callback) => {
-      respond(logger, callback, async () => ({
-        links: linksToWire(await service.listLinks(call.request.destDetectorId)),
-      }));
+      respond(logger, callback, async () => {
+        const page = await service.listLinks(call.request.destDetectorId, wirePageRequest(call.request));
+        return { links: linksToWire(page.items.flat()), nextPageToken: page.nextPageToken ?? '' };
+      });
     },
     getTravelTimes: (call, callback) => {
       respond(logger, callback, async () => ({
@@ -129,6 +132,11 @@ function wireQuery(request: {
   limit: bigint;
 }): DetectorQueryInput {
   return { detectorIds: request.detectorIds, range: wireRange(request.range), limit: request.limit };
+}
+
+/** `page_size` and `page_token`; an older client sends neither: the first page, of the default size. */
+function wirePageRequest(request: { pageSize: number; pageToken: string }): PageRequestInput {
+  return { pageSize: request.pageSize, pageToken: request.pageToken };
 }
 
 function wireTravelTimeQuery(request: query.GetTravelTimesRequest): TravelTimeQueryInput {

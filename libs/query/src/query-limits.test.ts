@@ -13,6 +13,8 @@ describe('resolveQueryLimits', () => {
       defaultLimitPerLink: 1_440,
       maxLimitPerLink: 100_000,
       maxEstimatesPerAnswer: 200_000,
+      defaultPageSize: 1_000,
+      maxPageSize: 10_000,
     });
     expect(resolveQueryLimits({ maxLimitPerLink: 2_000 })).toEqual({
       ...DEFAULT_QUERY_LIMITS,
@@ -26,6 +28,9 @@ describe('resolveQueryLimits', () => {
     );
     expect(() => resolveQueryLimits({ maxLimitPerLink: 1_000 })).toThrow(
       new RangeError('QueryLimits.defaultLimitPerLink (1440) exceeds maxLimitPerLink (1000)'),
+    );
+    expect(() => resolveQueryLimits({ maxPageSize: 999 })).toThrow(
+      new RangeError('QueryLimits.defaultPageSize (1000) exceeds maxPageSize (999)'),
     );
   });
 

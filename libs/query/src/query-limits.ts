@@ -38,6 +38,16 @@ export interface QueryLimits {
    * `maxSightingsPerAnswer` does for GetEvents.
    */
   readonly maxEstimatesPerAnswer: number;
+  /**
+   * Detectors (ListDetectors) or destinations (ListLinks) per page when `page_size` is 0;
+   * e.g. `1_000` (90 to 250 KB of DetectorSummary, depending on id lengths).
+   */
+  readonly defaultPageSize: number;
+  /**
+   * Largest `page_size`; e.g. `10_000`: at most about 2.5 MB of DetectorSummary (64-character
+   * ids), below the 4 MB a gRPC client accepts by default.
+   */
+  readonly maxPageSize: number;
 }
 
 export const DEFAULT_QUERY_LIMITS: QueryLimits = {
@@ -50,6 +60,8 @@ export const DEFAULT_QUERY_LIMITS: QueryLimits = {
   defaultLimitPerLink: 1_440,
   maxLimitPerLink: 100_000,
   maxEstimatesPerAnswer: 200_000,
+  defaultPageSize: 1_000,
+  maxPageSize: 10_000,
 };
 
 /** The defaults with `overrides` applied; throws a RangeError naming a limit that cannot work. */
@@ -68,6 +80,11 @@ export function resolveQueryLimits(overrides: Partial<QueryLimits> = {}): QueryL
         `QueryLimits.defaultLimitPer${unit} (${defaultLimit}) exceeds maxLimitPer${unit} (${maxLimit})`,
       );
     }
+  }
+  if (limits.defaultPageSize > limits.maxPageSize) {
+    throw new RangeError(
+      `QueryLimits.defaultPageSize (${limits.defaultPageSize}) exceeds maxPageSize (${limits.maxPageSize})`,
+    );
   }
   return limits;
 }

@@ -13,6 +13,7 @@ import {
 import type { Repository } from '@message-bus/repository';
 import type { Logger } from '@message-bus/server-kit';
 import { replayThenFollow } from './event-stream';
+import { compareIds, pageOf, parsePageRequest, type Page, type PageRequestInput } from './list-paging';
 import { isSelected, parseLinkSelection, selectedLinks, type LinkSelectorInput } from './link-selection';
 import {
   parseDetectorQuery,
@@ -160,9 +161,23 @@ export class QueryService {
     return reports;
   }
 
-  /** Every detector with a position, by detector id, each with its latest status report. */
-  async listDetectors(): Promise<DetectorOverview[]> {
-    const positioned = await this.repository.detectors.listCoordinates();
+  /**
+   * One page of the detectors with a position, by detector id, each with its latest
+   * status report; see `parsePageRequest` for `page_size` and `page_token`.
+   *
+   * The repository port has no range read of coordinates, so every position is read
+   * (a few dozen bytes each) and the page is cut here from the sorted list; the costly
+   * part, a status look-up per detector, is done for the page's detectors only.
+   */
+  async listDetectors(
+    input: PageRequestInput = { pageSize: 0, pageToken: '' },
+  ): Promise<Page<DetectorOverview>> {
+    const request = parsePageRequest('detectors', input, this.pageSizes());
+    const sorted = (await this.repository.detectors.listCoordinates()).sort((a, b) =>
+      compareIds(a.detectorId, b.detectorId),
+    );
+    const page = pageOf('detectors', sorted, (entry) => entry.detectorId, request);
+    const positioned = page.items;
     const overviews: DetectorOverview[] = [];
     for (let start = 0; start < positioned.length; start += STATUS_LOOKUP_CONCURRENCY) {
       const batch = positioned.slice(start, start + STATUS_LOOKUP_CONCURRENCY);
@@ -174,19 +189,34 @@ export class QueryService {
         overviews.push({ detectorId, coordinates, ...(latestStatus === undefined ? {} : { latestStatus }) });
       });
     }
-    return overviews;
+    return { ...page, items: overviews };
   }
 
   /**
-   * Every link, or those into one destination (`dest_detector_id` on the wire;
-   * empty means all), ordered by destination, then source.
+   * One page of the links, or of those into one destination (`dest_detector_id` on the
+   * wire; empty means all), ordered by destination, then source. A page holds the links
+   * of up to `page_size` destinations, each destination's links whole.
+   *
+   * The repository port lists links without a range read, so the page is cut here from
+   * the sorted list (links are small and few next to sightings).
    */
-  async listLinks(destination?: string): Promise<DetectorLink[]> {
+  async listLinks(
+    destination?: string,
+    input: PageRequestInput = { pageSize: 0, pageToken: '' },
+  ): Promise<Page<DetectorLink[]>> {
     const destinationId =
       destination === undefined || destination === ''
         ? undefined
         : parseDetectorId(destination, 'dest_detector_id');
-    return this.repository.links.list(destinationId);
+    const request = parsePageRequest('links', input, this.pageSizes());
+    const links = (await this.repository.links.list(destinationId)).sort(
+      (a, b) => compareIds(a.destination, b.destination) || compareIds(a.source, b.source),
+    );
+    return pageOf('links', groupByDestination(links), (group) => group[0]!.destination, request);
+  }
+
+  private pageSizes(): { defaultSize: number; maxSize: number } {
+    return { defaultSize: this.limits.defaultPageSize, maxSize: this.limits.maxPageSize };
   }
 
   /**
@@ -266,6 +296,17 @@ function answerTooLarge(most: string, rpc: string, wayOut: string): ValidationEr
     'limit',
     `selects more than ${most} in all, the most one ${rpc} answer holds; ${wayOut}`,
   );
+}
+
+/** Links sorted by destination, as one non-empty run per destination. */
+function groupByDestination(links: readonly DetectorLink[]): DetectorLink[][] {
+  const groups: DetectorLink[][] = [];
+  for (const link of links) {
+    const last = groups.at(-1);
+    if (last !== undefined && last[0]!.destination === link.destination) last.push(link);
+    else groups.push([link]);
+  }
+  return groups;
 }
 
 /** A link-by-link list with each link newest first, turned to each link oldest first. */

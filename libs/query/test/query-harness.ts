@@ -135,9 +135,14 @@ export function queryCalls(client: query.QueryServiceClient) {
       call<query.GetBatteryVoltageResponse>((done) =>
         client.getBatteryVoltage(query.GetBatteryVoltageRequest.fromPartial(request), done),
       ),
-    listDetectors: () => call<query.ListDetectorsResponse>((done) => client.listDetectors({}, done)),
-    listLinks: (destDetectorId = '') =>
-      call<query.ListLinksResponse>((done) => client.listLinks({ destDetectorId }, done)),
+    listDetectors: (request: query.DeepPartial<query.ListDetectorsRequest> = {}) =>
+      call<query.ListDetectorsResponse>((done) =>
+        client.listDetectors(query.ListDetectorsRequest.fromPartial(request), done),
+      ),
+    listLinks: (destDetectorId = '', page: { pageSize?: number; pageToken?: string } = {}) =>
+      call<query.ListLinksResponse>((done) =>
+        client.listLinks(query.ListLinksRequest.fromPartial({ destDetectorId, ...page }), done),
+      ),
     getTravelTimes: (request: query.DeepPartial<query.GetTravelTimesRequest>) =>
       call<query.GetTravelTimesResponse>((done) =>
         client.getTravelTimes(query.GetTravelTimesRequest.fromPartial(request), done),

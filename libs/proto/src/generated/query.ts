@@ -175,26 +175,75 @@ export interface DetectorSummary {
   latestStatus: DetectorStatus | undefined;
 }
 
-/** Every detector that has a position. Added in this implementation. */
-export interface ListDetectorsRequest {}
-
-/** The detectors, ordered by detector id. */
-export interface ListDetectorsResponse {
-  detectors: DetectorSummary[];
+/**
+ * Every detector that has a position, one page at a time. Added in this implementation.
+ *
+ * Paging (ListDetectors and ListLinks alike; the fields were added after the RPCs, so a
+ * client that sets none of them gets the first page): detectors come by detector id, and
+ * a page holds the next `page_size` of them after the page_token's position. To read
+ * them all, send the response's next_page_token as page_token, with the other fields
+ * unchanged, until next_page_token is empty. The walk lists each detector that exists
+ * throughout it exactly once; one created or deleted meanwhile may or may not appear.
+ */
+export interface ListDetectorsRequest {
+  /**
+   * The most detectors in the answer: 0 means the default, 1000; at most 10000; a
+   * negative or larger value is refused with INVALID_ARGUMENT naming page_size. A
+   * DetectorSummary with a status is about 90 bytes on the wire (at most about 250, with
+   * 64-character ids), so a default page is 90 to 250 KB and a largest one at most about
+   * 2.5 MB, below the 4 MB that gRPC clients accept by default (an unpaged answer of
+   * 50,000 detectors, 4.3 MB, was refused).
+   */
+  pageSize: number;
+  /**
+   * Empty for the first page; otherwise a next_page_token from an earlier
+   * ListDetectors answer, sent unchanged. Opaque: its form may change between versions.
+   * A token that is malformed, or from ListLinks, is refused with INVALID_ARGUMENT naming
+   * page_token.
+   */
+  pageToken: string;
 }
 
-/** Which links to list. Added in this implementation. */
-export interface ListLinksRequest {
-  /** Only the links into this destination; empty lists every link. */
-  destDetectorId: string;
+/** One page of detectors, ordered by detector id. */
+export interface ListDetectorsResponse {
+  detectors: DetectorSummary[];
+  /** The page_token of the next page; empty when this is the last page. */
+  nextPageToken: string;
 }
 
 /**
- * The links, one DetectorLink per destination (as CreateDetectorLink takes them),
+ * Which links to list, one page at a time. Added in this implementation.
+ *
+ * Paging is as for ListDetectorsRequest, counted in destinations: a page holds the
+ * DetectorLinks of the next `page_size` destinations, by destination id, each with all
+ * of its sources (a destination is never split across pages).
+ */
+export interface ListLinksRequest {
+  /** Only the links into this destination; empty lists every link. */
+  destDetectorId: string;
+  /**
+   * The most destinations (DetectorLinks) in the answer: 0 means the default, 1000; at
+   * most 10000; a negative or larger value is refused with INVALID_ARGUMENT naming
+   * page_size. A destination usually has a few sources (tens of bytes each), so a page
+   * stays well below gRPC's default 4 MB message limit.
+   */
+  pageSize: number;
+  /**
+   * Empty for the first page; otherwise a next_page_token from an earlier ListLinks
+   * answer with the same dest_detector_id, sent unchanged. Opaque. A token that is
+   * malformed, or from ListDetectors, is refused with INVALID_ARGUMENT naming page_token.
+   */
+  pageToken: string;
+}
+
+/**
+ * One page of links, one DetectorLink per destination (as CreateDetectorLink takes them),
  * ordered by destination, each destination's sources by detector id.
  */
 export interface ListLinksResponse {
   links: DetectorLink[];
+  /** The page_token of the next page; empty when this is the last page. */
+  nextPageToken: string;
 }
 
 /**
@@ -1071,11 +1120,17 @@ export const DetectorSummary: MessageFns<DetectorSummary> = {
 };
 
 function createBaseListDetectorsRequest(): ListDetectorsRequest {
-  return {};
+  return { pageSize: 0, pageToken: '' };
 }
 
 export const ListDetectorsRequest: MessageFns<ListDetectorsRequest> = {
-  encode(_: ListDetectorsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: ListDetectorsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pageSize !== 0) {
+      writer.uint32(8).int32(message.pageSize);
+    }
+    if (message.pageToken !== '') {
+      writer.uint32(18).string(message.pageToken);
+    }
     return writer;
   },
 
@@ -1092,6 +1147,22 @@ export const ListDetectorsRequest: MessageFns<ListDetectorsRequest> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1104,32 +1175,54 @@ export const ListDetectorsRequest: MessageFns<ListDetectorsRequest> = {
     }
   },
 
-  fromJSON(_: any): ListDetectorsRequest {
-    return {};
+  fromJSON(object: any): ListDetectorsRequest {
+    return {
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+          ? globalThis.Number(object.page_size)
+          : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+          ? globalThis.String(object.page_token)
+          : '',
+    };
   },
 
-  toJSON(_: ListDetectorsRequest): unknown {
+  toJSON(message: ListDetectorsRequest): unknown {
     const obj: any = {};
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== '') {
+      obj.pageToken = message.pageToken;
+    }
     return obj;
   },
 
   create<I extends Exact<DeepPartial<ListDetectorsRequest>, I>>(base?: I): ListDetectorsRequest {
     return ListDetectorsRequest.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<ListDetectorsRequest>, I>>(_: I): ListDetectorsRequest {
+  fromPartial<I extends Exact<DeepPartial<ListDetectorsRequest>, I>>(object: I): ListDetectorsRequest {
     const message = createBaseListDetectorsRequest();
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? '';
     return message;
   },
 };
 
 function createBaseListDetectorsResponse(): ListDetectorsResponse {
-  return { detectors: [] };
+  return { detectors: [], nextPageToken: '' };
 }
 
 export const ListDetectorsResponse: MessageFns<ListDetectorsResponse> = {
   encode(message: ListDetectorsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.detectors) {
       DetectorSummary.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== '') {
+      writer.uint32(18).string(message.nextPageToken);
     }
     return writer;
   },
@@ -1155,6 +1248,14 @@ export const ListDetectorsResponse: MessageFns<ListDetectorsResponse> = {
             message.detectors.push(DetectorSummary.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1172,6 +1273,11 @@ export const ListDetectorsResponse: MessageFns<ListDetectorsResponse> = {
       detectors: globalThis.Array.isArray(object?.detectors)
         ? object.detectors.map((e: any) => DetectorSummary.fromJSON(e))
         : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+          ? globalThis.String(object.next_page_token)
+          : '',
     };
   },
 
@@ -1179,6 +1285,9 @@ export const ListDetectorsResponse: MessageFns<ListDetectorsResponse> = {
     const obj: any = {};
     if (message.detectors?.length) {
       obj.detectors = message.detectors.map((e) => DetectorSummary.toJSON(e));
+    }
+    if (message.nextPageToken !== '') {
+      obj.nextPageToken = message.nextPageToken;
     }
     return obj;
   },
@@ -1189,18 +1298,25 @@ export const ListDetectorsResponse: MessageFns<ListDetectorsResponse> = {
   fromPartial<I extends Exact<DeepPartial<ListDetectorsResponse>, I>>(object: I): ListDetectorsResponse {
     const message = createBaseListDetectorsResponse();
     message.detectors = object.detectors?.map((e) => DetectorSummary.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? '';
     return message;
   },
 };
 
 function createBaseListLinksRequest(): ListLinksRequest {
-  return { destDetectorId: '' };
+  return { destDetectorId: '', pageSize: 0, pageToken: '' };
 }
 
 export const ListLinksRequest: MessageFns<ListLinksRequest> = {
   encode(message: ListLinksRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.destDetectorId !== '') {
       writer.uint32(10).string(message.destDetectorId);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(16).int32(message.pageSize);
+    }
+    if (message.pageToken !== '') {
+      writer.uint32(26).string(message.pageToken);
     }
     return writer;
   },
@@ -1226,6 +1342,22 @@ export const ListLinksRequest: MessageFns<ListLinksRequest> = {
             message.destDetectorId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1245,6 +1377,16 @@ export const ListLinksRequest: MessageFns<ListLinksRequest> = {
         : isSet(object.dest_detector_id)
           ? globalThis.String(object.dest_detector_id)
           : '',
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+          ? globalThis.Number(object.page_size)
+          : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+          ? globalThis.String(object.page_token)
+          : '',
     };
   },
 
@@ -1252,6 +1394,12 @@ export const ListLinksRequest: MessageFns<ListLinksRequest> = {
     const obj: any = {};
     if (message.destDetectorId !== '') {
       obj.destDetectorId = message.destDetectorId;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== '') {
+      obj.pageToken = message.pageToken;
     }
     return obj;
   },
@@ -1262,18 +1410,23 @@ export const ListLinksRequest: MessageFns<ListLinksRequest> = {
   fromPartial<I extends Exact<DeepPartial<ListLinksRequest>, I>>(object: I): ListLinksRequest {
     const message = createBaseListLinksRequest();
     message.destDetectorId = object.destDetectorId ?? '';
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? '';
     return message;
   },
 };
 
 function createBaseListLinksResponse(): ListLinksResponse {
-  return { links: [] };
+  return { links: [], nextPageToken: '' };
 }
 
 export const ListLinksResponse: MessageFns<ListLinksResponse> = {
   encode(message: ListLinksResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.links) {
       DetectorLink.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== '') {
+      writer.uint32(18).string(message.nextPageToken);
     }
     return writer;
   },
@@ -1299,6 +1452,14 @@ export const ListLinksResponse: MessageFns<ListLinksResponse> = {
             message.links.push(DetectorLink.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1316,6 +1477,11 @@ export const ListLinksResponse: MessageFns<ListLinksResponse> = {
       links: globalThis.Array.isArray(object?.links)
         ? object.links.map((e: any) => DetectorLink.fromJSON(e))
         : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+          ? globalThis.String(object.next_page_token)
+          : '',
     };
   },
 
@@ -1323,6 +1489,9 @@ export const ListLinksResponse: MessageFns<ListLinksResponse> = {
     const obj: any = {};
     if (message.links?.length) {
       obj.links = message.links.map((e) => DetectorLink.toJSON(e));
+    }
+    if (message.nextPageToken !== '') {
+      obj.nextPageToken = message.nextPageToken;
     }
     return obj;
   },
@@ -1333,6 +1502,7 @@ export const ListLinksResponse: MessageFns<ListLinksResponse> = {
   fromPartial<I extends Exact<DeepPartial<ListLinksResponse>, I>>(object: I): ListLinksResponse {
     const message = createBaseListLinksResponse();
     message.links = object.links?.map((e) => DetectorLink.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? '';
     return message;
   },
 };
@@ -2509,7 +2679,10 @@ export const QueryServiceService = {
     responseDeserialize: (value: Buffer): GetBatteryVoltageResponse =>
       GetBatteryVoltageResponse.decode(value),
   },
-  /** Every detector with its position and latest status. Added in this implementation. */
+  /**
+   * Every detector with its position and latest status, a page at a time (page_size,
+   * page_token). Added in this implementation.
+   */
   listDetectors: {
     path: '/query.QueryService/ListDetectors' as const,
     requestStream: false as const,
@@ -2521,7 +2694,10 @@ export const QueryServiceService = {
       Buffer.from(ListDetectorsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListDetectorsResponse => ListDetectorsResponse.decode(value),
   },
-  /** The links between detectors, all or into one destination. Added in this implementation. */
+  /**
+   * The links between detectors, all or into one destination, a page of destinations at a
+   * time (page_size, page_token). Added in this implementation.
+   */
   listLinks: {
     path: '/query.QueryService/ListLinks' as const,
     requestStream: false as const,
@@ -2613,9 +2789,15 @@ export interface QueryServiceServer extends UntypedServiceImplementation {
   streamEvents: handleServerStreamingCall<GetEventsRequest, DetectionEvent>;
   /** The battery voltages of the given detectors within the range. */
   getBatteryVoltage: handleUnaryCall<GetBatteryVoltageRequest, GetBatteryVoltageResponse>;
-  /** Every detector with its position and latest status. Added in this implementation. */
+  /**
+   * Every detector with its position and latest status, a page at a time (page_size,
+   * page_token). Added in this implementation.
+   */
   listDetectors: handleUnaryCall<ListDetectorsRequest, ListDetectorsResponse>;
-  /** The links between detectors, all or into one destination. Added in this implementation. */
+  /**
+   * The links between detectors, all or into one destination, a page of destinations at a
+   * time (page_size, page_token). Added in this implementation.
+   */
   listLinks: handleUnaryCall<ListLinksRequest, ListLinksResponse>;
   /**
    * The estimates of the selected links whose interval_end is in the range, the newest
@@ -2690,7 +2872,10 @@ export interface QueryServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetBatteryVoltageResponse) => void,
   ): ClientUnaryCall;
-  /** Every detector with its position and latest status. Added in this implementation. */
+  /**
+   * Every detector with its position and latest status, a page at a time (page_size,
+   * page_token). Added in this implementation.
+   */
   listDetectors(
     request: ListDetectorsRequest,
     callback: (error: ServiceError | null, response: ListDetectorsResponse) => void,
@@ -2706,7 +2891,10 @@ export interface QueryServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListDetectorsResponse) => void,
   ): ClientUnaryCall;
-  /** The links between detectors, all or into one destination. Added in this implementation. */
+  /**
+   * The links between detectors, all or into one destination, a page of destinations at a
+   * time (page_size, page_token). Added in this implementation.
+   */
   listLinks(
     request: ListLinksRequest,
     callback: (error: ServiceError | null, response: ListLinksResponse) => void,
