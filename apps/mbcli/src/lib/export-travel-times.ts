@@ -3,6 +3,7 @@ import { query } from '@message-bus/proto';
 import type { CsvOutput } from './export-output';
 import { unaryCall } from './grpc-connection';
 import { linkRows } from './link-rows';
+import { listAllLinks } from './paged-lists';
 import { chooseListedReading, linkFlagReadings, type LinkEnds } from './travel-time-chart-link';
 import type { ServiceTarget } from './service-error';
 import { travelTimeRows } from './travel-time-rows';
@@ -92,10 +93,10 @@ export async function exportTravelTimes(
 }
 
 async function listedLinks(client: query.QueryServiceClient, target: ServiceTarget): Promise<LinkEnds[]> {
-  const response = await unaryCall<query.ListLinksResponse>(target, (metadata, options, done) =>
-    client.listLinks(query.ListLinksRequest.fromPartial({}), metadata, options, done),
-  );
-  return linkRows(response.links).map(({ source, destination }) => ({ source, destination }));
+  return linkRows(await listAllLinks(client, target)).map(({ source, destination }) => ({
+    source,
+    destination,
+  }));
 }
 
 function travelTimeFields(estimate: query.TravelTimeEstimate, status: string): string[] {

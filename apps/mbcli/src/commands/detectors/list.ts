@@ -1,7 +1,7 @@
-import { query } from '@message-bus/proto';
 import { MbcliCommand } from '../../lib/base-command';
 import { detectorCells, detectorRows, DETECTOR_HEADERS, type DetectorRow } from '../../lib/detector-rows';
-import { queryClient, queryTarget, unaryCall } from '../../lib/grpc-connection';
+import { queryClient, queryTarget } from '../../lib/grpc-connection';
+import { listAllDetectors } from '../../lib/paged-lists';
 import { renderTable } from '../../lib/table';
 
 export default class DetectorsList extends MbcliCommand {
@@ -14,12 +14,7 @@ export default class DetectorsList extends MbcliCommand {
     const settings = this.connectionSettings(flags);
     const client = queryClient(settings);
     try {
-      const response = await unaryCall<query.ListDetectorsResponse>(
-        queryTarget(settings),
-        (metadata, options, done) =>
-          client.listDetectors(query.ListDetectorsRequest.fromPartial({}), metadata, options, done),
-      );
-      const rows = detectorRows(response.detectors);
+      const rows = detectorRows(await listAllDetectors(client, queryTarget(settings)));
       this.log(rows.length === 0 ? 'no detectors' : renderTable(DETECTOR_HEADERS, rows.map(detectorCells)));
       return rows;
     } finally {

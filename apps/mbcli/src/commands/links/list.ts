@@ -1,8 +1,8 @@
 import { Flags } from '@oclif/core';
-import { query } from '@message-bus/proto';
 import { MbcliCommand } from '../../lib/base-command';
-import { queryClient, queryTarget, unaryCall } from '../../lib/grpc-connection';
+import { queryClient, queryTarget } from '../../lib/grpc-connection';
 import { linkCells, linkRows, LINK_HEADERS, type LinkRow } from '../../lib/link-rows';
+import { listAllLinks } from '../../lib/paged-lists';
 import { renderTable } from '../../lib/table';
 
 export default class LinksList extends MbcliCommand {
@@ -21,17 +21,7 @@ export default class LinksList extends MbcliCommand {
     const settings = this.connectionSettings(flags);
     const client = queryClient(settings);
     try {
-      const response = await unaryCall<query.ListLinksResponse>(
-        queryTarget(settings),
-        (metadata, options, done) =>
-          client.listLinks(
-            query.ListLinksRequest.fromPartial({ destDetectorId: flags.dest ?? '' }),
-            metadata,
-            options,
-            done,
-          ),
-      );
-      const rows = linkRows(response.links);
+      const rows = linkRows(await listAllLinks(client, queryTarget(settings), flags.dest ?? ''));
       this.log(rows.length === 0 ? 'no links' : renderTable(LINK_HEADERS, rows.map(linkCells)));
       return rows;
     } finally {

@@ -5,6 +5,7 @@ import { Flags } from '@oclif/core';
 import { MbcliCommand } from '../../lib/base-command';
 import { queryClient, queryTarget, unaryCall } from '../../lib/grpc-connection';
 import { InputError } from '../../lib/input-error';
+import { listAllLinks } from '../../lib/paged-lists';
 import { formatTimestamp, parseInstantFlag } from '../../lib/time-format';
 import {
   chartSegments,
@@ -155,12 +156,7 @@ export default class TravelTimesChart extends MbcliCommand {
   ): Promise<LinkEnds> {
     const readings = linkFlagReadings(text);
     if (readings.length === 1) return readings[0]!;
-    const response = await unaryCall<query.ListLinksResponse>(
-      queryTarget(settings),
-      (metadata, options, done) =>
-        client.listLinks(query.ListLinksRequest.fromPartial({}), metadata, options, done),
-    );
-    const listed = response.links.flatMap((link) =>
+    const listed = (await listAllLinks(client, queryTarget(settings))).flatMap((link) =>
       link.srcDetectors.map((source) => ({ source: source.detectorId, destination: link.destDetectorId })),
     );
     return chooseListedReading(text, readings, listed);
