@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CqserverProcess } from './cqserver-process';
 import { mbcli, mbcliJson } from './mbcli';
 import { mbcliProcess, withEnv } from './mbcli-process';
-import { createTestCertificates, type TestCertificates } from './test-certificates';
+import { createTestCertificates, type TestCertificates } from '@message-bus/tools/tls';
 
 let dir: string;
 let certs: TestCertificates;

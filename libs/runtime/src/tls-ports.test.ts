@@ -1,6 +1,7 @@
+import { createTestCertificates } from '@message-bus/tools/tls';
 import { Client, credentials, type ChannelCredentials } from '@grpc/grpc-js';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,56 +13,6 @@ import { runServerApp, type ServerProcess } from './server-app';
 const opensslAvailable = spawnSync('openssl', ['version']).status === 0;
 const directory = mkdtempSync(join(tmpdir(), 'runtime-tls-ports-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
-
-interface TestCertificates {
-  readonly caFile: string;
-  readonly certFile: string;
-  readonly keyFile: string;
-}
-
-/** A throwaway CA and a server certificate it signed for 127.0.0.1 and localhost. */
-function createTestCertificates(): TestCertificates {
-  const openssl = (args: readonly string[]) =>
-    execFileSync('openssl', args, { cwd: directory, stdio: ['ignore', 'ignore', 'pipe'] });
-  const ecKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl([
-    'req',
-    '-x509',
-    ...ecKey,
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=test-ca',
-  ]);
-  openssl(['req', ...ecKey, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost']);
-  writeFileSync(join(directory, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  openssl([
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.pem',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '2',
-    '-out',
-    'server.pem',
-    '-extfile',
-    'server.ext',
-  ]);
-  return {
-    caFile: join(directory, 'ca.pem'),
-    certFile: join(directory, 'server.pem'),
-    keyFile: join(directory, 'server.key'),
-  };
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -178,7 +129,7 @@ describe('TLS on the health and metrics ports', () => {
       ? 'serves health over TLS and /metrics over HTTPS when asked; plaintext health is refused'
       : 'TLS per port: SKIPPED because openssl is not on PATH',
     async () => {
-      const certificates = createTestCertificates();
+      const certificates = createTestCertificates(directory);
       const ca = readFileSync(certificates.caFile);
       const [healthPort, metricsPort] = [await freePort(), await freePort()];
       const run = fakeProcess([
@@ -212,7 +163,7 @@ describe('TLS on the health and metrics ports', () => {
 
   it('keeps the health port plaintext by default, with TLS on the service port', async () => {
     if (!opensslAvailable) return;
-    const certificates = createTestCertificates();
+    const certificates = createTestCertificates(directory);
     const healthPort = await freePort();
     const run = fakeProcess([
       `--data_dir=${join(directory, 'data-default')}`,

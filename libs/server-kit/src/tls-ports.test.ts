@@ -1,5 +1,6 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createTestCertificates } from '@message-bus/tools/tls';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -16,49 +17,12 @@ const opensslAvailable = spawnSync('openssl', ['version']).status === 0;
 const directory = mkdtempSync(join(tmpdir(), 'server-kit-tls-ports-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
-/** A throwaway CA and a server certificate it signed for 127.0.0.1 and localhost. */
+/** A throwaway CA and a server certificate it signed for 127.0.0.1 and localhost, read. */
 function testCertificates(): { ca: Buffer; tls: TlsFiles } {
-  const openssl = (args: readonly string[]) =>
-    execFileSync('openssl', args, { cwd: directory, stdio: ['ignore', 'ignore', 'pipe'] });
-  const ecKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl([
-    'req',
-    '-x509',
-    ...ecKey,
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=test-ca',
-  ]);
-  openssl(['req', ...ecKey, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost']);
-  writeFileSync(join(directory, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  openssl([
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.pem',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '2',
-    '-out',
-    'server.pem',
-    '-extfile',
-    'server.ext',
-  ]);
+  const files = createTestCertificates(directory);
   return {
-    ca: readFileSync(join(directory, 'ca.pem')),
-    tls: {
-      certChain: readFileSync(join(directory, 'server.pem')),
-      privateKey: readFileSync(join(directory, 'server.key')),
-    },
+    ca: readFileSync(files.caFile),
+    tls: { certChain: readFileSync(files.certFile), privateKey: readFileSync(files.keyFile) },
   };
 }
 

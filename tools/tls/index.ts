@@ -1,0 +1,1 @@
+export { createTestCertificates, type TestCertificates } from './test-certificates';
