@@ -24,7 +24,7 @@ import {
   type EchoHandlers,
 } from '../test/echo-service';
 import { startGrpcServer, type RunningGrpcServer, type ServiceRegistration } from './grpc-server';
-import { bearerTokenInterceptor, metricsInterceptor } from './interceptors';
+import { bearerTokenInterceptor, metricsInterceptor, presentsBearerToken } from './interceptors';
 import type { Logger } from './logger';
 import { ServerMetrics } from './metrics';
 import { startMetricsServer } from './metrics-server';
@@ -188,6 +188,24 @@ describe('bearerTokenInterceptor', () => {
 
   it('refuses an empty token', () => {
     expect(() => bearerTokenInterceptor('')).toThrow('a bearer token must not be empty');
+    expect(() => bearerTokenInterceptor(['good', ''])).toThrow('a bearer token must not be empty');
+    expect(() => bearerTokenInterceptor([])).toThrow('needs at least one token');
+  });
+
+  it('admits any of several tokens, and presentsBearerToken tells which one a call holds', async () => {
+    const SCOPE = 'pseudonym-scope-token';
+    const holdsScope = presentsBearerToken(SCOPE);
+    const { client } = await serve({ interceptors: [bearerTokenInterceptor([TOKEN, SCOPE])] });
+    expect(await client.echo('first', bearer(TOKEN))).toBe('first');
+    expect(await client.echo('second', bearer(SCOPE))).toBe('second');
+    expect((await callError(client.echo('x', bearer('neither')))).details).toBe('invalid bearer token');
+
+    expect([holdsScope(bearer(SCOPE)), holdsScope(bearer(TOKEN)), holdsScope(new Metadata())]).toEqual([
+      true,
+      false,
+      false,
+    ]);
+    expect(holdsScope(bearer(`${SCOPE}x`))).toBe(false);
   });
 });
 

@@ -52,6 +52,7 @@ export { startMetricsServer, type MetricsServer } from './metrics-server';
 export { GrpcStatusError, toGrpcError } from './status';
 export {
   bearerTokenInterceptor,
+  presentsBearerToken,
   metricsInterceptor,
   OPEN_SERVICES,
   type BearerTokenOptions,

@@ -27,14 +27,18 @@ export interface BearerTokenOptions {
 }
 
 /**
- * Rejects calls without `authorization: Bearer <token>` with UNAUTHENTICATED,
- * "missing bearer token" or "invalid bearer token". Tokens are compared in constant time.
+ * Rejects calls without `authorization: Bearer <token>` of one of `tokens` with
+ * UNAUTHENTICATED, "missing bearer token" or "invalid bearer token". Tokens are
+ * compared in constant time. Several tokens admit several kinds of client to one port
+ * (the query port admits the query token and the pseudonym token); what each may see is
+ * the service's business, told by `presentsBearerToken`.
  */
-export function bearerTokenInterceptor(token: string, options: BearerTokenOptions = {}): ServerInterceptor {
-  if (token === '') {
-    throw new Error('a bearer token must not be empty');
-  }
-  const expectedDigest = sha256(token);
+export function bearerTokenInterceptor(
+  tokens: string | readonly string[],
+  options: BearerTokenOptions = {},
+): ServerInterceptor {
+  const accepted = (typeof tokens === 'string' ? [tokens] : tokens).map(bearerTokenDigest);
+  if (accepted.length === 0) throw new Error('a bearer token interceptor needs at least one token');
   const isGuarded = (path: string): boolean => {
     const { service } = splitMethodPath(path);
     return options.services === undefined
@@ -49,7 +53,7 @@ export function bearerTokenInterceptor(token: string, options: BearerTokenOption
       start: (next) =>
         next({
           onReceiveMetadata: (metadata, forward) => {
-            const problem = authorizationProblem(metadata, expectedDigest);
+            const problem = authorizationProblem(metadata, accepted);
             if (problem === undefined) {
               forward(metadata);
             } else {
@@ -65,14 +69,39 @@ export function bearerTokenInterceptor(token: string, options: BearerTokenOption
   };
 }
 
-function authorizationProblem(metadata: Metadata, expectedDigest: Buffer): string | undefined {
+/**
+ * A test of whether a call's metadata presents `token` (`authorization: Bearer <token>`),
+ * in constant time; for a service that answers differently to holders of a scope token.
+ */
+export function presentsBearerToken(token: string): (metadata: Metadata) => boolean {
+  const expected = bearerTokenDigest(token);
+  return (metadata) => {
+    const presented = presentedToken(metadata);
+    return presented !== undefined && timingSafeEqual(sha256(presented), expected);
+  };
+}
+
+function bearerTokenDigest(token: string): Buffer {
+  if (token === '') throw new Error('a bearer token must not be empty');
+  return sha256(token);
+}
+
+function presentedToken(metadata: Metadata): string | undefined {
   const [header] = metadata.get('authorization');
-  const presented = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
+  return typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
+}
+
+function authorizationProblem(metadata: Metadata, acceptedDigests: readonly Buffer[]): string | undefined {
+  const presented = presentedToken(metadata);
   if (presented === undefined) {
     return 'missing bearer token (send metadata authorization: Bearer <token>)';
   }
-  // Equal-length digests let timingSafeEqual compare tokens of any length without leaking it.
-  return timingSafeEqual(sha256(presented), expectedDigest) ? undefined : 'invalid bearer token';
+  // Equal-length digests let timingSafeEqual compare tokens of any length without leaking
+  // it; every accepted token is compared, so the time does not tell which one matched.
+  const digest = sha256(presented);
+  let matches = false;
+  for (const accepted of acceptedDigests) matches = timingSafeEqual(digest, accepted) || matches;
+  return matches ? undefined : 'invalid bearer token';
 }
 
 function sha256(text: string): Buffer {
