@@ -1,6 +1,7 @@
 import { StoreError, StoreInvalidArgumentError, StoreUnavailableError } from '@message-bus/repository';
 import type { KvBackend, KvEntry, KvExpiry, KvHealth, KvRange, KvRecord } from '@message-bus/store-kv';
 import { open, type Database, type RootDatabase } from 'lmdb';
+import { setImmediate } from 'node:timers/promises';
 import {
   ExpiryGroupCache,
   decodeExpiryGroupKey,
@@ -141,6 +142,9 @@ export class LmdbBackend implements KvBackend {
       if (page.length < pageSize || last === undefined) return;
       after = last.key;
       remaining -= page.length;
+      // lmdb reads synchronously: let the event loop run (health, ingest, a client's cancel)
+      // before the next page, so a long scan is many short slices rather than one long one.
+      await setImmediate();
     }
   }
 
