@@ -5,7 +5,9 @@
  *                     getBatteryVoltage, listDetectors, listLinks, getTravelTimes,
  *                     getLatestTravelTimes, streamTravelTimes, recomputeTravelTimes.
  * LinkSelection       which links a travel-time request covers (all, one, into a destination).
- * queryGrpcService    the `query.QueryService` gRPC definition and handlers over them.
+ * queryGrpcService    the `query.QueryService` gRPC definition and handlers over them;
+ *                     QueryAccess decides per call whether device pseudonyms are shown.
+ * AnswerLocalDeviceIds device ids that hold within one answer, for callers not shown pseudonyms.
  * QueryLimits         how much one request may ask for (DEFAULT_QUERY_LIMITS), page sizes too.
  * Page                one page of ListDetectors or ListLinks and the token of the next.
  */
@@ -15,7 +17,8 @@ export {
   type QueryServiceOptions,
   type VoltageReport,
 } from './query-service';
-export { queryGrpcService, type QueryGrpcHandlers } from './query-grpc-handlers';
+export { queryGrpcService, type QueryAccess, type QueryGrpcHandlers } from './query-grpc-handlers';
+export { AnswerLocalDeviceIds, type DeviceIdDisclosure } from './answer-local-device-ids';
 export {
   RecomputeRefusedError,
   type RecomputeProgress,

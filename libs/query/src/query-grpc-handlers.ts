@@ -1,4 +1,9 @@
-import { status as GrpcStatus, type handleUnaryCall, type ServerWritableStream } from '@grpc/grpc-js';
+import {
+  status as GrpcStatus,
+  type handleUnaryCall,
+  type Metadata,
+  type ServerWritableStream,
+} from '@grpc/grpc-js';
 import {
   DEVICE_KINDS,
   deviceKindToWire,
@@ -13,6 +18,7 @@ import {
 import type { TimeRange } from '@message-bus/repository';
 import { collector, query } from '@message-bus/proto';
 import { GrpcStatusError, toGrpcError, type Logger } from '@message-bus/server-kit';
+import type { DeviceIdDisclosure } from './answer-local-device-ids';
 import { encodeGetEventsResponse } from './get-events-response';
 import type { PageRequestInput } from './list-paging';
 import type { LinkSelectorInput } from './link-selection';
@@ -56,20 +62,29 @@ export type QueryGrpcHandlers = {
 export function queryGrpcService(
   service: QueryService,
   logger: Logger,
+  access: QueryAccess,
 ): { readonly definition: typeof queryServiceDefinition; readonly implementation: QueryGrpcHandlers } {
-  return { definition: queryServiceDefinition, implementation: queryGrpcHandlers(service, logger) };
+  return { definition: queryServiceDefinition, implementation: queryGrpcHandlers(service, logger, access) };
 }
 
-function queryGrpcHandlers(service: QueryService, logger: Logger): QueryGrpcHandlers {
+/** What a caller may see, decided from its call's metadata (its bearer token). */
+export interface QueryAccess {
+  /** Stored pseudonyms, or ids that hold within one answer; see docs/privacy.md. */
+  readonly deviceIdsFor: (metadata: Metadata) => DeviceIdDisclosure;
+}
+
+function queryGrpcHandlers(service: QueryService, logger: Logger, access: QueryAccess): QueryGrpcHandlers {
   return {
     getEvents: (call, callback) => {
       respond(logger, callback, async () =>
-        encodeGetEventsResponse(await service.getEvents(wireQuery(call.request))),
+        encodeGetEventsResponse(
+          await service.getEvents(wireQuery(call.request), access.deviceIdsFor(call.metadata)),
+        ),
       );
     },
     streamEvents: (call) => {
       void serveStream(call, logger, sightingToWire, (signal) =>
-        service.streamEvents(wireQuery(call.request), signal),
+        service.streamEvents(wireQuery(call.request), signal, access.deviceIdsFor(call.metadata)),
       );
     },
     getBatteryVoltage: (call, callback) => {

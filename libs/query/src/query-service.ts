@@ -12,6 +12,7 @@ import {
 } from '@message-bus/domain';
 import type { Repository } from '@message-bus/repository';
 import type { Logger } from '@message-bus/server-kit';
+import { AnswerLocalDeviceIds, type DeviceIdDisclosure } from './answer-local-device-ids';
 import { replayThenFollow } from './event-stream';
 import { compareIds, pageOf, parsePageRequest, type Page, type PageRequestInput } from './list-paging';
 import { isSelected, parseLinkSelection, selectedLinks, type LinkSelectorInput } from './link-selection';
@@ -92,9 +93,13 @@ export class QueryService {
 
   /**
    * The newest `limit` sightings of each detector in the range, grouped by (detector,
-   * device); see `groupSightings` for the order.
+   * device); see `groupSightings` for the order. With `deviceIds: 'answer_local'` the
+   * groups carry ids that hold within this answer only (`AnswerLocalDeviceIds`).
    */
-  async getEvents(input: DetectorQueryInput): Promise<GroupedSightings> {
+  async getEvents(
+    input: DetectorQueryInput,
+    deviceIds: DeviceIdDisclosure = 'pseudonyms',
+  ): Promise<GroupedSightings> {
     const query = parseDetectorQuery(input, this.limits);
     const { maxSightingsPerAnswer } = this.limits;
     const grouper = new SightingGrouper();
@@ -109,20 +114,33 @@ export class QueryService {
         );
       }
     }
-    return grouper.grouped();
+    const grouped = grouper.grouped();
+    if (deviceIds === 'pseudonyms') return grouped;
+    return { ...grouped, deviceIds: await new AnswerLocalDeviceIds().idsOf(grouped.deviceIds) };
   }
 
   /**
    * The replay of the range, oldest first, then (without `before`) live sightings until
    * `signal` aborts; see `replayThenFollow`. Validates at once, before the first read.
+   * With `deviceIds: 'answer_local'` the ids hold for this stream only.
    */
-  streamEvents(input: DetectorQueryInput, signal: AbortSignal): AsyncIterable<Sighting> {
+  streamEvents(
+    input: DetectorQueryInput,
+    signal: AbortSignal,
+    deviceIds: DeviceIdDisclosure = 'pseudonyms',
+  ): AsyncIterable<Sighting> {
     const query = parseDetectorQuery(input, this.limits);
     this.logger.debug(
       { detectors: query.detectorIds.length, live: query.range.before === undefined },
       'event stream started',
     );
-    return replayThenFollow(this.repository.events, query, signal, this.limits.maxSightingsPerLiveReplay);
+    const sightings = replayThenFollow(
+      this.repository.events,
+      query,
+      signal,
+      this.limits.maxSightingsPerLiveReplay,
+    );
+    return deviceIds === 'pseudonyms' ? sightings : withAnswerLocalIds(sightings);
   }
 
   /** One report per detector, in the order asked, each with its newest `limit` voltages in the range. */
@@ -328,4 +346,12 @@ async function* onlySelected(
   selected: (estimate: TravelTimeEstimate) => boolean,
 ): AsyncGenerator<TravelTimeEstimate> {
   for await (const estimate of estimates) if (selected(estimate)) yield estimate;
+}
+
+/** The stream with each device id replaced by its id for this stream alone; the previous period's is dropped. */
+async function* withAnswerLocalIds(sightings: AsyncIterable<Sighting>): AsyncGenerator<Sighting> {
+  const ids = new AnswerLocalDeviceIds();
+  for await (const { detectorId, deviceId, time } of sightings) {
+    yield { detectorId, deviceId: ids.idOf(deviceId), time };
+  }
 }

@@ -24,7 +24,7 @@ import { EtcdBackend } from '@message-bus/store-etcd';
 import { KvRepository } from '@message-bus/store-kv';
 import { expect, vi } from 'vitest';
 import { etcdEndpoints } from '@message-bus/tools/etcd';
-import { QueryService, queryGrpcService, type QueryLimits } from '../src';
+import { QueryService, queryGrpcService, type QueryAccess, type QueryLimits } from '../src';
 
 /** A real store under test, opened fresh (its own directory or etcd prefix). */
 export interface StoreCase {
@@ -74,10 +74,14 @@ export interface QueryServer {
 /** The raw-sighting retention the test servers are given: the `--retention` default, 168 h. */
 export const EVENT_RETENTION_SECONDS = 168 * 3600;
 
+/** Every caller is shown the stored pseudonyms, as a server without query tokens does. */
+export const PSEUDONYMS_FOR_ALL: QueryAccess = { deviceIdsFor: () => 'pseudonyms' };
+
 export async function startQueryServer(
   repository: Repository,
   limits?: Partial<QueryLimits>,
   clock?: () => UnixNanos,
+  access: QueryAccess = PSEUDONYMS_FOR_ALL,
 ): Promise<QueryServer> {
   const service = new QueryService({
     repository,
@@ -87,7 +91,7 @@ export async function startQueryServer(
     ...(clock ? { clock } : {}),
   });
   const server = new Server();
-  const { definition, implementation } = queryGrpcService(service, silentLogger);
+  const { definition, implementation } = queryGrpcService(service, silentLogger, access);
   server.addService(definition, implementation);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>

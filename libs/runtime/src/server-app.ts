@@ -35,6 +35,7 @@ import { nodeKeyFiles } from './node-key-files';
 import { openRepository } from './open-repository';
 import { openWorkLeases } from './open-work-leases';
 import { portSecurityLine } from './port-security';
+import { checkServerTokens, queryAccessFor, queryPortTokens } from './query-access';
 import { loadPseudonymiser } from './privacy-key';
 import { serverOptionsFor, type ServedRole, type ServerConfig } from './server-options';
 
@@ -126,6 +127,7 @@ async function startServers(
   proc: ServerProcess,
 ): Promise<void> {
   const serves = (role: ServedRole) => spec.roles.includes(role);
+  checkServerTokens(config);
   // Fail on a bad key before anything is opened or bound.
   const pseudonymiser = serves('collector') ? loadPseudonymiser(config, nodeKeyFiles) : undefined;
   const tls = readTlsFiles({ certFile: config['tls.cert_file'], keyFile: config['tls.key_file'] }, (path) =>
@@ -175,7 +177,7 @@ async function startServers(
           implementation: collectorGrpcHandlers(collectorUseCases, logger),
         },
         serviceName: SERVICE_NAMES.collector,
-        token: config.collector_token,
+        tokens: config.collector_token === undefined ? [] : [config.collector_token],
         health,
         metrics,
         tls,
@@ -193,9 +195,9 @@ async function startServers(
       const server = await startServiceServer({
         option: 'query_port',
         address: requireAddress(config.query_port, 'query_port'),
-        service: queryGrpcService(queryService, logger),
+        service: queryGrpcService(queryService, logger, queryAccessFor(config)),
         serviceName: SERVICE_NAMES.query,
-        token: config.query_token,
+        tokens: queryPortTokens(config),
         health,
         metrics,
         tls,
@@ -283,7 +285,8 @@ interface ServiceServerOptions {
   readonly address: Address;
   readonly service: ServiceRegistration;
   readonly serviceName: string;
-  readonly token: string | undefined;
+  /** The bearer tokens the port admits; none: every client. */
+  readonly tokens: readonly string[];
   readonly health: HealthService;
   readonly metrics: ServerMetrics;
   readonly tls: TlsFiles | undefined;
@@ -295,7 +298,7 @@ interface ServiceServerOptions {
  * Without a token on an address other machines can reach, it warns once it listens.
  */
 async function startServiceServer(options: ServiceServerOptions): Promise<RunningGrpcServer> {
-  const { token, metrics } = options;
+  const { tokens, metrics } = options;
   const running = await listening(options.option, options.address, (address) =>
     startGrpcServer({
       address,
@@ -311,13 +314,13 @@ async function startServiceServer(options: ServiceServerOptions): Promise<Runnin
       ],
       interceptors: [
         metricsInterceptor(metrics),
-        ...(token === undefined ? [] : [bearerTokenInterceptor(token)]),
+        ...(tokens.length === 0 ? [] : [bearerTokenInterceptor(tokens)]),
       ],
       tls: options.tls,
       logger: options.logger,
     }),
   );
-  if (token === undefined && !isLoopback(options.address.host)) {
+  if (tokens.length === 0 && !isLoopback(options.address.host)) {
     options.logger.warn(
       {
         service: options.serviceName,

@@ -61,6 +61,14 @@ export const queryServerOptions = defineOptions([
     description:
       'Bearer token query clients must send (authorization: Bearer <token>); unset means no auth, empty is an error.',
   },
+  {
+    name: 'query_pseudonym_token',
+    kind: 'string',
+    secret: true,
+    nonEmpty: true,
+    description:
+      'Bearer token of query clients allowed the stored device pseudonyms (needs query_token); with query_token set, other clients get device ids that hold within one answer only. See docs/privacy.md.',
+  },
 ]);
 
 export const healthcheckServerOptions = defineOptions([
