@@ -16,6 +16,10 @@ import type { DetectorQuery } from './query-arguments';
  * The identities replayed are remembered for the whole stream (as many as the replay
  * holds), because a sighting written during the replay may reach the follow after the
  * replay has read it.
+ *
+ * `signal` is checked before each sighting read from the store, so an abort stops the
+ * reading at once (the store hands out at most the page it had read): the stream then
+ * ends with `signal.reason`, which the caller that aborted ignores.
  */
 export async function* replayThenFollow(
   events: EventRepository,
@@ -27,10 +31,13 @@ export async function* replayThenFollow(
    * remembers nothing and is not bounded.
    */
   maxLiveReplaySightings = Infinity,
+  /** Called once the replay has been sent, before following: the costly part is over. */
+  onReplayed?: () => void,
 ): AsyncGenerator<Sighting> {
   const { range } = query;
   if (range.before !== undefined) {
-    yield* replay(events, await findReplayWindows(events, query), range.before);
+    yield* replay(events, await findReplayWindows(events, query, signal), range.before, signal);
+    onReplayed?.();
     return;
   }
   // Ends the follow however the stream ends: the caller aborts, stops reading, or the replay fails.
@@ -40,7 +47,7 @@ export async function* replayThenFollow(
   if (signal.aborted) following.abort();
   try {
     const follow = new FollowQueue(events.follow(query.detectorIds, following.signal));
-    const windows = await findReplayWindows(events, query);
+    const windows = await findReplayWindows(events, query, signal);
     const replaying = windows.reduce((sum, window) => sum + window.count, 0);
     if (replaying > maxLiveReplaySightings) {
       throw new ValidationError(
@@ -52,10 +59,11 @@ export async function* replayThenFollow(
       );
     }
     const replayed = new Set<string>();
-    for await (const sighting of replay(events, windows, undefined)) {
+    for await (const sighting of replay(events, windows, undefined, signal)) {
       replayed.add(identity(sighting));
       yield sighting;
     }
+    onReplayed?.();
     for await (const sighting of follow.drain()) {
       const inRange = range.after === undefined || sighting.time >= range.after;
       if (inRange && !replayed.has(identity(sighting))) yield sighting;
@@ -72,9 +80,13 @@ function identity(sighting: Sighting): string {
 }
 
 /** Each detector's replay window, for the detectors with sightings in range. */
-async function findReplayWindows(events: EventRepository, query: DetectorQuery): Promise<ReplayWindow[]> {
+async function findReplayWindows(
+  events: EventRepository,
+  query: DetectorQuery,
+  signal: AbortSignal,
+): Promise<ReplayWindow[]> {
   const windows = await Promise.all(
-    query.detectorIds.map((detectorId) => findReplayWindow(events, detectorId, query)),
+    query.detectorIds.map((detectorId) => findReplayWindow(events, detectorId, query, signal)),
   );
   return windows.filter((window) => window !== undefined);
 }
@@ -84,8 +96,9 @@ function replay(
   events: EventRepository,
   windows: readonly ReplayWindow[],
   before: UnixNanos | undefined,
+  signal: AbortSignal,
 ): AsyncGenerator<Sighting> {
-  return mergeByTime(windows.map((window) => replayWindow(events, window, before)));
+  return mergeByTime(windows.map((window) => replayWindow(events, window, before, signal)));
 }
 
 /**
@@ -105,6 +118,7 @@ async function findReplayWindow(
   events: EventRepository,
   detectorId: DetectorId,
   query: DetectorQuery,
+  signal: AbortSignal,
 ): Promise<ReplayWindow | undefined> {
   let count = 0;
   let oldest: UnixNanos | undefined;
@@ -116,6 +130,7 @@ async function findReplayWindow(
     order: 'newest_first',
   });
   for await (const sighting of newestFirst) {
+    signal.throwIfAborted();
     count += 1;
     if (sighting.time === oldest) {
       takenAtOldest += 1;
@@ -139,6 +154,7 @@ async function* replayWindow(
   events: EventRepository,
   window: ReplayWindow,
   before: UnixNanos | undefined,
+  signal: AbortSignal,
 ): AsyncGenerator<Sighting> {
   const after = window.start?.time ?? window.rangeAfter;
   const range: TimeRange = {
@@ -149,6 +165,7 @@ async function* replayWindow(
   const { start } = window;
   const atStart: Sighting[] = [];
   for await (const sighting of oldestFirst) {
+    signal.throwIfAborted();
     if (start !== undefined && sighting.time === start.time) {
       atStart.push(sighting);
       continue;
