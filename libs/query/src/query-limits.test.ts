@@ -15,6 +15,8 @@ describe('resolveQueryLimits', () => {
       maxEstimatesPerAnswer: 200_000,
       defaultPageSize: 1_000,
       maxPageSize: 10_000,
+      maxConcurrentScans: 8,
+      maxConcurrentScansPerConnection: 4,
     });
     expect(resolveQueryLimits({ maxLimitPerLink: 2_000 })).toEqual({
       ...DEFAULT_QUERY_LIMITS,

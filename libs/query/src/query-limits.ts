@@ -48,6 +48,21 @@ export interface QueryLimits {
    * ids), below the 4 MB a gRPC client accepts by default.
    */
   readonly maxPageSize: number;
+  /**
+   * Most scans one server runs at once, from all clients; e.g. `8`. A scan is a GetEvents,
+   * GetBatteryVoltage or GetTravelTimes call, or a StreamEvents' replay (its live follow
+   * after the replay costs little and holds no slot). Scans share the one event loop with
+   * ingest and health, and each may hold up to `maxSightingsPerAnswer` in memory, so more
+   * at once finish no sooner and only cost more; a call beyond this is refused with
+   * RESOURCE_EXHAUSTED at once, before it reads anything.
+   */
+  readonly maxConcurrentScans: number;
+  /**
+   * Most scans one client connection (its HTTP/2 session, told apart by the peer's address
+   * and port) runs at once; e.g. `4`. Below `maxConcurrentScans`, so one client cannot
+   * take every slot; clients behind one proxy share its connections, and its bound.
+   */
+  readonly maxConcurrentScansPerConnection: number;
 }
 
 export const DEFAULT_QUERY_LIMITS: QueryLimits = {
@@ -62,6 +77,8 @@ export const DEFAULT_QUERY_LIMITS: QueryLimits = {
   maxEstimatesPerAnswer: 200_000,
   defaultPageSize: 1_000,
   maxPageSize: 10_000,
+  maxConcurrentScans: 8,
+  maxConcurrentScansPerConnection: 4,
 };
 
 /** The defaults with `overrides` applied; throws a RangeError naming a limit that cannot work. */
