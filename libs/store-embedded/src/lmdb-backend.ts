@@ -1,4 +1,9 @@
-import { StoreError, StoreInvalidArgumentError, StoreUnavailableError } from '@message-bus/repository';
+import {
+  StoreError,
+  StoreInvalidArgumentError,
+  StoreQuotaExhaustedError,
+  StoreUnavailableError,
+} from '@message-bus/repository';
 import type { KvBackend, KvEntry, KvExpiry, KvHealth, KvRange, KvRecord } from '@message-bus/store-kv';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { setImmediate } from 'node:timers/promises';
@@ -13,7 +18,7 @@ import {
   type LmdbBackendOptions,
   type ResolvedLmdbBackendOptions,
 } from './lmdb-backend-options';
-import { toStoreError } from './lmdb-errors';
+import { toStoreError, toWriteError } from './lmdb-errors';
 import { PrefixWatches } from './prefix-watches';
 import { assertKeyFits, assertStorableKey, maxKeyBytes, utf8KeyEncoder } from './utf8-keys';
 
@@ -42,9 +47,9 @@ interface Publication {
  * The ordered-KV backend on lmdb, for single-node sites: data in one local directory,
  * keys ordered by their UTF-8 bytes, values stored as given.
  *
- * - `put` is one lmdb write transaction per call and resolves once lmdb reports the
- *   commit flushed to disk (lmdb-js commits with `overlappingSync`: the commit promise
- *   resolves when the data is visible, `flushed` when it is durable).
+ * - `put` is one lmdb write transaction per call and resolves once the commit is on
+ *   disk. Transactions queued together commit together; a commit that fails (a full
+ *   disk) rejects each of its puts with the typed error, and later puts go on.
  * - Records with an expiry are deleted by a periodic sweep: each distinct
  *   (expiry time, prefix) group is recorded once in a small second database, and the
  *   sweep deletes the whole prefix range of every group whose time has passed.
@@ -65,6 +70,8 @@ export class LmdbBackend implements KvBackend {
   private scheduledSweepRunning = false;
   /** Why the last write failed, when the store itself failed; cleared by the next good write. */
   private writeFailure: string | undefined;
+  /** Why writes are refused while the disk is full; cleared by the next put that commits. */
+  private writesRefused: string | undefined;
   private closing: Promise<void> | undefined;
 
   /**
@@ -78,8 +85,17 @@ export class LmdbBackend implements KvBackend {
     const path = this.options.path;
     let env: RootDatabase | undefined;
     try {
-      // noSubdir: false, or lmdb-js would take a directory name with a dot for a file name.
-      env = open({ path, noSubdir: false });
+      env = open({
+        path,
+        // Or lmdb-js would take a directory name with a dot for a file name.
+        noSubdir: false,
+        // lmdb-js's defaults leave promises nobody can observe, which reject unhandled
+        // (ending the process) when a commit fails: each event-turn batch's commit
+        // promise, and `flushed` of a failed commit, which never settles and hangs close.
+        // Without them a commit resolves once durable and a failed one rejects its callers.
+        eventTurnBatching: false,
+        overlappingSync: false,
+      });
       this.records = env.openDB<Uint8Array, string>(recordsDatabase);
       this.expiryGroups = env.openDB<Buffer, Buffer>({
         name: 'expiry-groups',
@@ -170,7 +186,9 @@ export class LmdbBackend implements KvBackend {
     } catch (error) {
       return { reachable: false, reason: this.toStoreError(error).message };
     }
-    return { reachable: true };
+    return this.writesRefused === undefined
+      ? { reachable: true }
+      : { reachable: true, writesRefused: this.writesRefused };
   }
 
   /**
@@ -216,11 +234,12 @@ export class LmdbBackend implements KvBackend {
     } catch (error) {
       publication.state = 'failed';
       for (const group of newGroups) this.knownExpiryGroups.forget(group.atUnixSeconds, group.prefix);
-      throw this.writeFailed(error);
+      throw await this.writeFailed(error);
     } finally {
       this.publishSettled();
     }
     await this.flushed();
+    this.writesRefused = undefined;
   }
 
   private async swap(key: string, expected: Uint8Array, next: Uint8Array | undefined): Promise<boolean> {
@@ -244,11 +263,12 @@ export class LmdbBackend implements KvBackend {
       publication.state = swapped ? 'committed' : 'failed';
     } catch (error) {
       publication.state = 'failed';
-      throw this.writeFailed(error);
+      throw await this.writeFailed(error);
     } finally {
       this.publishSettled();
     }
     await this.flushed();
+    if (swapped) this.writesRefused = undefined;
     return swapped;
   }
 
@@ -264,7 +284,7 @@ export class LmdbBackend implements KvBackend {
         return keys.length;
       });
     } catch (error) {
-      throw this.writeFailed(error);
+      throw await this.writeFailed(error);
     }
     await this.flushed();
     return deleted;
@@ -279,7 +299,7 @@ export class LmdbBackend implements KvBackend {
       try {
         chunk = await this.records.transaction(() => this.sweepChunk(nowMs));
       } catch (error) {
-        throw this.writeFailed(error);
+        throw await this.writeFailed(error);
       }
       deleted += chunk.records;
       if (chunk.groups < sweepGroupsPerTransaction) break;
@@ -338,14 +358,19 @@ export class LmdbBackend implements KvBackend {
     try {
       await this.records.flushed;
     } catch (error) {
-      throw this.writeFailed(error);
+      throw await this.writeFailed(error);
     }
     this.writeFailure = undefined;
   }
 
-  private writeFailed(error: unknown): StoreError {
-    const failure = this.toStoreError(error);
-    if (failure instanceof StoreUnavailableError && !this.closing) this.writeFailure = failure.message;
+  /** The typed error of a failed write, noted for health unless the store is closing. */
+  private async writeFailed(error: unknown): Promise<StoreError> {
+    const failure = await toWriteError(error, this.options.path);
+    if (this.closing) return failure;
+    if (failure instanceof StoreUnavailableError) this.writeFailure = failure.message;
+    if (failure instanceof StoreQuotaExhaustedError) {
+      this.writesRefused = `lmdb store at ${this.options.path} is out of space (free space on its filesystem; the next write that fits goes through)`;
+    }
     return failure;
   }
 

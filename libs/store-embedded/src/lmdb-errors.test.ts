@@ -4,9 +4,16 @@ import {
   StoreUnavailableError,
 } from '@message-bus/repository';
 import { describe, expect, test } from 'vitest';
-import { toStoreError } from './lmdb-errors';
+import { tmpdir } from 'node:os';
+import { toStoreError, toWriteError } from './lmdb-errors';
 
 const path = '/var/lib/message-bus/store';
+
+/** A failed commit as lmdb-js reports it: a generic error, the cause in a rejected `commitError`. */
+function failedCommit(cause: Error): Error {
+  const commitError = Promise.reject(cause);
+  return Object.assign(new Error('Commit failed (see commitError for details)'), { commitError });
+}
 
 describe('toStoreError', () => {
   test('a full map or disk is quota exhausted, not retryable, keeping the cause', () => {
@@ -43,5 +50,26 @@ describe('toStoreError', () => {
   test("the port's own errors pass through unchanged", () => {
     const own = new StoreInvalidArgumentError('records[0].key must be a non-empty string');
     expect(toStoreError(own, path)).toBe(own);
+  });
+});
+
+describe('toWriteError', () => {
+  test("a failed commit is typed by lmdb-js's cause in commitError", async () => {
+    const full = new Error('No space left on device: Attempting to write page at position 4190208');
+    const error = await toWriteError(failedCommit(full), path);
+    expect(error).toBeInstanceOf(StoreQuotaExhaustedError);
+    expect(error.message).toBe(`lmdb store at ${path} is out of space: ${full.message}`);
+    expect(error.cause).toBe(full);
+  });
+
+  test('an I/O error on a filesystem with room left stays unavailable', async () => {
+    const error = await toWriteError(failedCommit(new Error('Input/output error')), tmpdir());
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect(error.message).toBe(`lmdb store at ${tmpdir()} failed: Input/output error`);
+  });
+
+  test('any other write error is typed as toStoreError types it', async () => {
+    const closed = new Error('The environment is already closed.');
+    expect(await toWriteError(closed, path)).toEqual(toStoreError(closed, path));
   });
 });
