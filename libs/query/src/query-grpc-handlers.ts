@@ -2,6 +2,7 @@ import {
   status as GrpcStatus,
   type handleUnaryCall,
   type Metadata,
+  type ServerUnaryCall,
   type ServerWritableStream,
 } from '@grpc/grpc-js';
 import {
@@ -24,6 +25,7 @@ import type { PageRequestInput } from './list-paging';
 import type { LinkSelectorInput } from './link-selection';
 import type { DetectorQueryInput, TravelTimeQueryInput } from './query-arguments';
 import type { DetectorOverview, QueryService } from './query-service';
+import { ScanAdmission } from './scan-admission';
 import {
   RecomputeRefusedError,
   type RecomputeProgress,
@@ -74,22 +76,29 @@ export interface QueryAccess {
 }
 
 function queryGrpcHandlers(service: QueryService, logger: Logger, access: QueryAccess): QueryGrpcHandlers {
+  // One per server: the scans its clients run at once (QueryLimits.maxConcurrentScans).
+  const scans = new ScanAdmission(service.limits);
   return {
     getEvents: (call, callback) => {
-      respond(logger, callback, async () =>
-        encodeGetEventsResponse(
-          await service.getEvents(wireQuery(call.request), access.deviceIdsFor(call.metadata)),
-        ),
-      );
+      respondCancellable(call, logger, callback, async (signal) => {
+        scans.admit('GetEvents', call.getPeer(), signal);
+        return encodeGetEventsResponse(
+          await service.getEvents(wireQuery(call.request), access.deviceIdsFor(call.metadata), signal),
+        );
+      });
     },
     streamEvents: (call) => {
-      void serveStream(call, logger, sightingToWire, (signal) =>
-        service.streamEvents(wireQuery(call.request), signal, access.deviceIdsFor(call.metadata)),
-      );
+      void serveStream(call, logger, sightingToWire, (signal) => {
+        // Released once the replay is sent: the live follow after it costs little.
+        const replayed = scans.admit('StreamEvents', call.getPeer(), signal);
+        const deviceIds = access.deviceIdsFor(call.metadata);
+        return service.streamEvents(wireQuery(call.request), signal, deviceIds, replayed);
+      });
     },
     getBatteryVoltage: (call, callback) => {
-      respond(logger, callback, async () => {
-        const reports = await service.getBatteryVoltage(wireQuery(call.request));
+      respondCancellable(call, logger, callback, async (signal) => {
+        scans.admit('GetBatteryVoltage', call.getPeer(), signal);
+        const reports = await service.getBatteryVoltage(wireQuery(call.request), signal);
         return { reports: reports.map(({ detectorId, voltages }) => ({ detectorId, voltage: voltages })) };
       });
     },
@@ -106,9 +115,11 @@ function queryGrpcHandlers(service: QueryService, logger: Logger, access: QueryA
       });
     },
     getTravelTimes: (call, callback) => {
-      respond(logger, callback, async () => ({
-        estimates: (await service.getTravelTimes(wireTravelTimeQuery(call.request))).map(estimateToWire),
-      }));
+      respondCancellable(call, logger, callback, async (signal) => {
+        scans.admit('GetTravelTimes', call.getPeer(), signal);
+        const estimates = await service.getTravelTimes(wireTravelTimeQuery(call.request), signal);
+        return { estimates: estimates.map(estimateToWire) };
+      });
     },
     getLatestTravelTimes: (call, callback) => {
       respond(logger, callback, async () => ({
@@ -138,6 +149,33 @@ function respond<Response>(
     (response) => callback(null, response),
     (error: unknown) => callback(toGrpcError(error, logger)),
   );
+}
+
+/**
+ * As `respond`, for a use case that reads much: `run` gets a signal that aborts when the
+ * client cancels (so the reading stops) or when the use case ends (so its scan slot is
+ * freed). A cancelled call's failure is not logged: it is the cancel, and nobody reads it.
+ */
+function respondCancellable<Response>(
+  call: ServerUnaryCall<unknown, unknown>,
+  logger: Logger,
+  callback: (error: Error | null, response?: Response) => void,
+  run: (signal: AbortSignal) => Promise<Response>,
+): void {
+  const ended = new AbortController();
+  const onCancelled = () => ended.abort();
+  call.once('cancelled', onCancelled);
+  respond(logger, callback, async () => {
+    try {
+      return await run(ended.signal);
+    } catch (error) {
+      if (call.cancelled) throw new GrpcStatusError(GrpcStatus.CANCELLED, 'cancelled by the client');
+      throw error;
+    } finally {
+      call.off('cancelled', onCancelled);
+      ended.abort();
+    }
+  });
 }
 
 /** The request's fields with Timestamps as nanoseconds. */

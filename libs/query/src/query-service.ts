@@ -94,16 +94,19 @@ export class QueryService {
   /**
    * The newest `limit` sightings of each detector in the range, grouped by (detector,
    * device); see `groupSightings` for the order. With `deviceIds: 'answer_local'` the
-   * groups carry ids that hold within this answer only (`AnswerLocalDeviceIds`).
+   * groups carry ids that hold within this answer only (`AnswerLocalDeviceIds`). When
+   * `signal` aborts, the reading stops at the next page and the call rejects with its reason.
    */
   async getEvents(
     input: DetectorQueryInput,
     deviceIds: DeviceIdDisclosure = 'pseudonyms',
+    signal?: AbortSignal,
   ): Promise<GroupedSightings> {
     const query = parseDetectorQuery(input, this.limits);
     const { maxSightingsPerAnswer } = this.limits;
     const grouper = new SightingGrouper();
     for await (const page of this.repository.events.listPages({ ...query, order: 'newest_first' })) {
+      signal?.throwIfAborted();
       for (const sighting of page) grouper.add(sighting);
       // Checked per page: the store's reads stop there, and what is held is bounded.
       if (grouper.sightingCount > maxSightingsPerAnswer) {
@@ -122,12 +125,14 @@ export class QueryService {
   /**
    * The replay of the range, oldest first, then (without `before`) live sightings until
    * `signal` aborts; see `replayThenFollow`. Validates at once, before the first read.
-   * With `deviceIds: 'answer_local'` the ids hold for this stream only.
+   * With `deviceIds: 'answer_local'` the ids hold for this stream only. `onReplayed` is
+   * called once the replay is sent, when the stream turns to following.
    */
   streamEvents(
     input: DetectorQueryInput,
     signal: AbortSignal,
     deviceIds: DeviceIdDisclosure = 'pseudonyms',
+    onReplayed?: () => void,
   ): AsyncIterable<Sighting> {
     const query = parseDetectorQuery(input, this.limits);
     this.logger.debug(
@@ -139,12 +144,16 @@ export class QueryService {
       query,
       signal,
       this.limits.maxSightingsPerLiveReplay,
+      onReplayed,
     );
     return deviceIds === 'pseudonyms' ? sightings : withAnswerLocalIds(sightings);
   }
 
-  /** One report per detector, in the order asked, each with its newest `limit` voltages in the range. */
-  async getBatteryVoltage(input: DetectorQueryInput): Promise<VoltageReport[]> {
+  /**
+   * One report per detector, in the order asked, each with its newest `limit` voltages in
+   * the range. When `signal` aborts, no further detectors are read.
+   */
+  async getBatteryVoltage(input: DetectorQueryInput, signal?: AbortSignal): Promise<VoltageReport[]> {
     const query = parseDetectorQuery(input, this.limits);
     const { maxVoltagesPerAnswer } = this.limits;
     const reports: VoltageReport[] = [];
@@ -152,6 +161,7 @@ export class QueryService {
     // A few detectors at a time, keeping only their voltages, so a selection of more than
     // an answer holds stops reading there.
     for (let start = 0; start < query.detectorIds.length; start += VOLTAGE_LOOKUP_CONCURRENCY) {
+      signal?.throwIfAborted();
       const batch = query.detectorIds.slice(start, start + VOLTAGE_LOOKUP_CONCURRENCY);
       const read = await Promise.all(
         batch.map(async (detectorId) => {
@@ -241,14 +251,16 @@ export class QueryService {
    * The estimates of the selected links whose interval end is in the range, the newest
    * `limit` of each link, link by link (by destination, then source, when the selection
    * is resolved through the links), each link's oldest first: the order a chart draws.
-   * Links without estimates in the range are absent.
+   * Links without estimates in the range are absent. When `signal` aborts, no further
+   * links are read.
    */
-  async getTravelTimes(input: TravelTimeQueryInput): Promise<TravelTimeEstimate[]> {
+  async getTravelTimes(input: TravelTimeQueryInput, signal?: AbortSignal): Promise<TravelTimeEstimate[]> {
     const query = parseTravelTimeQuery(input, this.limits);
     const { maxEstimatesPerAnswer } = this.limits;
     const newestFirst: TravelTimeEstimate[] = [];
     // Link by link, so a selection of more than an answer holds stops reading there.
     for (const link of await selectedLinks(this.repository.links, query.selection)) {
+      signal?.throwIfAborted();
       const ofLink = await this.repository.travelTimes.list({
         links: [link],
         range: query.range,
