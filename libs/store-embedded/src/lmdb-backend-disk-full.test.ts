@@ -78,7 +78,15 @@ describe('a full disk under the lmdb store', () => {
           `^lmdb store at ${path} is out of space: (No space left on device|Input/output error with \\d+ bytes free)`,
         ),
       );
-      await expect(backend.put(batch(acked.length))).rejects.toBeInstanceOf(StoreQuotaExhaustedError);
+      // Puts in flight together (lmdb commits them as one) are each refused the same way.
+      const together = await Promise.allSettled(
+        [1, 2, 3].map((more) => backend.put(batch(acked.length + more))),
+      );
+      expect(together.map((outcome) => outcome.status === 'rejected' && outcome.reason)).toEqual([
+        expect.any(StoreQuotaExhaustedError),
+        expect.any(StoreQuotaExhaustedError),
+        expect.any(StoreQuotaExhaustedError),
+      ]);
 
       // Reads and health still answer; health says writes are refused, and why.
       const health = await backend.health();
