@@ -13,8 +13,13 @@ export type TestStore =
  * healthcheck, metrics), JSON logs at info (AppProcess keeps them), a fixed privacy key
  * and no pseudonym rotation: with daily rotation a sighting inside the overlap after the
  * rotation hour is stored under two pseudonyms, which would read as a duplicate here.
+ * `nodeArgs` go to node itself, e.g. `['--unhandled-rejections=strict']`.
  */
-export function startCqserver(store: TestStore, extraArgs: readonly string[] = []): Promise<AppProcess> {
+export function startCqserver(
+  store: TestStore,
+  extraArgs: readonly string[] = [],
+  nodeArgs: readonly string[] = [],
+): Promise<AppProcess> {
   const storeArgs =
     store.kind === 'embedded'
       ? ['--store=embedded', `--data_dir=${store.dataDir}`]
@@ -31,5 +36,6 @@ export function startCqserver(store: TestStore, extraArgs: readonly string[] = [
       '--log_level=info',
       ...extraArgs,
     ],
+    nodeArgs,
   });
 }
