@@ -69,6 +69,11 @@ export class AppProcess {
     return this.child?.pid;
   }
 
+  /** How the last run ended: its exit code, or null while it runs or when a signal ended it. */
+  get exitCode(): number | null {
+    return this.child?.exitCode ?? null;
+  }
+
   get running(): boolean {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
