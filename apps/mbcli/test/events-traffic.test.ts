@@ -7,6 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CqserverProcess } from './cqserver-process';
 import { mbcli, mbcliJson } from './mbcli';
 
+/** A day the server keeps: the collector refuses sightings older than its retention (168 h). */
+const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+
 interface EventRow {
   detector: string;
   device: string;
@@ -77,8 +80,8 @@ describe('traffic and events against a real cqserver', () => {
   });
 
   it('events accepts repeated --detector_ids as the original, and --after/--before bound the range', async () => {
-    await sendSighting(server, 'r1', 'dev-9', Date.parse('2026-01-30T08:00:00Z'));
-    await sendSighting(server, 'r2', 'dev-9', Date.parse('2026-01-30T08:10:00Z'));
+    await sendSighting(server, 'r1', 'dev-9', Date.parse(`${yesterday}T08:00:00Z`));
+    await sendSighting(server, 'r2', 'dev-9', Date.parse(`${yesterday}T08:10:00Z`));
     const both = await mbcliJson<EventRow[]>([
       'events',
       '--detector_ids',
@@ -88,23 +91,23 @@ describe('traffic and events against a real cqserver', () => {
       '--event_limit',
       '5',
       '--after',
-      '2026-01-30T07:00:00Z',
+      `${yesterday}T07:00:00Z`,
       '--before',
-      '2026-01-30T09:00:00Z',
+      `${yesterday}T09:00:00Z`,
       ...server.hostFlags(),
     ]);
     expect(both.map((row) => [row.detector, row.time])).toEqual([
-      ['r2', '2026-01-30T08:10:00.000Z'],
-      ['r1', '2026-01-30T08:00:00.000Z'],
+      ['r2', `${yesterday}T08:10:00.000Z`],
+      ['r1', `${yesterday}T08:00:00.000Z`],
     ]);
     const later = await mbcliJson<EventRow[]>([
       'events',
       '--detector_ids',
       'r1,r2',
       '--after',
-      '2026-01-30T08:05:00Z',
+      `${yesterday}T08:05:00Z`,
       '--before',
-      '2026-01-30T09:00:00Z',
+      `${yesterday}T09:00:00Z`,
       ...server.hostFlags(),
     ]);
     expect(later.map((row) => row.detector)).toEqual(['r2']);
@@ -145,7 +148,7 @@ describe('traffic and events against a real cqserver', () => {
       '--duration',
       '900',
       '--start',
-      '2026-01-30T07:00:00Z',
+      `${yesterday}T07:00:00Z`,
       ...server.hostFlags(),
     ]);
     const { wifi, bluetooth, mobile } = summary.perKind;

@@ -42,7 +42,7 @@ const device = (index: number) => `AA:BB:CC:${index.toString(16).padStart(6, '0'
 /**
  * A log in the roadside-reader layout (or `columns` in another order): row i is device i
  * at reader r(i % 10), at a distinct instant with nanosecond digits. Every 400th row
- * (from the 8th) is bad, cycling through six ways a row goes wrong.
+ * (from the 8th) is bad, cycling through seven ways a row goes wrong.
  */
 function generateLog(name: string, rows: number): GeneratedLog {
   const path = join(dir, name);
@@ -62,6 +62,8 @@ function generateLog(name: string, rows: number): GeneratedLog {
         ['invalid_device_id', `${detector},,${time}`],
         ['invalid_time', `${detector},${device(index)},yesterday`],
         ['invalid_time', `${detector},${device(index)},${nowSeconds + 3600}`],
+        // Older than the server's retention (the default 168 h): the collector would refuse it.
+        ['invalid_time', `${detector},${device(index)},${nowSeconds - 8 * 86_400}`],
         ['missing_column', `${detector},${device(index)}`],
         ['csv_syntax', `"${detector},${device(index)},${time}`],
       ];
@@ -171,6 +173,9 @@ describe('import and export events against a real cqserver', () => {
       expect.arrayContaining([
         expect.stringMatching(/^read_time: is not Unix seconds like/),
         expect.stringMatching(/^read_time: .* s ahead of now .*; at most 300 s is accepted$/),
+        expect.stringMatching(
+          /^read_time: .* s before now .*; at most 604800 s old is accepted, what the store keeps$/,
+        ),
       ]),
     );
 
@@ -329,7 +334,7 @@ describe('import and export events against a real cqserver', () => {
 
   it('bad flag combinations and a changed file fail in one line saying what to do', async () => {
     const path = join(dir, 'small.csv');
-    writeFileSync(path, 'reader_id,device_address,read_time\nr1,AA:BB:CC:00:00:01,1769760000\n');
+    writeFileSync(path, `reader_id,device_address,read_time\nr1,AA:BB:CC:00:00:01,${nowSeconds}\n`);
     const oneLine = async (args: string[]) => {
       const { error, stderr } = await mbcli([...args, ...server.hostFlags()]);
       expect(error?.oclif?.exit).toBe(2);
@@ -364,7 +369,7 @@ describe('import and export events against a real cqserver', () => {
       `mbcli: ${path} was being imported with other column, time or kind flags (${checkpoint}); ` +
         'rerun with the same flags, or with --restart to import the file from its start (sightings already stored are not duplicated)',
     );
-    writeFileSync(path, 'reader_id,device_address,read_time\nr2,AA:BB:CC:00:00:02,1769760001\n');
+    writeFileSync(path, `reader_id,device_address,read_time\nr2,AA:BB:CC:00:00:02,${nowSeconds + 1}\n`);
     expect(await oneLine(['import', path, '--preset', 'roadside-reader'])).toBe(
       `mbcli: ${path} does not start as the file the checkpoint was made from (${checkpoint}); ` +
         'rerun with the same flags, or with --restart to import the file from its start (sightings already stored are not duplicated)',

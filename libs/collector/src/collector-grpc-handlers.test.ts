@@ -17,6 +17,8 @@ import { InstrumentedRepository } from '../test/instrumented-repository';
 import { openTestStore, type StoreKind, type TestStore } from '../test/test-stores';
 
 const T0: UnixNanos = NOW - 3_600n * SECOND;
+/** The `--retention` default, 168 h. */
+const WEEK_SECONDS = 604_800;
 const ALLOWED_DETECTOR_CHARACTERS = "allowed are A-Z, a-z, 0-9, '.', '_', ':' and '-'";
 
 /** Every raw device id any test sends; none may ever reach the store or the logs. */
@@ -283,7 +285,10 @@ describe.each<StoreKind>(['embedded', 'etcd'])('CollectorService over gRPC on th
     let rejecting: CollectorHarness;
     beforeAll(async () => {
       rejectionStore = await openTestStore(kind);
-      rejecting = await CollectorHarness.start({ repository: rejectionStore.repository });
+      rejecting = await CollectorHarness.start({
+        repository: rejectionStore.repository,
+        eventRetentionSeconds: WEEK_SECONDS,
+      });
     });
     afterAll(async () => {
       await rejecting?.close();
@@ -399,6 +404,13 @@ describe.each<StoreKind>(['embedded', 'etcd'])('CollectorService over gRPC on th
         'a time more than 300 s ahead',
         (h) => h.createEventLog(log([sighting('wifi', [NOW + 301n * SECOND])])),
         'events[0].time[0]: 2023-11-14T22:18:21.000000000Z is 301 s ahead of now (2023-11-14T22:13:20.000000000Z); at most 300 s is accepted',
+      ],
+      [
+        // Older than the store keeps: it would expire at once, and it would let a writer
+        // pick a past day's pseudonym key to test candidate devices against.
+        'a sighting 8 days old under a 7-day retention',
+        (h) => h.createEventLog(log([valid(), sighting('bluetooth', [T0, NOW - 8n * 86_400n * SECOND])])),
+        'events[1].time[1]: 2023-11-06T22:13:20.000000000Z is 691200 s before now (2023-11-14T22:13:20.000000000Z); at most 604800 s old is accepted, what the store keeps',
       ],
       [
         'nanos of a second or more',
@@ -588,7 +600,7 @@ describe.each<StoreKind>(['embedded', 'etcd'])('CollectorService over gRPC on th
         missing_device_id: 4,
         invalid_device_id: 4,
         missing_time: 1,
-        invalid_time: 4 + 1 + 1 + 1 + 1,
+        invalid_time: 4 + 3 + 1 + 1 + 1 + 1,
       });
     });
   });

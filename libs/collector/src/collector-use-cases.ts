@@ -66,6 +66,12 @@ export interface CollectorUseCasesOptions {
   readonly clock?: () => UnixNanos;
   /** Overrides of `DEFAULT_COLLECTOR_LIMITS`, e.g. `{ maxAheadSeconds: 60 }`. */
   readonly limits?: Partial<CollectorLimits>;
+  /**
+   * How long the store keeps raw sightings (the `--retention` option), e.g. `604_800`:
+   * older sightings are refused. They would expire at once, and accepting them let a
+   * writer choose any past day's pseudonym key (see docs/privacy.md). Unset: any age.
+   */
+  readonly eventRetentionSeconds?: number;
 }
 
 const systemClock = (): UnixNanos => BigInt(Date.now()) * NANOS_PER_MILLISECOND;
@@ -84,6 +90,7 @@ export class CollectorUseCases {
   readonly #metrics: ServerMetrics;
   readonly #logger: Logger;
   readonly #clock: () => UnixNanos;
+  readonly #eventRetentionSeconds: number | undefined;
   readonly #writer: GroupCommitWriter;
 
   constructor(options: CollectorUseCasesOptions) {
@@ -93,6 +100,7 @@ export class CollectorUseCases {
     this.#metrics = options.metrics;
     this.#logger = options.logger;
     this.#clock = options.clock ?? systemClock;
+    this.#eventRetentionSeconds = options.eventRetentionSeconds;
     this.#writer = new GroupCommitWriter({
       append: (sightings) =>
         this.#metrics.timeStoreOperation('events.append', () => this.#repository.events.append(sightings)),
@@ -216,6 +224,7 @@ export class CollectorUseCases {
         pseudonymiser: this.#pseudonymiser,
         now: this.#clock(),
         maxAheadSeconds: this.limits.maxAheadSeconds,
+        ...(this.#eventRetentionSeconds === undefined ? {} : { maxAgeSeconds: this.#eventRetentionSeconds }),
         maxSightingsPerLog: this.limits.maxSightingsPerLog,
       });
     } catch (error) {

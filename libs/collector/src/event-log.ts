@@ -61,6 +61,8 @@ export interface EventLogRules {
   readonly now: UnixNanos;
   /** How far ahead of `now` a sighting may be. */
   readonly maxAheadSeconds: number;
+  /** How far behind `now` a sighting may be; unset: any age. */
+  readonly maxAgeSeconds?: number;
   /** Most sightings (event × time pairs) in one log. */
   readonly maxSightingsPerLog: number;
 }
@@ -111,7 +113,8 @@ export function acceptEventLog(log: collector.EventLog, rules: EventLogRules): A
       ),
     );
   }
-  const bounds = { now: rules.now, maxAheadSeconds: rules.maxAheadSeconds };
+  const { now, maxAheadSeconds, maxAgeSeconds } = rules;
+  const bounds = { now, maxAheadSeconds, ...(maxAgeSeconds === undefined ? {} : { maxAgeSeconds }) };
   const events = log.events.map((event, index): ValidEvent => {
     const field = `events[${index}]`;
     const { deviceId } = event;

@@ -19,6 +19,8 @@ export interface HarnessOptions {
   readonly repository: Repository;
   readonly pseudonymiser?: Pseudonymiser;
   readonly limits?: Partial<CollectorLimits>;
+  /** The store's raw-sighting retention; older sightings are refused. Unset: any age. */
+  readonly eventRetentionSeconds?: number;
 }
 
 /** A collector served over real gRPC on loopback, a generated client for it, and what it logged. */
@@ -52,6 +54,9 @@ export class CollectorHarness {
         return NOW;
       },
       ...(options.limits === undefined ? {} : { limits: options.limits }),
+      ...(options.eventRetentionSeconds === undefined
+        ? {}
+        : { eventRetentionSeconds: options.eventRetentionSeconds }),
     });
     const server = await startGrpcServer({
       address: { host: '127.0.0.1', port: 0 },

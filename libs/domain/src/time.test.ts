@@ -48,9 +48,25 @@ describe('parseEventTime', () => {
     );
   });
 
+  it('with maxAgeSeconds, accepts up to that age and refuses older, naming both times', () => {
+    const week = { now: NOW, maxAheadSeconds: 300, maxAgeSeconds: 604_800 };
+    expect(parseEventTime(NOW - 604_800_000_000_000n, week)).toBe(NOW - 604_800_000_000_000n);
+    expectRejection(
+      () => parseEventTime(NOW - 691_200_000_000_000n, week, 'events[0].time[2]'),
+      'out_of_range',
+      'events[0].time[2]',
+      '2025-11-22T02:33:20.000000000Z is 691200 s before now (2025-11-30T02:33:20.000000000Z); ' +
+        'at most 604800 s old is accepted, what the store keeps',
+    );
+    expect(() => parseEventTime(NOW - 604_800_000_000_001n, week)).toThrow(/before now/);
+  });
+
   it('refuses a tolerance that is not a finite number ≥ 0', () => {
     expect(() => parseEventTime(NOW, { now: NOW, maxAheadSeconds: -1 })).toThrow(RangeError);
     expect(() => parseEventTime(NOW, { now: NOW, maxAheadSeconds: Number.NaN })).toThrow(RangeError);
+    expect(() => parseEventTime(NOW, { now: NOW, maxAheadSeconds: 0, maxAgeSeconds: -1 })).toThrow(
+      RangeError,
+    );
   });
 });
 

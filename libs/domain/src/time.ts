@@ -35,11 +35,18 @@ export interface EventTimeBounds {
   readonly now: UnixNanos;
   /** How far ahead of `now` an event may be (detector clocks drift); finite, ≥ 0. */
   readonly maxAheadSeconds: number;
+  /**
+   * How far behind `now` an event may be; e.g. the store's retention, since an older
+   * sighting would expire at once and lets a writer pick past days' pseudonym keys.
+   * Unset: any age back to 2000-01-01.
+   */
+  readonly maxAgeSeconds?: number;
 }
 
 /**
- * Validates the time of a sighting or report: not before 2000-01-01T00:00:00Z and at
- * most `maxAheadSeconds` after `now` (both limits inclusive).
+ * Validates the time of a sighting or report: not before 2000-01-01T00:00:00Z, at
+ * most `maxAheadSeconds` after `now` and, when given, at most `maxAgeSeconds` before
+ * it (all limits inclusive).
  */
 export function parseEventTime(nanos: bigint, bounds: EventTimeBounds, field = 'time'): UnixNanos {
   checkNotBeforeEarliest(nanos, field);
@@ -54,6 +61,20 @@ export function parseEventTime(nanos: bigint, bounds: EventTimeBounds, field = '
       field,
       `${formatNanosIso(nanos)} is ${formatSeconds(ahead)} s ahead of now (${formatNanosIso(now)}); ` +
         `at most ${maxAheadSeconds} s is accepted`,
+    );
+  }
+  const { maxAgeSeconds } = bounds;
+  if (maxAgeSeconds === undefined) return nanos;
+  if (!Number.isFinite(maxAgeSeconds) || maxAgeSeconds < 0) {
+    throw new RangeError(`maxAgeSeconds must be a finite number ≥ 0, got ${maxAgeSeconds}`);
+  }
+  const age = now - nanos;
+  if (age > BigInt(Math.round(maxAgeSeconds * 1e9))) {
+    throw new ValidationError(
+      'out_of_range',
+      field,
+      `${formatNanosIso(nanos)} is ${formatSeconds(age)} s before now (${formatNanosIso(now)}); ` +
+        `at most ${maxAgeSeconds} s old is accepted, what the store keeps`,
     );
   }
   return nanos;

@@ -168,7 +168,13 @@ async function startServers(
   try {
     let collectorUseCases: CollectorUseCases | undefined;
     if (pseudonymiser !== undefined) {
-      collectorUseCases = new CollectorUseCases({ repository, pseudonymiser, metrics, logger });
+      collectorUseCases = new CollectorUseCases({
+        repository,
+        pseudonymiser,
+        metrics,
+        logger,
+        eventRetentionSeconds: config.retention / MS_PER_SECOND,
+      });
       const server = await startServiceServer({
         option: 'collector_port',
         address: requireAddress(config.collector_port, 'collector_port'),

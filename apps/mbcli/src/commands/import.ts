@@ -67,6 +67,12 @@ export default class Import extends MbcliCommand {
       default: false,
     }),
     limit: Flags.integer({ description: 'stop after this many rows; a rerun continues after them', min: 1 }),
+    retention_hours: Flags.integer({
+      description:
+        "the server's --retention in hours: older rows are rejected here, as the collector refuses them",
+      default: 168,
+      min: 1,
+    }),
     batch_size: Flags.integer({
       description: 'rows sent and checkpointed together',
       default: 5000,
@@ -96,6 +102,7 @@ export default class Import extends MbcliCommand {
         limit: flags.limit,
         batchSize: flags.batch_size,
         maxAheadSeconds: COLLECTOR_MAX_AHEAD_SECONDS,
+        maxAgeSeconds: flags.retention_hours * 3_600,
         client,
         target: collectorTarget(settings),
         signal: stop.signal,

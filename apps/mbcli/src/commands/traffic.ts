@@ -32,7 +32,7 @@ export default class Traffic extends MbcliCommand {
   static override examples = [
     '<%= config.bin %> traffic --detector_ids xxx-1,xxx-2 --device_ids ddd-1,ddd-2 --rate 5',
     '<%= config.bin %> traffic --scenario corridor --speed 60',
-    '<%= config.bin %> traffic --scenario corridor --backfill --duration 86400 --start 2026-01-30T00:00:00Z',
+    '<%= config.bin %> traffic --scenario corridor --backfill --duration 86400',
     '<%= config.bin %> traffic --scenario ./my-road.json --speed 600 --duration 3600 --json',
   ];
   static override flags = {

@@ -1,4 +1,4 @@
-import { NANOS_PER_MILLISECOND } from '@message-bus/domain';
+import { NANOS_PER_MILLISECOND, type EventTimeBounds } from '@message-bus/domain';
 import type { collector } from '@message-bus/proto';
 import { rmSync, statSync } from 'node:fs';
 import { CsvSyntaxError, splitCsvLine } from './csv-fields';
@@ -31,6 +31,8 @@ export interface ImportOptions {
   readonly batchSize: number;
   /** How far ahead of this machine's clock a sighting may be (the collector's limit). */
   readonly maxAheadSeconds: number;
+  /** How far behind this machine's clock a sighting may be (the server's retention); unset: any age. */
+  readonly maxAgeSeconds?: number | undefined;
   readonly client: collector.CollectorServiceClient;
   readonly target: ServiceTarget;
   /** Aborting stops reading; the batch in flight is still acknowledged and checkpointed. */
@@ -191,7 +193,7 @@ export async function importCsv(options: ImportOptions): Promise<ImportSummary> 
   let batch = newBatch();
   let readThisRun = 0;
   let limitReached = false;
-  let bounds = timeBounds(options.maxAheadSeconds);
+  let bounds = timeBounds(options);
   try {
     reading: for await (const lines of readFileLines(file, start)) {
       for (const line of lines) {
@@ -212,7 +214,7 @@ export async function importCsv(options: ImportOptions): Promise<ImportSummary> 
           await send(batch);
           batch = newBatch();
           batch.end = { offset: line.end, nextLine: line.number + 1 };
-          bounds = timeBounds(options.maxAheadSeconds);
+          bounds = timeBounds(options);
         }
       }
       const last = lines[lines.length - 1]!;
@@ -273,6 +275,11 @@ async function readHeader(
   return { columns: locateColumns(layout, names), dataStart: { offset: header.end, lineNumber: 2 } };
 }
 
-function timeBounds(maxAheadSeconds: number) {
-  return { now: BigInt(Date.now()) * NANOS_PER_MILLISECOND, maxAheadSeconds };
+function timeBounds(options: Pick<ImportOptions, 'maxAheadSeconds' | 'maxAgeSeconds'>): EventTimeBounds {
+  const { maxAheadSeconds, maxAgeSeconds } = options;
+  return {
+    now: BigInt(Date.now()) * NANOS_PER_MILLISECOND,
+    maxAheadSeconds,
+    ...(maxAgeSeconds === undefined ? {} : { maxAgeSeconds }),
+  };
 }
