@@ -72,6 +72,36 @@ describe('StoreHealthMonitor on a real embedded store', () => {
     );
   });
 
+  it('logs a listener that throws and goes on probing and telling the others, nothing unhandled', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const probed = new ProbedStore(repository);
+      const { logger, lines } = capturingLogger();
+      monitor = new StoreHealthMonitor(probed.repository, { logger, intervalMs: 10, timeoutMs: 100 });
+      monitor.onChange(() => {
+        throw new Error('listener broke');
+      });
+      const changes: StoreHealth[] = [];
+      monitor.onChange((health) => changes.push(health));
+      monitor.start();
+      await probed.waitForProbes(3);
+      probed.hang = true;
+      await vi.waitFor(() => expect(changes).toHaveLength(2), { timeout: 5_000, interval: 10 });
+
+      expect(changes.map((health) => health.reachable)).toEqual([true, false]);
+      const failures = lines.filter((line) => line['msg'] === 'store health listener failed');
+      expect(failures.map((line) => (line['err'] as { message?: unknown }).message)).toEqual([
+        'listener broke',
+        'listener broke',
+      ]);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('stops probing on stop()', async () => {
     const probed = new ProbedStore(repository);
     monitor = new StoreHealthMonitor(probed.repository, { logger: capturingLogger().logger, intervalMs: 5 });

@@ -126,7 +126,14 @@ export class StoreHealthMonitor {
         `store unreachable: ${health.reason}`,
       );
     }
-    for (const listener of this.listeners) listener(health);
+    for (const listener of this.listeners) {
+      // A listener that throws must not end the probing (nor, unhandled, the process).
+      try {
+        listener(health);
+      } catch (error) {
+        this.logger.error({ err: error }, 'store health listener failed');
+      }
+    }
   }
 }
 
