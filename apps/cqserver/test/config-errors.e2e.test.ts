@@ -70,6 +70,29 @@ describe('cqserver tokens', () => {
     expect(result.code).toBe(2);
   });
 
+  it.each([
+    [
+      'equal collector and query tokens',
+      { COLLECTOR_TOKEN: 'shared-secret', QUERY_TOKEN: 'shared-secret' },
+      'collector_token and query_token are the same token: a client holding one would act as both; give each its own',
+    ],
+    [
+      'a pseudonym token equal to the query token',
+      { QUERY_TOKEN: 'shared-secret', QUERY_PSEUDONYM_TOKEN: 'shared-secret' },
+      'query_token and query_pseudonym_token are the same token: a client holding one would act as both; give each its own',
+    ],
+    [
+      'a pseudonym token without a query token',
+      { QUERY_PSEUDONYM_TOKEN: 'scope-secret' },
+      'query_pseudonym_token needs query_token: without it the query port is open to every client',
+    ],
+  ])('refuses %s in one line with exit code 2, never printing a token', async (_, env, message) => {
+    const result = await runToExit([], env);
+    expect(result.stderr).toBe(`cqserver: ${message}\n`);
+    expect(result.code).toBe(2);
+    expect(`${result.stdout}${result.stderr}`).not.toMatch(/shared-secret|scope-secret/);
+  });
+
   it('warns at start about a port served without a token on a non-loopback address', async () => {
     const server = await ServerProcess.start([`--data_dir=${tempDir()}`, '--query_port=0.0.0.0:0'], {
       COLLECTOR_TOKEN: 'collector-secret',
