@@ -19,8 +19,11 @@ import * as esbuild from 'esbuild';
 
 /** Every suite, in the order `all` runs them. */
 const suites = ['store', 'traveltime', 'e2e'];
-/** Runs built the same way but never part of `all`: the soak takes ten minutes by default. */
-const standalone = ['soak'];
+/**
+ * Runs built the same way but never part of `all`: the soak takes ten minutes by default;
+ * starvation measures one burst against one server, not speed against a baseline.
+ */
+const standalone = ['soak', 'starvation'];
 
 const workspaceRoot = resolve(import.meta.dirname, '../..');
 
