@@ -5,7 +5,8 @@ export interface StarvationRow {
   readonly measure: string;
   readonly value: string;
   readonly target: string;
-  readonly met: boolean;
+  /** Undefined for a row shown for context, without a target. */
+  readonly met: boolean | undefined;
 }
 
 /** One row per target of issue 16, item 2, with the measured value and whether it was met. */
@@ -23,6 +24,15 @@ export function starvationRows(result: StarvationResult): StarvationRow[] {
       value: `${ms(result.ingestP99Ms)} (${ms(result.ingestP50Ms)}, ${ms(result.ingestMaxMs)})`,
       target: `≤ ${TARGETS.ingestP99Ms} ms`,
       met: result.ingestP99Ms <= TARGETS.ingestP99Ms,
+    },
+    {
+      measure: 'server event-loop delay p99 (max), its own measure',
+      value:
+        result.serverLoopDelay === undefined
+          ? 'not read'
+          : `${ms(result.serverLoopDelay.p99Ms)} (${ms(result.serverLoopDelay.maxMs)})`,
+      target: '—',
+      met: undefined,
     },
     {
       measure: 'server CPU idle after the burst',
@@ -63,7 +73,10 @@ export function formatStarvationTable(rows: readonly StarvationRow[], result: St
     '',
     '| measure | value | target | met |',
     '| --- | --- | --- | --- |',
-    ...rows.map((row) => `| ${row.measure} | ${row.value} | ${row.target} | ${row.met ? 'met' : 'missed'} |`),
+    ...rows.map(
+      (row) =>
+        `| ${row.measure} | ${row.value} | ${row.target} | ${row.met === undefined ? '—' : row.met ? 'met' : 'missed'} |`,
+    ),
     '',
   ];
   return lines.join('\n');

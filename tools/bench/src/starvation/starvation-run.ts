@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ProcessStats, startCqserver } from '../e2e/cqserver-under-test';
+import { metricSum, ProcessStats, scrapeMetrics, startCqserver } from '../e2e/cqserver-under-test';
 import { ProbeThread, type ProbeResults } from './probes';
 
 export interface StarvationSizes {
@@ -83,6 +83,12 @@ export interface StarvationResult {
   /** Seconds from SIGTERM to exit; undefined when it had not exited within the cap (then SIGKILLed). */
   readonly exitSeconds: number | undefined;
   readonly exitCode: number | null;
+  /**
+   * The server's own event-loop delay over the burst (prom-client's monitorEventLoopDelay,
+   * reset at the burst's start), in ms: how long the loop was held, whatever the client's
+   * or the machine's delays; undefined when the metrics could not be read.
+   */
+  readonly serverLoopDelay: { readonly p99Ms: number; readonly maxMs: number } | undefined;
   /** The machine's 1-minute load average before and after the burst: other work skews the latencies. */
   readonly loadAverage: { readonly before: number; readonly after: number };
 }
@@ -124,6 +130,7 @@ export async function runStarvation(
     });
     await sleep(1_000); // a second of probes at rest first
     const loadBefore = loadavg()[0]!;
+    await scrapeMetrics(server); // resets the server's event-loop delay histogram
 
     log(
       `burst: ${sizes.streams} cancelled StreamEvents in ${sizes.burstMs} ms, ${sizes.bigGetEvents} GetEvents`,
@@ -135,6 +142,7 @@ export async function runStarvation(
     log(`GetEvents: ${JSON.stringify(getEventsOutcomes)}; streams: ${JSON.stringify(streams)}`);
     const probeResults = await probes.stop();
     const loadAfter = loadavg()[0]!;
+    const serverLoopDelay = await loopDelaySinceLastScrape(server);
 
     const idleAt = await whenIdle(stats, sizes.idleWaitCapMs);
     const idleAfterSeconds = idleAt === undefined ? undefined : Math.max(0, (idleAt - burstEnded) / 1000);
@@ -166,6 +174,7 @@ export async function runStarvation(
       idleAfterSeconds,
       exitSeconds,
       exitCode,
+      serverLoopDelay,
       loadAverage: { before: loadBefore, after: loadAfter },
     };
   } finally {
@@ -301,6 +310,16 @@ async function timeSigterm(
     return { exitSeconds: undefined, exitCode: null };
   }
   return { exitSeconds: (performance.now() - started) / 1000, exitCode: server.exitCode };
+}
+
+async function loopDelaySinceLastScrape(
+  server: AppProcess,
+): Promise<{ p99Ms: number; maxMs: number } | undefined> {
+  const text = await scrapeMetrics(server).catch(() => undefined);
+  if (text === undefined) return undefined;
+  const p99 = metricSum(text, 'nodejs_eventloop_lag_p99_seconds');
+  const max = metricSum(text, 'nodejs_eventloop_lag_max_seconds');
+  return p99 === undefined || max === undefined ? undefined : { p99Ms: p99 * 1000, maxMs: max * 1000 };
 }
 
 function statusName(error: ServiceError): string {
