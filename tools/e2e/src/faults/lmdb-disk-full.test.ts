@@ -107,6 +107,7 @@ describe('a full disk under cqserver on the embedded store', () => {
       const outOfSpaceLines = cqserver.logLines.filter((line) => line['msg'] === 'store out of space');
       expect(outOfSpaceLines.length).toBeGreaterThanOrEqual(2);
       expect(JSON.stringify(outOfSpaceLines[0])).toMatch(outOfSpace);
+      expect(cqserver.logLines.filter((line) => line['msg'] === 'store unavailable')).toEqual([]);
       expect(cqserver.logLines.filter((line) => line['store'] === 'refusing writes')).toEqual([
         expect.objectContaining({
           msg: expect.stringMatching(`lmdb store at ${dataDir}/\\S+ is out of space`),
