@@ -1,3 +1,3 @@
 export { startThrowawayEtcd, type ThrowawayEtcd, type ThrowawayEtcdOptions } from './throwaway-etcd';
 export { etcdEndpoints } from './etcd-endpoints';
-export { startSeverableProxy, type SeverableProxy } from './severable-proxy';
+export { startSeverableProxy, type SeverableProxy, type SeverableProxyOptions } from './severable-proxy';
