@@ -1,4 +1,5 @@
 import type { Etcd3, IOptions } from 'etcd3';
+import type { EndpointStateListener } from './fault-handling';
 
 /** How an `EtcdBackend` connects and sizes its requests. Defaults live in `resolveOptions`. */
 export interface EtcdBackendOptions {
@@ -43,10 +44,17 @@ export interface EtcdBackendOptions {
    * expiry is sooner (or past) still lives this long, since etcd rounds tiny TTLs up anyway.
    */
   readonly minLeaseTtlSeconds?: number;
+  /**
+   * Told each time an endpoint's circuit opens (calls avoid it), turns half-open (one
+   * call probes it) or closes (it answers again); e.g.
+   * `(endpoint, state) => gauge.set({ endpoint }, state === 'open' ? 0 : 1)`. Only for
+   * a client the backend creates with several endpoints and its own fault handling.
+   */
+  readonly onEndpointState?: EndpointStateListener;
 }
 
 export type ResolvedEtcdBackendOptions = Required<
-  Omit<EtcdBackendOptions, 'hosts' | 'client' | 'clientOptions'>
+  Omit<EtcdBackendOptions, 'hosts' | 'client' | 'clientOptions' | 'onEndpointState'>
 > & {
   readonly hosts: readonly string[];
 };

@@ -9,7 +9,7 @@ import {
 import { outOfSpace, toStoreError } from './etcd-errors';
 import { EtcdWatch } from './etcd-watch';
 import { ExpiryLeases } from './expiry-leases';
-import { defaultFaultHandling } from './fault-handling';
+import { EtcdFaultHandling, type EndpointState } from './fault-handling';
 import { viewOf } from './buffer-view';
 import { rangeReader, type RangePage, type RangeRead } from './range-reads';
 import { encodeTxn, encodeTxns, PutLease, txnSender, type LeaseOf, type Txn } from './txn-batches';
@@ -23,6 +23,8 @@ export class EtcdBackend implements KvBackend {
   private readonly options: ResolvedEtcdBackendOptions;
   private readonly client: Etcd3;
   private readonly ownsClient: boolean;
+  /** Undefined when the caller gave the client, and with it its fault handling. */
+  private readonly faultHandling: EtcdFaultHandling | undefined;
   /** Each lease once in the forms a put writes it, not per put. */
   private readonly leases: ExpiryLeases<PutLease>;
   private readonly readRangePage: RangeRead;
@@ -38,13 +40,16 @@ export class EtcdBackend implements KvBackend {
   constructor(options: EtcdBackendOptions) {
     this.options = resolveOptions(options);
     this.ownsClient = options.client === undefined;
+    this.faultHandling = this.ownsClient
+      ? new EtcdFaultHandling(this.options.hosts, this.options.callTimeoutMs, options.onEndpointState)
+      : undefined;
     this.client =
       options.client ??
       new Etcd3({
         ...options.clientOptions,
         hosts: [...this.options.hosts],
         faultHandling: {
-          ...defaultFaultHandling(this.options.hosts.length),
+          ...this.faultHandling?.policies,
           ...options.clientOptions?.faultHandling,
         },
         grpcOptions: {
@@ -208,6 +213,15 @@ export class EtcdBackend implements KvBackend {
     } catch (error) {
       return { reachable: false, reason: this.storeError(error).message };
     }
+  }
+
+  /**
+   * The circuit of each endpoint: `open` ones are skipped until a probe finds them
+   * answering. Empty with a single endpoint (it has no circuit), a client the caller
+   * gave, or a caller's own `faultHandling.host`.
+   */
+  endpointStates(): ReadonlyMap<string, EndpointState> {
+    return this.faultHandling?.endpointStates() ?? new Map();
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,7 @@ import { StoreInvalidArgumentError, type WorkLease, type WorkLeases } from '@mes
 import { Keyspace, prefixEnd } from '@message-bus/store-kv';
 import { Etcd3, type IOptions, type Lease } from 'etcd3';
 import { toStoreError } from './etcd-errors';
-import { defaultFaultHandling } from './fault-handling';
+import { EtcdFaultHandling } from './fault-handling';
 
 export interface EtcdWorkLeasesOptions {
   /** The etcd client URLs, e.g. `'http://127.0.0.1:2379'`; also named in error messages. */
@@ -56,7 +56,7 @@ export class EtcdWorkLeases implements WorkLeases {
         ...options.clientOptions,
         hosts: [...this.endpoints],
         faultHandling: {
-          ...defaultFaultHandling(this.endpoints.length),
+          ...new EtcdFaultHandling(this.endpoints, this.callTimeoutMs).policies,
           ...options.clientOptions?.faultHandling,
         },
       });
