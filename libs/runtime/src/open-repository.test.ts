@@ -1,6 +1,6 @@
 import type { DetectorId, Sighting } from '@message-bus/domain';
 import { parseDetectorId, parseDetectorStatus } from '@message-bus/domain';
-import { createLogger } from '@message-bus/server-kit';
+import { createLogger, ServerMetrics } from '@message-bus/server-kit';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -100,6 +100,30 @@ describe('openRepository', () => {
       expect(Math.abs(difference - 10 * 24 * 3600)).toBeLessThanOrEqual(2);
     } finally {
       raw.close();
+      await repository.close();
+    }
+  });
+
+  it('shows in its metrics an etcd endpoint that refuses connections, and keeps serving from the others', async () => {
+    const live = etcdEndpoints()[0]!;
+    const refusing = 'http://127.0.0.1:1';
+    const metrics = new ServerMetrics({ processMetrics: false });
+    const repository = openRepository(
+      settings({ store: 'etcd', 'etcd.endpoints': [live, refusing] }),
+      silent,
+      undefined,
+      metrics,
+    );
+    try {
+      expect(await metrics.scrape()).toContain(`etcd_endpoint_up{endpoint="${refusing}"} 1`);
+      // Calls pick an endpoint at random: the first one sent to the refusing endpoint opens its circuit.
+      for (let call = 0; call < 100 && (await metrics.scrape()).includes(`endpoint="${refusing}"} 1`); call++) {
+        await repository.events.append([sighting]);
+      }
+      const text = await metrics.scrape();
+      expect(text).toContain(`etcd_endpoint_up{endpoint="${refusing}"} 0`);
+      expect(text).toContain(`etcd_endpoint_up{endpoint="${live}"} 1`);
+    } finally {
       await repository.close();
     }
   });

@@ -1,6 +1,11 @@
 import type { Repository } from '@message-bus/repository';
-import { type ConfigValues, type Logger, type storeOptions } from '@message-bus/server-kit';
-import { EtcdBackend } from '@message-bus/store-etcd';
+import {
+  type ConfigValues,
+  type Logger,
+  type ServerMetrics,
+  type storeOptions,
+} from '@message-bus/server-kit';
+import { EtcdBackend, type EndpointState } from '@message-bus/store-etcd';
 import { LmdbBackend } from '@message-bus/store-embedded';
 import { KvRepository, type KvRepositoryOptions } from '@message-bus/store-kv';
 import { join } from 'node:path';
@@ -13,12 +18,15 @@ export const EMBEDDED_STORE_FOLDER = 'store';
 /**
  * Opens the store the settings name: lmdb in `data_dir`, or etcd at `etcd.endpoints`.
  * Both use the same keyspace under `etcd.prefix`, so data moves between them unchanged.
+ * With several etcd endpoints, each one that stops or starts taking calls is logged and
+ * shown in `metrics` (`etcd_endpoint_up`).
  */
 export function openRepository(
   settings: StoreSettings,
   logger: Logger,
   /** Appends of sightings this much older than now mark them late (see `KvRepositoryOptions`). */
   lateAfterSeconds?: number,
+  metrics?: ServerMetrics,
 ): Repository {
   const options: KvRepositoryOptions = {
     prefix: settings['etcd.prefix'],
@@ -30,7 +38,15 @@ export function openRepository(
       logger.warn({ key, reason }, 'skipped a malformed record in the store'),
   };
   if (settings.store === 'etcd') {
-    const backend = new EtcdBackend({ hosts: settings['etcd.endpoints'] });
+    const showEndpoint = (endpoint: string, state: EndpointState) =>
+      metrics?.setEtcdEndpointUp(endpoint, state !== 'open');
+    const reportEndpoint = (endpoint: string, state: EndpointState) => {
+      showEndpoint(endpoint, state);
+      if (state === 'open') logger.warn({ endpoint }, 'etcd endpoint failed to connect; calls avoid it');
+      if (state === 'closed') logger.info({ endpoint }, 'etcd endpoint answers again; calls go to it');
+    };
+    const backend = new EtcdBackend({ hosts: settings['etcd.endpoints'], onEndpointState: reportEndpoint });
+    for (const [endpoint, state] of backend.endpointStates()) showEndpoint(endpoint, state);
     logger.info({ endpoints: settings['etcd.endpoints'], prefix: options.prefix }, 'using etcd');
     return new KvRepository(backend, options);
   }

@@ -149,6 +149,7 @@ async function startServers(
     serves('traveltime')
       ? Math.min(DEFAULT_LATE_AFTER_SECONDS, config['traveltime.lag'] / MS_PER_SECOND / 3)
       : undefined,
+    metrics,
   );
   const shutdown = new ShutdownCoordinator({ logger });
   const monitor = new StoreHealthMonitor(repository, { logger });

@@ -37,6 +37,16 @@ describe('ServerMetrics', () => {
     );
   });
 
+  it('shows whether calls may go to each etcd endpoint', async () => {
+    const metrics = new ServerMetrics({ processMetrics: false });
+    metrics.setEtcdEndpointUp('http://etcd-0:2379', true);
+    metrics.setEtcdEndpointUp('http://etcd-1:2379', true);
+    metrics.setEtcdEndpointUp('http://etcd-1:2379', false);
+    const text = await metrics.scrape();
+    expect(text).toContain('etcd_endpoint_up{endpoint="http://etcd-0:2379"} 1');
+    expect(text).toContain('etcd_endpoint_up{endpoint="http://etcd-1:2379"} 0');
+  });
+
   it('keeps each instance in its own registry, with process metrics and default labels', async () => {
     const first = new ServerMetrics({ defaultLabels: { app: 'collector' } });
     const second = new ServerMetrics({ defaultLabels: { app: 'query' } });

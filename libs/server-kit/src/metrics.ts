@@ -41,6 +41,8 @@ export class ServerMetrics {
   readonly travelTimeIntervalsRecomputed: Counter<'origin'>;
   /** How far the oldest interval still to (re)compute of the held destinations lies behind the newest due one. */
   readonly travelTimeBacklogSeconds: Gauge;
+  /** Per etcd endpoint: 1 while calls may go to it, 0 while they avoid it (it failed to connect). */
+  readonly etcdEndpointUp: Gauge<'endpoint'>;
 
   constructor(options: ServerMetricsOptions = {}) {
     if (options.defaultLabels !== undefined) {
@@ -111,6 +113,12 @@ export class ServerMetrics {
       help: 'How far the oldest interval still to (re)compute of the held destinations lies behind the newest due one.',
       registers,
     });
+    this.etcdEndpointUp = new Gauge({
+      name: 'etcd_endpoint_up',
+      help: 'Per etcd endpoint: 1 while calls may go to it, 0 while they avoid it after failing to connect.',
+      labelNames: ['endpoint'],
+      registers,
+    });
     if (options.processMetrics !== false) {
       collectDefaultMetrics({ register: this.registry });
     }
@@ -135,6 +143,11 @@ export class ServerMetrics {
       stopTimer({ outcome: (error instanceof StoreError ? error.code : 'error') satisfies StoreOutcome });
       throw error;
     }
+  }
+
+  /** Records whether calls may go to an etcd endpoint (`up`) or avoid it. */
+  setEtcdEndpointUp(endpoint: string, up: boolean): void {
+    this.etcdEndpointUp.set({ endpoint }, up ? 1 : 0);
   }
 
   /** Records one finished call; `path` is the gRPC method path `/package.Service/Method`. */
