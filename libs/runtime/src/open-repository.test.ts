@@ -117,7 +117,9 @@ describe('openRepository', () => {
     try {
       expect(await metrics.scrape()).toContain(`etcd_endpoint_up{endpoint="${refusing}"} 1`);
       // Calls pick an endpoint at random: the first one sent to the refusing endpoint opens its circuit.
-      for (let call = 0; call < 100 && (await metrics.scrape()).includes(`endpoint="${refusing}"} 1`); call++) {
+      const refusingUp = async () =>
+        (await metrics.scrape()).includes(`etcd_endpoint_up{endpoint="${refusing}"} 1`);
+      for (let call = 0; call < 100 && (await refusingUp()); call++) {
         await repository.events.append([sighting]);
       }
       const text = await metrics.scrape();

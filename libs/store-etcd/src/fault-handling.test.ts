@@ -16,8 +16,10 @@ const refused = () =>
 /** What grpc-js itself rejects with, before etcd3 types it (the backend's own txn path sees these). */
 const dropped = () => Object.assign(new Error('14 UNAVAILABLE: Connection dropped'), { code: 14 });
 const answeredRefusals = {
-  NOSPACE: () => new GRPCResourceExhastedError('8 RESOURCE_EXHAUSTED: etcdserver: mvcc: database space exceeded'),
-  'invalid argument': () => new GRPCInvalidArgumentError('3 INVALID_ARGUMENT: etcdserver: request is too large'),
+  NOSPACE: () =>
+    new GRPCResourceExhastedError('8 RESOURCE_EXHAUSTED: etcdserver: mvcc: database space exceeded'),
+  'invalid argument': () =>
+    new GRPCInvalidArgumentError('3 INVALID_ARGUMENT: etcdserver: request is too large'),
   'failed precondition': () =>
     new GRPCFailedPreconditionError('9 FAILED_PRECONDITION: etcdserver: revision of auth store is old'),
   'no leader': () => new GRPCUnavailableError('14 UNAVAILABLE: etcdserver: no leader'),
@@ -59,15 +61,18 @@ describe('EtcdFaultHandling circuits', () => {
     expect(handling.endpointStates().get(first)).toBe('open');
   });
 
-  it.each(Object.entries(answeredRefusals))('keeps an endpoint that answers with %s in use', async (_, refusal) => {
-    const { handling, changes, call } = faultHandling();
-    for (let attempt = 0; attempt < 5; attempt++) {
-      await expect(call(first, refusal)).rejects.toBeInstanceOf(Error);
-    }
-    expect(handling.endpointStates().get(first)).toBe('closed');
-    expect(changes).toEqual([]);
-    expect(await call(first, () => 'answered')).toBe('answered');
-  });
+  it.each(Object.entries(answeredRefusals))(
+    'keeps an endpoint that answers with %s in use',
+    async (_, refusal) => {
+      const { handling, changes, call } = faultHandling();
+      for (let attempt = 0; attempt < 5; attempt++) {
+        await expect(call(first, refusal)).rejects.toBeInstanceOf(Error);
+      }
+      expect(handling.endpointStates().get(first)).toBe('closed');
+      expect(changes).toEqual([]);
+      expect(await call(first, () => 'answered')).toBe('answered');
+    },
+  );
 
   it('probes an open endpoint after a while and closes it when the probe succeeds', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
@@ -108,11 +113,13 @@ describe('EtcdFaultHandling retries', () => {
   const attemptsUntil = async (callTimeoutMs: number, outcomes: (() => unknown)[]) => {
     const { handling } = faultHandling(callTimeoutMs);
     let attempts = 0;
-    const result = await handling.policies.global!.execute(async () => {
-      const outcome = outcomes[Math.min(attempts++, outcomes.length - 1)]!();
-      if (outcome instanceof Error) throw outcome;
-      return outcome;
-    }).catch((error: unknown) => error);
+    const result = await handling.policies
+      .global!.execute(async () => {
+        const outcome = outcomes[Math.min(attempts++, outcomes.length - 1)]!();
+        if (outcome instanceof Error) throw outcome;
+        return outcome;
+      })
+      .catch((error: unknown) => error);
     return { attempts, result };
   };
 
