@@ -100,6 +100,19 @@ describe('EtcdFaultHandling circuits', () => {
     expect(changes.map(([, state]) => state)).toEqual(['open', 'half-open', 'open']);
   });
 
+  it('waits 0.5 s before the first probe, and twice as long after each failed one', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const { call } = faultHandling();
+    const answered = () => 'answered';
+    await expect(call(first, refused)).rejects.toThrow('ECONNREFUSED');
+    for (const waitMs of [500, 1_000, 2_000]) {
+      vi.setSystemTime(Date.now() + waitMs - 1);
+      await expect(call(first, answered)).rejects.toBeInstanceOf(BrokenCircuitError);
+      vi.setSystemTime(Date.now() + 1);
+      await expect(call(first, refused)).rejects.toThrow('ECONNREFUSED');
+    }
+  });
+
   it('gives a single endpoint no circuit: nowhere else to send its calls', async () => {
     const handling = new EtcdFaultHandling([first], 5_000);
     const host = handling.policies.host!(first);

@@ -71,7 +71,8 @@ export class EtcdFaultHandling {
         maxAttempts: retriesWithin(callTimeoutMs),
         backoff: retryBackoff(),
       }),
-      // etcd3 takes the first step of this and starts from its `next()`.
+      // A first step: etcd3's watch manager waits `next()` of what it is given, and after
+      // each further drop the step after that, back to this one once events flow again.
       watchBackoff: new ExponentialBackoff({
         initialDelay: WATCH_FIRST_RECONNECT_MS,
         maxDelay: WATCH_MAX_RECONNECT_MS,
@@ -88,6 +89,7 @@ export class EtcdFaultHandling {
     const breaker = circuitBreaker(handleWhen(isConnectionFailure), {
       breaker: new ConsecutiveBreaker(FAILURES_TO_OPEN),
       halfOpenAfter: new ExponentialBackoff({
+        generator: noJitterGenerator,
         initialDelay: FIRST_PROBE_AFTER_MS,
         maxDelay: MAX_PROBE_AFTER_MS,
       }),
