@@ -3,7 +3,7 @@ import { AppProcess } from '@message-bus/tools/app-process';
 /** The privacy key every test server shares (64 hex digits = 32 bytes), so pseudonyms survive restarts. */
 export const TEST_PRIVACY_KEY = '6d6573736167652d6275732d652d6532652d746573742d6b65792d3332627974';
 
-/** Where a test cqserver stores: lmdb in `dataDir`, or etcd at `endpoint` under `prefix`. */
+/** Where a test cqserver stores: lmdb in `dataDir`, or etcd at `endpoint` (comma-separated for a cluster) under `prefix`. */
 export type TestStore =
   | { readonly kind: 'embedded'; readonly dataDir: string }
   | { readonly kind: 'etcd'; readonly endpoint: string; readonly prefix: string };

@@ -1,5 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import type { collector } from '@message-bus/proto';
+import type { CallLog } from './call-log';
 import { collectorClient, isGrpcError, statusName, streamEventLogs } from './grpc-clients';
 import { countSightings } from './sighting-plan';
 
@@ -14,6 +15,8 @@ export interface RetryingStreamSenderOptions {
   readonly retryDelayMs?: number;
   /** Safety limit for the whole run; it fails once this has passed. E.g. `120_000` ms (the default). */
   readonly giveUpAfterMs?: number;
+  /** Where each attempt is recorded as a `StreamEventLog` call, when a test needs their times. */
+  readonly calls?: CallLog;
 }
 
 export interface StreamSendReport {
@@ -63,11 +66,15 @@ export class RetryingStreamSender {
         while (!failed) {
           attempts += 1;
           try {
-            const counts = await streamEventLogs(
-              this.client(this.options.collectorAddress()),
-              logs,
-              this.options.attemptDeadlineMs ?? 30_000,
-            );
+            const send = () =>
+              streamEventLogs(
+                this.client(this.options.collectorAddress()),
+                logs,
+                this.options.attemptDeadlineMs ?? 30_000,
+              );
+            const counts = await (this.options.calls
+              ? this.options.calls.record('StreamEventLog', send)
+              : send());
             const acknowledged = Number(counts.mobile + counts.bluetooth + counts.wifi);
             if (acknowledged !== sightings) {
               throw new Error(
