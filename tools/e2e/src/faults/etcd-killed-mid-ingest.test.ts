@@ -42,8 +42,12 @@ describe('etcd SIGKILLed in the middle of a streamed ingest through cqserver, an
     });
     const ackedBeforeKill = sender.ackedSightings;
     await etcd.kill('SIGKILL');
-    // Down long enough for the appends in flight to fail, as in a real crash.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // Down until a stream in flight has failed, as in a real crash: the server retries a
+    // call within its deadline, so an etcd back within a few seconds would hide the kill.
+    await vi.waitFor(() => expect(sender.failedAttempts).toBeGreaterThan(0), {
+      timeout: 60_000,
+      interval: 50,
+    });
     await etcd.start();
     const report = await sending;
 

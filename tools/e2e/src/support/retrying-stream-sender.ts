@@ -39,6 +39,7 @@ export interface StreamSendReport {
 export class RetryingStreamSender {
   private ackedStreams = 0;
   private ackedSightingCount = 0;
+  private failedAttemptCount = 0;
   private readonly clients = new Map<string, collector.CollectorServiceClient>();
 
   constructor(
@@ -49,6 +50,11 @@ export class RetryingStreamSender {
   /** Sightings acknowledged so far, for a test that injects a fault midway. */
   get ackedSightings(): number {
     return this.ackedSightingCount;
+  }
+
+  /** Attempts that failed (and are or will be resent) so far, for a test waiting on a fault to show. */
+  get failedAttempts(): number {
+    return this.failedAttemptCount;
   }
 
   /** Resolves once every stream is acknowledged; rejects on INVALID_ARGUMENT or after `giveUpAfterMs`. */
@@ -87,6 +93,7 @@ export class RetryingStreamSender {
           } catch (error) {
             if (!isGrpcError(error) || error.code === status.INVALID_ARGUMENT) throw error;
             failures[statusName(error)] = (failures[statusName(error)] ?? 0) + 1;
+            this.failedAttemptCount += 1;
             if (Date.now() > giveUpAt) {
               throw new Error(
                 `gave up after ${attempts} attempts with ${this.ackedStreams} of ${this.streams.length} streams acknowledged; last: ${error.message}`,
