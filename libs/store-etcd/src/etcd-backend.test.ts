@@ -322,6 +322,26 @@ describe('EtcdBackend watch', () => {
     expect(await iterator.next()).toEqual({ value: undefined, done: true });
   });
 
+  it('marks a put that replaced a stored value, so a sighting written again can be told apart', async () => {
+    const controller = new AbortController();
+    const iterator = backend.watch(prefix, controller.signal)[Symbol.asyncIterator]();
+
+    await backend.put([{ key: `${prefix}resent`, value: text('same') }]);
+    await backend.put([{ key: `${prefix}resent`, value: text('same') }]);
+    await backend.put([{ key: `${prefix}fresh`, value: text('new') }]);
+
+    const seen = [await iterator.next(), await iterator.next(), await iterator.next()].map(({ value }) => [
+      value?.key,
+      value?.replaced,
+    ]);
+    expect(seen).toEqual([
+      [`${prefix}resent`, false],
+      [`${prefix}resent`, true],
+      [`${prefix}fresh`, false],
+    ]);
+    controller.abort();
+  });
+
   it('ends when aborted while waiting for the next put', async () => {
     const controller = new AbortController();
     const iterator = backend.watch(prefix, controller.signal)[Symbol.asyncIterator]();

@@ -1,5 +1,5 @@
 import type { CallOptions } from '@grpc/grpc-js';
-import type { KvBackend, KvEntry, KvHealth, KvRange, KvRecord } from '@message-bus/store-kv';
+import type { KvBackend, KvEntry, KvHealth, KvRange, KvRecord, KvWatchEntry } from '@message-bus/store-kv';
 import { EtcdLeaseInvalidError, Etcd3, type IRangeRequest } from 'etcd3';
 import {
   resolveOptions,
@@ -168,7 +168,7 @@ export class EtcdBackend implements KvBackend {
    * committed after it is delivered. Puts through this backend wait until that read is
    * done, so a put issued after `watch()` returns is always delivered.
    */
-  watch(prefix: string, signal: AbortSignal): AsyncIterable<KvEntry> {
+  watch(prefix: string, signal: AbortSignal): AsyncIterable<KvWatchEntry> {
     const started = this.currentRevision().then((revision) => {
       if (signal.aborted || this.closed) return undefined;
       const stop = () => watch.stop();

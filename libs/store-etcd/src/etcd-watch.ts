@@ -1,4 +1,4 @@
-import type { KvEntry } from '@message-bus/store-kv';
+import type { KvWatchEntry } from '@message-bus/store-kv';
 import type { Etcd3, IWatchResponse, Watcher } from 'etcd3';
 import { viewOf } from './buffer-view';
 
@@ -10,8 +10,8 @@ import { viewOf } from './buffer-view';
  * (of a created or catch-up response) can be ahead of the events delivered so far; so
  * the resume point is set here, from delivered events, each time the stream drops.
  */
-export class EtcdWatch implements AsyncIterableIterator<KvEntry> {
-  private readonly queue: KvEntry[] = [];
+export class EtcdWatch implements AsyncIterableIterator<KvWatchEntry> {
+  private readonly queue: KvWatchEntry[] = [];
   private wake: (() => void) | undefined;
   private failure: Error | undefined;
   private ended = false;
@@ -51,7 +51,7 @@ export class EtcdWatch implements AsyncIterableIterator<KvEntry> {
     return this;
   }
 
-  async next(): Promise<IteratorResult<KvEntry>> {
+  async next(): Promise<IteratorResult<KvWatchEntry>> {
     for (;;) {
       const entry = this.queue.shift();
       if (entry) return { value: entry, done: false };
@@ -66,7 +66,7 @@ export class EtcdWatch implements AsyncIterableIterator<KvEntry> {
     }
   }
 
-  async return(): Promise<IteratorResult<KvEntry>> {
+  async return(): Promise<IteratorResult<KvWatchEntry>> {
     this.stop();
     return { value: undefined, done: true };
   }
@@ -106,6 +106,7 @@ export class EtcdWatch implements AsyncIterableIterator<KvEntry> {
       this.queue.push({
         key: event.kv.key.toString('utf8'),
         value: viewOf(value),
+        replaced: event.kv.version !== '1',
       });
       if (revision > this.deliveredRevision) this.deliveredRevision = revision;
     }

@@ -190,3 +190,34 @@ describe('KvRepository on etcd: the bytes in etcd', () => {
     expect(malformed.map(([key]) => key).filter((key) => key.includes('raw-device'))).toEqual([]);
   });
 });
+
+describe('KvRepository on etcd: following sightings written again', () => {
+  it('follows a sighting once, however often it is written (a detector resending what failed)', async () => {
+    const prefix = uniquePrefix();
+    const repository = new KvRepository(new EtcdBackend({ hosts: etcdEndpoints() }), { prefix });
+    try {
+      const detector = parseDetectorId('resending-det');
+      const now = BigInt(Date.now()) * 1_000_000n;
+      const sighting = (device: string, offsetSeconds: bigint): Sighting => ({
+        detectorId: detector,
+        deviceId: device as Sighting['deviceId'],
+        time: now + offsetSeconds * 1_000_000_000n,
+      });
+      const controller = new AbortController();
+      const followed = repository.events.follow([detector], controller.signal)[Symbol.asyncIterator]();
+      await repository.events.append([
+        sighting('AAAAAAAAAAAAAAAAAAAAAA', 1n),
+        sighting('BBBBBBBBBBBBBBBBBBBBBB', 2n),
+      ]);
+      await repository.events.append([sighting('AAAAAAAAAAAAAAAAAAAAAA', 1n)]);
+      await repository.events.append([sighting('CCCCCCCCCCCCCCCCCCCCCC', 3n)]);
+      const devices = [];
+      for (let read = 0; read < 3; read++) devices.push((await followed.next()).value?.deviceId);
+      expect(devices).toEqual(['AAAAAAAAAAAAAAAAAAAAAA', 'BBBBBBBBBBBBBBBBBBBBBB', 'CCCCCCCCCCCCCCCCCCCCCC']);
+      controller.abort();
+    } finally {
+      await repository.close();
+      await deleteNamespace(prefix);
+    }
+  });
+});

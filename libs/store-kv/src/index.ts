@@ -1,4 +1,4 @@
-export type { KvBackend, KvEntry, KvRecord, KvExpiry, KvRange, KvHealth } from './kv-backend';
+export type { KvBackend, KvEntry, KvWatchEntry, KvRecord, KvExpiry, KvRange, KvHealth } from './kv-backend';
 export {
   KvRepository,
   DEFAULT_EVENT_RETENTION_SECONDS,

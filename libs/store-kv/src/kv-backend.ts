@@ -47,7 +47,7 @@ export interface KvBackend {
    * `signal` aborts (the iterator then ends without error). A backend that loses its
    * connection resumes where it stopped: no change is skipped or delivered twice.
    */
-  watch(prefix: string, signal: AbortSignal): AsyncIterable<KvEntry>;
+  watch(prefix: string, signal: AbortSignal): AsyncIterable<KvWatchEntry>;
 
   /** Whether the store answers now; `reason` says why not (e.g. "etcd: connection refused"). */
   health(): Promise<KvHealth>;
@@ -59,6 +59,16 @@ export interface KvBackend {
 export interface KvEntry {
   readonly key: string;
   readonly value: Uint8Array;
+}
+
+/** A put seen by a watch. */
+export interface KvWatchEntry extends KvEntry {
+  /**
+   * The put replaced a value already stored under its key (etcd: the key's version is
+   * above 1), e.g. a write sent again after a failure; undefined when the backend cannot
+   * tell (the embedded store).
+   */
+  readonly replaced?: boolean;
 }
 
 export interface KvRecord extends KvEntry {

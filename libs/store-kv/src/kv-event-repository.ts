@@ -9,7 +9,7 @@ import { decodeEventValue, encodeEventValue } from './event-value';
 import { checkDeviceSegment } from './key-segment';
 import { inKeyTimeRange, toKeyTimeRange, type KeyTimeRange } from './key-time';
 import { bucketOfMillisecond, EVENT_BUCKET_SECONDS, eventBucket, type Keyspace } from './keyspace';
-import type { KvEntry, KvExpiry, KvRecord } from './kv-backend';
+import type { KvEntry, KvExpiry, KvRecord, KvWatchEntry } from './kv-backend';
 import type { KvStore } from './kv-store';
 import { utf8Bytes } from './json-object';
 import { newVersion } from './kv-recompute-queue';
@@ -171,10 +171,13 @@ export class KvEventRepository implements EventRepository {
   }
 
   private async *followEntries(
-    entries: AsyncIterable<KvEntry>,
+    entries: AsyncIterable<KvWatchEntry>,
     wanted: ReadonlySet<string>,
   ): AsyncGenerator<Sighting> {
     for await (const entry of entries) {
+      // A sighting written again (a detector resending what was not acknowledged, a
+      // store retry of a batch that had committed) was followed when first written.
+      if (entry.replaced === true) continue;
       const stored = this.decode(entry);
       if (stored !== undefined && wanted.has(stored.sighting.detectorId)) yield stored.sighting;
     }

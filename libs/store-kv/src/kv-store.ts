@@ -1,5 +1,5 @@
 import { StoreUnavailableError } from '@message-bus/repository';
-import type { KvBackend, KvEntry, KvRange, KvRecord } from './kv-backend';
+import type { KvBackend, KvEntry, KvRange, KvRecord, KvWatchEntry } from './kv-backend';
 import type { Keyspace } from './keyspace';
 import { MalformedRecords, type MalformedRecordHandler } from './malformed-records';
 
@@ -103,7 +103,7 @@ export class KvStore {
    * The backend's watch, started now rather than on first iteration, so that records
    * put after this call are seen even when the caller starts reading later.
    */
-  watch(prefix: string, signal: AbortSignal): AsyncIterable<KvEntry> {
+  watch(prefix: string, signal: AbortSignal): AsyncIterable<KvWatchEntry> {
     this.assertOpen();
     const iterator = this.backend.watch(prefix, signal)[Symbol.asyncIterator]();
     const first = iterator.next();
@@ -127,9 +127,9 @@ export class KvStore {
 }
 
 async function* drain(
-  iterator: AsyncIterator<KvEntry>,
-  first: Promise<IteratorResult<KvEntry>>,
-): AsyncGenerator<KvEntry> {
+  iterator: AsyncIterator<KvWatchEntry>,
+  first: Promise<IteratorResult<KvWatchEntry>>,
+): AsyncGenerator<KvWatchEntry> {
   let finished = false;
   try {
     for (let result = await first; !result.done; result = await iterator.next()) yield result.value;
