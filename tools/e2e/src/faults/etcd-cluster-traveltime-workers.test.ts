@@ -1,12 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { parseDetectorId, type Sighting } from '@message-bus/domain';
+import { parseDetectorId } from '@message-bus/domain';
 import { EtcdBackend } from '@message-bus/store-etcd';
 import { KvRepository } from '@message-bus/store-kv';
-import { AppProcess } from '@message-bus/tools/app-process';
 import { Cleanup } from '@message-bus/tools/cleanup';
 import { startEtcdCluster } from '@message-bus/tools/etcd';
 import { Etcd3 } from 'etcd3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  attributeEstimates,
+  countBy,
+  KeyChangeLog,
+  startTraveltimeWorker,
+  tripMaker,
+} from '../support/travel-time-writes';
 
 const intervalSeconds = 1;
 const leaseTtlSeconds = 3;
@@ -14,14 +20,6 @@ const NANOS_PER_SECOND = 1_000_000_000n;
 
 const source = parseDetectorId('tt-source');
 const destination = parseDetectorId('tt-destination');
-
-/** One put or delete seen by the watch on the deployment's prefix. */
-interface KeyChange {
-  readonly revision: bigint;
-  readonly kind: 'put' | 'delete';
-  readonly key: string;
-  readonly value: string;
-}
 
 describe('two travel-time workers on a three-member etcd cluster whose leader is SIGKILLed', () => {
   const cleanup = new Cleanup();
@@ -47,24 +45,13 @@ describe('two travel-time workers on a three-member etcd cluster whose leader is
     );
 
     // Every put under the prefix: an estimate written twice shows as two puts of its key.
-    const changes: KeyChange[] = [];
-    const watcher = cleanup.add(
-      'cancel the watch',
-      await etcd.watch().prefix(`/${prefix}/`).create(),
-      (watcher) => watcher.cancel(),
+    const changeLog = cleanup.add('cancel the watch', await KeyChangeLog.start(etcd, prefix), (log) =>
+      log.cancel(),
     );
-    watcher.on('put', (kv) => changes.push(keyChange('put', kv)));
-    watcher.on('delete', (kv) => changes.push(keyChange('delete', kv)));
+    const { changes } = changeLog;
 
     await repository.links.put({ source, destination, maxSeconds: 300 });
-    let trips = 0;
-    const trip = (arrivalNanos: bigint): Sighting[] => {
-      const deviceId = `tt-device-${trips++}`;
-      return [
-        { detectorId: source, deviceId, time: arrivalNanos - 30n * NANOS_PER_SECOND },
-        { detectorId: destination, deviceId, time: arrivalNanos },
-      ];
-    };
+    const trip = tripMaker(source, destination);
     const nowNanos = () => BigInt(Date.now()) * 1_000_000n;
     const feeder = cleanup.add(
       'stop the sighting feeder',
@@ -74,25 +61,13 @@ describe('two travel-time workers on a three-member etcd cluster whose leader is
     feeder.unref();
 
     const startWorker = () =>
-      AppProcess.start('traveltime', {
-        args: [
-          '--store=etcd',
-          `--etcd.endpoints=${cluster.endpoints.join(',')}`,
-          `--etcd.prefix=${prefix}`,
-          '--healthcheck_port=127.0.0.1:0',
-          '--metrics_port=',
-          `--traveltime.interval=${intervalSeconds}s`,
-          '--traveltime.lag=0s',
-          `--traveltime.lease_ttl=${leaseTtlSeconds}s`,
-          '--log_level=info',
-        ],
-      });
+      startTraveltimeWorker({ endpoints: cluster.endpoints, prefix, intervalSeconds, leaseTtlSeconds });
     const workers = await Promise.all([startWorker(), startWorker()]);
     for (const worker of workers) cleanup.add('stop a worker', worker, (worker) => worker.kill());
 
     const lockKey = `/${prefix}/locks/traveltime/${destination}`;
     const estimatePrefix = `/${prefix}/traveltimes/${destination}/${source}/`;
-    const estimates = () => attribute(changes, lockKey, estimatePrefix);
+    const estimates = () => attributeEstimates(changes, lockKey, estimatePrefix);
     await vi.waitFor(() => expect(estimates().length).toBeGreaterThanOrEqual(3), {
       timeout: 60_000,
       interval: 50,
@@ -108,8 +83,7 @@ describe('two travel-time workers on a three-member etcd cluster whose leader is
       interval: 50,
     });
     await Promise.all(workers.map((worker) => worker.stop()));
-    watcher.removeAllListeners('put');
-    watcher.removeAllListeners('delete');
+    changeLog.stop();
 
     const written = estimates();
     const ends = written.map((estimate) => estimate.intervalEnd);
@@ -124,39 +98,3 @@ describe('two travel-time workers on a three-member etcd cluster whose leader is
     expect(stored.map((estimate) => estimate.intervalEnd)).toEqual(ends);
   }, 150_000);
 });
-
-function keyChange(
-  kind: KeyChange['kind'],
-  kv: { key: Buffer; value: Buffer; mod_revision: string },
-): KeyChange {
-  return { kind, revision: BigInt(kv.mod_revision), key: kv.key.toString(), value: kv.value.toString() };
-}
-
-interface AttributedEstimate {
-  readonly key: string;
-  readonly intervalEnd: bigint;
-  /** Who held the destination's lock when etcd applied the put; undefined: no one. */
-  readonly holder: string | undefined;
-}
-
-/** The estimate puts in revision order, each with the lock's holder at its revision. */
-function attribute(
-  changes: readonly KeyChange[],
-  lockKey: string,
-  estimatePrefix: string,
-): AttributedEstimate[] {
-  let holder: string | undefined;
-  const estimates: AttributedEstimate[] = [];
-  for (const change of [...changes].sort((a, b) => (a.revision < b.revision ? -1 : 1))) {
-    if (change.key === lockKey) holder = change.kind === 'put' ? change.value : undefined;
-    if (change.kind !== 'put' || !change.key.startsWith(estimatePrefix)) continue;
-    estimates.push({ key: change.key, intervalEnd: BigInt(change.key.slice(estimatePrefix.length)), holder });
-  }
-  return estimates;
-}
-
-function countBy(values: readonly string[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
-  return counts;
-}

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { parseDetectorId, type Sighting } from '@message-bus/domain';
+import { parseDetectorId } from '@message-bus/domain';
 import { EtcdBackend } from '@message-bus/store-etcd';
 import { KvRepository } from '@message-bus/store-kv';
 import { AppProcess } from '@message-bus/tools/app-process';
@@ -7,6 +7,13 @@ import { etcdEndpoints } from '@message-bus/tools/etcd';
 import { Etcd3 } from 'etcd3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Cleanup } from '@message-bus/tools/cleanup';
+import {
+  attributeEstimates,
+  countBy,
+  KeyChangeLog,
+  startTraveltimeWorker,
+  tripMaker,
+} from '../support/travel-time-writes';
 
 const intervalSeconds = 1;
 const leaseTtlSeconds = 3;
@@ -19,14 +26,6 @@ const NANOS_PER_SECOND = 1_000_000_000n;
 
 const source = parseDetectorId('tt-source');
 const destination = parseDetectorId('tt-destination');
-
-/** One put or delete seen by the watch on the deployment's prefix, in revision order. */
-interface KeyChange {
-  readonly revision: bigint;
-  readonly kind: 'put' | 'delete';
-  readonly key: string;
-  readonly value: string;
-}
 
 describe('the travel-time worker holding a destination is SIGKILLed', () => {
   const cleanup = new Cleanup();
@@ -50,26 +49,15 @@ describe('the travel-time worker holding a destination is SIGKILLed', () => {
 
     // Every put and delete under the prefix, from before the workers start: a watch sees
     // each write, so an estimate written twice would show as two puts of its key.
-    const changes: KeyChange[] = [];
-    const watcher = cleanup.add(
-      'cancel the watch',
-      await etcd.watch().prefix(`/${prefix}/`).create(),
-      (watcher) => watcher.cancel(),
+    const changeLog = cleanup.add('cancel the watch', await KeyChangeLog.start(etcd, prefix), (log) =>
+      log.cancel(),
     );
-    watcher.on('put', (kv) => changes.push(keyChange('put', kv)));
-    watcher.on('delete', (kv) => changes.push(keyChange('delete', kv)));
+    const { changes } = changeLog;
 
     // Devices seen at the source and 30 s later at the destination: half a minute of
     // history, then a new trip every half second while the test runs.
     await repository.links.put({ source, destination, maxSeconds: 300 });
-    let trips = 0;
-    const trip = (arrivalNanos: bigint): Sighting[] => {
-      const deviceId = `tt-device-${trips++}`;
-      return [
-        { detectorId: source, deviceId, time: arrivalNanos - 30n * NANOS_PER_SECOND },
-        { detectorId: destination, deviceId, time: arrivalNanos },
-      ];
-    };
+    const trip = tripMaker(source, destination);
     const nowNanos = () => BigInt(Date.now()) * 1_000_000n;
     await repository.events.append(
       Array.from({ length: 30 }, (_, i) => trip(nowNanos() - BigInt(30 - i) * NANOS_PER_SECOND)).flat(),
@@ -82,19 +70,7 @@ describe('the travel-time worker holding a destination is SIGKILLed', () => {
     feeder.unref();
 
     const startWorker = () =>
-      AppProcess.start('traveltime', {
-        args: [
-          '--store=etcd',
-          `--etcd.endpoints=${endpoint}`,
-          `--etcd.prefix=${prefix}`,
-          '--healthcheck_port=127.0.0.1:0',
-          '--metrics_port=',
-          `--traveltime.interval=${intervalSeconds}s`,
-          '--traveltime.lag=0s',
-          `--traveltime.lease_ttl=${leaseTtlSeconds}s`,
-          '--log_level=info',
-        ],
-      });
+      startTraveltimeWorker({ endpoints: [endpoint!], prefix, intervalSeconds, leaseTtlSeconds });
     const workers = await Promise.all([startWorker(), startWorker()]);
     for (const worker of workers) cleanup.add('stop a worker', worker, (worker) => worker.kill());
 
@@ -102,7 +78,9 @@ describe('the travel-time worker holding a destination is SIGKILLed', () => {
     const estimatePrefix = `/${prefix}/traveltimes/${destination}/${source}/`;
     const holderOf = (worker: AppProcess) => new RegExp(`^traveltime@.+:${worker.pid}$`);
     const estimatesBy = (holder: RegExp) =>
-      attribute(changes, lockKey, estimatePrefix).filter((estimate) => holder.test(estimate.holder ?? ''));
+      attributeEstimates(changes, lockKey, estimatePrefix).filter((estimate) =>
+        holder.test(estimate.holder ?? ''),
+      );
     /** How far `worker`'s first catch-up round (after taking the destination) wrote: its `through` interval end. */
     const caughtUpThrough = (worker: AppProcess) => {
       const line = worker.logLines.find(
@@ -141,10 +119,9 @@ describe('the travel-time worker holding a destination is SIGKILLed', () => {
       interval: 50,
     });
     await survivor.stop();
-    watcher.removeAllListeners('put');
-    watcher.removeAllListeners('delete');
+    changeLog.stop();
 
-    const estimates = attribute(changes, lockKey, estimatePrefix);
+    const estimates = attributeEstimates(changes, lockKey, estimatePrefix);
     const ends = estimates.map((estimate) => estimate.intervalEnd);
     const interval = BigInt(intervalSeconds) * NANOS_PER_SECOND;
     const steps = ends.slice(1).map((end, i) => (end - ends[i]!) / interval);
@@ -176,46 +153,3 @@ describe('the travel-time worker holding a destination is SIGKILLed', () => {
     expect(bySurvivor.some((estimate) => estimate.totalSamples > 0)).toBe(true);
   }, 180_000);
 });
-
-function keyChange(
-  kind: KeyChange['kind'],
-  kv: { key: Buffer; value: Buffer; mod_revision: string },
-): KeyChange {
-  return { kind, revision: BigInt(kv.mod_revision), key: kv.key.toString(), value: kv.value.toString() };
-}
-
-interface AttributedEstimate {
-  readonly key: string;
-  readonly intervalEnd: bigint;
-  readonly totalSamples: number;
-  /** Who held the destination's lock when etcd applied the put; undefined: no one. */
-  readonly holder: string | undefined;
-}
-
-/** The estimate puts in revision order, each with the lock's holder at its revision. */
-function attribute(
-  changes: readonly KeyChange[],
-  lockKey: string,
-  estimatePrefix: string,
-): AttributedEstimate[] {
-  let holder: string | undefined;
-  const estimates: AttributedEstimate[] = [];
-  for (const change of [...changes].sort((a, b) => (a.revision < b.revision ? -1 : 1))) {
-    if (change.key === lockKey) holder = change.kind === 'put' ? change.value : undefined;
-    if (change.kind !== 'put' || !change.key.startsWith(estimatePrefix)) continue;
-    const value = JSON.parse(change.value) as { total_samples: number };
-    estimates.push({
-      key: change.key,
-      intervalEnd: BigInt(change.key.slice(estimatePrefix.length)),
-      totalSamples: value.total_samples,
-      holder,
-    });
-  }
-  return estimates;
-}
-
-function countBy(values: readonly string[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
-  return counts;
-}
