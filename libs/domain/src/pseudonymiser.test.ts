@@ -70,6 +70,16 @@ describe('Pseudonymiser', () => {
     );
   });
 
+  it('gives the pseudonyms already stored: fixed vectors, so neither side can drift with the other', () => {
+    // Computed once with node:crypto (createHmac over hkdfSync); every stored pseudonym depends on them.
+    expect(daily().pseudonymsAt('wifi', MAC, BOUNDARY + SECOND).current).toBe('B9TDa55w_12-KJ93STDM_A');
+    const never = new Pseudonymiser({ masterSecret: MASTER, rotation: { kind: 'never' }, overlapSeconds: 0 });
+    expect(never.pseudonymsAt('mobile', MAC, BOUNDARY).current).toBe('EKGrj67m-DKydrrLntcbbw');
+    expect(daily().pseudonymsAt('bluetooth', parseRawDeviceId('Gerät 1'), BOUNDARY - 1n).current).toBe(
+      'Q7XAe1QZ604sQ1KzDZbHQQ',
+    );
+  });
+
   it('computes the construction for the longest ids too: 128 code points of 1 to 4 UTF-8 bytes', () => {
     for (const character of ['a', 'é', '€', '😀']) {
       const longest = character.repeat(128);
