@@ -22,7 +22,7 @@ export interface RecomputeRound {
   readonly lastDue: UnixNanos;
   readonly linksByDestination: ReadonlyMap<DetectorId, readonly DetectorLink[]>;
   /** The destinations the worker holds, with their claims. */
-  readonly held: ReadonlyMap<DetectorId, { readonly lease: WorkLease }>;
+  readonly held: ReadonlyMap<DetectorId, WorkLease>;
   /** Once true, no new chunk is started (one always is, so a backlog advances). */
   readonly outOfTime: () => boolean;
   readonly stop: AbortSignal | undefined;
@@ -103,7 +103,7 @@ export class RecomputeWork {
     for (const pending of ranges) {
       let range: RecomputeRange | undefined = pending;
       while (range !== undefined) {
-        const lease = round.held.get(range.destination)?.lease;
+        const lease = round.held.get(range.destination);
         if (lease === undefined || lease.lost.aborted) break;
         if (chunks > 0 && round.outOfTime()) {
           unfinished.push(range);
