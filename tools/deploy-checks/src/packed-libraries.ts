@@ -1,6 +1,6 @@
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { workspaceRoot } from './workspace';
 
 /** The libraries other teams import: folders under libs/, published as @message-bus/<folder>. */
@@ -61,28 +61,31 @@ function sourceModules(library: PublishableLibrary): string[] {
 }
 
 /**
- * Exactly what a consumer needs: package.json, README.md, and for each source module
- * its JavaScript, declarations and source map. A test, a tsbuildinfo, a source file or
- * the output of a module since deleted would be an extra entry.
+ * Exactly what a consumer needs: package.json, README.md, and for each source module its
+ * TypeScript source (tests excluded), JavaScript, declarations and their maps. The source
+ * ships so the maps and the workspace's `@message-bus/source` export condition point at
+ * files inside the tarball. A test, a tsbuildinfo or the output of a module since deleted
+ * would be an extra entry.
  */
 export function expectedPackageFiles(library: PublishableLibrary): string[] {
-  const compiled = sourceModules(library).flatMap((module) =>
-    ['.js', '.d.ts', '.js.map'].map((extension) => `dist/${module}${extension}`),
+  const modules = sourceModules(library);
+  const compiled = modules.flatMap((module) =>
+    ['.js', '.js.map', '.d.ts', '.d.ts.map'].map((extension) => `dist/${module}${extension}`),
   );
-  return ['README.md', 'package.json', ...compiled].sort();
+  return ['README.md', 'package.json', ...modules.map((module) => `src/${module}.ts`), ...compiled].sort();
 }
 
-/** The library's built source maps that lack the text of a source they name. */
-export function sourceMapsWithoutSources(library: PublishableLibrary): string[] {
-  const dist = join(workspaceRoot, 'libs', library, 'dist');
-  return readdirSync(dist, { recursive: true, encoding: 'utf8' })
-    .filter((path) => path.endsWith('.js.map'))
-    .filter((path) => {
-      const map = JSON.parse(readFileSync(join(dist, path), 'utf8')) as {
-        sources: string[];
-        sourcesContent?: (string | null)[];
-      };
-      return map.sources.some((_, index) => typeof map.sourcesContent?.[index] !== 'string');
-    })
-    .map((path) => relative(workspaceRoot, join(dist, path)));
+/** Each source a packed map names that is not in the tarball, as `map -> source`. */
+export function mapSourcesOutsideTarball(library: PublishableLibrary, packed: PackedLibrary): string[] {
+  const libraryRoot = join(workspaceRoot, 'libs', library);
+  const shipped = new Set(packed.files.map((file) => file.path));
+  return [...shipped]
+    .filter((path) => path.endsWith('.map'))
+    .flatMap((mapPath) => {
+      const map = JSON.parse(readFileSync(join(libraryRoot, mapPath), 'utf8')) as { sources: string[] };
+      return map.sources
+        .map((source) => relative(libraryRoot, join(libraryRoot, dirname(mapPath), source)))
+        .filter((source) => !shipped.has(source))
+        .map((source) => `${mapPath} -> ${source}`);
+    });
 }
