@@ -25,6 +25,8 @@ const expectedRows = [
   'list.etcd.raw',
   'list.lmdb.repository',
   'list.lmdb.raw',
+  'pseudonymise.pseudonymiser',
+  'pseudonymise.create-hmac',
 ];
 const expectedRatios = [
   ...[1, 100, 10_000].flatMap((batch) => [
@@ -36,6 +38,7 @@ const expectedRatios = [
   'append.lmdb.repository-vs-raw-encoding.batch-10000',
   'list.etcd.repository-vs-raw',
   'list.lmdb.repository-vs-raw',
+  'pseudonymise.pseudonymiser-vs-create-hmac',
 ];
 
 /** Finite and above zero: something was measured. */

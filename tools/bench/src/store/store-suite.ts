@@ -28,6 +28,7 @@ import {
   repositoryAppend,
 } from './append-trials';
 import { rawEtcdList, rawLmdbList, repositoryList } from './list-trials';
+import { PseudonymiseWorkload } from './pseudonymise-trials';
 import { chunks, EventWorkload } from './workload';
 import { Cleanup } from '@message-bus/tools/cleanup';
 
@@ -52,6 +53,8 @@ interface StoreSizes {
   readonly listEvents: number;
   /** Reads of the detector-hour per timed run. */
   readonly listRepeats: number;
+  /** Sightings each pseudonymise trial hashes per round. */
+  readonly pseudonymiseSightings: number;
 }
 
 const fullSizes: StoreSizes = {
@@ -65,6 +68,7 @@ const fullSizes: StoreSizes = {
   onePutEvents: 1_000,
   listEvents: 10_000,
   listRepeats: 5,
+  pseudonymiseSightings: 200_000,
 };
 
 const smokeSizes: StoreSizes = {
@@ -78,6 +82,7 @@ const smokeSizes: StoreSizes = {
   onePutEvents: 10,
   listEvents: 200,
   listRepeats: 1,
+  pseudonymiseSightings: 1_000,
 };
 
 /** The batch size the issue's targets are set for, and the targets (speed against the baseline). */
@@ -87,6 +92,8 @@ const TARGETS = { etcdVsRaw: 0.8, etcdVsOnePut: 20, lmdbVsRaw: 0.7 } as const;
 /** Events per detector-hour: a busy road's detector, and the listing's size. */
 const EVENTS_PER_DETECTOR_HOUR = 10_000;
 const PREFIX = 'bench';
+/** Distinct device ids the pseudonymise trials cycle through. */
+const PSEUDONYMISED_DEVICES = 10_000;
 
 /**
  * The storage benchmark: append throughput through the repository on etcd and on lmdb
@@ -222,6 +229,22 @@ export async function runStoreSuite(options: StoreSuiteOptions): Promise<BenchRe
       rawLmdbList(id, rawLmdb, listRange, listShape),
     );
 
+    const pseudonymise = new PseudonymiseWorkload({ distinctDevices: PSEUDONYMISED_DEVICES }, startedAt);
+    pseudonymise.checkAgreement();
+    const pseudonymiseRow = (id: string, label: string): ResultSpec => ({
+      id,
+      group: 'pseudonymise, one HMAC-SHA256 per sighting (no store)',
+      label,
+      events: sizes.pseudonymiseSightings,
+      unit: 'events/s',
+    });
+    add(pseudonymiseRow('pseudonymise.pseudonymiser', 'Pseudonymiser.pseudonymsAt (@noble/hashes)'), (id) =>
+      pseudonymise.pseudonymiser(id, sizes.pseudonymiseSightings),
+    );
+    add(pseudonymiseRow('pseudonymise.create-hmac', 'node:crypto createHmac per sighting'), (id) =>
+      pseudonymise.createHmac(id, sizes.pseudonymiseSightings),
+    );
+
     const totalRounds = sizes.warmupRounds + sizes.rounds;
     const runs = await measureInterleaved(
       measured.map(({ trial }) => trial),
@@ -257,6 +280,7 @@ export async function runStoreSuite(options: StoreSuiteOptions): Promise<BenchRe
         onePutEvents: sizes.onePutEvents,
         listEvents: sizes.listEvents,
         listReadsPerRound: sizes.listRepeats,
+        pseudonymiseSightings: sizes.pseudonymiseSightings,
         eventKeyBytes: sample.key.length,
         eventValueBytes: sample.value.length,
         eventHour: formatNanosIso(workload.hour.after),
@@ -336,6 +360,12 @@ function storeRatios(results: readonly ResultRow[], batchSizes: readonly number[
       row('list.lmdb.repository'),
       row('list.lmdb.raw'),
     ),
+    speedRatio(
+      'pseudonymise.pseudonymiser-vs-create-hmac',
+      'pseudonymiser vs createHmac per sighting',
+      row('pseudonymise.pseudonymiser'),
+      row('pseudonymise.create-hmac'),
+    ),
   );
   return ratios;
 }
@@ -351,6 +381,7 @@ function storeNotes(sizes: StoreSizes): string[] {
     `At batch ${TARGET_BATCH.toLocaleString('en-US')}, "raw lmdb, synchronous txn" writes with lmdb-js's \`transactionSync\` instead: no hand-over to lmdb's writer thread, but the commit blocks the event loop and concurrent calls share no commit, so neither a server nor LmdbBackend writes that way. It is shown so the baseline's choice is visible, not rated against.`,
     "Client CPU is the CPU time of the bench process (every thread: JavaScript, gRPC, lmdb's writer) per event, median over the rounds; the etcd server's CPU is not in it. It shows what each contender costs the client, and other load on the machine distorts it far less than wall-clock time.",
     `Listing reads one detector-hour of ${sizes.listEvents} events ${sizes.listRepeats} times per round; values are milliseconds per read. The repository decodes every key and value and orders by exact time, newest first; raw etcd3 is one unsorted range request reversed in memory; raw lmdb a reverse getRange.`,
+    `Pseudonymise hashes ${sizes.pseudonymiseSightings.toLocaleString('en-US')} WiFi sightings of ${PSEUDONYMISED_DEVICES.toLocaleString('en-US')} devices per round, in memory: \`Pseudonymiser.pseudonymsAt\` (the period key cached, outside any rotation overlap, so one HMAC per sighting) against \`createHmac('sha256', periodKey)\` on the same message. Both give the same pseudonym (checked before timing). Its client CPU column is the cost per sighting in microseconds.`,
   ];
 }
 
