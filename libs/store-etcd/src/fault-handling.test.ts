@@ -158,3 +158,19 @@ describe('EtcdFaultHandling retries', () => {
     expect(result).toBeInstanceOf(BrokenCircuitError);
   });
 });
+
+describe('EtcdFaultHandling watch reconnects', () => {
+  it('waits at most 2 s between reconnects of a watch stream, however often it drops', () => {
+    const { handling } = faultHandling();
+    const waits: number[] = [];
+    // As etcd3's watch manager steps it: `next()` of what it was given, after each drop.
+    let backoff = handling.policies.watchBackoff!.next(undefined);
+    for (let drop = 0; drop < 30; drop++) {
+      waits.push(backoff.duration);
+      backoff = backoff.next(undefined);
+    }
+
+    expect(Math.max(...waits)).toBe(2_000);
+    expect(waits.every((wait) => wait >= 0)).toBe(true);
+  });
+});

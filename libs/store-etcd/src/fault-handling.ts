@@ -71,8 +71,10 @@ export class EtcdFaultHandling {
         maxAttempts: retriesWithin(callTimeoutMs),
         backoff: retryBackoff(),
       }),
-      // A first step: etcd3's watch manager waits `next()` of what it is given, and after
-      // each further drop the step after that, back to this one once events flow again.
+      // The one adapter: etcd3 types this as a backoff step (`IBackoff`, with `duration`)
+      // but only calls `next()` on it, as on a factory. A cockatiel factory has no
+      // `duration`, so its first step is given: the watch waits the steps after it,
+      // and starts again from it once events flow again.
       watchBackoff: new ExponentialBackoff({
         initialDelay: WATCH_FIRST_RECONNECT_MS,
         maxDelay: WATCH_MAX_RECONNECT_MS,
