@@ -7,6 +7,9 @@
 /** The master secret of the consumer programs' pseudonymiser, so the test can compute the same pseudonyms. */
 export const consumerMasterSecret = new Uint8Array(32).fill(7);
 
+/** The same secret as the servers' PRIVACY_KEY option takes it: hex text. */
+export const consumerPrivacyKey = Buffer.from(consumerMasterSecret).toString('hex');
+
 /** The raw identifiers the etcd program pseudonymises (one device seen twice). */
 export const consumerRawDeviceIds = ['a4:5e:60:e8:11:2f', 'a4:5e:60:e8:11:30', 'a4:5e:60:e8:11:2f'];
 
@@ -15,17 +18,23 @@ export const consumerSightingTimes = [0n, 1n, 2n].map(
   (index) => 1_700_000_000_000_000_001n + index * 1_500_000_000n,
 );
 
-/** ESM: the etcd store through the port. Arguments: etcd endpoint, key prefix. */
+/** ESM: the etcd store through the port. Arguments: etcd endpoint, key prefix, privacy key text. */
 export const etcdStoreProgram = `
-import { Pseudonymiser, parseDetectorId, parseDetectorLink, parseRawDeviceId } from '@message-bus/domain';
+import {
+  Pseudonymiser,
+  decodePrivacyKey,
+  parseDetectorId,
+  parseDetectorLink,
+  parseRawDeviceId,
+} from '@message-bus/domain';
 import { StoreInvalidArgumentError } from '@message-bus/repository';
 import { EtcdBackend } from '@message-bus/store-etcd';
 import { KvRepository } from '@message-bus/store-kv';
 
-const [endpoint, prefix] = process.argv.slice(2);
+const [endpoint, prefix, privacyKey] = process.argv.slice(2);
 const repository = new KvRepository(new EtcdBackend({ hosts: [endpoint] }), { prefix });
 const pseudonymiser = new Pseudonymiser({
-  masterSecret: new Uint8Array(32).fill(7),
+  masterSecret: decodePrivacyKey(privacyKey),
   rotation: { kind: 'never' },
   overlapSeconds: 0,
 });

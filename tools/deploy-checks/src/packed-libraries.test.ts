@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   consumerMasterSecret,
+  consumerPrivacyKey,
   consumerRawDeviceIds,
   consumerSightingTimes,
   embeddedStoreProgram,
@@ -25,6 +26,7 @@ import {
   run,
   type PackedLibrary,
 } from './packed-libraries';
+import { readmeExamples } from './readme-examples';
 import { workspaceRoot } from './workspace';
 
 // Everything happens outside the workspace, so nothing resolves through its node_modules.
@@ -46,6 +48,19 @@ function entryPointReport(): EntryPointReport {
   }
   return entryPointReportCache;
 }
+/** Strict tsc over `files` in the consumer project, resolving only the installed tarballs. */
+function typeCheckInConsumer(files: readonly string[]): { status: number | null; output: string } {
+  const tsc = join(workspaceRoot, 'node_modules/typescript/bin/tsc');
+  const options = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext'];
+  const result = run(
+    process.execPath,
+    [tsc, ...options, '--target', 'es2022', '--types', 'node', ...files],
+    consumer,
+    120_000,
+  );
+  return { status: result.status, output: result.stdout + result.stderr };
+}
+
 beforeAll(() => {
   packed = packLibraries(outside);
 }, 120_000);
@@ -156,10 +171,10 @@ describe('a fresh project outside the workspace that installs the six tarballs',
     },
   );
 
-  it('uses the etcd store through the port: appends, lists back exactly, stores a link, refuses a bad range', () => {
+  it("uses the etcd store through the port with the servers' key text: appends, lists back exactly, stores a link, refuses a bad range", () => {
     const prefix = `packed${Date.now().toString(36)}`;
     const endpoint = etcdEndpoints()[0] ?? '';
-    const result = run(process.execPath, ['etcd-store.mjs', endpoint, prefix], consumer);
+    const result = run(process.execPath, ['etcd-store.mjs', endpoint, prefix, consumerPrivacyKey], consumer);
     expect(result.stderr).toBe('');
     const pseudonymiser = new Pseudonymiser({
       masterSecret: consumerMasterSecret,
@@ -218,28 +233,16 @@ describe('a fresh project outside the workspace that installs the six tarballs',
   });
 
   it('type-checks a strict TypeScript consumer against the declarations, as CommonJS and as ESM', () => {
-    const tsc = join(workspaceRoot, 'node_modules/typescript/bin/tsc');
-    const result = run(
-      process.execPath,
-      [
-        tsc,
-        '--noEmit',
-        '--strict',
-        '--module',
-        'nodenext',
-        '--moduleResolution',
-        'nodenext',
-        '--target',
-        'es2022',
-        '--types',
-        'node',
-        'consumer.ts',
-        'consumer.mts',
-      ],
-      consumer,
-      120_000,
-    );
-    expect({ status: result.status, output: result.stdout + result.stderr }).toEqual({
+    expect(typeCheckInConsumer(['consumer.ts', 'consumer.mts'])).toEqual({ status: 0, output: '' });
+  }, 150_000);
+
+  it("type-checks every TypeScript example of the README and the libraries' READMEs against the declarations", () => {
+    const examples = readmeExamples();
+    mkdirSync(join(consumer, 'readme-examples'));
+    for (const { fileName, code } of examples)
+      writeFileSync(join(consumer, 'readme-examples', fileName), code);
+    expect(examples.map(({ fileName }) => fileName)).toContain('README-1.mts');
+    expect(typeCheckInConsumer(examples.map(({ fileName }) => join('readme-examples', fileName)))).toEqual({
       status: 0,
       output: '',
     });
