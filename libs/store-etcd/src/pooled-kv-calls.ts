@@ -1,4 +1,5 @@
 import type { CallOptions, Client, Metadata } from '@grpc/grpc-js';
+import type { IPolicy } from 'cockatiel';
 import type { Etcd3 } from 'etcd3';
 
 /** The `etcdserverpb.KV` methods this lib calls with its own request or response coding. */
@@ -47,7 +48,8 @@ export function pooledKvCall<Request, Response>(
 
 /** The members of etcd3's `ConnectionPool` that `exec` uses. */
 interface EtcdConnectionPool {
-  readonly globalPolicy: { execute<T>(fn: () => Promise<T>): Promise<T> };
+  /** The client's `faultHandling.global` (see `EtcdFaultHandling`), or etcd3's default retry. */
+  readonly globalPolicy: IPolicy;
   withConnection<T>(
     service: 'KV',
     fn: (connection: { client: KvServiceClient; metadata: Metadata }) => Promise<T>,
