@@ -35,5 +35,5 @@ export { encodeLinkValue, decodeLinkValue, type LinkLimits } from './link-value'
 export { encodeCoordinatesValue, decodeCoordinatesValue } from './coordinates-value';
 export { encodeStatusValue, decodeStatusValue } from './status-value';
 export { encodeEstimateValue, decodeEstimateValue } from './estimate-value';
-export { encodeUlid, encodeUlidTime, decodeUlidTime, ulidProblem, ULID_LENGTH } from './ulid';
+export { encodeUlid, encodeUlidTime, decodeUlidTime, ulidProblem, ULID_LENGTH, UlidWriter } from './ulid';
 export type { Parsed } from './parsed';

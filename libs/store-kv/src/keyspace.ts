@@ -10,7 +10,7 @@ import { checkKeyTime, formatKeyTime, KEY_TIME_LIMIT, parseNanosText, type KeyTi
 import { RECOMPUTE_ORIGINS, StoreInvalidArgumentError, type RecomputeOrigin } from '@message-bus/repository';
 import { murmur3x86128 } from './murmur3';
 import { accept, reject, type Parsed } from './parsed';
-import { decodeUlidTime, encodeUlid, encodeUlidTime, ULID_LENGTH, ulidProblem, writeUlid } from './ulid';
+import { decodeUlidTime, encodeUlidTime, ULID_LENGTH, ulidProblem, UlidWriter } from './ulid';
 
 /**
  * The key layout shared by every ordered-KV store, byte-compatible with the original
@@ -67,99 +67,106 @@ export function bucketOfMillisecond(ms: number): number {
   return second - (second % EVENT_BUCKET_SECONDS);
 }
 
-/** Big enough for the length-prefixed hash input of the longest ids (device: 128 × 4 UTF-8 bytes). */
-const entropyInput = Buffer.alloc(1024);
-/** Writes the nanoseconds: `setBigInt64` is a V8 intrinsic, far cheaper than `Buffer#writeBigInt64BE`. */
-const entropyInputView = new DataView(entropyInput.buffer, entropyInput.byteOffset, entropyInput.byteLength);
-const NANOSECONDS_BYTES = 8;
-const entropyOutput = new Uint8Array(16);
-
 /**
  * The deterministic ULID of a sighting: time = its unix millisecond; the 80-bit part =
  * the first 10 bytes of MurmurHash3 x86_128 (seed 0) over `u16be(len) detector-utf8
  * u16be(len) device-utf8 i64be(nanoseconds)`. The same (detector, device, time) always
  * gives the same ULID; sightings within one millisecond still differ. A fast
  * non-cryptographic hash suffices: the device id follows the ULID in the key, so two
- * sightings can only collide if they are the same sighting.
+ * sightings can only collide if they are the same sighting. Makes a writer per call:
+ * keys are written by `Keyspace#eventKey`, which keeps one.
  */
 export function eventUlid(detectorId: string, deviceId: string, time: UnixNanos): string {
-  return ulidOf(detectorId, deviceId, time, Number(time / NANOS_PER_MILLISECOND));
+  return new EventKeyWriter().ulid(detectorId, deviceId, time);
 }
 
-/**
- * The detector whose length-prefixed bytes start `entropyInput`, and where they end:
- * sightings come in runs of one detector, so its bytes are written once per run.
- */
-let detectorInInput: { readonly id: string; readonly end: number } | undefined;
-
-function ulidOf(detectorId: string, deviceId: string, time: UnixNanos, ms: number): string {
-  hashSighting(detectorId, deviceId, time);
-  return encodeUlid(ms, entropyOutput);
-}
-
-/** Hashes the sighting's ULID entropy input into `entropyOutput`; returns the device id's UTF-8 length. */
-function hashSighting(detectorId: string, deviceId: string, time: UnixNanos): number {
-  if (detectorInInput?.id !== detectorId) {
-    detectorInInput = { id: detectorId, end: writeLengthPrefixed(detectorId, 0) };
-  }
-  const timeAt = writeLengthPrefixed(deviceId, detectorInInput.end);
-  entropyInputView.setBigInt64(timeAt, time);
-  murmur3x86128(entropyInput, timeAt + NANOSECONDS_BYTES, entropyOutput);
-  return timeAt - detectorInInput.end - 2;
-}
-
-/**
- * The event key being built, as bytes: bucket prefix, ULID, `.`, device id. Built
- * synchronously, so one buffer serves all; big enough for the longest prefix and an
- * ASCII device id. The bucket prefix is written once per run of one bucket.
- */
-const keyBytes = Buffer.alloc(512);
-let prefixInKeyBytes = '';
+/** Big enough for the length-prefixed hash input of the longest ids (device: 128 × 4 UTF-8 bytes). */
+const ENTROPY_INPUT_BYTES = 1024;
+/** Big enough for the longest bucket prefix and an ASCII device id. */
+const KEY_BYTES = 512;
+const NANOSECONDS_BYTES = 8;
 const DOT = 0x2e;
 
 /**
- * `${prefix}${ULID}.${deviceId}` as one flat string, made in one step from its bytes
- * when the device id is ASCII (nearly always): no concatenation pieces to collect, and
- * nothing for a writer to flatten before it encodes the key.
+ * Writes the ULIDs and keys of sightings, owning the bytes of the one being written:
+ * the hash input, the hash, and the key. Sightings come in runs of one detector's
+ * bucket, so the detector's bytes and the bucket prefix stay written across a run.
  */
-function eventKeyText(
-  prefix: string,
-  detectorId: string,
-  deviceId: string,
-  time: UnixNanos,
-  ms: number,
-): string {
-  const deviceBytes = hashSighting(detectorId, deviceId, time);
-  if (deviceBytes !== deviceId.length) return `${prefix}${encodeUlid(ms, entropyOutput)}.${deviceId}`;
-  if (prefixInKeyBytes !== prefix) {
-    keyBytes.write(prefix, 0, 'latin1');
-    prefixInKeyBytes = prefix;
-  }
-  const ulidAt = prefix.length;
-  writeUlid(ms, entropyOutput, keyBytes, ulidAt);
-  const dotAt = ulidAt + ULID_LENGTH;
-  keyBytes[dotAt] = DOT;
-  const deviceAt = dotAt + 1;
-  const deviceStart = detectorInInput!.end + 2;
-  for (let i = 0; i < deviceBytes; i += 1) keyBytes[deviceAt + i] = entropyInput[deviceStart + i]!;
-  return keyBytes.toString('latin1', 0, deviceAt + deviceBytes);
-}
+class EventKeyWriter {
+  private readonly entropyInput = Buffer.alloc(ENTROPY_INPUT_BYTES);
+  /** Writes the nanoseconds: `setBigInt64` is a V8 intrinsic, far cheaper than `Buffer#writeBigInt64BE`. */
+  private readonly entropyInputView = new DataView(
+    this.entropyInput.buffer,
+    this.entropyInput.byteOffset,
+    this.entropyInput.byteLength,
+  );
+  private readonly entropyOutput = new Uint8Array(16);
+  private readonly keyBytes = Buffer.alloc(KEY_BYTES);
+  private readonly ulidWriter = new UlidWriter();
+  /** The detector whose length-prefixed bytes start `entropyInput`, and where they end. */
+  private detectorInInput: { readonly id: string; readonly end: number } | undefined;
+  private prefixInKeyBytes = '';
 
-/** Writes `u16be(byte length) utf8(text)` at `offset`; returns the offset after it. */
-function writeLengthPrefixed(text: string, offset: number): number {
-  const start = offset + 2;
-  let length = text.length;
-  // Ids are nearly always ASCII, copied here more cheaply than by a call into Buffer#write.
-  for (let i = 0; i < length; i += 1) {
-    const code = text.charCodeAt(i);
-    if (code >= 0x80) {
-      length = entropyInput.write(text, start, 'utf8');
-      break;
-    }
-    entropyInput[start + i] = code;
+  ulid(detectorId: string, deviceId: string, time: UnixNanos): string {
+    this.hashSighting(detectorId, deviceId, time);
+    return this.ulidWriter.ulid(Number(time / NANOS_PER_MILLISECOND), this.entropyOutput);
   }
-  entropyInput.writeUInt16BE(length, offset);
-  return start + length;
+
+  /**
+   * `${prefix}${ULID}.${deviceId}` as one flat string, made in one step from its bytes
+   * when the device id is ASCII (nearly always): no concatenation pieces to collect, and
+   * nothing for a writer to flatten before it encodes the key.
+   */
+  key(prefix: string, detectorId: string, deviceId: string, time: UnixNanos, ms: number): string {
+    const deviceBytes = this.hashSighting(detectorId, deviceId, time);
+    if (deviceBytes !== deviceId.length) {
+      return `${prefix}${this.ulidWriter.ulid(ms, this.entropyOutput)}.${deviceId}`;
+    }
+    const keyBytes = this.keyBytes;
+    if (this.prefixInKeyBytes !== prefix) {
+      keyBytes.write(prefix, 0, 'latin1');
+      this.prefixInKeyBytes = prefix;
+    }
+    const ulidAt = prefix.length;
+    this.ulidWriter.write(ms, this.entropyOutput, keyBytes, ulidAt);
+    const dotAt = ulidAt + ULID_LENGTH;
+    keyBytes[dotAt] = DOT;
+    const deviceAt = dotAt + 1;
+    const deviceStart = this.detectorInInput!.end + 2;
+    const input = this.entropyInput;
+    for (let i = 0; i < deviceBytes; i += 1) keyBytes[deviceAt + i] = input[deviceStart + i]!;
+    return keyBytes.toString('latin1', 0, deviceAt + deviceBytes);
+  }
+
+  /** Hashes the sighting's ULID entropy input into `entropyOutput`; returns the device id's UTF-8 length. */
+  private hashSighting(detectorId: string, deviceId: string, time: UnixNanos): number {
+    if (this.detectorInInput?.id !== detectorId) {
+      this.detectorInInput = { id: detectorId, end: this.writeLengthPrefixed(detectorId, 0) };
+    }
+    const detectorEnd = this.detectorInInput.end;
+    const timeAt = this.writeLengthPrefixed(deviceId, detectorEnd);
+    this.entropyInputView.setBigInt64(timeAt, time);
+    murmur3x86128(this.entropyInput, timeAt + NANOSECONDS_BYTES, this.entropyOutput);
+    return timeAt - detectorEnd - 2;
+  }
+
+  /** Writes `u16be(byte length) utf8(text)` at `offset`; returns the offset after it. */
+  private writeLengthPrefixed(text: string, offset: number): number {
+    const input = this.entropyInput;
+    const start = offset + 2;
+    let length = text.length;
+    // Ids are nearly always ASCII, copied here more cheaply than by a call into Buffer#write.
+    for (let i = 0; i < length; i += 1) {
+      const code = text.charCodeAt(i);
+      if (code >= 0x80) {
+        length = input.write(text, start, 'utf8');
+        break;
+      }
+      input[start + i] = code;
+    }
+    input.writeUInt16BE(length, offset);
+    return start + length;
+  }
 }
 
 export interface EventKeyInput {
@@ -229,7 +236,9 @@ export class Keyspace {
   readonly locksRoot: string;
   readonly lateRoot: string;
   readonly recomputeRoot: string;
-  /** The bucket prefix `eventKey` built last, and the one `parseEventKey` read last: caches, the only state a keyspace has. */
+  /** Owns the bytes of the event key being written. */
+  private readonly eventKeyWriter = new EventKeyWriter();
+  /** The bucket prefix `eventKey` built last, and the one `parseEventKey` read last: caches. */
   private lastBucket = { detectorId: '', bucket: -1, prefix: '' };
   private lastParsedBucketPrefix: { text: string; parsed: Parsed<ParsedBucketPrefix> } | undefined;
 
@@ -286,7 +295,7 @@ export class Keyspace {
       prefix = this.bucketPrefix(detectorId, bucket);
       this.lastBucket = { detectorId, bucket, prefix };
     }
-    return eventKeyText(prefix, detectorId, deviceId, time, ms);
+    return this.eventKeyWriter.key(prefix, detectorId, deviceId, time, ms);
   }
 
   /**

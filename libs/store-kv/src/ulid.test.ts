@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { decodeUlidTime, encodeUlid, encodeUlidTime, MAX_ULID_TIME_MS, ulidProblem } from './ulid';
+import { randomBytes } from 'node:crypto';
+import { ULIDError } from 'ulid';
+import { decodeUlidTime, encodeUlid, encodeUlidTime, MAX_ULID_TIME_MS, ulidProblem, UlidWriter } from './ulid';
 
 describe('ULID', () => {
   it('encodes the time part as the ULID spec example does', () => {
@@ -33,10 +35,30 @@ describe('ULID', () => {
   });
 
   it('rejects times outside 48 bits and short entropy', () => {
-    expect(() => encodeUlidTime(-1)).toThrow(RangeError);
-    expect(() => encodeUlidTime(MAX_ULID_TIME_MS + 1)).toThrow(RangeError);
-    expect(() => encodeUlidTime(1.5)).toThrow(RangeError);
+    expect(() => encodeUlidTime(-1)).toThrow(ULIDError);
+    expect(() => encodeUlidTime(MAX_ULID_TIME_MS + 1)).toThrow(ULIDError);
+    expect(() => encodeUlidTime(1.5)).toThrow(ULIDError);
     expect(() => encodeUlid(0, new Uint8Array(9))).toThrow('ULID entropy needs 10 bytes, got 9');
+    const writer = new UlidWriter();
+    expect(() => writer.ulid(-1, new Uint8Array(10))).toThrow(RangeError);
+    expect(() => writer.ulid(MAX_ULID_TIME_MS + 1, new Uint8Array(10))).toThrow(RangeError);
+    expect(() => writer.ulid(1.5, new Uint8Array(10))).toThrow(RangeError);
+    expect(() => writer.ulid(0, new Uint8Array(9))).toThrow('ULID entropy needs 10 bytes, got 9');
+  });
+
+  it('writes with UlidWriter exactly what the package makes, for many times and entropies', () => {
+    const writer = new UlidWriter();
+    const target = Buffer.alloc(40, '-');
+    const times = [0, 1, 31, 32, 1469918176385, 1563691800139, MAX_ULID_TIME_MS - 1, MAX_ULID_TIME_MS];
+    for (let sample = 0; sample < 5000; sample += 1) {
+      const ms = times[sample] ?? Math.floor(Math.random() * (MAX_ULID_TIME_MS + 1));
+      const entropy = sample < 256 ? new Uint8Array(10).fill(sample) : randomBytes(10);
+      const expected = encodeUlid(ms, entropy);
+      expect(writer.ulid(ms, entropy)).toBe(expected);
+      writer.write(ms, entropy, target, 7);
+      expect(target.toString('latin1', 7, 33)).toBe(expected);
+    }
+    expect(target.toString('latin1', 0, 7) + target.toString('latin1', 33)).toBe('-'.repeat(14));
   });
 
   it('says why text is not a ULID', () => {

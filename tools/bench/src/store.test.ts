@@ -27,6 +27,8 @@ const expectedRows = [
   'list.lmdb.raw',
   'pseudonymise.pseudonymiser',
   'pseudonymise.create-hmac',
+  'ulid.writer',
+  'ulid.library',
 ];
 const expectedRatios = [
   ...[1, 100, 10_000].flatMap((batch) => [
@@ -39,6 +41,7 @@ const expectedRatios = [
   'list.etcd.repository-vs-raw',
   'list.lmdb.repository-vs-raw',
   'pseudonymise.pseudonymiser-vs-create-hmac',
+  'ulid.writer-vs-library',
 ];
 
 /** Finite and above zero: something was measured. */

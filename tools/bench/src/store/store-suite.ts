@@ -29,6 +29,7 @@ import {
 } from './append-trials';
 import { rawEtcdList, rawLmdbList, repositoryList } from './list-trials';
 import { PseudonymiseWorkload } from './pseudonymise-trials';
+import { UlidWorkload } from './ulid-trials';
 import { chunks, EventWorkload } from './workload';
 import { Cleanup } from '@message-bus/tools/cleanup';
 
@@ -55,6 +56,8 @@ interface StoreSizes {
   readonly listRepeats: number;
   /** Sightings each pseudonymise trial hashes per round. */
   readonly pseudonymiseSightings: number;
+  /** Deterministic ULIDs each ULID trial makes per round. */
+  readonly ulids: number;
 }
 
 const fullSizes: StoreSizes = {
@@ -69,6 +72,7 @@ const fullSizes: StoreSizes = {
   listEvents: 10_000,
   listRepeats: 5,
   pseudonymiseSightings: 200_000,
+  ulids: 200_000,
 };
 
 const smokeSizes: StoreSizes = {
@@ -83,6 +87,7 @@ const smokeSizes: StoreSizes = {
   listEvents: 200,
   listRepeats: 1,
   pseudonymiseSightings: 1_000,
+  ulids: 1_000,
 };
 
 /** The batch size the issue's targets are set for, and the targets (speed against the baseline). */
@@ -245,6 +250,20 @@ export async function runStoreSuite(options: StoreSuiteOptions): Promise<BenchRe
       pseudonymise.createHmac(id, sizes.pseudonymiseSightings),
     );
 
+    const ulids = new UlidWorkload(startedAt);
+    ulids.checkAgreement();
+    const ulidRow = (id: string, label: string): ResultSpec => ({
+      id,
+      group: 'deterministic ULID of an event key (no store)',
+      label,
+      events: sizes.ulids,
+      unit: 'events/s',
+    });
+    add(ulidRow('ulid.writer', 'UlidWriter (the keyspace\'s)'), (id) => ulids.writer(id, sizes.ulids));
+    add(ulidRow('ulid.library', 'ulid package, ulid(time, prng) fed the hash'), (id) =>
+      ulids.library(id, sizes.ulids),
+    );
+
     const totalRounds = sizes.warmupRounds + sizes.rounds;
     const runs = await measureInterleaved(
       measured.map(({ trial }) => trial),
@@ -281,6 +300,7 @@ export async function runStoreSuite(options: StoreSuiteOptions): Promise<BenchRe
         listEvents: sizes.listEvents,
         listReadsPerRound: sizes.listRepeats,
         pseudonymiseSightings: sizes.pseudonymiseSightings,
+        ulids: sizes.ulids,
         eventKeyBytes: sample.key.length,
         eventValueBytes: sample.value.length,
         eventHour: formatNanosIso(workload.hour.after),
@@ -366,6 +386,7 @@ function storeRatios(results: readonly ResultRow[], batchSizes: readonly number[
       row('pseudonymise.pseudonymiser'),
       row('pseudonymise.create-hmac'),
     ),
+    speedRatio('ulid.writer-vs-library', 'ULID writer vs ulid package', row('ulid.writer'), row('ulid.library')),
   );
   return ratios;
 }
@@ -382,6 +403,7 @@ function storeNotes(sizes: StoreSizes): string[] {
     "Client CPU is the CPU time of the bench process (every thread: JavaScript, gRPC, lmdb's writer) per event, median over the rounds; the etcd server's CPU is not in it. It shows what each contender costs the client, and other load on the machine distorts it far less than wall-clock time.",
     `Listing reads one detector-hour of ${sizes.listEvents} events ${sizes.listRepeats} times per round; values are milliseconds per read. The repository decodes every key and value and orders by exact time, newest first; raw etcd3 is one unsorted range request reversed in memory; raw lmdb a reverse getRange.`,
     `Pseudonymise hashes ${sizes.pseudonymiseSightings.toLocaleString('en-US')} WiFi sightings of ${PSEUDONYMISED_DEVICES.toLocaleString('en-US')} devices per round, in memory: \`Pseudonymiser.pseudonymsAt\` (the period key cached, outside any rotation overlap, so one HMAC per sighting) against \`createHmac('sha256', periodKey)\` on the same message. Both give the same pseudonym (checked before timing). Its client CPU column is the cost per sighting in microseconds.`,
+    `ULID makes ${sizes.ulids.toLocaleString('en-US')} deterministic ULIDs per round from times and 10-byte hashes, in memory: the keyspace's \`UlidWriter\` against the \`ulid\` package (\`ulid(time, prng)\` with its PRNG fed the hash's 5-bit groups). Both make the same text (checked before timing). The keyspace writes its ULIDs with \`UlidWriter\`, into the key's bytes, because the package cost the append path more than 5 % at batch ${TARGET_BATCH.toLocaleString('en-US')}.`,
   ];
 }
 
