@@ -71,13 +71,10 @@ export { median, mean, percentile, percentileOfSorted } from './percentiles';
 export { collapsePasses, type Pass } from './passes';
 export { matchPasses, type MatchOptions, type TravelSample } from './pass-matching';
 export { MAD_SCALE, filterTravelTimes, type FilteredTravelTimes } from './sample-filter';
-export type { LinkEstimateInput } from './link-samples';
-export { estimateLink, minimumTravelSeconds } from './travel-time-estimator';
+export { linkSamples, type LinkEstimateInput, type LinkSamples } from './link-samples';
 export {
-  IQR_BASELINE_FENCE,
-  IQR_BASELINE_PREVIOUS_SAMPLES,
-  iqrFilteredMeanEstimate,
-  plainMedianEstimate,
-  type BaselineEstimate,
-} from './baselines';
-export { closestName } from './closest-name';
+  estimateLink,
+  minimumTravelSeconds,
+  summariseEstimate,
+  type EstimateParts,
+} from './travel-time-estimator';

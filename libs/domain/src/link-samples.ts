@@ -38,8 +38,8 @@ export interface LinkSamples {
 }
 
 /**
- * Shared by the estimator and the benchmark baselines; not exported from index.ts.
- * Collapses both detectors' sightings (before intervalEnd) into passes, matches them,
+ * The estimator's first steps, public for methods of one's own built on the same
+ * samples (the benchmark's baselines are). Collapses both detectors' sightings (before intervalEnd) into passes, matches them,
  * and keeps the samples whose destination time lies in the filter's span. Matching
  * runs over all the given passes, so a source pass consumed by an earlier destination
  * pass stays consumed even when that earlier sample lies before the span.

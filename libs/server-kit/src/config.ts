@@ -1,4 +1,4 @@
-import { closestName } from '@message-bus/domain';
+import { closestName } from './closest-name';
 import { parse as parseYaml } from 'yaml';
 import { formatAddress, parseAddress, type Address } from './address';
 import { parseDuration } from './duration';

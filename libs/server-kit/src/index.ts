@@ -34,6 +34,7 @@ export {
   type OptionKindValues,
 } from './config';
 export { formatHelp, formatOptionsMarkdown } from './config-help';
+export { closestName } from './closest-name';
 export {
   collectorServerOptions,
   healthcheckServerOptions,

@@ -1,4 +1,4 @@
-import { closestName } from '@message-bus/domain';
+import { closestName } from '@message-bus/server-kit';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';

@@ -1,4 +1,4 @@
-import { closestName } from '@message-bus/domain';
+import { closestName } from '@message-bus/server-kit';
 
 /**
  * One line for a command that does not exist: what was typed, the closest command if

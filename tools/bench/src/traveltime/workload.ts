@@ -1,8 +1,6 @@
 import {
   estimateLink,
-  iqrFilteredMeanEstimate,
   NANOS_PER_SECOND,
-  plainMedianEstimate,
   Pseudonymiser,
   type LinkEstimateInput,
   type UnixNanos,
@@ -16,6 +14,7 @@ import {
   type Scenario,
   type Simulation,
 } from '@message-bus/simulation';
+import { iqrFilteredMeanEstimate, plainMedianEstimate } from './baselines';
 
 /** Midnight UTC of the simulated day, 2026-11-30. */
 export const DAY_START: UnixNanos = BigInt(Date.UTC(2026, 10, 30)) * 1_000_000n;

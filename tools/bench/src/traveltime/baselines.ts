@@ -1,13 +1,14 @@
-// BENCHMARK BASELINES ONLY. These are the common methods the estimator is measured
-// against (tools/bench, the accuracy tests); no deployment should publish them.
-
-import { resolveEstimatorConfig } from './estimator-config';
-import { checkedDistance, linkSamples } from './link-samples';
-import type { LinkEstimateInput } from './link-samples';
-import { percentileOfSorted, sortedAscending } from './percentiles';
-import type { UnixNanos } from './time';
-import type { TravelTimeEstimate } from './travel-time-estimate';
-import { summariseEstimate } from './travel-time-estimator';
+// BENCHMARK BASELINES ONLY: the common methods the estimator is measured against in
+// the travel-time suite. No deployment publishes them, so they live here, not in domain.
+import {
+  linkSamples,
+  percentileOfSorted,
+  resolveEstimatorConfig,
+  summariseEstimate,
+  type LinkEstimateInput,
+  type TravelTimeEstimate,
+  type UnixNanos,
+} from '@message-bus/domain';
 
 /** A baseline's estimate, with the one value that baseline publishes as the travel time. */
 export interface BaselineEstimate extends TravelTimeEstimate {
@@ -53,7 +54,7 @@ export function iqrFilteredMeanEstimate(input: LinkEstimateInput): BaselineEstim
     valid,
     totalSamples,
     newestValid,
-    distanceMeters: checkedDistance(input.distanceMeters),
+    distanceMeters: input.distanceMeters,
   });
   return estimate.meanSeconds === undefined ? estimate : { ...estimate, travelSeconds: estimate.meanSeconds };
 }
@@ -73,7 +74,7 @@ export function plainMedianEstimate(input: LinkEstimateInput): BaselineEstimate 
     valid: inWindow.map((sample) => sample.travelSeconds),
     totalSamples: inWindow.length,
     newestValid: samples[samples.length - 1]?.destinationTime,
-    distanceMeters: checkedDistance(input.distanceMeters),
+    distanceMeters: input.distanceMeters,
   });
   return estimate.medianSeconds === undefined
     ? estimate
@@ -82,7 +83,7 @@ export function plainMedianEstimate(input: LinkEstimateInput): BaselineEstimate 
 
 function withinIqrFences(value: number, previous: readonly number[]): boolean {
   if (previous.length < IQR_BASELINE_MIN_PREVIOUS) return true;
-  const sorted = sortedAscending(previous);
+  const sorted = Float64Array.from(previous).sort();
   const lowerQuartile = percentileOfSorted(sorted, 0.25) as number;
   const upperQuartile = percentileOfSorted(sorted, 0.75) as number;
   const fence = IQR_BASELINE_FENCE * (upperQuartile - lowerQuartile);

@@ -2,6 +2,11 @@
  * The candidate nearest to a mistyped name (`evnts` → `events`, `--colector_port` →
  * `--collector_port`), or undefined when none is close enough to be a plausible typo.
  * What "did you mean" suggestions of the servers' options and mbcli's commands share.
+ *
+ * It lives here, beside the config loader that suggests option names, rather than in
+ * domain: it is a command-line helper, not part of the model other teams import.
+ * mbcli imports it from here too instead of keeping a copy; server-kit is marked
+ * `sideEffects: false`, so mbcli's bundle takes this function alone, not the server code.
  */
 export function closestName(name: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;

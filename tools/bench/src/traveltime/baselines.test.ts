@@ -1,17 +1,34 @@
+import {
+  estimateLink,
+  parseDetectorId,
+  type DetectorLink,
+  type Sighting,
+  type UnixNanos,
+} from '@message-bus/domain';
 import { describe, expect, it } from 'vitest';
-import { at, LINK, sightingsOf, tripsArriving } from '../test/synthetic-traffic';
 import { iqrFilteredMeanEstimate, plainMedianEstimate } from './baselines';
-import { estimateLink } from './travel-time-estimator';
+
+/** 2027-01-15T08:00:00Z: times below are seconds after it. */
+const BASE: UnixNanos = 1_800_000_000n * 1_000_000_000n;
+const LINK: DetectorLink = {
+  source: parseDetectorId('det-A'),
+  destination: parseDetectorId('det-B'),
+  maxSeconds: 1800,
+};
+const at = (seconds: number): UnixNanos => BASE + BigInt(Math.round(seconds * 1e9));
 
 const INTERVAL_END = at(3600);
 
-/** Arrivals one a minute from 2760 s (inside the window [2700, 3600)). */
+/** One sighting per detector per device, arriving one a minute from 2760 s (inside the window [2700, 3600)). */
 function inputOf(travelSeconds: number[]) {
-  const trips = tripsArriving(
-    travelSeconds.map((_, index) => 2760 + 60 * index),
-    travelSeconds,
-  );
-  return { link: LINK, ...sightingsOf(trips), intervalEnd: INTERVAL_END };
+  const source: Sighting[] = [];
+  const destination: Sighting[] = [];
+  travelSeconds.forEach((seconds, index) => {
+    const arrival = 2760 + 60 * index;
+    source.push({ detectorId: LINK.source, deviceId: `dev-${index}`, time: at(arrival - seconds) });
+    destination.push({ detectorId: LINK.destination, deviceId: `dev-${index}`, time: at(arrival) });
+  });
+  return { link: LINK, source, destination, intervalEnd: INTERVAL_END };
 }
 
 describe('benchmark baselines', () => {
