@@ -60,6 +60,7 @@ export {
   type PseudonymsAt,
   type RotationPolicy,
 } from './pseudonymiser';
+export { MIN_PRIVACY_KEY_BYTES, decodePrivacyKey, privacyKeyProblem } from './privacy-key';
 export {
   DEFAULT_ESTIMATOR_CONFIG,
   TRAVEL_TIME_MEASURES,
