@@ -57,8 +57,8 @@ const MESSAGE_PREFIX: Readonly<Record<DeviceKind, string>> = {
 /**
  * HMAC-SHA256 keyed with one period's key: the key's inner and outer pad blocks already
  * hashed, so each message costs its own blocks only. @noble/hashes (audited) rather than
- * node:crypto's `createHmac`, which sets up a fresh native HMAC per call and costs about
- * 1.6× as much per sighting (the pseudonymiser row of `npm run bench:store`).
+ * node:crypto's `createHmac`, which sets up a fresh native HMAC for every message; the
+ * pseudonymise rows of `npm run bench:store` measure the two side by side.
  */
 type KeyedHmac = _HMAC<ReturnType<typeof sha256.create>>;
 
