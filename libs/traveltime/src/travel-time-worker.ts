@@ -5,6 +5,7 @@ import {
   type UnixNanos,
 } from '@message-bus/domain';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
 import { DestinationClaims } from './destination-claims';
 import { IntervalSchedule } from './interval-schedule';
 import { LinkIntervals } from './link-intervals';
@@ -47,10 +48,8 @@ export interface RoundReport {
  *
  * The same sightings always give the same estimate, so recomputing is harmless. Writing
  * stops as soon as a claim is lost. Ranges live in the store, so nothing is lost when a
- * worker dies: the next holder of the destination continues them.
- *
- * Workers balance the destinations: each holds at most its fair share (see
- * `DestinationClaims`). This class is the loop: rounds one at a time, on schedule.
+ * worker dies: the next holder of the destination continues them. Workers balance the
+ * destinations (see `DestinationClaims`); this class is the loop: rounds one at a time.
  */
 export class TravelTimeWorker {
   private readonly options: ResolvedWorkerOptions;
@@ -122,7 +121,9 @@ export class TravelTimeWorker {
       }
       // With ranges pending, the next round starts at once: it writes the due interval first.
       const untilDueMs = Number((this.schedule.nextDueAt(now) - clock()) / NANOS_PER_MILLISECOND);
-      await sleep(backlog ? 0 : Math.max(0, Math.min(untilDueMs, pollMs)), signal);
+      const waitMs = backlog ? 0 : Math.max(0, Math.min(untilDueMs, pollMs));
+      // stop() aborts the wait (rejecting it): the loop then sees the signal and ends.
+      await delay(waitMs, undefined, { signal }).catch(() => undefined);
     }
   }
 
@@ -176,17 +177,4 @@ function groupByDestination(links: readonly DetectorLink[]): Map<DetectorId, rea
     else group.push(link);
   }
   return groups;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((done) => {
-    if (signal.aborted) return done();
-    const timer = setTimeout(finish, ms);
-    function finish(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', finish);
-      done();
-    }
-    signal.addEventListener('abort', finish, { once: true });
-  });
 }
