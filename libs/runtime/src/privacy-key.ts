@@ -1,10 +1,5 @@
-import { Pseudonymiser, type RotationPolicy } from '@message-bus/domain';
-import {
-  ConfigError,
-  decodePrivacyKey,
-  type ConfigValues,
-  type privacyOptions,
-} from '@message-bus/server-kit';
+import { decodePrivacyKey, Pseudonymiser, type RotationPolicy } from '@message-bus/domain';
+import { ConfigError, type ConfigValues, type privacyOptions } from '@message-bus/server-kit';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 

@@ -45,7 +45,6 @@ export {
   tlsOptions,
   traveltimeOptions,
 } from './server-options';
-export { decodePrivacyKey, MIN_PRIVACY_KEY_BYTES } from './privacy-key';
 export { createLogger, REDACTED_LOG_PATHS, type Logger, type LoggerOptions, type LogLevel } from './logger';
 export { grpcJsLogger, redactCredentials, routeGrpcLogging } from './grpc-logging';
 export { ServerMetrics, splitMethodPath, type ServerMetricsOptions, type StoreOutcome } from './metrics';

@@ -1,5 +1,5 @@
+import { privacyKeyProblem } from '@message-bus/domain';
 import { defineOptions } from './config';
-import { privacyKeyProblem } from './privacy-key';
 
 /**
  * The options the server apps share, as data. An app concatenates the groups it
