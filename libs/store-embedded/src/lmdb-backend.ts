@@ -28,9 +28,6 @@ const scanPageSize = 1024;
 /** Expired groups deleted per write transaction by the sweep, so one sweep never holds the writer for long. */
 const sweepGroupsPerTransaction = 256;
 
-/** The expiry-groups database needs keys only. */
-const noValue = Buffer.alloc(0);
-
 /**
  * The records database. lmdb-js honours `keyEncoder` on any database, though its types
  * declare it on the root options only; a named object passes the type check.
@@ -223,7 +220,8 @@ export class LmdbBackend implements KvBackend {
           if (expiry === undefined || expiry === previousExpiry) continue;
           previousExpiry = expiry;
           if (this.knownExpiryGroups.has(expiry.atUnixSeconds, expiry.prefix)) continue;
-          this.expiryGroups.put(encodeExpiryGroupKey(expiry.atUnixSeconds, expiry.prefix), noValue);
+          // The expiry-groups database needs keys only.
+          this.expiryGroups.put(encodeExpiryGroupKey(expiry.atUnixSeconds, expiry.prefix), Buffer.alloc(0));
           // Known from here on: transaction callbacks run in commit order, so a sweep
           // after this one sees the group in the store and forgets it here too.
           this.knownExpiryGroups.add(expiry.atUnixSeconds, expiry.prefix);

@@ -352,7 +352,7 @@ export class EtcdBackend implements KvBackend {
       if (growToBytes !== undefined)
         pageSize = grownPageSize(page.entries, growToBytes, this.options.pageSize);
       // Ascending, the next page starts at the smallest key after the last one.
-      const lower = descending ? start : Buffer.concat([last, zeroByte]);
+      const lower = descending ? start : Buffer.concat([last, Buffer.alloc(1)]);
       if (descending) upper = last;
       page = await this.readRange(
         pageRequest(lower, upper, Math.min(pageSize, remaining), descending, first.revision),
@@ -398,8 +398,6 @@ export class EtcdBackend implements KvBackend {
     return toStoreError(error, this.options.hosts);
   }
 }
-
-const zeroByte = Buffer.from([0]);
 
 /**
  * What handing one entry to the caller costs (transfer, decoding) against what one key

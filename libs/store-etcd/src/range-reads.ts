@@ -67,8 +67,6 @@ const WIRE_FIXED64 = 1;
 const WIRE_LENGTH_DELIMITED = 2;
 const WIRE_FIXED32 = 5;
 
-const emptyValue = new Uint8Array(0);
-
 /**
  * Decodes an `etcdserverpb.RangeResponse` into keys and values (views of `bytes`), the
  * `more` flag, the count and the header's revision; every other field is skipped.
@@ -104,7 +102,7 @@ export function decodeRangeResponse(bytes: Buffer): RangePage {
 /** A key-value as an entry; the reader keeps where its key lies, for the page's `lastKey`. */
 function readKeyValue(reader: WireReader, end: number): KvEntry {
   let key: string | undefined;
-  let value: Uint8Array = emptyValue;
+  let value: Uint8Array | undefined;
   while (reader.position < end) {
     const tag = reader.varint();
     const field = tag >>> 3;
@@ -115,7 +113,8 @@ function readKeyValue(reader: WireReader, end: number): KvEntry {
   }
   reader.expectAt(end);
   if (key === undefined) throw new RangeResponseError('a key-value without a key');
-  return { key, value };
+  // A value-less key-value gets a zero-length value of its own.
+  return { key, value: value ?? new Uint8Array(0) };
 }
 
 function readHeaderRevision(reader: WireReader, end: number): string | undefined {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { decodeEventValue, encodeEventValue } from './event-value';
+import { EventValueCodec } from './event-value';
 
+const codec = new EventValueCodec();
 const ascii = (bytes: Uint8Array) => Buffer.from(bytes).toString('latin1');
 const stored = (text: string) => Buffer.from(text, 'latin1');
 const base64Of = (json: string) => stored(Buffer.from(json, 'utf8').toString('base64'));
@@ -8,13 +9,11 @@ const base64Of = (json: string) => stored(Buffer.from(json, 'utf8').toString('ba
 describe('event value', () => {
   it('writes the exact bytes of the original (golden from its query/etcd_test.go)', () => {
     // The original's test value for 1563691800139778436: base64 of {"Timestamp":1563691800139778436}.
-    expect(ascii(encodeEventValue(1563691800139778436n))).toBe(
-      'eyJUaW1lc3RhbXAiOjE1NjM2OTE4MDAxMzk3Nzg0MzZ9',
-    );
+    expect(ascii(codec.encode(1563691800139778436n))).toBe('eyJUaW1lc3RhbXAiOjE1NjM2OTE4MDAxMzk3Nzg0MzZ9');
   });
 
   it('adds the previous pseudonym as a member the original ignores (golden)', () => {
-    const bytes = encodeEventValue(1563691800139778436n, 'PrEvIoUsPsEuDoNyM0123_');
+    const bytes = codec.encode(1563691800139778436n, 'PrEvIoUsPsEuDoNyM0123_');
     expect(ascii(bytes)).toBe(
       'eyJUaW1lc3RhbXAiOjE1NjM2OTE4MDAxMzk3Nzg0MzYsIlByZXZpb3VzIjoiUHJFdklvVXNQc0V1RG9OeU0wMTIzXyJ9',
     );
@@ -25,9 +24,9 @@ describe('event value', () => {
 
   it('round-trips nanoseconds above 2^53 exactly', () => {
     for (const time of [9007199254740993n, 1563691800139778436n, 9223372036854775807n, 0n]) {
-      expect(decodeEventValue(encodeEventValue(time))).toEqual({ ok: true, value: { time } });
+      expect(codec.decode(codec.encode(time))).toEqual({ ok: true, value: { time } });
     }
-    expect(decodeEventValue(encodeEventValue(1563691800139778437n, 'prev'))).toEqual({
+    expect(codec.decode(codec.encode(1563691800139778437n, 'prev'))).toEqual({
       ok: true,
       value: { time: 1563691800139778437n, previousDeviceId: 'prev' },
     });
@@ -35,11 +34,11 @@ describe('event value', () => {
 
   it('encodes a long or non-ASCII previous id exactly too', () => {
     for (const previous of ['é'.repeat(100), 'x'.repeat(1000)]) {
-      const bytes = encodeEventValue(5n, previous);
+      const bytes = codec.encode(5n, previous);
       expect(Buffer.from(Buffer.from(bytes).toString('latin1'), 'base64').toString('utf8')).toBe(
         `{"Timestamp":5,"Previous":"${previous}"}`,
       );
-      expect(decodeEventValue(bytes)).toEqual({ ok: true, value: { time: 5n, previousDeviceId: previous } });
+      expect(codec.decode(bytes)).toEqual({ ok: true, value: { time: 5n, previousDeviceId: previous } });
     }
   });
 
@@ -51,7 +50,7 @@ describe('event value', () => {
       '{"timestamp": "1563691800139778436"}',
     ];
     for (const json of cases) {
-      expect(decodeEventValue(base64Of(json))).toEqual({ ok: true, value: { time: 1563691800139778436n } });
+      expect(codec.decode(base64Of(json))).toEqual({ ok: true, value: { time: 1563691800139778436n } });
     }
   });
 
@@ -83,7 +82,7 @@ describe('event value', () => {
         }
       }
       for (const variant of variants) {
-        const decoded = decodeEventValue(variant);
+        const decoded = codec.decode(variant);
         if (!isStdBase64(variant)) {
           expect(decoded).toEqual({ ok: false, reason: 'value is not standard padded base64' });
           continue;
@@ -124,6 +123,6 @@ describe('event value', () => {
       "value's Previous is not a non-empty string",
     ],
   ])('rejects %s with a reason', (_case, bytes, reason) => {
-    expect(decodeEventValue(bytes)).toEqual({ ok: false, reason });
+    expect(codec.decode(bytes)).toEqual({ ok: false, reason });
   });
 });

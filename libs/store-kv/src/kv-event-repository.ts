@@ -5,7 +5,7 @@ import {
   type EventRepository,
   type Order,
 } from '@message-bus/repository';
-import { decodeEventValue, encodeEventValue } from './event-value';
+import { EventValueCodec } from './event-value';
 import { checkDeviceSegment } from './key-segment';
 import { inKeyTimeRange, toKeyTimeRange, type KeyTimeRange } from './key-time';
 import { bucketOfMillisecond, EVENT_BUCKET_SECONDS, eventBucket, type Keyspace } from './keyspace';
@@ -36,6 +36,7 @@ export interface LateSightingRule {
 
 export class KvEventRepository implements EventRepository {
   private readonly lateAfterNanos: bigint;
+  private readonly values = new EventValueCodec();
 
   constructor(
     private readonly store: KvStore,
@@ -83,7 +84,7 @@ export class KvEventRepository implements EventRepository {
       if (time > latest) latest = time;
       else mayRepeat = true;
       const expiry = expiries.of(detectorId, time);
-      records.push({ key, value: encodeEventValue(time, previousDeviceId), expiry });
+      records.push({ key, value: this.values.encode(time, previousDeviceId), expiry });
       if (time < lateBefore) {
         lateBuckets ??= new Map();
         lateBuckets.set(keyspace.lateSightingsKey(detectorId, eventBucket(time)), expiry);
@@ -190,7 +191,7 @@ export class KvEventRepository implements EventRepository {
   private decode(entry: KvEntry, detectorId?: DetectorId): StoredSighting | undefined {
     const key = this.store.keyspace.parseEventKey(entry.key);
     if (!key.ok) return this.skip(entry, `event key ${key.reason}`);
-    const value = decodeEventValue(entry.value);
+    const value = this.values.decode(entry.value);
     if (!value.ok) return this.skip(entry, `event ${value.reason}`);
     const { time, previousDeviceId } = value.value;
     const { bucket, ulidTimeMs, deviceId } = key.value;

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { ULIDError } from 'ulid';
-import { decodeUlidTime, encodeUlid, encodeUlidTime, MAX_ULID_TIME_MS, ulidProblem, UlidWriter } from './ulid';
+import {
+  decodeUlidTime,
+  encodeUlid,
+  encodeUlidTime,
+  MAX_ULID_TIME_MS,
+  ulidProblem,
+  UlidWriter,
+} from './ulid';
 
 describe('ULID', () => {
   it('encodes the time part as the ULID spec example does', () => {

@@ -259,7 +259,7 @@ export async function runStoreSuite(options: StoreSuiteOptions): Promise<BenchRe
       events: sizes.ulids,
       unit: 'events/s',
     });
-    add(ulidRow('ulid.writer', 'UlidWriter (the keyspace\'s)'), (id) => ulids.writer(id, sizes.ulids));
+    add(ulidRow('ulid.writer', "UlidWriter (the keyspace's)"), (id) => ulids.writer(id, sizes.ulids));
     add(ulidRow('ulid.library', 'ulid package, ulid(time, prng) fed the hash'), (id) =>
       ulids.library(id, sizes.ulids),
     );
@@ -386,7 +386,12 @@ function storeRatios(results: readonly ResultRow[], batchSizes: readonly number[
       row('pseudonymise.pseudonymiser'),
       row('pseudonymise.create-hmac'),
     ),
-    speedRatio('ulid.writer-vs-library', 'ULID writer vs ulid package', row('ulid.writer'), row('ulid.library')),
+    speedRatio(
+      'ulid.writer-vs-library',
+      'ULID writer vs ulid package',
+      row('ulid.writer'),
+      row('ulid.library'),
+    ),
   );
   return ratios;
 }

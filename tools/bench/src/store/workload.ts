@@ -6,7 +6,7 @@ import {
   type Sighting,
   type UnixNanos,
 } from '@message-bus/domain';
-import { encodeEventValue, Keyspace } from '@message-bus/store-kv';
+import { EventValueCodec, Keyspace } from '@message-bus/store-kv';
 
 /** One event as a raw client writes it: the key and value bytes the keyspace produces. */
 export interface EncodedEvent {
@@ -25,6 +25,7 @@ const SECONDS_PER_HOUR = 3600n;
  */
 export class EventWorkload {
   readonly keyspace: Keyspace;
+  private readonly values = new EventValueCodec();
   /** The hour every sighting falls in: `after` inclusive, `before` exclusive. */
   readonly hour: { readonly after: UnixNanos; readonly before: UnixNanos };
   private readonly devices: readonly string[];
@@ -84,7 +85,7 @@ export class EventWorkload {
 
   /** The key and value bytes the repository stores for one sighting. */
   encodeOne(sighting: Sighting): EncodedEvent {
-    const value = encodeEventValue(sighting.time);
+    const value = this.values.encode(sighting.time);
     return {
       key: Buffer.from(this.keyspace.eventKey(sighting), 'utf8'),
       value: Buffer.from(value.buffer, value.byteOffset, value.byteLength),
