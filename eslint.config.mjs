@@ -36,6 +36,12 @@ function dependencyConstraints({ inTests }) {
     },
     { sourceTag: 'type:proto', onlyDependOnLibsWithTags: [] },
     {
+      // Simulated traffic for tests, benchmarks and mbcli: pure, on domain types only.
+      sourceTag: 'type:simulation',
+      onlyDependOnLibsWithTags: ['type:domain'],
+      bannedExternalImports: infrastructurePackages,
+    },
+    {
       // store-kv is the shared keyspace; the concrete backends build on it.
       sourceTag: 'type:adapter',
       onlyDependOnLibsWithTags: ['type:port', 'type:domain', 'adapter:keyspace'],
@@ -61,10 +67,13 @@ function dependencyConstraints({ inTests }) {
       sourceTag: 'type:runtime',
       onlyDependOnLibsWithTags: allLibraryTags,
     },
-    { sourceTag: 'type:app', onlyDependOnLibsWithTags: [...allLibraryTags, 'type:runtime'] },
+    {
+      sourceTag: 'type:app',
+      onlyDependOnLibsWithTags: [...allLibraryTags, 'type:runtime', 'type:simulation'],
+    },
     {
       sourceTag: 'type:tools',
-      onlyDependOnLibsWithTags: [...allLibraryTags, 'type:runtime', 'type:tools'],
+      onlyDependOnLibsWithTags: [...allLibraryTags, 'type:runtime', 'type:simulation', 'type:tools'],
     },
   ];
   if (!inTests) return constraints;

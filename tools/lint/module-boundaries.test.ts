@@ -51,6 +51,26 @@ describe('module boundaries', () => {
     expect(inTest).toEqual([]);
   });
 
+  it('the simulation may use domain only, and no service may use the simulation', async () => {
+    const intoPort = await boundaryViolations(
+      'libs/simulation/src/boundary-fixture.ts',
+      `import * as port from '@message-bus/repository';\nexport const used = port;\n`,
+    );
+    const fromService = await boundaryViolations(
+      'libs/traveltime/src/boundary-fixture.ts',
+      `import * as simulation from '@message-bus/simulation';\nexport const used = simulation;\n`,
+    );
+    const fromApp = await boundaryViolations(
+      'apps/mbcli/src/boundary-fixture.ts',
+      `import * as simulation from '@message-bus/simulation';\nexport const used = simulation;\n`,
+    );
+    expect(intoPort.join('\n')).toContain(
+      '"type:simulation" can only depend on libs tagged with "type:domain"',
+    );
+    expect(fromService).toHaveLength(1);
+    expect(fromApp).toEqual([]);
+  });
+
   it('domain may import itself relatively', async () => {
     const violations = await boundaryViolations(
       'libs/domain/src/boundary-fixture.ts',
