@@ -30,7 +30,7 @@ export {
   MAX_ID_SEGMENT_LENGTH,
   MAX_DEVICE_SEGMENT_LENGTH,
 } from './key-segment';
-export { encodeEventValue, decodeEventValue, type EventValue } from './event-value';
+export { EventValueCodec, type EventValue } from './event-value';
 export { encodeLinkValue, decodeLinkValue, type LinkLimits } from './link-value';
 export { encodeCoordinatesValue, decodeCoordinatesValue } from './coordinates-value';
 export { encodeStatusValue, decodeStatusValue } from './status-value';
