@@ -1,4 +1,4 @@
-import { parseDetectorId, type DetectorId } from './detector-id';
+import { parseDetectorId, type DetectorId } from './ids/detector-id';
 import { integerInRange } from './integer';
 import { ValidationError } from './validation-error';
 

@@ -1,6 +1,6 @@
 import { coordinatesFromFixed } from './coordinates';
-import { parseDetectorId, type DetectorId } from './detector-id';
-import { parseDeviceKind, type DeviceKind } from './device';
+import { parseDetectorId, type DetectorId } from './ids/detector-id';
+import { parseDeviceKind, type DeviceKind } from './ids/device';
 import { quoteForMessage } from './text';
 import { checkNotBeforeEarliest, parseEventTime, type EventTimeBounds, type UnixNanos } from './time';
 import { ValidationError } from './validation-error';

@@ -1,5 +1,5 @@
 export { ValidationError, type ValidationCode } from './validation-error';
-export { DETECTOR_ID_MAX_LENGTH, parseDetectorId, type DetectorId } from './detector-id';
+export { DETECTOR_ID_MAX_LENGTH, parseDetectorId, type DetectorId } from './ids/detector-id';
 export {
   DEVICE_KINDS,
   RAW_DEVICE_ID_MAX_LENGTH,
@@ -10,7 +10,7 @@ export {
   type DeviceWireValue,
   type Pseudonym,
   type RawDeviceId,
-} from './device';
+} from './ids/device';
 export {
   EARLIEST_EVENT_TIME,
   NANOS_PER_MILLISECOND,
@@ -51,7 +51,11 @@ export {
   type DetectorStatusInput,
   type DetectorStatusOptions,
 } from './detector-status';
-export { ESTIMATE_STATUSES, type TravelTimeEstimate, type EstimateStatus } from './travel-time-estimate';
+export {
+  ESTIMATE_STATUSES,
+  type TravelTimeEstimate,
+  type EstimateStatus,
+} from './estimator/travel-time-estimate';
 export {
   MIN_MASTER_SECRET_BYTES,
   NEVER_ROTATING_PERIOD_START,
@@ -59,23 +63,23 @@ export {
   type PseudonymiserOptions,
   type PseudonymsAt,
   type RotationPolicy,
-} from './pseudonymiser';
-export { MIN_PRIVACY_KEY_BYTES, decodePrivacyKey, privacyKeyProblem } from './privacy-key';
+} from './privacy/pseudonymiser';
+export { MIN_PRIVACY_KEY_BYTES, decodePrivacyKey, privacyKeyProblem } from './privacy/privacy-key';
 export {
   DEFAULT_ESTIMATOR_CONFIG,
   TRAVEL_TIME_MEASURES,
   resolveEstimatorConfig,
   type EstimatorConfig,
   type TravelTimeMeasure,
-} from './estimator-config';
-export { median, mean, percentile, percentileOfSorted } from './percentiles';
-export { collapsePasses, type Pass } from './passes';
-export { matchPasses, type MatchOptions, type TravelSample } from './pass-matching';
-export { MAD_SCALE, filterTravelTimes, type FilteredTravelTimes } from './sample-filter';
-export { linkSamples, type LinkEstimateInput, type LinkSamples } from './link-samples';
+} from './estimator/estimator-config';
+export { median, mean, percentile, percentileOfSorted } from './estimator/percentiles';
+export { collapsePasses, type Pass } from './estimator/passes';
+export { matchPasses, type MatchOptions, type TravelSample } from './estimator/pass-matching';
+export { MAD_SCALE, filterTravelTimes, type FilteredTravelTimes } from './estimator/sample-filter';
+export { linkSamples, type LinkEstimateInput, type LinkSamples } from './estimator/link-samples';
 export {
   estimateLink,
   minimumTravelSeconds,
   summariseEstimate,
   type EstimateParts,
-} from './travel-time-estimator';
+} from './estimator/travel-time-estimator';

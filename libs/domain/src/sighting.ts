@@ -1,4 +1,4 @@
-import type { DetectorId } from './detector-id';
+import type { DetectorId } from './ids/detector-id';
 import type { UnixNanos } from './time';
 
 /**

@@ -1,4 +1,4 @@
-import { parseDetectorId, type DetectorId } from '../src/detector-id';
+import { parseDetectorId, type DetectorId } from '../src/ids/detector-id';
 import type { DetectorLink } from '../src/detector-link';
 import type { Sighting } from '../src/sighting';
 import type { UnixNanos } from '../src/time';

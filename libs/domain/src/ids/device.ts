@@ -1,5 +1,5 @@
-import { codePointLength, describeCodePoint, isLoneSurrogate, quoteForMessage } from './text';
-import { ValidationError } from './validation-error';
+import { codePointLength, describeCodePoint, isLoneSurrogate, quoteForMessage } from '../text';
+import { ValidationError } from '../validation-error';
 
 /** The radio a device was seen on. Mirrors the wire enum `collector.DEVICE` (minus UNKNOWN). */
 export type DeviceKind = 'wifi' | 'bluetooth' | 'mobile';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { at, DESTINATION, SOURCE } from '../test/synthetic-traffic';
+import { at, DESTINATION, SOURCE } from '../../test/synthetic-traffic';
 import { collapsePasses } from './passes';
-import type { Sighting } from './sighting';
+import type { Sighting } from '../sighting';
 
 function seen(deviceId: string, seconds: number, previousDeviceId?: string): Sighting {
   const sighting = { detectorId: SOURCE, deviceId, time: at(seconds) };

@@ -1,7 +1,7 @@
-import { secondsToNanos, nanosToSeconds } from './duration';
+import { secondsToNanos, nanosToSeconds } from '../duration';
 import type { TravelTimeMeasure } from './estimator-config';
 import { identitiesOf, type Pass } from './passes';
-import type { UnixNanos } from './time';
+import type { UnixNanos } from '../time';
 
 /** One device's trip over a link: a matched pair of passes. */
 export interface TravelSample {

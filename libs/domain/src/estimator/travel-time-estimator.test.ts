@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectRejection } from '../test/expect-rejection';
+import { expectRejection } from '../../test/expect-rejection';
 import {
   at,
   DESTINATION,
@@ -8,9 +8,9 @@ import {
   sightingsOf,
   tripsArriving,
   type Trip,
-} from '../test/synthetic-traffic';
+} from '../../test/synthetic-traffic';
 import type { LinkEstimateInput } from './link-samples';
-import type { Sighting } from './sighting';
+import type { Sighting } from '../sighting';
 import { estimateLink } from './travel-time-estimator';
 
 /** Window [2700, 3600) s, history [900, 2700) s. */

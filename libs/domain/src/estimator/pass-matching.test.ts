@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { at } from '../test/synthetic-traffic';
+import { at } from '../../test/synthetic-traffic';
 import { matchPasses, type MatchOptions } from './pass-matching';
 import type { Pass } from './passes';
 

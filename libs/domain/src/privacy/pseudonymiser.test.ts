@@ -1,8 +1,8 @@
 import { createHmac, hkdfSync } from 'node:crypto';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { expectRejection } from '../test/expect-rejection';
-import { parseRawDeviceId, type DeviceKind, type Pseudonym } from './device';
+import { expectRejection } from '../../test/expect-rejection';
+import { parseRawDeviceId, type DeviceKind, type Pseudonym } from '../ids/device';
 import { NEVER_ROTATING_PERIOD_START, Pseudonymiser, type PseudonymiserOptions } from './pseudonymiser';
 
 const MASTER = Uint8Array.from({ length: 32 }, (_, index) => index);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { at, LINK, syntheticTraffic } from '../test/synthetic-traffic';
+import { at, LINK, syntheticTraffic } from '../../test/synthetic-traffic';
 import type { LinkEstimateInput } from './link-samples';
 import { median } from './percentiles';
-import type { Sighting } from './sighting';
+import type { Sighting } from '../sighting';
 import { estimateLink } from './travel-time-estimator';
 
 // A six-hour synthetic link: 300 s, congestion doubling it to 600 s from 3 h to 4 h,

@@ -1,11 +1,11 @@
-import type { DetectorLink } from './detector-link';
-import { secondsToNanos } from './duration';
+import type { DetectorLink } from '../detector-link';
+import { secondsToNanos } from '../duration';
 import type { EstimatorConfig } from './estimator-config';
 import { matchPasses, type TravelSample } from './pass-matching';
 import { collapsePasses } from './passes';
-import type { Sighting } from './sighting';
-import type { UnixNanos } from './time';
-import { ValidationError } from './validation-error';
+import type { Sighting } from '../sighting';
+import type { UnixNanos } from '../time';
+import { ValidationError } from '../validation-error';
 
 /** What an estimate of one link for one interval is computed from. */
 export interface LinkEstimateInput {

@@ -1,5 +1,5 @@
-import { codePointLength, describeCodePoint } from './text';
-import { ValidationError } from './validation-error';
+import { codePointLength, describeCodePoint } from '../text';
+import { ValidationError } from '../validation-error';
 
 /**
  * A detector's identifier: 1–64 characters of `[A-Za-z0-9._:-]`. It becomes a key

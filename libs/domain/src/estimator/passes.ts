@@ -1,6 +1,6 @@
-import type { Sighting } from './sighting';
-import { secondsToNanos } from './duration';
-import type { UnixNanos } from './time';
+import type { Sighting } from '../sighting';
+import { secondsToNanos } from '../duration';
+import type { UnixNanos } from '../time';
 
 /**
  * One device passing one detector: its sightings there, with no gap as long as the

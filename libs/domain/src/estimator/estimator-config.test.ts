@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectRejection } from '../test/expect-rejection';
+import { expectRejection } from '../../test/expect-rejection';
 import { DEFAULT_ESTIMATOR_CONFIG, resolveEstimatorConfig, type EstimatorConfig } from './estimator-config';
 
 describe('resolveEstimatorConfig', () => {

@@ -1,10 +1,10 @@
 import { hmac, type _HMAC } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
-import { RAW_DEVICE_ID_MAX_LENGTH, type DeviceKind, type Pseudonym, type RawDeviceId } from './device';
-import { integerInRange } from './integer';
-import { floorDiv, formatNanosIso, NANOS_PER_SECOND, type UnixNanos } from './time';
-import { ValidationError } from './validation-error';
+import { RAW_DEVICE_ID_MAX_LENGTH, type DeviceKind, type Pseudonym, type RawDeviceId } from '../ids/device';
+import { integerInRange } from '../integer';
+import { floorDiv, formatNanosIso, NANOS_PER_SECOND, type UnixNanos } from '../time';
+import { ValidationError } from '../validation-error';
 
 /** When the pseudonym key changes: never, or every day at `utcHour`:00 UTC. */
 export type RotationPolicy =

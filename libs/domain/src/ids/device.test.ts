@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { expectRejection } from '../test/expect-rejection';
+import { expectRejection } from '../../test/expect-rejection';
 import { DEVICE_KINDS, deviceKindToWire, parseDeviceKind, parseRawDeviceId } from './device';
-import { ValidationError } from './validation-error';
+import { ValidationError } from '../validation-error';
 
 const EXPECTED = 'expected MOBILE (1), WIFI (2) or BLUETOOTH (3)';
 

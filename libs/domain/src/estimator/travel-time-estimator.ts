@@ -1,12 +1,12 @@
-import type { DetectorLink } from './detector-link';
-import { secondsToNanos } from './duration';
+import type { DetectorLink } from '../detector-link';
+import { secondsToNanos } from '../duration';
 import { resolveEstimatorConfig, type EstimatorConfig } from './estimator-config';
 import { checkedDistance, linkSamples, type LinkEstimateInput } from './link-samples';
 import { newestConsistentSamples } from './newest-consistent-samples';
 import { mean, median, percentileOfSorted, sortedAscending } from './percentiles';
 import type { TravelSample } from './pass-matching';
 import { filterTravelTimes, type FilteredTravelTimes } from './sample-filter';
-import type { UnixNanos } from './time';
+import type { UnixNanos } from '../time';
 import type { EstimateStatus, TravelTimeEstimate } from './travel-time-estimate';
 
 /**

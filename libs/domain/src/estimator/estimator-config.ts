@@ -1,4 +1,4 @@
-import { ValidationError } from './validation-error';
+import { ValidationError } from '../validation-error';
 
 /**
  * Which instants of the two passes a travel time spans. `middle-middle` (the default)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectRejection } from '../test/expect-rejection';
+import { expectRejection } from '../../test/expect-rejection';
 import { parseDetectorId } from './detector-id';
 
 const ALLOWED = "allowed are A-Z, a-z, 0-9, '.', '_', ':' and '-'";

@@ -1,5 +1,5 @@
-import type { DetectorId } from './detector-id';
-import type { UnixNanos } from './time';
+import type { DetectorId } from '../ids/detector-id';
+import type { UnixNanos } from '../time';
 
 /**
  * How far an estimate can be trusted: `ok`; `insufficient_data` (too few valid samples,
