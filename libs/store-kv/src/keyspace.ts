@@ -46,8 +46,10 @@ import { decodeUlidTime, encodeUlidTime, ULID_LENGTH, ulidProblem, UlidWriter } 
  * - `/{prefix}/recompute/{destination}/{19-digit from}/{origin}/{id}`: estimates of the
  *   destination's links to compute again, from `from` on
  *
- * Every id that becomes a segment passes `checkIdSegment` (detector ids, prefix) or
- * `checkDeviceSegment` (device ids) first, so nothing unsafe reaches a written key.
+ * Key builders check every id they write into a key with `checkIdSegment` (detector
+ * ids, prefix) or `checkDeviceSegment` (device ids), so nothing unsafe reaches a written
+ * key. Prefix and range builders, which only read, take ids their caller checked: the
+ * repository checks the ids of a query once, at its entry.
  */
 
 /** Width of an event time bucket, as in the original. */
@@ -258,12 +260,12 @@ export class Keyspace {
 
   // --- events -------------------------------------------------------------------
 
-  /** `/{prefix}/detectors/{detector}/`: every event of one detector. */
-  detectorPrefix(detectorId: string, field = 'detectorId'): string {
-    return `${this.detectorsRoot}${checkIdSegment(detectorId, field)}/`;
+  /** `/{prefix}/detectors/{detector}/`: every event of one detector (an id checked by the caller). */
+  detectorPrefix(detectorId: string): string {
+    return `${this.detectorsRoot}${detectorId}/`;
   }
 
-  /** `/{prefix}/detectors/{detector}/{bucket}/`: one detector's events of one 100-second bucket. */
+  /** `/{prefix}/detectors/{detector}/{bucket}/`: one detector's events of one 100-second bucket (an id checked by the caller). */
   bucketPrefix(detectorId: string, bucket: number): string {
     return `${this.detectorPrefix(detectorId)}${String(bucket).padStart(BUCKET_DIGITS, '0')}/`;
   }
@@ -301,7 +303,8 @@ export class Keyspace {
   /**
    * The keys that can hold one detector's events in `range`: from the bucket and ULID
    * millisecond of `after` to those of the last nanosecond before `before`. Events in
-   * the first and last millisecond still need filtering by their exact time.
+   * the first and last millisecond still need filtering by their exact time. The id is
+   * checked by the caller.
    */
   eventRange(detectorId: string, range: KeyTimeRange): KeyRange {
     const detector = this.detectorPrefix(detectorId);
@@ -369,17 +372,15 @@ export class Keyspace {
 
   // --- links --------------------------------------------------------------------
 
-  /** `/{prefix}/links/{destination}/`: every link into one detector. */
-  linkPrefix(destination: string, field = 'destination'): string {
-    return `${this.linksRoot}${checkIdSegment(destination, field)}/`;
+  /** `/{prefix}/links/{destination}/`: every link into one detector (an id checked by the caller). */
+  linkPrefix(destination: string): string {
+    return `${this.linksRoot}${destination}/`;
   }
 
   /** `field` names the link in errors, e.g. `link` → `link.source`. */
   linkKey(link: { readonly destination: string; readonly source: string }, field = 'link'): string {
-    return (
-      this.linkPrefix(link.destination, `${field}.destination`) +
-      checkIdSegment(link.source, `${field}.source`)
-    );
+    const destination = checkIdSegment(link.destination, `${field}.destination`);
+    return this.linkPrefix(destination) + checkIdSegment(link.source, `${field}.source`);
   }
 
   parseLinkKey(key: string): Parsed<LinkKeyParts> {
@@ -402,13 +403,14 @@ export class Keyspace {
 
   // --- status reports -----------------------------------------------------------
 
-  statusPrefix(detectorId: string, field = 'detectorId'): string {
-    return `${this.statusRoot}${checkIdSegment(detectorId, field)}/`;
+  /** `/{prefix}/status/{detector}/`: every report of one detector (an id checked by the caller). */
+  statusPrefix(detectorId: string): string {
+    return `${this.statusRoot}${detectorId}/`;
   }
 
   /** `field` names the report in errors, e.g. `status` → `status.time`. */
   statusKey(status: { readonly detectorId: string; readonly time: UnixNanos }, field = 'status'): string {
-    const prefix = this.statusPrefix(status.detectorId, `${field}.detectorId`);
+    const prefix = this.statusPrefix(checkIdSegment(status.detectorId, `${field}.detectorId`));
     return prefix + formatKeyTime(checkKeyTime(status.time, `${field}.time`));
   }
 
@@ -428,27 +430,22 @@ export class Keyspace {
 
   // --- travel-time estimates ----------------------------------------------------
 
-  /** `/{prefix}/traveltimes/{destination}/{source}/`: every estimate of one link. */
-  estimateLinkPrefix(
-    link: { readonly destination: string; readonly source: string },
-    field = 'link',
-  ): string {
-    const destination = checkIdSegment(link.destination, `${field}.destination`);
-    return `${this.travelTimesRoot}${destination}/${checkIdSegment(link.source, `${field}.source`)}/`;
+  /** `/{prefix}/traveltimes/{destination}/{source}/`: every estimate of one link (ids checked by the caller). */
+  estimateLinkPrefix(link: { readonly destination: string; readonly source: string }): string {
+    return `${this.travelTimesRoot}${link.destination}/${link.source}/`;
   }
 
   /** `field` names the estimate in errors, e.g. `estimates[2]` → `estimates[2].intervalEnd`. */
   estimateKey(estimate: EstimateKeyParts, field = 'estimate'): string {
-    const prefix = this.estimateLinkPrefix(estimate, field);
+    const prefix = this.estimateLinkPrefix(checkLink(estimate, field));
     return prefix + formatKeyTime(checkKeyTime(estimate.intervalEnd, `${field}.intervalEnd`));
   }
 
   estimateRange(
     link: { readonly destination: string; readonly source: string },
     range: KeyTimeRange,
-    field = 'link',
   ): KeyRange {
-    return this.timeKeyedRange(this.estimateLinkPrefix(link, field), range);
+    return this.timeKeyedRange(this.estimateLinkPrefix(link), range);
   }
 
   parseEstimateKey(key: string): Parsed<EstimateKeyParts> {
@@ -485,14 +482,14 @@ export class Keyspace {
     return accept({ detectorId: detectorId as DetectorId, bucket: Number(bucketText) });
   }
 
-  /** `/{prefix}/recompute/{destination}/`: every pending range of one destination. */
-  recomputePrefix(destination: string, field = 'destination'): string {
-    return `${this.recomputeRoot}${checkIdSegment(destination, field)}/`;
+  /** `/{prefix}/recompute/{destination}/`: every pending range of one destination (an id checked by the caller). */
+  recomputePrefix(destination: string): string {
+    return `${this.recomputeRoot}${destination}/`;
   }
 
   /** `field` names the range in errors, e.g. `ranges[1]` → `ranges[1].id`. */
   recomputeKey(range: RecomputeKeyParts, field = 'range'): string {
-    const prefix = this.recomputePrefix(range.destination, `${field}.destination`);
+    const prefix = this.recomputePrefix(checkIdSegment(range.destination, `${field}.destination`));
     const from = formatKeyTime(checkKeyTime(range.from, `${field}.from`));
     if (!RECOMPUTE_ORIGINS.includes(range.origin)) {
       throw new StoreInvalidArgumentError(
@@ -566,6 +563,19 @@ export class Keyspace {
     }
     return segments;
   }
+}
+
+/**
+ * Throws `StoreInvalidArgumentError` naming `field` (e.g. `links[2]` → `links[2].source`)
+ * unless both ids of `link` can be key segments.
+ */
+export function checkLink<T extends { readonly destination: string; readonly source: string }>(
+  link: T,
+  field: string,
+): T {
+  checkIdSegment(link.destination, `${field}.destination`);
+  checkIdSegment(link.source, `${field}.source`);
+  return link;
 }
 
 function parseTimeSegment(text: string): Parsed<UnixNanos> {

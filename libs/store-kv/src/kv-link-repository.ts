@@ -1,6 +1,6 @@
 import type { DetectorId, DetectorLink } from '@message-bus/domain';
 import type { LinkRepository } from '@message-bus/repository';
-import { prefixEnd } from './key-segment';
+import { checkIdSegment, prefixEnd } from './key-segment';
 import { decodeLinkValue, encodeLinkValue } from './link-value';
 import type { KvStore } from './kv-store';
 
@@ -19,7 +19,10 @@ export class KvLinkRepository implements LinkRepository {
 
   async list(destination?: DetectorId): Promise<DetectorLink[]> {
     const { keyspace, malformed } = this.store;
-    const prefix = destination === undefined ? keyspace.linksRoot : keyspace.linkPrefix(destination);
+    const prefix =
+      destination === undefined
+        ? keyspace.linksRoot
+        : keyspace.linkPrefix(checkIdSegment(destination, 'destination'));
     const links: DetectorLink[] = [];
     for await (const entry of this.store.scan({ start: prefix, end: prefixEnd(prefix) })) {
       const key = keyspace.parseLinkKey(entry.key);

@@ -7,7 +7,7 @@ import {
   type RecomputeRange,
 } from '@message-bus/repository';
 import { randomBytes } from 'node:crypto';
-import { prefixEnd } from './key-segment';
+import { checkIdSegment, prefixEnd } from './key-segment';
 import { EVENT_BUCKET_SECONDS } from './keyspace';
 import { decodeUtf8, utf8Bytes } from './json-object';
 import type { KvEntry, KvRecord } from './kv-backend';
@@ -32,7 +32,10 @@ export class KvRecomputeQueue implements RecomputeQueue {
 
   async pending(destination?: string): Promise<RecomputeRange[]> {
     const { keyspace } = this.store;
-    const prefix = destination === undefined ? keyspace.recomputeRoot : keyspace.recomputePrefix(destination);
+    const prefix =
+      destination === undefined
+        ? keyspace.recomputeRoot
+        : keyspace.recomputePrefix(checkIdSegment(destination, 'destination'));
     const ranges: RecomputeRange[] = [];
     for await (const page of this.store.scanPages({ start: prefix, end: prefixEnd(prefix) })) {
       for (const entry of page) {

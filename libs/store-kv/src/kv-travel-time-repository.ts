@@ -8,7 +8,7 @@ import {
 import { decodeEstimateValue, encodeEstimateValue } from './estimate-value';
 import { prefixEnd } from './key-segment';
 import { toKeyTimeRange, type KeyTimeRange } from './key-time';
-import type { KeyRange } from './keyspace';
+import { checkLink, type KeyRange } from './keyspace';
 import type { KvEntry, KvRecord } from './kv-backend';
 import type { KvStore } from './kv-store';
 import { checkLimit, checkOrder } from './query-checks';
@@ -42,8 +42,8 @@ export class KvTravelTimeRepository implements TravelTimeRepository {
     const range = toKeyTimeRange(query.range);
     const estimates: TravelTimeEstimate[] = [];
     if (range === undefined || limit === 0) return estimates;
-    for (const [index, link] of links.entries()) {
-      const keyRange = this.store.keyspace.estimateRange(link, range, `links[${index}]`);
+    for (const link of links) {
+      const keyRange = this.store.keyspace.estimateRange(link, range);
       estimates.push(...(await this.readLink(keyRange, newestFirst, limit)));
     }
     return estimates;
@@ -52,8 +52,8 @@ export class KvTravelTimeRepository implements TravelTimeRepository {
   async latest(links?: readonly LinkRef[]): Promise<TravelTimeEstimate[]> {
     if (links === undefined) return this.latestOfEveryLink();
     const latest: TravelTimeEstimate[] = [];
-    for (const [index, link] of checkLinks(links, 'links').entries()) {
-      const keyRange = this.store.keyspace.estimateRange(link, EVERY_TIME, `links[${index}]`);
+    for (const link of checkLinks(links, 'links')) {
+      const keyRange = this.store.keyspace.estimateRange(link, EVERY_TIME);
       const [estimate] = await this.readLink(keyRange, true, 1);
       if (estimate !== undefined) latest.push(estimate);
     }
@@ -117,5 +117,5 @@ const EVERY_TIME: KeyTimeRange = { after: 0n, before: undefined };
 
 function checkLinks(links: unknown, field: string): readonly LinkRef[] {
   if (!Array.isArray(links)) throw new StoreInvalidArgumentError(`${field}: must be an array of links`);
-  return links as readonly LinkRef[];
+  return (links as readonly LinkRef[]).map((link, index) => checkLink(link, `${field}[${index}]`));
 }
