@@ -2,12 +2,12 @@ import { status, type ServiceError } from '@grpc/grpc-js';
 import { Flags, ux } from '@oclif/core';
 import { query } from '@message-bus/proto';
 import { MbcliCommand } from '../lib/base-command';
-import { eventCells, eventRows, EVENT_HEADERS, type EventRow } from '../lib/event-rows';
-import { queryClient, queryTarget, unaryCall } from '../lib/grpc-connection';
+import { eventCells, eventRows, EVENT_HEADERS, type EventRow } from '../lib/display/event-rows';
+import { queryClient, queryTarget, unaryCall } from '../lib/connection/grpc-connection';
 import { InputError } from '../lib/input-error';
-import { ServiceCallError, type ServiceTarget } from '../lib/service-error';
-import { renderTable } from '../lib/table';
-import { parseInstantFlag } from '../lib/time-format';
+import { ServiceCallError, type ServiceTarget } from '../lib/connection/service-error';
+import { renderTable } from '../lib/display/table';
+import { parseInstantFlag } from '../lib/display/time-format';
 
 export default class Events extends MbcliCommand {
   static override summary = 'List the latest sightings of detectors, newest first.';

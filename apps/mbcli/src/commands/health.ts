@@ -1,6 +1,6 @@
 import { MbcliCommand } from '../lib/base-command';
-import { checkServices, type HealthReport } from '../lib/health-check';
-import { renderTable } from '../lib/table';
+import { checkServices, type HealthReport } from '../lib/connection/health-check';
+import { renderTable } from '../lib/display/table';
 
 export default class Health extends MbcliCommand {
   static override summary = 'Check that the collector and query services can serve (grpc.health.v1).';

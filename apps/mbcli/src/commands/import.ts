@@ -1,12 +1,12 @@
 import { DEVICE_KINDS } from '@message-bus/domain';
 import { Args, Flags } from '@oclif/core';
 import { MbcliCommand } from '../lib/base-command';
-import { collectorClient, collectorTarget } from '../lib/grpc-connection';
-import { importCsv, type ImportSummary } from '../lib/import-csv';
-import { PRESETS, resolveLayout } from '../lib/import-layout';
-import { ImportProgress } from '../lib/import-progress';
-import { TIME_FORMATS } from '../lib/import-time';
-import { ServiceCallError } from '../lib/service-error';
+import { collectorClient, collectorTarget } from '../lib/connection/grpc-connection';
+import { importCsv, type ImportSummary } from '../lib/import/import-csv';
+import { PRESETS, resolveLayout } from '../lib/import/import-layout';
+import { ImportProgress } from '../lib/import/import-progress';
+import { TIME_FORMATS } from '../lib/import/import-time';
+import { ServiceCallError } from '../lib/connection/service-error';
 
 /** The collector's limit on how far ahead of its clock a sighting may be (DEFAULT_COLLECTOR_LIMITS). */
 const COLLECTOR_MAX_AHEAD_SECONDS = 300;

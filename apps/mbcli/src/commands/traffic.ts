@@ -3,14 +3,19 @@ import { Flags } from '@oclif/core';
 import { type Empty } from '@message-bus/proto';
 import { simulate } from '@message-bus/simulation';
 import { MbcliCommand } from '../lib/base-command';
-import { collectorClient, collectorTarget, unaryCall, type ConnectionSettings } from '../lib/grpc-connection';
+import {
+  collectorClient,
+  collectorTarget,
+  unaryCall,
+  type ConnectionSettings,
+} from '../lib/connection/grpc-connection';
 import { InputError } from '../lib/input-error';
-import { loadScenario } from '../lib/scenario-source';
-import { registerScenario } from '../lib/scenario-setup';
-import { sightingLog } from '../lib/sighting-log';
-import { streamSightings, type StreamCounts } from '../lib/sighting-stream';
-import { formatTimestamp } from '../lib/time-format';
-import { delayUntil, trafficPlan } from '../lib/traffic-plan';
+import { loadScenario } from '../lib/traffic/scenario-source';
+import { registerScenario } from '../lib/traffic/scenario-setup';
+import { sightingLog } from '../lib/traffic/sighting-log';
+import { streamSightings, type StreamCounts } from '../lib/traffic/sighting-stream';
+import { formatTimestamp } from '../lib/display/time-format';
+import { delayUntil, trafficPlan } from '../lib/traffic/traffic-plan';
 
 export interface TrafficSummary {
   readonly sent: number;

@@ -1,15 +1,15 @@
 import { Flags, ux } from '@oclif/core';
 import { query } from '@message-bus/proto';
 import { MbcliCommand } from '../lib/base-command';
-import { queryClient, queryTarget, unaryCall } from '../lib/grpc-connection';
-import { renderTable } from '../lib/table';
-import { formatTimestamp } from '../lib/time-format';
+import { queryClient, queryTarget, unaryCall } from '../lib/connection/grpc-connection';
+import { renderTable } from '../lib/display/table';
+import { formatTimestamp } from '../lib/display/time-format';
 import {
   travelTimeCells,
   travelTimeRows,
   TRAVEL_TIME_HEADERS,
   type TravelTimeRow,
-} from '../lib/travel-time-rows';
+} from '../lib/display/travel-time-rows';
 
 export default class TravelTimes extends MbcliCommand {
   static override summary = 'Show the latest travel-time estimate of every link (GetLatestTravelTimes).';

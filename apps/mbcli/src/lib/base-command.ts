@@ -6,10 +6,10 @@ import {
   DEFAULT_QUERY_HOST,
   readConfigFile,
   resolveConnectionSettings,
-} from './cli-config';
-import type { ConnectionSettings } from './grpc-connection';
+} from './connection/cli-config';
+import type { ConnectionSettings } from './connection/grpc-connection';
 import { InputError } from './input-error';
-import { ServiceCallError } from './service-error';
+import { ServiceCallError } from './connection/service-error';
 
 /**
  * What every mbcli command shares: the original's `--collector_host`/`--query_host`

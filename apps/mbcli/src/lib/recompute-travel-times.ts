@@ -1,7 +1,7 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { query } from '@message-bus/proto';
-import type { ProgressReport } from './progress-display';
-import { ServiceCallError, type ServiceTarget } from './service-error';
+import type { ProgressReport } from './display/progress-display';
+import { ServiceCallError, type ServiceTarget } from './connection/service-error';
 
 /** A recompute's progress as the query service reports it, in plain numbers. */
 export interface RecomputeProgress {

@@ -1,8 +1,13 @@
 import { MbcliCommand } from '../../lib/base-command';
-import { detectorCells, detectorRows, DETECTOR_HEADERS, type DetectorRow } from '../../lib/detector-rows';
-import { queryClient, queryTarget } from '../../lib/grpc-connection';
-import { listAllDetectors } from '../../lib/paged-lists';
-import { renderTable } from '../../lib/table';
+import {
+  detectorCells,
+  detectorRows,
+  DETECTOR_HEADERS,
+  type DetectorRow,
+} from '../../lib/display/detector-rows';
+import { queryClient, queryTarget } from '../../lib/connection/grpc-connection';
+import { listAllDetectors } from '../../lib/connection/paged-lists';
+import { renderTable } from '../../lib/display/table';
 
 export default class DetectorsList extends MbcliCommand {
   static override summary = 'List detectors with their position and latest status (ListDetectors).';

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { collector, type Empty } from '@message-bus/proto';
 import { MbcliCommand } from '../../lib/base-command';
 import { degreesToFixed } from '../../lib/coordinates';
-import { collectorClient, collectorTarget, unaryCall } from '../../lib/grpc-connection';
+import { collectorClient, collectorTarget, unaryCall } from '../../lib/connection/grpc-connection';
 
 export default class DetectorsSet extends MbcliCommand {
   static override summary = "Record a detector's position (CreateCoordinates).";

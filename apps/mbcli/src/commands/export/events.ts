@@ -1,11 +1,11 @@
 import { Flags } from '@oclif/core';
 import { query } from '@message-bus/proto';
 import { MbcliCommand } from '../../lib/base-command';
-import { exportEvents } from '../../lib/export-events';
-import { CsvOutput } from '../../lib/export-output';
-import { queryClient, queryTarget } from '../../lib/grpc-connection';
+import { exportEvents } from '../../lib/export/export-events';
+import { CsvOutput } from '../../lib/export/export-output';
+import { queryClient, queryTarget } from '../../lib/connection/grpc-connection';
 import { InputError } from '../../lib/input-error';
-import { parseInstantFlag } from '../../lib/time-format';
+import { parseInstantFlag } from '../../lib/display/time-format';
 import { nanosToTimestamp, timestampToNanos, NANOS_PER_MILLISECOND } from '@message-bus/domain';
 
 /** The most sightings per detector the query service returns by default (QueryLimits.maxLimitPerDetector). */

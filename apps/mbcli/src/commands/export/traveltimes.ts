@@ -1,10 +1,10 @@
 import { Flags } from '@oclif/core';
 import { MbcliCommand } from '../../lib/base-command';
-import { CsvOutput } from '../../lib/export-output';
-import { exportTravelTimes, resolveLinkFlags } from '../../lib/export-travel-times';
-import { queryClient, queryTarget } from '../../lib/grpc-connection';
+import { CsvOutput } from '../../lib/export/export-output';
+import { exportTravelTimes, resolveLinkFlags } from '../../lib/export/export-travel-times';
+import { queryClient, queryTarget } from '../../lib/connection/grpc-connection';
 import { InputError } from '../../lib/input-error';
-import { parseInstantFlag } from '../../lib/time-format';
+import { parseInstantFlag } from '../../lib/display/time-format';
 import { timestampToNanos } from '@message-bus/domain';
 
 /** The most estimates per link the query service returns by default (QueryLimits.maxLimitPerLink). */

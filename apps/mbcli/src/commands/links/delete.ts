@@ -3,9 +3,9 @@ import { parseDetectorId, ValidationError } from '@message-bus/domain';
 import { collector, type Empty } from '@message-bus/proto';
 import { Flags } from '@oclif/core';
 import { MbcliCommand } from '../../lib/base-command';
-import { collectorClient, collectorTarget, unaryCall } from '../../lib/grpc-connection';
+import { collectorClient, collectorTarget, unaryCall } from '../../lib/connection/grpc-connection';
 import { InputError } from '../../lib/input-error';
-import { ServiceCallError } from '../../lib/service-error';
+import { ServiceCallError } from '../../lib/connection/service-error';
 
 export interface DeletedLink {
   readonly source: string;

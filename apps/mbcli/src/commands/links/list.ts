@@ -1,9 +1,9 @@
 import { Flags } from '@oclif/core';
 import { MbcliCommand } from '../../lib/base-command';
-import { queryClient, queryTarget } from '../../lib/grpc-connection';
-import { linkCells, linkRows, LINK_HEADERS, type LinkRow } from '../../lib/link-rows';
-import { listAllLinks } from '../../lib/paged-lists';
-import { renderTable } from '../../lib/table';
+import { queryClient, queryTarget } from '../../lib/connection/grpc-connection';
+import { linkCells, linkRows, LINK_HEADERS, type LinkRow } from '../../lib/display/link-rows';
+import { listAllLinks } from '../../lib/connection/paged-lists';
+import { renderTable } from '../../lib/display/table';
 
 export default class LinksList extends MbcliCommand {
   static override summary = 'List detector links (ListLinks).';

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { collector, type Empty } from '@message-bus/proto';
 import { MbcliCommand } from '../../lib/base-command';
-import { collectorClient, collectorTarget, unaryCall } from '../../lib/grpc-connection';
+import { collectorClient, collectorTarget, unaryCall } from '../../lib/connection/grpc-connection';
 
 export default class LinksSet extends MbcliCommand {
   static override summary = 'Link source detectors to a destination (CreateDetectorLink).';

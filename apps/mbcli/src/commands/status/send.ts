@@ -2,7 +2,7 @@ import { nanosToTimestamp } from '@message-bus/domain';
 import { Flags } from '@oclif/core';
 import { collector, type Empty } from '@message-bus/proto';
 import { MbcliCommand } from '../../lib/base-command';
-import { collectorClient, collectorTarget, unaryCall } from '../../lib/grpc-connection';
+import { collectorClient, collectorTarget, unaryCall } from '../../lib/connection/grpc-connection';
 import { InputError } from '../../lib/input-error';
 import { parseRadios } from '../../lib/radios';
 

@@ -3,20 +3,20 @@ import { timestampToNanos } from '@message-bus/domain';
 import { query, type Timestamp } from '@message-bus/proto';
 import { Flags } from '@oclif/core';
 import { MbcliCommand } from '../../lib/base-command';
-import { queryClient, queryTarget, unaryCall } from '../../lib/grpc-connection';
+import { queryClient, queryTarget, unaryCall } from '../../lib/connection/grpc-connection';
 import { InputError } from '../../lib/input-error';
-import { listAllLinks } from '../../lib/paged-lists';
-import { formatTimestamp, parseInstantFlag } from '../../lib/time-format';
+import { listAllLinks } from '../../lib/connection/paged-lists';
+import { formatTimestamp, parseInstantFlag } from '../../lib/display/time-format';
 import {
   chartSegments,
   describeGaps,
   type ChartPoint,
   type TravelTimeChart,
-} from '../../lib/travel-time-chart';
-import { estimateStatusName } from '../../lib/travel-time-rows';
-import { chooseListedReading, linkFlagReadings, type LinkEnds } from '../../lib/travel-time-chart-link';
-import { renderSvgChart } from '../../lib/travel-time-chart-svg';
-import { renderTextChart } from '../../lib/travel-time-chart-text';
+} from '../../lib/chart/travel-time-chart';
+import { estimateStatusName } from '../../lib/display/travel-time-rows';
+import { chooseListedReading, linkFlagReadings, type LinkEnds } from '../../lib/chart/travel-time-chart-link';
+import { renderSvgChart } from '../../lib/chart/travel-time-chart-svg';
+import { renderTextChart } from '../../lib/chart/travel-time-chart-text';
 
 /** The most estimates one chart asks for: the query service's largest GetTravelTimes limit. */
 const MAX_ESTIMATES = 100_000;

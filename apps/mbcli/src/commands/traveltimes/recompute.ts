@@ -3,10 +3,10 @@ import { timestampToNanos } from '@message-bus/domain';
 import { query } from '@message-bus/proto';
 import { Flags } from '@oclif/core';
 import { MbcliCommand } from '../../lib/base-command';
-import { resolveLinkFlags } from '../../lib/export-travel-times';
-import { queryClient, queryTarget } from '../../lib/grpc-connection';
+import { resolveLinkFlags } from '../../lib/export/export-travel-times';
+import { queryClient, queryTarget } from '../../lib/connection/grpc-connection';
 import { InputError } from '../../lib/input-error';
-import { ProgressDisplay } from '../../lib/progress-display';
+import { ProgressDisplay } from '../../lib/display/progress-display';
 import {
   describeRecompute,
   followRecompute,
@@ -14,8 +14,8 @@ import {
   type RecomputeOutcome,
   type RecomputeProgress,
 } from '../../lib/recompute-travel-times';
-import { ServiceCallError, type ServiceTarget } from '../../lib/service-error';
-import { formatTimestamp, parseInstantFlag } from '../../lib/time-format';
+import { ServiceCallError, type ServiceTarget } from '../../lib/connection/service-error';
+import { formatTimestamp, parseInstantFlag } from '../../lib/display/time-format';
 
 export interface RecomputeResult extends Partial<RecomputeProgress> {
   readonly outcome: RecomputeOutcome;

@@ -1,12 +1,12 @@
 import { formatNanosIso, timestampToNanos } from '@message-bus/domain';
 import { query } from '@message-bus/proto';
 import type { CsvOutput } from './export-output';
-import { unaryCall } from './grpc-connection';
-import { linkRows } from './link-rows';
-import { listAllLinks } from './paged-lists';
-import { chooseListedReading, linkFlagReadings, type LinkEnds } from './travel-time-chart-link';
-import type { ServiceTarget } from './service-error';
-import { travelTimeRows } from './travel-time-rows';
+import { unaryCall } from '../connection/grpc-connection';
+import { linkRows } from '../display/link-rows';
+import { listAllLinks } from '../connection/paged-lists';
+import { chooseListedReading, linkFlagReadings, type LinkEnds } from '../chart/travel-time-chart-link';
+import type { ServiceTarget } from '../connection/service-error';
+import { travelTimeRows } from '../display/travel-time-rows';
 
 /**
  * The travel-time CSV: one row per estimate, link by link, each link's oldest first.

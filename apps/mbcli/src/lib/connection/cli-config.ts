@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { ConnectionSettings } from './grpc-connection';
-import { InputError } from './input-error';
+import { InputError } from '../input-error';
 import { tlsSettings, type SourcedValue } from './tls';
 
 export const DEFAULT_COLLECTOR_HOST = '127.0.0.1:9000';

@@ -1,6 +1,6 @@
 import { createWriteStream, renameSync, rmSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { formatCsvLine } from './csv-fields';
+import { formatCsvLine } from '../csv/csv-fields';
 
 /** Text gathered before one write: few syscalls, and bounded memory whatever the export's size. */
 const CHUNK_BYTES = 64 * 1024;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from './input-error';
+import { InputError } from '../input-error';
 import { chooseListedReading, linkFlagReadings } from './travel-time-chart-link';
 
 describe('linkFlagReadings', () => {

@@ -1,6 +1,6 @@
 import { timestampToNanos, nanosToTimestamp } from '@message-bus/domain';
 import { type Timestamp } from '@message-bus/proto';
-import { InputError } from './input-error';
+import { InputError } from '../input-error';
 
 const NANOS_PER_MILLI = 1_000_000n;
 

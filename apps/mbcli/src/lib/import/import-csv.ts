@@ -1,8 +1,8 @@
 import { NANOS_PER_MILLISECOND, type EventTimeBounds } from '@message-bus/domain';
 import type { collector } from '@message-bus/proto';
 import { rmSync, statSync } from 'node:fs';
-import { CsvSyntaxError, splitCsvLine } from './csv-fields';
-import { readFileLines, type FileLine, type LineReadStart } from './csv-line-reader';
+import { CsvSyntaxError, splitCsvLine } from '../csv/csv-fields';
+import { readFileLines, type FileLine, type LineReadStart } from '../csv/csv-line-reader';
 import {
   checkpointMismatch,
   fileHead,
@@ -15,8 +15,8 @@ import type { ImportPosition } from './import-progress';
 import { RejectsFile } from './import-rejects';
 import { parseRow, type ImportSighting, type RejectReason, type RowRejection } from './import-row';
 import { sendBatch, type BatchOutcome } from './import-sender';
-import { InputError } from './input-error';
-import type { ServiceTarget } from './service-error';
+import { InputError } from '../input-error';
+import type { ServiceTarget } from '../connection/service-error';
 
 export interface ImportOptions {
   readonly file: string;

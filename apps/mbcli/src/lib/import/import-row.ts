@@ -10,8 +10,8 @@ import {
   type RawDeviceId,
   type UnixNanos,
 } from '@message-bus/domain';
-import { CsvSyntaxError, splitCsvLine } from './csv-fields';
-import type { FileLine } from './csv-line-reader';
+import { CsvSyntaxError, splitCsvLine } from '../csv/csv-fields';
+import type { FileLine } from '../csv/csv-line-reader';
 import type { ImportLayout, LocatedColumns } from './import-layout';
 import { parseTimeText } from './import-time';
 

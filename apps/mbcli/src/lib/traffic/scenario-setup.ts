@@ -1,7 +1,7 @@
 import { collector, type Empty } from '@message-bus/proto';
 import type { Scenario } from '@message-bus/simulation';
-import { unaryCall } from './grpc-connection';
-import type { ServiceTarget } from './service-error';
+import { unaryCall } from '../connection/grpc-connection';
+import type { ServiceTarget } from '../connection/service-error';
 
 /** Registers a scenario's detectors (coordinates) and links, so its sightings give travel times. */
 export async function registerScenario(

@@ -2,7 +2,7 @@ import type { ServiceError } from '@grpc/grpc-js';
 import { formatNanosIso, timestampToNanos } from '@message-bus/domain';
 import type { query } from '@message-bus/proto';
 import type { CsvOutput } from './export-output';
-import { ServiceCallError, type ServiceTarget } from './service-error';
+import { ServiceCallError, type ServiceTarget } from '../connection/service-error';
 
 /**
  * The events CSV: one row per sighting, oldest first. The device is the server's

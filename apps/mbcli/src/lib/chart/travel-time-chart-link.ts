@@ -1,4 +1,4 @@
-import { InputError } from './input-error';
+import { InputError } from '../input-error';
 
 export interface LinkEnds {
   readonly source: string;

@@ -1,9 +1,9 @@
 import { status } from '@grpc/grpc-js';
 import { nanosToTimestamp, type DetectorId } from '@message-bus/domain';
 import { collector, type Empty } from '@message-bus/proto';
-import { unaryCall } from './grpc-connection';
+import { unaryCall } from '../connection/grpc-connection';
 import type { ImportSighting, RowRejection } from './import-row';
-import { ServiceCallError, type ServiceTarget } from './service-error';
+import { ServiceCallError, type ServiceTarget } from '../connection/service-error';
 
 /** What the collector made of one batch. */
 export interface BatchOutcome {

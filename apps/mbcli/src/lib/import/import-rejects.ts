@@ -1,5 +1,5 @@
 import { closeSync, ftruncateSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
-import { formatCsvLine } from './csv-fields';
+import { formatCsvLine } from '../csv/csv-fields';
 import type { RowRejection } from './import-row';
 
 export const REJECTS_HEADER = ['line', 'reason', 'message', 'original_line'] as const;

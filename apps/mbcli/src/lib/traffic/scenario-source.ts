@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { BUILTIN_SCENARIOS, parseScenario, type Scenario } from '@message-bus/simulation';
-import { InputError } from './input-error';
+import { InputError } from '../input-error';
 
 /** A built-in scenario by name (`corridor`), or a scenario JSON file. */
 export function loadScenario(nameOrFile: string): Scenario {

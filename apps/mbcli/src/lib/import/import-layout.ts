@@ -1,5 +1,5 @@
 import type { DeviceKind } from '@message-bus/domain';
-import { InputError } from './input-error';
+import { InputError } from '../input-error';
 import type { TimeFormat } from './import-time';
 
 /** Which column holds what, as the operator named it: a header name, or a 1-based column number. */

@@ -1,4 +1,4 @@
-import { InputError } from './input-error';
+import { InputError } from '../input-error';
 
 const NANOS_PER_MILLI = 1_000_000n;
 const NANOS_PER_SECOND = 1_000_000_000n;

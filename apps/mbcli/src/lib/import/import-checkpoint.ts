@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
-import { InputError } from './input-error';
+import { InputError } from '../input-error';
 
 /** Row counts of an import, from the start of the file. */
 export interface RowCounts {

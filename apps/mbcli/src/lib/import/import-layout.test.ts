@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from './input-error';
+import { InputError } from '../input-error';
 import { locateColumns, resolveLayout } from './import-layout';
 
 describe('resolveLayout', () => {

@@ -1,4 +1,4 @@
-import { ProgressDisplay, progressBar as drawBar, type ProgressReport } from './progress-display';
+import { ProgressDisplay, progressBar as drawBar, type ProgressReport } from '../display/progress-display';
 
 /** Where an import is, for its progress display. */
 export interface ImportPosition {

@@ -1,6 +1,6 @@
 import type { query } from '@message-bus/proto';
-import { fixedToDegrees } from './coordinates';
-import { radioName } from './radios';
+import { fixedToDegrees } from '../coordinates';
+import { radioName } from '../radios';
 import { formatTimestamp } from './time-format';
 
 export interface DetectorRow {

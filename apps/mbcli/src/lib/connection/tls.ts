@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { InputError } from './input-error';
+import { InputError } from '../input-error';
 
 /** How mbcli talks TLS to the servers; absent means plaintext. */
 export interface TlsSettings {

@@ -1,7 +1,7 @@
 import type { ServiceError } from '@grpc/grpc-js';
 import type { DeviceKind } from '@message-bus/domain';
 import type { collector } from '@message-bus/proto';
-import { ServiceCallError, type ServiceTarget } from './service-error';
+import { ServiceCallError, type ServiceTarget } from '../connection/service-error';
 import { sightingLog } from './sighting-log';
 
 export interface StreamedSighting {
