@@ -10,6 +10,8 @@
  * AnswerLocalDeviceIds device ids that hold within one answer, for callers not shown pseudonyms.
  * QueryLimits         how much one request may ask for (DEFAULT_QUERY_LIMITS), page sizes too.
  * Page                one page of ListDetectors or ListLinks and the token of the next.
+ * queryPart           the query service as a part of a server process (its options,
+ *                     its port); apps/query and apps/cqserver run it.
  */
 export {
   QueryService,
@@ -43,3 +45,5 @@ export {
 } from './link-selection';
 export { groupSightings, type GroupedSightings } from './sighting-groups';
 export { replayThenFollow } from './event-stream';
+export { queryPart, queryServerOptions } from './query-part';
+export { checkQueryTokens, queryAccessFor, queryPortTokens, type QueryTokens } from './query-access';

@@ -1,6 +1,16 @@
+/**
+ * @message-bus/runtime: what every server process does, whatever it serves. An app
+ * names its parts (each service lib exports one) and `runServerApp` runs them: config,
+ * `--help`, the configured store (embedded or etcd), health, metrics, TLS, the parts'
+ * ports, and a graceful shutdown. It knows no service: apps/collector carries no query code.
+ */
 export { openRepository, EMBEDDED_STORE_FOLDER, type StoreSettings } from './open-repository';
-export { loadPseudonymiser, GENERATED_KEY_FILE, type KeyFiles, type PrivacySettings } from './privacy-key';
-export { nodeKeyFiles } from './node-key-files';
-export { openWorkLeases } from './open-work-leases';
-export { serverOptionsFor, type ServedRole, type ServerConfig } from './server-options';
-export { runServerApp, type BoundPorts, type ServerAppSpec, type ServerProcess } from './server-app';
+export { openSharedWorkLeases } from './open-work-leases';
+export { storeOptions } from './store-options';
+export {
+  runServerApp,
+  serverOptions,
+  type BoundPorts,
+  type ServerAppSpec,
+  type ServerProcess,
+} from './server-app';

@@ -1,14 +1,10 @@
 import type { Repository } from '@message-bus/repository';
-import {
-  type ConfigValues,
-  type Logger,
-  type ServerMetrics,
-  type storeOptions,
-} from '@message-bus/server-kit';
+import type { ConfigValues, Logger, ServerMetrics } from '@message-bus/server-kit';
 import { EtcdBackend, type EndpointState } from '@message-bus/store-etcd';
 import { LmdbBackend } from '@message-bus/store-embedded';
 import { KvRepository, type KvRepositoryOptions } from '@message-bus/store-kv';
 import { join } from 'node:path';
+import type { storeOptions } from './store-options';
 
 export type StoreSettings = ConfigValues<typeof storeOptions>;
 

@@ -1,8 +1,6 @@
-import { CollectorUseCases, collectorGrpcHandlers } from '@message-bus/collector';
 import { HealthService, StoreHealthMonitor } from '@message-bus/healthcheck';
-import { collector, FILE_DESCRIPTOR_SET_BASE64 } from '@message-bus/proto';
-import { QueryService, queryGrpcService } from '@message-bus/query';
-import type { Repository, WorkLeases } from '@message-bus/repository';
+import { FILE_DESCRIPTOR_SET_BASE64 } from '@message-bus/proto';
+import type { Repository } from '@message-bus/repository';
 import {
   addReflection,
   bearerTokenInterceptor,
@@ -11,40 +9,46 @@ import {
   createLogger,
   formatAddress,
   formatHelp,
+  healthcheckServerOptions,
   loadConfig,
   loggableConfig,
   metricsInterceptor,
+  pickConfig,
   readTlsFiles,
   routeGrpcLogging,
+  runtimeOptions,
   ServerMetrics,
   ShutdownCoordinator,
   startGrpcServer,
   startMetricsServer,
+  tlsOptions,
   type Address,
   type Logger,
+  type OptionDeclaration,
+  type PreparedPart,
   type RunningGrpcServer,
+  type RunningPart,
+  type ServerPart,
   type ServiceRegistration,
   type SignalTarget,
+  type StoreFacts,
   type TlsFiles,
 } from '@message-bus/server-kit';
 import { DEFAULT_LATE_AFTER_SECONDS } from '@message-bus/store-kv';
-import { TravelTimeWorker } from '@message-bus/traveltime';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { nodeKeyFiles } from './node-key-files';
 import { openRepository } from './open-repository';
-import { openWorkLeases } from './open-work-leases';
+import { openSharedWorkLeases } from './open-work-leases';
 import { portSecurityLine } from './port-security';
-import { checkServerTokens, queryAccessFor, queryPortTokens } from './query-access';
-import { loadPseudonymiser } from './privacy-key';
-import { serverOptionsFor, type ServedRole, type ServerConfig } from './server-options';
+import { checkDistinctTokens } from './server-tokens';
+import { storeOptions } from './store-options';
 
 export interface ServerAppSpec {
   /** Program name, e.g. `cqserver`; also the `app` label of its metrics. */
   readonly name: string;
   readonly description: string;
-  /** The services it serves besides health (always served, on healthcheck_port). */
-  readonly roles: readonly ServedRole[];
+  /** What it does besides serving health (always served, on healthcheck_port). */
+  readonly parts: readonly ServerPart[];
   readonly version: string;
   readonly commit: string;
 }
@@ -55,23 +59,12 @@ export interface ServerProcess extends SignalTarget {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly stdout: { write(text: string): unknown };
   readonly stderr: { write(text: string): unknown };
-  /** Names this process as a travel-time worker, with the host name; `process.pid`. */
+  /** Names this process among the others sharing the store, with the host name; `process.pid`. */
   readonly pid?: number;
 }
 
-/** Ports the process listens on, as bound (port 0 asks the system for a free one). */
-export interface BoundPorts {
-  collector?: number;
-  query?: number;
-  healthcheck: number;
-  metrics?: number;
-}
-
-/** The gRPC service of each role that serves one; the travel-time worker serves none. */
-const SERVICE_NAMES = {
-  collector: 'collector.CollectorService',
-  query: 'query.QueryService',
-} as const satisfies Partial<Record<ServedRole, string>>;
+/** Ports the process listens on, as bound (port 0 asks the system for a free one), by part. */
+export type BoundPorts = Record<string, number>;
 
 const MS_PER_SECOND = 1000;
 
@@ -79,11 +72,25 @@ const MS_PER_SECOND = 1000;
 const SHUTDOWN_GRACE_MS = 10_000;
 
 /**
+ * The options of a server running `parts`: theirs first, then what every server has
+ * (health port, store, TLS when a part serves a port, logging and metrics).
+ */
+export function serverOptions(parts: readonly ServerPart[]): readonly OptionDeclaration[] {
+  const servesPort = parts.some((part) => part.grpcService !== undefined);
+  return [
+    ...parts.flatMap((part) => part.options),
+    ...healthcheckServerOptions,
+    ...storeOptions,
+    ...(servesPort ? tlsOptions : []),
+    ...runtimeOptions,
+  ];
+}
+
+/**
  * The whole life of a server process: config (defaults < YAML < env < flags), `--help`
- * and `--version`, the store, the services of `spec.roles` on their ports, health,
- * metrics, and a graceful shutdown on SIGTERM/SIGINT. Invalid config, and a port
- * already in use at start, print one line and exit 2; any other failure to start prints
- * one line and exits 1.
+ * and `--version`, the store, each part and its port, health, metrics, and a graceful
+ * shutdown on SIGTERM/SIGINT. Invalid config, and a port already in use at start, print
+ * one line and exit 2; any other failure to start prints one line and exits 1.
  */
 export async function runServerApp(spec: ServerAppSpec, proc: ServerProcess): Promise<void> {
   const args = proc.argv.slice(2);
@@ -91,7 +98,7 @@ export async function runServerApp(spec: ServerAppSpec, proc: ServerProcess): Pr
     proc.stdout.write(`${spec.name} ${spec.version} (${spec.commit})\n`);
     return;
   }
-  const declarations = serverOptionsFor(spec.roles);
+  const declarations = serverOptions(spec.parts);
   try {
     const loaded = loadConfig(declarations, {
       argv: args,
@@ -102,15 +109,15 @@ export async function runServerApp(spec: ServerAppSpec, proc: ServerProcess): Pr
       proc.stdout.write(formatHelp(spec.name, spec.description, declarations));
       return;
     }
-    const config = loaded.values as ServerConfig;
-    const logger = createLogger({ name: spec.name, level: config.log_level });
+    const logger = createLogger({ name: spec.name, level: pickConfig(runtimeOptions, loaded.values).log_level });
     // grpc-js's logger is process-global: set once here, where the process's logger is made.
     routeGrpcLogging(logger);
     logger.info(
-      { version: spec.version, commit: spec.commit, config: loggableConfig(declarations, config) },
+      { version: spec.version, commit: spec.commit, config: loggableConfig(declarations, loaded.values) },
       'starting',
     );
-    await startServers(spec, config, logger, proc);
+    checkDistinctTokens(declarations, loaded.values);
+    await startServers(spec, loaded.values, logger, proc);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     // One line, whatever a library put in its message: operators and tests read the first.
@@ -122,98 +129,86 @@ export async function runServerApp(spec: ServerAppSpec, proc: ServerProcess): Pr
 
 async function startServers(
   spec: ServerAppSpec,
-  config: ServerConfig,
+  values: Readonly<Record<string, unknown>>,
   logger: Logger,
   proc: ServerProcess,
 ): Promise<void> {
-  const serves = (role: ServedRole) => spec.roles.includes(role);
-  checkServerTokens(config);
-  // Fail on a bad key before anything is opened or bound.
-  const pseudonymiser = serves('collector') ? loadPseudonymiser(config, nodeKeyFiles) : undefined;
-  const tls = readTlsFiles({ certFile: config['tls.cert_file'], keyFile: config['tls.key_file'] }, (path) =>
-    readFileSync(path),
+  const store = pickConfig(storeOptions, values);
+  const storeFacts: StoreFacts = {
+    kind: store.store,
+    dataDir: store.data_dir,
+    eventRetentionSeconds: store.retention / MS_PER_SECOND,
+  };
+  // Parts check their config and read their files (the privacy key) before anything is opened or bound.
+  const prepared = spec.parts.map(
+    (part): [ServerPart, PreparedPart] => [part, part.prepare(pickConfig(part.options, values), storeFacts)],
   );
-  // Health and metrics stay plaintext unless asked (kubelet's gRPC probe cannot speak TLS);
-  // apps without a service port declare no TLS options, so theirs are undefined: plaintext.
+  const { healthcheck_port: healthAddress } = pickConfig(healthcheckServerOptions, values);
+  const { metrics_port: metricsAddress } = pickConfig(runtimeOptions, values);
+  const tlsConfig = spec.parts.some((part) => part.grpcService !== undefined)
+    ? pickConfig(tlsOptions, values)
+    : undefined;
+  const tls = readTlsFiles(
+    { certFile: tlsConfig?.['tls.cert_file'], keyFile: tlsConfig?.['tls.key_file'] },
+    (path) => readFileSync(path),
+  );
+  // Health and metrics stay plaintext unless asked (kubelet's gRPC probe cannot speak TLS).
   const tlsPorts = {
-    healthcheck: config['tls.healthcheck'] === true,
-    metrics: config['tls.metrics'] === true,
+    healthcheck: tlsConfig?.['tls.healthcheck'] === true,
+    metrics: tlsConfig?.['tls.metrics'] === true,
   };
   checkTlsPortChoice(tls, tlsPorts);
   const metrics = new ServerMetrics({ defaultLabels: { app: spec.name } });
-  // With a worker in this process, sightings count as late from a third of its lag on, so
-  // the rest of the lag covers the write; a collector alone keeps the store's default.
+  const lateAfter = prepared.flatMap(([, part]) => (part.lateAfterSeconds === undefined ? [] : [part.lateAfterSeconds]));
   const repository = openRepository(
-    config,
+    store,
     logger,
-    serves('traveltime')
-      ? Math.min(DEFAULT_LATE_AFTER_SECONDS, config['traveltime.lag'] / MS_PER_SECOND / 3)
-      : undefined,
+    lateAfter.length === 0 ? undefined : Math.min(DEFAULT_LATE_AFTER_SECONDS, ...lateAfter),
     metrics,
   );
+  const grpcServices = spec.parts.flatMap((part) => (part.grpcService === undefined ? [] : [part.grpcService]));
   const shutdown = new ShutdownCoordinator({ logger });
   const monitor = new StoreHealthMonitor(repository, { logger });
   const health = new HealthService({
-    services: spec.roles.flatMap((role) => (role === 'traveltime' ? [] : [SERVICE_NAMES[role]])),
-    writingServices: spec.roles.includes('collector') ? [SERVICE_NAMES.collector] : [],
+    services: grpcServices.map((service) => service.name),
+    writingServices: grpcServices.filter((service) => service.writes).map((service) => service.name),
     monitor,
     logger,
   });
   monitor.start();
   shutdown.add('health NOT_SERVING', () => health.beginShutdown());
 
+  const processName = `${spec.name}@${hostname()}:${proc.pid ?? 0}`;
   const servers: RunningGrpcServer[] = [];
-  const ports: BoundPorts = { healthcheck: 0 };
-  let workLeases: WorkLeases | undefined;
-  let travelTimeWorker: TravelTimeWorker | undefined;
+  const ports: BoundPorts = {};
+  const running: RunningPart[] = [];
   try {
-    let collectorUseCases: CollectorUseCases | undefined;
-    if (pseudonymiser !== undefined) {
-      collectorUseCases = new CollectorUseCases({
+    for (const [part, preparedPart] of prepared) {
+      const runningPart = await preparedPart.start({
         repository,
-        pseudonymiser,
-        metrics,
         logger,
-        eventRetentionSeconds: config.retention / MS_PER_SECOND,
+        metrics,
+        processName,
+        sharedWorkLeases: () => openSharedWorkLeases(store, processName),
       });
+      running.push(runningPart);
+      const service = runningPart.service;
+      if (part.grpcService === undefined || service === undefined) continue;
       const server = await startServiceServer({
-        option: 'collector_port',
-        address: requireAddress(config.collector_port, 'collector_port'),
-        service: {
-          definition: collector.CollectorServiceService,
-          implementation: collectorGrpcHandlers(collectorUseCases, logger),
-        },
-        serviceName: SERVICE_NAMES.collector,
-        tokens: config.collector_token === undefined ? [] : [config.collector_token],
+        option: service.portOption,
+        address: service.address,
+        service: service.registration,
+        serviceName: part.grpcService.name,
+        tokens: service.tokens,
         health,
         metrics,
         tls,
         logger,
       });
       servers.push(server);
-      ports.collector = server.port;
+      ports[part.name] = server.port;
     }
-    if (serves('query')) {
-      const queryService = new QueryService({
-        repository,
-        logger,
-        eventRetentionSeconds: config.retention / MS_PER_SECOND,
-      });
-      const server = await startServiceServer({
-        option: 'query_port',
-        address: requireAddress(config.query_port, 'query_port'),
-        service: queryGrpcService(queryService, logger, queryAccessFor(config)),
-        serviceName: SERVICE_NAMES.query,
-        tokens: queryPortTokens(config),
-        health,
-        metrics,
-        tls,
-        logger,
-      });
-      servers.push(server);
-      ports.query = server.port;
-    }
-    const healthServer = await listening('healthcheck_port', config.healthcheck_port, (address) =>
+    const healthServer = await listening('healthcheck_port', healthAddress, (address) =>
       startGrpcServer({
         address,
         services: [health],
@@ -223,64 +218,44 @@ async function startServers(
       }),
     );
     servers.push(healthServer);
-    ports.healthcheck = healthServer.port;
+    ports['healthcheck'] = healthServer.port;
 
-    if (serves('traveltime')) {
-      // Started last, once nothing else can fail; stopped first, so another worker can
-      // take its destinations over at once instead of after the lease TTL.
-      const workerId = `${spec.name}@${hostname()}:${proc.pid ?? 0}`;
-      const leases = openWorkLeases(config, workerId);
-      workLeases = leases;
-      const worker = new TravelTimeWorker({
-        repository,
-        leases,
-        logger,
-        metrics,
-        workerId,
-        intervalSeconds: config['traveltime.interval'] / MS_PER_SECOND,
-        lagSeconds: config['traveltime.lag'] / MS_PER_SECOND,
-        leaseTtlSeconds: config['traveltime.lease_ttl'] / MS_PER_SECOND,
-        estimatorConfig: {
-          measure: config['traveltime.measure'],
-          maxSpeedKmh: config['traveltime.max_speed_kmh'],
-        },
-        sightingRetentionSeconds: Math.max(1, Math.round(config.retention / MS_PER_SECOND)),
-      });
-      shutdown.add('stop the travel-time worker, release its destinations', async () => {
-        await worker.stop();
-        await leases.close();
-      });
-      travelTimeWorker = worker;
+    for (const part of running) {
+      const stop = part.stopBeforePorts?.bind(part);
+      if (stop !== undefined) shutdown.add('stop the travel-time worker, release its destinations', stop);
     }
     shutdown.add('stop gRPC servers, let in-flight calls finish', async () => {
       await Promise.all(servers.map((server) => server.shutdown(SHUTDOWN_GRACE_MS)));
     });
-    if (collectorUseCases !== undefined) {
-      const useCases = collectorUseCases;
-      shutdown.add('commit acknowledged writes', () => useCases.close());
+    for (const part of running) {
+      const stop = part.stopAfterPorts?.bind(part);
+      if (stop !== undefined) shutdown.add('commit acknowledged writes', stop);
     }
     const metricsServer =
-      config.metrics_port === undefined
+      metricsAddress === undefined
         ? undefined
-        : await listening('metrics_port', config.metrics_port, (address) =>
+        : await listening('metrics_port', metricsAddress, (address) =>
             startMetricsServer(metrics, address, logger, tlsPorts.metrics ? tls : undefined),
           );
-    if (metricsServer !== undefined) ports.metrics = metricsServer.port;
+    if (metricsServer !== undefined) ports['metrics'] = metricsServer.port;
     shutdown.add('stop store health probes', () => monitor.stop());
     shutdown.add('close the store', () => repository.close());
     if (metricsServer !== undefined) shutdown.add('stop metrics', () => metricsServer.close());
-    travelTimeWorker?.start();
+    // Last, once nothing else can fail: a worker started here is stopped first on shutdown.
+    for (const part of running) part.begin?.();
   } catch (error) {
-    await workLeases?.close();
     await abandonStartup(servers, monitor, repository);
     throw error;
   }
   shutdown.onSignals(proc);
   const security = portSecurityLine({
-    collector_port: ports.collector === undefined ? undefined : tls !== undefined,
-    query_port: ports.query === undefined ? undefined : tls !== undefined,
+    ...Object.fromEntries(
+      spec.parts
+        .filter((part) => part.grpcService !== undefined && ports[part.name] !== undefined)
+        .map((part) => [`${part.name}_port`, tls !== undefined]),
+    ),
     healthcheck_port: tlsPorts.healthcheck,
-    metrics_port: ports.metrics === undefined ? undefined : tlsPorts.metrics,
+    metrics_port: ports['metrics'] === undefined ? undefined : tlsPorts.metrics,
   });
   logger.info(security.fields, security.message);
   logger.info({ ports }, 'ready');
@@ -378,11 +353,6 @@ function isAddressInUse(error: unknown): boolean {
     }
   }
   return false;
-}
-
-function requireAddress(address: Address | undefined, option: string): Address {
-  if (address === undefined) throw new ConfigError(`${option}: is required`, { option });
-  return address;
 }
 
 async function abandonStartup(

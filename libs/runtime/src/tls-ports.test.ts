@@ -1,3 +1,4 @@
+import { defineOptions, defineServerPart } from '@message-bus/server-kit';
 import { createTestCertificates } from '@message-bus/tools/tls';
 import { Client, credentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { spawnSync } from 'node:child_process';
@@ -85,7 +86,26 @@ function fakeProcess(argv: readonly string[]) {
   };
 }
 
-const spec = { name: 'query', description: 'test', roles: ['query'] as const, version: '0', commit: 'test' };
+/** A part with a port of its own and nothing behind it: what TLS applies to, without any service's code. */
+const portPart = defineServerPart({
+  name: 'echo',
+  options: defineOptions([
+    { name: 'echo_port', kind: 'address', default: ':0', description: 'Address of the test service.' },
+  ]),
+  grpcService: { name: 'test.EchoService', writes: false },
+  prepare: (config) => ({
+    start: () => ({
+      service: {
+        portOption: 'echo_port',
+        address: config.echo_port,
+        registration: { addToServer: () => undefined },
+        tokens: [],
+      },
+    }),
+  }),
+});
+
+const spec = { name: 'query', description: 'test', parts: [portPart], version: '0', commit: 'test' };
 
 describe('portSecurityLine', () => {
   it('names the TLS and the plaintext ports of the process, leaving out the ones it does not serve', () => {
@@ -112,13 +132,13 @@ describe('TLS on the health and metrics ports', () => {
     for (const flag of ['--tls.healthcheck', '--tls.metrics']) {
       const run = fakeProcess([
         `--data_dir=${join(directory, 'no-cert')}`,
-        '--query_port=127.0.0.1:0',
+        '--echo_port=127.0.0.1:0',
         '--healthcheck_port=127.0.0.1:0',
         '--metrics_port=',
         '--log_level=silent',
         flag,
       ]);
-      await runServerApp({ ...spec, roles: [...spec.roles] }, run.proc);
+      await runServerApp(spec, run.proc);
       expect(run.exits).toEqual([2]);
       expect(run.stderr()).toBe(`query: ${flag}: needs --tls.cert_file and --tls.key_file\n`);
     }
@@ -134,7 +154,7 @@ describe('TLS on the health and metrics ports', () => {
       const [healthPort, metricsPort] = [await freePort(), await freePort()];
       const run = fakeProcess([
         `--data_dir=${join(directory, 'data')}`,
-        '--query_port=127.0.0.1:0',
+        '--echo_port=127.0.0.1:0',
         `--healthcheck_port=127.0.0.1:${healthPort}`,
         `--metrics_port=127.0.0.1:${metricsPort}`,
         '--log_level=warn',
@@ -143,7 +163,7 @@ describe('TLS on the health and metrics ports', () => {
         '--tls.healthcheck',
         '--tls.metrics',
       ]);
-      await runServerApp({ ...spec, roles: [...spec.roles] }, run.proc);
+      await runServerApp(spec, run.proc);
       try {
         expect({ exits: run.exits, stderr: run.stderr() }).toEqual({ exits: [], stderr: '' });
         expect([...(await healthCheck(healthPort, credentials.createSsl(ca)))]).toEqual([0x08, 0x01]);
@@ -167,14 +187,14 @@ describe('TLS on the health and metrics ports', () => {
     const healthPort = await freePort();
     const run = fakeProcess([
       `--data_dir=${join(directory, 'data-default')}`,
-      '--query_port=127.0.0.1:0',
+      '--echo_port=127.0.0.1:0',
       `--healthcheck_port=127.0.0.1:${healthPort}`,
       '--metrics_port=',
       '--log_level=warn',
       `--tls.cert_file=${certificates.certFile}`,
       `--tls.key_file=${certificates.keyFile}`,
     ]);
-    await runServerApp({ ...spec, roles: [...spec.roles] }, run.proc);
+    await runServerApp(spec, run.proc);
     try {
       expect([...(await healthCheck(healthPort, credentials.createInsecure()))]).toEqual([0x08, 0x01]);
     } finally {

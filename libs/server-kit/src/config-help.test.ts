@@ -1,25 +1,43 @@
 import { describe, expect, it } from 'vitest';
 import { configFileOption, defineOptions, envName, type OptionDeclaration } from './config';
 import { formatHelp, formatOptionsMarkdown } from './config-help';
-import {
-  collectorServerOptions,
-  healthcheckServerOptions,
-  privacyOptions,
-  queryServerOptions,
-  runtimeOptions,
-  storeOptions,
-  tlsOptions,
-} from './server-options';
+import { healthcheckServerOptions, runtimeOptions, tlsOptions } from './server-options';
 
 const SECRET_DEFAULT = 'do-not-print-me';
 
+/** Options like the services' own (declared by their parts, which this lib cannot import). */
+const serviceLikeOptions = defineOptions([
+  { name: 'collector_port', kind: 'address', default: ':9000', description: 'gRPC address of the collector service.' },
+  {
+    name: 'collector_token',
+    kind: 'string',
+    secret: true,
+    bearerToken: true,
+    nonEmpty: true,
+    description: 'Bearer token collector clients must send (authorization: Bearer <token>).',
+  },
+  {
+    name: 'store',
+    kind: 'enum',
+    choices: ['embedded', 'etcd'],
+    default: 'embedded',
+    description: 'Storage backend: embedded (lmdb in data_dir, single node) or etcd.',
+  },
+  { name: 'etcd.endpoints', kind: 'list', default: 'http://127.0.0.1:2379', description: 'etcd endpoints.' },
+  {
+    name: 'privacy.rotation_hour',
+    kind: 'integer',
+    min: 0,
+    max: 23,
+    default: '3',
+    description: 'Hour of the day (UTC) at which a daily rotation happens.',
+  },
+]);
+
 const declarations: readonly OptionDeclaration[] = [
   ...runtimeOptions,
-  ...collectorServerOptions,
-  ...queryServerOptions,
+  ...serviceLikeOptions,
   ...healthcheckServerOptions,
-  ...storeOptions,
-  ...privacyOptions,
   ...tlsOptions,
   ...defineOptions([
     { name: 'verbose', kind: 'boolean', description: 'Say more.' },

@@ -4,15 +4,6 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, expectTypeOf, it } from 'vitest';
 import type { Address } from './address';
 import { ConfigError, defineOptions, envName, loadConfig, loggableConfig, type ConfigInput } from './config';
-import {
-  collectorServerOptions,
-  healthcheckServerOptions,
-  privacyOptions,
-  queryServerOptions,
-  runtimeOptions,
-  storeOptions,
-  tlsOptions,
-} from './server-options';
 
 /** One option of every kind, with names like the real ones. */
 const options = defineOptions([
@@ -517,13 +508,18 @@ describe('ConfigError: one line naming the option, the source and the problem', 
     ]);
     const error = configError(() => loadConfig(secretOptions, input(['--pin=12ab34'])));
     expect(error.message).toBe('--pin: the value is not an integer');
-    const keyError = configError(() =>
-      loadConfig(privacyOptions, input([], { PRIVACY_KEY: 'c2hvcnQta2V5' })),
-    );
-    expect(keyError.message).toBe(
-      'env PRIVACY_KEY: the key must be at least 32 random bytes written as hex (64 characters) or base64 (44 characters)',
-    );
-    expect(keyError.message).not.toContain('c2hvcnQta2V5');
+    const keyOptions = defineOptions([
+      {
+        name: 'privacy.key',
+        kind: 'string',
+        secret: true,
+        check: (text) => (text.length < 8 ? `too short: ${text.length} characters` : undefined),
+        description: 'A key.',
+      },
+    ]);
+    const keyError = configError(() => loadConfig(keyOptions, input([], { PRIVACY_KEY: 'c2hvcnQ' })));
+    expect(keyError.message).toBe('env PRIVACY_KEY: too short: 7 characters');
+    expect(keyError.message).not.toContain('c2hvcnQ');
   });
 });
 
@@ -538,118 +534,6 @@ describe('declarations', () => {
     expect(() => loadConfig(badDefault, input())).toThrow(
       'option port: invalid default: "x" is not a port (use :9000 or host:9000)',
     );
-  });
-});
-
-describe('shared server options', () => {
-  const all = [
-    ...runtimeOptions,
-    ...collectorServerOptions,
-    ...queryServerOptions,
-    ...healthcheckServerOptions,
-    ...storeOptions,
-    ...privacyOptions,
-    ...tlsOptions,
-  ];
-
-  it("load with the original's defaults and combine without clashes", () => {
-    const loaded = loadConfig(all, input());
-    if (loaded.help) {
-      throw new Error('unexpected help');
-    }
-    expect(loaded.values).toEqual({
-      log_level: 'info',
-      metrics_port: { host: '0.0.0.0', port: 9100 },
-      collector_port: { host: '0.0.0.0', port: 9000 },
-      collector_token: undefined,
-      query_port: { host: '0.0.0.0', port: 8000 },
-      query_token: undefined,
-      healthcheck_port: { host: '0.0.0.0', port: 5000 },
-      store: 'embedded',
-      data_dir: './data',
-      'etcd.prefix': 'tdc',
-      'etcd.endpoints': ['http://127.0.0.1:2379'],
-      retention: 168 * HOUR_MS,
-      traveltime_retention: 90 * 24 * HOUR_MS,
-      status_retention: 30 * 24 * HOUR_MS,
-      'privacy.key': undefined,
-      'privacy.key_file': undefined,
-      'privacy.rotation': 'daily',
-      'privacy.rotation_hour': 3,
-      'privacy.overlap': 30 * 60_000,
-      'tls.cert_file': undefined,
-      'tls.key_file': undefined,
-      'tls.healthcheck': false,
-      'tls.metrics': false,
-    });
-    expectTypeOf(loaded.values.store).toEqualTypeOf<'embedded' | 'etcd'>();
-    expectTypeOf(loaded.values['privacy.rotation']).toEqualTypeOf<'daily' | 'never'>();
-    expectTypeOf(loaded.values.metrics_port).toEqualTypeOf<Address | undefined>();
-  });
-
-  it('reads a config file in the original Go format', () => {
-    const path = configFile(
-      'collector_port: :9000\nquery_port: :8000\nhealthcheck_port: :5000\netcd:\n  prefix: tdc\n  endpoints: [http://127.0.0.1:2379]\n',
-    );
-    const loaded = loadConfig(
-      [...collectorServerOptions, ...queryServerOptions, ...healthcheckServerOptions, ...storeOptions],
-      input(['--config_file', path]),
-    );
-    expect(loaded.help ? undefined : loaded.values['etcd.endpoints']).toEqual(['http://127.0.0.1:2379']);
-    expect(loaded.help ? undefined : loaded.values.healthcheck_port).toEqual({ host: '0.0.0.0', port: 5000 });
-  });
-
-  it('refuses an empty or blank token from any layer instead of turning auth off', () => {
-    const tokens = [...collectorServerOptions, ...queryServerOptions];
-    const cases: Array<[ConfigInput, string, string]> = [
-      [input([], { COLLECTOR_TOKEN: '' }), 'env COLLECTOR_TOKEN', 'collector_token'],
-      [input([], { QUERY_TOKEN: '  ' }), 'env QUERY_TOKEN', 'query_token'],
-      [input(['--collector_token=']), '--collector_token', 'collector_token'],
-      [input(['--query_token', ' ']), '--query_token', 'query_token'],
-      [
-        input(['--config_file', configFile('collector_token:\n')]),
-        'config file {file}: collector_token',
-        'collector_token',
-      ],
-    ];
-    for (const [given, where, option] of cases) {
-      let error: unknown;
-      try {
-        loadConfig(tokens, given);
-      } catch (caught) {
-        error = caught;
-      }
-      expect(error).toBeInstanceOf(ConfigError);
-      const message = (error as ConfigError).message;
-      expect(message.replace(/^config file [^:]+:/, 'config file {file}:')).toBe(
-        `${where}: must not be empty (leave it unset instead)`,
-      );
-      expect((error as ConfigError).option).toBe(option);
-    }
-    const unset = loadConfig(tokens, input());
-    expect(unset.help ? 'help' : unset.values.collector_token).toBeUndefined();
-  });
-
-  it('refuses a privacy overlap as long as the rotation period', () => {
-    expect(() => loadConfig(privacyOptions, input(['--privacy.overlap', '2d']))).toThrow(
-      new ConfigError('--privacy.overlap: must be less than the rotation period (24h)', {
-        option: 'privacy.overlap',
-        source: 'flag',
-      }),
-    );
-    expect(() => loadConfig(privacyOptions, input([], { PRIVACY_OVERLAP: '24h' }))).toThrow(
-      'env PRIVACY_OVERLAP: must be less than the rotation period (24h)',
-    );
-    const loaded = loadConfig(privacyOptions, input(['--privacy.overlap', '23h59m']));
-    expect(loaded.help ? undefined : loaded.values['privacy.overlap']).toBe(24 * HOUR_MS - 60_000);
-  });
-
-  it('accepts a 32-byte privacy key as hex or base64', () => {
-    const key = Buffer.alloc(32, 7);
-    for (const text of [key.toString('hex'), key.toString('base64'), key.toString('base64url')]) {
-      const loaded = loadConfig(privacyOptions, input([`--privacy.key=${text}`]));
-      expect(loaded.help ? undefined : loaded.values['privacy.key']).toBe(text);
-    }
   });
 });
 

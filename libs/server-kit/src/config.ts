@@ -42,6 +42,11 @@ interface OptionFields<K extends OptionKind> {
   readonly default?: string;
   /** A credential: its value is never printed in help, errors or `loggableConfig`. */
   readonly secret?: boolean;
+  /**
+   * A bearer token clients present on a port. No two tokens of one server may be equal:
+   * a client holding one would act as the other.
+   */
+  readonly bearerToken?: boolean;
   /** An empty value (`--metrics_port=`, `METRICS_PORT=`) turns the option off (`undefined`) despite its default. */
   readonly disableable?: boolean;
   /**
@@ -189,6 +194,24 @@ export function loadConfig<const Ds extends readonly OptionDeclaration[]>(
     sources[declaration.name] = source;
   }
   return { help: false, values: values as ConfigValues<Ds>, sources, configFile };
+}
+
+/**
+ * The values of `declarations` out of a larger set loaded with them (`loadConfig` of a
+ * list that includes them): what a server part receives of the server's config.
+ *
+ * @throws Error when one of them was not loaded, a bug in how the server was composed
+ */
+export function pickConfig<const Ds extends readonly OptionDeclaration[]>(
+  declarations: Ds,
+  loaded: Readonly<Record<string, unknown>>,
+): ConfigValues<Ds> {
+  const picked: Record<string, unknown> = {};
+  for (const declaration of declarations) {
+    if (!(declaration.name in loaded)) throw new Error(`option ${declaration.name} was not loaded`);
+    picked[declaration.name] = loaded[declaration.name];
+  }
+  return picked as ConfigValues<Ds>;
 }
 
 /**

@@ -4,8 +4,10 @@
  *
  * Config     loadConfig(declarations, { argv, env, readFile }) layers defaults < YAML
  *            (--config_file) < environment < flags into values typed by the declarations;
- *            formatHelp / formatOptionsMarkdown print the same declarations; the shared
- *            declarations come in groups (storeOptions, collectorServerOptions, ...).
+ *            formatHelp / formatOptionsMarkdown print the same declarations; every
+ *            server's own options come in groups (runtimeOptions, tlsOptions, ...).
+ * Parts      ServerPart: what a service lib contributes to a server (its options, its
+ *            gRPC service, its start and stop); @message-bus/runtime runs them.
  * Logging    createLogger({ name, level }): pino JSON lines on stdout, device-id fields redacted;
  *            routeGrpcLogging(logger) sends grpc-js's own log there, credentials cut out.
  * Metrics    ServerMetrics (own registry) and startMetricsServer (/metrics, /healthz; HTTPS with tls).
@@ -23,6 +25,7 @@ export {
   envName,
   loadConfig,
   loggableConfig,
+  pickConfig,
   type ConfigInput,
   type ConfigSource,
   type ConfigValues,
@@ -35,16 +38,17 @@ export {
 } from './config';
 export { formatHelp, formatOptionsMarkdown } from './config-help';
 export { closestName } from './closest-name';
+export { healthcheckServerOptions, runtimeOptions, tlsOptions } from './server-options';
 export {
-  collectorServerOptions,
-  healthcheckServerOptions,
-  privacyOptions,
-  queryServerOptions,
-  runtimeOptions,
-  storeOptions,
-  tlsOptions,
-  traveltimeOptions,
-} from './server-options';
+  defineServerPart,
+  type PartGrpcService,
+  type PartHost,
+  type PartService,
+  type PreparedPart,
+  type RunningPart,
+  type ServerPart,
+  type StoreFacts,
+} from './server-part';
 export { createLogger, REDACTED_LOG_PATHS, type Logger, type LoggerOptions, type LogLevel } from './logger';
 export { grpcJsLogger, redactCredentials, routeGrpcLogging } from './grpc-logging';
 export { ServerMetrics, splitMethodPath, type ServerMetricsOptions, type StoreOutcome } from './metrics';

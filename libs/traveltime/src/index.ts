@@ -2,3 +2,4 @@ export { TravelTimeWorker, type RoundReport } from './travel-time-worker';
 export { type TravelTimeWorkerOptions } from './travel-time-worker-options';
 export { InProcessWorkLeases } from './in-process-work-leases';
 export { IntervalSchedule } from './interval-schedule';
+export { travelTimePart, traveltimeOptions } from './traveltime-part';

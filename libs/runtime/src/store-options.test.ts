@@ -1,16 +1,16 @@
 import { ConfigError, loadConfig } from '@message-bus/server-kit';
 import { describe, expect, it } from 'vitest';
-import { serverOptionsFor } from './server-options';
+import { storeOptions } from './store-options';
 
 function load(argv: readonly string[], env: Record<string, string> = {}) {
-  return loadConfig(serverOptionsFor(['collector', 'query', 'traveltime']), {
+  return loadConfig(storeOptions, {
     argv,
     env,
     readFile: () => '',
   });
 }
 
-describe('serverOptionsFor', () => {
+describe('storeOptions', () => {
   it('refuses an etcd.prefix that is not one store key segment, as a config error', () => {
     const cases: Array<[string[], Record<string, string>, string]> = [
       [['--etcd.prefix', 'a/b'], {}, `--etcd.prefix: "a/b" has U+002F '/' at character 2;`],

@@ -1,7 +1,8 @@
 import { decodePrivacyKey, Pseudonymiser, type RotationPolicy } from '@message-bus/domain';
-import { ConfigError, type ConfigValues, type privacyOptions } from '@message-bus/server-kit';
+import { ConfigError, type ConfigValues } from '@message-bus/server-kit';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import type { privacyOptions } from './collector-part';
 
 export type PrivacySettings = ConfigValues<typeof privacyOptions> & {
   readonly store: 'embedded' | 'etcd';

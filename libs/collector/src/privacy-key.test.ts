@@ -25,7 +25,7 @@ function settings(overrides: Partial<PrivacySettings> = {}): PrivacySettings {
 }
 
 beforeEach(() => {
-  dataDir = mkdtempSync(join(tmpdir(), 'runtime-privacy-'));
+  dataDir = mkdtempSync(join(tmpdir(), 'collector-privacy-'));
 });
 afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 

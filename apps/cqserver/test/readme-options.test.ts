@@ -2,11 +2,14 @@ import { formatOptionsMarkdown } from '@message-bus/server-kit';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { serverOptionsFor } from './server-options';
+import { collectorPart } from '@message-bus/collector';
+import { queryPart } from '@message-bus/query';
+import { serverOptions } from '@message-bus/runtime';
+import { travelTimePart } from '@message-bus/traveltime';
 
 /**
  * The README's configuration table is generated from the same declarations as `--help`
- * (cqserver serves every role, so it knows every option). `npm run docs:options`
+ * (cqserver runs every part, so it knows every option). `npm run docs:options`
  * rewrites it; without that, this test fails when the table is stale.
  */
 const readmePath = resolve(__dirname, '../../../README.md');
@@ -20,7 +23,7 @@ describe('README configuration table', () => {
     const end = readme.indexOf(END);
     expect(start, `README.md lacks the ${START} marker`).toBeGreaterThanOrEqual(0);
     expect(end, `README.md lacks the ${END} marker`).toBeGreaterThan(start);
-    const table = formatOptionsMarkdown(serverOptionsFor(['collector', 'query', 'traveltime']));
+    const table = formatOptionsMarkdown(serverOptions([collectorPart, queryPart, travelTimePart]));
     const fresh = `${readme.slice(0, start + START.length)}\n${table}${readme.slice(end)}`;
     if (process.env['UPDATE_README_OPTIONS'] === '1') {
       writeFileSync(readmePath, fresh);
