@@ -6,8 +6,8 @@ export {
   DEFAULT_TRAVEL_TIME_RETENTION_SECONDS,
   DEFAULT_LATE_AFTER_SECONDS,
   type KvRepositoryOptions,
-} from './kv-repository';
-export type { MalformedRecordHandler } from './malformed-records';
+} from './repositories/kv-repository';
+export type { MalformedRecordHandler } from './repositories/malformed-records';
 export {
   Keyspace,
   EVENT_BUCKET_SECONDS,
@@ -21,19 +21,26 @@ export {
   type LateSightingsKeyParts,
   type RecomputeKeyParts,
   type KeyRange,
-} from './keyspace';
-export { KEY_TIME_LIMIT, formatKeyTime, type KeyTimeRange } from './key-time';
+} from './keys/keyspace';
+export { KEY_TIME_LIMIT, formatKeyTime, type KeyTimeRange } from './keys/key-time';
 export {
   idSegmentProblem,
   deviceSegmentProblem,
   prefixEnd,
   MAX_ID_SEGMENT_LENGTH,
   MAX_DEVICE_SEGMENT_LENGTH,
-} from './key-segment';
-export { EventValueCodec, type EventValue } from './event-value';
-export { encodeLinkValue, decodeLinkValue, type LinkLimits } from './link-value';
-export { encodeCoordinatesValue, decodeCoordinatesValue } from './coordinates-value';
-export { encodeStatusValue, decodeStatusValue } from './status-value';
-export { encodeEstimateValue, decodeEstimateValue } from './estimate-value';
-export { encodeUlid, encodeUlidTime, decodeUlidTime, ulidProblem, ULID_LENGTH, UlidWriter } from './ulid';
+} from './keys/key-segment';
+export { EventValueCodec, type EventValue } from './values/event-value';
+export { encodeLinkValue, decodeLinkValue, type LinkLimits } from './values/link-value';
+export { encodeCoordinatesValue, decodeCoordinatesValue } from './values/coordinates-value';
+export { encodeStatusValue, decodeStatusValue } from './values/status-value';
+export { encodeEstimateValue, decodeEstimateValue } from './values/estimate-value';
+export {
+  encodeUlid,
+  encodeUlidTime,
+  decodeUlidTime,
+  ulidProblem,
+  ULID_LENGTH,
+  UlidWriter,
+} from './keys/ulid';
 export type { Parsed } from './parsed';

@@ -9,7 +9,7 @@ import {
 import { checkKeyTime, formatKeyTime, KEY_TIME_LIMIT, parseNanosText, type KeyTimeRange } from './key-time';
 import { RECOMPUTE_ORIGINS, StoreInvalidArgumentError, type RecomputeOrigin } from '@message-bus/repository';
 import { murmur3x86128 } from './murmur3';
-import { accept, reject, type Parsed } from './parsed';
+import { accept, reject, type Parsed } from '../parsed';
 import { decodeUlidTime, encodeUlidTime, ULID_LENGTH, ulidProblem, UlidWriter } from './ulid';
 
 /**

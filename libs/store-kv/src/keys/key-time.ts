@@ -1,6 +1,6 @@
 import type { UnixNanos } from '@message-bus/domain';
 import { StoreInvalidArgumentError, type TimeRange } from '@message-bus/repository';
-import { accept, reject, type Parsed } from './parsed';
+import { accept, reject, type Parsed } from '../parsed';
 
 /**
  * Times inside keys: 19 zero-padded digits of unix nanoseconds (so byte order is time

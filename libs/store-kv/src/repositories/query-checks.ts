@@ -1,6 +1,6 @@
 import type { DetectorId } from '@message-bus/domain';
 import { StoreInvalidArgumentError, type Order } from '@message-bus/repository';
-import { checkIdSegment } from './key-segment';
+import { checkIdSegment } from '../keys/key-segment';
 
 /** Checks of query arguments, each throwing `StoreInvalidArgumentError` naming the field. */
 

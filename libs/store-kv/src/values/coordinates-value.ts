@@ -1,7 +1,7 @@
 import { COORDINATE_UNITS_PER_DEGREE, type Coordinates } from '@message-bus/domain';
 import { StoreInvalidArgumentError } from '@message-bus/repository';
 import { decodeUtf8, parseJsonObject, utf8Bytes } from './json-object';
-import { accept, reject, type Parsed } from './parsed';
+import { accept, reject, type Parsed } from '../parsed';
 
 /**
  * The value of a coordinates key: JSON `{"latitude":5232000,"longitude":1320000}`, the

@@ -1,7 +1,7 @@
 import type { DetectorId } from '@message-bus/domain';
 import { StoreInvalidArgumentError } from '@message-bus/repository';
 import { describe, expect, it } from 'vitest';
-import type { KvBackend } from './kv-backend';
+import type { KvBackend } from '../kv-backend';
 import { KvRepository } from './kv-repository';
 
 /** A backend that fails any read or write: a query refused at the repository's entry never reaches it. */

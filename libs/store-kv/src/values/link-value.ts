@@ -1,8 +1,8 @@
 import { MAX_LINK_SECONDS, type DetectorLink } from '@message-bus/domain';
 import { StoreInvalidArgumentError } from '@message-bus/repository';
 import { decodeUtf8, goStyleMember, parseJsonObject, utf8Bytes } from './json-object';
-import { accept, reject, type Parsed } from './parsed';
-import { isStdBase64 } from './base64';
+import { accept, reject, type Parsed } from '../parsed';
+import { isStdBase64 } from '../keys/base64';
 
 /**
  * The value of a link key: JSON `{"max_seconds":"600"}`, the form the original design

@@ -1,5 +1,5 @@
 import { NANOS_PER_SECOND, type UnixNanos } from '@message-bus/domain';
-import type { KvExpiry } from './kv-backend';
+import type { KvExpiry } from '../kv-backend';
 
 /** An expiry window spans the last 14 of a key's 19 time digits: 10^14 ns, about 27.8 hours. */
 const WINDOW_EXPONENT = 14;

@@ -1,8 +1,8 @@
 import type { UnixNanos } from '@message-bus/domain';
 import { goStyleMember, jsonMemberSources } from './json-object';
-import { parseNanosText } from './key-time';
-import { accept, reject, type Parsed } from './parsed';
-import { encodeStdBase64, isStdBase64 } from './base64';
+import { parseNanosText } from '../keys/key-time';
+import { accept, reject, type Parsed } from '../parsed';
+import { encodeStdBase64, isStdBase64 } from '../keys/base64';
 
 /**
  * The value of an event key, as the original writes it (`collector/etcd.go`, `save`):

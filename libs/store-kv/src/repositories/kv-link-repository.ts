@@ -1,7 +1,7 @@
 import type { DetectorId, DetectorLink } from '@message-bus/domain';
 import type { LinkRepository } from '@message-bus/repository';
-import { checkIdSegment, prefixEnd } from './key-segment';
-import { decodeLinkValue, encodeLinkValue } from './link-value';
+import { checkIdSegment, prefixEnd } from '../keys/key-segment';
+import { decodeLinkValue, encodeLinkValue } from '../values/link-value';
 import type { KvStore } from './kv-store';
 
 export class KvLinkRepository implements LinkRepository {

@@ -2,9 +2,9 @@ import { DEVICE_KINDS, type DetectorStatus, type DeviceKind } from '@message-bus
 import { StoreInvalidArgumentError } from '@message-bus/repository';
 import { checkFiniteNumber } from './json-fields';
 import { decodeUtf8, parseJsonObject, utf8Bytes } from './json-object';
-import { parseNanosText } from './key-time';
-import type { StatusKeyParts } from './keyspace';
-import { accept, reject, type Parsed } from './parsed';
+import { parseNanosText } from '../keys/key-time';
+import type { StatusKeyParts } from '../keys/keyspace';
+import { accept, reject, type Parsed } from '../parsed';
 
 /**
  * The value of a status key: JSON such as

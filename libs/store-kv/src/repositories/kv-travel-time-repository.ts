@@ -5,11 +5,11 @@ import {
   type LinkRef,
   type TravelTimeRepository,
 } from '@message-bus/repository';
-import { decodeEstimateValue, encodeEstimateValue } from './estimate-value';
-import { prefixEnd } from './key-segment';
-import { toKeyTimeRange, type KeyTimeRange } from './key-time';
-import { checkLink, type KeyRange } from './keyspace';
-import type { KvEntry, KvRecord } from './kv-backend';
+import { decodeEstimateValue, encodeEstimateValue } from '../values/estimate-value';
+import { prefixEnd } from '../keys/key-segment';
+import { toKeyTimeRange, type KeyTimeRange } from '../keys/key-time';
+import { checkLink, type KeyRange } from '../keys/keyspace';
+import type { KvEntry, KvRecord } from '../kv-backend';
 import type { KvStore } from './kv-store';
 import { checkLimit, checkOrder } from './query-checks';
 import { TimeWindowExpiries } from './time-window-expiries';

@@ -7,12 +7,12 @@ import {
   type RecomputeRange,
 } from '@message-bus/repository';
 import { randomBytes } from 'node:crypto';
-import { checkIdSegment, prefixEnd } from './key-segment';
-import { EVENT_BUCKET_SECONDS } from './keyspace';
-import { decodeUtf8, utf8Bytes } from './json-object';
-import type { KvEntry, KvRecord } from './kv-backend';
+import { checkIdSegment, prefixEnd } from '../keys/key-segment';
+import { EVENT_BUCKET_SECONDS } from '../keys/keyspace';
+import { decodeUtf8, utf8Bytes } from '../values/json-object';
+import type { KvEntry, KvRecord } from '../kv-backend';
 import type { KvStore } from './kv-store';
-import { decodeRecomputeValue, encodeRecomputeValue } from './recompute-value';
+import { decodeRecomputeValue, encodeRecomputeValue } from '../values/recompute-value';
 
 const BUCKET_NANOS = BigInt(EVENT_BUCKET_SECONDS) * NANOS_PER_SECOND;
 

@@ -1,5 +1,5 @@
 import { StoreInvalidArgumentError } from '@message-bus/repository';
-import { accept, reject, type Parsed } from './parsed';
+import { accept, reject, type Parsed } from '../parsed';
 
 /**
  * Field checks shared by the JSON value codecs: on write, a value JSON cannot carry

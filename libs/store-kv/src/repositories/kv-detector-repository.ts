@@ -1,11 +1,11 @@
 import type { Coordinates, DetectorId, DetectorStatus } from '@message-bus/domain';
 import type { DetectorCoordinates, DetectorRepository, StatusQuery } from '@message-bus/repository';
-import { decodeCoordinatesValue, encodeCoordinatesValue } from './coordinates-value';
-import { checkIdSegment, prefixEnd } from './key-segment';
-import { toKeyTimeRange } from './key-time';
+import { decodeCoordinatesValue, encodeCoordinatesValue } from '../values/coordinates-value';
+import { checkIdSegment, prefixEnd } from '../keys/key-segment';
+import { toKeyTimeRange } from '../keys/key-time';
 import type { KvStore } from './kv-store';
 import { checkLimit, checkOrder } from './query-checks';
-import { decodeStatusValue, encodeStatusValue } from './status-value';
+import { decodeStatusValue, encodeStatusValue } from '../values/status-value';
 import { TimeWindowExpiries } from './time-window-expiries';
 
 export class KvDetectorRepository implements DetectorRepository {

@@ -5,13 +5,13 @@ import {
   type EventRepository,
   type Order,
 } from '@message-bus/repository';
-import { EventValueCodec } from './event-value';
-import { checkDeviceSegment } from './key-segment';
-import { inKeyTimeRange, toKeyTimeRange, type KeyTimeRange } from './key-time';
-import { bucketOfMillisecond, EVENT_BUCKET_SECONDS, eventBucket, type Keyspace } from './keyspace';
-import type { KvEntry, KvExpiry, KvRecord, KvWatchEntry } from './kv-backend';
+import { EventValueCodec } from '../values/event-value';
+import { checkDeviceSegment } from '../keys/key-segment';
+import { inKeyTimeRange, toKeyTimeRange, type KeyTimeRange } from '../keys/key-time';
+import { bucketOfMillisecond, EVENT_BUCKET_SECONDS, eventBucket, type Keyspace } from '../keys/keyspace';
+import type { KvEntry, KvExpiry, KvRecord, KvWatchEntry } from '../kv-backend';
 import type { KvStore } from './kv-store';
-import { utf8Bytes } from './json-object';
+import { utf8Bytes } from '../values/json-object';
 import { newVersion } from './kv-recompute-queue';
 import { checkDetectorIds, checkLimit, checkOrder } from './query-checks';
 

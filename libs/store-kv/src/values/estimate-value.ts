@@ -2,9 +2,9 @@ import { ESTIMATE_STATUSES, type EstimateStatus, type TravelTimeEstimate } from 
 import { StoreInvalidArgumentError } from '@message-bus/repository';
 import { checkCount, checkFiniteNumber, numberMember, optionalNumberMember } from './json-fields';
 import { decodeUtf8, parseJsonObject, utf8Bytes } from './json-object';
-import { parseNanosText } from './key-time';
-import type { EstimateKeyParts } from './keyspace';
-import { accept, reject, type Parsed } from './parsed';
+import { parseNanosText } from '../keys/key-time';
+import type { EstimateKeyParts } from '../keys/keyspace';
+import { accept, reject, type Parsed } from '../parsed';
 
 /**
  * The value of a travel-time estimate key: JSON such as

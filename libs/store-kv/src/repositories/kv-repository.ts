@@ -9,8 +9,8 @@ import type {
 } from '@message-bus/repository';
 import { StoreInvalidArgumentError } from '@message-bus/repository';
 import { NANOS_PER_MILLISECOND, type UnixNanos } from '@message-bus/domain';
-import { Keyspace } from './keyspace';
-import type { KvBackend } from './kv-backend';
+import { Keyspace } from '../keys/keyspace';
+import type { KvBackend } from '../kv-backend';
 import { KvDetectorRepository } from './kv-detector-repository';
 import { KvEventRepository } from './kv-event-repository';
 import { KvLinkRepository } from './kv-link-repository';

@@ -1,9 +1,9 @@
 import type { DetectorId, UnixNanos } from '@message-bus/domain';
 import { StoreInvalidArgumentError } from '@message-bus/repository';
-import { checkIdSegment, idSegmentProblem } from './key-segment';
-import { checkKeyTime, parseNanosText } from './key-time';
+import { checkIdSegment, idSegmentProblem } from '../keys/key-segment';
+import { checkKeyTime, parseNanosText } from '../keys/key-time';
 import { decodeUtf8, parseJsonObject, utf8Bytes } from './json-object';
-import { accept, reject, type Parsed } from './parsed';
+import { accept, reject, type Parsed } from '../parsed';
 
 /** What a recompute range's value holds; its destination, from, origin and id are in the key. */
 export interface RecomputeValue {

@@ -1,4 +1,4 @@
-import { accept, reject, type Parsed } from './parsed';
+import { accept, reject, type Parsed } from '../parsed';
 
 /**
  * Reading JSON objects from stored values. `JSON.parse` turns every number into a JS

@@ -1,6 +1,6 @@
 import { StoreUnavailableError } from '@message-bus/repository';
-import type { KvBackend, KvEntry, KvRange, KvRecord, KvWatchEntry } from './kv-backend';
-import type { Keyspace } from './keyspace';
+import type { KvBackend, KvEntry, KvRange, KvRecord, KvWatchEntry } from '../kv-backend';
+import type { Keyspace } from '../keys/keyspace';
 import { MalformedRecords, type MalformedRecordHandler } from './malformed-records';
 
 /**
