@@ -54,7 +54,13 @@ function dependencyConstraints({ inTests }) {
     inTests
       ? {
           sourceTag: 'type:service',
-          onlyDependOnLibsWithTags: ['type:port', 'type:domain', 'type:proto', 'type:server-kit', 'type:adapter'],
+          onlyDependOnLibsWithTags: [
+            'type:port',
+            'type:domain',
+            'type:proto',
+            'type:server-kit',
+            'type:adapter',
+          ],
         }
       : {
           // Services see stores only through the port, never a concrete adapter.
@@ -63,9 +69,17 @@ function dependencyConstraints({ inTests }) {
           bannedExternalImports: ['etcd3', 'lmdb', '@oclif/*'],
         },
     {
-      // The composition shared by the server apps: the one lib that knows concrete stores and services together.
+      // What every server does: the stores and health, never another service. Apps name
+      // the service parts they run, so a change to one service touches only its apps.
       sourceTag: 'type:runtime',
-      onlyDependOnLibsWithTags: allLibraryTags,
+      onlyDependOnLibsWithTags: [
+        'type:domain',
+        'type:port',
+        'type:proto',
+        'type:adapter',
+        'type:server-kit',
+        'service:health',
+      ],
     },
     {
       sourceTag: 'type:app',

@@ -51,6 +51,18 @@ describe('module boundaries', () => {
     expect(inTest).toEqual([]);
   });
 
+  it('the runtime may use the stores and health, but no other service', async () => {
+    const importing = (name: string) =>
+      boundaryViolations(
+        'libs/runtime/src/boundary-fixture.ts',
+        `import * as lib from '@message-bus/${name}';\nexport const used = lib;\n`,
+      );
+    expect(await importing('query')).toHaveLength(1);
+    expect(await importing('collector')).toHaveLength(1);
+    expect(await importing('healthcheck')).toEqual([]);
+    expect(await importing('store-etcd')).toEqual([]);
+  });
+
   it('the simulation may use domain only, and no service may use the simulation', async () => {
     const intoPort = await boundaryViolations(
       'libs/simulation/src/boundary-fixture.ts',
