@@ -78,5 +78,8 @@ describe('ULID', () => {
       'has "a" at character 3, outside upper-case Crockford base32',
     );
     expect(ulidProblem('81ARYZ6S41TSV4RRFFQ69G5FAV')).toBe('starts with "8": its time would exceed 48 bits');
+    expect(ulidProblem('01ARYZ6S41TSV4RRFFQ69G5\u{1F600}V')).toBe(
+      'has "\\ud83d" at character 24, outside upper-case Crockford base32',
+    );
   });
 });

@@ -41,7 +41,8 @@ export function ulidProblem(text: string): string | undefined {
   if (text.length !== ULID_LENGTH) return `is ${text.length} characters long, a ULID has ${ULID_LENGTH}`;
   // The package accepts lower case too; keys need upper case for byte order to be time order.
   if (!isValid(text) || text.toUpperCase() !== text) {
-    const at = [...text].findIndex((character) => !CROCKFORD_ALPHABET.includes(character));
+    let at = 0;
+    while (CROCKFORD_ALPHABET.includes(text.charAt(at))) at += 1;
     return `has ${JSON.stringify(text.charAt(at))} at character ${at + 1}, outside upper-case Crockford base32`;
   }
   // 26 characters hold 130 bits; the first may only carry the top 3 of the 48 time bits.
