@@ -1,3 +1,4 @@
+import { DETECTOR_ID_MAX_LENGTH } from '@message-bus/domain';
 import { StoreInvalidArgumentError } from '@message-bus/repository';
 
 /**
@@ -8,11 +9,11 @@ import { StoreInvalidArgumentError } from '@message-bus/repository';
  */
 
 /** Detector ids and the namespace prefix: the domain's `DetectorId` alphabet and length. */
-export const MAX_ID_SEGMENT_LENGTH = 64;
+export const MAX_ID_SEGMENT_LENGTH = DETECTOR_ID_MAX_LENGTH;
 /** The device part of an event key: a pseudonym, or a device string the original system wrote. */
 export const MAX_DEVICE_SEGMENT_LENGTH = 128;
 
-const ID_SEGMENT = /^[A-Za-z0-9._:-]{1,64}$/;
+const ID_SEGMENT = new RegExp(`^[A-Za-z0-9._:-]{1,${MAX_ID_SEGMENT_LENGTH}}$`);
 /** Printable ASCII without '/': the common case (pseudonyms), checked by one regex. */
 const PLAIN_DEVICE_SEGMENT = /^[\x20-\x2e\x30-\x7e]{1,128}$/;
 const ID_CHARACTER = /^[A-Za-z0-9._:-]$/;
