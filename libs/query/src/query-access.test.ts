@@ -11,11 +11,17 @@ const bearer = (token: string): Metadata => {
 
 describe('checkQueryTokens', () => {
   it('refuses a pseudonym token on a query port without a query token', () => {
-    expect(() => checkQueryTokens({ query_pseudonym_token: 'scope' })).toThrow(
-      new ConfigError(
-        'query_pseudonym_token needs query_token: without it the query port is open to every client',
-      ),
-    );
+    let error: unknown;
+    try {
+      checkQueryTokens({ query_pseudonym_token: 'scope' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toMatchObject({
+      message: 'query_pseudonym_token needs query_token: without it the query port is open to every client',
+      option: 'query_pseudonym_token',
+    });
   });
 
   it('accepts both tokens, only the query token, and none at all', () => {
