@@ -155,7 +155,7 @@ interface ScenarioFigures {
   readonly live: { readonly ended: string | undefined; readonly repeats: number };
   /** Calls in all, failed calls during each fault window, and failed calls outside them by `name:status`. */
   readonly calls: number;
-  readonly failedInWindows: readonly number[];
+  readonly failedInWindows: readonly (readonly string[])[];
   readonly failedOutsideWindows: readonly string[];
   /** Health answers as they changed over the run; e.g. `['SERVING', 'NOT_SERVING', 'SERVING']`. */
   readonly health: readonly string[];
@@ -193,7 +193,9 @@ async function finish(site: Site, windows: readonly FaultWindow[]): Promise<Scen
       },
       live: { ended: site.live.ended, repeats: site.live.repeats },
       calls: site.calls.calls.length,
-      failedInWindows: windows.map((window) => site.calls.failuresDuring(window).length),
+      failedInWindows: windows.map((window) =>
+        site.calls.failuresDuring(window).map((call) => `${call.name}:${call.failure}`),
+      ),
       failedOutsideWindows: site.calls.failuresOutside(windows).map((call) => `${call.name}:${call.failure}`),
       health: healthAnswers(site.calls),
     };
@@ -273,7 +275,7 @@ describe('cqserver given all three members of an etcd cluster, under traffic, wh
       const figures = await finish(site, [settled]);
       expectNothingLost(figures, site.bulkSightings);
       expect(figures).toMatchObject({
-        failedInWindows: [0],
+        failedInWindows: [[]],
         health: ['SERVING'],
         bulk: { resentStreams: 0 },
       });
@@ -359,7 +361,7 @@ describe('cqserver given all three members of an etcd cluster, under traffic, wh
 
       const figures = await finish(site, [oneDown, quorumBack]);
       expectNothingLost(figures, site.bulkSightings);
-      expect(figures.failedInWindows[0]).toBe(0); // one member down
+      expect(figures.failedInWindows[0]).toEqual([]); // one member down
       expect(figures.health).toEqual(['SERVING', 'NOT_SERVING', 'SERVING']);
     },
     scenarioTimeoutMs,
