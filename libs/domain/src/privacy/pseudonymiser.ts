@@ -42,7 +42,8 @@ const KEY_CACHE_SIZE = 8;
 
 // The salt, the info strings and the message layout define every pseudonym ever
 // stored: changing any of them breaks matching across the change. They are a contract.
-const HKDF_SALT = Buffer.from('message-bus pseudonymiser v1', 'utf8');
+// Strings, which hkdfSync encodes as UTF-8: a module-level Buffer could be written to.
+const HKDF_SALT = 'message-bus pseudonymiser v1';
 const HKDF_INFO_PREFIX = 'message-bus pseudonym period ';
 /**
  * `kindTag || 0x00`, the start of every HMAC message; kind names never contain 0x00.
