@@ -121,7 +121,7 @@ describe('cqserver configuration errors', () => {
   it('refuses an etcd.prefix that is not one key segment in one line with exit code 2', async () => {
     const result = await runToExit([], { ETCD_PREFIX: 'a/b' });
     expect(result.stderr).toBe(
-      `cqserver: env ETCD_PREFIX: "a/b" has U+002F '/' at character 2; only A-Z, a-z, 0-9, '.', '_', ':' and '-' may appear in a store key\n`,
+      `cqserver: env ETCD_PREFIX: "a/b" has U+002F '/' at character 2; allowed are A-Z, a-z, 0-9, '.', '_', ':' and '-'\n`,
     );
     expect(result.code).toBe(2);
   });

@@ -334,7 +334,7 @@ describe.each<StoreKind>(['embedded', 'etcd'])('CollectorService over gRPC on th
       [
         'an empty detector id',
         (h) => h.createEventLog(log([valid()], '')),
-        'loc.detector_id: is empty; a detector id has 1 to 64 characters',
+        'loc.detector_id: is empty; an id has 1 to 64 characters',
       ],
       [
         'a 65-character detector id',
@@ -564,7 +564,7 @@ describe.each<StoreKind>(['embedded', 'etcd'])('CollectorService over gRPC on th
       [
         'a link deletion without a destination',
         (h) => h.deleteDetectorLink({ destDetectorId: '', srcDetectorId: 'link-src' }),
-        'dest_detector_id: is empty; a detector id has 1 to 64 characters',
+        'dest_detector_id: is empty; an id has 1 to 64 characters',
       ],
       [
         'a link deletion of a source with a slash',

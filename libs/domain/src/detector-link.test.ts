@@ -31,7 +31,7 @@ describe('parseDetectorLink', () => {
       () => parseDetectorLink({ destination: 'B', source: '', maxSeconds: 600 }, WIRE_FIELDS),
       'empty',
       'src_detectors[2].detector_id',
-      'is empty; a detector id has 1 to 64 characters',
+      'is empty; an id has 1 to 64 characters',
     );
     expectRejection(
       () => parseDetectorLink({ destination: 'B'.repeat(65), source: 'A', maxSeconds: 600 }),

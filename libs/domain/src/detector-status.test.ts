@@ -60,7 +60,7 @@ describe('parseDetectorStatus', () => {
       withInput({ detectorId: '' }),
       'empty',
       'loc.detector_id',
-      'is empty; a detector id has 1 to 64 characters',
+      'is empty; an id has 1 to 64 characters',
     );
   });
 

@@ -1,5 +1,11 @@
 export { ValidationError, type ValidationCode } from './validation-error';
-export { DETECTOR_ID_MAX_LENGTH, parseDetectorId, type DetectorId } from './ids/detector-id';
+export {
+  DETECTOR_ID_MAX_LENGTH,
+  detectorIdProblem,
+  parseDetectorId,
+  type DetectorId,
+  type DetectorIdProblem,
+} from './ids/detector-id';
 export {
   DEVICE_KINDS,
   RAW_DEVICE_ID_MAX_LENGTH,

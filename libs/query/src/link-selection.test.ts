@@ -37,7 +37,7 @@ const badSelectors: Rejected<query.StreamTravelTimesRequest> = [
   {
     name: 'a link with an empty source',
     request: { links: oneLink('', 'b') },
-    details: 'links.link.source_detector_id: is empty; a detector id has 1 to 64 characters',
+    details: 'links.link.source_detector_id: is empty; an id has 1 to 64 characters',
   },
   {
     name: "a '/' in a link's destination",
@@ -53,7 +53,7 @@ const badSelectors: Rejected<query.StreamTravelTimesRequest> = [
   {
     name: 'an empty destination',
     request: { links: intoDestination('') },
-    details: 'links.dest_detector_id: is empty; a detector id has 1 to 64 characters',
+    details: 'links.dest_detector_id: is empty; an id has 1 to 64 characters',
   },
   {
     name: 'a 65-character destination',

@@ -44,7 +44,7 @@ const malformedRequests: readonly {
   {
     name: 'an empty id',
     request: { detectorIds: ['a', ''] },
-    details: 'detector_ids[1]: is empty; a detector id has 1 to 64 characters',
+    details: 'detector_ids[1]: is empty; an id has 1 to 64 characters',
   },
   {
     name: 'a 65-character id',

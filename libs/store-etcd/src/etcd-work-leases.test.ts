@@ -112,7 +112,7 @@ describe('EtcdWorkLeases', () => {
     const a = workLeases('worker-a');
     await expect(a.tryAcquire('traveltime/has space', TTL_SECONDS)).rejects.toThrow(
       new StoreInvalidArgumentError(
-        `name segment 2: "has space" has U+0020 at character 4; only A-Z, a-z, 0-9, '.', '_', ':' and '-' may appear in a store key`,
+        `name segment 2: "has space" has U+0020 ' ' at character 4; allowed are A-Z, a-z, 0-9, '.', '_', ':' and '-'`,
       ),
     );
     await expect(a.tryAcquire('traveltime/det-1', 0.5)).rejects.toThrow(

@@ -17,8 +17,20 @@ describe('parseDetectorId', () => {
       () => parseDetectorId(''),
       'empty',
       'detector_id',
-      'is empty; a detector id has 1 to 64 characters',
+      'is empty; an id has 1 to 64 characters',
     );
+  });
+
+  it('rejects "." and "..", which a path-style reader of store keys would collapse', () => {
+    for (const id of ['.', '..']) {
+      expectRejection(
+        () => parseDetectorId(id),
+        'bad_character',
+        'detector_id',
+        `is "${id}", which a path-style reader collapses`,
+      );
+    }
+    expect(parseDetectorId('...')).toBe('...');
   });
 
   it('rejects an id over 64 characters, saying its length and the limit', () => {
@@ -101,7 +113,7 @@ describe('parseDetectorId', () => {
       () => parseDetectorId('', 'src_detectors[2].detector_id'),
       'empty',
       'src_detectors[2].detector_id',
-      'is empty; a detector id has 1 to 64 characters',
+      'is empty; an id has 1 to 64 characters',
     );
   });
 });

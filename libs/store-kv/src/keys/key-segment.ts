@@ -1,11 +1,12 @@
-import { DETECTOR_ID_MAX_LENGTH } from '@message-bus/domain';
+import { DETECTOR_ID_MAX_LENGTH, detectorIdProblem } from '@message-bus/domain';
 import { StoreInvalidArgumentError } from '@message-bus/repository';
 
 /**
- * The guards that keep anything unsafe out of a written key. The domain's branded
- * types already validate ids; these checks run again at the store's edge because a
- * key is forever: a `/` in an id would create a different key hierarchy, a control
- * character would corrupt tools that print keys.
+ * The guards that keep anything unsafe out of a written key. The repository is a
+ * library other teams call with ids of their own, so it checks at its edge what it
+ * writes into a key: a key is forever, a `/` in an id would create a different key
+ * hierarchy, a control character would corrupt tools that print keys. The id rule is
+ * domain's (`detectorIdProblem`), one checker for the server's parsing and the store.
  */
 
 /** Detector ids and the namespace prefix: the domain's `DetectorId` alphabet and length. */
@@ -13,28 +14,12 @@ export const MAX_ID_SEGMENT_LENGTH = DETECTOR_ID_MAX_LENGTH;
 /** The device part of an event key: a pseudonym, or a device string the original system wrote. */
 export const MAX_DEVICE_SEGMENT_LENGTH = 128;
 
-const ID_SEGMENT = new RegExp(`^[A-Za-z0-9._:-]{1,${MAX_ID_SEGMENT_LENGTH}}$`);
 /** Printable ASCII without '/': the common case (pseudonyms), checked by one regex. */
 const PLAIN_DEVICE_SEGMENT = /^[\x20-\x2e\x30-\x7e]{1,128}$/;
-const ID_CHARACTER = /^[A-Za-z0-9._:-]$/;
 
 /** Why `value` cannot be an id segment (detector id or prefix), or undefined when it can. */
 export function idSegmentProblem(value: string): string | undefined {
-  if (ID_SEGMENT.test(value)) {
-    // path.Join in the original's key builder collapses these, so its readers would see another key.
-    return value === '.' || value === '..' ? `is "${value}", which a path-style reader collapses` : undefined;
-  }
-  if (value.length === 0) return 'is empty';
-  for (let i = 0; i < value.length; i += 1) {
-    const character = value.charAt(i);
-    if (!ID_CHARACTER.test(character)) {
-      return (
-        `has ${describeCharacter(value.charCodeAt(i))} at character ${i + 1}; ` +
-        "only A-Z, a-z, 0-9, '.', '_', ':' and '-' may appear in a store key"
-      );
-    }
-  }
-  return `is ${value.length} characters long; at most ${MAX_ID_SEGMENT_LENGTH} fit in a store key`;
+  return detectorIdProblem(value)?.reason;
 }
 
 /**

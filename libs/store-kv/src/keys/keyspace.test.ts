@@ -196,12 +196,15 @@ describe('Keyspace: guards on written keys', () => {
   it.each([
     [
       { detectorId: 'a/b', deviceId: 'd', time: 1n },
-      "sighting.detectorId: \"a/b\" has U+002F '/' at character 2; only A-Z, a-z, 0-9, '.', '_', ':' and '-' may appear in a store key",
+      "sighting.detectorId: \"a/b\" has U+002F '/' at character 2; allowed are A-Z, a-z, 0-9, '.', '_', ':' and '-'",
     ],
-    [{ detectorId: '', deviceId: 'd', time: 1n }, 'sighting.detectorId: "" is empty'],
+    [
+      { detectorId: '', deviceId: 'd', time: 1n },
+      'sighting.detectorId: "" is empty; an id has 1 to 64 characters',
+    ],
     [
       { detectorId: 'D'.repeat(65), deviceId: 'd', time: 1n },
-      `sighting.detectorId: "${'D'.repeat(65)}" is 65 characters long; at most 64 fit in a store key`,
+      `sighting.detectorId: "${'D'.repeat(65)}" is 65 characters long; the limit is 64`,
     ],
     [
       { detectorId: '..', deviceId: 'd', time: 1n },
@@ -209,7 +212,7 @@ describe('Keyspace: guards on written keys', () => {
     ],
     [
       { detectorId: 'a b', deviceId: 'd', time: 1n },
-      "sighting.detectorId: \"a b\" has U+0020 at character 2; only A-Z, a-z, 0-9, '.', '_', ':' and '-' may appear in a store key",
+      "sighting.detectorId: \"a b\" has U+0020 ' ' at character 2; allowed are A-Z, a-z, 0-9, '.', '_', ':' and '-'",
     ],
     [
       { detectorId: 'd', deviceId: 'a/b', time: 1n },
@@ -357,14 +360,16 @@ describe('Keyspace: work lock keys', () => {
 
   it('names the segment that cannot be part of a key', () => {
     expect(() => keyspace.lockKey('traveltime/')).toThrow(
-      new StoreInvalidArgumentError('name segment 2: "" is empty'),
+      new StoreInvalidArgumentError('name segment 2: "" is empty; an id has 1 to 64 characters'),
     );
     expect(() => keyspace.lockKey('traveltime/a\nb')).toThrow(
       new StoreInvalidArgumentError(
-        `name segment 2: "a\\nb" has U+000A at character 2; only A-Z, a-z, 0-9, '.', '_', ':' and '-' may appear in a store key`,
+        `name segment 2: "a\\nb" has U+000A at character 2; allowed are A-Z, a-z, 0-9, '.', '_', ':' and '-'`,
       ),
     );
-    expect(() => keyspace.lockKey('')).toThrow(new StoreInvalidArgumentError('name: "" is empty'));
+    expect(() => keyspace.lockKey('')).toThrow(
+      new StoreInvalidArgumentError('name: "" is empty; an id has 1 to 64 characters'),
+    );
   });
 });
 

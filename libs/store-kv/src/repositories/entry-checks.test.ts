@@ -25,7 +25,7 @@ function unreachableBackend(): KvBackend {
 const repository = new KvRepository(unreachableBackend(), { prefix: 'tdc' });
 const slashed = 'a/b' as DetectorId;
 const refusal = (message: string) => new StoreInvalidArgumentError(message);
-const slashedProblem = `"a/b" has U+002F '/' at character 2; only A-Z, a-z, 0-9, '.', '_', ':' and '-' may appear in a store key`;
+const slashedProblem = `"a/b" has U+002F '/' at character 2; allowed are A-Z, a-z, 0-9, '.', '_', ':' and '-'`;
 
 describe('the repository checks query ids once, at its entry, before the backend', () => {
   it('refuses events of an id that cannot be a key', () => {
