@@ -96,6 +96,7 @@ describe('npm run bench:store -- --smoke', () => {
       'append.etcd.repository-vs-raw.batch-10000': 0.8,
       'append.etcd.repository-vs-one-put.batch-10000': 20,
       'append.lmdb.repository-vs-raw.batch-10000': 0.7,
+      'append.lmdb.repository-vs-raw-encoding.batch-10000': 0.9,
     });
   });
 

@@ -92,7 +92,11 @@ const smokeSizes: StoreSizes = {
 
 /** The batch size the issue's targets are set for, and the targets (speed against the baseline). */
 const TARGET_BATCH = 10_000;
-const TARGETS = { etcdVsRaw: 0.8, etcdVsOnePut: 20, lmdbVsRaw: 0.7 } as const;
+/**
+ * Issue 3's targets, and issue 17's for the embedded store: at least 0.9× raw lmdb
+ * doing the same key and value encoding, so the repository's own work costs < 10 %.
+ */
+const TARGETS = { etcdVsRaw: 0.8, etcdVsOnePut: 20, lmdbVsRaw: 0.7, lmdbVsRawEncoding: 0.9 } as const;
 
 /** Events per detector-hour: a busy road's detector, and the listing's size. */
 const EVENTS_PER_DETECTOR_HOUR = 10_000;
@@ -367,6 +371,7 @@ function storeRatios(results: readonly ResultRow[], batchSizes: readonly number[
       `lmdb repository vs raw lmdb + encoding, ${describeBatch(TARGET_BATCH)}`,
       row(`append.lmdb.repository.batch-${TARGET_BATCH}`),
       row(`append.lmdb.raw-encoding.batch-${TARGET_BATCH}`),
+      TARGETS.lmdbVsRawEncoding,
     ),
     speedRatio(
       'list.etcd.repository-vs-raw',
