@@ -29,6 +29,8 @@ const expectedRows = [
   'pseudonymise.create-hmac',
   'ulid.writer',
   'ulid.library',
+  'ulid.reader',
+  'ulid.library-reader',
 ];
 const expectedRatios = [
   ...[1, 100, 10_000].flatMap((batch) => [
@@ -42,6 +44,7 @@ const expectedRatios = [
   'list.lmdb.repository-vs-raw',
   'pseudonymise.pseudonymiser-vs-create-hmac',
   'ulid.writer-vs-library',
+  'ulid.reader-vs-library',
 ];
 
 /** Finite and above zero: something was measured. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { ULIDError } from 'ulid';
+import { decodeTime, isValid, MAX_ULID, ULIDError } from 'ulid';
 import {
   decodeUlidTime,
   encodeUlid,
@@ -32,6 +32,23 @@ describe('ULID', () => {
   it('decodes the millisecond back', () => {
     for (const ms of [0, 1, 1469918176385, 1563691800139, MAX_ULID_TIME_MS]) {
       expect(decodeUlidTime(encodeUlid(ms, new Uint8Array(10).fill(7)))).toBe(ms);
+    }
+  });
+
+  it('accepts and times exactly what the package does, upper case and within 48 bits', () => {
+    const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZabcdefghjkmnpqrstvwxyzILOUilou-/ é\u0000';
+    const pick = (from: string) => from.charAt(Math.floor(Math.random() * from.length));
+    const samples = [MAX_ULID, '8' + MAX_ULID.slice(1), '0'.repeat(26), '0'.repeat(25), '0'.repeat(27)];
+    for (let sample = 0; sample < 20_000; sample += 1) {
+      const valid = encodeUlid(Math.floor(Math.random() * MAX_ULID_TIME_MS), randomBytes(10));
+      // Mostly valid ULIDs with one character swapped, so the rare rejections are all met.
+      const swapAt = Math.floor(Math.random() * 26);
+      samples.push(valid, valid.slice(0, swapAt) + pick(alphabet) + valid.slice(swapAt + 1));
+    }
+    for (const text of samples) {
+      const packageAccepts = isValid(text) && text === text.toUpperCase() && text <= MAX_ULID;
+      expect({ text, accepted: ulidProblem(text) === undefined }).toEqual({ text, accepted: packageAccepts });
+      if (packageAccepts) expect({ text, ms: decodeUlidTime(text) }).toEqual({ text, ms: decodeTime(text) });
     }
   });
 

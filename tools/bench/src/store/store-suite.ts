@@ -267,6 +267,16 @@ export async function runStoreSuite(options: StoreSuiteOptions): Promise<BenchRe
     add(ulidRow('ulid.library', 'ulid package, ulid(time, prng) fed the hash'), (id) =>
       ulids.library(id, sizes.ulids),
     );
+    const ulidReadRow = (id: string, label: string): ResultSpec => ({
+      ...ulidRow(id, label),
+      group: 'ULID of a key read back: validate and take its time (no store)',
+    });
+    add(ulidReadRow('ulid.reader', "ulidProblem + decodeUlidTime (the keyspace's)"), (id) =>
+      ulids.reader(id, sizes.ulids),
+    );
+    add(ulidReadRow('ulid.library-reader', 'ulid package, isValid + decodeTime'), (id) =>
+      ulids.libraryReader(id, sizes.ulids),
+    );
 
     const totalRounds = sizes.warmupRounds + sizes.rounds;
     const runs = await measureInterleaved(
@@ -397,6 +407,12 @@ function storeRatios(results: readonly ResultRow[], batchSizes: readonly number[
       row('ulid.writer'),
       row('ulid.library'),
     ),
+    speedRatio(
+      'ulid.reader-vs-library',
+      'ULID reader vs ulid package',
+      row('ulid.reader'),
+      row('ulid.library-reader'),
+    ),
   );
   return ratios;
 }
@@ -413,7 +429,7 @@ function storeNotes(sizes: StoreSizes): string[] {
     "Client CPU is the CPU time of the bench process (every thread: JavaScript, gRPC, lmdb's writer) per event, median over the rounds; the etcd server's CPU is not in it. It shows what each contender costs the client, and other load on the machine distorts it far less than wall-clock time.",
     `Listing reads one detector-hour of ${sizes.listEvents} events ${sizes.listRepeats} times per round; values are milliseconds per read. The repository decodes every key and value and orders by exact time, newest first; raw etcd3 is one unsorted range request reversed in memory; raw lmdb a reverse getRange.`,
     `Pseudonymise hashes ${sizes.pseudonymiseSightings.toLocaleString('en-US')} WiFi sightings of ${PSEUDONYMISED_DEVICES.toLocaleString('en-US')} devices per round, in memory: \`Pseudonymiser.pseudonymsAt\` (the period key cached, outside any rotation overlap, so one HMAC per sighting) against \`createHmac('sha256', periodKey)\` on the same message. Both give the same pseudonym (checked before timing). Its client CPU column is the cost per sighting in microseconds.`,
-    `ULID makes ${sizes.ulids.toLocaleString('en-US')} deterministic ULIDs per round from times and 10-byte hashes, in memory: the keyspace's \`UlidWriter\` against the \`ulid\` package (\`ulid(time, prng)\` with its PRNG fed the hash's 5-bit groups). Both make the same text (checked before timing). The keyspace writes its ULIDs with \`UlidWriter\`, into the key's bytes, because the package cost the append path more than 5 % at batch ${TARGET_BATCH.toLocaleString('en-US')}.`,
+    `ULID makes ${sizes.ulids.toLocaleString('en-US')} deterministic ULIDs per round from times and 10-byte hashes, in memory: the keyspace's \`UlidWriter\` against the \`ulid\` package (\`ulid(time, prng)\` with its PRNG fed the hash's 5-bit groups). Both make the same text (checked before timing). The keyspace writes its ULIDs with \`UlidWriter\`, into the key's bytes, because the package cost the append path more than 5 % at batch ${TARGET_BATCH.toLocaleString('en-US')}. Reading keys back, the keyspace checks each ULID and takes its time with \`ulidProblem\` and \`decodeUlidTime\`, against the package's \`isValid\` and \`decodeTime\` on the same ULIDs (store-kv's tests check that both accept and decode alike).`,
   ];
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { encodeUlid, UlidWriter } from '@message-bus/store-kv';
+import { decodeUlidTime, encodeUlid, ulidProblem, UlidWriter } from '@message-bus/store-kv';
+import { decodeTime, isValid, MAX_ULID } from 'ulid';
 import type { Trial } from '../measure';
 
 /** How many distinct (time, entropy) inputs the ULID trials cycle through. */
@@ -32,6 +33,20 @@ export class UlidWorkload {
     return this.#trial(id, count, encodeUlid);
   }
 
+  /** What every key read does with its ULID: `ulidProblem` then `decodeUlidTime`, the keyspace's. */
+  reader(id: string, count: number): Trial {
+    return this.#readTrial(id, count, (text) =>
+      ulidProblem(text) === undefined ? decodeUlidTime(text) : -1,
+    );
+  }
+
+  /** The baseline: the package's `isValid` (narrowed as the keyspace needs) then `decodeTime`. */
+  libraryReader(id: string, count: number): Trial {
+    return this.#readTrial(id, count, (text) =>
+      isValid(text) && text === text.toUpperCase() && text <= MAX_ULID ? decodeTime(text) : -1,
+    );
+  }
+
   /** Throws unless both contenders make the same ULIDs: they must do the same work. */
   checkAgreement(): void {
     const writer = new UlidWriter();
@@ -41,6 +56,25 @@ export class UlidWorkload {
       const library = encodeUlid(ms, entropy);
       if (ours !== library) throw new Error(`UlidWriter gives ${ours}, the ulid package ${library}`);
     });
+  }
+
+  #readTrial(id: string, count: number, timeOf: (text: string) => number): Trial {
+    const ulids = this.#times.map((ms, index) => encodeUlid(ms, this.#entropies[index]!));
+    const expected = this.#times.reduce((sum, ms) => sum + ms, 0);
+    return {
+      id,
+      async prepare() {
+        return async () => {
+          for (let done = 0; done < count; done += ulids.length) {
+            const slice = Math.min(ulids.length, count - done);
+            let sum = 0;
+            for (let index = 0; index < slice; index += 1) sum += timeOf(ulids[index]!);
+            // Uses every result, so no read can be optimised away.
+            if (slice === ulids.length && sum !== expected) throw new Error(`${id}: read the wrong times`);
+          }
+        };
+      },
+    };
   }
 
   #trial(id: string, count: number, ulidOf: (ms: number, entropy: Uint8Array) => string): Trial {
