@@ -109,7 +109,10 @@ export async function runServerApp(spec: ServerAppSpec, proc: ServerProcess): Pr
       proc.stdout.write(formatHelp(spec.name, spec.description, declarations));
       return;
     }
-    const logger = createLogger({ name: spec.name, level: pickConfig(runtimeOptions, loaded.values).log_level });
+    const logger = createLogger({
+      name: spec.name,
+      level: pickConfig(runtimeOptions, loaded.values).log_level,
+    });
     // grpc-js's logger is process-global: set once here, where the process's logger is made.
     routeGrpcLogging(logger);
     logger.info(
@@ -140,9 +143,10 @@ async function startServers(
     eventRetentionSeconds: store.retention / MS_PER_SECOND,
   };
   // Parts check their config and read their files (the privacy key) before anything is opened or bound.
-  const prepared = spec.parts.map(
-    (part): [ServerPart, PreparedPart] => [part, part.prepare(pickConfig(part.options, values), storeFacts)],
-  );
+  const prepared = spec.parts.map((part): [ServerPart, PreparedPart] => [
+    part,
+    part.prepare(pickConfig(part.options, values), storeFacts),
+  ]);
   const { healthcheck_port: healthAddress } = pickConfig(healthcheckServerOptions, values);
   const { metrics_port: metricsAddress } = pickConfig(runtimeOptions, values);
   const tlsConfig = spec.parts.some((part) => part.grpcService !== undefined)
@@ -159,14 +163,18 @@ async function startServers(
   };
   checkTlsPortChoice(tls, tlsPorts);
   const metrics = new ServerMetrics({ defaultLabels: { app: spec.name } });
-  const lateAfter = prepared.flatMap(([, part]) => (part.lateAfterSeconds === undefined ? [] : [part.lateAfterSeconds]));
+  const lateAfter = prepared.flatMap(([, part]) =>
+    part.lateAfterSeconds === undefined ? [] : [part.lateAfterSeconds],
+  );
   const repository = openRepository(
     store,
     logger,
     lateAfter.length === 0 ? undefined : Math.min(DEFAULT_LATE_AFTER_SECONDS, ...lateAfter),
     metrics,
   );
-  const grpcServices = spec.parts.flatMap((part) => (part.grpcService === undefined ? [] : [part.grpcService]));
+  const grpcServices = spec.parts.flatMap((part) =>
+    part.grpcService === undefined ? [] : [part.grpcService],
+  );
   const shutdown = new ShutdownCoordinator({ logger });
   const monitor = new StoreHealthMonitor(repository, { logger });
   const health = new HealthService({
@@ -181,7 +189,9 @@ async function startServers(
   const processName = `${spec.name}@${hostname()}:${proc.pid ?? 0}`;
   const servers: RunningGrpcServer[] = [];
   const ports: BoundPorts = {};
-  const running: RunningPart[] = [];
+  const running: Array<{ readonly name: string; readonly part: RunningPart }> = [];
+  /** The option of each service port that listens: all of them serve TLS when files are given. */
+  const servicePortOptions: string[] = [];
   try {
     for (const [part, preparedPart] of prepared) {
       const runningPart = await preparedPart.start({
@@ -191,7 +201,7 @@ async function startServers(
         processName,
         sharedWorkLeases: () => openSharedWorkLeases(store, processName),
       });
-      running.push(runningPart);
+      running.push({ name: part.name, part: runningPart });
       const service = runningPart.service;
       if (part.grpcService === undefined || service === undefined) continue;
       const server = await startServiceServer({
@@ -207,6 +217,7 @@ async function startServers(
       });
       servers.push(server);
       ports[part.name] = server.port;
+      servicePortOptions.push(service.portOption);
     }
     const healthServer = await listening('healthcheck_port', healthAddress, (address) =>
       startGrpcServer({
@@ -220,16 +231,16 @@ async function startServers(
     servers.push(healthServer);
     ports['healthcheck'] = healthServer.port;
 
-    for (const part of running) {
+    for (const { name, part } of running) {
       const stop = part.stopBeforePorts?.bind(part);
-      if (stop !== undefined) shutdown.add('stop the travel-time worker, release its destinations', stop);
+      if (stop !== undefined) shutdown.add(`${name}: stop before the ports close`, stop);
     }
     shutdown.add('stop gRPC servers, let in-flight calls finish', async () => {
       await Promise.all(servers.map((server) => server.shutdown(SHUTDOWN_GRACE_MS)));
     });
-    for (const part of running) {
+    for (const { name, part } of running) {
       const stop = part.stopAfterPorts?.bind(part);
-      if (stop !== undefined) shutdown.add('commit acknowledged writes', stop);
+      if (stop !== undefined) shutdown.add(`${name}: stop once in-flight calls are done`, stop);
     }
     const metricsServer =
       metricsAddress === undefined
@@ -242,18 +253,14 @@ async function startServers(
     shutdown.add('close the store', () => repository.close());
     if (metricsServer !== undefined) shutdown.add('stop metrics', () => metricsServer.close());
     // Last, once nothing else can fail: a worker started here is stopped first on shutdown.
-    for (const part of running) part.begin?.();
+    for (const { part } of running) part.begin?.();
   } catch (error) {
     await abandonStartup(servers, monitor, repository);
     throw error;
   }
   shutdown.onSignals(proc);
   const security = portSecurityLine({
-    ...Object.fromEntries(
-      spec.parts
-        .filter((part) => part.grpcService !== undefined && ports[part.name] !== undefined)
-        .map((part) => [`${part.name}_port`, tls !== undefined]),
-    ),
+    ...Object.fromEntries(servicePortOptions.map((option) => [option, tls !== undefined])),
     healthcheck_port: tlsPorts.healthcheck,
     metrics_port: ports['metrics'] === undefined ? undefined : tlsPorts.metrics,
   });
