@@ -89,3 +89,29 @@ export {
   summariseEstimate,
   type EstimateParts,
 } from './estimator/travel-time-estimator';
+export {
+  MAX_ROUTE_DETECTORS,
+  parseRoute,
+  parseRouteName,
+  routeLinks,
+  type Route,
+  type RouteInput,
+  type RouteName,
+} from './traffic/route';
+export { trafficTargetKey, type TrafficTarget } from './traffic/traffic-target';
+export {
+  CONGESTION_LEVELS,
+  type CongestionFigures,
+  type CongestionLevel,
+  type RouteEstimateMethod,
+} from './traffic/congestion';
+export type { TypicalBin, TypicalProfile } from './traffic/typical-profile';
+export {
+  ALERT_KINDS,
+  ALERT_SEVERITIES,
+  type Alert,
+  type AlertKind,
+  type AlertSeverity,
+  type AlertSubject,
+} from './traffic/alert';
+export type { DetectorHealth } from './traffic/detector-health';

@@ -21,6 +21,15 @@ export type {
   TravelTimeRepository,
   EstimateQuery,
 } from './repository';
+export type {
+  AlertQuery,
+  AlertRepository,
+  DetectorHealthRepository,
+  RouteEstimateQuery,
+  RouteRepository,
+  RouteTravelTimeRepository,
+  TypicalProfileRepository,
+} from './traffic-products';
 export type { WorkLeases, WorkLease } from './work-leases';
 export {
   RECOMPUTE_ORIGINS,

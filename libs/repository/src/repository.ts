@@ -8,6 +8,13 @@ import type {
   UnixNanos,
 } from '@message-bus/domain';
 import type { RecomputeQueue } from './recompute-queue';
+import type {
+  AlertRepository,
+  DetectorHealthRepository,
+  RouteRepository,
+  RouteTravelTimeRepository,
+  TypicalProfileRepository,
+} from './traffic-products';
 
 /**
  * The port: everything the services need from a store, in domain terms. Adapters
@@ -23,6 +30,15 @@ export interface Repository {
   readonly travelTimes: TravelTimeRepository;
   /** Estimates to compute again: late sightings, a worker's backlog, operators' requests. */
   readonly recompute: RecomputeQueue;
+  /** Named routes (corridors) and their travel-time estimates. */
+  readonly routes: RouteRepository;
+  readonly routeTravelTimes: RouteTravelTimeRepository;
+  /** Typical travel times by time of week, per link and route. */
+  readonly profiles: TypicalProfileRepository;
+  /** Congestion and detector alerts. */
+  readonly alerts: AlertRepository;
+  /** Each detector's health as the workers last judged it. */
+  readonly detectorHealth: DetectorHealthRepository;
   /**
    * Whether the store answers now, and why not when it does not; and, when it answers
    * reads but refuses writes (etcd out of space), why. Never throws.

@@ -1,5 +1,7 @@
 import type { DetectorId } from '../ids/detector-id';
 import type { UnixNanos } from '../time';
+import type { CongestionFigures, RouteEstimateMethod } from '../traffic/congestion';
+import type { RouteName } from '../traffic/route';
 
 /**
  * How far an estimate can be trusted: `ok`; `insufficient_data` (too few valid samples,
@@ -18,8 +20,12 @@ export const ESTIMATE_STATUSES: readonly EstimateStatus[] = [
   'all_rejected',
 ];
 
-/** The travel time of one link (source → destination) for the window ending at `intervalEnd`. */
-export interface TravelTimeEstimate {
+/**
+ * The travel time of one link (source → destination) for the window ending at
+ * `intervalEnd`; or of a route, when `route` is set (source and destination are then its
+ * first and last detectors). The congestion figures are set once a typical profile exists.
+ */
+export interface TravelTimeEstimate extends CongestionFigures {
   readonly source: DetectorId;
   readonly destination: DetectorId;
   /** End of the estimation window (exclusive); estimates of one link are keyed by it. */
@@ -35,4 +41,8 @@ export interface TravelTimeEstimate {
   /** Set when both detectors have coordinates (or the link has a configured length). */
   readonly speedKmh?: number;
   readonly status: EstimateStatus;
+  /** Set on a route's estimates only. */
+  readonly route?: RouteName;
+  /** Set on a route's estimates only. */
+  readonly routeMethod?: RouteEstimateMethod;
 }

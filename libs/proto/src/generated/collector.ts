@@ -183,6 +183,26 @@ export interface DeleteDetectorLinkRequest {
   srcDetectorId: string;
 }
 
+/**
+ * A named route: an ordered list of at least two detectors, each consecutive pair a link
+ * (source before destination), e.g. a corridor an engineer reports the journey time of.
+ * Added in this implementation.
+ */
+export interface Route {
+  /** Validated like a detector id: 1 to 64 characters, no `/` or control character. */
+  name: string;
+  /**
+   * Upstream first; each (detector_ids[i], detector_ids[i+1]) must be a stored link and a
+   * detector appears at most once.
+   */
+  detectorIds: string[];
+}
+
+/** The one route to remove, by name. Added in this implementation. */
+export interface DeleteRouteRequest {
+  name: string;
+}
+
 function createBaseDetectorStatus(): DetectorStatus {
   return { loc: undefined, activeDetectors: [], batteryVoltage: 0, detectionCount: {}, time: undefined };
 }
@@ -1240,6 +1260,162 @@ export const DeleteDetectorLinkRequest: MessageFns<DeleteDetectorLinkRequest> = 
   },
 };
 
+function createBaseRoute(): Route {
+  return { name: '', detectorIds: [] };
+}
+
+export const Route: MessageFns<Route> = {
+  encode(message: Route, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== '') {
+      writer.uint32(10).string(message.name);
+    }
+    for (const v of message.detectorIds) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Route {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoute();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.detectorIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Route {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : '',
+      detectorIds: globalThis.Array.isArray(object?.detectorIds)
+        ? object.detectorIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.detector_ids)
+          ? object.detector_ids.map((e: any) => globalThis.String(e))
+          : [],
+    };
+  },
+
+  toJSON(message: Route): unknown {
+    const obj: any = {};
+    if (message.name !== '') {
+      obj.name = message.name;
+    }
+    if (message.detectorIds?.length) {
+      obj.detectorIds = message.detectorIds;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Route>, I>>(base?: I): Route {
+    return Route.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Route>, I>>(object: I): Route {
+    const message = createBaseRoute();
+    message.name = object.name ?? '';
+    message.detectorIds = object.detectorIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseDeleteRouteRequest(): DeleteRouteRequest {
+  return { name: '' };
+}
+
+export const DeleteRouteRequest: MessageFns<DeleteRouteRequest> = {
+  encode(message: DeleteRouteRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== '') {
+      writer.uint32(10).string(message.name);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteRouteRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteRouteRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteRouteRequest {
+    return { name: isSet(object.name) ? globalThis.String(object.name) : '' };
+  },
+
+  toJSON(message: DeleteRouteRequest): unknown {
+    const obj: any = {};
+    if (message.name !== '') {
+      obj.name = message.name;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteRouteRequest>, I>>(base?: I): DeleteRouteRequest {
+    return DeleteRouteRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteRouteRequest>, I>>(object: I): DeleteRouteRequest {
+    const message = createBaseDeleteRouteRequest();
+    message.name = object.name ?? '';
+    return message;
+  },
+};
+
 /**
  * Accepts what detectors send.
  *
@@ -1317,6 +1493,33 @@ export const CollectorServiceService = {
     responseSerialize: (value: Empty): Buffer => Buffer.from(Empty.encode(value).finish()),
     responseDeserialize: (value: Buffer): Empty => Empty.decode(value),
   },
+  /**
+   * Creates the route or replaces its detectors; FAILED_PRECONDITION naming the pair when
+   * a consecutive pair is not a link. Added in this implementation.
+   */
+  createRoute: {
+    path: '/collector.CollectorService/CreateRoute' as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: Route): Buffer => Buffer.from(Route.encode(value).finish()),
+    requestDeserialize: (value: Buffer): Route => Route.decode(value),
+    responseSerialize: (value: Empty): Buffer => Buffer.from(Empty.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Empty => Empty.decode(value),
+  },
+  /**
+   * Removes a route; NOT_FOUND when there is none. Its estimates stay readable until they
+   * expire. Added in this implementation.
+   */
+  deleteRoute: {
+    path: '/collector.CollectorService/DeleteRoute' as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteRouteRequest): Buffer =>
+      Buffer.from(DeleteRouteRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteRouteRequest => DeleteRouteRequest.decode(value),
+    responseSerialize: (value: Empty): Buffer => Buffer.from(Empty.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Empty => Empty.decode(value),
+  },
 } as const;
 
 export interface CollectorServiceServer extends UntypedServiceImplementation {
@@ -1335,6 +1538,16 @@ export interface CollectorServiceServer extends UntypedServiceImplementation {
    * readable. Not in the original (additive): a new RPC leaves the original's untouched.
    */
   deleteDetectorLink: handleUnaryCall<DeleteDetectorLinkRequest, Empty>;
+  /**
+   * Creates the route or replaces its detectors; FAILED_PRECONDITION naming the pair when
+   * a consecutive pair is not a link. Added in this implementation.
+   */
+  createRoute: handleUnaryCall<Route, Empty>;
+  /**
+   * Removes a route; NOT_FOUND when there is none. Its estimates stay readable until they
+   * expire. Added in this implementation.
+   */
+  deleteRoute: handleUnaryCall<DeleteRouteRequest, Empty>;
 }
 
 export interface CollectorServiceClient extends Client {
@@ -1434,6 +1647,44 @@ export interface CollectorServiceClient extends Client {
   ): ClientUnaryCall;
   deleteDetectorLink(
     request: DeleteDetectorLinkRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Empty) => void,
+  ): ClientUnaryCall;
+  /**
+   * Creates the route or replaces its detectors; FAILED_PRECONDITION naming the pair when
+   * a consecutive pair is not a link. Added in this implementation.
+   */
+  createRoute(
+    request: Route,
+    callback: (error: ServiceError | null, response: Empty) => void,
+  ): ClientUnaryCall;
+  createRoute(
+    request: Route,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Empty) => void,
+  ): ClientUnaryCall;
+  createRoute(
+    request: Route,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Empty) => void,
+  ): ClientUnaryCall;
+  /**
+   * Removes a route; NOT_FOUND when there is none. Its estimates stay readable until they
+   * expire. Added in this implementation.
+   */
+  deleteRoute(
+    request: DeleteRouteRequest,
+    callback: (error: ServiceError | null, response: Empty) => void,
+  ): ClientUnaryCall;
+  deleteRoute(
+    request: DeleteRouteRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Empty) => void,
+  ): ClientUnaryCall;
+  deleteRoute(
+    request: DeleteRouteRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Empty) => void,

@@ -20,7 +20,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import { Coordinates, DetectorLink, DetectorStatus } from './collector';
+import { Coordinates, DetectorLink, DetectorStatus, Route } from './collector';
 import { Timestamp } from './google/protobuf/timestamp';
 
 export const protobufPackage = 'query';
@@ -106,6 +106,216 @@ export function estimateStatusToJSON(object: EstimateStatus): string {
   }
 }
 
+/** How a route's travel time was obtained. */
+export enum RouteEstimateMethod {
+  ROUTE_ESTIMATE_METHOD_UNSPECIFIED = 0,
+  /** ROUTE_ESTIMATE_METHOD_MATCHED - From devices matched at the route's first and last detectors. */
+  ROUTE_ESTIMATE_METHOD_MATCHED = 1,
+  /**
+   * ROUTE_ESTIMATE_METHOD_SUM_OF_LINKS - Too few end-to-end matches: the sum of the links' medians, with their spreads
+   * combined.
+   */
+  ROUTE_ESTIMATE_METHOD_SUM_OF_LINKS = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function routeEstimateMethodFromJSON(object: any): RouteEstimateMethod {
+  switch (object) {
+    case 0:
+    case 'ROUTE_ESTIMATE_METHOD_UNSPECIFIED':
+      return RouteEstimateMethod.ROUTE_ESTIMATE_METHOD_UNSPECIFIED;
+    case 1:
+    case 'ROUTE_ESTIMATE_METHOD_MATCHED':
+      return RouteEstimateMethod.ROUTE_ESTIMATE_METHOD_MATCHED;
+    case 2:
+    case 'ROUTE_ESTIMATE_METHOD_SUM_OF_LINKS':
+      return RouteEstimateMethod.ROUTE_ESTIMATE_METHOD_SUM_OF_LINKS;
+    case -1:
+    case 'UNRECOGNIZED':
+    default:
+      return RouteEstimateMethod.UNRECOGNIZED;
+  }
+}
+
+export function routeEstimateMethodToJSON(object: RouteEstimateMethod): string {
+  switch (object) {
+    case RouteEstimateMethod.ROUTE_ESTIMATE_METHOD_UNSPECIFIED:
+      return 'ROUTE_ESTIMATE_METHOD_UNSPECIFIED';
+    case RouteEstimateMethod.ROUTE_ESTIMATE_METHOD_MATCHED:
+      return 'ROUTE_ESTIMATE_METHOD_MATCHED';
+    case RouteEstimateMethod.ROUTE_ESTIMATE_METHOD_SUM_OF_LINKS:
+      return 'ROUTE_ESTIMATE_METHOD_SUM_OF_LINKS';
+    case RouteEstimateMethod.UNRECOGNIZED:
+    default:
+      return 'UNRECOGNIZED';
+  }
+}
+
+/**
+ * Congestion against the typical travel time at this time of week (thresholds are the
+ * worker's options).
+ */
+export enum CongestionLevel {
+  CONGESTION_LEVEL_UNSPECIFIED = 0,
+  CONGESTION_LEVEL_FREE = 1,
+  CONGESTION_LEVEL_MODERATE = 2,
+  CONGESTION_LEVEL_HEAVY = 3,
+  CONGESTION_LEVEL_SEVERE = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function congestionLevelFromJSON(object: any): CongestionLevel {
+  switch (object) {
+    case 0:
+    case 'CONGESTION_LEVEL_UNSPECIFIED':
+      return CongestionLevel.CONGESTION_LEVEL_UNSPECIFIED;
+    case 1:
+    case 'CONGESTION_LEVEL_FREE':
+      return CongestionLevel.CONGESTION_LEVEL_FREE;
+    case 2:
+    case 'CONGESTION_LEVEL_MODERATE':
+      return CongestionLevel.CONGESTION_LEVEL_MODERATE;
+    case 3:
+    case 'CONGESTION_LEVEL_HEAVY':
+      return CongestionLevel.CONGESTION_LEVEL_HEAVY;
+    case 4:
+    case 'CONGESTION_LEVEL_SEVERE':
+      return CongestionLevel.CONGESTION_LEVEL_SEVERE;
+    case -1:
+    case 'UNRECOGNIZED':
+    default:
+      return CongestionLevel.UNRECOGNIZED;
+  }
+}
+
+export function congestionLevelToJSON(object: CongestionLevel): string {
+  switch (object) {
+    case CongestionLevel.CONGESTION_LEVEL_UNSPECIFIED:
+      return 'CONGESTION_LEVEL_UNSPECIFIED';
+    case CongestionLevel.CONGESTION_LEVEL_FREE:
+      return 'CONGESTION_LEVEL_FREE';
+    case CongestionLevel.CONGESTION_LEVEL_MODERATE:
+      return 'CONGESTION_LEVEL_MODERATE';
+    case CongestionLevel.CONGESTION_LEVEL_HEAVY:
+      return 'CONGESTION_LEVEL_HEAVY';
+    case CongestionLevel.CONGESTION_LEVEL_SEVERE:
+      return 'CONGESTION_LEVEL_SEVERE';
+    case CongestionLevel.UNRECOGNIZED:
+    default:
+      return 'UNRECOGNIZED';
+  }
+}
+
+export enum AlertKind {
+  ALERT_KIND_UNSPECIFIED = 0,
+  /** ALERT_KIND_CONGESTION - A link or route well above its typical travel time for most recent intervals. */
+  ALERT_KIND_CONGESTION = 1,
+  /** ALERT_KIND_DETECTOR_SILENT - No sightings for much longer than usual at this time of week. */
+  ALERT_KIND_DETECTOR_SILENT = 2,
+  /** ALERT_KIND_BATTERY_LOW - The battery is below the low-voltage threshold, or falling towards it. */
+  ALERT_KIND_BATTERY_LOW = 3,
+  /**
+   * ALERT_KIND_CLOCK_SKEW - The detector's clock is off: its links' travel times are shifted one way, or its
+   * sightings arrive with times far from their arrival.
+   */
+  ALERT_KIND_CLOCK_SKEW = 4,
+  /** ALERT_KIND_NEVER_MATCHES - Its sightings never match a linked neighbour's. */
+  ALERT_KIND_NEVER_MATCHES = 5,
+  UNRECOGNIZED = -1,
+}
+
+export function alertKindFromJSON(object: any): AlertKind {
+  switch (object) {
+    case 0:
+    case 'ALERT_KIND_UNSPECIFIED':
+      return AlertKind.ALERT_KIND_UNSPECIFIED;
+    case 1:
+    case 'ALERT_KIND_CONGESTION':
+      return AlertKind.ALERT_KIND_CONGESTION;
+    case 2:
+    case 'ALERT_KIND_DETECTOR_SILENT':
+      return AlertKind.ALERT_KIND_DETECTOR_SILENT;
+    case 3:
+    case 'ALERT_KIND_BATTERY_LOW':
+      return AlertKind.ALERT_KIND_BATTERY_LOW;
+    case 4:
+    case 'ALERT_KIND_CLOCK_SKEW':
+      return AlertKind.ALERT_KIND_CLOCK_SKEW;
+    case 5:
+    case 'ALERT_KIND_NEVER_MATCHES':
+      return AlertKind.ALERT_KIND_NEVER_MATCHES;
+    case -1:
+    case 'UNRECOGNIZED':
+    default:
+      return AlertKind.UNRECOGNIZED;
+  }
+}
+
+export function alertKindToJSON(object: AlertKind): string {
+  switch (object) {
+    case AlertKind.ALERT_KIND_UNSPECIFIED:
+      return 'ALERT_KIND_UNSPECIFIED';
+    case AlertKind.ALERT_KIND_CONGESTION:
+      return 'ALERT_KIND_CONGESTION';
+    case AlertKind.ALERT_KIND_DETECTOR_SILENT:
+      return 'ALERT_KIND_DETECTOR_SILENT';
+    case AlertKind.ALERT_KIND_BATTERY_LOW:
+      return 'ALERT_KIND_BATTERY_LOW';
+    case AlertKind.ALERT_KIND_CLOCK_SKEW:
+      return 'ALERT_KIND_CLOCK_SKEW';
+    case AlertKind.ALERT_KIND_NEVER_MATCHES:
+      return 'ALERT_KIND_NEVER_MATCHES';
+    case AlertKind.UNRECOGNIZED:
+    default:
+      return 'UNRECOGNIZED';
+  }
+}
+
+export enum AlertSeverity {
+  ALERT_SEVERITY_UNSPECIFIED = 0,
+  ALERT_SEVERITY_INFO = 1,
+  ALERT_SEVERITY_WARNING = 2,
+  ALERT_SEVERITY_CRITICAL = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function alertSeverityFromJSON(object: any): AlertSeverity {
+  switch (object) {
+    case 0:
+    case 'ALERT_SEVERITY_UNSPECIFIED':
+      return AlertSeverity.ALERT_SEVERITY_UNSPECIFIED;
+    case 1:
+    case 'ALERT_SEVERITY_INFO':
+      return AlertSeverity.ALERT_SEVERITY_INFO;
+    case 2:
+    case 'ALERT_SEVERITY_WARNING':
+      return AlertSeverity.ALERT_SEVERITY_WARNING;
+    case 3:
+    case 'ALERT_SEVERITY_CRITICAL':
+      return AlertSeverity.ALERT_SEVERITY_CRITICAL;
+    case -1:
+    case 'UNRECOGNIZED':
+    default:
+      return AlertSeverity.UNRECOGNIZED;
+  }
+}
+
+export function alertSeverityToJSON(object: AlertSeverity): string {
+  switch (object) {
+    case AlertSeverity.ALERT_SEVERITY_UNSPECIFIED:
+      return 'ALERT_SEVERITY_UNSPECIFIED';
+    case AlertSeverity.ALERT_SEVERITY_INFO:
+      return 'ALERT_SEVERITY_INFO';
+    case AlertSeverity.ALERT_SEVERITY_WARNING:
+      return 'ALERT_SEVERITY_WARNING';
+    case AlertSeverity.ALERT_SEVERITY_CRITICAL:
+      return 'ALERT_SEVERITY_CRITICAL';
+    case AlertSeverity.UNRECOGNIZED:
+    default:
+      return 'UNRECOGNIZED';
+  }
+}
+
 /** The sightings of one device at one detector. */
 export interface DetectionEvent {
   time: Timestamp[];
@@ -173,6 +383,8 @@ export interface DetectorSummary {
   loc: Coordinates | undefined;
   /** Its newest status report (`loc` repeats the position); absent when it never sent one. */
   latestStatus: DetectorStatus | undefined;
+  /** Its health, as the travel-time workers last judged it; absent before their first check. */
+  health: DetectorHealth | undefined;
 }
 
 /**
@@ -274,6 +486,22 @@ export interface TravelTimeEstimate {
    */
   speedKmh?: number | undefined;
   status: EstimateStatus;
+  /**
+   * Set on a route's estimates (source and destination are then the route's first and
+   * last detectors): the route's name, and how its travel time was obtained.
+   */
+  route: string;
+  routeMethod: RouteEstimateMethod;
+  /**
+   * Against the typical profile of this link or route at this time of week (absent
+   * until a profile exists): the typical median, the free-flow figure, this estimate's
+   * median over each, and the congestion level those give. Added for traffic products.
+   */
+  typicalSeconds?: number | undefined;
+  freeFlowSeconds?: number | undefined;
+  ratioToTypical?: number | undefined;
+  ratioToFreeFlow?: number | undefined;
+  level: CongestionLevel;
 }
 
 /** One link, from source to destination detector. Added in this implementation. */
@@ -295,8 +523,190 @@ export interface LinkSelector {
       /** Exactly this link, listed or not (the estimates of a deleted link stay readable). */
     | { $case: 'link'; value: LinkRef } //
     /** Every link into this destination detector. */
-    | { $case: 'destDetectorId'; value: string }
+    | { $case: 'destDetectorId'; value: string } //
+    /** Exactly this route, listed or not. Added for routes. */
+    | { $case: 'route'; value: string } //
+    /** Every route; must be true. Added for routes. */
+    | { $case: 'allRoutes'; value: boolean }
     | undefined;
+}
+
+/** One link or one route: what a typical profile or reliability figure describes. */
+export interface TrafficTarget {
+  target: { $case: 'link'; value: LinkRef } | { $case: 'route'; value: string } | undefined;
+}
+
+/** Every route, a page at a time, by name; paging as for ListDetectors. */
+export interface ListRoutesRequest {
+  pageSize: number;
+  pageToken: string;
+}
+
+export interface ListRoutesResponse {
+  routes: Route[];
+  nextPageToken: string;
+}
+
+/** Which devices travelled between which detectors. */
+export interface GetOriginDestinationRequest {
+  /** 2 to 50 detectors; the matrix covers trips between them. */
+  detectorIds: string[];
+  /** Required, both sides, at most 7 days. */
+  range: Range | undefined;
+  /**
+   * A device unseen at any of the detectors for longer than this ends one trip and
+   * starts the next; 0 means the default, 3600.
+   */
+  tripGapSeconds: bigint;
+}
+
+/**
+ * Trips counted from the detector a device was first seen at to the detector it was last
+ * seen at, within the range. No device id is ever part of the answer.
+ */
+export interface OriginDestinationCell {
+  originDetectorId: string;
+  destinationDetectorId: string;
+  trips: bigint;
+  /** Median seconds from the first sighting at the origin to the last at the destination. */
+  medianSeconds?: number | undefined;
+}
+
+export interface GetOriginDestinationResponse {
+  /** The detectors in the order asked; cells with no trips are absent. */
+  detectorIds: string[];
+  cells: OriginDestinationCell[];
+  /** Trips seen at only one detector (no origin-destination pair). */
+  singleDetectorTrips: bigint;
+}
+
+export interface GetTypicalProfileRequest {
+  target: TrafficTarget | undefined;
+}
+
+/** The typical travel time in one bin of the week. */
+export interface TypicalBin {
+  /** ISO day of week, 1 = Monday … 7 = Sunday, in the profile's time zone. */
+  dayOfWeek: number;
+  /** Start of the bin, in minutes after local midnight. */
+  minuteOfDay: number;
+  medianSeconds?: number | undefined;
+  p15Seconds?: number | undefined;
+  p85Seconds?: number | undefined;
+  /** Estimates the bin was computed from (over every week used). */
+  samples: bigint;
+}
+
+/**
+ * The typical travel time of a link or route by time of week, from the last `weeks` weeks
+ * of its stored estimates.
+ */
+export interface TypicalProfile {
+  target: TrafficTarget | undefined;
+  computedAt: Timestamp | undefined;
+  weeks: number;
+  binMinutes: number;
+  /** IANA time zone the bins are in, e.g. "Europe/Warsaw". */
+  timeZone: string;
+  /** A low percentile of every estimate over the period: the travel time without traffic. */
+  freeFlowSeconds?: number | undefined;
+  /** Bins that had data, by day of week then minute. */
+  bins: TypicalBin[];
+}
+
+export interface GetReliabilityRequest {
+  target: TrafficTarget | undefined;
+  /** Required, both sides. */
+  range: Range | undefined;
+}
+
+/**
+ * The FHWA travel-time reliability measures over a period, from the estimates with a
+ * median in it and the target's free-flow figure.
+ */
+export interface Reliability {
+  target: TrafficTarget | undefined;
+  range: Range | undefined;
+  /** Estimates with a median in the range. */
+  intervals: bigint;
+  meanSeconds?: number | undefined;
+  p95Seconds?: number | undefined;
+  freeFlowSeconds?: number | undefined;
+  /** Mean over free flow. */
+  travelTimeIndex?: number | undefined;
+  /** 95th percentile over free flow. */
+  planningTimeIndex?: number | undefined;
+  /** (95th percentile - mean) / mean. */
+  bufferIndex?: number | undefined;
+}
+
+/** One alert: raised at `start`, open until `end` is set. */
+export interface Alert {
+  /** Stable: the same condition keeps its id while it lasts, so a client can update it. */
+  id: string;
+  kind: AlertKind;
+  /** The worst severity reached so far. */
+  severity: AlertSeverity;
+  start: Timestamp | undefined;
+  /** Absent while the alert is open. */
+  end: Timestamp | undefined;
+  subject:
+    | { $case: 'link'; value: LinkRef }
+    | { $case: 'route'; value: string }
+    | { $case: 'detectorId'; value: string }
+    | undefined;
+  /**
+   * One sentence a person reads, e.g. "travel time 412 s is 2.6x the typical 158 s for
+   * 4 of the last 5 intervals".
+   */
+  evidence: string;
+  /** The evidence's figures by name, e.g. {"ratio_to_typical": 2.6}. */
+  figures: { [key: string]: number };
+  /** When the alert last changed. */
+  updated: Timestamp | undefined;
+}
+
+export interface Alert_FiguresEntry {
+  key: string;
+  value: number;
+}
+
+export interface ListAlertsRequest {
+  /** Alerts open at some time in the range (either side may be unset). */
+  range: Range | undefined;
+  /** Only these kinds; empty means every kind. */
+  kinds: AlertKind[];
+  /** Only alerts at least this severe; UNSPECIFIED means every severity. */
+  minSeverity: AlertSeverity;
+  /** Only alerts that are still open. */
+  openOnly: boolean;
+  /** Newest start first; paging as for ListDetectors. */
+  pageSize: number;
+  pageToken: string;
+}
+
+export interface ListAlertsResponse {
+  alerts: Alert[];
+  nextPageToken: string;
+}
+
+/** Alerts as they are raised, updated or cleared, from the call on. */
+export interface StreamAlertsRequest {
+  kinds: AlertKind[];
+  minSeverity: AlertSeverity;
+}
+
+/** A detector's health as the data shows it. */
+export interface DetectorHealth {
+  /** Its newest sighting, absent when none is stored. */
+  lastSeen: Timestamp | undefined;
+  /** The kinds of its open alerts; empty when healthy. */
+  problems: AlertKind[];
+  /** Estimated clock offset in seconds (positive: its clock runs ahead), when known. */
+  clockSkewSeconds?: number | undefined;
+  /** Battery trend over its recent status reports, in volts per day, when known. */
+  batteryVoltsPerDay?: number | undefined;
+  checkedAt: Timestamp | undefined;
 }
 
 /** Which travel-time estimates to return. Added in this implementation. */
@@ -1027,7 +1437,7 @@ export const VoltageReport: MessageFns<VoltageReport> = {
 };
 
 function createBaseDetectorSummary(): DetectorSummary {
-  return { loc: undefined, latestStatus: undefined };
+  return { loc: undefined, latestStatus: undefined, health: undefined };
 }
 
 export const DetectorSummary: MessageFns<DetectorSummary> = {
@@ -1037,6 +1447,9 @@ export const DetectorSummary: MessageFns<DetectorSummary> = {
     }
     if (message.latestStatus !== undefined) {
       DetectorStatus.encode(message.latestStatus, writer.uint32(18).fork()).join();
+    }
+    if (message.health !== undefined) {
+      DetectorHealth.encode(message.health, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -1070,6 +1483,14 @@ export const DetectorSummary: MessageFns<DetectorSummary> = {
             message.latestStatus = DetectorStatus.decode(reader, reader.uint32());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.health = DetectorHealth.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1090,6 +1511,7 @@ export const DetectorSummary: MessageFns<DetectorSummary> = {
         : isSet(object.latest_status)
           ? DetectorStatus.fromJSON(object.latest_status)
           : undefined,
+      health: isSet(object.health) ? DetectorHealth.fromJSON(object.health) : undefined,
     };
   },
 
@@ -1100,6 +1522,9 @@ export const DetectorSummary: MessageFns<DetectorSummary> = {
     }
     if (message.latestStatus !== undefined) {
       obj.latestStatus = DetectorStatus.toJSON(message.latestStatus);
+    }
+    if (message.health !== undefined) {
+      obj.health = DetectorHealth.toJSON(message.health);
     }
     return obj;
   },
@@ -1114,6 +1539,10 @@ export const DetectorSummary: MessageFns<DetectorSummary> = {
     message.latestStatus =
       object.latestStatus !== undefined && object.latestStatus !== null
         ? DetectorStatus.fromPartial(object.latestStatus)
+        : undefined;
+    message.health =
+      object.health !== undefined && object.health !== null
+        ? DetectorHealth.fromPartial(object.health)
         : undefined;
     return message;
   },
@@ -1521,6 +1950,13 @@ function createBaseTravelTimeEstimate(): TravelTimeEstimate {
     totalSamples: 0n,
     speedKmh: undefined,
     status: 0,
+    route: '',
+    routeMethod: 0,
+    typicalSeconds: undefined,
+    freeFlowSeconds: undefined,
+    ratioToTypical: undefined,
+    ratioToFreeFlow: undefined,
+    level: 0,
   };
 }
 
@@ -1570,6 +2006,27 @@ export const TravelTimeEstimate: MessageFns<TravelTimeEstimate> = {
     }
     if (message.status !== 0) {
       writer.uint32(96).int32(message.status);
+    }
+    if (message.route !== '') {
+      writer.uint32(106).string(message.route);
+    }
+    if (message.routeMethod !== 0) {
+      writer.uint32(112).int32(message.routeMethod);
+    }
+    if (message.typicalSeconds !== undefined) {
+      writer.uint32(121).double(message.typicalSeconds);
+    }
+    if (message.freeFlowSeconds !== undefined) {
+      writer.uint32(129).double(message.freeFlowSeconds);
+    }
+    if (message.ratioToTypical !== undefined) {
+      writer.uint32(137).double(message.ratioToTypical);
+    }
+    if (message.ratioToFreeFlow !== undefined) {
+      writer.uint32(145).double(message.ratioToFreeFlow);
+    }
+    if (message.level !== 0) {
+      writer.uint32(152).int32(message.level);
     }
     return writer;
   },
@@ -1683,6 +2140,62 @@ export const TravelTimeEstimate: MessageFns<TravelTimeEstimate> = {
             message.status = reader.int32() as any;
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.route = reader.string();
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.routeMethod = reader.int32() as any;
+            continue;
+          }
+          case 15: {
+            if (tag !== 121) {
+              break;
+            }
+
+            message.typicalSeconds = reader.double();
+            continue;
+          }
+          case 16: {
+            if (tag !== 129) {
+              break;
+            }
+
+            message.freeFlowSeconds = reader.double();
+            continue;
+          }
+          case 17: {
+            if (tag !== 137) {
+              break;
+            }
+
+            message.ratioToTypical = reader.double();
+            continue;
+          }
+          case 18: {
+            if (tag !== 145) {
+              break;
+            }
+
+            message.ratioToFreeFlow = reader.double();
+            continue;
+          }
+          case 19: {
+            if (tag !== 152) {
+              break;
+            }
+
+            message.level = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1753,6 +2266,33 @@ export const TravelTimeEstimate: MessageFns<TravelTimeEstimate> = {
           ? globalThis.Number(object.speed_kmh)
           : undefined,
       status: isSet(object.status) ? estimateStatusFromJSON(object.status) : 0,
+      route: isSet(object.route) ? globalThis.String(object.route) : '',
+      routeMethod: isSet(object.routeMethod)
+        ? routeEstimateMethodFromJSON(object.routeMethod)
+        : isSet(object.route_method)
+          ? routeEstimateMethodFromJSON(object.route_method)
+          : 0,
+      typicalSeconds: isSet(object.typicalSeconds)
+        ? globalThis.Number(object.typicalSeconds)
+        : isSet(object.typical_seconds)
+          ? globalThis.Number(object.typical_seconds)
+          : undefined,
+      freeFlowSeconds: isSet(object.freeFlowSeconds)
+        ? globalThis.Number(object.freeFlowSeconds)
+        : isSet(object.free_flow_seconds)
+          ? globalThis.Number(object.free_flow_seconds)
+          : undefined,
+      ratioToTypical: isSet(object.ratioToTypical)
+        ? globalThis.Number(object.ratioToTypical)
+        : isSet(object.ratio_to_typical)
+          ? globalThis.Number(object.ratio_to_typical)
+          : undefined,
+      ratioToFreeFlow: isSet(object.ratioToFreeFlow)
+        ? globalThis.Number(object.ratioToFreeFlow)
+        : isSet(object.ratio_to_free_flow)
+          ? globalThis.Number(object.ratio_to_free_flow)
+          : undefined,
+      level: isSet(object.level) ? congestionLevelFromJSON(object.level) : 0,
     };
   },
 
@@ -1794,6 +2334,27 @@ export const TravelTimeEstimate: MessageFns<TravelTimeEstimate> = {
     if (message.status !== 0) {
       obj.status = estimateStatusToJSON(message.status);
     }
+    if (message.route !== '') {
+      obj.route = message.route;
+    }
+    if (message.routeMethod !== 0) {
+      obj.routeMethod = routeEstimateMethodToJSON(message.routeMethod);
+    }
+    if (message.typicalSeconds !== undefined) {
+      obj.typicalSeconds = floatToJson(message.typicalSeconds);
+    }
+    if (message.freeFlowSeconds !== undefined) {
+      obj.freeFlowSeconds = floatToJson(message.freeFlowSeconds);
+    }
+    if (message.ratioToTypical !== undefined) {
+      obj.ratioToTypical = floatToJson(message.ratioToTypical);
+    }
+    if (message.ratioToFreeFlow !== undefined) {
+      obj.ratioToFreeFlow = floatToJson(message.ratioToFreeFlow);
+    }
+    if (message.level !== 0) {
+      obj.level = congestionLevelToJSON(message.level);
+    }
     return obj;
   },
 
@@ -1820,6 +2381,13 @@ export const TravelTimeEstimate: MessageFns<TravelTimeEstimate> = {
       object.totalSamples !== undefined && object.totalSamples !== null ? BigInt(object.totalSamples) : 0n;
     message.speedKmh = object.speedKmh ?? undefined;
     message.status = object.status ?? 0;
+    message.route = object.route ?? '';
+    message.routeMethod = object.routeMethod ?? 0;
+    message.typicalSeconds = object.typicalSeconds ?? undefined;
+    message.freeFlowSeconds = object.freeFlowSeconds ?? undefined;
+    message.ratioToTypical = object.ratioToTypical ?? undefined;
+    message.ratioToFreeFlow = object.ratioToFreeFlow ?? undefined;
+    message.level = object.level ?? 0;
     return message;
   },
 };
@@ -1933,6 +2501,12 @@ export const LinkSelector: MessageFns<LinkSelector> = {
       case 'destDetectorId':
         writer.uint32(26).string(message.selector.value);
         break;
+      case 'route':
+        writer.uint32(34).string(message.selector.value);
+        break;
+      case 'allRoutes':
+        writer.uint32(40).bool(message.selector.value);
+        break;
     }
     return writer;
   },
@@ -1974,6 +2548,22 @@ export const LinkSelector: MessageFns<LinkSelector> = {
             message.selector = { $case: 'destDetectorId', value: reader.string() };
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.selector = { $case: 'route', value: reader.string() };
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.selector = { $case: 'allRoutes', value: reader.bool() };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1996,7 +2586,13 @@ export const LinkSelector: MessageFns<LinkSelector> = {
             ? { $case: 'destDetectorId', value: globalThis.String(object.destDetectorId) }
             : isSet(object.dest_detector_id)
               ? { $case: 'destDetectorId', value: globalThis.String(object.dest_detector_id) }
-              : undefined,
+              : isSet(object.route)
+                ? { $case: 'route', value: globalThis.String(object.route) }
+                : isSet(object.allRoutes)
+                  ? { $case: 'allRoutes', value: globalThis.Boolean(object.allRoutes) }
+                  : isSet(object.all_routes)
+                    ? { $case: 'allRoutes', value: globalThis.Boolean(object.all_routes) }
+                    : undefined,
     };
   },
 
@@ -2008,6 +2604,10 @@ export const LinkSelector: MessageFns<LinkSelector> = {
       obj.link = LinkRef.toJSON(message.selector.value);
     } else if (message.selector?.$case === 'destDetectorId') {
       obj.destDetectorId = message.selector.value;
+    } else if (message.selector?.$case === 'route') {
+      obj.route = message.selector.value;
+    } else if (message.selector?.$case === 'allRoutes') {
+      obj.allRoutes = message.selector.value;
     }
     return obj;
   },
@@ -2036,7 +2636,2390 @@ export const LinkSelector: MessageFns<LinkSelector> = {
         }
         break;
       }
+      case 'route': {
+        if (object.selector?.value !== undefined && object.selector?.value !== null) {
+          message.selector = { $case: 'route', value: object.selector.value };
+        }
+        break;
+      }
+      case 'allRoutes': {
+        if (object.selector?.value !== undefined && object.selector?.value !== null) {
+          message.selector = { $case: 'allRoutes', value: object.selector.value };
+        }
+        break;
+      }
     }
+    return message;
+  },
+};
+
+function createBaseTrafficTarget(): TrafficTarget {
+  return { target: undefined };
+}
+
+export const TrafficTarget: MessageFns<TrafficTarget> = {
+  encode(message: TrafficTarget, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.target?.$case) {
+      case 'link':
+        LinkRef.encode(message.target.value, writer.uint32(10).fork()).join();
+        break;
+      case 'route':
+        writer.uint32(18).string(message.target.value);
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TrafficTarget {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTrafficTarget();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.target = { $case: 'link', value: LinkRef.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.target = { $case: 'route', value: reader.string() };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TrafficTarget {
+    return {
+      target: isSet(object.link)
+        ? { $case: 'link', value: LinkRef.fromJSON(object.link) }
+        : isSet(object.route)
+          ? { $case: 'route', value: globalThis.String(object.route) }
+          : undefined,
+    };
+  },
+
+  toJSON(message: TrafficTarget): unknown {
+    const obj: any = {};
+    if (message.target?.$case === 'link') {
+      obj.link = LinkRef.toJSON(message.target.value);
+    } else if (message.target?.$case === 'route') {
+      obj.route = message.target.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TrafficTarget>, I>>(base?: I): TrafficTarget {
+    return TrafficTarget.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TrafficTarget>, I>>(object: I): TrafficTarget {
+    const message = createBaseTrafficTarget();
+    switch (object.target?.$case) {
+      case 'link': {
+        if (object.target?.value !== undefined && object.target?.value !== null) {
+          message.target = { $case: 'link', value: LinkRef.fromPartial(object.target.value) };
+        }
+        break;
+      }
+      case 'route': {
+        if (object.target?.value !== undefined && object.target?.value !== null) {
+          message.target = { $case: 'route', value: object.target.value };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseListRoutesRequest(): ListRoutesRequest {
+  return { pageSize: 0, pageToken: '' };
+}
+
+export const ListRoutesRequest: MessageFns<ListRoutesRequest> = {
+  encode(message: ListRoutesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pageSize !== 0) {
+      writer.uint32(8).int32(message.pageSize);
+    }
+    if (message.pageToken !== '') {
+      writer.uint32(18).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRoutesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRoutesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRoutesRequest {
+    return {
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+          ? globalThis.Number(object.page_size)
+          : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+          ? globalThis.String(object.page_token)
+          : '',
+    };
+  },
+
+  toJSON(message: ListRoutesRequest): unknown {
+    const obj: any = {};
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== '') {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListRoutesRequest>, I>>(base?: I): ListRoutesRequest {
+    return ListRoutesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRoutesRequest>, I>>(object: I): ListRoutesRequest {
+    const message = createBaseListRoutesRequest();
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? '';
+    return message;
+  },
+};
+
+function createBaseListRoutesResponse(): ListRoutesResponse {
+  return { routes: [], nextPageToken: '' };
+}
+
+export const ListRoutesResponse: MessageFns<ListRoutesResponse> = {
+  encode(message: ListRoutesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.routes) {
+      Route.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== '') {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRoutesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRoutesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.routes.push(Route.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRoutesResponse {
+    return {
+      routes: globalThis.Array.isArray(object?.routes)
+        ? object.routes.map((e: any) => Route.fromJSON(e))
+        : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+          ? globalThis.String(object.next_page_token)
+          : '',
+    };
+  },
+
+  toJSON(message: ListRoutesResponse): unknown {
+    const obj: any = {};
+    if (message.routes?.length) {
+      obj.routes = message.routes.map((e) => Route.toJSON(e));
+    }
+    if (message.nextPageToken !== '') {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListRoutesResponse>, I>>(base?: I): ListRoutesResponse {
+    return ListRoutesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRoutesResponse>, I>>(object: I): ListRoutesResponse {
+    const message = createBaseListRoutesResponse();
+    message.routes = object.routes?.map((e) => Route.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? '';
+    return message;
+  },
+};
+
+function createBaseGetOriginDestinationRequest(): GetOriginDestinationRequest {
+  return { detectorIds: [], range: undefined, tripGapSeconds: 0n };
+}
+
+export const GetOriginDestinationRequest: MessageFns<GetOriginDestinationRequest> = {
+  encode(message: GetOriginDestinationRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.detectorIds) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.range !== undefined) {
+      Range.encode(message.range, writer.uint32(18).fork()).join();
+    }
+    if (message.tripGapSeconds !== 0n) {
+      if (BigInt.asIntN(64, message.tripGapSeconds) !== message.tripGapSeconds) {
+        throw new globalThis.Error('value provided for field message.tripGapSeconds of type int64 too large');
+      }
+      writer.uint32(24).int64(message.tripGapSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetOriginDestinationRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetOriginDestinationRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.detectorIds.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.range = Range.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.tripGapSeconds = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetOriginDestinationRequest {
+    return {
+      detectorIds: globalThis.Array.isArray(object?.detectorIds)
+        ? object.detectorIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.detector_ids)
+          ? object.detector_ids.map((e: any) => globalThis.String(e))
+          : [],
+      range: isSet(object.range) ? Range.fromJSON(object.range) : undefined,
+      tripGapSeconds: isSet(object.tripGapSeconds)
+        ? BigInt(object.tripGapSeconds)
+        : isSet(object.trip_gap_seconds)
+          ? BigInt(object.trip_gap_seconds)
+          : 0n,
+    };
+  },
+
+  toJSON(message: GetOriginDestinationRequest): unknown {
+    const obj: any = {};
+    if (message.detectorIds?.length) {
+      obj.detectorIds = message.detectorIds;
+    }
+    if (message.range !== undefined) {
+      obj.range = Range.toJSON(message.range);
+    }
+    if (message.tripGapSeconds !== 0n) {
+      obj.tripGapSeconds = message.tripGapSeconds.toString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetOriginDestinationRequest>, I>>(
+    base?: I,
+  ): GetOriginDestinationRequest {
+    return GetOriginDestinationRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetOriginDestinationRequest>, I>>(
+    object: I,
+  ): GetOriginDestinationRequest {
+    const message = createBaseGetOriginDestinationRequest();
+    message.detectorIds = object.detectorIds?.map((e) => e) || [];
+    message.range =
+      object.range !== undefined && object.range !== null ? Range.fromPartial(object.range) : undefined;
+    message.tripGapSeconds =
+      object.tripGapSeconds !== undefined && object.tripGapSeconds !== null
+        ? BigInt(object.tripGapSeconds)
+        : 0n;
+    return message;
+  },
+};
+
+function createBaseOriginDestinationCell(): OriginDestinationCell {
+  return { originDetectorId: '', destinationDetectorId: '', trips: 0n, medianSeconds: undefined };
+}
+
+export const OriginDestinationCell: MessageFns<OriginDestinationCell> = {
+  encode(message: OriginDestinationCell, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.originDetectorId !== '') {
+      writer.uint32(10).string(message.originDetectorId);
+    }
+    if (message.destinationDetectorId !== '') {
+      writer.uint32(18).string(message.destinationDetectorId);
+    }
+    if (message.trips !== 0n) {
+      if (BigInt.asIntN(64, message.trips) !== message.trips) {
+        throw new globalThis.Error('value provided for field message.trips of type int64 too large');
+      }
+      writer.uint32(24).int64(message.trips);
+    }
+    if (message.medianSeconds !== undefined) {
+      writer.uint32(33).double(message.medianSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OriginDestinationCell {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOriginDestinationCell();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.originDetectorId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.destinationDetectorId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.trips = reader.int64() as bigint;
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.medianSeconds = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OriginDestinationCell {
+    return {
+      originDetectorId: isSet(object.originDetectorId)
+        ? globalThis.String(object.originDetectorId)
+        : isSet(object.origin_detector_id)
+          ? globalThis.String(object.origin_detector_id)
+          : '',
+      destinationDetectorId: isSet(object.destinationDetectorId)
+        ? globalThis.String(object.destinationDetectorId)
+        : isSet(object.destination_detector_id)
+          ? globalThis.String(object.destination_detector_id)
+          : '',
+      trips: isSet(object.trips) ? BigInt(object.trips) : 0n,
+      medianSeconds: isSet(object.medianSeconds)
+        ? globalThis.Number(object.medianSeconds)
+        : isSet(object.median_seconds)
+          ? globalThis.Number(object.median_seconds)
+          : undefined,
+    };
+  },
+
+  toJSON(message: OriginDestinationCell): unknown {
+    const obj: any = {};
+    if (message.originDetectorId !== '') {
+      obj.originDetectorId = message.originDetectorId;
+    }
+    if (message.destinationDetectorId !== '') {
+      obj.destinationDetectorId = message.destinationDetectorId;
+    }
+    if (message.trips !== 0n) {
+      obj.trips = message.trips.toString();
+    }
+    if (message.medianSeconds !== undefined) {
+      obj.medianSeconds = floatToJson(message.medianSeconds);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<OriginDestinationCell>, I>>(base?: I): OriginDestinationCell {
+    return OriginDestinationCell.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OriginDestinationCell>, I>>(object: I): OriginDestinationCell {
+    const message = createBaseOriginDestinationCell();
+    message.originDetectorId = object.originDetectorId ?? '';
+    message.destinationDetectorId = object.destinationDetectorId ?? '';
+    message.trips = object.trips !== undefined && object.trips !== null ? BigInt(object.trips) : 0n;
+    message.medianSeconds = object.medianSeconds ?? undefined;
+    return message;
+  },
+};
+
+function createBaseGetOriginDestinationResponse(): GetOriginDestinationResponse {
+  return { detectorIds: [], cells: [], singleDetectorTrips: 0n };
+}
+
+export const GetOriginDestinationResponse: MessageFns<GetOriginDestinationResponse> = {
+  encode(message: GetOriginDestinationResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.detectorIds) {
+      writer.uint32(10).string(v!);
+    }
+    for (const v of message.cells) {
+      OriginDestinationCell.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.singleDetectorTrips !== 0n) {
+      if (BigInt.asIntN(64, message.singleDetectorTrips) !== message.singleDetectorTrips) {
+        throw new globalThis.Error(
+          'value provided for field message.singleDetectorTrips of type int64 too large',
+        );
+      }
+      writer.uint32(24).int64(message.singleDetectorTrips);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetOriginDestinationResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetOriginDestinationResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.detectorIds.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.cells.push(OriginDestinationCell.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.singleDetectorTrips = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetOriginDestinationResponse {
+    return {
+      detectorIds: globalThis.Array.isArray(object?.detectorIds)
+        ? object.detectorIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.detector_ids)
+          ? object.detector_ids.map((e: any) => globalThis.String(e))
+          : [],
+      cells: globalThis.Array.isArray(object?.cells)
+        ? object.cells.map((e: any) => OriginDestinationCell.fromJSON(e))
+        : [],
+      singleDetectorTrips: isSet(object.singleDetectorTrips)
+        ? BigInt(object.singleDetectorTrips)
+        : isSet(object.single_detector_trips)
+          ? BigInt(object.single_detector_trips)
+          : 0n,
+    };
+  },
+
+  toJSON(message: GetOriginDestinationResponse): unknown {
+    const obj: any = {};
+    if (message.detectorIds?.length) {
+      obj.detectorIds = message.detectorIds;
+    }
+    if (message.cells?.length) {
+      obj.cells = message.cells.map((e) => OriginDestinationCell.toJSON(e));
+    }
+    if (message.singleDetectorTrips !== 0n) {
+      obj.singleDetectorTrips = message.singleDetectorTrips.toString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetOriginDestinationResponse>, I>>(
+    base?: I,
+  ): GetOriginDestinationResponse {
+    return GetOriginDestinationResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetOriginDestinationResponse>, I>>(
+    object: I,
+  ): GetOriginDestinationResponse {
+    const message = createBaseGetOriginDestinationResponse();
+    message.detectorIds = object.detectorIds?.map((e) => e) || [];
+    message.cells = object.cells?.map((e) => OriginDestinationCell.fromPartial(e)) || [];
+    message.singleDetectorTrips =
+      object.singleDetectorTrips !== undefined && object.singleDetectorTrips !== null
+        ? BigInt(object.singleDetectorTrips)
+        : 0n;
+    return message;
+  },
+};
+
+function createBaseGetTypicalProfileRequest(): GetTypicalProfileRequest {
+  return { target: undefined };
+}
+
+export const GetTypicalProfileRequest: MessageFns<GetTypicalProfileRequest> = {
+  encode(message: GetTypicalProfileRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.target !== undefined) {
+      TrafficTarget.encode(message.target, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetTypicalProfileRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetTypicalProfileRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.target = TrafficTarget.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetTypicalProfileRequest {
+    return { target: isSet(object.target) ? TrafficTarget.fromJSON(object.target) : undefined };
+  },
+
+  toJSON(message: GetTypicalProfileRequest): unknown {
+    const obj: any = {};
+    if (message.target !== undefined) {
+      obj.target = TrafficTarget.toJSON(message.target);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetTypicalProfileRequest>, I>>(base?: I): GetTypicalProfileRequest {
+    return GetTypicalProfileRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetTypicalProfileRequest>, I>>(
+    object: I,
+  ): GetTypicalProfileRequest {
+    const message = createBaseGetTypicalProfileRequest();
+    message.target =
+      object.target !== undefined && object.target !== null
+        ? TrafficTarget.fromPartial(object.target)
+        : undefined;
+    return message;
+  },
+};
+
+function createBaseTypicalBin(): TypicalBin {
+  return {
+    dayOfWeek: 0,
+    minuteOfDay: 0,
+    medianSeconds: undefined,
+    p15Seconds: undefined,
+    p85Seconds: undefined,
+    samples: 0n,
+  };
+}
+
+export const TypicalBin: MessageFns<TypicalBin> = {
+  encode(message: TypicalBin, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.dayOfWeek !== 0) {
+      writer.uint32(8).int32(message.dayOfWeek);
+    }
+    if (message.minuteOfDay !== 0) {
+      writer.uint32(16).int32(message.minuteOfDay);
+    }
+    if (message.medianSeconds !== undefined) {
+      writer.uint32(25).double(message.medianSeconds);
+    }
+    if (message.p15Seconds !== undefined) {
+      writer.uint32(33).double(message.p15Seconds);
+    }
+    if (message.p85Seconds !== undefined) {
+      writer.uint32(41).double(message.p85Seconds);
+    }
+    if (message.samples !== 0n) {
+      if (BigInt.asIntN(64, message.samples) !== message.samples) {
+        throw new globalThis.Error('value provided for field message.samples of type int64 too large');
+      }
+      writer.uint32(48).int64(message.samples);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TypicalBin {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTypicalBin();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.dayOfWeek = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.minuteOfDay = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.medianSeconds = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.p15Seconds = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.p85Seconds = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.samples = reader.int64() as bigint;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TypicalBin {
+    return {
+      dayOfWeek: isSet(object.dayOfWeek)
+        ? globalThis.Number(object.dayOfWeek)
+        : isSet(object.day_of_week)
+          ? globalThis.Number(object.day_of_week)
+          : 0,
+      minuteOfDay: isSet(object.minuteOfDay)
+        ? globalThis.Number(object.minuteOfDay)
+        : isSet(object.minute_of_day)
+          ? globalThis.Number(object.minute_of_day)
+          : 0,
+      medianSeconds: isSet(object.medianSeconds)
+        ? globalThis.Number(object.medianSeconds)
+        : isSet(object.median_seconds)
+          ? globalThis.Number(object.median_seconds)
+          : undefined,
+      p15Seconds: isSet(object.p15Seconds)
+        ? globalThis.Number(object.p15Seconds)
+        : isSet(object.p15_seconds)
+          ? globalThis.Number(object.p15_seconds)
+          : undefined,
+      p85Seconds: isSet(object.p85Seconds)
+        ? globalThis.Number(object.p85Seconds)
+        : isSet(object.p85_seconds)
+          ? globalThis.Number(object.p85_seconds)
+          : undefined,
+      samples: isSet(object.samples) ? BigInt(object.samples) : 0n,
+    };
+  },
+
+  toJSON(message: TypicalBin): unknown {
+    const obj: any = {};
+    if (message.dayOfWeek !== 0) {
+      obj.dayOfWeek = Math.round(message.dayOfWeek);
+    }
+    if (message.minuteOfDay !== 0) {
+      obj.minuteOfDay = Math.round(message.minuteOfDay);
+    }
+    if (message.medianSeconds !== undefined) {
+      obj.medianSeconds = floatToJson(message.medianSeconds);
+    }
+    if (message.p15Seconds !== undefined) {
+      obj.p15Seconds = floatToJson(message.p15Seconds);
+    }
+    if (message.p85Seconds !== undefined) {
+      obj.p85Seconds = floatToJson(message.p85Seconds);
+    }
+    if (message.samples !== 0n) {
+      obj.samples = message.samples.toString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TypicalBin>, I>>(base?: I): TypicalBin {
+    return TypicalBin.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TypicalBin>, I>>(object: I): TypicalBin {
+    const message = createBaseTypicalBin();
+    message.dayOfWeek = object.dayOfWeek ?? 0;
+    message.minuteOfDay = object.minuteOfDay ?? 0;
+    message.medianSeconds = object.medianSeconds ?? undefined;
+    message.p15Seconds = object.p15Seconds ?? undefined;
+    message.p85Seconds = object.p85Seconds ?? undefined;
+    message.samples = object.samples !== undefined && object.samples !== null ? BigInt(object.samples) : 0n;
+    return message;
+  },
+};
+
+function createBaseTypicalProfile(): TypicalProfile {
+  return {
+    target: undefined,
+    computedAt: undefined,
+    weeks: 0,
+    binMinutes: 0,
+    timeZone: '',
+    freeFlowSeconds: undefined,
+    bins: [],
+  };
+}
+
+export const TypicalProfile: MessageFns<TypicalProfile> = {
+  encode(message: TypicalProfile, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.target !== undefined) {
+      TrafficTarget.encode(message.target, writer.uint32(10).fork()).join();
+    }
+    if (message.computedAt !== undefined) {
+      Timestamp.encode(message.computedAt, writer.uint32(18).fork()).join();
+    }
+    if (message.weeks !== 0) {
+      writer.uint32(24).int32(message.weeks);
+    }
+    if (message.binMinutes !== 0) {
+      writer.uint32(32).int32(message.binMinutes);
+    }
+    if (message.timeZone !== '') {
+      writer.uint32(42).string(message.timeZone);
+    }
+    if (message.freeFlowSeconds !== undefined) {
+      writer.uint32(49).double(message.freeFlowSeconds);
+    }
+    for (const v of message.bins) {
+      TypicalBin.encode(v!, writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TypicalProfile {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTypicalProfile();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.target = TrafficTarget.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.computedAt = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.weeks = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.binMinutes = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.timeZone = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.freeFlowSeconds = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.bins.push(TypicalBin.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TypicalProfile {
+    return {
+      target: isSet(object.target) ? TrafficTarget.fromJSON(object.target) : undefined,
+      computedAt: isSet(object.computedAt)
+        ? fromJsonTimestamp(object.computedAt)
+        : isSet(object.computed_at)
+          ? fromJsonTimestamp(object.computed_at)
+          : undefined,
+      weeks: isSet(object.weeks) ? globalThis.Number(object.weeks) : 0,
+      binMinutes: isSet(object.binMinutes)
+        ? globalThis.Number(object.binMinutes)
+        : isSet(object.bin_minutes)
+          ? globalThis.Number(object.bin_minutes)
+          : 0,
+      timeZone: isSet(object.timeZone)
+        ? globalThis.String(object.timeZone)
+        : isSet(object.time_zone)
+          ? globalThis.String(object.time_zone)
+          : '',
+      freeFlowSeconds: isSet(object.freeFlowSeconds)
+        ? globalThis.Number(object.freeFlowSeconds)
+        : isSet(object.free_flow_seconds)
+          ? globalThis.Number(object.free_flow_seconds)
+          : undefined,
+      bins: globalThis.Array.isArray(object?.bins) ? object.bins.map((e: any) => TypicalBin.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: TypicalProfile): unknown {
+    const obj: any = {};
+    if (message.target !== undefined) {
+      obj.target = TrafficTarget.toJSON(message.target);
+    }
+    if (message.computedAt !== undefined) {
+      obj.computedAt = fromTimestamp(message.computedAt).toISOString();
+    }
+    if (message.weeks !== 0) {
+      obj.weeks = Math.round(message.weeks);
+    }
+    if (message.binMinutes !== 0) {
+      obj.binMinutes = Math.round(message.binMinutes);
+    }
+    if (message.timeZone !== '') {
+      obj.timeZone = message.timeZone;
+    }
+    if (message.freeFlowSeconds !== undefined) {
+      obj.freeFlowSeconds = floatToJson(message.freeFlowSeconds);
+    }
+    if (message.bins?.length) {
+      obj.bins = message.bins.map((e) => TypicalBin.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TypicalProfile>, I>>(base?: I): TypicalProfile {
+    return TypicalProfile.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TypicalProfile>, I>>(object: I): TypicalProfile {
+    const message = createBaseTypicalProfile();
+    message.target =
+      object.target !== undefined && object.target !== null
+        ? TrafficTarget.fromPartial(object.target)
+        : undefined;
+    message.computedAt =
+      object.computedAt !== undefined && object.computedAt !== null
+        ? Timestamp.fromPartial(object.computedAt)
+        : undefined;
+    message.weeks = object.weeks ?? 0;
+    message.binMinutes = object.binMinutes ?? 0;
+    message.timeZone = object.timeZone ?? '';
+    message.freeFlowSeconds = object.freeFlowSeconds ?? undefined;
+    message.bins = object.bins?.map((e) => TypicalBin.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseGetReliabilityRequest(): GetReliabilityRequest {
+  return { target: undefined, range: undefined };
+}
+
+export const GetReliabilityRequest: MessageFns<GetReliabilityRequest> = {
+  encode(message: GetReliabilityRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.target !== undefined) {
+      TrafficTarget.encode(message.target, writer.uint32(10).fork()).join();
+    }
+    if (message.range !== undefined) {
+      Range.encode(message.range, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetReliabilityRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetReliabilityRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.target = TrafficTarget.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.range = Range.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetReliabilityRequest {
+    return {
+      target: isSet(object.target) ? TrafficTarget.fromJSON(object.target) : undefined,
+      range: isSet(object.range) ? Range.fromJSON(object.range) : undefined,
+    };
+  },
+
+  toJSON(message: GetReliabilityRequest): unknown {
+    const obj: any = {};
+    if (message.target !== undefined) {
+      obj.target = TrafficTarget.toJSON(message.target);
+    }
+    if (message.range !== undefined) {
+      obj.range = Range.toJSON(message.range);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetReliabilityRequest>, I>>(base?: I): GetReliabilityRequest {
+    return GetReliabilityRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetReliabilityRequest>, I>>(object: I): GetReliabilityRequest {
+    const message = createBaseGetReliabilityRequest();
+    message.target =
+      object.target !== undefined && object.target !== null
+        ? TrafficTarget.fromPartial(object.target)
+        : undefined;
+    message.range =
+      object.range !== undefined && object.range !== null ? Range.fromPartial(object.range) : undefined;
+    return message;
+  },
+};
+
+function createBaseReliability(): Reliability {
+  return {
+    target: undefined,
+    range: undefined,
+    intervals: 0n,
+    meanSeconds: undefined,
+    p95Seconds: undefined,
+    freeFlowSeconds: undefined,
+    travelTimeIndex: undefined,
+    planningTimeIndex: undefined,
+    bufferIndex: undefined,
+  };
+}
+
+export const Reliability: MessageFns<Reliability> = {
+  encode(message: Reliability, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.target !== undefined) {
+      TrafficTarget.encode(message.target, writer.uint32(10).fork()).join();
+    }
+    if (message.range !== undefined) {
+      Range.encode(message.range, writer.uint32(18).fork()).join();
+    }
+    if (message.intervals !== 0n) {
+      if (BigInt.asIntN(64, message.intervals) !== message.intervals) {
+        throw new globalThis.Error('value provided for field message.intervals of type int64 too large');
+      }
+      writer.uint32(24).int64(message.intervals);
+    }
+    if (message.meanSeconds !== undefined) {
+      writer.uint32(33).double(message.meanSeconds);
+    }
+    if (message.p95Seconds !== undefined) {
+      writer.uint32(41).double(message.p95Seconds);
+    }
+    if (message.freeFlowSeconds !== undefined) {
+      writer.uint32(49).double(message.freeFlowSeconds);
+    }
+    if (message.travelTimeIndex !== undefined) {
+      writer.uint32(57).double(message.travelTimeIndex);
+    }
+    if (message.planningTimeIndex !== undefined) {
+      writer.uint32(65).double(message.planningTimeIndex);
+    }
+    if (message.bufferIndex !== undefined) {
+      writer.uint32(73).double(message.bufferIndex);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Reliability {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReliability();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.target = TrafficTarget.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.range = Range.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.intervals = reader.int64() as bigint;
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.meanSeconds = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.p95Seconds = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.freeFlowSeconds = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.travelTimeIndex = reader.double();
+            continue;
+          }
+          case 8: {
+            if (tag !== 65) {
+              break;
+            }
+
+            message.planningTimeIndex = reader.double();
+            continue;
+          }
+          case 9: {
+            if (tag !== 73) {
+              break;
+            }
+
+            message.bufferIndex = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Reliability {
+    return {
+      target: isSet(object.target) ? TrafficTarget.fromJSON(object.target) : undefined,
+      range: isSet(object.range) ? Range.fromJSON(object.range) : undefined,
+      intervals: isSet(object.intervals) ? BigInt(object.intervals) : 0n,
+      meanSeconds: isSet(object.meanSeconds)
+        ? globalThis.Number(object.meanSeconds)
+        : isSet(object.mean_seconds)
+          ? globalThis.Number(object.mean_seconds)
+          : undefined,
+      p95Seconds: isSet(object.p95Seconds)
+        ? globalThis.Number(object.p95Seconds)
+        : isSet(object.p95_seconds)
+          ? globalThis.Number(object.p95_seconds)
+          : undefined,
+      freeFlowSeconds: isSet(object.freeFlowSeconds)
+        ? globalThis.Number(object.freeFlowSeconds)
+        : isSet(object.free_flow_seconds)
+          ? globalThis.Number(object.free_flow_seconds)
+          : undefined,
+      travelTimeIndex: isSet(object.travelTimeIndex)
+        ? globalThis.Number(object.travelTimeIndex)
+        : isSet(object.travel_time_index)
+          ? globalThis.Number(object.travel_time_index)
+          : undefined,
+      planningTimeIndex: isSet(object.planningTimeIndex)
+        ? globalThis.Number(object.planningTimeIndex)
+        : isSet(object.planning_time_index)
+          ? globalThis.Number(object.planning_time_index)
+          : undefined,
+      bufferIndex: isSet(object.bufferIndex)
+        ? globalThis.Number(object.bufferIndex)
+        : isSet(object.buffer_index)
+          ? globalThis.Number(object.buffer_index)
+          : undefined,
+    };
+  },
+
+  toJSON(message: Reliability): unknown {
+    const obj: any = {};
+    if (message.target !== undefined) {
+      obj.target = TrafficTarget.toJSON(message.target);
+    }
+    if (message.range !== undefined) {
+      obj.range = Range.toJSON(message.range);
+    }
+    if (message.intervals !== 0n) {
+      obj.intervals = message.intervals.toString();
+    }
+    if (message.meanSeconds !== undefined) {
+      obj.meanSeconds = floatToJson(message.meanSeconds);
+    }
+    if (message.p95Seconds !== undefined) {
+      obj.p95Seconds = floatToJson(message.p95Seconds);
+    }
+    if (message.freeFlowSeconds !== undefined) {
+      obj.freeFlowSeconds = floatToJson(message.freeFlowSeconds);
+    }
+    if (message.travelTimeIndex !== undefined) {
+      obj.travelTimeIndex = floatToJson(message.travelTimeIndex);
+    }
+    if (message.planningTimeIndex !== undefined) {
+      obj.planningTimeIndex = floatToJson(message.planningTimeIndex);
+    }
+    if (message.bufferIndex !== undefined) {
+      obj.bufferIndex = floatToJson(message.bufferIndex);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Reliability>, I>>(base?: I): Reliability {
+    return Reliability.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Reliability>, I>>(object: I): Reliability {
+    const message = createBaseReliability();
+    message.target =
+      object.target !== undefined && object.target !== null
+        ? TrafficTarget.fromPartial(object.target)
+        : undefined;
+    message.range =
+      object.range !== undefined && object.range !== null ? Range.fromPartial(object.range) : undefined;
+    message.intervals =
+      object.intervals !== undefined && object.intervals !== null ? BigInt(object.intervals) : 0n;
+    message.meanSeconds = object.meanSeconds ?? undefined;
+    message.p95Seconds = object.p95Seconds ?? undefined;
+    message.freeFlowSeconds = object.freeFlowSeconds ?? undefined;
+    message.travelTimeIndex = object.travelTimeIndex ?? undefined;
+    message.planningTimeIndex = object.planningTimeIndex ?? undefined;
+    message.bufferIndex = object.bufferIndex ?? undefined;
+    return message;
+  },
+};
+
+function createBaseAlert(): Alert {
+  return {
+    id: '',
+    kind: 0,
+    severity: 0,
+    start: undefined,
+    end: undefined,
+    subject: undefined,
+    evidence: '',
+    figures: {},
+    updated: undefined,
+  };
+}
+
+export const Alert: MessageFns<Alert> = {
+  encode(message: Alert, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== '') {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.kind !== 0) {
+      writer.uint32(16).int32(message.kind);
+    }
+    if (message.severity !== 0) {
+      writer.uint32(24).int32(message.severity);
+    }
+    if (message.start !== undefined) {
+      Timestamp.encode(message.start, writer.uint32(34).fork()).join();
+    }
+    if (message.end !== undefined) {
+      Timestamp.encode(message.end, writer.uint32(42).fork()).join();
+    }
+    switch (message.subject?.$case) {
+      case 'link':
+        LinkRef.encode(message.subject.value, writer.uint32(50).fork()).join();
+        break;
+      case 'route':
+        writer.uint32(58).string(message.subject.value);
+        break;
+      case 'detectorId':
+        writer.uint32(66).string(message.subject.value);
+        break;
+    }
+    if (message.evidence !== '') {
+      writer.uint32(74).string(message.evidence);
+    }
+    globalThis.Object.entries(message.figures).forEach(([key, value]: [string, number]) => {
+      Alert_FiguresEntry.encode({ key: key as any, value }, writer.uint32(82).fork()).join();
+    });
+    if (message.updated !== undefined) {
+      Timestamp.encode(message.updated, writer.uint32(90).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Alert {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAlert();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.severity = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.start = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.end = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.subject = { $case: 'link', value: LinkRef.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.subject = { $case: 'route', value: reader.string() };
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.subject = { $case: 'detectorId', value: reader.string() };
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.evidence = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            const entry10 = Alert_FiguresEntry.decode(reader, reader.uint32());
+            if (entry10.value !== undefined) {
+              message.figures[entry10.key] = entry10.value;
+            }
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.updated = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Alert {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : '',
+      kind: isSet(object.kind) ? alertKindFromJSON(object.kind) : 0,
+      severity: isSet(object.severity) ? alertSeverityFromJSON(object.severity) : 0,
+      start: isSet(object.start) ? fromJsonTimestamp(object.start) : undefined,
+      end: isSet(object.end) ? fromJsonTimestamp(object.end) : undefined,
+      subject: isSet(object.link)
+        ? { $case: 'link', value: LinkRef.fromJSON(object.link) }
+        : isSet(object.route)
+          ? { $case: 'route', value: globalThis.String(object.route) }
+          : isSet(object.detectorId)
+            ? { $case: 'detectorId', value: globalThis.String(object.detectorId) }
+            : isSet(object.detector_id)
+              ? { $case: 'detectorId', value: globalThis.String(object.detector_id) }
+              : undefined,
+      evidence: isSet(object.evidence) ? globalThis.String(object.evidence) : '',
+      figures: isObject(object.figures)
+        ? (globalThis.Object.entries(object.figures) as [string, any][]).reduce(
+            (acc: { [key: string]: number }, [key, value]: [string, any]) => {
+              globalThis.Object.defineProperty(acc, key, {
+                value: globalThis.Number(value),
+                enumerable: true,
+                configurable: true,
+                writable: true,
+              });
+              return acc;
+            },
+            {},
+          )
+        : {},
+      updated: isSet(object.updated) ? fromJsonTimestamp(object.updated) : undefined,
+    };
+  },
+
+  toJSON(message: Alert): unknown {
+    const obj: any = {};
+    if (message.id !== '') {
+      obj.id = message.id;
+    }
+    if (message.kind !== 0) {
+      obj.kind = alertKindToJSON(message.kind);
+    }
+    if (message.severity !== 0) {
+      obj.severity = alertSeverityToJSON(message.severity);
+    }
+    if (message.start !== undefined) {
+      obj.start = fromTimestamp(message.start).toISOString();
+    }
+    if (message.end !== undefined) {
+      obj.end = fromTimestamp(message.end).toISOString();
+    }
+    if (message.subject?.$case === 'link') {
+      obj.link = LinkRef.toJSON(message.subject.value);
+    } else if (message.subject?.$case === 'route') {
+      obj.route = message.subject.value;
+    } else if (message.subject?.$case === 'detectorId') {
+      obj.detectorId = message.subject.value;
+    }
+    if (message.evidence !== '') {
+      obj.evidence = message.evidence;
+    }
+    if (message.figures) {
+      const entries = globalThis.Object.entries(message.figures) as [string, number][];
+      if (entries.length > 0) {
+        obj.figures = {};
+        entries.forEach(([k, v]) => {
+          obj.figures[k] = floatToJson(v);
+        });
+      }
+    }
+    if (message.updated !== undefined) {
+      obj.updated = fromTimestamp(message.updated).toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Alert>, I>>(base?: I): Alert {
+    return Alert.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Alert>, I>>(object: I): Alert {
+    const message = createBaseAlert();
+    message.id = object.id ?? '';
+    message.kind = object.kind ?? 0;
+    message.severity = object.severity ?? 0;
+    message.start =
+      object.start !== undefined && object.start !== null ? Timestamp.fromPartial(object.start) : undefined;
+    message.end =
+      object.end !== undefined && object.end !== null ? Timestamp.fromPartial(object.end) : undefined;
+    switch (object.subject?.$case) {
+      case 'link': {
+        if (object.subject?.value !== undefined && object.subject?.value !== null) {
+          message.subject = { $case: 'link', value: LinkRef.fromPartial(object.subject.value) };
+        }
+        break;
+      }
+      case 'route': {
+        if (object.subject?.value !== undefined && object.subject?.value !== null) {
+          message.subject = { $case: 'route', value: object.subject.value };
+        }
+        break;
+      }
+      case 'detectorId': {
+        if (object.subject?.value !== undefined && object.subject?.value !== null) {
+          message.subject = { $case: 'detectorId', value: object.subject.value };
+        }
+        break;
+      }
+    }
+    message.evidence = object.evidence ?? '';
+    message.figures = (globalThis.Object.entries(object.figures ?? {}) as [string, number][]).reduce(
+      (acc: { [key: string]: number }, [key, value]: [string, number]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.Number(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.updated =
+      object.updated !== undefined && object.updated !== null
+        ? Timestamp.fromPartial(object.updated)
+        : undefined;
+    return message;
+  },
+};
+
+function createBaseAlert_FiguresEntry(): Alert_FiguresEntry {
+  return { key: '', value: 0 };
+}
+
+export const Alert_FiguresEntry: MessageFns<Alert_FiguresEntry> = {
+  encode(message: Alert_FiguresEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== '') {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== 0) {
+      writer.uint32(17).double(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Alert_FiguresEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAlert_FiguresEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.value = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Alert_FiguresEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : '',
+      value: isSet(object.value) ? globalThis.Number(object.value) : 0,
+    };
+  },
+
+  toJSON(message: Alert_FiguresEntry): unknown {
+    const obj: any = {};
+    if (message.key !== '') {
+      obj.key = message.key;
+    }
+    if (message.value !== 0) {
+      obj.value = floatToJson(message.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Alert_FiguresEntry>, I>>(base?: I): Alert_FiguresEntry {
+    return Alert_FiguresEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Alert_FiguresEntry>, I>>(object: I): Alert_FiguresEntry {
+    const message = createBaseAlert_FiguresEntry();
+    message.key = object.key ?? '';
+    message.value = object.value ?? 0;
+    return message;
+  },
+};
+
+function createBaseListAlertsRequest(): ListAlertsRequest {
+  return { range: undefined, kinds: [], minSeverity: 0, openOnly: false, pageSize: 0, pageToken: '' };
+}
+
+export const ListAlertsRequest: MessageFns<ListAlertsRequest> = {
+  encode(message: ListAlertsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.range !== undefined) {
+      Range.encode(message.range, writer.uint32(10).fork()).join();
+    }
+    if (message.kinds.length !== 0) {
+      writer.uint32(18).fork();
+      for (const v of message.kinds) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    if (message.minSeverity !== 0) {
+      writer.uint32(24).int32(message.minSeverity);
+    }
+    if (message.openOnly !== false) {
+      writer.uint32(32).bool(message.openOnly);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(40).int32(message.pageSize);
+    }
+    if (message.pageToken !== '') {
+      writer.uint32(50).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAlertsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAlertsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.range = Range.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag === 16) {
+              message.kinds.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 18) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.kinds.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.minSeverity = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.openOnly = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAlertsRequest {
+    return {
+      range: isSet(object.range) ? Range.fromJSON(object.range) : undefined,
+      kinds: globalThis.Array.isArray(object?.kinds)
+        ? object.kinds.map((e: any) => alertKindFromJSON(e))
+        : [],
+      minSeverity: isSet(object.minSeverity)
+        ? alertSeverityFromJSON(object.minSeverity)
+        : isSet(object.min_severity)
+          ? alertSeverityFromJSON(object.min_severity)
+          : 0,
+      openOnly: isSet(object.openOnly)
+        ? globalThis.Boolean(object.openOnly)
+        : isSet(object.open_only)
+          ? globalThis.Boolean(object.open_only)
+          : false,
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+          ? globalThis.Number(object.page_size)
+          : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+          ? globalThis.String(object.page_token)
+          : '',
+    };
+  },
+
+  toJSON(message: ListAlertsRequest): unknown {
+    const obj: any = {};
+    if (message.range !== undefined) {
+      obj.range = Range.toJSON(message.range);
+    }
+    if (message.kinds?.length) {
+      obj.kinds = message.kinds.map((e) => alertKindToJSON(e));
+    }
+    if (message.minSeverity !== 0) {
+      obj.minSeverity = alertSeverityToJSON(message.minSeverity);
+    }
+    if (message.openOnly !== false) {
+      obj.openOnly = message.openOnly;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== '') {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListAlertsRequest>, I>>(base?: I): ListAlertsRequest {
+    return ListAlertsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListAlertsRequest>, I>>(object: I): ListAlertsRequest {
+    const message = createBaseListAlertsRequest();
+    message.range =
+      object.range !== undefined && object.range !== null ? Range.fromPartial(object.range) : undefined;
+    message.kinds = object.kinds?.map((e) => e) || [];
+    message.minSeverity = object.minSeverity ?? 0;
+    message.openOnly = object.openOnly ?? false;
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? '';
+    return message;
+  },
+};
+
+function createBaseListAlertsResponse(): ListAlertsResponse {
+  return { alerts: [], nextPageToken: '' };
+}
+
+export const ListAlertsResponse: MessageFns<ListAlertsResponse> = {
+  encode(message: ListAlertsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.alerts) {
+      Alert.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== '') {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAlertsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAlertsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.alerts.push(Alert.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAlertsResponse {
+    return {
+      alerts: globalThis.Array.isArray(object?.alerts)
+        ? object.alerts.map((e: any) => Alert.fromJSON(e))
+        : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+          ? globalThis.String(object.next_page_token)
+          : '',
+    };
+  },
+
+  toJSON(message: ListAlertsResponse): unknown {
+    const obj: any = {};
+    if (message.alerts?.length) {
+      obj.alerts = message.alerts.map((e) => Alert.toJSON(e));
+    }
+    if (message.nextPageToken !== '') {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListAlertsResponse>, I>>(base?: I): ListAlertsResponse {
+    return ListAlertsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListAlertsResponse>, I>>(object: I): ListAlertsResponse {
+    const message = createBaseListAlertsResponse();
+    message.alerts = object.alerts?.map((e) => Alert.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? '';
+    return message;
+  },
+};
+
+function createBaseStreamAlertsRequest(): StreamAlertsRequest {
+  return { kinds: [], minSeverity: 0 };
+}
+
+export const StreamAlertsRequest: MessageFns<StreamAlertsRequest> = {
+  encode(message: StreamAlertsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kinds.length !== 0) {
+      writer.uint32(10).fork();
+      for (const v of message.kinds) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    if (message.minSeverity !== 0) {
+      writer.uint32(16).int32(message.minSeverity);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StreamAlertsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStreamAlertsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag === 8) {
+              message.kinds.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 10) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.kinds.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.minSeverity = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StreamAlertsRequest {
+    return {
+      kinds: globalThis.Array.isArray(object?.kinds)
+        ? object.kinds.map((e: any) => alertKindFromJSON(e))
+        : [],
+      minSeverity: isSet(object.minSeverity)
+        ? alertSeverityFromJSON(object.minSeverity)
+        : isSet(object.min_severity)
+          ? alertSeverityFromJSON(object.min_severity)
+          : 0,
+    };
+  },
+
+  toJSON(message: StreamAlertsRequest): unknown {
+    const obj: any = {};
+    if (message.kinds?.length) {
+      obj.kinds = message.kinds.map((e) => alertKindToJSON(e));
+    }
+    if (message.minSeverity !== 0) {
+      obj.minSeverity = alertSeverityToJSON(message.minSeverity);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StreamAlertsRequest>, I>>(base?: I): StreamAlertsRequest {
+    return StreamAlertsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StreamAlertsRequest>, I>>(object: I): StreamAlertsRequest {
+    const message = createBaseStreamAlertsRequest();
+    message.kinds = object.kinds?.map((e) => e) || [];
+    message.minSeverity = object.minSeverity ?? 0;
+    return message;
+  },
+};
+
+function createBaseDetectorHealth(): DetectorHealth {
+  return {
+    lastSeen: undefined,
+    problems: [],
+    clockSkewSeconds: undefined,
+    batteryVoltsPerDay: undefined,
+    checkedAt: undefined,
+  };
+}
+
+export const DetectorHealth: MessageFns<DetectorHealth> = {
+  encode(message: DetectorHealth, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.lastSeen !== undefined) {
+      Timestamp.encode(message.lastSeen, writer.uint32(10).fork()).join();
+    }
+    if (message.problems.length !== 0) {
+      writer.uint32(18).fork();
+      for (const v of message.problems) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    if (message.clockSkewSeconds !== undefined) {
+      writer.uint32(25).double(message.clockSkewSeconds);
+    }
+    if (message.batteryVoltsPerDay !== undefined) {
+      writer.uint32(33).double(message.batteryVoltsPerDay);
+    }
+    if (message.checkedAt !== undefined) {
+      Timestamp.encode(message.checkedAt, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DetectorHealth {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error('protobuf decode recursion limit exceeded');
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDetectorHealth();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.lastSeen = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag === 16) {
+              message.problems.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 18) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.problems.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.clockSkewSeconds = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.batteryVoltsPerDay = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.checkedAt = Timestamp.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DetectorHealth {
+    return {
+      lastSeen: isSet(object.lastSeen)
+        ? fromJsonTimestamp(object.lastSeen)
+        : isSet(object.last_seen)
+          ? fromJsonTimestamp(object.last_seen)
+          : undefined,
+      problems: globalThis.Array.isArray(object?.problems)
+        ? object.problems.map((e: any) => alertKindFromJSON(e))
+        : [],
+      clockSkewSeconds: isSet(object.clockSkewSeconds)
+        ? globalThis.Number(object.clockSkewSeconds)
+        : isSet(object.clock_skew_seconds)
+          ? globalThis.Number(object.clock_skew_seconds)
+          : undefined,
+      batteryVoltsPerDay: isSet(object.batteryVoltsPerDay)
+        ? globalThis.Number(object.batteryVoltsPerDay)
+        : isSet(object.battery_volts_per_day)
+          ? globalThis.Number(object.battery_volts_per_day)
+          : undefined,
+      checkedAt: isSet(object.checkedAt)
+        ? fromJsonTimestamp(object.checkedAt)
+        : isSet(object.checked_at)
+          ? fromJsonTimestamp(object.checked_at)
+          : undefined,
+    };
+  },
+
+  toJSON(message: DetectorHealth): unknown {
+    const obj: any = {};
+    if (message.lastSeen !== undefined) {
+      obj.lastSeen = fromTimestamp(message.lastSeen).toISOString();
+    }
+    if (message.problems?.length) {
+      obj.problems = message.problems.map((e) => alertKindToJSON(e));
+    }
+    if (message.clockSkewSeconds !== undefined) {
+      obj.clockSkewSeconds = floatToJson(message.clockSkewSeconds);
+    }
+    if (message.batteryVoltsPerDay !== undefined) {
+      obj.batteryVoltsPerDay = floatToJson(message.batteryVoltsPerDay);
+    }
+    if (message.checkedAt !== undefined) {
+      obj.checkedAt = fromTimestamp(message.checkedAt).toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DetectorHealth>, I>>(base?: I): DetectorHealth {
+    return DetectorHealth.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DetectorHealth>, I>>(object: I): DetectorHealth {
+    const message = createBaseDetectorHealth();
+    message.lastSeen =
+      object.lastSeen !== undefined && object.lastSeen !== null
+        ? Timestamp.fromPartial(object.lastSeen)
+        : undefined;
+    message.problems = object.problems?.map((e) => e) || [];
+    message.clockSkewSeconds = object.clockSkewSeconds ?? undefined;
+    message.batteryVoltsPerDay = object.batteryVoltsPerDay ?? undefined;
+    message.checkedAt =
+      object.checkedAt !== undefined && object.checkedAt !== null
+        ? Timestamp.fromPartial(object.checkedAt)
+        : undefined;
     return message;
   },
 };
@@ -2772,6 +5755,83 @@ export const QueryServiceService = {
     responseDeserialize: (value: Buffer): RecomputeTravelTimesProgress =>
       RecomputeTravelTimesProgress.decode(value),
   },
+  /**
+   * Every route, a page at a time. Added for traffic products; routes' travel times are
+   * read with the travel-time RPCs above through LinkSelector.route / all_routes.
+   */
+  listRoutes: {
+    path: '/query.QueryService/ListRoutes' as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListRoutesRequest): Buffer =>
+      Buffer.from(ListRoutesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListRoutesRequest => ListRoutesRequest.decode(value),
+    responseSerialize: (value: ListRoutesResponse): Buffer =>
+      Buffer.from(ListRoutesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListRoutesResponse => ListRoutesResponse.decode(value),
+  },
+  /**
+   * Trip counts and median travel times between detectors over a range. Added for
+   * traffic products.
+   */
+  getOriginDestination: {
+    path: '/query.QueryService/GetOriginDestination' as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetOriginDestinationRequest): Buffer =>
+      Buffer.from(GetOriginDestinationRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetOriginDestinationRequest =>
+      GetOriginDestinationRequest.decode(value),
+    responseSerialize: (value: GetOriginDestinationResponse): Buffer =>
+      Buffer.from(GetOriginDestinationResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetOriginDestinationResponse =>
+      GetOriginDestinationResponse.decode(value),
+  },
+  /** The typical profile of a link or route; NOT_FOUND before the workers computed one. */
+  getTypicalProfile: {
+    path: '/query.QueryService/GetTypicalProfile' as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetTypicalProfileRequest): Buffer =>
+      Buffer.from(GetTypicalProfileRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetTypicalProfileRequest => GetTypicalProfileRequest.decode(value),
+    responseSerialize: (value: TypicalProfile): Buffer => Buffer.from(TypicalProfile.encode(value).finish()),
+    responseDeserialize: (value: Buffer): TypicalProfile => TypicalProfile.decode(value),
+  },
+  /** Travel time, planning time and buffer indices over a range. */
+  getReliability: {
+    path: '/query.QueryService/GetReliability' as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetReliabilityRequest): Buffer =>
+      Buffer.from(GetReliabilityRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetReliabilityRequest => GetReliabilityRequest.decode(value),
+    responseSerialize: (value: Reliability): Buffer => Buffer.from(Reliability.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Reliability => Reliability.decode(value),
+  },
+  /** Stored alerts, newest start first, a page at a time. */
+  listAlerts: {
+    path: '/query.QueryService/ListAlerts' as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListAlertsRequest): Buffer =>
+      Buffer.from(ListAlertsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListAlertsRequest => ListAlertsRequest.decode(value),
+    responseSerialize: (value: ListAlertsResponse): Buffer =>
+      Buffer.from(ListAlertsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListAlertsResponse => ListAlertsResponse.decode(value),
+  },
+  /** Alerts as they are raised, updated and cleared, until the client cancels. */
+  streamAlerts: {
+    path: '/query.QueryService/StreamAlerts' as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: StreamAlertsRequest): Buffer =>
+      Buffer.from(StreamAlertsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StreamAlertsRequest => StreamAlertsRequest.decode(value),
+    responseSerialize: (value: Alert): Buffer => Buffer.from(Alert.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Alert => Alert.decode(value),
+  },
 } as const;
 
 export interface QueryServiceServer extends UntypedServiceImplementation {
@@ -2819,6 +5879,24 @@ export interface QueryServiceServer extends UntypedServiceImplementation {
    * work. Added in this implementation.
    */
   recomputeTravelTimes: handleServerStreamingCall<RecomputeTravelTimesRequest, RecomputeTravelTimesProgress>;
+  /**
+   * Every route, a page at a time. Added for traffic products; routes' travel times are
+   * read with the travel-time RPCs above through LinkSelector.route / all_routes.
+   */
+  listRoutes: handleUnaryCall<ListRoutesRequest, ListRoutesResponse>;
+  /**
+   * Trip counts and median travel times between detectors over a range. Added for
+   * traffic products.
+   */
+  getOriginDestination: handleUnaryCall<GetOriginDestinationRequest, GetOriginDestinationResponse>;
+  /** The typical profile of a link or route; NOT_FOUND before the workers computed one. */
+  getTypicalProfile: handleUnaryCall<GetTypicalProfileRequest, TypicalProfile>;
+  /** Travel time, planning time and buffer indices over a range. */
+  getReliability: handleUnaryCall<GetReliabilityRequest, Reliability>;
+  /** Stored alerts, newest start first, a page at a time. */
+  listAlerts: handleUnaryCall<ListAlertsRequest, ListAlertsResponse>;
+  /** Alerts as they are raised, updated and cleared, until the client cancels. */
+  streamAlerts: handleServerStreamingCall<StreamAlertsRequest, Alert>;
 }
 
 export interface QueryServiceClient extends Client {
@@ -2974,6 +6052,99 @@ export interface QueryServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<RecomputeTravelTimesProgress>;
+  /**
+   * Every route, a page at a time. Added for traffic products; routes' travel times are
+   * read with the travel-time RPCs above through LinkSelector.route / all_routes.
+   */
+  listRoutes(
+    request: ListRoutesRequest,
+    callback: (error: ServiceError | null, response: ListRoutesResponse) => void,
+  ): ClientUnaryCall;
+  listRoutes(
+    request: ListRoutesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListRoutesResponse) => void,
+  ): ClientUnaryCall;
+  listRoutes(
+    request: ListRoutesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListRoutesResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Trip counts and median travel times between detectors over a range. Added for
+   * traffic products.
+   */
+  getOriginDestination(
+    request: GetOriginDestinationRequest,
+    callback: (error: ServiceError | null, response: GetOriginDestinationResponse) => void,
+  ): ClientUnaryCall;
+  getOriginDestination(
+    request: GetOriginDestinationRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetOriginDestinationResponse) => void,
+  ): ClientUnaryCall;
+  getOriginDestination(
+    request: GetOriginDestinationRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetOriginDestinationResponse) => void,
+  ): ClientUnaryCall;
+  /** The typical profile of a link or route; NOT_FOUND before the workers computed one. */
+  getTypicalProfile(
+    request: GetTypicalProfileRequest,
+    callback: (error: ServiceError | null, response: TypicalProfile) => void,
+  ): ClientUnaryCall;
+  getTypicalProfile(
+    request: GetTypicalProfileRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: TypicalProfile) => void,
+  ): ClientUnaryCall;
+  getTypicalProfile(
+    request: GetTypicalProfileRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: TypicalProfile) => void,
+  ): ClientUnaryCall;
+  /** Travel time, planning time and buffer indices over a range. */
+  getReliability(
+    request: GetReliabilityRequest,
+    callback: (error: ServiceError | null, response: Reliability) => void,
+  ): ClientUnaryCall;
+  getReliability(
+    request: GetReliabilityRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Reliability) => void,
+  ): ClientUnaryCall;
+  getReliability(
+    request: GetReliabilityRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Reliability) => void,
+  ): ClientUnaryCall;
+  /** Stored alerts, newest start first, a page at a time. */
+  listAlerts(
+    request: ListAlertsRequest,
+    callback: (error: ServiceError | null, response: ListAlertsResponse) => void,
+  ): ClientUnaryCall;
+  listAlerts(
+    request: ListAlertsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListAlertsResponse) => void,
+  ): ClientUnaryCall;
+  listAlerts(
+    request: ListAlertsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListAlertsResponse) => void,
+  ): ClientUnaryCall;
+  /** Alerts as they are raised, updated and cleared, until the client cancels. */
+  streamAlerts(request: StreamAlertsRequest, options?: Partial<CallOptions>): ClientReadableStream<Alert>;
+  streamAlerts(
+    request: StreamAlertsRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<Alert>;
 }
 
 export const QueryServiceClient = makeGenericClientConstructor(
@@ -3047,6 +6218,10 @@ function fromJsonTimestamp(o: any): Timestamp {
   } else {
     return Timestamp.fromJSON(o);
   }
+}
+
+function isObject(value: any): boolean {
+  return typeof value === 'object' && value !== null;
 }
 
 function isSet(value: any): boolean {
