@@ -115,3 +115,11 @@ export {
   type AlertSubject,
 } from './traffic/alert';
 export type { DetectorHealth } from './traffic/detector-health';
+export {
+  DEFAULT_TRIP_GAP_SECONDS,
+  TripCounter,
+  originDestination,
+  type OriginDestinationCell,
+  type OriginDestinationMatrix,
+} from './traffic/origin-destination';
+export { reliabilityOf, type ReliabilityFigures } from './traffic/reliability';
