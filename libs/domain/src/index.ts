@@ -123,3 +123,33 @@ export {
   type OriginDestinationMatrix,
 } from './traffic/origin-destination';
 export { reliabilityOf, type ReliabilityFigures } from './traffic/reliability';
+export {
+  DEFAULT_BIN_MINUTES,
+  DEFAULT_TIME_ZONE,
+  TimeOfWeekBins,
+  timeZoneFormat,
+  type WeekBin,
+} from './traffic/time-of-week';
+export {
+  DEFAULT_PROFILE_WEEKS,
+  FREE_FLOW_PERCENTILE,
+  buildTypicalProfile,
+  typicalBinAt,
+  windowMiddle,
+  type TypicalProfileOptions,
+} from './traffic/typical-profile-builder';
+export {
+  DEFAULT_CONGESTION_THRESHOLDS,
+  congestionFigures,
+  levelOf,
+  resolveCongestionThresholds,
+  withCongestionFigures,
+  type CongestionOptions,
+  type CongestionThresholds,
+} from './traffic/congestion-figures';
+export {
+  estimateRoute,
+  routeLink,
+  sumOfLinkEstimates,
+  type RouteEstimateInput,
+} from './traffic/route-estimate';
