@@ -5,6 +5,8 @@ export {
   DEFAULT_STATUS_RETENTION_SECONDS,
   DEFAULT_TRAVEL_TIME_RETENTION_SECONDS,
   DEFAULT_LATE_AFTER_SECONDS,
+  DEFAULT_PROFILE_RETENTION_SECONDS,
+  DEFAULT_ALERT_RETENTION_SECONDS,
   type KvRepositoryOptions,
 } from './repositories/kv-repository';
 export type { MalformedRecordHandler } from './repositories/malformed-records';
@@ -18,6 +20,7 @@ export {
   type LinkKeyParts,
   type StatusKeyParts,
   type EstimateKeyParts,
+  type RouteEstimateKeyParts,
   type LateSightingsKeyParts,
   type RecomputeKeyParts,
   type KeyRange,
@@ -34,7 +37,11 @@ export { EventValueCodec, type EventValue } from './values/event-value';
 export { encodeLinkValue, decodeLinkValue, type LinkLimits } from './values/link-value';
 export { encodeCoordinatesValue, decodeCoordinatesValue } from './values/coordinates-value';
 export { encodeStatusValue, decodeStatusValue } from './values/status-value';
-export { encodeEstimateValue, decodeEstimateValue } from './values/estimate-value';
+export { encodeEstimateValue, decodeEstimateValue, decodeRouteEstimateValue } from './values/estimate-value';
+export { encodeRouteValue, decodeRouteValue } from './values/route-value';
+export { encodeProfileValue, decodeProfileValue } from './values/profile-value';
+export { encodeAlertValue, decodeAlertValue } from './values/alert-value';
+export { encodeDetectorHealthValue, decodeDetectorHealthValue } from './values/detector-health-value';
 export {
   encodeUlid,
   encodeUlidTime,

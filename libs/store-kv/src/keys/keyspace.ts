@@ -1,4 +1,4 @@
-import type { DetectorId, UnixNanos } from '@message-bus/domain';
+import type { DetectorId, RouteName, TrafficTarget, UnixNanos } from '@message-bus/domain';
 import {
   checkDeviceSegment,
   checkIdSegment,
@@ -45,6 +45,13 @@ import { decodeUlidTime, encodeUlidTime, ULID_LENGTH, ulidProblem, UlidWriter } 
  *   appended after the fact, so the estimates they feed are due again
  * - `/{prefix}/recompute/{destination}/{19-digit from}/{origin}/{id}`: estimates of the
  *   destination's links to compute again, from `from` on
+ * - `/{prefix}/routes/{name}`: a named route, its detectors in the value
+ * - `/{prefix}/route-times/{route}/{19-digit zero-padded interval end}`: a route's estimates
+ * - `/{prefix}/profiles/link/{destination}/{source}` and `/{prefix}/profiles/route/{name}`:
+ *   the typical profile of a link or route
+ * - `/{prefix}/alerts/{ULID}`: an alert, its ULID's time its start, so a reverse scan
+ *   reads the newest start first
+ * - `/{prefix}/detector-health/{detector}`: a detector's health as last judged
  *
  * Key builders check every id they write into a key with `checkIdSegment` (detector
  * ids, prefix) or `checkDeviceSegment` (device ids), so nothing unsafe reaches a written
@@ -209,6 +216,11 @@ export interface RecomputeKeyParts {
   readonly id: string;
 }
 
+export interface RouteEstimateKeyParts {
+  readonly route: RouteName;
+  readonly intervalEnd: UnixNanos;
+}
+
 export interface EstimateKeyParts {
   readonly destination: DetectorId;
   readonly source: DetectorId;
@@ -238,6 +250,11 @@ export class Keyspace {
   readonly locksRoot: string;
   readonly lateRoot: string;
   readonly recomputeRoot: string;
+  readonly routesRoot: string;
+  readonly routeTimesRoot: string;
+  readonly profilesRoot: string;
+  readonly alertsRoot: string;
+  readonly detectorHealthRoot: string;
   /** Owns the bytes of the event key being written. */
   private readonly eventKeyWriter = new EventKeyWriter();
   /** The bucket prefix `eventKey` built last, and the one `parseEventKey` read last: caches. */
@@ -256,6 +273,11 @@ export class Keyspace {
     this.locksRoot = `${this.root}locks/`;
     this.lateRoot = `${this.root}late/`;
     this.recomputeRoot = `${this.root}recompute/`;
+    this.routesRoot = `${this.root}routes/`;
+    this.routeTimesRoot = `${this.root}route-times/`;
+    this.profilesRoot = `${this.root}profiles/`;
+    this.alertsRoot = `${this.root}alerts/`;
+    this.detectorHealthRoot = `${this.root}detector-health/`;
   }
 
   // --- events -------------------------------------------------------------------
@@ -463,6 +485,116 @@ export class Keyspace {
       source: source as DetectorId,
       intervalEnd: intervalEnd.value,
     });
+  }
+
+  // --- routes -------------------------------------------------------------------
+
+  routeKey(name: string, field = 'name'): string {
+    return this.routesRoot + checkIdSegment(name, field);
+  }
+
+  parseRouteKey(key: string): Parsed<RouteName> {
+    const segments = this.idSegmentsUnder(this.routesRoot, key, 1);
+    return segments.ok ? accept(segments.value[0] as RouteName) : segments;
+  }
+
+  /** `/{prefix}/route-times/{route}/`: every estimate of one route (a name checked by the caller). */
+  routeEstimatePrefix(route: string): string {
+    return `${this.routeTimesRoot}${route}/`;
+  }
+
+  /** `field` names the estimate in errors, e.g. `estimates[2]` → `estimates[2].route`. */
+  routeEstimateKey(estimate: RouteEstimateKeyParts, field = 'estimate'): string {
+    const prefix = this.routeEstimatePrefix(checkIdSegment(estimate.route, `${field}.route`));
+    return prefix + formatKeyTime(checkKeyTime(estimate.intervalEnd, `${field}.intervalEnd`));
+  }
+
+  routeEstimateRange(route: string, range: KeyTimeRange): KeyRange {
+    return this.timeKeyedRange(this.routeEstimatePrefix(route), range);
+  }
+
+  parseRouteEstimateKey(key: string): Parsed<RouteEstimateKeyParts> {
+    const segments = this.segmentsUnder(this.routeTimesRoot, key, 2);
+    if (!segments.ok) return segments;
+    const [route = '', timeText = ''] = segments.value;
+    const problem = idSegmentProblem(route);
+    if (problem !== undefined) return reject(`has a route name that ${problem}`);
+    const intervalEnd = parseTimeSegment(timeText);
+    return intervalEnd.ok
+      ? accept({ route: route as RouteName, intervalEnd: intervalEnd.value })
+      : intervalEnd;
+  }
+
+  // --- typical profiles -----------------------------------------------------------
+
+  /** `field` names the target in errors, e.g. `profile.target` → `profile.target.source`. */
+  profileKey(target: TrafficTarget, field = 'target'): string {
+    if (target?.kind === 'link') {
+      const link = checkLink(target, field);
+      return `${this.profilesRoot}link/${link.destination}/${link.source}`;
+    }
+    if (target?.kind === 'route') {
+      return `${this.profilesRoot}route/${checkIdSegment(target.route, `${field}.route`)}`;
+    }
+    throw new StoreInvalidArgumentError(`${field}.kind: must be link or route`);
+  }
+
+  parseProfileKey(key: string): Parsed<TrafficTarget> {
+    const segments = this.segmentsUnder(
+      this.profilesRoot,
+      key,
+      key.startsWith(`${this.profilesRoot}link/`) ? 3 : 2,
+    );
+    if (!segments.ok) return segments;
+    const [kind = '', ...ids] = segments.value;
+    if (kind !== 'link' && kind !== 'route') {
+      return reject(`has target kind ${JSON.stringify(kind.slice(0, 40))}, not link or route`);
+    }
+    for (const id of ids) {
+      const problem = idSegmentProblem(id);
+      if (problem !== undefined) return reject(`has an id that ${problem}`);
+    }
+    const [first = '', second = ''] = ids;
+    return kind === 'link'
+      ? accept({ kind, destination: first as DetectorId, source: second as DetectorId })
+      : accept({ kind, route: first as RouteName });
+  }
+
+  // --- alerts -------------------------------------------------------------------
+
+  /** `/{prefix}/alerts/{id}`; the id must be a ULID (upper case), whose time orders the keys. */
+  alertKey(id: string, field = 'id'): string {
+    if (typeof id !== 'string')
+      throw new StoreInvalidArgumentError(`${field}: must be a string, got ${typeof id}`);
+    const problem = ulidProblem(id);
+    if (problem !== undefined) {
+      throw new StoreInvalidArgumentError(`${field}: ${JSON.stringify(id.slice(0, 40))} ${problem}`);
+    }
+    return this.alertsRoot + id;
+  }
+
+  /** The first key of alerts whose ULID time is `ms` or later. */
+  alertTimeBoundary(ms: number): string {
+    return this.alertsRoot + encodeUlidTime(ms);
+  }
+
+  parseAlertKey(key: string): Parsed<string> {
+    const segments = this.segmentsUnder(this.alertsRoot, key, 1);
+    if (!segments.ok) return segments;
+    const [id = ''] = segments.value;
+    const problem = ulidProblem(id);
+    return problem === undefined ? accept(id) : reject(`has an id that ${problem}`);
+  }
+
+  // --- detector health ------------------------------------------------------------
+
+  detectorHealthKey(detectorId: string, field = 'detectorId'): string {
+    return this.detectorHealthRoot + checkIdSegment(detectorId, field);
+  }
+
+  parseDetectorHealthKey(key: string): Parsed<DetectorId> {
+    const segments = this.idSegmentsUnder(this.detectorHealthRoot, key, 1);
+    return segments.ok ? accept(segments.value[0] as DetectorId) : segments;
   }
 
   // --- recompute marks -----------------------------------------------------------

@@ -1,4 +1,6 @@
 import type {
+  AlertRepository,
+  DetectorHealthRepository,
   DetectorRepository,
   EventRepository,
   LinkRepository,
@@ -6,17 +8,25 @@ import type {
   StoreHealth,
   TravelTimeRepository,
   RecomputeQueue,
+  RouteRepository,
+  RouteTravelTimeRepository,
+  TypicalProfileRepository,
 } from '@message-bus/repository';
 import { StoreInvalidArgumentError } from '@message-bus/repository';
 import { NANOS_PER_MILLISECOND, type UnixNanos } from '@message-bus/domain';
 import { Keyspace } from '../keys/keyspace';
 import type { KvBackend } from '../kv-backend';
+import { KvAlertRepository } from './kv-alert-repository';
+import { KvDetectorHealthRepository } from './kv-detector-health-repository';
 import { KvDetectorRepository } from './kv-detector-repository';
 import { KvEventRepository } from './kv-event-repository';
 import { KvLinkRepository } from './kv-link-repository';
 import { KvRecomputeQueue } from './kv-recompute-queue';
+import { KvRouteRepository } from './kv-route-repository';
+import { KvRouteTravelTimeRepository } from './kv-route-travel-time-repository';
 import { KvStore } from './kv-store';
 import { KvTravelTimeRepository } from './kv-travel-time-repository';
+import { KvTypicalProfileRepository } from './kv-typical-profile-repository';
 import type { MalformedRecordHandler } from './malformed-records';
 
 const SECONDS_PER_DAY = 24 * 60 * 60;
@@ -26,10 +36,17 @@ export const DEFAULT_EVENT_RETENTION_SECONDS = 7 * SECONDS_PER_DAY;
 export const DEFAULT_TRAVEL_TIME_RETENTION_SECONDS = 90 * SECONDS_PER_DAY;
 /** 30 days of detector status reports: a month of battery history. */
 export const DEFAULT_STATUS_RETENTION_SECONDS = 30 * SECONDS_PER_DAY;
+/** 14 days of typical profiles after their last put: a target no longer computed drops out. */
+export const DEFAULT_PROFILE_RETENTION_SECONDS = 14 * SECONDS_PER_DAY;
+/** 90 days of alerts after their last put (raised, updated or cleared): a season of incidents. */
+export const DEFAULT_ALERT_RETENTION_SECONDS = 90 * SECONDS_PER_DAY;
 /** A third of the workers' default 30-second lag: 20 s left for a write's latency and clock skew. */
 export const DEFAULT_LATE_AFTER_SECONDS = 10;
 
-/** How a `KvRepository` names its keys and how long it keeps what expires (links and coordinates never do). */
+/**
+ * How a `KvRepository` names its keys and how long it keeps what expires (links,
+ * coordinates, routes and detector health never do).
+ */
 export interface KvRepositoryOptions {
   /**
    * The namespace every key starts with, one segment like a detector id: `tdc` gives
@@ -50,13 +67,20 @@ export interface KvRepositoryOptions {
   /** How long detector status reports are kept, counted likewise. Default 2592000 (30 days). */
   readonly statusRetentionSeconds?: number;
   /**
+   * How long a typical profile is kept after its last put, in seconds (rounded up to the
+   * hour). Default 1209600 (14 days). Route estimates are kept like link estimates.
+   */
+  readonly profileRetentionSeconds?: number;
+  /** How long an alert is kept after its last put (raised, updated or cleared), likewise. Default 7776000 (90 days). */
+  readonly alertRetentionSeconds?: number;
+  /**
    * Sightings appended more than this many seconds after their time are late: they mark
    * their bucket for the travel-time workers to recompute (see `RecomputeQueue`). Keep it
    * below the workers' lag by more than a write's latency and the clocks' skew, so that
    * no sighting is unmarked yet too late for its interval. Default 10.
    */
   readonly lateAfterSeconds?: number;
-  /** The current time, for telling late sightings; e.g. `() => BigInt(Date.now()) * 1_000_000n` (the default). */
+  /** The current time, for telling late sightings and expiring profiles and alerts; e.g. `() => BigInt(Date.now()) * 1_000_000n` (the default). */
   readonly clock?: () => UnixNanos;
   /** Called for each stored record a read skips as malformed, e.g. `(key, reason) => log.warn(...)`. */
   readonly onMalformedRecord?: MalformedRecordHandler;
@@ -73,6 +97,11 @@ export class KvRepository implements Repository {
   readonly detectors: DetectorRepository;
   readonly travelTimes: TravelTimeRepository;
   readonly recompute: RecomputeQueue;
+  readonly routes: RouteRepository;
+  readonly routeTravelTimes: RouteTravelTimeRepository;
+  readonly profiles: TypicalProfileRepository;
+  readonly alerts: AlertRepository;
+  readonly detectorHealth: DetectorHealthRepository;
   readonly keyspace: Keyspace;
   private readonly store: KvStore;
 
@@ -89,6 +118,14 @@ export class KvRepository implements Repository {
       'statusRetentionSeconds',
       options.statusRetentionSeconds ?? DEFAULT_STATUS_RETENTION_SECONDS,
     );
+    const profileRetention = retentionOption(
+      'profileRetentionSeconds',
+      options.profileRetentionSeconds ?? DEFAULT_PROFILE_RETENTION_SECONDS,
+    );
+    const alertRetention = retentionOption(
+      'alertRetentionSeconds',
+      options.alertRetentionSeconds ?? DEFAULT_ALERT_RETENTION_SECONDS,
+    );
     this.keyspace = new Keyspace(options.prefix);
     this.store = new KvStore(backend, this.keyspace, options.onMalformedRecord);
     const lateAfterSeconds = options.lateAfterSeconds ?? DEFAULT_LATE_AFTER_SECONDS;
@@ -97,14 +134,17 @@ export class KvRepository implements Repository {
         `lateAfterSeconds: ${lateAfterSeconds} is not a number of seconds ≥ 0`,
       );
     }
-    this.events = new KvEventRepository(this.store, eventRetention, {
-      lateAfterSeconds,
-      clock: options.clock ?? (() => BigInt(Date.now()) * NANOS_PER_MILLISECOND),
-    });
+    const clock = options.clock ?? (() => BigInt(Date.now()) * NANOS_PER_MILLISECOND);
+    this.events = new KvEventRepository(this.store, eventRetention, { lateAfterSeconds, clock });
     this.links = new KvLinkRepository(this.store);
     this.detectors = new KvDetectorRepository(this.store, statusRetention);
     this.travelTimes = new KvTravelTimeRepository(this.store, travelTimeRetention);
     this.recompute = new KvRecomputeQueue(this.store);
+    this.routes = new KvRouteRepository(this.store);
+    this.routeTravelTimes = new KvRouteTravelTimeRepository(this.store, travelTimeRetention);
+    this.profiles = new KvTypicalProfileRepository(this.store, profileRetention, clock);
+    this.alerts = new KvAlertRepository(this.store, alertRetention, clock);
+    this.detectorHealth = new KvDetectorHealthRepository(this.store);
   }
 
   /** Stored records that reads skipped because their key or value was malformed, since construction. */

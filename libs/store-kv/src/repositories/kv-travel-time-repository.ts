@@ -27,6 +27,11 @@ export class KvTravelTimeRepository implements TravelTimeRepository {
     const records = new Map<string, KvRecord>();
     estimates.forEach((estimate: TravelTimeEstimate, index) => {
       const field = `estimates[${index}]`;
+      if (estimate.route !== undefined) {
+        throw new StoreInvalidArgumentError(
+          `${field}.route: is set; a route's estimate belongs in routeTravelTimes`,
+        );
+      }
       const key = this.store.keyspace.estimateKey(estimate, field);
       const value = encodeEstimateValue(estimate, field);
       records.delete(key); // re-inserted last, as the batch ordered it

@@ -1,9 +1,18 @@
-import { ESTIMATE_STATUSES, type EstimateStatus, type TravelTimeEstimate } from '@message-bus/domain';
+import {
+  CONGESTION_LEVELS,
+  ESTIMATE_STATUSES,
+  type CongestionLevel,
+  type DetectorId,
+  type EstimateStatus,
+  type RouteEstimateMethod,
+  type TravelTimeEstimate,
+} from '@message-bus/domain';
 import { StoreInvalidArgumentError } from '@message-bus/repository';
 import { checkCount, checkFiniteNumber, numberMember, optionalNumberMember } from './json-fields';
 import { decodeUtf8, parseJsonObject, utf8Bytes } from './json-object';
 import { parseNanosText } from '../keys/key-time';
-import type { EstimateKeyParts } from '../keys/keyspace';
+import { checkIdSegment, idSegmentProblem } from '../keys/key-segment';
+import type { EstimateKeyParts, RouteEstimateKeyParts } from '../keys/keyspace';
 import { accept, reject, type Parsed } from '../parsed';
 
 /**
@@ -13,6 +22,12 @@ import { accept, reject, type Parsed } from '../parsed';
  * "total_samples":14,"speed_kmh":48.2,"status":"ok"}`. Statistics absent from the
  * estimate are absent from the JSON. `interval_end` repeats the key's time as exact
  * decimal text, so the value reads on its own too; the two must agree.
+ *
+ * Added later, each only when set, so older values read as before: the congestion figures
+ * (`"typical_seconds":48,"free_flow_seconds":40,"ratio_to_typical":1.28,
+ * "ratio_to_free_flow":1.54,"level":"moderate"`), and on a route's estimate
+ * `"route":"north","route_method":"matched","source":"a","destination":"d"` (a route
+ * estimate's key names the route only, so its first and last detectors are in the value).
  */
 
 /**
@@ -29,6 +44,16 @@ const OPTIONAL_STATISTICS = [
   ['meanSeconds', 'mean_seconds'],
   ['speedKmh', 'speed_kmh'],
 ] as const;
+
+/** The congestion figures, written after `status`: estimate property → JSON member. */
+const CONGESTION_FIGURES = [
+  ['typicalSeconds', 'typical_seconds'],
+  ['freeFlowSeconds', 'free_flow_seconds'],
+  ['ratioToTypical', 'ratio_to_typical'],
+  ['ratioToFreeFlow', 'ratio_to_free_flow'],
+] as const;
+
+const ROUTE_METHODS: readonly RouteEstimateMethod[] = ['matched', 'sum_of_links'];
 
 /** `field` names the estimate in errors, e.g. `estimates[2]`. */
 export function encodeEstimateValue(estimate: TravelTimeEstimate, field = 'estimate'): Uint8Array {
@@ -48,15 +73,73 @@ export function encodeEstimateValue(estimate: TravelTimeEstimate, field = 'estim
     );
   }
   json['status'] = estimate.status;
+  for (const [property, member] of CONGESTION_FIGURES) {
+    const value = estimate[property];
+    if (value !== undefined) json[member] = checkFiniteNumber(value, `${field}.${property}`);
+  }
+  if (estimate.level !== undefined)
+    json['level'] = checkOneOf(estimate.level, CONGESTION_LEVELS, `${field}.level`);
+  if (estimate.route !== undefined) {
+    json['route'] = checkIdSegment(estimate.route, `${field}.route`);
+    if (estimate.routeMethod !== undefined) {
+      json['route_method'] = checkOneOf(estimate.routeMethod, ROUTE_METHODS, `${field}.routeMethod`);
+    }
+    json['source'] = checkIdSegment(estimate.source, `${field}.source`);
+    json['destination'] = checkIdSegment(estimate.destination, `${field}.destination`);
+  } else if (estimate.routeMethod !== undefined) {
+    throw new StoreInvalidArgumentError(`${field}.routeMethod: is set on an estimate without a route`);
+  }
   return utf8Bytes(JSON.stringify(json));
 }
 
+/** A link estimate's value; a value naming a route is malformed here. */
 export function decodeEstimateValue(bytes: Uint8Array, key: EstimateKeyParts): Parsed<TravelTimeEstimate> {
+  const json = parseValue(bytes);
+  if (!json.ok) return json;
+  if (json.value['route'] !== undefined) return reject('value names a route under a link key');
+  return decodeMembers(json.value, key);
+}
+
+/** A route estimate's value: its route must be the key's, its first and last detectors are in the value. */
+export function decodeRouteEstimateValue(
+  bytes: Uint8Array,
+  key: RouteEstimateKeyParts,
+): Parsed<TravelTimeEstimate> {
+  const parsed = parseValue(bytes);
+  if (!parsed.ok) return parsed;
+  const json = parsed.value;
+  if (json['route'] !== key.route) {
+    return reject(`value's route ${JSON.stringify(json['route'])} differs from the key's ${key.route}`);
+  }
+  const ends: DetectorId[] = [];
+  for (const member of ['source', 'destination']) {
+    const id = json[member];
+    const problem = typeof id === 'string' ? idSegmentProblem(id) : 'is missing';
+    if (problem !== undefined) return reject(`value's ${member} ${problem}`);
+    ends.push(id as DetectorId);
+  }
+  const [source, destination] = ends as [DetectorId, DetectorId];
+  const method = json['route_method'];
+  if (method !== undefined && !(ROUTE_METHODS as readonly unknown[]).includes(method)) {
+    return reject(`value's route_method ${JSON.stringify(method)} is not one of ${ROUTE_METHODS.join(', ')}`);
+  }
+  const estimate = decodeMembers(json, { source, destination, intervalEnd: key.intervalEnd });
+  if (!estimate.ok) return estimate;
+  return accept({
+    ...estimate.value,
+    route: key.route,
+    ...(method === undefined ? {} : { routeMethod: method as RouteEstimateMethod }),
+  });
+}
+
+function parseValue(bytes: Uint8Array): Parsed<Record<string, unknown>> {
   const text = decodeUtf8(bytes);
   if (!text.ok) return reject(`value ${text.reason}`);
   const object = parseJsonObject(text.value);
-  if (!object.ok) return reject(`value ${object.reason}`);
-  const json = object.value;
+  return object.ok ? object : reject(`value ${object.reason}`);
+}
+
+function decodeMembers(json: Record<string, unknown>, key: EstimateKeyParts): Parsed<TravelTimeEstimate> {
   const intervalEnd =
     typeof json['interval_end'] === 'string' ? parseNanosText(json['interval_end']) : reject('is missing');
   if (!intervalEnd.ok) return reject(`value's interval_end ${intervalEnd.reason}`);
@@ -79,6 +162,16 @@ export function decodeEstimateValue(bytes: Uint8Array, key: EstimateKeyParts): P
     if (!value.ok) return value;
     if (value.value !== undefined) statistics[property] = value.value;
   }
+  const figures: { -readonly [K in (typeof CONGESTION_FIGURES)[number][0]]?: number } = {};
+  for (const [property, member] of CONGESTION_FIGURES) {
+    const value = optionalNumberMember(json, member, 'finite');
+    if (!value.ok) return value;
+    if (value.value !== undefined) figures[property] = value.value;
+  }
+  const level = json['level'];
+  if (level !== undefined && !(CONGESTION_LEVELS as readonly unknown[]).includes(level)) {
+    return reject(`value's level ${JSON.stringify(level)} is not one of ${CONGESTION_LEVELS.join(', ')}`);
+  }
   return accept({
     source: key.source,
     destination: key.destination,
@@ -88,5 +181,16 @@ export function decodeEstimateValue(bytes: Uint8Array, key: EstimateKeyParts): P
     validSamples: validSamples.value,
     totalSamples: totalSamples.value,
     status: status as EstimateStatus,
+    ...figures,
+    ...(level === undefined ? {} : { level: level as CongestionLevel }),
   });
+}
+
+function checkOneOf<T extends string>(value: unknown, allowed: readonly T[], field: string): T {
+  if (!(allowed as readonly unknown[]).includes(value)) {
+    throw new StoreInvalidArgumentError(
+      `${field}: ${JSON.stringify(value)} is not one of ${allowed.join(', ')}`,
+    );
+  }
+  return value as T;
 }
