@@ -41,6 +41,10 @@ export class ServerMetrics {
   readonly travelTimeIntervalsRecomputed: Counter<'origin'>;
   /** How far the oldest interval still to (re)compute of the held destinations lies behind the newest due one. */
   readonly travelTimeBacklogSeconds: Gauge;
+  /** Route travel-time estimates written, by method (`matched` end to end, `sum_of_links`). */
+  readonly travelTimeRouteEstimatesWritten: Counter<'method'>;
+  /** Typical profiles (per link and route) computed and stored. */
+  readonly travelTimeProfilesBuilt: Counter;
   /** Per etcd endpoint: 1 while calls may go to it, 0 while they avoid it (it failed to connect). */
   readonly etcdEndpointUp: Gauge<'endpoint'>;
 
@@ -111,6 +115,17 @@ export class ServerMetrics {
     this.travelTimeBacklogSeconds = new Gauge({
       name: 'travel_time_backlog_seconds',
       help: 'How far the oldest interval still to (re)compute of the held destinations lies behind the newest due one.',
+      registers,
+    });
+    this.travelTimeRouteEstimatesWritten = new Counter({
+      name: 'travel_time_route_estimates_written_total',
+      help: 'Route travel-time estimates written, by method: matched (end to end) or sum_of_links.',
+      labelNames: ['method'],
+      registers,
+    });
+    this.travelTimeProfilesBuilt = new Counter({
+      name: 'travel_time_profiles_built_total',
+      help: 'Typical travel-time profiles (per link and route) computed and stored.',
       registers,
     });
     this.etcdEndpointUp = new Gauge({
