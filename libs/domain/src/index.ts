@@ -153,3 +153,32 @@ export {
   sumOfLinkEstimates,
   type RouteEstimateInput,
 } from './traffic/route-estimate';
+export { alertId, alertSubjectKey } from './traffic/alert-id';
+export { SEVERITY_RANK, worseSeverity, type AlertChange } from './traffic/alert-change';
+export {
+  DEFAULT_CONGESTION_ALERT_RULE,
+  SEVERITY_OF_LEVEL,
+  judgeCongestion,
+  resolveCongestionAlertRule,
+  type CongestionAlertRule,
+  type CongestionJudgement,
+} from './traffic/alert-congestion';
+export {
+  DEFAULT_DETECTOR_HEALTH_RULE,
+  resolveDetectorHealthRule,
+  type DetectorHealthRule,
+} from './traffic/detector-health-rule';
+export {
+  expectedSightings,
+  silenceReferences,
+  type SilenceReferences,
+  type SilenceSpan,
+} from './traffic/detector-health-silence';
+export { judgeBattery, type BatteryJudgement, type BatteryReading } from './traffic/detector-health-battery';
+export { estimateClockSkew, type ClockSkewJudgement } from './traffic/detector-health-clock-skew';
+export { neverMatches, type MatchCounts } from './traffic/detector-health-never-matches';
+export {
+  judgeDetector,
+  type DetectorFacts,
+  type DetectorJudgement,
+} from './traffic/detector-health-judge';

@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import type { TravelTimeEstimate } from '../estimator/travel-time-estimate';
+import { parseDetectorId } from '../ids/detector-id';
+import { NANOS_PER_SECOND, type UnixNanos } from '../time';
+import type { Alert } from './alert';
+import {
+  DEFAULT_CONGESTION_ALERT_RULE,
+  judgeCongestion,
+  resolveCongestionAlertRule,
+} from './alert-congestion';
+import { alertId } from './alert-id';
+import type { CongestionLevel } from './congestion';
+import type { TrafficTarget } from './traffic-target';
+
+const a = parseDetectorId('a');
+const b = parseDetectorId('b');
+const target: TrafficTarget = { kind: 'link', source: a, destination: b };
+const MINUTE = 60n * NANOS_PER_SECOND;
+const T0: UnixNanos = 1_765_000_000n * NANOS_PER_SECOND;
+const rule = DEFAULT_CONGESTION_ALERT_RULE;
+
+function levelOf(ratio: number): CongestionLevel {
+  return ratio >= 2.5 ? 'severe' : ratio >= 1.8 ? 'heavy' : ratio >= 1.3 ? 'moderate' : 'free';
+}
+
+/** Estimates at minutes 1, 2, ... of the given ratios to a typical 100 s; `undefined`: no profile. */
+function estimates(ratios: readonly (number | undefined)[], firstMinute = 1): TravelTimeEstimate[] {
+  return ratios.map((ratio, index) => ({
+    source: a,
+    destination: b,
+    intervalEnd: T0 + BigInt(firstMinute + index) * MINUTE,
+    windowSeconds: 900,
+    medianSeconds: 100 * (ratio ?? 1),
+    validSamples: 20,
+    totalSamples: 20,
+    status: 'ok',
+    ...(ratio === undefined ? {} : { typicalSeconds: 100, ratioToTypical: ratio, level: levelOf(ratio) }),
+  }));
+}
+
+/** Replays a series minute by minute as a worker would: the last 5 estimates and the open alert each time. */
+function replay(ratios: readonly (number | undefined)[]): { change: string; alert: Alert }[] {
+  const series = estimates(ratios);
+  const changes: { change: string; alert: Alert }[] = [];
+  let open: Alert | undefined;
+  for (let end = 1; end <= series.length; end++) {
+    const result = judgeCongestion({
+      target,
+      recent: series.slice(Math.max(0, end - 5), end),
+      ...(open === undefined ? {} : { open }),
+      rule,
+    });
+    if (result === undefined) continue;
+    changes.push(result);
+    open = result.change === 'cleared' ? undefined : result.alert;
+  }
+  return changes;
+}
+
+describe('judgeCongestion', () => {
+  it('raises once 3 of the last 5 intervals reach 1.5× typical, from the first of them', () => {
+    const result = judgeCongestion({ target, recent: estimates([1.0, 1.6, 1.2, 1.7, 1.9]), rule });
+    const start = T0 + 2n * MINUTE;
+    expect(result).toEqual({
+      change: 'raised',
+      alert: {
+        id: alertId('congestion', target, start),
+        kind: 'congestion',
+        severity: 'warning',
+        subject: target,
+        start,
+        updated: T0 + 5n * MINUTE,
+        evidence:
+          'Travel time on link a → b is 1.9× typical (190 s against a typical 100 s); 3 of the last 5 intervals at or above 1.5×.',
+        figures: {
+          congested_intervals: 3,
+          window_intervals: 5,
+          raise_ratio: 1.5,
+          max_ratio_to_typical: 1.9,
+          ratio_to_typical: 1.9,
+          median_seconds: 190,
+          typical_seconds: 100,
+        },
+      },
+    });
+  });
+
+  it('does not raise on 2 congested intervals, nor without typical times', () => {
+    expect(judgeCongestion({ target, recent: estimates([1.0, 1.6, 1.2, 1.0, 1.9]), rule })).toBeUndefined();
+    expect(
+      judgeCongestion({ target, recent: estimates([undefined, undefined, undefined]), rule }),
+    ).toBeUndefined();
+    expect(judgeCongestion({ target, recent: [], rule })).toBeUndefined();
+  });
+
+  it('makes one alert of a queue hovering around the threshold, cleared only once traffic is back under 1.3×', () => {
+    const changes = replay([
+      1.0, 1.6, 1.7, 1.6, 1.4, 1.55, 1.45, 1.35, 1.6, 1.4, 2.6, 1.2, 1.1, 1.35, 1.0, 1.0, 1.0,
+    ]);
+    expect(changes.map(({ change, alert }) => `${change} ${alert.severity}`)).toEqual([
+      'raised info',
+      'updated critical',
+      'cleared critical',
+    ]);
+    const ids = new Set(changes.map(({ alert }) => alert.id));
+    expect(ids.size).toBe(1);
+    const cleared = changes.at(-1)!.alert;
+    expect(cleared.start).toBe(T0 + 2n * MINUTE);
+    // Cleared when at most 1 of the last 5 (minutes 12..16) is at or above 1.3: minute 16.
+    expect(cleared.end).toBe(T0 + 16n * MINUTE);
+    expect(cleared.evidence).toBe(
+      'Congestion on link a → b is over: 1 of the last 5 intervals at or above 1.3× typical.',
+    );
+  });
+
+  it('gives the same change for the same estimates, in any order', () => {
+    const recent = estimates([1.0, 1.6, 1.2, 1.7, 1.9]);
+    expect(judgeCongestion({ target, recent: [...recent].reverse(), rule })).toEqual(
+      judgeCongestion({ target, recent, rule }),
+    );
+  });
+
+  it('judges only the newest windowIntervals estimates', () => {
+    const recent = estimates([2, 2, 2, 1, 1, 1, 1, 1]);
+    expect(judgeCongestion({ target, recent, rule })).toBeUndefined();
+  });
+
+  it('takes its thresholds from the rule and refuses a rule that cannot work', () => {
+    const strict = resolveCongestionAlertRule({
+      windowIntervals: 3,
+      raiseIntervals: 3,
+      raiseRatio: 2,
+      clearRatio: 1.5,
+    });
+    expect(judgeCongestion({ target, recent: estimates([1.9, 2.1, 2.2]), rule: strict })).toBeUndefined();
+    expect(judgeCongestion({ target, recent: estimates([2.0, 2.1, 2.2]), rule: strict })?.change).toBe(
+      'raised',
+    );
+    expect(() => resolveCongestionAlertRule({ raiseIntervals: 6 })).toThrow(
+      new RangeError('CongestionAlertRule.raiseIntervals must be a whole number from 1 to 5, got 6'),
+    );
+    expect(() => resolveCongestionAlertRule({ clearIntervals: 3 })).toThrow('clearIntervals');
+    expect(() => resolveCongestionAlertRule({ raiseRatio: 1.2 })).toThrow(
+      new RangeError('CongestionAlertRule.raiseRatio must be at least clearRatio (1.3), got 1.2'),
+    );
+  });
+});

@@ -1,0 +1,198 @@
+import type { TravelTimeEstimate } from '../estimator/travel-time-estimate';
+import type { Alert, AlertSeverity } from './alert';
+import { SEVERITY_RANK, type AlertChange } from './alert-change';
+import { alertId } from './alert-id';
+import type { CongestionLevel } from './congestion';
+import type { TrafficTarget } from './traffic-target';
+
+/**
+ * When a link or route gets a congestion alert and when it is over, judged on its last
+ * `windowIntervals` estimates against the typical travel time (`ratioToTypical`):
+ *
+ * - raise when at least `raiseIntervals` of them are at or above `raiseRatio`;
+ * - clear (hysteresis) only when at most `clearIntervals` of them are at or above the
+ *   lower `clearRatio`.
+ *
+ * Between the two the alert stays as it is, so a queue hovering around the threshold is
+ * one alert, not a burst of them. An estimate without a ratio (no typical profile yet,
+ * no samples) counts as not congested.
+ */
+export interface CongestionAlertRule {
+  readonly windowIntervals: number;
+  readonly raiseIntervals: number;
+  readonly raiseRatio: number;
+  readonly clearIntervals: number;
+  readonly clearRatio: number;
+}
+
+export const DEFAULT_CONGESTION_ALERT_RULE: CongestionAlertRule = {
+  windowIntervals: 5,
+  raiseIntervals: 3,
+  raiseRatio: 1.5,
+  clearIntervals: 1,
+  clearRatio: 1.3,
+};
+
+/**
+ * The alert's severity by the worst congestion level among the congested intervals:
+ * moderate → info, heavy → warning, severe → critical. A congested interval without a
+ * level (or `free`, when the level thresholds sit above `raiseRatio`) counts as info.
+ */
+export const SEVERITY_OF_LEVEL: Readonly<Record<CongestionLevel, AlertSeverity>> = {
+  free: 'info',
+  moderate: 'info',
+  heavy: 'warning',
+  severe: 'critical',
+};
+
+/** Fills in the defaults and refuses a rule that cannot work, naming the field. */
+export function resolveCongestionAlertRule(rule: Partial<CongestionAlertRule> = {}): CongestionAlertRule {
+  const resolved = { ...DEFAULT_CONGESTION_ALERT_RULE, ...rule };
+  const { windowIntervals, raiseIntervals, raiseRatio, clearIntervals, clearRatio } = resolved;
+  const wholeIn = (value: number, name: keyof CongestionAlertRule, min: number, max: number) => {
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      throw new RangeError(
+        `CongestionAlertRule.${name} must be a whole number from ${min} to ${max}, got ${value}`,
+      );
+    }
+  };
+  wholeIn(windowIntervals, 'windowIntervals', 1, 1000);
+  wholeIn(raiseIntervals, 'raiseIntervals', 1, windowIntervals);
+  wholeIn(clearIntervals, 'clearIntervals', 0, raiseIntervals - 1);
+  if (!Number.isFinite(clearRatio) || clearRatio <= 0) {
+    throw new RangeError(`CongestionAlertRule.clearRatio must be a positive number, got ${clearRatio}`);
+  }
+  if (!Number.isFinite(raiseRatio) || raiseRatio < clearRatio) {
+    throw new RangeError(
+      `CongestionAlertRule.raiseRatio must be at least clearRatio (${clearRatio}), got ${raiseRatio}`,
+    );
+  }
+  return resolved;
+}
+
+export interface CongestionJudgement {
+  readonly target: TrafficTarget;
+  /** The target's newest estimates, at most `windowIntervals` of them, in any order. */
+  readonly recent: readonly TravelTimeEstimate[];
+  /** Its open congestion alert, if any. */
+  readonly open?: Alert;
+  readonly rule: CongestionAlertRule;
+}
+
+/**
+ * Judges a link or route by its newest estimates and its open alert; undefined when
+ * nothing changes. Deterministic: the same estimates and open alert always give the same
+ * change, with `start`, `end` and `updated` taken from the estimates' interval ends, so
+ * any worker judging them writes the same alert.
+ *
+ * - Raised: `start` is the interval end of the first congested estimate in the window,
+ *   and the id derives from it (`alertId`).
+ * - Updated: only when the severity rises; the evidence and figures are then the newest.
+ * - Cleared: `end` is the newest estimate's interval end; the severity stays the worst reached.
+ */
+export function judgeCongestion(judgement: CongestionJudgement): AlertChange | undefined {
+  const { target, open, rule } = judgement;
+  const recent = [...judgement.recent]
+    .sort((a, b) => (a.intervalEnd < b.intervalEnd ? -1 : a.intervalEnd > b.intervalEnd ? 1 : 0))
+    .slice(-rule.windowIntervals);
+  const newest = recent.at(-1);
+  if (newest === undefined) return undefined;
+  const congested = recent.filter((estimate) => (estimate.ratioToTypical ?? 0) >= rule.raiseRatio);
+  const aboveClear = recent.filter((estimate) => (estimate.ratioToTypical ?? 0) >= rule.clearRatio).length;
+  const figures = windowFigures(recent, congested, rule);
+
+  if (open === undefined) {
+    const first = congested[0];
+    if (first === undefined || congested.length < rule.raiseIntervals) return undefined;
+    const subject = target;
+    return {
+      change: 'raised',
+      alert: {
+        id: alertId('congestion', subject, first.intervalEnd),
+        kind: 'congestion',
+        severity: worstSeverity(congested),
+        subject,
+        start: first.intervalEnd,
+        updated: newest.intervalEnd,
+        evidence: congestionEvidence(target, figures),
+        figures,
+      },
+    };
+  }
+  if (aboveClear <= rule.clearIntervals) {
+    return {
+      change: 'cleared',
+      alert: {
+        ...open,
+        end: newest.intervalEnd,
+        updated: newest.intervalEnd,
+        evidence: `Congestion on ${targetText(target)} is over: ${aboveClear} of the last ${recent.length} intervals at or above ${rule.clearRatio}× typical.`,
+        figures,
+      },
+    };
+  }
+  const severity = congested.length === 0 ? open.severity : worstSeverity(congested);
+  if (SEVERITY_RANK[severity] <= SEVERITY_RANK[open.severity]) return undefined;
+  return {
+    change: 'updated',
+    alert: {
+      ...open,
+      severity,
+      updated: newest.intervalEnd,
+      evidence: congestionEvidence(target, figures),
+      figures,
+    },
+  };
+}
+
+function worstSeverity(estimates: readonly TravelTimeEstimate[]): AlertSeverity {
+  let worst: AlertSeverity = 'info';
+  for (const estimate of estimates) {
+    const severity = SEVERITY_OF_LEVEL[estimate.level ?? 'free'];
+    if (SEVERITY_RANK[severity] > SEVERITY_RANK[worst]) worst = severity;
+  }
+  return worst;
+}
+
+/** The figures of the window: the newest estimate's times and ratio, the worst ratio, and the counts. */
+function windowFigures(
+  recent: readonly TravelTimeEstimate[],
+  congested: readonly TravelTimeEstimate[],
+  rule: CongestionAlertRule,
+): Record<string, number> {
+  const figures: Record<string, number> = {
+    congested_intervals: congested.length,
+    window_intervals: recent.length,
+    raise_ratio: rule.raiseRatio,
+  };
+  const ratios = recent.flatMap((estimate) =>
+    estimate.ratioToTypical === undefined ? [] : [estimate.ratioToTypical],
+  );
+  if (ratios.length > 0) figures['max_ratio_to_typical'] = round2(Math.max(...ratios));
+  const newest = recent.at(-1);
+  if (newest?.ratioToTypical !== undefined) figures['ratio_to_typical'] = round2(newest.ratioToTypical);
+  if (newest?.medianSeconds !== undefined) figures['median_seconds'] = round2(newest.medianSeconds);
+  if (newest?.typicalSeconds !== undefined) figures['typical_seconds'] = round2(newest.typicalSeconds);
+  return figures;
+}
+
+function congestionEvidence(target: TrafficTarget, figures: Readonly<Record<string, number>>): string {
+  const ratio = figures['ratio_to_typical'] ?? figures['max_ratio_to_typical'];
+  const times =
+    figures['median_seconds'] !== undefined && figures['typical_seconds'] !== undefined
+      ? ` (${figures['median_seconds']} s against a typical ${figures['typical_seconds']} s)`
+      : '';
+  return (
+    `Travel time on ${targetText(target)} is ${ratio ?? '?'}× typical${times}; ` +
+    `${figures['congested_intervals']} of the last ${figures['window_intervals']} intervals at or above ${figures['raise_ratio']}×.`
+  );
+}
+
+/** `link d1 → d2` or `route north`. */
+function targetText(target: TrafficTarget): string {
+  return target.kind === 'link' ? `link ${target.source} → ${target.destination}` : `route ${target.route}`;
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}

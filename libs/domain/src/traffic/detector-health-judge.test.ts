@@ -1,0 +1,280 @@
+import { describe, expect, it } from 'vitest';
+import type { TravelTimeEstimate } from '../estimator/travel-time-estimate';
+import { parseDetectorId } from '../ids/detector-id';
+import { NANOS_PER_SECOND, type UnixNanos } from '../time';
+import type { Alert } from './alert';
+import { alertId } from './alert-id';
+import { judgeBattery, type BatteryReading } from './detector-health-battery';
+import { estimateClockSkew } from './detector-health-clock-skew';
+import { judgeDetector, type DetectorFacts } from './detector-health-judge';
+import { neverMatches } from './detector-health-never-matches';
+import { DEFAULT_DETECTOR_HEALTH_RULE, resolveDetectorHealthRule } from './detector-health-rule';
+import { expectedSightings, silenceReferences } from './detector-health-silence';
+
+const d = parseDetectorId('d');
+const SECOND = NANOS_PER_SECOND;
+const MINUTE = 60n * SECOND;
+const HOUR = 60n * MINUTE;
+const DAY = 24n * HOUR;
+const NOW: UnixNanos = 1_765_000_000n * SECOND;
+const rule = DEFAULT_DETECTOR_HEALTH_RULE;
+const subject = { kind: 'detector', detectorId: d } as const;
+
+function facts(overrides: Partial<DetectorFacts> = {}): DetectorFacts {
+  return { detectorId: d, now: NOW, lastSeen: NOW - MINUTE, battery: [], ...overrides };
+}
+
+/** Readings every hour over the last `hours`, starting at `volts` and changing by `perHour`. */
+function readings(hours: number, volts: number, perHour: number): BatteryReading[] {
+  return Array.from({ length: hours + 1 }, (_, index) => ({
+    time: NOW - BigInt(hours - index) * HOUR,
+    volts: Math.round((volts + perHour * index) * 1000) / 1000,
+  }));
+}
+
+/** A link's estimates of the last hour, `excess` seconds over a typical 100 s. */
+function link(source: string, destination: string, excess: number, count = 60): TravelTimeEstimate[] {
+  return Array.from({ length: count }, (_, index) => ({
+    source: parseDetectorId(source),
+    destination: parseDetectorId(destination),
+    intervalEnd: NOW - BigInt(index) * MINUTE,
+    windowSeconds: 900,
+    medianSeconds: 100 + excess + (index % 3) - 1,
+    typicalSeconds: 100,
+    validSamples: 20,
+    totalSamples: 20,
+    status: 'ok',
+  }));
+}
+
+describe('silenceReferences', () => {
+  it('compares a silence with the same time of day on earlier days when no earlier week is kept', () => {
+    const lastSeen = NOW - 2n * HOUR;
+    const references = silenceReferences(lastSeen, NOW, NOW - 7n * DAY, rule);
+    expect(references?.basis).toBe('days');
+    expect(references?.spans).toHaveLength(6);
+    expect(references?.spans[0]).toEqual({ after: lastSeen - DAY, before: NOW - DAY });
+  });
+
+  it('prefers earlier weeks, keeps references out of the silence, and falls back to the recent hours', () => {
+    expect(silenceReferences(NOW - HOUR, NOW, NOW - 30n * DAY, rule)).toMatchObject({
+      basis: 'weeks',
+      spans: [
+        { after: NOW - HOUR - 7n * DAY, before: NOW - 7n * DAY },
+        { after: NOW - HOUR - 14n * DAY, before: NOW - 14n * DAY },
+        { after: NOW - HOUR - 21n * DAY, before: NOW - 21n * DAY },
+        { after: NOW - HOUR - 28n * DAY, before: NOW - 28n * DAY },
+      ],
+    });
+    // Silent for 3 days: only days 3..6 back end before the last sighting; spans are capped at 6 h.
+    const long = silenceReferences(NOW - 3n * DAY, NOW, NOW - 7n * DAY, rule);
+    expect(long?.spans.map((span) => span.before)).toEqual([
+      NOW - 3n * DAY,
+      NOW - 4n * DAY,
+      NOW - 5n * DAY,
+      NOW - 6n * DAY,
+    ]);
+    expect(long?.spans[0]).toEqual({ after: NOW - 3n * DAY - 6n * HOUR, before: NOW - 3n * DAY });
+    expect(silenceReferences(NOW - HOUR, NOW, NOW - 12n * HOUR, rule)).toEqual({
+      basis: 'recent',
+      spans: [{ after: NOW - 2n * HOUR + 1n, before: NOW - HOUR + 1n }],
+    });
+  });
+
+  it('leaves gaps shorter than silentMinSeconds alone', () => {
+    expect(silenceReferences(NOW - 14n * MINUTE, NOW, NOW - 7n * DAY, rule)).toBeUndefined();
+  });
+
+  it('expects the median of the reference counts', () => {
+    expect(expectedSightings([3, 40, 12])).toBe(12);
+    expect(expectedSightings([3, 40, 12, 20])).toBe(16);
+    expect(expectedSightings([])).toBe(0);
+  });
+});
+
+describe('judgeBattery', () => {
+  it('is low below the threshold, and falling when the trend reaches it within 48 h', () => {
+    expect(judgeBattery(readings(10, 11.6, -0.02), NOW, rule)).toMatchObject({
+      latestVolts: 11.4,
+      low: 'below',
+    });
+    const falling = judgeBattery(readings(20, 12.6, -0.02), NOW, rule);
+    expect(falling.low).toBe('falling');
+    expect(falling.voltsPerDay).toBeCloseTo(-0.48, 6);
+    expect(falling.hoursToLow).toBeCloseTo(35, 6);
+    const slow = judgeBattery(readings(20, 12.6, -0.005), NOW, rule);
+    expect(slow.low).toBeUndefined();
+    expect(slow.recovered).toBe(true);
+  });
+
+  it('fits no trend to fewer than 3 readings or less than an hour, and ignores readings older than the trend span', () => {
+    expect(judgeBattery(readings(1, 12, -0.5), NOW, rule)).toEqual({ latestVolts: 11.5, recovered: false });
+    expect(judgeBattery([{ time: NOW - 30n * HOUR, volts: 11 }], NOW, rule)).toEqual({ recovered: false });
+  });
+});
+
+describe('estimateClockSkew', () => {
+  it('reads a clock running ahead from links in longer and links out shorter', () => {
+    const skew = estimateClockSkew([link('x', 'd', 45)], [link('d', 'y', -35), link('d', 'x', -40)], 30);
+    expect(skew).toEqual({
+      offsetSeconds: 41.25,
+      inExcessSeconds: 45,
+      outExcessSeconds: -37.5,
+      linksIn: 1,
+      linksOut: 2,
+    });
+  });
+
+  it('sees no skew in congestion (both sides longer), with one side only, or too few estimates', () => {
+    expect(estimateClockSkew([link('x', 'd', 80)], [link('d', 'y', 20)], 30)).toBeUndefined();
+    expect(estimateClockSkew([link('x', 'd', 80)], [], 30)).toBeUndefined();
+    expect(estimateClockSkew([link('x', 'd', 45, 20)], [link('d', 'y', -35)], 30)).toBeUndefined();
+  });
+});
+
+describe('neverMatches', () => {
+  it('needs sightings, links that match nothing, and neighbours that match', () => {
+    expect(neverMatches({ sightings: 50, ownLinks: [0, 0], neighbourLinks: 300 }, 10)).toBe(true);
+    expect(neverMatches({ sightings: 50, ownLinks: [0, 1], neighbourLinks: 300 }, 10)).toBe(false);
+    expect(neverMatches({ sightings: 5, ownLinks: [0, 0], neighbourLinks: 300 }, 10)).toBe(false);
+    expect(neverMatches({ sightings: 50, ownLinks: [0, 0], neighbourLinks: 0 }, 10)).toBe(false);
+    expect(neverMatches({ sightings: 50, ownLinks: [], neighbourLinks: 300 }, 10)).toBe(false);
+  });
+});
+
+describe('judgeDetector', () => {
+  it('says a healthy detector is healthy', () => {
+    expect(judgeDetector(facts({ battery: readings(10, 12.8, 0) }), [], rule)).toEqual({
+      health: { detectorId: d, checkedAt: NOW, lastSeen: NOW - MINUTE, problems: [], batteryVoltsPerDay: 0 },
+      changes: [],
+    });
+  });
+
+  it('raises a silence that the references expected traffic in, from its last sighting, and clears it when heard', () => {
+    const lastSeen = NOW - 40n * MINUTE;
+    const silent = judgeDetector(
+      facts({ lastSeen, silence: { basis: 'days', referenceCounts: [30, 25, 4, 41, 28, 33] } }),
+      [],
+      rule,
+    );
+    const raised: Alert = {
+      id: alertId('detector_silent', subject, lastSeen),
+      kind: 'detector_silent',
+      severity: 'warning',
+      subject,
+      start: lastSeen,
+      updated: NOW,
+      evidence:
+        'Detector d has sent no sighting for 40 min, where 29 were expected in the last 40 min (median of the same time of day on earlier days).',
+      figures: { silent_seconds: 2400, expected_sightings: 29, reference_spans: 6 },
+    };
+    expect(silent).toEqual({
+      health: { detectorId: d, checkedAt: NOW, lastSeen, problems: ['detector_silent'] },
+      changes: [{ change: 'raised', alert: raised }],
+    });
+    // Still silent: nothing changes. Heard again: cleared at that sighting.
+    expect(judgeDetector(facts({ lastSeen }), [raised], rule).changes).toEqual([]);
+    const heard = judgeDetector(facts({ lastSeen: NOW - 10n * SECOND }), [raised], rule);
+    expect(heard.changes).toEqual([
+      {
+        change: 'cleared',
+        alert: {
+          ...raised,
+          end: NOW - 10n * SECOND,
+          evidence: 'Detector d is heard again.',
+          figures: { silent_seconds: 2390 },
+        },
+      },
+    ]);
+    expect(heard.health.problems).toEqual([]);
+  });
+
+  it('lets a quiet night pass: fewer expected sightings than silentMinExpected', () => {
+    const quiet = facts({
+      lastSeen: NOW - 3n * HOUR,
+      silence: { basis: 'days', referenceCounts: [2, 6, 3, 0, 9, 4] },
+    });
+    expect(judgeDetector(quiet, [], rule).changes).toEqual([]);
+  });
+
+  it('raises a falling battery as a warning, makes it critical below the threshold, and clears it once charged', () => {
+    const falling = judgeDetector(facts({ battery: readings(20, 12.6, -0.02) }), [], rule);
+    expect(falling.changes).toHaveLength(1);
+    const raised = falling.changes[0]!.alert;
+    expect(raised).toMatchObject({
+      id: alertId('battery_low', subject, NOW),
+      kind: 'battery_low',
+      severity: 'warning',
+      evidence: "Detector d's battery reads 12.2 V and falls 0.48 V a day: 11.5 V in about 35 h.",
+      figures: { volts: 12.2, volts_per_day: -0.48, hours_to_low: 35, low_volts: 11.5 },
+    });
+    expect(falling.health.batteryVoltsPerDay).toBe(-0.48);
+
+    const below = judgeDetector(facts({ battery: readings(10, 11.6, -0.02) }), [raised], rule);
+    expect(below.changes.map(({ change, alert }) => `${change} ${alert.severity} ${alert.id}`)).toEqual([
+      `updated critical ${raised.id}`,
+    ]);
+    const charged = judgeDetector(
+      facts({ battery: readings(10, 13.2, 0.01) }),
+      [below.changes[0]!.alert],
+      rule,
+    );
+    expect(charged.changes).toMatchObject([
+      { change: 'cleared', alert: { id: raised.id, end: NOW, severity: 'critical' } },
+    ]);
+  });
+
+  it('raises a clock skew of 30 s or more and clears it below half of that', () => {
+    const skewed = judgeDetector(
+      facts({ clockSkew: estimateClockSkew([link('x', 'd', 45)], [link('d', 'y', -35)], 30) }),
+      [],
+      rule,
+    );
+    expect(skewed.health).toMatchObject({ clockSkewSeconds: 40, problems: ['clock_skew'] });
+    expect(skewed.changes[0]?.alert).toMatchObject({
+      kind: 'clock_skew',
+      evidence:
+        "Detector d's clock seems 40 s ahead: trips into it take 45 s and trips out of it -35 s against typical.",
+      figures: {
+        offset_seconds: 40,
+        in_excess_seconds: 45,
+        out_excess_seconds: -35,
+        links_in: 1,
+        links_out: 1,
+      },
+    });
+    const open = skewed.changes[0]!.alert;
+    const smaller = estimateClockSkew([link('x', 'd', 20)], [link('d', 'y', -20)], 30);
+    expect(judgeDetector(facts({ clockSkew: smaller }), [open], rule).changes).toEqual([]);
+    const fixed = estimateClockSkew([link('x', 'd', 5)], [link('d', 'y', -5)], 30);
+    expect(judgeDetector(facts({ clockSkew: fixed }), [open], rule).changes[0]?.change).toBe('cleared');
+  });
+
+  it('raises never_matches and clears it once a link matches', () => {
+    const lonely = judgeDetector(
+      facts({ matches: { sightings: 400, ownLinks: [0, 0], neighbourLinks: 900 } }),
+      [],
+      rule,
+    );
+    expect(lonely.changes[0]?.alert).toMatchObject({
+      kind: 'never_matches',
+      evidence:
+        'Detector d sent 400 sightings in the last 6 h but none matched on its 2 links, while its neighbours matched 900.',
+    });
+    const open = lonely.changes[0]!.alert;
+    const matched = judgeDetector(
+      facts({ matches: { sightings: 400, ownLinks: [0, 3], neighbourLinks: 900 } }),
+      [open],
+      rule,
+    );
+    expect(matched.changes[0]?.change).toBe('cleared');
+  });
+
+  it('refuses thresholds that cannot work, naming them', () => {
+    expect(resolveDetectorHealthRule({ silentMinExpected: 20 }).silentMinExpected).toBe(20);
+    expect(() => resolveDetectorHealthRule({ clockSkewSeconds: 0 })).toThrow(
+      new RangeError('DetectorHealthRule.clockSkewSeconds must be a positive number, got 0'),
+    );
+    expect(() => resolveDetectorHealthRule({ batteryLowVolts: Number.NaN })).toThrow('batteryLowVolts');
+  });
+});

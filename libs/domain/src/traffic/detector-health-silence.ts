@@ -1,0 +1,71 @@
+import { NANOS_PER_SECOND, type UnixNanos } from '../time';
+import type { DetectorHealthRule } from './detector-health-rule';
+
+const DAY = 86_400n * NANOS_PER_SECOND;
+const WEEK = 7n * DAY;
+/** Earlier weeks a silence is compared with, when the store keeps them. */
+const REFERENCE_WEEKS = 4;
+/** Earlier days a silence is compared with, when no earlier week is kept. */
+const REFERENCE_DAYS = 6;
+
+/** A span of time: `after` inclusive, `before` exclusive. */
+export interface SilenceSpan {
+  readonly after: UnixNanos;
+  readonly before: UnixNanos;
+}
+
+/**
+ * What a silence is compared with: spans as long as the silent one (the time since the
+ * last sighting, at most `silentMaxSpanSeconds`, ending now) at the same time of week in
+ * earlier weeks; when the store keeps no earlier week, at the same time of day on earlier
+ * days; when it keeps no earlier day either, the span just before the last sighting (the
+ * recent hours). A reference must end before the last sighting (it must not overlap the
+ * silence itself) and start within the retention (`keptSince`).
+ */
+export interface SilenceReferences {
+  readonly basis: 'weeks' | 'days' | 'recent';
+  readonly spans: readonly SilenceSpan[];
+}
+
+/**
+ * The reference spans of a detector unheard since `lastSeen`; undefined when it has not
+ * been silent for `silentMinSeconds` yet. Count the detector's sightings in each span,
+ * then `expectedSightings` gives what the silence should have held.
+ */
+export function silenceReferences(
+  lastSeen: UnixNanos,
+  now: UnixNanos,
+  keptSince: UnixNanos,
+  rule: Pick<DetectorHealthRule, 'silentMinSeconds' | 'silentMaxSpanSeconds'>,
+): SilenceReferences | undefined {
+  const silence = now - lastSeen;
+  if (silence < BigInt(rule.silentMinSeconds) * NANOS_PER_SECOND) return undefined;
+  const maxSpan = BigInt(rule.silentMaxSpanSeconds) * NANOS_PER_SECOND;
+  const span = silence < maxSpan ? silence : maxSpan;
+  const shifted = (step: bigint, count: number): SilenceSpan[] => {
+    const spans: SilenceSpan[] = [];
+    for (let k = 1n; k <= BigInt(count); k++) {
+      const before = now - k * step;
+      const after = before - span;
+      if (before <= lastSeen && after >= keptSince) spans.push({ after, before });
+    }
+    return spans;
+  };
+  const weeks = shifted(WEEK, REFERENCE_WEEKS);
+  if (weeks.length > 0) return { basis: 'weeks', spans: weeks };
+  const days = shifted(DAY, REFERENCE_DAYS);
+  if (days.length > 0) return { basis: 'days', spans: days };
+  const recentAfter = lastSeen + 1n - span;
+  return {
+    basis: 'recent',
+    spans: [{ after: recentAfter > keptSince ? recentAfter : keptSince, before: lastSeen + 1n }],
+  };
+}
+
+/** The sightings the silent span should have held: the median of the references' counts. */
+export function expectedSightings(referenceCounts: readonly number[]): number {
+  if (referenceCounts.length === 0) return 0;
+  const sorted = [...referenceCounts].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
