@@ -1,4 +1,5 @@
 import {
+  NANOS_PER_MILLISECOND,
   NANOS_PER_SECOND,
   parseDetectorId,
   type DetectorId,
@@ -107,4 +108,20 @@ export async function waitFor(condition: () => boolean, timeoutMs = 10_000): Pro
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/**
+ * A ULID for an alert that starts at `start`, as the store requires: its time is the
+ * start's millisecond; `n` (decimal, so only digits) fills its other 16 characters.
+ */
+export function alertUlid(start: UnixNanos, n: number): string {
+  let ms = Number(start / NANOS_PER_MILLISECOND);
+  let time = '';
+  for (let i = 0; i < 10; i += 1) {
+    time = CROCKFORD.charAt(ms % 32) + time;
+    ms = Math.floor(ms / 32);
+  }
+  return time + String(n).padStart(16, '0');
 }

@@ -1,11 +1,15 @@
 import {
   NANOS_PER_MILLISECOND,
   NANOS_PER_SECOND,
+  type Alert,
+  type DetectorHealth,
   type DetectorId,
   type DetectorLink,
   type DetectorStatus,
+  type RouteName,
   type Sighting,
   type TravelTimeEstimate,
+  type TypicalProfile,
   type UnixNanos,
 } from '@message-bus/domain';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -13,6 +17,7 @@ import { StoreInvalidArgumentError } from '../errors';
 import type { NewRecomputeRange, RecomputeRange } from '../recompute-queue';
 import type { LinkRef, Repository } from '../repository';
 import {
+  alertUlid,
   at,
   detector,
   list,
@@ -503,6 +508,408 @@ export function describeRepositoryConformance(
         expect(await take(following, 2)).toEqual(later);
         controller.abort();
         expect(await following.next()).toEqual({ done: true, value: undefined });
+      });
+    });
+
+    describe('travel-time estimates: congestion figures', () => {
+      const AB: LinkRef = { source: detector('a'), destination: detector('b') };
+      const base: TravelTimeEstimate = {
+        ...AB,
+        intervalEnd: at(60),
+        windowSeconds: 300,
+        medianSeconds: 90,
+        validSamples: 12,
+        totalSamples: 14,
+        status: 'ok',
+      };
+
+      it('keeps the congestion figures of an estimate exactly, and reads estimates without them as before', async () => {
+        const figured: TravelTimeEstimate = {
+          ...base,
+          intervalEnd: at(120),
+          typicalSeconds: 60,
+          freeFlowSeconds: 45.5,
+          ratioToTypical: 1.5,
+          ratioToFreeFlow: 1.978,
+          level: 'heavy',
+        };
+        await repository.travelTimes.put([base, figured]);
+        expect(await repository.travelTimes.list({ links: [AB] })).toStrictEqual([base, figured]);
+      });
+
+      it("refuses a route's estimate among link estimates", async () => {
+        const routed = { ...base, route: 'r1' as RouteName, routeMethod: 'matched' as const };
+        await expect(repository.travelTimes.put([base, routed])).rejects.toThrow(/estimates\[1\]\.route/);
+        expect(await repository.travelTimes.list({ links: [AB] })).toEqual([]);
+      });
+    });
+
+    describe('routes', () => {
+      const route = (name: string, ...ids: string[]) => ({
+        name: name as RouteName,
+        detectorIds: ids.map(detector),
+      });
+
+      it('puts, gets and lists routes ordered by name', async () => {
+        const routes = [route('north-2', 'c', 'd'), route('north', 'a', 'b', 'c'), route('east', 'x', 'y')];
+        for (const one of routes) await repository.routes.put(one);
+        expect(await repository.routes.list()).toEqual([routes[2], routes[1], routes[0]]);
+        expect(await repository.routes.get('north' as RouteName)).toEqual(routes[1]);
+        expect(await repository.routes.get('nowhere' as RouteName)).toBeUndefined();
+      });
+
+      it('replaces the detectors of an existing route', async () => {
+        await repository.routes.put(route('north', 'a', 'b'));
+        await repository.routes.put(route('north', 'a', 'b', 'c'));
+        expect(await repository.routes.list()).toEqual([route('north', 'a', 'b', 'c')]);
+      });
+
+      it('deletes a route and says whether it existed, leaving routes whose names it starts', async () => {
+        await repository.routes.put(route('north', 'a', 'b'));
+        await repository.routes.put(route('north-2', 'b', 'c'));
+        expect(await repository.routes.delete('north' as RouteName)).toBe(true);
+        expect(await repository.routes.delete('north' as RouteName)).toBe(false);
+        expect(await repository.routes.list()).toEqual([route('north-2', 'b', 'c')]);
+      });
+
+      it('refuses a route whose name or detector ids cannot be a key', async () => {
+        await expect(repository.routes.put(route('no/rth', 'a', 'b'))).rejects.toBeInstanceOf(
+          StoreInvalidArgumentError,
+        );
+        const slashed = { name: 'north' as RouteName, detectorIds: [detector('a'), 'b/c' as DetectorId] };
+        await expect(repository.routes.put(slashed)).rejects.toThrow(/detectorIds\[1\]/);
+        await expect(repository.routes.get('a/b' as RouteName)).rejects.toBeInstanceOf(
+          StoreInvalidArgumentError,
+        );
+        await expect(repository.routes.delete('' as RouteName)).rejects.toBeInstanceOf(
+          StoreInvalidArgumentError,
+        );
+        expect(await repository.routes.list()).toEqual([]);
+      });
+    });
+
+    describe('route travel-time estimates', () => {
+      const R = 'north' as RouteName;
+      const R2 = 'north-2' as RouteName;
+      const estimate = (route: RouteName, minute: number, median?: number): TravelTimeEstimate => ({
+        source: detector('a'),
+        destination: detector('c'),
+        intervalEnd: at(minute * 60),
+        windowSeconds: 300,
+        ...(median === undefined
+          ? {}
+          : {
+              medianSeconds: median,
+              p15Seconds: median - 5,
+              p85Seconds: median + 9.5,
+              ratioToTypical: 1.25,
+            }),
+        validSamples: median === undefined ? 0 : 12,
+        totalSamples: 14,
+        status: median === undefined ? 'insufficient_data' : 'ok',
+        route,
+        routeMethod: median === undefined ? 'sum_of_links' : 'matched',
+      });
+
+      const withoutRoute = ({ route: _route, routeMethod: _method, ...link }: TravelTimeEstimate) => link;
+
+      it('lists estimates by route and range, oldest first by default, with a limit per route', async () => {
+        const ofR = [1, 2, 3, 4].map((minute) => estimate(R, minute, 100 + minute));
+        const ofR2 = [2, 5].map((minute) => estimate(R2, minute));
+        await repository.routeTravelTimes.put(shuffled([...ofR, ...ofR2]));
+        expect(await repository.routeTravelTimes.list({ routes: [R] })).toStrictEqual(ofR);
+        expect(await repository.routeTravelTimes.list({ routes: [R2, R], limitPerRoute: 1 })).toEqual([
+          ofR2[0],
+          ofR[0],
+        ]);
+        expect(
+          await repository.routeTravelTimes.list({ routes: [R], order: 'newest_first', limitPerRoute: 2 }),
+        ).toEqual([ofR[3], ofR[2]]);
+        const range = { after: at(2 * 60), before: at(4 * 60) };
+        expect(await repository.routeTravelTimes.list({ routes: [R, R2], range })).toEqual([
+          ofR[1],
+          ofR[2],
+          ofR2[0],
+        ]);
+        expect(await repository.routeTravelTimes.list({ routes: [R], limitPerRoute: 0 })).toEqual([]);
+      });
+
+      it('replaces an estimate of the same route and interval end', async () => {
+        await repository.routeTravelTimes.put([estimate(R, 1, 60)]);
+        await repository.routeTravelTimes.put([estimate(R, 1, 75)]);
+        expect(await repository.routeTravelTimes.list({ routes: [R] })).toEqual([estimate(R, 1, 75)]);
+      });
+
+      it('gives the latest estimate of each route, of given routes or of all', async () => {
+        const other = 'east' as RouteName;
+        await repository.routeTravelTimes.put([
+          estimate(R, 1, 60),
+          estimate(R, 3, 62),
+          estimate(R2, 2),
+          estimate(other, 1, 9),
+        ]);
+        expect(await repository.routeTravelTimes.latest([R2, 'none' as RouteName, R])).toEqual([
+          estimate(R2, 2),
+          estimate(R, 3, 62),
+        ]);
+        const all = await repository.routeTravelTimes.latest();
+        expect(all).toHaveLength(3);
+        expect(all).toEqual(
+          expect.arrayContaining([estimate(R, 3, 62), estimate(R2, 2), estimate(other, 1, 9)]),
+        );
+      });
+
+      it('keeps route estimates apart from link estimates', async () => {
+        await repository.routeTravelTimes.put([estimate(R, 1, 60)]);
+        expect(await repository.travelTimes.latest()).toEqual([]);
+        expect(
+          await repository.travelTimes.list({
+            links: [{ source: detector('a'), destination: detector('c') }],
+          }),
+        ).toEqual([]);
+      });
+
+      it('follows estimates put after it started until aborted', async () => {
+        await repository.routeTravelTimes.put([estimate(R, 1, 60)]);
+        const controller = new AbortController();
+        const following = repository.routeTravelTimes.follow(controller.signal)[Symbol.asyncIterator]();
+        const later = [estimate(R, 2, 61), estimate(R2, 2, 70)];
+        // A link estimate is not a route's: not followed here.
+        await repository.travelTimes.put([withoutRoute(later[0]!)]);
+        await repository.routeTravelTimes.put([later[0]!]);
+        await repository.routeTravelTimes.put([later[1]!]);
+        expect(await take(following, 2)).toEqual(later);
+        controller.abort();
+        expect(await following.next()).toEqual({ done: true, value: undefined });
+      });
+
+      it('refuses an estimate without a route, or with a route name that cannot be a key', async () => {
+        await expect(repository.routeTravelTimes.put([withoutRoute(estimate(R, 1, 60))])).rejects.toThrow(
+          /estimates\[0\]\.route/,
+        );
+        await expect(
+          repository.routeTravelTimes.put([estimate('a/b' as RouteName, 1)]),
+        ).rejects.toBeInstanceOf(StoreInvalidArgumentError);
+        await expect(
+          repository.routeTravelTimes.list({ routes: ['a/b' as RouteName] }),
+        ).rejects.toBeInstanceOf(StoreInvalidArgumentError);
+        expect(await repository.routeTravelTimes.latest()).toEqual([]);
+      });
+    });
+
+    describe('typical profiles', () => {
+      const profile = (target: TypicalProfile['target'], median: number): TypicalProfile => ({
+        target,
+        computedAt: at(600, 17n),
+        weeks: 4,
+        binMinutes: 15,
+        timeZone: 'Europe/Warsaw',
+        freeFlowSeconds: 41.5,
+        bins: [
+          {
+            dayOfWeek: 1,
+            minuteOfDay: 0,
+            medianSeconds: median,
+            p15Seconds: 50,
+            p85Seconds: 75.25,
+            samples: 12,
+          },
+          { dayOfWeek: 7, minuteOfDay: 1425, medianSeconds: 58, p15Seconds: 49, p85Seconds: 70, samples: 3 },
+        ],
+      });
+      const link = { kind: 'link', source: detector('a'), destination: detector('b') } as const;
+      const route = { kind: 'route', route: 'north' as RouteName } as const;
+
+      it('puts and gets the profile of a link and of a route, each apart', async () => {
+        await repository.profiles.put(profile(link, 60));
+        await repository.profiles.put(profile(route, 300));
+        expect(await repository.profiles.get(link)).toStrictEqual(profile(link, 60));
+        expect(await repository.profiles.get(route)).toStrictEqual(profile(route, 300));
+        const reversed = { kind: 'link', source: detector('b'), destination: detector('a') } as const;
+        expect(await repository.profiles.get(reversed)).toBeUndefined();
+        expect(await repository.profiles.get({ kind: 'route', route: 'nort' as RouteName })).toBeUndefined();
+      });
+
+      it('replaces the previous profile of a target, and keeps one without data', async () => {
+        await repository.profiles.put(profile(link, 60));
+        await repository.profiles.put(profile(link, 65));
+        expect(await repository.profiles.get(link)).toEqual(profile(link, 65));
+        const { freeFlowSeconds, ...empty } = { ...profile(route, 1), bins: [] };
+        await repository.profiles.put(empty);
+        expect(await repository.profiles.get(route)).toStrictEqual(empty);
+        expect(freeFlowSeconds).toBe(41.5);
+      });
+
+      it('refuses a target whose ids cannot be a key, and a bin outside the week', async () => {
+        const slashed = { kind: 'link', source: 'a/b' as DetectorId, destination: detector('b') } as const;
+        await expect(repository.profiles.put(profile(slashed, 60))).rejects.toThrow(
+          /profile\.target\.source/,
+        );
+        await expect(
+          repository.profiles.get({ kind: 'route', route: '' as RouteName }),
+        ).rejects.toBeInstanceOf(StoreInvalidArgumentError);
+        const badBin = { ...profile(link, 60), bins: [{ ...profile(link, 60).bins[0]!, dayOfWeek: 8 }] };
+        await expect(repository.profiles.put(badBin)).rejects.toThrow(/bins\[0\]\.dayOfWeek/);
+        expect(await repository.profiles.get(link)).toBeUndefined();
+      });
+    });
+
+    describe('alerts', () => {
+      const A = detector('det-A');
+      let serial = 0;
+      const alert = (
+        startSeconds: number,
+        extra: Partial<Omit<Alert, 'id' | 'start'>> = {},
+        id?: string,
+      ): Alert => {
+        const start = at(startSeconds, 123_456n);
+        serial += 1;
+        return {
+          id: id ?? alertUlid(start, serial),
+          kind: 'congestion',
+          severity: 'warning',
+          subject: { kind: 'link', source: detector('a'), destination: detector('b') },
+          start,
+          updated: start,
+          evidence: 'a→b takes 2.6× its typical time',
+          figures: { ratio_to_typical: 2.6 },
+          ...extra,
+        };
+      };
+
+      it('puts and gets alerts of every subject, and replaces one by id as it is updated and cleared', async () => {
+        const raised = alert(60);
+        const onRoute = alert(70, { subject: { kind: 'route', route: 'north' as RouteName }, figures: {} });
+        const onDetector = alert(80, {
+          kind: 'detector_silent',
+          severity: 'critical',
+          subject: { kind: 'detector', detectorId: A },
+        });
+        await repository.alerts.put([raised, onRoute, onDetector]);
+        expect(await repository.alerts.get(raised.id)).toStrictEqual(raised);
+        expect(await repository.alerts.get(onRoute.id)).toStrictEqual(onRoute);
+        expect(await repository.alerts.get(onDetector.id)).toStrictEqual(onDetector);
+        const worse = { ...raised, severity: 'critical' as const, updated: at(90) };
+        await repository.alerts.put([worse]);
+        const cleared = { ...worse, end: at(120), updated: at(120) };
+        await repository.alerts.put([cleared]);
+        expect(await repository.alerts.get(raised.id)).toStrictEqual(cleared);
+        expect(await repository.alerts.list()).toHaveLength(3);
+        expect(await repository.alerts.get(alertUlid(at(1), 999))).toBeUndefined();
+      });
+
+      it('lists newest start first, with a limit', async () => {
+        const alerts = [30, 10, 50, 20, 40].map((second) => alert(second));
+        await repository.alerts.put(alerts);
+        const newest = [...alerts].sort((a, b) => (a.start < b.start ? 1 : -1));
+        expect(await repository.alerts.list()).toEqual(newest);
+        expect(await repository.alerts.list({ limit: 2 })).toEqual(newest.slice(0, 2));
+        expect(await repository.alerts.list({ limit: 0 })).toEqual([]);
+      });
+
+      it('filters by kinds, least severity and whether still open', async () => {
+        const congestion = alert(10, { severity: 'info' });
+        const silent = alert(20, { kind: 'detector_silent', severity: 'critical' });
+        const battery = alert(30, { kind: 'battery_low', severity: 'warning', end: at(40), updated: at(40) });
+        await repository.alerts.put([congestion, silent, battery]);
+        expect(await repository.alerts.list({ kinds: ['battery_low', 'congestion'] })).toEqual([
+          battery,
+          congestion,
+        ]);
+        expect(await repository.alerts.list({ kinds: [] })).toHaveLength(3);
+        expect(await repository.alerts.list({ minSeverity: 'warning' })).toEqual([battery, silent]);
+        expect(await repository.alerts.list({ minSeverity: 'critical' })).toEqual([silent]);
+        expect(await repository.alerts.list({ openOnly: true })).toEqual([silent, congestion]);
+        expect(await repository.alerts.list({ openOnly: true, minSeverity: 'warning', limit: 5 })).toEqual([
+          silent,
+        ]);
+      });
+
+      it('lists the alerts open at some time in a range', async () => {
+        const endedEarly = alert(10, { end: at(20), updated: at(20) });
+        const spanning = alert(15, { end: at(100), updated: at(100) });
+        const stillOpen = alert(25);
+        const startsLate = alert(60);
+        await repository.alerts.put([endedEarly, spanning, stillOpen, startsLate]);
+        const inRange = (after: number, before: number) =>
+          repository.alerts.list({ range: { after: at(after), before: at(before) } });
+        expect(await inRange(30, 50)).toEqual([stillOpen, spanning]);
+        expect(await inRange(0, 11)).toEqual([endedEarly]);
+        // An alert ended at `after` was not open in the range; one starting at `before` is not yet.
+        expect(await inRange(20, 60)).toEqual([stillOpen, spanning]);
+        expect(await inRange(61, 200)).toEqual([startsLate, stillOpen, spanning]);
+        expect(await repository.alerts.list({ range: { after: at(101) } })).toEqual([startsLate, stillOpen]);
+        expect(await inRange(30, 30)).toEqual([]);
+      });
+
+      it('follows alerts put after it started (raised, updated, cleared) until aborted', async () => {
+        const before = alert(5);
+        await repository.alerts.put([before]);
+        const controller = new AbortController();
+        const following = repository.alerts.follow(controller.signal)[Symbol.asyncIterator]();
+        const raised = alert(10);
+        const updated = { ...raised, severity: 'critical' as const, updated: at(20) };
+        const cleared = { ...updated, end: at(30), updated: at(30) };
+        for (const one of [raised, updated, cleared]) await repository.alerts.put([one]);
+        expect(await take(following, 3)).toEqual([raised, updated, cleared]);
+        controller.abort();
+        expect(await following.next()).toEqual({ done: true, value: undefined });
+      });
+
+      it('refuses an id that is not an upper-case ULID of its start, and a bad query', async () => {
+        const good = alert(10);
+        for (const id of ['alert-1', good.id.toLowerCase(), 'a/b', alertUlid(at(11), 1)]) {
+          await expect(repository.alerts.put([good, { ...good, id }])).rejects.toThrow(/alerts\[1\]\.id/);
+        }
+        await expect(
+          repository.alerts.put([alert(10, { severity: 'dire' as never })]),
+        ).rejects.toBeInstanceOf(StoreInvalidArgumentError);
+        await expect(repository.alerts.get('not-a-ulid')).rejects.toBeInstanceOf(StoreInvalidArgumentError);
+        await expect(repository.alerts.list({ kinds: ['fire' as never] })).rejects.toBeInstanceOf(
+          StoreInvalidArgumentError,
+        );
+        await expect(repository.alerts.list({ minSeverity: 'dire' as never })).rejects.toBeInstanceOf(
+          StoreInvalidArgumentError,
+        );
+        await expect(repository.alerts.list({ limit: -1 })).rejects.toBeInstanceOf(StoreInvalidArgumentError);
+        expect(await repository.alerts.list()).toEqual([]);
+      });
+    });
+
+    describe('detector health', () => {
+      const health = (id: string, extra: Partial<DetectorHealth> = {}): DetectorHealth => ({
+        detectorId: detector(id),
+        checkedAt: at(600, 5n),
+        problems: [],
+        ...extra,
+      });
+
+      it('puts, replaces and lists health records ordered by detector id', async () => {
+        const full = health('d-2', {
+          lastSeen: at(590, 9_007_199_254_740_993n),
+          problems: ['battery_low', 'clock_skew'],
+          clockSkewSeconds: -12.5,
+          batteryVoltsPerDay: -0.04,
+        });
+        await repository.detectorHealth.put([
+          full,
+          health('d-10'),
+          health('d-1', { problems: ['detector_silent'] }),
+        ]);
+        await repository.detectorHealth.put([health('d-1', { lastSeen: at(599) })]);
+        expect(await repository.detectorHealth.list()).toStrictEqual([
+          health('d-1', { lastSeen: at(599) }),
+          health('d-10'),
+          full,
+        ]);
+      });
+
+      it('refuses a record whose detector id cannot be a key, writing none of the batch', async () => {
+        const bad = { ...health('d-1'), detectorId: 'd/1' as DetectorId };
+        await expect(repository.detectorHealth.put([health('d-2'), bad])).rejects.toThrow(
+          /health\[1\]\.detectorId/,
+        );
+        expect(await repository.detectorHealth.list()).toEqual([]);
       });
     });
 
