@@ -45,6 +45,14 @@ export class ServerMetrics {
   readonly travelTimeRouteEstimatesWritten: Counter<'method'>;
   /** Typical profiles (per link and route) computed and stored. */
   readonly travelTimeProfilesBuilt: Counter;
+  /** Alerts raised by the worker, by kind and severity. */
+  readonly alertsRaised: Counter<'kind' | 'severity'>;
+  /** Alerts cleared by the worker, by kind. */
+  readonly alertsCleared: Counter<'kind'>;
+  /** Open alerts by kind, as the worker running the detector checks last counted them. */
+  readonly alertsOpen: Gauge<'kind'>;
+  /** Alert changes sent to the webhook, by outcome: delivered, failed (retries exhausted) or dropped (queue full, shutdown). */
+  readonly alertWebhookDeliveries: Counter<'outcome'>;
   /** Per etcd endpoint: 1 while calls may go to it, 0 while they avoid it (it failed to connect). */
   readonly etcdEndpointUp: Gauge<'endpoint'>;
 
@@ -126,6 +134,30 @@ export class ServerMetrics {
     this.travelTimeProfilesBuilt = new Counter({
       name: 'travel_time_profiles_built_total',
       help: 'Typical travel-time profiles (per link and route) computed and stored.',
+      registers,
+    });
+    this.alertsRaised = new Counter({
+      name: 'alerts_raised_total',
+      help: 'Alerts raised, by kind and severity.',
+      labelNames: ['kind', 'severity'],
+      registers,
+    });
+    this.alertsCleared = new Counter({
+      name: 'alerts_cleared_total',
+      help: 'Alerts cleared, by kind.',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.alertsOpen = new Gauge({
+      name: 'alerts_open',
+      help: 'Open alerts by kind, as the worker running the detector checks last counted them.',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.alertWebhookDeliveries = new Counter({
+      name: 'alert_webhook_deliveries_total',
+      help: 'Alert changes sent to the webhook, by outcome: delivered, failed (retries exhausted) or dropped.',
+      labelNames: ['outcome'],
       registers,
     });
     this.etcdEndpointUp = new Gauge({
