@@ -16,7 +16,8 @@ import {
 
 const ALLOWED = "allowed are A-Z, a-z, 0-9, '.', '_', ':' and '-'";
 const LIMIT_RULE = 'the limit per link is 0 (the default, 1440) to 100000';
-const NOT_SET = 'links: is not set; choose links.all, links.link or links.dest_detector_id';
+const NOT_SET =
+  'links: is not set; choose links.all, links.link, links.dest_detector_id, links.route or links.all_routes';
 
 type Rejected<Request> = readonly {
   readonly name: string;
@@ -59,6 +60,22 @@ const badSelectors: Rejected<query.StreamTravelTimesRequest> = [
     name: 'a 65-character destination',
     request: { links: intoDestination('x'.repeat(65)) },
     details: 'links.dest_detector_id: is 65 characters long; the limit is 64',
+  },
+  {
+    name: "a '/' in a route",
+    request: { links: { selector: { $case: 'route', value: 'a/b' } } },
+    details: `links.route: has U+002F '/' at character 2; ${ALLOWED}`,
+  },
+  {
+    name: 'an empty route',
+    request: { links: { selector: { $case: 'route', value: '' } } },
+    details: 'links.route: is empty; an id has 1 to 64 characters',
+  },
+  {
+    name: 'all_routes set to false',
+    request: { links: { selector: { $case: 'allRoutes', value: false } } },
+    details:
+      'links.all_routes: is false; set it to true to select every route, or choose links.route or a links choice',
   },
 ];
 

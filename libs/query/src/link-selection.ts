@@ -1,25 +1,44 @@
 import {
   parseDetectorId,
+  parseRouteName,
   ValidationError,
   type DetectorId,
+  type RouteName,
   type TravelTimeEstimate,
 } from '@message-bus/domain';
-import type { LinkRef, LinkRepository } from '@message-bus/repository';
+import type { LinkRef, LinkRepository, RouteRepository } from '@message-bus/repository';
 
 /**
- * Which links a travel-time request covers, as the wire's `LinkSelector` carries its
- * one choice: every link, one link, or every link into a destination.
+ * Which links or routes a travel-time request covers, as the wire's `LinkSelector`
+ * carries its one choice: every link, one link, every link into a destination, one
+ * route, or every route.
  */
 export type LinkSelectorInput =
   | { readonly all: boolean }
   | { readonly link: { readonly sourceDetectorId: string; readonly destDetectorId: string } }
-  | { readonly destDetectorId: string };
+  | { readonly destDetectorId: string }
+  | { readonly route: string }
+  | { readonly allRoutes: boolean };
 
 /** A validated selector. */
 export type LinkSelection =
   | { readonly kind: 'all' }
   | { readonly kind: 'link'; readonly link: LinkRef }
-  | { readonly kind: 'destination'; readonly destination: DetectorId };
+  | { readonly kind: 'destination'; readonly destination: DetectorId }
+  | { readonly kind: 'route'; readonly route: RouteName }
+  | { readonly kind: 'all_routes' };
+
+/** A selection of routes rather than links: their estimates are the routes' own. */
+export type RouteSelection = Extract<LinkSelection, { readonly kind: 'route' | 'all_routes' }>;
+
+/** A selection of links. */
+export type LinksOnlySelection = Exclude<LinkSelection, RouteSelection>;
+
+export function isRouteSelection(selection: LinkSelection): selection is RouteSelection {
+  return selection.kind === 'route' || selection.kind === 'all_routes';
+}
+
+const CHOICES = 'links.all, links.link, links.dest_detector_id, links.route or links.all_routes';
 
 /**
  * Validates the request's `links`; undefined means the client chose nothing. Errors
@@ -27,11 +46,7 @@ export type LinkSelection =
  */
 export function parseLinkSelection(input: LinkSelectorInput | undefined): LinkSelection {
   if (input === undefined) {
-    throw new ValidationError(
-      'empty',
-      'links',
-      'is not set; choose links.all, links.link or links.dest_detector_id',
-    );
+    throw new ValidationError('empty', 'links', `is not set; choose ${CHOICES}`);
   }
   if ('all' in input) {
     if (!input.all) {
@@ -57,6 +72,17 @@ export function parseLinkSelection(input: LinkSelectorInput | undefined): LinkSe
     }
     return { kind: 'link', link: { source, destination } };
   }
+  if ('route' in input) return { kind: 'route', route: parseRouteName(input.route, 'links.route') };
+  if ('allRoutes' in input) {
+    if (!input.allRoutes) {
+      throw new ValidationError(
+        'out_of_range',
+        'links.all_routes',
+        'is false; set it to true to select every route, or choose links.route or a links choice',
+      );
+    }
+    return { kind: 'all_routes' };
+  }
   return {
     kind: 'destination',
     destination: parseDetectorId(input.destDetectorId, 'links.dest_detector_id'),
@@ -68,14 +94,39 @@ export function parseLinkSelection(input: LinkSelectorInput | undefined): LinkSe
  * estimates of a deleted link stay readable), or the links the store lists, all or
  * into the destination, ordered by destination, then source.
  */
-export async function selectedLinks(links: LinkRepository, selection: LinkSelection): Promise<LinkRef[]> {
+export async function selectedLinks(
+  links: LinkRepository,
+  selection: LinksOnlySelection,
+): Promise<LinkRef[]> {
   if (selection.kind === 'link') return [selection.link];
   const listed = await links.list(selection.kind === 'destination' ? selection.destination : undefined);
   return listed.map(({ source, destination }) => ({ source, destination }));
 }
 
-/** Whether an estimate belongs to a selected link; the test a stream applies to each new estimate. */
+/**
+ * The routes a selection stands for now: one route as named (listed or not, so the
+ * estimates of a deleted route stay readable), or every route the store lists, by name.
+ */
+export async function selectedRoutes(
+  routes: RouteRepository,
+  selection: RouteSelection,
+): Promise<RouteName[]> {
+  if (selection.kind === 'route') return [selection.route];
+  return (await routes.list()).map((route) => route.name);
+}
+
+/**
+ * Whether an estimate belongs to the selection; the test a stream applies to each new
+ * estimate. A route's estimate belongs to route selections only, a link's to link ones.
+ */
 export function isSelected(selection: LinkSelection, estimate: TravelTimeEstimate): boolean {
+  switch (selection.kind) {
+    case 'all_routes':
+      return estimate.route !== undefined;
+    case 'route':
+      return estimate.route === selection.route;
+  }
+  if (estimate.route !== undefined) return false;
   switch (selection.kind) {
     case 'all':
       return true;

@@ -99,7 +99,7 @@ function parseDetectorIds(ids: readonly string[], limits: QueryLimits): Detector
 }
 
 /** `after` inclusive, `before` exclusive; an empty window (after = before) is allowed and matches nothing. */
-function parseRange(range: TimeRange | undefined): TimeRange {
+export function parseRange(range: TimeRange | undefined): TimeRange {
   const after: UnixNanos | undefined = range?.after;
   const before: UnixNanos | undefined = range?.before;
   if (after !== undefined && before !== undefined && after > before) {

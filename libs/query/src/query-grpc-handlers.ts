@@ -31,6 +31,19 @@ import {
   type RecomputeProgress,
   type RecomputeRequestInput,
 } from './recompute-travel-times';
+import { NoTypicalProfileError } from './traffic/no-typical-profile-error';
+import {
+  alertKindsFromWire,
+  alertSeverityFromWire,
+  alertToWire,
+  detectorHealthToWire,
+  originDestinationToWire,
+  reliabilityToWire,
+  routeToWire,
+  trafficEstimateFields,
+  trafficTargetFromWire,
+  typicalProfileToWire,
+} from './traffic/traffic-wire';
 
 /**
  * `query.QueryServiceService` with one difference on the server side: GetEvents' handler
@@ -136,7 +149,87 @@ function queryGrpcHandlers(service: QueryService, logger: Logger, access: QueryA
         withRecomputeStatuses(() => service.recomputeTravelTimes(wireRecomputeRequest(call.request), signal)),
       );
     },
+    listRoutes: (call, callback) => {
+      respond(logger, callback, async () => {
+        const page = await service.listRoutes(wirePageRequest(call.request));
+        return { routes: page.items.map(routeToWire), nextPageToken: page.nextPageToken ?? '' };
+      });
+    },
+    getOriginDestination: (call, callback) => {
+      respondCancellable(call, logger, callback, async (signal) => {
+        scans.admit('GetOriginDestination', call.getPeer(), signal);
+        const { detectorIds, range, tripGapSeconds } = call.request;
+        const answer = await service.getOriginDestination(
+          { detectorIds, range: wireRange(range), tripGapSeconds },
+          signal,
+        );
+        return originDestinationToWire(answer.detectorIds, answer);
+      });
+    },
+    getTypicalProfile: (call, callback) => {
+      respond(logger, callback, async () =>
+        typicalProfileToWire(
+          await withMissingProfileAs(GrpcStatus.NOT_FOUND, () =>
+            service.getTypicalProfile(trafficTargetFromWire(call.request.target)),
+          ),
+        ),
+      );
+    },
+    getReliability: (call, callback) => {
+      respondCancellable(call, logger, callback, async (signal) => {
+        scans.admit('GetReliability', call.getPeer(), signal);
+        const request = {
+          target: trafficTargetFromWire(call.request.target),
+          range: wireRange(call.request.range),
+        };
+        const { target, range, figures } = await withMissingProfileAs(GrpcStatus.FAILED_PRECONDITION, () =>
+          service.getReliability(request, signal),
+        );
+        return reliabilityToWire(target, range, figures);
+      });
+    },
+    listAlerts: (call, callback) => {
+      respond(logger, callback, async () => {
+        const { request } = call;
+        const page = await service.listAlerts({
+          range: wireRange(request.range),
+          kinds: alertKindsFromWire(request.kinds),
+          ...wireMinSeverity(request.minSeverity),
+          openOnly: request.openOnly,
+          ...wirePageRequest(request),
+        });
+        return { alerts: page.items.map(alertToWire), nextPageToken: page.nextPageToken ?? '' };
+      });
+    },
+    streamAlerts: (call) => {
+      void serveStream(call, logger, alertToWire, (signal) => {
+        const filter = {
+          kinds: alertKindsFromWire(call.request.kinds),
+          ...wireMinSeverity(call.request.minSeverity),
+        };
+        return service.streamAlerts(filter, signal);
+      });
+    },
   };
+}
+
+/** `min_severity` in domain terms; UNSPECIFIED leaves it out. */
+function wireMinSeverity(value: number): { minSeverity?: ReturnType<typeof alertSeverityFromWire> } {
+  const minSeverity = alertSeverityFromWire(value);
+  return minSeverity === undefined ? {} : { minSeverity };
+}
+
+/**
+ * A missing typical profile with the status the RPC gives it: NOT_FOUND when the profile
+ * is what was asked for, FAILED_PRECONDITION when it is what the answer needs.
+ */
+async function withMissingProfileAs<Result>(code: GrpcStatus, run: () => Promise<Result>): Promise<Result> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!(error instanceof NoTypicalProfileError)) throw error;
+    throw new GrpcStatusError(code, error.message, { cause: error });
+  }
 }
 
 /** Runs a unary use case and answers with its result, or its failure as a gRPC status. */
@@ -250,6 +343,10 @@ function wireSelector(links: query.LinkSelector | undefined): LinkSelectorInput 
       return { link: chosen.value };
     case 'destDetectorId':
       return { destDetectorId: chosen.value };
+    case 'route':
+      return { route: chosen.value };
+    case 'allRoutes':
+      return { allRoutes: chosen.value };
   }
 }
 
@@ -277,6 +374,7 @@ function estimateToWire(estimate: TravelTimeEstimate): query.TravelTimeEstimate 
     totalSamples: BigInt(estimate.totalSamples),
     speedKmh: estimate.speedKmh,
     status: ESTIMATE_STATUS_TO_WIRE[estimate.status],
+    ...trafficEstimateFields(estimate),
   };
 }
 
@@ -287,7 +385,11 @@ function detectorToWire(overview: DetectorOverview): query.DetectorSummary {
     longitude: BigInt(overview.coordinates.longitude),
   };
   const status = overview.latestStatus;
-  return { loc, latestStatus: status === undefined ? undefined : statusToWire(status, loc) };
+  return {
+    loc,
+    latestStatus: status === undefined ? undefined : statusToWire(status, loc),
+    health: overview.health === undefined ? undefined : detectorHealthToWire(overview.health),
+  };
 }
 
 function statusToWire(status: DetectorStatus, loc: collector.Coordinates): collector.DetectorStatus {

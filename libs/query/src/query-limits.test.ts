@@ -17,6 +17,7 @@ describe('resolveQueryLimits', () => {
       maxPageSize: 10_000,
       maxConcurrentScans: 8,
       maxConcurrentScansPerConnection: 4,
+      maxSightingsPerOriginDestination: 20_000_000,
     });
     expect(resolveQueryLimits({ maxLimitPerLink: 2_000 })).toEqual({
       ...DEFAULT_QUERY_LIMITS,

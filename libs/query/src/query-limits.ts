@@ -63,6 +63,13 @@ export interface QueryLimits {
    * take every slot; clients behind one proxy share its connections, and its bound.
    */
   readonly maxConcurrentScansPerConnection: number;
+  /**
+   * Most sightings one GetOriginDestination reads, across its detectors and range; e.g.
+   * `20_000_000`. They are not held (the answer holds one duration per trip and the
+   * devices seen within the trip gap), but reading them is the call's cost: about ten
+   * seconds of the event loop at this many, in slices between pages.
+   */
+  readonly maxSightingsPerOriginDestination: number;
 }
 
 export const DEFAULT_QUERY_LIMITS: QueryLimits = {
@@ -79,6 +86,7 @@ export const DEFAULT_QUERY_LIMITS: QueryLimits = {
   maxPageSize: 10_000,
   maxConcurrentScans: 8,
   maxConcurrentScansPerConnection: 4,
+  maxSightingsPerOriginDestination: 20_000_000,
 };
 
 /** The defaults with `overrides` applied; throws a RangeError naming a limit that cannot work. */

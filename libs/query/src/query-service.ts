@@ -1,12 +1,21 @@
 import {
+  ALERT_SEVERITIES,
   NANOS_PER_MILLISECOND,
   parseDetectorId,
+  reliabilityOf,
+  type Alert,
   type Coordinates,
+  type DetectorHealth,
   type DetectorId,
   type DetectorLink,
   type DetectorStatus,
+  type OriginDestinationMatrix,
+  type ReliabilityFigures,
+  type Route,
   type Sighting,
+  type TrafficTarget,
   type TravelTimeEstimate,
+  type TypicalProfile,
   type UnixNanos,
   ValidationError,
 } from '@message-bus/domain';
@@ -14,10 +23,27 @@ import type { Repository } from '@message-bus/repository';
 import type { Logger } from '@message-bus/server-kit';
 import { AnswerLocalDeviceIds, type DeviceIdDisclosure } from './answer-local-device-ids';
 import { replayThenFollow } from './event-stream';
-import { compareIds, pageOf, parsePageRequest, type Page, type PageRequestInput } from './list-paging';
-import { isSelected, parseLinkSelection, selectedLinks, type LinkSelectorInput } from './link-selection';
+import {
+  alertPosition,
+  compareIds,
+  pageOf,
+  parsePageRequest,
+  type Page,
+  type PageRequestInput,
+} from './list-paging';
+import {
+  isRouteSelection,
+  isSelected,
+  parseLinkSelection,
+  selectedLinks,
+  selectedRoutes,
+  type LinksOnlySelection,
+  type LinkSelection,
+  type LinkSelectorInput,
+} from './link-selection';
 import {
   parseDetectorQuery,
+  parseRange,
   parseTravelTimeQuery,
   type DetectorQueryInput,
   type TravelTimeQueryInput,
@@ -30,6 +56,17 @@ import {
   type RecomputeRequestInput,
 } from './recompute-travel-times';
 import { SightingGrouper, type GroupedSightings } from './sighting-groups';
+import { NoTypicalProfileError } from './traffic/no-typical-profile-error';
+import {
+  parseClosedRange,
+  parseOriginDestinationQuery,
+  parseTrafficTarget,
+  type AlertFilter,
+  type ClosedRange,
+  type OriginDestinationInput,
+  type TrafficTargetInput,
+} from './traffic/traffic-arguments';
+import { countTrips } from './traffic/trip-count';
 
 export interface QueryServiceOptions {
   readonly repository: Repository;
@@ -56,11 +93,33 @@ export interface VoltageReport {
   readonly voltages: number[];
 }
 
-/** A detector's position and, when it has reported any, its latest status. */
+/**
+ * A detector's position and, when it has reported any, its latest status; and its
+ * health once the workers have judged it.
+ */
 export interface DetectorOverview {
   readonly detectorId: DetectorId;
   readonly coordinates: Coordinates;
   readonly latestStatus?: DetectorStatus;
+  readonly health?: DetectorHealth;
+}
+
+/** An origin–destination matrix and the detectors it covers, in the order asked. */
+export interface OriginDestinationAnswer extends OriginDestinationMatrix {
+  readonly detectorIds: readonly DetectorId[];
+}
+
+/** The reliability figures of a target over a range. */
+export interface ReliabilityAnswer {
+  readonly target: TrafficTarget;
+  readonly range: ClosedRange;
+  readonly figures: ReliabilityFigures;
+}
+
+/** A ListAlerts request as the wire carries it, the enums already in domain terms. */
+export interface AlertListInput extends AlertFilter, PageRequestInput {
+  readonly range?: { readonly after?: UnixNanos; readonly before?: UnixNanos };
+  readonly openOnly: boolean;
 }
 
 /** Status look-ups in flight at once while listing detectors. */
@@ -206,6 +265,12 @@ export class QueryService {
     );
     const page = pageOf('detectors', sorted, (entry) => entry.detectorId, request);
     const positioned = page.items;
+    // One read of every health record per page: a record is a few dozen bytes, one per detector.
+    const healthOf = new Map(
+      page.items.length === 0
+        ? []
+        : (await this.repository.detectorHealth.list()).map((health) => [health.detectorId, health]),
+    );
     const overviews: DetectorOverview[] = [];
     for (let start = 0; start < positioned.length; start += STATUS_LOOKUP_CONCURRENCY) {
       const batch = positioned.slice(start, start + STATUS_LOOKUP_CONCURRENCY);
@@ -214,7 +279,13 @@ export class QueryService {
       );
       batch.forEach(({ detectorId, coordinates }, index) => {
         const latestStatus = latest[index]?.[0];
-        overviews.push({ detectorId, coordinates, ...(latestStatus === undefined ? {} : { latestStatus }) });
+        const health = healthOf.get(detectorId);
+        overviews.push({
+          detectorId,
+          coordinates,
+          ...(latestStatus === undefined ? {} : { latestStatus }),
+          ...(health === undefined ? {} : { health }),
+        });
       });
     }
     return { ...page, items: overviews };
@@ -248,47 +319,69 @@ export class QueryService {
   }
 
   /**
-   * The estimates of the selected links whose interval end is in the range, the newest
-   * `limit` of each link, link by link (by destination, then source, when the selection
-   * is resolved through the links), each link's oldest first: the order a chart draws.
-   * Links without estimates in the range are absent. When `signal` aborts, no further
-   * links are read.
+   * The estimates of the selected links (or routes) whose interval end is in the range,
+   * the newest `limit` of each, link by link (by destination, then source, when the
+   * selection is resolved through the links; routes by name), each one's oldest first:
+   * the order a chart draws. Links or routes without estimates in the range are absent.
+   * When `signal` aborts, no further links or routes are read.
    */
   async getTravelTimes(input: TravelTimeQueryInput, signal?: AbortSignal): Promise<TravelTimeEstimate[]> {
     const query = parseTravelTimeQuery(input, this.limits);
     const { maxEstimatesPerAnswer } = this.limits;
+    const { selection } = query;
     const newestFirst: TravelTimeEstimate[] = [];
-    // Link by link, so a selection of more than an answer holds stops reading there.
-    for (const link of await selectedLinks(this.repository.links, query.selection)) {
+    const reads = isRouteSelection(selection)
+      ? (await selectedRoutes(this.repository.routes, selection)).map(
+          (route) => () =>
+            this.repository.routeTravelTimes.list({
+              routes: [route],
+              range: query.range,
+              limitPerRoute: query.limitPerLink,
+              order: 'newest_first',
+            }),
+        )
+      : (await selectedLinks(this.repository.links, selection)).map(
+          (link) => () =>
+            this.repository.travelTimes.list({
+              links: [link],
+              range: query.range,
+              limitPerLink: query.limitPerLink,
+              order: 'newest_first',
+            }),
+        );
+    // One by one, so a selection of more than an answer holds stops reading there.
+    for (const read of reads) {
       signal?.throwIfAborted();
-      const ofLink = await this.repository.travelTimes.list({
-        links: [link],
-        range: query.range,
-        limitPerLink: query.limitPerLink,
-        order: 'newest_first',
-      });
-      for (const estimate of ofLink) newestFirst.push(estimate);
+      for (const estimate of await read()) newestFirst.push(estimate);
       if (newestFirst.length > maxEstimatesPerAnswer) {
         throw answerTooLarge(
           `${maxEstimatesPerAnswer} estimates`,
           'GetTravelTimes',
-          'lower limit, narrow range, or select fewer links (links.dest_detector_id or links.link)',
+          isRouteSelection(selection)
+            ? 'lower limit, narrow range, or select one route (links.route)'
+            : 'lower limit, narrow range, or select fewer links (links.dest_detector_id or links.link)',
         );
       }
     }
     return oldestFirstPerLink(newestFirst);
   }
 
-  /** The newest estimate of each selected link, in link order; links without one are absent. */
+  /** The newest estimate of each selected link or route, in selection order; those without one are absent. */
   async getLatestTravelTimes(links: LinkSelectorInput | undefined): Promise<TravelTimeEstimate[]> {
     const selection = parseLinkSelection(links);
-    return this.repository.travelTimes.latest(await selectedLinks(this.repository.links, selection));
+    if (!isRouteSelection(selection)) {
+      return this.repository.travelTimes.latest(await selectedLinks(this.repository.links, selection));
+    }
+    const routes = await selectedRoutes(this.repository.routes, selection);
+    // An empty list asks the port for every route's; no route listed means none.
+    return routes.length === 0 ? [] : this.repository.routeTravelTimes.latest(routes);
   }
 
   /**
-   * Estimates of the selected links as they are put from this call on, in commit order,
-   * until `signal` aborts. The selection filters each estimate rather than resolving the
-   * links once, so a link created later is followed too. Validates at once.
+   * Estimates of the selected links (or routes) as they are put from this call on, in
+   * commit order, until `signal` aborts. The selection filters each estimate rather than
+   * resolving the links once, so a link or route created later is followed too.
+   * Validates at once.
    */
   streamTravelTimes(
     links: LinkSelectorInput | undefined,
@@ -297,7 +390,9 @@ export class QueryService {
     const selection = parseLinkSelection(links);
     this.logger.debug({ links: selection.kind }, 'travel-time stream started');
     // Called now rather than on the first read, so nothing put after this call is missed.
-    const followed = this.repository.travelTimes.follow(signal);
+    const followed = isRouteSelection(selection)
+      ? this.repository.routeTravelTimes.follow(signal)
+      : this.repository.travelTimes.follow(signal);
     return onlySelected(followed, (estimate) => isSelected(selection, estimate));
   }
 
@@ -309,7 +404,7 @@ export class QueryService {
    * `RecomputeRefusedError`.
    */
   recomputeTravelTimes(input: RecomputeRequestInput, signal: AbortSignal): AsyncIterable<RecomputeProgress> {
-    const selection = parseLinkSelection(input.links);
+    const selection = linksToRecompute(parseLinkSelection(input.links));
     const range = parseRecomputeRange(input.range, {
       now: this.clock(),
       eventRetentionSeconds: this.eventRetentionSeconds,
@@ -317,6 +412,132 @@ export class QueryService {
     const context = { repository: this.repository, logger: this.logger, pollMs: RECOMPUTE_POLL_MS };
     return recomputeAndReport(context, selection, range, signal);
   }
+
+  /** One page of the routes, by name; see `parsePageRequest` for `page_size` and `page_token`. */
+  async listRoutes(input: PageRequestInput = { pageSize: 0, pageToken: '' }): Promise<Page<Route>> {
+    const request = parsePageRequest('routes', input, this.pageSizes());
+    // The port lists routes whole (a few dozen, each under 4 KB); the page is cut here.
+    const sorted = (await this.repository.routes.list()).sort((a, b) => compareIds(a.name, b.name));
+    return pageOf('routes', sorted, (route) => route.name, request);
+  }
+
+  /**
+   * Trips between the detectors over the range; see `countTrips` for what is read and
+   * held. When `signal` aborts, the reading stops at the next page.
+   */
+  async getOriginDestination(
+    input: OriginDestinationInput,
+    signal?: AbortSignal,
+  ): Promise<OriginDestinationAnswer> {
+    const query = parseOriginDestinationQuery(input);
+    const matrix = await countTrips(
+      this.repository.events,
+      query,
+      this.limits.maxSightingsPerOriginDestination,
+      signal,
+    );
+    return { detectorIds: query.detectorIds, ...matrix };
+  }
+
+  /** The target's typical profile; `NoTypicalProfileError` before the workers computed one. */
+  async getTypicalProfile(input: TrafficTargetInput): Promise<TypicalProfile> {
+    const target = parseTrafficTarget(input);
+    const profile = await this.repository.profiles.get(target);
+    if (profile === undefined) throw new NoTypicalProfileError(target);
+    return profile;
+  }
+
+  /**
+   * The FHWA reliability figures of the target's stored estimates whose interval end is
+   * in the range, against its typical profile's free-flow figure (`NoTypicalProfileError`
+   * without a profile; a profile without a free-flow figure leaves the indices out).
+   * At most `maxEstimatesPerAnswer` estimates are read; a range holding more is refused.
+   */
+  async getReliability(
+    input: { readonly target: TrafficTargetInput; readonly range?: TimeRangeInput },
+    signal?: AbortSignal,
+  ): Promise<ReliabilityAnswer> {
+    const target = parseTrafficTarget(input.target);
+    const range = parseClosedRange(input.range);
+    const profile = await this.repository.profiles.get(target);
+    if (profile === undefined) throw new NoTypicalProfileError(target);
+    signal?.throwIfAborted();
+    const { maxEstimatesPerAnswer } = this.limits;
+    // One more than the most, to tell a range that holds too many.
+    const estimates =
+      target.kind === 'link'
+        ? await this.repository.travelTimes.list({
+            links: [{ source: target.source, destination: target.destination }],
+            range,
+            limitPerLink: maxEstimatesPerAnswer + 1,
+          })
+        : await this.repository.routeTravelTimes.list({
+            routes: [target.route],
+            range,
+            limitPerRoute: maxEstimatesPerAnswer + 1,
+          });
+    if (estimates.length > maxEstimatesPerAnswer) {
+      throw new ValidationError(
+        'out_of_range',
+        'range',
+        `holds more than ${maxEstimatesPerAnswer} estimates, the most one GetReliability reads; narrow it`,
+      );
+    }
+    return { target, range, figures: reliabilityOf(estimates, profile.freeFlowSeconds) };
+  }
+
+  /**
+   * One page of the alerts matching the request, newest start first (then by id); see
+   * `parsePageRequest` for `page_size` and `page_token`. The port lists the matching
+   * alerts whole (alerts are few: raised per condition, not per interval) and the page
+   * is cut here; a token is a position, so a walk neither repeats nor skips an alert.
+   */
+  async listAlerts(input: AlertListInput): Promise<Page<Alert>> {
+    const request = parsePageRequest('alerts', input, this.pageSizes());
+    const range = parseRange(input.range);
+    const alerts = await this.repository.alerts.list({
+      range,
+      kinds: input.kinds,
+      ...(input.minSeverity === undefined ? {} : { minSeverity: input.minSeverity }),
+      openOnly: input.openOnly,
+    });
+    const positioned = alerts
+      .map((alert) => ({ position: alertPosition(alert.start, alert.id), alert }))
+      .sort((a, b) => compareIds(a.position, b.position));
+    const page = pageOf('alerts', positioned, (entry) => entry.position, request);
+    return { ...page, items: page.items.map((entry) => entry.alert) };
+  }
+
+  /** Alerts as they are raised, updated or cleared from this call on, filtered, until `signal` aborts. */
+  streamAlerts(filter: AlertFilter, signal: AbortSignal): AsyncIterable<Alert> {
+    this.logger.debug({ kinds: filter.kinds, minSeverity: filter.minSeverity }, 'alert stream started');
+    const followed = this.repository.alerts.follow(signal);
+    return onlySelected(followed, (alert) => alertMatches(filter, alert));
+  }
+}
+
+/** A time range as a request gives it, either side open. */
+type TimeRangeInput = { readonly after?: UnixNanos; readonly before?: UnixNanos };
+
+/** Whether an alert is of a chosen kind (none chosen: any) and at least the least severity asked. */
+function alertMatches(filter: AlertFilter, alert: Alert): boolean {
+  if (filter.kinds.length > 0 && !filter.kinds.includes(alert.kind)) return false;
+  if (filter.minSeverity === undefined) return true;
+  return ALERT_SEVERITIES.indexOf(alert.severity) >= ALERT_SEVERITIES.indexOf(filter.minSeverity);
+}
+
+/**
+ * The workers recompute links' intervals from raw sightings; a route's estimates follow
+ * from its links', so a route is refused here with the way to recompute it.
+ */
+function linksToRecompute(selection: LinkSelection): LinksOnlySelection {
+  if (!isRouteSelection(selection)) return selection;
+  throw new ValidationError(
+    'unknown_value',
+    selection.kind === 'route' ? 'links.route' : 'links.all_routes',
+    'RecomputeTravelTimes recomputes links, not routes; select the links of the route ' +
+      '(links.link or links.dest_detector_id, or links.all)',
+  );
 }
 
 /** Refuses a request selecting more than `most` (e.g. `500000 sightings`) for one answer of `rpc`. */
@@ -339,25 +560,28 @@ function groupByDestination(links: readonly DetectorLink[]): DetectorLink[][] {
   return groups;
 }
 
-/** A link-by-link list with each link newest first, turned to each link oldest first. */
+/** A link-by-link (or route-by-route) list, each newest first, turned to each oldest first. */
 function oldestFirstPerLink(estimates: readonly TravelTimeEstimate[]): TravelTimeEstimate[] {
   const runs: TravelTimeEstimate[][] = [];
   for (const estimate of estimates) {
     const run = runs.at(-1);
     const first = run?.[0];
     const sameLink =
-      first !== undefined && first.source === estimate.source && first.destination === estimate.destination;
+      first !== undefined &&
+      first.route === estimate.route &&
+      first.source === estimate.source &&
+      first.destination === estimate.destination;
     if (run !== undefined && sameLink) run.push(estimate);
     else runs.push([estimate]);
   }
   return runs.flatMap((run) => run.reverse());
 }
 
-async function* onlySelected(
-  estimates: AsyncIterable<TravelTimeEstimate>,
-  selected: (estimate: TravelTimeEstimate) => boolean,
-): AsyncGenerator<TravelTimeEstimate> {
-  for await (const estimate of estimates) if (selected(estimate)) yield estimate;
+async function* onlySelected<Item>(
+  items: AsyncIterable<Item>,
+  selected: (item: Item) => boolean,
+): AsyncGenerator<Item> {
+  for await (const item of items) if (selected(item)) yield item;
 }
 
 /** The stream with each device id replaced by its id for this stream alone; the previous period's is dropped. */

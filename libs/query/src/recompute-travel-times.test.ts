@@ -68,6 +68,11 @@ function withRecompute(repository: Repository, recompute: RecomputeQueue): Repos
     detectors: repository.detectors,
     travelTimes: repository.travelTimes,
     recompute,
+    routes: repository.routes,
+    routeTravelTimes: repository.routeTravelTimes,
+    profiles: repository.profiles,
+    alerts: repository.alerts,
+    detectorHealth: repository.detectorHealth,
     health: () => repository.health(),
     close: () => repository.close(),
   };
@@ -277,7 +282,7 @@ describe.each(storeCases)('RecomputeTravelTimes over gRPC on the $name', (storeC
       await refused(
         { range: lastHour },
         status.INVALID_ARGUMENT,
-        'links: is not set; choose links.all, links.link or links.dest_detector_id',
+        'links: is not set; choose links.all, links.link, links.dest_detector_id, links.route or links.all_routes',
       );
       await refused(
         { links: allLinks },

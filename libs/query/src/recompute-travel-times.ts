@@ -10,7 +10,7 @@ import {
 import type { LinkRef, NewRecomputeRange, Repository, TimeRange } from '@message-bus/repository';
 import type { Logger } from '@message-bus/server-kit';
 import { ulid } from 'ulid';
-import { selectedLinks, type LinkSelection, type LinkSelectorInput } from './link-selection';
+import { selectedLinks, type LinkSelectorInput, type LinksOnlySelection } from './link-selection';
 
 /** A RecomputeTravelTimes request as the wire carries it, with times already in nanoseconds. */
 export interface RecomputeRequestInput {
@@ -131,7 +131,7 @@ export interface RecomputeContext {
  */
 export async function* recomputeAndReport(
   context: RecomputeContext,
-  selection: LinkSelection,
+  selection: LinksOnlySelection,
   range: RecomputeRequestRange,
   signal: AbortSignal,
 ): AsyncGenerator<RecomputeProgress> {
@@ -193,7 +193,7 @@ export async function* recomputeAndReport(
  */
 async function destinationsOf(
   repository: Repository,
-  selection: LinkSelection,
+  selection: LinksOnlySelection,
 ): Promise<Map<DetectorId, readonly DetectorId[] | undefined>> {
   if (selection.kind === 'link') {
     const { source, destination } = selection.link;

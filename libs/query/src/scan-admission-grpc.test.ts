@@ -54,13 +54,16 @@ describe('scans over gRPC: admitted under a bound, stopped and released on cance
     await expectStatus(
       calls.getEvents({ detectorIds: [quietDetector] }),
       status.RESOURCE_EXHAUSTED,
-      'GetEvents: this connection already runs 1 scans (GetEvents, GetBatteryVoltage, GetTravelTimes and ' +
-        'StreamEvents replays), the most one connection may (maxConcurrentScansPerConnection); wait for one ' +
+      'GetEvents: this connection already runs 1 scans (GetEvents, GetBatteryVoltage, GetTravelTimes, ' +
+        'GetOriginDestination, GetReliability and StreamEvents replays), the most one connection may (maxConcurrentScansPerConnection); wait for one ' +
         'to end or cancel it, then retry',
     );
 
     replaying.call.cancel();
-    await vi.waitFor(() => calls.getEvents({ detectorIds: [quietDetector] }), { timeout: 10_000, interval: 20 });
+    await vi.waitFor(() => calls.getEvents({ detectorIds: [quietDetector] }), {
+      timeout: 10_000,
+      interval: 20,
+    });
     await expectScanStopped();
   });
 
@@ -74,13 +77,16 @@ describe('scans over gRPC: admitted under a bound, stopped and released on cance
     await expectStatus(
       calls.getBatteryVoltage({ detectorIds: [quietDetector] }),
       status.RESOURCE_EXHAUSTED,
-      'GetBatteryVoltage: this connection already runs 1 scans (GetEvents, GetBatteryVoltage, GetTravelTimes ' +
-        'and StreamEvents replays), the most one connection may (maxConcurrentScansPerConnection); wait for ' +
+      'GetBatteryVoltage: this connection already runs 1 scans (GetEvents, GetBatteryVoltage, GetTravelTimes, ' +
+        'GetOriginDestination, GetReliability and StreamEvents replays), the most one connection may (maxConcurrentScansPerConnection); wait for ' +
         'one to end or cancel it, then retry',
     );
 
     cancelled.cancel();
-    await vi.waitFor(() => calls.getEvents({ detectorIds: [quietDetector] }), { timeout: 10_000, interval: 20 });
+    await vi.waitFor(() => calls.getEvents({ detectorIds: [quietDetector] }), {
+      timeout: 10_000,
+      interval: 20,
+    });
     await expectScanStopped();
   });
 
@@ -89,7 +95,10 @@ describe('scans over gRPC: admitted under a bound, stopped and released on cance
     const following = new StreamReader(
       server.client.streamEvents(query.GetEventsRequest.fromPartial({ detectorIds: [quietDetector] })),
     );
-    await vi.waitFor(() => calls.getEvents({ detectorIds: [quietDetector] }), { timeout: 10_000, interval: 20 });
+    await vi.waitFor(() => calls.getEvents({ detectorIds: [quietDetector] }), {
+      timeout: 10_000,
+      interval: 20,
+    });
     following.call.cancel();
   });
 });

@@ -29,8 +29,8 @@ describe('ScanAdmission', () => {
     expect(refusal(() => scans.admit('GetEvents', PEER_A, call.signal))).toEqual({
       code: status.RESOURCE_EXHAUSTED,
       details:
-        'GetEvents: this connection already runs 2 scans (GetEvents, GetBatteryVoltage, GetTravelTimes and ' +
-        'StreamEvents replays), the most one connection may (maxConcurrentScansPerConnection); wait for one ' +
+        'GetEvents: this connection already runs 2 scans (GetEvents, GetBatteryVoltage, GetTravelTimes, ' +
+        'GetOriginDestination, GetReliability and StreamEvents replays), the most one connection may (maxConcurrentScansPerConnection); wait for one ' +
         'to end or cancel it, then retry',
     });
     // Another connection is not held back by this one's.
@@ -48,8 +48,8 @@ describe('ScanAdmission', () => {
     expect(refusal(() => scans.admit('StreamEvents', PEER_C, call.signal))).toEqual({
       code: status.RESOURCE_EXHAUSTED,
       details:
-        'StreamEvents: the server already runs 3 scans (GetEvents, GetBatteryVoltage, GetTravelTimes and ' +
-        'StreamEvents replays), the most it admits at once (maxConcurrentScans); retry after a backoff, or ' +
+        'StreamEvents: the server already runs 3 scans (GetEvents, GetBatteryVoltage, GetTravelTimes, ' +
+        'GetOriginDestination, GetReliability and StreamEvents replays), the most it admits at once (maxConcurrentScans); retry after a backoff, or ' +
         'narrow range, limit or detector_ids',
     });
     expect(scans.scansRunning()).toBe(3);

@@ -6,7 +6,8 @@ import type { QueryLimits } from './query-limits';
 export type ScanAdmissionLimits = Pick<QueryLimits, 'maxConcurrentScans' | 'maxConcurrentScansPerConnection'>;
 
 /** The calls that take a slot, for the refusal's sentence. */
-const SCAN_CALLS = 'GetEvents, GetBatteryVoltage, GetTravelTimes and StreamEvents replays';
+const SCAN_CALLS =
+  'GetEvents, GetBatteryVoltage, GetTravelTimes, GetOriginDestination, GetReliability and StreamEvents replays';
 
 /**
  * Counts the scans one server runs, in all and per client connection, and refuses one

@@ -95,7 +95,15 @@ describe.each(storeCases)('GetTravelTimes and GetLatestTravelTimes over gRPC on 
 
     const response = await calls.getTravelTimes({ links: oneLink(source, destination) });
 
-    const common = { sourceDetectorId: source, destDetectorId: destination, windowSeconds: 900n };
+    const common = {
+      sourceDetectorId: source,
+      destDetectorId: destination,
+      windowSeconds: 900n,
+      // A link's estimate: no route, and no congestion figures before a profile exists.
+      route: '',
+      routeMethod: query.RouteEstimateMethod.ROUTE_ESTIMATE_METHOD_UNSPECIFIED,
+      level: query.CongestionLevel.CONGESTION_LEVEL_UNSPECIFIED,
+    };
     const statistics = { medianSeconds: 120.5, p15Seconds: 101.25, p85Seconds: 150.75, meanSeconds: 123.125 };
     expect(response.estimates).toEqual([
       {

@@ -229,8 +229,33 @@ export function estimateOnWire(estimate: TravelTimeEstimate): query.TravelTimeEs
     totalSamples: BigInt(estimate.totalSamples),
     speedKmh: estimate.speedKmh,
     status: STATUS_ON_WIRE[estimate.status],
+    route: estimate.route ?? '',
+    routeMethod:
+      estimate.routeMethod === undefined
+        ? query.RouteEstimateMethod.ROUTE_ESTIMATE_METHOD_UNSPECIFIED
+        : ROUTE_METHOD_ON_WIRE[estimate.routeMethod],
+    typicalSeconds: estimate.typicalSeconds,
+    freeFlowSeconds: estimate.freeFlowSeconds,
+    ratioToTypical: estimate.ratioToTypical,
+    ratioToFreeFlow: estimate.ratioToFreeFlow,
+    level:
+      estimate.level === undefined
+        ? query.CongestionLevel.CONGESTION_LEVEL_UNSPECIFIED
+        : LEVEL_ON_WIRE[estimate.level],
   };
 }
+
+const ROUTE_METHOD_ON_WIRE = {
+  matched: query.RouteEstimateMethod.ROUTE_ESTIMATE_METHOD_MATCHED,
+  sum_of_links: query.RouteEstimateMethod.ROUTE_ESTIMATE_METHOD_SUM_OF_LINKS,
+} as const;
+
+const LEVEL_ON_WIRE = {
+  free: query.CongestionLevel.CONGESTION_LEVEL_FREE,
+  moderate: query.CongestionLevel.CONGESTION_LEVEL_MODERATE,
+  heavy: query.CongestionLevel.CONGESTION_LEVEL_HEAVY,
+  severe: query.CongestionLevel.CONGESTION_LEVEL_SEVERE,
+} as const;
 
 /** A wire `LinkSelector` of one link. */
 export const oneLink = (source: string, destination: string) => ({
@@ -311,6 +336,11 @@ export function withEvents(repository: Repository, events: EventRepository): Rep
     detectors: repository.detectors,
     travelTimes: repository.travelTimes,
     recompute: repository.recompute,
+    routes: repository.routes,
+    routeTravelTimes: repository.routeTravelTimes,
+    profiles: repository.profiles,
+    alerts: repository.alerts,
+    detectorHealth: repository.detectorHealth,
     health: () => repository.health(),
     close: () => repository.close(),
   };
