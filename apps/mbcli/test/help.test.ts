@@ -17,6 +17,12 @@ const COMMANDS = [
   'import',
   'export events',
   'export traveltimes',
+  'routes set',
+  'routes list',
+  'routes delete',
+  'od',
+  'reliability',
+  'alerts',
 ];
 
 describe('help', () => {

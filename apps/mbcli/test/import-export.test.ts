@@ -533,6 +533,13 @@ describe('export traveltimes against a real cqserver', () => {
       'total_samples',
       'speed_kmh',
       'status',
+      'route',
+      'route_method',
+      'typical_seconds',
+      'free_flow_seconds',
+      'ratio_to_typical',
+      'ratio_to_free_flow',
+      'level',
     ]);
     const number = (cell: string | undefined) => (cell === '' ? undefined : Number(cell));
     expect(

@@ -6,24 +6,33 @@ import { renderTable } from '../lib/display/table';
 import { formatTimestamp } from '../lib/display/time-format';
 import {
   travelTimeCells,
+  travelTimeHeaders,
   travelTimeRows,
-  TRAVEL_TIME_HEADERS,
   type TravelTimeRow,
 } from '../lib/display/travel-time-rows';
 
 export default class TravelTimes extends MbcliCommand {
-  static override summary = 'Show the latest travel-time estimate of every link (GetLatestTravelTimes).';
+  static override summary =
+    'Show the latest travel-time estimate of every link, or of a route (GetLatestTravelTimes).';
   static override description =
     'MEDIAN and P15–P85 are over the valid samples of the estimate’s window; SAMPLES is valid/total; ' +
-    'SPEED needs both detectors’ coordinates; AGE is the time since the window ended.\n\n' +
+    'SPEED needs both detectors’ coordinates; LEVEL is the congestion level and VS TYPICAL the median over the ' +
+    'typical travel time at this time of week (both once the workers have a typical profile); ' +
+    'AGE is the time since the window ended.\n\n' +
+    'With --route, the route’s estimate and its METHOD: matched (devices seen at both ends) or sum of links ' +
+    '(too few matches: the links’ medians added up).\n\n' +
     'With --watch the table is refreshed every --interval seconds until Ctrl-C (with --json, one JSON array per line).';
   static override enableJsonFlag = true;
   static override examples = [
     '<%= config.bin %> traveltimes',
     '<%= config.bin %> traveltimes --json',
+    '<%= config.bin %> traveltimes --route east',
     '<%= config.bin %> traveltimes --watch --interval 30',
   ];
   static override flags = {
+    route: Flags.string({
+      description: 'the estimate of this route (see `mbcli routes list`) instead of every link',
+    }),
     watch: Flags.boolean({ description: 'refresh the table until Ctrl-C', default: false }),
     interval: Flags.integer({ description: 'with --watch: seconds between refreshes', default: 10, min: 1 }),
     refreshes: Flags.integer({
@@ -37,8 +46,17 @@ export default class TravelTimes extends MbcliCommand {
     const settings = this.connectionSettings(flags);
     const client = queryClient(settings);
     const request = query.GetLatestTravelTimesRequest.fromPartial({
-      links: { selector: { $case: 'all', value: true } },
+      links: {
+        selector:
+          flags.route === undefined ? { $case: 'all', value: true } : { $case: 'route', value: flags.route },
+      },
     });
+    const table = (rows: readonly TravelTimeRow[]) =>
+      rows.length === 0
+        ? flags.route === undefined
+          ? 'no travel-time estimates yet (links need sightings at both ends)'
+          : `no travel-time estimate of route ${flags.route} yet (see \`${this.config.bin} routes list\`)`
+        : travelTimeTable(rows);
     const latest = async () => {
       const response = await unaryCall<query.GetTravelTimesResponse>(
         queryTarget(settings),
@@ -52,7 +70,7 @@ export default class TravelTimes extends MbcliCommand {
         this.log(table(rows));
         return rows;
       }
-      await this.watch(latest, flags.interval, flags.refreshes);
+      await this.watch(latest, table, flags.interval, flags.refreshes);
       return undefined;
     } finally {
       client.close();
@@ -61,6 +79,7 @@ export default class TravelTimes extends MbcliCommand {
 
   private async watch(
     latest: () => Promise<TravelTimeRow[]>,
+    table: (rows: readonly TravelTimeRow[]) => string,
     intervalSeconds: number,
     refreshes?: number,
   ): Promise<void> {
@@ -93,10 +112,13 @@ export default class TravelTimes extends MbcliCommand {
   }
 }
 
-function table(rows: readonly TravelTimeRow[]): string {
-  return rows.length === 0
-    ? 'no travel-time estimates yet (links need sightings at both ends)'
-    : renderTable(TRAVEL_TIME_HEADERS, rows.map(travelTimeCells));
+function travelTimeTable(rows: readonly TravelTimeRow[]): string {
+  const headers = travelTimeHeaders(rows);
+  const routes = headers[0] === 'ROUTE';
+  return renderTable(
+    headers,
+    rows.map((row) => travelTimeCells(row, routes)),
+  );
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

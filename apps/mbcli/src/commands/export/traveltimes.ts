@@ -15,16 +15,24 @@ export default class ExportTravelTimes extends MbcliCommand {
   static override description =
     'Columns: source_detector_id, dest_detector_id, interval_end (RFC 3339 UTC, nine fractional digits), ' +
     'window_seconds, median_seconds, p15_seconds, p85_seconds, mean_seconds, valid_samples, total_samples, speed_kmh, ' +
-    'status (ok, insufficient_data, stale, no_samples, all_rejected). An empty cell is a statistic the window did not have.\n\n' +
-    'Every link ListLinks lists, or only the --link ones; link by link, each link’s estimates oldest first, one ' +
-    'GetTravelTimes per link. The range applies to interval_end: --after inclusive, --before exclusive.';
+    'status (ok, insufficient_data, stale, no_samples, all_rejected), route, route_method (matched, sum_of_links), ' +
+    'typical_seconds, free_flow_seconds, ratio_to_typical, ratio_to_free_flow, level (free, moderate, heavy, severe). ' +
+    'An empty cell is a statistic the window did not have; the route columns are empty on a link, the typical ' +
+    'ones before the workers have a typical profile.\n\n' +
+    'Every link ListLinks lists, or only the --link ones, then the --route ones; one by one, each one’s estimates ' +
+    'oldest first, one GetTravelTimes each. The range applies to interval_end: --after inclusive, --before exclusive.';
   static override examples = [
     '<%= config.bin %> export traveltimes --after 2026-01-30T00:00:00Z --before 2026-01-31T00:00:00Z',
     '<%= config.bin %> export traveltimes --link a1:b1 --link b1:c1 --after 2026-01-30T00:00:00Z --output day.csv',
+    '<%= config.bin %> export traveltimes --route east --after 2026-01-30T00:00:00Z',
   ];
   static override flags = {
     link: Flags.string({
       description: 'a link as SOURCE:DESTINATION (repeatable; default every link)',
+      multiple: true,
+    }),
+    route: Flags.string({
+      description: 'a route, by name (repeatable); with no --link, only the routes',
       multiple: true,
     }),
     after: Flags.string({
@@ -61,17 +69,24 @@ export default class ExportTravelTimes extends MbcliCommand {
       const exported = await exportTravelTimes(
         client,
         queryTarget(settings),
-        { ...(links === undefined ? {} : { links }), range: { after, before }, limit: flags.limit },
+        {
+          ...(links === undefined ? {} : { links }),
+          ...(flags.route === undefined ? {} : { routes: flags.route }),
+          range: { after, before },
+          limit: flags.limit,
+        },
         output,
       );
       await output.finish();
       for (const link of exported.linksAtLimit) {
         this.logToStderr(
-          `mbcli: link ${link} has ${flags.limit} or more estimates in the range; only its newest ${flags.limit} were written. Narrow --after/--before or raise --limit`,
+          `mbcli: ${link.startsWith('route ') ? link : `link ${link}`} has ${flags.limit} or more estimates in the range; only its newest ${flags.limit} were written. Narrow --after/--before or raise --limit`,
         );
       }
       if (flags.output !== undefined) {
-        this.log(`wrote ${exported.estimates} estimates of ${exported.links} links to ${flags.output}`);
+        const what =
+          flags.route === undefined ? 'links' : flags.link === undefined ? 'routes' : 'links and routes';
+        this.log(`wrote ${exported.estimates} estimates of ${exported.links} ${what} to ${flags.output}`);
       }
     } catch (error) {
       output.abandon();

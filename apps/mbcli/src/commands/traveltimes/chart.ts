@@ -1,40 +1,56 @@
 import { writeFile } from 'node:fs/promises';
+import { status } from '@grpc/grpc-js';
 import { timestampToNanos } from '@message-bus/domain';
 import { query, type Timestamp } from '@message-bus/proto';
 import { Flags } from '@oclif/core';
 import { MbcliCommand } from '../../lib/base-command';
 import { queryClient, queryTarget, unaryCall } from '../../lib/connection/grpc-connection';
-import { InputError } from '../../lib/input-error';
 import { listAllLinks } from '../../lib/connection/paged-lists';
-import { formatTimestamp, parseInstantFlag } from '../../lib/display/time-format';
+import { ServiceCallError, type ServiceTarget } from '../../lib/connection/service-error';
+import { formatTimestamp } from '../../lib/display/time-format';
+import { requiredRangeFlags } from '../../lib/display/time-range';
+import { linkRows } from '../../lib/display/link-rows';
 import {
   chartSegments,
   describeGaps,
   type ChartPoint,
   type TravelTimeChart,
 } from '../../lib/chart/travel-time-chart';
-import { estimateStatusName } from '../../lib/display/travel-time-rows';
-import { chooseListedReading, linkFlagReadings, type LinkEnds } from '../../lib/chart/travel-time-chart-link';
+import { estimateStatusName, routeMethodName } from '../../lib/display/travel-time-rows';
 import { renderSvgChart } from '../../lib/chart/travel-time-chart-svg';
 import { renderTextChart } from '../../lib/chart/travel-time-chart-text';
+import { typicalBand } from '../../lib/chart/typical-band';
+import { resolveTargetFlags, wireTarget, type TargetFlag } from '../../lib/traffic-target';
 
 /** The most estimates one chart asks for: the query service's largest GetTravelTimes limit. */
 const MAX_ESTIMATES = 100_000;
 const NANOS_PER_MILLI = 1_000_000n;
 
+interface ChartSegment {
+  readonly start: string;
+  readonly end: string;
+  readonly points: { intervalEnd: string; medianSeconds: number; p15Seconds: number; p85Seconds: number }[];
+}
+
 export interface ChartResult {
+  /** The link's ends, or the route's (from its estimates; empty when it has none in the range). */
   readonly source: string;
   readonly destination: string;
+  readonly route?: string;
+  /** How the route's latest estimate in the range was obtained: `matched` or `sum_of_links`. */
+  readonly routeMethod?: string;
   readonly after: string;
   readonly before: string;
   /** Estimates in the range, with or without a median. */
   readonly estimates: number;
   /** The runs drawn, oldest first; gaps lie between them. */
-  readonly segments: {
-    readonly start: string;
-    readonly end: string;
-    readonly points: { intervalEnd: string; medianSeconds: number; p15Seconds: number; p85Seconds: number }[];
-  }[];
+  readonly segments: ChartSegment[];
+  /** The typical profile's band over the range (each bin as a flat step); absent without a profile. */
+  readonly typical?: {
+    readonly timeZone: string;
+    readonly binMinutes: number;
+    readonly segments: ChartSegment[];
+  };
   /** Why there are gaps, e.g. `gaps: 12 no samples, 3 all rejected`; absent without gaps. */
   readonly gaps?: string;
   readonly svgFile?: string;
@@ -42,19 +58,26 @@ export interface ChartResult {
 
 export default class TravelTimesChart extends MbcliCommand {
   static override summary =
-    "Chart a link's median travel time and its p15–p85 band over time (GetTravelTimes).";
+    "Chart a link's or route's median travel time and its p15–p85 band over time (GetTravelTimes).";
   static override description =
-    'Draws one link in the terminal: the band as ░, the median as ●, travel time (m:ss) up, time (UTC) across. ' +
+    'Draws one link or route in the terminal: the band as ░, the median as ●, travel time (m:ss) up, time (UTC) across. ' +
     'Intervals without an estimate, or whose estimate has no median, stay blank. ' +
+    'Once the workers have a typical profile of it (GetTypicalProfile), its typical p15–p85 band for each time of ' +
+    'week shows behind as ·. ' +
     'With --svg the same chart is also written as an SVG file a browser shows.';
   static override enableJsonFlag = true;
   static override examples = [
     '<%= config.bin %> traveltimes chart --link a1:b1 --after 2026-01-30T06:00:00Z',
     '<%= config.bin %> traveltimes chart --link a1:b1 --after 2026-01-30T06:00:00Z --before 2026-01-30T10:00:00Z --svg morning.svg',
     '<%= config.bin %> traveltimes chart --link a1:b1 --after 1769752800 --width 120 --height 25',
+    '<%= config.bin %> traveltimes chart --route east --after 2026-01-30T06:00:00Z --svg east.svg',
   ];
   static override flags = {
-    link: Flags.string({ description: 'the link as SOURCE:DESTINATION detector ids', required: true }),
+    link: Flags.string({
+      description: 'the link as SOURCE:DESTINATION detector ids',
+      exactlyOne: ['link', 'route'],
+    }),
+    route: Flags.string({ description: 'the route, by name', exactlyOne: ['link', 'route'] }),
     after: Flags.string({
       description: 'start of the range (ISO-8601 or Unix seconds), inclusive',
       required: true,
@@ -72,31 +95,30 @@ export default class TravelTimesChart extends MbcliCommand {
 
   async run(): Promise<ChartResult> {
     const { flags } = await this.parse(TravelTimesChart);
-    const after = parseInstantFlag('after', flags.after);
-    const before =
-      flags.before === undefined
-        ? { seconds: BigInt(Math.floor(Date.now() / 1000)), nanos: 0 }
-        : parseInstantFlag('before', flags.before);
+    const { after, before } = requiredRangeFlags(flags, Date.now());
     const [start, end] = [toMillis(after), toMillis(before)];
-    if (start >= end) {
-      throw new InputError(
-        `--after ${formatTimestamp(after)} is not before --before ${formatTimestamp(before)}`,
-      );
-    }
     const settings = this.connectionSettings(flags);
     const client = queryClient(settings);
     try {
-      const link = await this.resolveLink(flags.link, client, settings);
+      const target = await resolveTargetFlags(flags, async () =>
+        linkRows(await listAllLinks(client, queryTarget(settings))),
+      );
       const response = await unaryCall<query.GetTravelTimesResponse>(
         queryTarget(settings),
         (metadata, options, done) =>
           client.getTravelTimes(
             query.GetTravelTimesRequest.fromPartial({
               links: {
-                selector: {
-                  $case: 'link',
-                  value: { sourceDetectorId: link.source, destDetectorId: link.destination },
-                },
+                selector:
+                  'route' in target
+                    ? { $case: 'route', value: target.route }
+                    : {
+                        $case: 'link',
+                        value: {
+                          sourceDetectorId: target.link.source,
+                          destDetectorId: target.link.destination,
+                        },
+                      },
               },
               range: { after, before },
               limit: BigInt(MAX_ESTIMATES),
@@ -106,6 +128,7 @@ export default class TravelTimesChart extends MbcliCommand {
             done,
           ),
       );
+      const profile = await typicalProfile(client, queryTarget(settings), target);
       const estimates = response.estimates.map((estimate) => ({
         time: toMillis(estimate.intervalEnd ?? { seconds: 0n, nanos: 0 }),
         medianSeconds: estimate.medianSeconds,
@@ -115,25 +138,56 @@ export default class TravelTimesChart extends MbcliCommand {
       }));
       const segments = chartSegments(estimates);
       const gaps = describeGaps(estimates);
-      const chart: TravelTimeChart = { ...link, start, end, segments };
+      const typical = profile === undefined ? [] : typicalBand(profile, start, end);
+      const newest = response.estimates[response.estimates.length - 1];
+      const ends =
+        'route' in target
+          ? {
+              source: newest?.sourceDetectorId ?? '',
+              destination: newest?.destDetectorId ?? '',
+              route: target.route,
+            }
+          : target.link;
+      const routeMethod = newest === undefined ? undefined : routeMethodName(newest.routeMethod);
+      const chart: TravelTimeChart = {
+        ...ends,
+        start,
+        end,
+        segments,
+        ...(typical.length > 0 && { typical }),
+      };
       const result: ChartResult = {
-        ...link,
+        ...ends,
+        ...('route' in target && routeMethod !== undefined && { routeMethod }),
         after: formatTimestamp(after),
         before: formatTimestamp(before),
         estimates: response.estimates.length,
         segments: segments.map(describeSegment),
+        ...(profile !== undefined &&
+          typical.length > 0 && {
+            typical: {
+              timeZone: profile.timeZone,
+              binMinutes: profile.binMinutes,
+              segments: typical.map(describeSegment),
+            },
+          }),
         ...(flags.svg !== undefined && segments.length > 0 && { svgFile: flags.svg }),
         ...(gaps !== undefined && { gaps }),
       };
+      const subject =
+        'route' in target ? `route ${target.route}` : `${target.link.source} → ${target.link.destination}`;
       if (segments.length === 0) {
         this.log(
-          `no estimates with a median for ${link.source} → ${link.destination} between ${result.after} and ${result.before}; nothing to draw`,
+          `no estimates with a median for ${subject} between ${result.after} and ${result.before}; nothing to draw`,
         );
         if (gaps !== undefined) this.log(gaps);
         return result;
       }
       const width = flags.width ?? (process.stdout.isTTY ? process.stdout.columns : 80);
       this.log(renderTextChart(chart, { width, height: flags.height }));
+      if (routeMethod !== undefined && 'route' in target) {
+        this.log(`latest estimate: ${routeMethod.replaceAll('_', ' ')}`);
+      }
       if (gaps !== undefined) this.log(gaps);
       if (response.estimates.length === MAX_ESTIMATES) {
         this.log(`showing the newest ${MAX_ESTIMATES} estimates only; narrow the range to see older ones`);
@@ -147,19 +201,34 @@ export default class TravelTimesChart extends MbcliCommand {
       client.close();
     }
   }
+}
 
-  /** The flag's link; a flag with several readings (ids may contain `:`) is resolved against ListLinks. */
-  private async resolveLink(
-    text: string,
-    client: query.QueryServiceClient,
-    settings: ReturnType<MbcliCommand['connectionSettings']>,
-  ): Promise<LinkEnds> {
-    const readings = linkFlagReadings(text);
-    if (readings.length === 1) return readings[0]!;
-    const listed = (await listAllLinks(client, queryTarget(settings))).flatMap((link) =>
-      link.srcDetectors.map((source) => ({ source: source.detectorId, destination: link.destDetectorId })),
+/**
+ * The target's typical profile; undefined when the workers have not computed one yet
+ * (NOT_FOUND) or the server predates profiles (UNIMPLEMENTED): the chart then has no band.
+ */
+async function typicalProfile(
+  client: query.QueryServiceClient,
+  target: ServiceTarget,
+  of: TargetFlag,
+): Promise<query.TypicalProfile | undefined> {
+  try {
+    return await unaryCall<query.TypicalProfile>(target, (metadata, options, done) =>
+      client.getTypicalProfile(
+        query.GetTypicalProfileRequest.fromPartial({ target: wireTarget(of) }),
+        metadata,
+        options,
+        done,
+      ),
     );
-    return chooseListedReading(text, readings, listed);
+  } catch (error) {
+    if (
+      error instanceof ServiceCallError &&
+      (error.cause.code === status.NOT_FOUND || error.cause.code === status.UNIMPLEMENTED)
+    ) {
+      return undefined;
+    }
+    throw error;
   }
 }
 
@@ -167,7 +236,7 @@ function toMillis(timestamp: Timestamp): number {
   return Number(timestampToNanos(timestamp) / NANOS_PER_MILLI);
 }
 
-function describeSegment(segment: readonly ChartPoint[]): ChartResult['segments'][number] {
+function describeSegment(segment: readonly ChartPoint[]): ChartSegment {
   const iso = (millis: number) => new Date(millis).toISOString();
   return {
     start: iso(segment[0]!.time),

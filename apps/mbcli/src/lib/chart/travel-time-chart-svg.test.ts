@@ -107,3 +107,44 @@ describe('renderSvgChart', () => {
     expect(SVG_LAYOUT.width - SVG_LAYOUT.right).toBe(876);
   });
 });
+
+describe('renderSvgChart with a typical profile', () => {
+  const base = {
+    source: 'a1',
+    destination: 'c1',
+    route: 'east',
+    start: T0,
+    end: T0 + 10 * MINUTE,
+    segments: chartSegments([steady(0), steady(1)]),
+  };
+
+  it('draws the typical p15–p85 band behind the estimates and names it in the legend', () => {
+    const svg = renderSvgChart({
+      ...base,
+      typical: [
+        [
+          { time: T0, median: 60, p15: 30, p85: 90 },
+          { time: T0 + 10 * MINUTE, median: 60, p15: 30, p85: 90 },
+        ],
+      ],
+    });
+    const elements = parseElements(svg);
+    const typical = elements.filter((element) => element.attributes['class'] === 'typical-band');
+    // The axis now runs from 0:30 (the band's p15, at the bottom: 364) to 2:00 (the top: 48);
+    // 1:30 (its p85) lies a third of the way down.
+    expect(typical.map((element) => element.attributes['points'])).toEqual([
+      '72,153.3 876,153.3 876,364 72,364',
+    ]);
+    const order = elements.map((element) => element.attributes['class']);
+    expect(order.indexOf('typical-band')).toBeLessThan(order.indexOf('band'));
+    expect(svg).toContain('>typical p15–p85</text>');
+    expect(svg).toContain(
+      '<title>travel time route east, 2026-01-30T08:00:00Z – 2026-01-30T08:10:00Z</title>',
+    );
+  });
+
+  it('draws no typical band, and no legend for one, without a profile', () => {
+    const svg = renderSvgChart(base);
+    expect(svg).not.toContain('typical');
+  });
+});

@@ -1,4 +1,4 @@
-import { chartTitle, timeTicks, valueAxis, type TravelTimeChart } from './travel-time-chart';
+import { chartTitle, plottedRuns, timeTicks, valueAxis, type TravelTimeChart } from './travel-time-chart';
 
 /** The SVG's size in pixels and the plot's margins inside it. */
 export const SVG_LAYOUT = {
@@ -11,6 +11,7 @@ export const SVG_LAYOUT = {
 } as const;
 
 const BAND_FILL = '#9ecae1';
+const TYPICAL_FILL = '#d9d9d9';
 const MEDIAN_STROKE = '#08519c';
 const AXIS_STROKE = '#444';
 const GRID_STROKE = '#ddd';
@@ -20,13 +21,15 @@ const GRID_STROKE = '#ddd';
  * class="band">` (p85 left to right, then p15 back) and one `<polyline class="median">`
  * with a point per estimate, a dot for a run of one, value ticks (m:ss) with grid lines,
  * time ticks (UTC), a title with the link and range, and a legend. Between runs nothing
- * is drawn. Coordinates have one decimal. Needs at least one point.
+ * is drawn. The typical profile's p15–p85 band, when given, is a grey `<polygon
+ * class="typical-band">` per run behind them. Coordinates have one decimal. Needs at
+ * least one point.
  */
 export function renderSvgChart(chart: TravelTimeChart): string {
   const { width, height, left, right, top, bottom } = SVG_LAYOUT;
   const plotWidth = width - left - right;
   const plotHeight = height - top - bottom;
-  const axis = valueAxis(chart.segments, 7);
+  const axis = valueAxis(plottedRuns(chart), 7);
   const x = (time: number) => round(left + ((time - chart.start) / (chart.end - chart.start)) * plotWidth);
   const y = (value: number) => round(top + ((axis.max - value) / (axis.max - axis.min)) * plotHeight);
   const bottomY = top + plotHeight;
@@ -47,6 +50,14 @@ export function renderSvgChart(chart: TravelTimeChart): string {
     elements.push(
       `<line class="x-tick" x1="${at}" y1="${bottomY}" x2="${at}" y2="${bottomY + 6}" stroke="${AXIS_STROKE}"/>`,
       `<text class="x-label" x="${at}" y="${bottomY + 20}" text-anchor="middle" font-size="12">${tick.label}</text>`,
+    );
+  }
+  const typical = chart.typical ?? [];
+  for (const run of typical) {
+    const upper = run.map((point) => `${x(point.time)},${y(point.p85)}`);
+    const lower = run.map((point) => `${x(point.time)},${y(point.p15)}`).reverse();
+    elements.push(
+      `<polygon class="typical-band" points="${[...upper, ...lower].join(' ')}" fill="${TYPICAL_FILL}" fill-opacity="0.7" stroke="none"/>`,
     );
   }
   for (const segment of chart.segments) {
@@ -71,6 +82,13 @@ export function renderSvgChart(chart: TravelTimeChart): string {
     `<line x1="${width - right - 100}" y1="${height - 16}" x2="${width - right - 86}" y2="${height - 16}" stroke="${MEDIAN_STROKE}" stroke-width="2"/>`,
     `<text x="${width - right - 80}" y="${height - 12}" font-size="12">median</text>`,
   );
+  if (typical.length > 0) {
+    elements.push(
+      // Above the plot's right end: the bottom row holds the axis label and the other entries.
+      `<rect x="${width - right - 190}" y="${top - 17}" width="14" height="10" fill="${TYPICAL_FILL}" fill-opacity="0.7"/>`,
+      `<text x="${width - right - 170}" y="${top - 8}" font-size="12">typical p15–p85</text>`,
+    );
+  }
 
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',

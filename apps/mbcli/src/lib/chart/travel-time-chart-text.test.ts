@@ -80,4 +80,30 @@ describe('renderTextChart', () => {
     expect(lines[7]).toBe('    08:00       08:10       08:20        08:30       08:40       08:50');
     expect(lines.every((line) => [...line].length <= 80)).toBe(true);
   });
+
+  it('draws the typical band as · behind the estimates, widening the axis to hold it, and names it in the legend', () => {
+    const chart: TravelTimeChart = {
+      ...chartOf([0, 1, 2, 3].map(steady), 10),
+      route: 'east',
+      typical: [
+        [
+          { time: T0, median: 60, p15: 30, p85: 90 },
+          { time: T0 + 10 * MINUTE, median: 60, p15: 30, p85: 90 },
+        ],
+      ],
+    };
+    expect(renderTextChart(chart, { width: 16, height: 7 }).split('\n')).toEqual([
+      'travel time route east, 2026-01-30T08:00:00Z – 2026-01-30T08:10:00Z',
+      '2:00 ┤░░░░      ',
+      '     │░░░░      ',
+      '1:30 ┤●●●●······',
+      '     │░░░░······',
+      '1:00 ┤░░░░······',
+      '     │··········',
+      '0:30 ┤··········',
+      '     └┬─────────',
+      '    08:00',
+      '░ p15–p85  ● median  · typical p15–p85  blank: no estimate  (y m:ss, x UTC)',
+    ]);
+  });
 });

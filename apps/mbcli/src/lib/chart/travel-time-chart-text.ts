@@ -1,7 +1,15 @@
-import { chartTitle, timeTicks, valueAxis, type ChartPoint, type TravelTimeChart } from './travel-time-chart';
+import {
+  chartTitle,
+  plottedRuns,
+  timeTicks,
+  valueAxis,
+  type ChartPoint,
+  type TravelTimeChart,
+} from './travel-time-chart';
 
 export const BAND_CELL = '░';
 export const MEDIAN_CELL = '●';
+export const TYPICAL_CELL = '·';
 
 export interface TextChartSize {
   /** Columns of the whole chart, axis labels included; e.g. the terminal's width. */
@@ -22,10 +30,11 @@ interface ColumnValue {
  * the time axis (UTC) below and a legend. Each column covers an equal slice of the time
  * range; a column inside a run shows its p15–p85 band as `░` and its median as `●`
  * (between two estimates, the values on the line joining them); a column outside every
- * run stays blank. Needs at least one point.
+ * run stays blank. The typical profile's p15–p85 band, when given, shows as `·` behind
+ * the estimates. Needs at least one point.
  */
 export function renderTextChart(chart: TravelTimeChart, size: TextChartSize): string {
-  const axis = valueAxis(chart.segments, Math.floor((size.height - 1) / 2) + 1);
+  const axis = valueAxis(plottedRuns(chart), Math.floor((size.height - 1) / 2) + 1);
   const labelWidth = Math.max(...axis.ticks.map((tick) => tick.label.length));
   const plotWidth = size.width - labelWidth - 2;
   const columnMillis = (chart.end - chart.start) / plotWidth;
@@ -35,7 +44,12 @@ export function renderTextChart(chart: TravelTimeChart, size: TextChartSize): st
     Math.round(((axis.max - value) / (axis.max - axis.min)) * (size.height - 1));
 
   const grid = Array.from({ length: size.height }, () => Array<string>(plotWidth).fill(' '));
-  columnValues(chart, plotWidth, columnOf).forEach((value, column) => {
+  const typical = chart.typical ?? [];
+  columnValues(chart, typical, plotWidth, columnOf).forEach((value, column) => {
+    if (value === undefined) return;
+    for (let row = rowOf(value.p85); row <= rowOf(value.p15); row += 1) grid[row]![column] = TYPICAL_CELL;
+  });
+  columnValues(chart, chart.segments, plotWidth, columnOf).forEach((value, column) => {
     if (value === undefined) return;
     for (let row = rowOf(value.p85); row <= rowOf(value.p15); row += 1) grid[row]![column] = BAND_CELL;
     grid[rowOf(value.median)]![column] = MEDIAN_CELL;
@@ -66,23 +80,24 @@ export function renderTextChart(chart: TravelTimeChart, size: TextChartSize): st
     ...plotLines,
     `${' '.repeat(labelWidth)} └${axisCells.join('')}`,
     labels,
-    `${BAND_CELL} p15–p85  ${MEDIAN_CELL} median  blank: no estimate  (y m:ss, x UTC)`,
+    `${BAND_CELL} p15–p85  ${MEDIAN_CELL} median  ${typical.length > 0 ? `${TYPICAL_CELL} typical p15–p85  ` : ''}blank: no estimate  (y m:ss, x UTC)`,
   ].join('\n');
 }
 
 /**
- * Per plot column, the statistics drawn there or `undefined` for a gap. A column
+ * Per plot column, the statistics of `runs` drawn there or `undefined` for a gap. A column
  * holding points of a run takes theirs; a column between two points of a run takes the
  * values on the line between them at its middle; columns shared by runs combine them.
  */
 function columnValues(
   chart: TravelTimeChart,
+  runs: readonly (readonly ChartPoint[])[],
   plotWidth: number,
   columnOf: (time: number) => number,
 ): (ColumnValue | undefined)[] {
   const columnMillis = (chart.end - chart.start) / plotWidth;
   const samples = Array.from({ length: plotWidth }, (): ColumnValue[] => []);
-  for (const segment of chart.segments) {
+  for (const segment of runs) {
     const byColumn = new Map<number, ChartPoint[]>();
     for (const point of segment) {
       const column = columnOf(point.time);

@@ -26,11 +26,15 @@ export interface ChartEstimate {
 export interface TravelTimeChart {
   readonly source: string;
   readonly destination: string;
+  /** Set when the chart is of a route (source and destination are then its ends). */
+  readonly route?: string;
   /** The x axis, in Unix milliseconds: the requested range, `start < end`. */
   readonly start: number;
   readonly end: number;
   /** Runs of consecutive estimates with a median, oldest first; never empty runs. */
   readonly segments: readonly (readonly ChartPoint[])[];
+  /** The typical profile's p15–p85 band over the range, as runs (see typicalBand); absent without a profile. */
+  readonly typical?: readonly (readonly ChartPoint[])[];
 }
 
 /**
@@ -169,8 +173,18 @@ export function timeTicks(start: number, end: number, maxTicks: number): Tick[] 
   return ticks;
 }
 
-/** The chart's heading: link and range, e.g. `a1 → b1, 2026-01-30T08:00:00Z – 2026-01-30T10:00:00Z`. */
+/**
+ * The chart's heading: link (or route) and range, e.g.
+ * `travel time a1 → b1, 2026-01-30T08:00:00Z – 2026-01-30T10:00:00Z` or `travel time route east, …`.
+ */
 export function chartTitle(chart: TravelTimeChart): string {
   const instant = (millis: number) => new Date(millis).toISOString().replace('.000Z', 'Z');
-  return `travel time ${chart.source} → ${chart.destination}, ${instant(chart.start)} – ${instant(chart.end)}`;
+  const subject =
+    chart.route === undefined ? `${chart.source} → ${chart.destination}` : `route ${chart.route}`;
+  return `travel time ${subject}, ${instant(chart.start)} – ${instant(chart.end)}`;
+}
+
+/** Every run the value axis must span: the estimates and the typical band. */
+export function plottedRuns(chart: TravelTimeChart): readonly (readonly ChartPoint[])[] {
+  return [...chart.segments, ...(chart.typical ?? [])];
 }

@@ -58,3 +58,37 @@ export function listAllLinks(
     (page) => page.links,
   );
 }
+
+/** Every route ListRoutes lists, page by page, by name. */
+export function listAllRoutes(
+  client: query.QueryServiceClient,
+  target: ServiceTarget,
+): Promise<query.ListRoutesResponse['routes']> {
+  return allPages(
+    (pageToken) =>
+      unaryCall<query.ListRoutesResponse>(target, (metadata, options, done) =>
+        client.listRoutes(query.ListRoutesRequest.fromPartial({ pageToken }), metadata, options, done),
+      ),
+    (page) => page.routes,
+  );
+}
+
+/** Every alert ListAlerts lists for `filter`, page by page, newest start first. */
+export function listAllAlerts(
+  client: query.QueryServiceClient,
+  target: ServiceTarget,
+  filter: Omit<query.ListAlertsRequest, 'pageToken' | 'pageSize'>,
+): Promise<query.Alert[]> {
+  return allPages(
+    (pageToken) =>
+      unaryCall<query.ListAlertsResponse>(target, (metadata, options, done) =>
+        client.listAlerts(
+          query.ListAlertsRequest.fromPartial({ ...filter, pageToken }),
+          metadata,
+          options,
+          done,
+        ),
+      ),
+    (page) => page.alerts,
+  );
+}

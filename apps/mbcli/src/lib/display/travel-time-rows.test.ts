@@ -1,6 +1,6 @@
 import { query } from '@message-bus/proto';
 import { describe, expect, it } from 'vitest';
-import { formatSeconds, travelTimeCells, travelTimeRows } from './travel-time-rows';
+import { formatSeconds, travelTimeCells, travelTimeHeaders, travelTimeRows } from './travel-time-rows';
 
 const estimate = query.TravelTimeEstimate.fromPartial({
   sourceDetectorId: 'a1',
@@ -34,7 +34,28 @@ describe('travelTimeRows', () => {
       status: 'ok',
       ageSeconds: 300,
     });
-    expect(travelTimeCells(row!)).toEqual(['a1 → b1', '1m35s', '1m20s–2m10s', '7/9', '99 km/h', 'ok', '5m']);
+    expect(travelTimeCells(row!)).toEqual([
+      'a1 → b1',
+      '1m35s',
+      '1m20s–2m10s',
+      '7/9',
+      '99 km/h',
+      '-',
+      '-',
+      'ok',
+      '5m',
+    ]);
+    expect(travelTimeHeaders([row!])).toEqual([
+      'LINK',
+      'MEDIAN',
+      'P15–P85',
+      'SAMPLES',
+      'SPEED',
+      'LEVEL',
+      'VS TYPICAL',
+      'STATUS',
+      'AGE',
+    ]);
   });
 
   it('leaves out statistics a window without valid samples does not have', () => {
@@ -47,7 +68,56 @@ describe('travelTimeRows', () => {
     });
     const [row] = travelTimeRows([empty], Date.parse('2026-01-30T08:00:30Z'));
     expect(row).not.toHaveProperty('medianSeconds');
-    expect(travelTimeCells(row!)).toEqual(['a1 → b1', '-', '-', '0/2', '-', 'insufficient data', '30s']);
+    expect(travelTimeCells(row!)).toEqual([
+      'a1 → b1',
+      '-',
+      '-',
+      '0/2',
+      '-',
+      '-',
+      '-',
+      'insufficient data',
+      '30s',
+    ]);
     expect(formatSeconds(59.6)).toBe('1m00s');
+  });
+
+  it('names a route and its method, and compares with the typical travel time', () => {
+    const routeEstimate = query.TravelTimeEstimate.fromPartial({
+      ...estimate,
+      destDetectorId: 'c1',
+      medianSeconds: 240,
+      route: 'east',
+      routeMethod: query.RouteEstimateMethod.ROUTE_ESTIMATE_METHOD_SUM_OF_LINKS,
+      typicalSeconds: 150,
+      freeFlowSeconds: 120,
+      ratioToTypical: 1.6,
+      ratioToFreeFlow: 2,
+      level: query.CongestionLevel.CONGESTION_LEVEL_HEAVY,
+    });
+    const [row] = travelTimeRows([routeEstimate], Date.parse('2026-01-30T08:05:00Z'));
+    expect(row).toMatchObject({
+      link: 'a1:c1',
+      route: 'east',
+      routeMethod: 'sum_of_links',
+      typicalSeconds: 150,
+      freeFlowSeconds: 120,
+      ratioToTypical: 1.6,
+      ratioToFreeFlow: 2,
+      level: 'heavy',
+    });
+    expect(travelTimeHeaders([row!]).slice(0, 2)).toEqual(['ROUTE', 'METHOD']);
+    expect(travelTimeCells(row!, true)).toEqual([
+      'east (a1 → c1)',
+      'sum of links',
+      '4m00s',
+      '1m20s–2m10s',
+      '7/9',
+      '99 km/h',
+      'heavy',
+      '1.60x of 2m30s',
+      'ok',
+      '5m',
+    ]);
   });
 });

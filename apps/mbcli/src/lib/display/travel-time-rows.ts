@@ -1,3 +1,4 @@
+import { CONGESTION_LEVELS, type CongestionLevel, type RouteEstimateMethod } from '@message-bus/domain';
 import { query } from '@message-bus/proto';
 import { formatAge, formatTimestamp } from './time-format';
 
@@ -19,6 +20,15 @@ export interface TravelTimeRow {
   readonly status: EstimateStatusName;
   /** Seconds between the end of the window and now. */
   readonly ageSeconds: number;
+  /** On a route's estimates: its name (source and destination are its ends) and how it was obtained. */
+  readonly route?: string;
+  readonly routeMethod?: RouteEstimateMethod;
+  /** Against the typical profile at this time of week; absent until one exists. */
+  readonly typicalSeconds?: number;
+  readonly freeFlowSeconds?: number;
+  readonly ratioToTypical?: number;
+  readonly ratioToFreeFlow?: number;
+  readonly level?: CongestionLevel;
 }
 
 /**
@@ -36,6 +46,20 @@ const STATUS: Record<number, EstimateStatusName> = {
   [query.EstimateStatus.ESTIMATE_STATUS_NO_SAMPLES]: 'no_samples',
   [query.EstimateStatus.ESTIMATE_STATUS_ALL_REJECTED]: 'all_rejected',
 };
+
+const ROUTE_METHODS: Record<number, RouteEstimateMethod> = {
+  [query.RouteEstimateMethod.ROUTE_ESTIMATE_METHOD_MATCHED]: 'matched',
+  [query.RouteEstimateMethod.ROUTE_ESTIMATE_METHOD_SUM_OF_LINKS]: 'sum_of_links',
+};
+
+/** The wire's congestion level (1..4 in CONGESTION_LEVELS' order); unspecified or newer reads as undefined. */
+export function congestionLevelName(level: query.CongestionLevel): CongestionLevel | undefined {
+  return CONGESTION_LEVELS[level - 1];
+}
+
+export function routeMethodName(method: query.RouteEstimateMethod): RouteEstimateMethod | undefined {
+  return ROUTE_METHODS[method];
+}
 
 /** The status's name; a value newer than this CLI reads as `unspecified`. */
 export function estimateStatusName(status: query.EstimateStatus): EstimateStatusName {
@@ -63,19 +87,55 @@ export function travelTimeRows(
       ...(estimate.speedKmh !== undefined && { speedKmh: estimate.speedKmh }),
       status: estimateStatusName(estimate.status),
       ageSeconds: Math.max(0, Math.round((nowMillis - endMillis) / 1000)),
+      ...routeFields(estimate),
+      ...congestionFields(estimate),
     };
   });
 }
 
-export const TRAVEL_TIME_HEADERS = [
+function routeFields(estimate: query.TravelTimeEstimate): Pick<TravelTimeRow, 'route' | 'routeMethod'> {
+  if (estimate.route === '') return {};
+  const method = routeMethodName(estimate.routeMethod);
+  return { route: estimate.route, ...(method !== undefined && { routeMethod: method }) };
+}
+
+function congestionFields(
+  estimate: query.TravelTimeEstimate,
+): Pick<
+  TravelTimeRow,
+  'typicalSeconds' | 'freeFlowSeconds' | 'ratioToTypical' | 'ratioToFreeFlow' | 'level'
+> {
+  const level = congestionLevelName(estimate.level);
+  return {
+    ...(estimate.typicalSeconds !== undefined && { typicalSeconds: estimate.typicalSeconds }),
+    ...(estimate.freeFlowSeconds !== undefined && { freeFlowSeconds: estimate.freeFlowSeconds }),
+    ...(estimate.ratioToTypical !== undefined && { ratioToTypical: estimate.ratioToTypical }),
+    ...(estimate.ratioToFreeFlow !== undefined && { ratioToFreeFlow: estimate.ratioToFreeFlow }),
+    ...(level !== undefined && { level }),
+  };
+}
+
+const TRAVEL_TIME_HEADERS = [
   'LINK',
   'MEDIAN',
   'P15–P85',
   'SAMPLES',
   'SPEED',
+  'LEVEL',
+  'VS TYPICAL',
   'STATUS',
   'AGE',
 ] as const;
+
+/**
+ * The table's headers: a route's rows are named ROUTE and have a METHOD column (matched
+ * end to end, or the sum of its links).
+ */
+export function travelTimeHeaders(rows: readonly TravelTimeRow[]): string[] {
+  return rows.some((row) => row.route !== undefined)
+    ? ['ROUTE', 'METHOD', ...TRAVEL_TIME_HEADERS.slice(1)]
+    : [...TRAVEL_TIME_HEADERS];
+}
 
 /** Durations as people read them: `1m35s`, `48s`. */
 export function formatSeconds(seconds: number | undefined): string {
@@ -85,15 +145,26 @@ export function formatSeconds(seconds: number | undefined): string {
   return minutes > 0 ? `${minutes}m${String(whole % 60).padStart(2, '0')}s` : `${whole}s`;
 }
 
-export function travelTimeCells(row: TravelTimeRow): string[] {
+/** The row's cells under travelTimeHeaders(rows) (`routes`: whether that table has route columns). */
+export function travelTimeCells(row: TravelTimeRow, routes = false): string[] {
+  const ends = `${row.source} → ${row.destination}`;
   return [
-    `${row.source} → ${row.destination}`,
+    ...(routes
+      ? [
+          row.route === undefined ? ends : `${row.route} (${ends})`,
+          row.routeMethod?.replaceAll('_', ' ') ?? '-',
+        ]
+      : [ends]),
     formatSeconds(row.medianSeconds),
     row.p15Seconds === undefined || row.p85Seconds === undefined
       ? '-'
       : `${formatSeconds(row.p15Seconds)}–${formatSeconds(row.p85Seconds)}`,
     `${row.validSamples}/${row.totalSamples}`,
     row.speedKmh === undefined ? '-' : `${row.speedKmh.toFixed(0)} km/h`,
+    row.level ?? '-',
+    row.ratioToTypical === undefined
+      ? '-'
+      : `${row.ratioToTypical.toFixed(2)}x${row.typicalSeconds === undefined ? '' : ` of ${formatSeconds(row.typicalSeconds)}`}`,
     row.status.replaceAll('_', ' '),
     formatAge(row.ageSeconds),
   ];

@@ -6,12 +6,15 @@ import { linkRows } from '../display/link-rows';
 import { listAllLinks } from '../connection/paged-lists';
 import { chooseListedReading, linkFlagReadings, type LinkEnds } from '../chart/travel-time-chart-link';
 import type { ServiceTarget } from '../connection/service-error';
-import { travelTimeRows } from '../display/travel-time-rows';
+import { travelTimeRows, type TravelTimeRow } from '../display/travel-time-rows';
 
 /**
- * The travel-time CSV: one row per estimate, link by link, each link's oldest first.
- * `interval_end` is exact (RFC 3339, nine fractional digits); seconds and km/h are the
- * stored doubles printed in full; an empty cell is a statistic the window did not have.
+ * The travel-time CSV: one row per estimate, link by link (then route by route), each
+ * one's oldest first. `interval_end` is exact (RFC 3339, nine fractional digits); seconds
+ * and km/h are the stored doubles printed in full; an empty cell is a statistic the
+ * window did not have. The route and congestion columns come last, so a reader of the
+ * older twelve columns still finds them where they were; they are empty on a link's
+ * estimates and before a typical profile exists.
  */
 export const TRAVEL_TIME_CSV_HEADER = [
   'source_detector_id',
@@ -26,6 +29,13 @@ export const TRAVEL_TIME_CSV_HEADER = [
   'total_samples',
   'speed_kmh',
   'status',
+  'route',
+  'route_method',
+  'typical_seconds',
+  'free_flow_seconds',
+  'ratio_to_typical',
+  'ratio_to_free_flow',
+  'level',
 ] as const;
 
 /**
@@ -48,34 +58,44 @@ export async function resolveLinkFlags(
 }
 
 export interface TravelTimeExport {
+  /** Links and routes written. */
   readonly links: number;
   readonly estimates: number;
-  /** Links that had `limit` estimates in the range: older ones may have been left out. */
+  /** Links (`SRC:DEST`) and routes (`route NAME`) that had `limit` estimates in the range: older ones may have been left out. */
   readonly linksAtLimit: readonly string[];
 }
 
 /**
- * Writes the estimates of the links (every listed link when `links` is undefined): one
- * GetTravelTimes per link, so each answer is one link's range, never all of them.
+ * Writes the estimates of the links and then the routes (every listed link when neither
+ * is given): one GetTravelTimes per link or route, so each answer is one range, never all
+ * of them.
  */
 export async function exportTravelTimes(
   client: query.QueryServiceClient,
   target: ServiceTarget,
-  options: { links?: readonly LinkEnds[]; range: query.Range; limit: number },
+  options: { links?: readonly LinkEnds[]; routes?: readonly string[]; range: query.Range; limit: number },
   output: CsvOutput,
 ): Promise<TravelTimeExport> {
-  const links = options.links ?? (await listedLinks(client, target));
+  const links = options.links ?? (options.routes === undefined ? await listedLinks(client, target) : []);
+  const selections: { name: string; selector: query.LinkSelector['selector'] }[] = [
+    ...links.map((link) => ({
+      name: `${link.source}:${link.destination}`,
+      selector: {
+        $case: 'link' as const,
+        value: { sourceDetectorId: link.source, destDetectorId: link.destination },
+      },
+    })),
+    ...(options.routes ?? []).map((route) => ({
+      name: `route ${route}`,
+      selector: { $case: 'route' as const, value: route },
+    })),
+  ];
   await output.writeRow(TRAVEL_TIME_CSV_HEADER);
   let estimates = 0;
   const linksAtLimit: string[] = [];
-  for (const link of links) {
+  for (const selection of selections) {
     const request = query.GetTravelTimesRequest.fromPartial({
-      links: {
-        selector: {
-          $case: 'link',
-          value: { sourceDetectorId: link.source, destDetectorId: link.destination },
-        },
-      },
+      links: { selector: selection.selector },
       range: options.range,
       limit: BigInt(options.limit),
     });
@@ -84,12 +104,12 @@ export async function exportTravelTimes(
     );
     const rows = travelTimeRows(response.estimates, Date.now());
     for (const [index, estimate] of response.estimates.entries()) {
-      await output.writeRow(travelTimeFields(estimate, rows[index]!.status));
+      await output.writeRow(travelTimeFields(estimate, rows[index]!));
     }
     estimates += response.estimates.length;
-    if (response.estimates.length >= options.limit) linksAtLimit.push(`${link.source}:${link.destination}`);
+    if (response.estimates.length >= options.limit) linksAtLimit.push(selection.name);
   }
-  return { links: links.length, estimates, linksAtLimit };
+  return { links: selections.length, estimates, linksAtLimit };
 }
 
 async function listedLinks(client: query.QueryServiceClient, target: ServiceTarget): Promise<LinkEnds[]> {
@@ -99,7 +119,7 @@ async function listedLinks(client: query.QueryServiceClient, target: ServiceTarg
   }));
 }
 
-function travelTimeFields(estimate: query.TravelTimeEstimate, status: string): string[] {
+function travelTimeFields(estimate: query.TravelTimeEstimate, row: TravelTimeRow): string[] {
   const optional = (value: number | undefined) => (value === undefined ? '' : String(value));
   const intervalEnd =
     estimate.intervalEnd === undefined ? '' : formatNanosIso(timestampToNanos(estimate.intervalEnd));
@@ -115,6 +135,13 @@ function travelTimeFields(estimate: query.TravelTimeEstimate, status: string): s
     estimate.validSamples.toString(),
     estimate.totalSamples.toString(),
     optional(estimate.speedKmh),
-    status,
+    row.status,
+    row.route ?? '',
+    row.routeMethod ?? '',
+    optional(estimate.typicalSeconds),
+    optional(estimate.freeFlowSeconds),
+    optional(estimate.ratioToTypical),
+    optional(estimate.ratioToFreeFlow),
+    row.level ?? '',
   ];
 }

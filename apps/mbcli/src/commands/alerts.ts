@@ -1,0 +1,148 @@
+import { status, type ServiceError } from '@grpc/grpc-js';
+import { ALERT_KINDS, ALERT_SEVERITIES, timestampToNanos } from '@message-bus/domain';
+import { query } from '@message-bus/proto';
+import { Flags, ux } from '@oclif/core';
+import { MbcliCommand } from '../lib/base-command';
+import { queryClient, queryTarget } from '../lib/connection/grpc-connection';
+import { listAllAlerts } from '../lib/connection/paged-lists';
+import { ServiceCallError, type ServiceTarget } from '../lib/connection/service-error';
+import { formatCsvLine } from '../lib/csv/csv-fields';
+import {
+  ALERT_CSV_HEADER,
+  alertCells,
+  alertCsvFields,
+  ALERT_HEADERS,
+  alertRow,
+  wireAlertKind,
+  wireAlertSeverity,
+  type AlertRow,
+} from '../lib/display/alert-rows';
+import { renderTable } from '../lib/display/table';
+import { parseInstantFlag } from '../lib/display/time-format';
+import { InputError } from '../lib/input-error';
+
+export default class Alerts extends MbcliCommand {
+  static override summary = 'List alerts, newest first, and follow new ones (ListAlerts, StreamAlerts).';
+  static override description =
+    'Alerts the travel-time workers raise: congestion (a link or route well above its typical travel time), ' +
+    'detector silent, battery low, clock skew, never matches. An alert is open until its condition clears; ' +
+    'SEVERITY is the worst it reached.\n\n' +
+    'With --follow, the listed alerts are followed by each alert raised, updated or cleared from then on, ' +
+    'one line each (JSON lines with --json), until Ctrl-C.';
+  static override enableJsonFlag = true;
+  static override examples = [
+    '<%= config.bin %> alerts --open',
+    '<%= config.bin %> alerts --kind congestion,clock_skew --min_severity warning --after 2026-01-30T00:00:00Z',
+    '<%= config.bin %> alerts --open --follow',
+    '<%= config.bin %> alerts --csv > alerts.csv',
+  ];
+  static override flags = {
+    kind: Flags.option({
+      options: ALERT_KINDS,
+      description: 'only these kinds (comma-separated or repeated); default every kind',
+      multiple: true,
+      delimiter: ',',
+    })(),
+    min_severity: Flags.option({
+      options: ALERT_SEVERITIES,
+      description: 'only alerts at least this severe',
+    })(),
+    open: Flags.boolean({ description: 'only alerts that are still open', default: false }),
+    after: Flags.string({ description: 'only alerts open at or after this time (ISO-8601 or Unix seconds)' }),
+    before: Flags.string({ description: 'only alerts open before this time (ISO-8601 or Unix seconds)' }),
+    csv: Flags.boolean({
+      description: 'print the list as CSV',
+      default: false,
+      exclusive: ['follow', 'json'],
+    }),
+    follow: Flags.boolean({
+      description: 'after the list, print alerts as they change until Ctrl-C',
+      default: false,
+    }),
+    stop_after: Flags.integer({
+      description: 'with --follow: stop after this many changes (for scripts)',
+      min: 1,
+      dependsOn: ['follow'],
+    }),
+  };
+
+  async run(): Promise<AlertRow[] | undefined> {
+    const { flags } = await this.parse(Alerts);
+    const after = flags.after === undefined ? undefined : parseInstantFlag('after', flags.after);
+    const before = flags.before === undefined ? undefined : parseInstantFlag('before', flags.before);
+    if (after !== undefined && before !== undefined && timestampToNanos(after) >= timestampToNanos(before)) {
+      throw new InputError(`--after ${flags.after} is not before --before ${flags.before}`);
+    }
+    const kinds = (flags.kind ?? []).map(wireAlertKind);
+    const minSeverity =
+      flags.min_severity === undefined
+        ? query.AlertSeverity.ALERT_SEVERITY_UNSPECIFIED
+        : wireAlertSeverity(flags.min_severity);
+    const settings = this.connectionSettings(flags);
+    const target = queryTarget(settings);
+    const client = queryClient(settings);
+    try {
+      const rows = (
+        await listAllAlerts(client, target, {
+          range: { after, before },
+          kinds,
+          minSeverity,
+          openOnly: flags.open,
+        })
+      ).map(alertRow);
+      if (flags.csv) {
+        ux.stdout([ALERT_CSV_HEADER, ...rows.map(alertCsvFields)].map(formatCsvLine).join('\n'));
+        return rows;
+      }
+      if (!flags.follow) {
+        this.log(rows.length === 0 ? 'no alerts' : renderTable(ALERT_HEADERS, rows.map(alertCells)));
+        return rows;
+      }
+      const json = this.jsonEnabled();
+      if (!json) ux.stdout(ALERT_HEADERS.join('  '));
+      // Oldest first, so the lines that follow read on in time order.
+      for (const row of [...rows].reverse())
+        ux.stdout(json ? JSON.stringify(row) : alertCells(row).join('  '));
+      await this.follow(client, target, { kinds, minSeverity }, flags.stop_after);
+      return undefined;
+    } finally {
+      client.close();
+    }
+  }
+
+  /** One line per alert raised, updated or cleared, until Ctrl-C or --stop_after. */
+  private follow(
+    client: query.QueryServiceClient,
+    target: ServiceTarget,
+    request: query.StreamAlertsRequest,
+    stopAfter: number | undefined,
+  ): Promise<void> {
+    const json = this.jsonEnabled();
+    return new Promise<void>((resolve, reject) => {
+      const stream = client.streamAlerts(query.StreamAlertsRequest.fromPartial(request));
+      let printed = 0;
+      const stop = () => stream.cancel();
+      process.once('SIGINT', stop);
+      const finish = (error?: Error) => {
+        process.removeListener('SIGINT', stop);
+        stream.removeAllListeners();
+        // A late error after cancelling must not be an unhandled 'error' event.
+        stream.on('error', () => undefined);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      stream.on('data', (alert: query.Alert) => {
+        if (stopAfter !== undefined && printed >= stopAfter) return;
+        const row = alertRow(alert);
+        ux.stdout(json ? JSON.stringify(row) : alertCells(row).join('  '));
+        printed += 1;
+        if (stopAfter !== undefined && printed >= stopAfter) stop();
+      });
+      stream.on('error', (error: ServiceError) =>
+        // Cancelling is how the operator (or --stop_after) ends the stream.
+        finish(error.code === status.CANCELLED ? undefined : new ServiceCallError(target, error)),
+      );
+      stream.on('end', () => finish());
+    });
+  }
+}

@@ -1,0 +1,93 @@
+import { query } from '@message-bus/proto';
+import { Flags } from '@oclif/core';
+import { MbcliCommand } from '../lib/base-command';
+import { queryClient, queryTarget, unaryCall } from '../lib/connection/grpc-connection';
+import { listAllLinks } from '../lib/connection/paged-lists';
+import { linkRows } from '../lib/display/link-rows';
+import {
+  reliabilityCells,
+  reliabilityFigures,
+  RELIABILITY_HEADERS,
+  type ReliabilityFigures,
+} from '../lib/display/reliability-rows';
+import { renderTable } from '../lib/display/table';
+import { formatTimestamp } from '../lib/display/time-format';
+import { requiredRangeFlags } from '../lib/display/time-range';
+import { describeTarget, resolveTargetFlags, wireTarget } from '../lib/traffic-target';
+
+export interface ReliabilityResult extends ReliabilityFigures {
+  /** `link` as SOURCE:DESTINATION, or `route`. */
+  readonly link?: string;
+  readonly route?: string;
+  readonly after: string;
+  readonly before: string;
+}
+
+export default class Reliability extends MbcliCommand {
+  static override summary = 'Travel-time reliability of a link or route over a range (GetReliability).';
+  static override description =
+    'The FHWA measures, from the estimates with a median in the range and the free-flow travel time of the ' +
+    'typical profile: TTI (travel time index) = mean / free flow; PTI (planning time index) = 95th percentile / ' +
+    'free flow; BI (buffer index) = (95th percentile - mean) / mean, the extra time to allow to arrive on time ' +
+    '19 times out of 20. INTERVALS is how many estimates they come from. Indices need a free-flow figure, ' +
+    'which the workers compute with the typical profile.';
+  static override enableJsonFlag = true;
+  static override examples = [
+    '<%= config.bin %> reliability --route east --after 2026-01-26T00:00:00Z --before 2026-01-31T00:00:00Z',
+    '<%= config.bin %> reliability --link a1:b1 --after 2026-01-30T06:00:00Z --json',
+  ];
+  static override flags = {
+    link: Flags.string({
+      description: 'the link as SOURCE:DESTINATION detector ids',
+      exactlyOne: ['link', 'route'],
+    }),
+    route: Flags.string({ description: 'the route, by name', exactlyOne: ['link', 'route'] }),
+    after: Flags.string({
+      description: 'start of the range (ISO-8601 or Unix seconds), inclusive',
+      required: true,
+    }),
+    before: Flags.string({
+      description: 'end of the range (ISO-8601 or Unix seconds), exclusive; default now',
+    }),
+  };
+
+  async run(): Promise<ReliabilityResult> {
+    const { flags } = await this.parse(Reliability);
+    const range = requiredRangeFlags(flags, Date.now());
+    const settings = this.connectionSettings(flags);
+    const client = queryClient(settings);
+    try {
+      const target = await resolveTargetFlags(flags, async () =>
+        linkRows(await listAllLinks(client, queryTarget(settings))),
+      );
+      const reliability = await unaryCall<query.Reliability>(
+        queryTarget(settings),
+        (metadata, options, done) =>
+          client.getReliability(
+            query.GetReliabilityRequest.fromPartial({ target: wireTarget(target), range }),
+            metadata,
+            options,
+            done,
+          ),
+      );
+      const figures = reliabilityFigures(reliability);
+      const result: ReliabilityResult = {
+        ...('route' in target
+          ? { route: target.route }
+          : { link: `${target.link.source}:${target.link.destination}` }),
+        after: formatTimestamp(range.after),
+        before: formatTimestamp(range.before),
+        ...figures,
+      };
+      this.log(`reliability of ${describeTarget(target)}, ${result.after} – ${result.before}`);
+      this.log(renderTable(RELIABILITY_HEADERS, [reliabilityCells(figures)]));
+      if (figures.intervals === 0) this.log('no estimates with a median in the range');
+      else if (figures.freeFlowSeconds === undefined) {
+        this.log('no free-flow figure yet (the workers compute it with the typical profile), so no indices');
+      }
+      return result;
+    } finally {
+      client.close();
+    }
+  }
+}

@@ -1,0 +1,45 @@
+import type { query } from '@message-bus/proto';
+import { chooseListedReading, linkFlagReadings, type LinkEnds } from './chart/travel-time-chart-link';
+import { InputError } from './input-error';
+
+/** One link or one route, as `--link SOURCE:DESTINATION` or `--route NAME` named it. */
+export type TargetFlag = { readonly link: LinkEnds } | { readonly route: string };
+
+/**
+ * The target of exactly one of `--link` and `--route`. A `--link` with several readings
+ * (ids may contain `:`) is matched against the listed links, read only when needed.
+ */
+export async function resolveTargetFlags(
+  flags: { readonly link?: string | undefined; readonly route?: string | undefined },
+  listedLinks: () => Promise<readonly LinkEnds[]>,
+): Promise<TargetFlag> {
+  if ((flags.link === undefined) === (flags.route === undefined)) {
+    throw new InputError('give one of --link SOURCE:DESTINATION and --route NAME');
+  }
+  if (flags.route !== undefined) {
+    if (flags.route.trim() === '')
+      throw new InputError('--route is empty; give a route name, see `mbcli routes list`');
+    return { route: flags.route };
+  }
+  const readings = linkFlagReadings(flags.link!);
+  if (readings.length === 1) return { link: readings[0]! };
+  return { link: chooseListedReading(flags.link!, readings, await listedLinks()) };
+}
+
+export function wireTarget(target: TargetFlag): query.TrafficTarget {
+  return 'route' in target
+    ? { target: { $case: 'route', value: target.route } }
+    : {
+        target: {
+          $case: 'link',
+          value: { sourceDetectorId: target.link.source, destDetectorId: target.link.destination },
+        },
+      };
+}
+
+/** What a heading says: `route east` or `link a1 → b1`. */
+export function describeTarget(target: TargetFlag): string {
+  return 'route' in target
+    ? `route ${target.route}`
+    : `link ${target.link.source} → ${target.link.destination}`;
+}
