@@ -155,6 +155,26 @@ export function queryCalls(client: query.QueryServiceClient) {
       call<query.GetTravelTimesResponse>((done) =>
         client.getLatestTravelTimes(query.GetLatestTravelTimesRequest.fromPartial(request), done),
       ),
+    listRoutes: (request: query.DeepPartial<query.ListRoutesRequest> = {}) =>
+      call<query.ListRoutesResponse>((done) =>
+        client.listRoutes(query.ListRoutesRequest.fromPartial(request), done),
+      ),
+    getOriginDestination: (request: query.DeepPartial<query.GetOriginDestinationRequest>) =>
+      call<query.GetOriginDestinationResponse>((done) =>
+        client.getOriginDestination(query.GetOriginDestinationRequest.fromPartial(request), done),
+      ),
+    getTypicalProfile: (request: query.DeepPartial<query.GetTypicalProfileRequest>) =>
+      call<query.TypicalProfile>((done) =>
+        client.getTypicalProfile(query.GetTypicalProfileRequest.fromPartial(request), done),
+      ),
+    getReliability: (request: query.DeepPartial<query.GetReliabilityRequest>) =>
+      call<query.Reliability>((done) =>
+        client.getReliability(query.GetReliabilityRequest.fromPartial(request), done),
+      ),
+    listAlerts: (request: query.DeepPartial<query.ListAlertsRequest> = {}) =>
+      call<query.ListAlertsResponse>((done) =>
+        client.listAlerts(query.ListAlertsRequest.fromPartial(request), done),
+      ),
   };
 }
 
@@ -267,6 +287,10 @@ export const intoDestination = (destination: string) => ({
 });
 /** A wire `LinkSelector` of every link. */
 export const allLinks = { selector: { $case: 'all' as const, value: true } };
+/** A wire `LinkSelector` of one route. */
+export const oneRoute = (route: string) => ({ selector: { $case: 'route' as const, value: route } });
+/** A wire `LinkSelector` of every route. */
+export const allRoutes = { selector: { $case: 'allRoutes' as const, value: true } };
 
 /**
  * The store under test with its follows counted: `activeFollows` drops when a follow's
@@ -367,4 +391,45 @@ export class StreamReader<Message> {
     });
     return this.received;
   }
+}
+
+/**
+ * The store under test with its route-estimate and alert follows counted, as
+ * `countingFollows` counts event follows: how a test sees that a StreamTravelTimes of
+ * routes or a StreamAlerts follows the store, and that it stopped.
+ */
+export function countingTrafficFollows(repository: Repository): {
+  repository: Repository;
+  activeFollows(): number;
+} {
+  let active = 0;
+  const counted = <Item>(inner: AsyncIterable<Item>): AsyncIterable<Item> => {
+    active += 1;
+    return (async function* countedFollow() {
+      try {
+        yield* inner;
+      } finally {
+        active -= 1;
+      }
+    })();
+  };
+  const { routeTravelTimes, alerts } = repository;
+  return {
+    repository: {
+      ...withEvents(repository, repository.events),
+      routeTravelTimes: {
+        put: (estimates) => routeTravelTimes.put(estimates),
+        list: (estimateQuery) => routeTravelTimes.list(estimateQuery),
+        latest: (routes) => routeTravelTimes.latest(routes),
+        follow: (signal) => counted(routeTravelTimes.follow(signal)),
+      },
+      alerts: {
+        put: (each) => alerts.put(each),
+        get: (id) => alerts.get(id),
+        list: (alertQuery) => alerts.list(alertQuery),
+        follow: (signal) => counted(alerts.follow(signal)),
+      },
+    },
+    activeFollows: () => active,
+  };
 }
