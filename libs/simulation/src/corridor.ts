@@ -28,6 +28,8 @@ export interface CorridorOptions {
   readonly travelTimeSpread: number;
   /** Detector clocks are off by up to this many seconds either way. */
   readonly maxClockSkewSeconds: number;
+  /** Saturdays and Sundays carry `WEEKEND_PROFILE` traffic without the jams; otherwise every day is a weekday. */
+  readonly weekend: boolean;
 }
 
 /**
@@ -43,6 +45,7 @@ export const DEFAULT_CORRIDOR_OPTIONS: CorridorOptions = {
   stopShare: 0.15,
   travelTimeSpread: DEFAULT_TRAVEL_TIME_SPREAD,
   maxClockSkewSeconds: 1,
+  weekend: false,
 };
 
 /**
@@ -52,6 +55,12 @@ export const DEFAULT_CORRIDOR_OPTIONS: CorridorOptions = {
 export const WEEKDAY_PROFILE: readonly number[] = [
   0.12, 0.08, 0.06, 0.06, 0.1, 0.35, 0.85, 1.5, 1.6, 1.2, 1.0, 1.0, 1.0, 1.0, 1.05, 1.3, 1.55, 1.6, 1.25,
   0.85, 0.6, 0.45, 0.3, 0.18,
+];
+
+/** Weekend traffic (UTC): late, quiet mornings, a broad midday hump, no commuter peaks. */
+export const WEEKEND_PROFILE: readonly number[] = [
+  0.2, 0.14, 0.1, 0.08, 0.08, 0.12, 0.2, 0.35, 0.55, 0.75, 0.9, 1.0, 1.0, 1.0, 0.95, 0.9, 0.85, 0.8, 0.7, 0.6,
+  0.5, 0.4, 0.3, 0.25,
 ];
 
 /** The morning jam: 06:45 UTC, 15 minutes to double, an hour at double, 15 minutes to clear. */
@@ -161,6 +170,7 @@ export function corridorScenario(overrides: Partial<CorridorOptions> = {}): Scen
     links,
     flows,
     dailyProfile: WEEKDAY_PROFILE,
+    ...(options.weekend ? { weekend: { dailyProfile: WEEKEND_PROFILE, congestion: false } } : {}),
     detection: { share: options.detectionShare, kindShares: DEFAULT_KIND_SHARES },
     sightingsPerPass: DEFAULT_SIGHTINGS_PER_PASS,
     stops: { ...DEFAULT_STOPS, share: options.stopShare },

@@ -1,7 +1,8 @@
 import { NANOS_PER_SECOND, type UnixNanos } from '@message-bus/domain';
 import { describe, expect, it } from 'vitest';
 import { corridorScenario, EVENING_JAM, MORNING_JAM } from './corridor';
-import { congestionFactor, groundTruth } from './ground-truth';
+import { groundTruth } from './ground-truth';
+import { congestionFactor } from './timeline';
 
 const MIDNIGHT: UnixNanos = BigInt(Date.UTC(2026, 10, 30)) * 1_000_000n;
 

@@ -5,16 +5,17 @@ import {
   type DetectorId,
   type UnixNanos,
 } from '@message-bus/domain';
+import { validateDisruptions, type Disruptions } from './disruptions';
 import {
   findRoadPath,
   pairKey,
   SECONDS_PER_DAY,
   validateScenario,
-  type CongestionEpisode,
   type RoadSegment,
   type Scenario,
   type SignalTiming,
 } from './scenario';
+import { floorDiv, Timeline, type CompiledSegment } from './timeline';
 
 /** A link named by its ends, as estimates and `DetectorLink`s name it. */
 export interface LinkRef {
@@ -36,8 +37,9 @@ export interface TruthLink {
 }
 
 /**
- * The true travel time of every link at every instant, a function of time of day
- * (UTC) alone: the simulator samples vehicles around it, accuracy checks compare with it.
+ * The true travel time of every link at every instant: a function of the time of day
+ * (UTC), of the day (weekend traffic, holidays) and of the incidents. The simulator
+ * samples vehicles around it; accuracy checks compare with it.
  */
 export interface GroundTruth {
   /** Seconds a vehicle entering the link (passing its source) at `at` takes to its destination. */
@@ -47,27 +49,23 @@ export interface GroundTruth {
    * possible sample at `at` measures. Solves entry + travelSeconds(entry) = at.
    */
   travelSecondsArrivingAt(link: LinkRef, at: UnixNanos): number;
+  /**
+   * Seconds a vehicle reaching the last of `detectorIds` at `at` took from the first,
+   * along the road through each in turn: a route's end-to-end travel time.
+   */
+  pathSecondsArrivingAt(detectorIds: readonly string[], at: UnixNanos): number;
   readonly links: readonly TruthLink[];
-}
-
-/** A road segment with its free-flow time resolved. */
-export interface CompiledSegment {
-  readonly from: DetectorId;
-  readonly to: DetectorId;
-  readonly lengthMeters: number;
-  readonly freeFlowSeconds: number;
-  readonly congestion: readonly CongestionEpisode[];
-  readonly signal?: SignalTiming;
 }
 
 const DAY_NANOS = BigInt(SECONDS_PER_DAY) * NANOS_PER_SECOND;
 /** Arrival-time inversion converges geometrically; this many steps reach well below a microsecond. */
 const ARRIVAL_ITERATIONS = 60;
 
-/** The ground truth of a scenario (validated first). */
-export function groundTruth(scenario: Scenario): GroundTruth {
+/** The ground truth of a scenario and its disruptions (both validated first). */
+export function groundTruth(scenario: Scenario, disruptions: Disruptions = {}): GroundTruth {
   validateScenario(scenario);
-  return new ScenarioTruth(scenario, compileSegments(scenario));
+  validateDisruptions(scenario, disruptions);
+  return new ScenarioTruth(scenario, disruptions, compileSegments(scenario));
 }
 
 /** Resolves each segment's length (the straight line when not given) and free-flow time. */
@@ -86,31 +84,6 @@ export function compileSegments(scenario: Scenario): ReadonlyMap<string, Compile
     });
   }
   return compiled;
-}
-
-/** How many times its free-flow time a segment takes at `secondOfDay`; overlapping episodes take the worst. */
-export function congestionFactor(episodes: readonly CongestionEpisode[], secondOfDay: number): number {
-  let factor = 1;
-  for (const episode of episodes) {
-    const sinceStart = modulo(secondOfDay - episode.startSecondOfDay, SECONDS_PER_DAY);
-    const { rampSeconds, holdSeconds, peakFactor } = episode;
-    let episodeFactor = 1;
-    if (sinceStart < rampSeconds) {
-      episodeFactor = 1 + ((peakFactor - 1) * sinceStart) / rampSeconds;
-    } else if (sinceStart < rampSeconds + holdSeconds) {
-      episodeFactor = peakFactor;
-    } else if (sinceStart < 2 * rampSeconds + holdSeconds) {
-      episodeFactor =
-        peakFactor - ((peakFactor - 1) * (sinceStart - rampSeconds - holdSeconds)) / rampSeconds;
-    }
-    factor = Math.max(factor, episodeFactor);
-  }
-  return factor;
-}
-
-/** The true travel time of a segment for a vehicle entering it at `secondOfDay`. */
-export function segmentTravelSeconds(segment: CompiledSegment, secondOfDay: number): number {
-  return segment.freeFlowSeconds * congestionFactor(segment.congestion, secondOfDay);
 }
 
 /** A uniform draw in [0, 1) and the wait at `signal` it gives: 0 on green, the rest of the red otherwise. */
@@ -168,16 +141,20 @@ export function secondOfDay(at: UnixNanos): number {
   return Number(withinDay) / Number(NANOS_PER_SECOND);
 }
 
-export function modulo(value: number, divisor: number): number {
-  return ((value % divisor) + divisor) % divisor;
-}
-
 class ScenarioTruth implements GroundTruth {
   readonly links: readonly TruthLink[];
+  readonly #scenario: Scenario;
+  readonly #disruptions: Disruptions;
+  readonly #segments: ReadonlyMap<string, CompiledSegment>;
   readonly #roads = new Map<string, readonly CompiledSegment[]>();
+  /** One timeline per UTC day asked about, so each instant keeps its time of day's precision. */
+  readonly #timelines = new Map<bigint, Timeline>();
   readonly #spread: number;
 
-  constructor(scenario: Scenario, segments: ReadonlyMap<string, CompiledSegment>) {
+  constructor(scenario: Scenario, disruptions: Disruptions, segments: ReadonlyMap<string, CompiledSegment>) {
+    this.#scenario = scenario;
+    this.#disruptions = disruptions;
+    this.#segments = segments;
     this.#spread = scenario.travelTimeSpread;
     const coordinatesOf = new Map(scenario.detectors.map((detector) => [detector.id, detector.coordinates]));
     this.links = scenario.links.map((link) => {
@@ -199,19 +176,41 @@ class ScenarioTruth implements GroundTruth {
   }
 
   travelSeconds(link: LinkRef, at: UnixNanos): number {
-    return roadTravelSeconds(this.#roadOf(link), secondOfDay(at), this.#spread);
+    return this.#roadSeconds(this.#roadOf(link), at);
   }
 
   travelSecondsArrivingAt(link: LinkRef, at: UnixNanos): number {
-    const road = this.#roadOf(link);
+    return this.#arrivingAt(this.#roadOf(link), at);
+  }
+
+  pathSecondsArrivingAt(detectorIds: readonly string[], at: UnixNanos): number {
+    return this.#arrivingAt(this.#pathRoad(detectorIds), at);
+  }
+
+  #arrivingAt(road: readonly CompiledSegment[], at: UnixNanos): number {
+    const timeline = this.#timelineOf(at);
     const arrival = secondOfDay(at);
-    let travel = roadTravelSeconds(road, arrival, this.#spread);
+    let travel = roadTravelSeconds(road, timeline, arrival, this.#spread);
     for (let step = 0; step < ARRIVAL_ITERATIONS; step += 1) {
-      const next = roadTravelSeconds(road, arrival - travel, this.#spread);
+      const next = roadTravelSeconds(road, timeline, arrival - travel, this.#spread);
       if (Math.abs(next - travel) < 1e-9) return next;
       travel = next;
     }
     return travel;
+  }
+
+  #roadSeconds(road: readonly CompiledSegment[], at: UnixNanos): number {
+    return roadTravelSeconds(road, this.#timelineOf(at), secondOfDay(at), this.#spread);
+  }
+
+  #timelineOf(at: UnixNanos): Timeline {
+    const day = floorDiv(at, DAY_NANOS);
+    let timeline = this.#timelines.get(day);
+    if (timeline === undefined) {
+      timeline = new Timeline(this.#scenario, this.#disruptions, day * DAY_NANOS);
+      this.#timelines.set(day, timeline);
+    }
+    return timeline;
   }
 
   #roadOf(link: LinkRef): readonly CompiledSegment[] {
@@ -225,20 +224,51 @@ class ScenarioTruth implements GroundTruth {
     }
     return road;
   }
+
+  /** The road through `detectorIds` in turn, each step along the road between them. */
+  #pathRoad(detectorIds: readonly string[]): readonly CompiledSegment[] {
+    const key = detectorIds.join('>');
+    const known = this.#roads.get(key);
+    if (known !== undefined) return known;
+    const road: CompiledSegment[] = [];
+    for (let step = 1; step < detectorIds.length; step += 1) {
+      const from = detectorIds[step - 1] ?? '';
+      const to = detectorIds[step] ?? '';
+      const segments = findRoadPath(this.#scenario.segments, from, to);
+      if (segments === undefined) {
+        throw new ValidationError(
+          'unknown_value',
+          `detectorIds[${step}]`,
+          `is "${to}", which no road leads to from "${from}"`,
+        );
+      }
+      road.push(...segments.map((segment) => compiledOf(this.#segments, segment)));
+    }
+    if (road.length === 0) {
+      throw new ValidationError(
+        'too_short',
+        'detectorIds',
+        'has fewer than 2 detectors; a path has two ends',
+      );
+    }
+    this.#roads.set(key, road);
+    return road;
+  }
 }
 
 /**
- * Travel time along consecutive segments for a vehicle entering the first at
- * `entrySecondOfDay`: each segment's median vehicle, signal wait included.
+ * Travel time along consecutive segments for a vehicle entering the first at `entry`
+ * (seconds on `timeline`): each segment's median vehicle, signal wait included.
  */
 function roadTravelSeconds(
   road: readonly CompiledSegment[],
-  entrySecondOfDay: number,
+  timeline: Timeline,
+  entry: number,
   spread: number,
 ): number {
   let elapsed = 0;
   for (const segment of road) {
-    const drive = segmentTravelSeconds(segment, modulo(entrySecondOfDay + elapsed, SECONDS_PER_DAY));
+    const drive = timeline.segmentSeconds(segment, entry + elapsed);
     elapsed += truthSegmentSeconds(segment, drive, spread);
   }
   return elapsed;

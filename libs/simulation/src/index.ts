@@ -14,7 +14,40 @@ export {
   type ScenarioLink,
   type StopSettings,
   type TrafficFlow,
+  type WeekendSettings,
 } from './scenario';
+export {
+  incidentSlowdowns,
+  validateDisruptions,
+  type BatteryDrain,
+  type ClockDrift,
+  type DetectorOutage,
+  type Disruptions,
+  type Incident,
+  type SegmentSlowdown,
+} from './disruptions';
+export {
+  clockOffsetReachesAt,
+  clockOffsetSecondsAt,
+  incidentCongestion,
+  originDestinationTruth,
+  silentAt,
+  weekBins,
+  type LinkCongestion,
+  type LinkCongestionOptions,
+  type OriginDestinationTruth,
+  type WeekBinTruth,
+} from './disruption-truth';
+export {
+  BATTERY_NOISE_VOLTS,
+  DAILY_BATTERY_SWING_VOLTS,
+  NOMINAL_BATTERY_VOLTS,
+  batteryLowAt,
+  batteryVoltsAt,
+  statusReports,
+  type StatusReportOptions,
+} from './status-reports';
+export { isoDayOfWeek } from './timeline';
 export {
   DEFAULT_URBAN_GRID_OPTIONS,
   GRID_MORNING_PEAK,
@@ -24,6 +57,8 @@ export {
 export { groundTruth, type GroundTruth, type LinkRef, type TruthLink } from './ground-truth';
 export {
   simulate,
+  type Journey,
+  type JourneyPass,
   type SimulatedSighting,
   type Simulation,
   type SimulationOptions,
@@ -35,16 +70,11 @@ export {
   EVENING_JAM,
   MORNING_JAM,
   WEEKDAY_PROFILE,
+  WEEKEND_PROFILE,
   corridorScenario,
   type CorridorOptions,
 } from './corridor';
-export {
-  arrivals,
-  importedAt,
-  type Arrival,
-  type ArrivalPlan,
-  type LateUploads,
-} from './arrivals';
+export { arrivals, importedAt, type Arrival, type ArrivalPlan, type LateUploads } from './arrivals';
 export { parseScenario, scenarioToJson, type ScenarioJson } from './parse-scenario';
 export {
   SightingIndex,

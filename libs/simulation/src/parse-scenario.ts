@@ -20,6 +20,7 @@ import {
   type ScenarioDetector,
   type ScenarioLink,
   type TrafficFlow,
+  type WeekendSettings,
 } from './scenario';
 
 /**
@@ -40,6 +41,7 @@ export interface ScenarioJson {
   links: { source: string; destination: string; maxSeconds: number; lengthMeters?: number }[];
   flows: { path: string[]; vehiclesPerHour: number }[];
   dailyProfile?: number[];
+  weekend?: { dailyProfile: number[]; congestion: boolean };
   detection: { share: number; kindShares?: Partial<Record<DeviceKind, number>> };
   sightingsPerPass?: { min: number; max: number; dwellSeconds: number };
   stops?: { share: number; minDelaySeconds: number; maxDelaySeconds: number };
@@ -61,6 +63,7 @@ export function parseScenario(json: unknown): Scenario {
     'links',
     'flows',
     'dailyProfile',
+    'weekend',
     'detection',
     'sightingsPerPass',
     'stops',
@@ -79,6 +82,7 @@ export function parseScenario(json: unknown): Scenario {
         : arrayAt(root.dailyProfile, 'dailyProfile').map((value, hour) =>
             numberAt(value, `dailyProfile[${hour}]`),
           ),
+    ...(root.weekend === undefined ? {} : { weekend: readWeekend(root.weekend) }),
     detection: {
       share: numberAt(detection.share, 'detection.share'),
       kindShares: readKindShares(detection.kindShares),
@@ -124,10 +128,35 @@ export function scenarioToJson(scenario: Scenario): ScenarioJson {
     })),
     flows: scenario.flows.map((flow) => ({ path: [...flow.path], vehiclesPerHour: flow.vehiclesPerHour })),
     dailyProfile: [...scenario.dailyProfile],
+    ...(scenario.weekend === undefined
+      ? {}
+      : {
+          weekend: {
+            dailyProfile: [...scenario.weekend.dailyProfile],
+            congestion: scenario.weekend.congestion,
+          },
+        }),
     detection: { share: scenario.detection.share, kindShares: { ...scenario.detection.kindShares } },
     sightingsPerPass: { ...scenario.sightingsPerPass },
     stops: { ...scenario.stops },
     travelTimeSpread: scenario.travelTimeSpread,
+  };
+}
+
+function readWeekend(value: unknown): WeekendSettings {
+  const weekend = objectAt(value, 'weekend', ['dailyProfile', 'congestion']);
+  if (typeof weekend.congestion !== 'boolean') {
+    throw new ValidationError(
+      'unknown_value',
+      'weekend.congestion',
+      `is ${describeType(weekend.congestion)}; expected true or false (whether the daily jams happen on weekends)`,
+    );
+  }
+  return {
+    dailyProfile: arrayAt(weekend.dailyProfile, 'weekend.dailyProfile').map((entry, hour) =>
+      numberAt(entry, `weekend.dailyProfile[${hour}]`),
+    ),
+    congestion: weekend.congestion,
   };
 }
 

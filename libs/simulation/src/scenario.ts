@@ -105,6 +105,14 @@ export interface StopSettings {
   readonly maxDelaySeconds: number;
 }
 
+/** How Saturdays and Sundays (and holidays) differ from weekdays. */
+export interface WeekendSettings {
+  /** 24 volume multipliers, as the scenario's `dailyProfile` (which then applies Monday to Friday). */
+  readonly dailyProfile: readonly number[];
+  /** Whether the segments' congestion episodes happen on weekend days too; commuter jams do not. */
+  readonly congestion: boolean;
+}
+
 /** Everything a simulation needs besides a seed and a time span. Times of day are UTC. */
 export interface Scenario {
   readonly name: string;
@@ -114,6 +122,8 @@ export interface Scenario {
   readonly flows: readonly TrafficFlow[];
   /** 24 multipliers of every flow's volume at 00:00, 01:00, … 23:00 UTC, linear in between. */
   readonly dailyProfile: readonly number[];
+  /** Weekend traffic; absent, every day is like a weekday. */
+  readonly weekend?: WeekendSettings;
   readonly detection: DetectionSettings;
   readonly sightingsPerPass: PassSettings;
   readonly stops: StopSettings;
@@ -151,7 +161,13 @@ export function validateScenario(scenario: Scenario): void {
   const segmentKeys = validateSegments(scenario.segments, scenario.detectors);
   validateLinks(scenario.links, detectorIds, scenario.segments);
   validateFlows(scenario.flows, segmentKeys);
-  validateDailyProfile(scenario.dailyProfile);
+  validateDailyProfile(scenario.dailyProfile, 'dailyProfile');
+  if (scenario.weekend !== undefined) {
+    validateDailyProfile(scenario.weekend.dailyProfile, 'weekend.dailyProfile');
+    if (typeof scenario.weekend.congestion !== 'boolean') {
+      throw new ValidationError('unknown_value', 'weekend.congestion', 'is not true or false');
+    }
+  }
   validateDetection(scenario.detection);
   validatePasses(scenario.sightingsPerPass);
   validateStops(scenario.stops);
@@ -413,16 +429,12 @@ function validateFlows(flows: readonly TrafficFlow[], segmentKeys: ReadonlySet<s
   });
 }
 
-function validateDailyProfile(profile: readonly number[]): void {
+function validateDailyProfile(profile: readonly number[], field: string): void {
   if (profile.length !== HOURS_PER_DAY) {
-    throw new ValidationError(
-      'out_of_range',
-      'dailyProfile',
-      `has ${profile.length} values; it has one per hour, 24`,
-    );
+    throw new ValidationError('out_of_range', field, `has ${profile.length} values; it has one per hour, 24`);
   }
   profile.forEach((value, hour) =>
-    checkNumber(value, `dailyProfile[${hour}]`, { min: 0, max: 100 }, 'a volume multiplier is 0 to 100'),
+    checkNumber(value, `${field}[${hour}]`, { min: 0, max: 100 }, 'a volume multiplier is 0 to 100'),
   );
 }
 

@@ -1,25 +1,24 @@
 import {
   DEVICE_KINDS,
   NANOS_PER_MILLISECOND,
+  NANOS_PER_SECOND,
   type DetectorId,
   type DeviceKind,
   type RawDeviceId,
   type UnixNanos,
 } from '@message-bus/domain';
+import { incidentSlowdowns, type Disruptions } from './disruptions';
 import {
   compileSegments,
-  congestionFactor,
   groundTruth,
-  modulo,
   secondOfDay,
-  segmentTravelSeconds,
   signalWaitSeconds,
-  type CompiledSegment,
   type GroundTruth,
 } from './ground-truth';
 import { checkNumber } from './number-rules';
 import { Random } from './random';
-import { HOURS_PER_DAY, pairKey, SECONDS_PER_DAY, type Scenario } from './scenario';
+import { pairKey, SECONDS_PER_DAY, type Scenario } from './scenario';
+import { Timeline, type CompiledSegment } from './timeline';
 
 /** A detector seeing a device, as the detector would report it (its own clock, the raw identifier). */
 export interface SimulatedSighting {
@@ -40,11 +39,27 @@ export interface SimulationStats {
   readonly stoppedTraversals: number;
 }
 
+/** One detected vehicle's passes, as its detectors reported them: who truly went where. */
+export interface Journey {
+  readonly kind: DeviceKind;
+  readonly rawDeviceId: RawDeviceId;
+  /** In time order; only passes with at least one sighting reported in the span. */
+  readonly passes: readonly JourneyPass[];
+}
+
+export interface JourneyPass {
+  readonly detectorId: DetectorId;
+  /** Its sightings' times (the detector's clock), in order. */
+  readonly times: readonly UnixNanos[];
+}
+
 export interface Simulation {
   /** Sorted by time (ties keep generation order). */
   readonly sightings: SimulatedSighting[];
   readonly truth: GroundTruth;
   readonly stats: SimulationStats;
+  /** Every detected vehicle seen in the span, in order of its first sighting. */
+  readonly journeys: readonly Journey[];
 }
 
 export interface SimulationOptions {
@@ -54,6 +69,8 @@ export interface SimulationOptions {
   readonly start: UnixNanos;
   /** How much time to simulate (sightings fall in [start, start + durationSeconds)). */
   readonly durationSeconds: number;
+  /** Incidents, outages, drifting clocks and holidays of the span; none by default. */
+  readonly disruptions?: Disruptions;
 }
 
 /** The longest span simulated at once: a leap year. */
@@ -73,7 +90,8 @@ const SPREAD_SIGMAS_IN_WARM_UP = 3;
  * at `start`. Pure: no clock, no I/O, randomness only from `seed`.
  */
 export function simulate(scenario: Scenario, options: SimulationOptions): Simulation {
-  const truth = groundTruth(scenario);
+  const disruptions = options.disruptions ?? {};
+  const truth = groundTruth(scenario, disruptions);
   const { seed, start } = options;
   const durationSeconds = checkNumber(
     options.durationSeconds,
@@ -86,6 +104,15 @@ export function simulate(scenario: Scenario, options: SimulationOptions): Simula
   const detectorIndex = new Map(scenario.detectors.map((detector, index) => [detector.id, index]));
   const skewSeconds = scenario.detectors.map((detector) => detector.clockSkewSeconds);
   const startSecondOfDay = secondOfDay(start);
+  const timeline = new Timeline(scenario, disruptions, start);
+  const silences = scenario.detectors.map((detector) => silentSpans(disruptions, detector.id, start));
+  const drifts = scenario.detectors.map((detector) => clockDrifts(disruptions, detector.id, start));
+  const incidentFactor = Math.max(
+    1,
+    ...(disruptions.incidents ?? []).flatMap((incident) =>
+      incidentSlowdowns(scenario, incident).map((slowdown) => slowdown.factor),
+    ),
+  );
   const durationMillis = Math.round(durationSeconds * MILLISECONDS_PER_SECOND);
   const kindPicker = weightedPicker(DEVICE_KINDS, (kind) => scenario.detection.kindShares[kind]);
   const { sightingsPerPass, stops, detection, travelTimeSpread } = scenario;
@@ -104,7 +131,10 @@ export function simulate(scenario: Scenario, options: SimulationOptions): Simula
     const count = random.integer(sightingsPerPass.min, sightingsPerPass.max);
     const dwell = sightingsPerPass.dwellSeconds * slowdown;
     for (let index = 0; index < count; index += 1) {
-      const seen = passSeconds - dwell / 2 + dwell * random.uniform() + (skewSeconds[detector] ?? 0);
+      const truthSeconds = passSeconds - dwell / 2 + dwell * random.uniform();
+      if (isWithin(silences[detector] ?? [], truthSeconds)) continue;
+      const seen =
+        truthSeconds + (skewSeconds[detector] ?? 0) + driftAt(drifts[detector] ?? [], truthSeconds);
       const millis = Math.round(seen * MILLISECONDS_PER_SECOND);
       if (millis < 0 || millis >= durationMillis) continue;
       sightingMillis.push(millis);
@@ -120,12 +150,12 @@ export function simulate(scenario: Scenario, options: SimulationOptions): Simula
       return segment;
     });
     const path = flow.path.map((id) => detectorIndex.get(id) ?? -1);
-    const peakRate = (flow.vehiclesPerHour * Math.max(...scenario.dailyProfile)) / 3600;
+    const peakRate = (flow.vehiclesPerHour * timeline.peakVolume()) / 3600;
     if (peakRate === 0) continue;
-    const warmUpSeconds = warmUp(road, travelTimeSpread, stops.maxDelaySeconds);
+    const warmUpSeconds = warmUp(road, travelTimeSpread, stops.maxDelaySeconds, incidentFactor);
     // Poisson arrivals at the peak rate, thinned to the profile's rate at each instant.
     for (let entry = -warmUpSeconds + random.exponential(peakRate); entry < durationSeconds;) {
-      const rate = (flow.vehiclesPerHour * profileAt(scenario.dailyProfile, startSecondOfDay + entry)) / 3600;
+      const rate = (flow.vehiclesPerHour * timeline.volumeAt(startSecondOfDay + entry)) / 3600;
       const accepted = random.uniform() * peakRate < rate;
       const detected = accepted && random.uniform() < detection.share;
       const counted = accepted && entry >= 0;
@@ -137,15 +167,9 @@ export function simulate(scenario: Scenario, options: SimulationOptions): Simula
         let passSeconds = entry;
         for (let step = 0; step < road.length; step += 1) {
           const segment = road[step] as CompiledSegment;
-          const entrySecondOfDay = modulo(startSecondOfDay + passSeconds, SECONDS_PER_DAY);
-          recordPass(
-            device,
-            path[step] ?? -1,
-            passSeconds,
-            congestionFactor(segment.congestion, entrySecondOfDay),
-          );
-          let travel =
-            segmentTravelSeconds(segment, entrySecondOfDay) * Math.exp(travelTimeSpread * random.normal());
+          const entry = startSecondOfDay + passSeconds;
+          recordPass(device, path[step] ?? -1, passSeconds, timeline.segmentFactor(segment, entry));
+          let travel = timeline.segmentSeconds(segment, entry) * Math.exp(travelTimeSpread * random.normal());
           // Drawn only at signals, so scenarios without one keep their random sequence.
           if (segment.signal !== undefined) travel += signalWaitSeconds(segment.signal, random.uniform());
           const stopped = random.uniform() < stops.share;
@@ -157,22 +181,30 @@ export function simulate(scenario: Scenario, options: SimulationOptions): Simula
           passSeconds += travel;
         }
         const last = road[road.length - 1] as CompiledSegment;
-        const arrivalSecondOfDay = modulo(startSecondOfDay + passSeconds, SECONDS_PER_DAY);
         recordPass(
           device,
           path[road.length] ?? -1,
           passSeconds,
-          congestionFactor(last.congestion, arrivalSecondOfDay),
+          timeline.segmentFactor(last, startSecondOfDay + passSeconds),
         );
       }
       entry += random.exponential(peakRate);
     }
   }
 
+  const sightings = sortedSightings(
+    scenario,
+    start,
+    devices,
+    sightingMillis,
+    sightingDetector,
+    sightingDevice,
+  );
   return {
-    sightings: sortedSightings(scenario, start, devices, sightingMillis, sightingDetector, sightingDevice),
+    sightings,
     truth,
     stats: { vehicles, detectedVehicles, traversals, stoppedTraversals },
+    journeys: journeysOf(sightings),
   };
 }
 
@@ -180,23 +212,83 @@ export function simulate(scenario: Scenario, options: SimulationOptions): Simula
  * How long before `start` vehicles must begin entering so that the whole road is in
  * its steady state at `start`: the slowest plausible trip along the flow's road.
  */
-function warmUp(road: readonly CompiledSegment[], spread: number, maxDelaySeconds: number): number {
+function warmUp(
+  road: readonly CompiledSegment[],
+  spread: number,
+  maxDelaySeconds: number,
+  incidentFactor: number,
+): number {
   let seconds = maxDelaySeconds;
   for (const segment of road) {
-    const worstFactor = Math.max(1, ...segment.congestion.map((episode) => episode.peakFactor));
+    const worstFactor = Math.max(incidentFactor, ...segment.congestion.map((episode) => episode.peakFactor));
     seconds += segment.freeFlowSeconds * worstFactor * Math.exp(SPREAD_SIGMAS_IN_WARM_UP * spread);
     if (segment.signal !== undefined) seconds += segment.signal.cycleSeconds - segment.signal.greenSeconds;
   }
   return seconds;
 }
 
-/** The daily profile's multiplier at a time of day, linear between the hourly values. */
-function profileAt(profile: readonly number[], secondOfDayValue: number): number {
-  const hours = modulo(secondOfDayValue, SECONDS_PER_DAY) / 3600;
-  const hour = Math.floor(hours);
-  const before = profile[hour] ?? 0;
-  const after = profile[(hour + 1) % HOURS_PER_DAY] ?? 0;
-  return before + (after - before) * (hours - hour);
+/** A span of seconds after the simulation's start. */
+interface SecondsSpan {
+  readonly from: number;
+  readonly until: number;
+}
+
+/** The detector's outages as spans of seconds after `start`. */
+function silentSpans(disruptions: Disruptions, detectorId: DetectorId, start: UnixNanos): SecondsSpan[] {
+  return (disruptions.outages ?? [])
+    .filter((outage) => outage.detectorId === detectorId)
+    .map((outage) => ({
+      from: secondsAfter(start, outage.from),
+      until: outage.until === undefined ? Number.POSITIVE_INFINITY : secondsAfter(start, outage.until),
+    }));
+}
+
+function isWithin(spans: readonly SecondsSpan[], seconds: number): boolean {
+  return spans.some((span) => seconds >= span.from && seconds < span.until);
+}
+
+/** A drift of the detector's clock: from `from` (seconds after the start), `rate` seconds per second. */
+interface DriftSpan {
+  readonly from: number;
+  readonly rate: number;
+}
+
+function clockDrifts(disruptions: Disruptions, detectorId: DetectorId, start: UnixNanos): DriftSpan[] {
+  return (disruptions.clockDrifts ?? [])
+    .filter((drift) => drift.detectorId === detectorId)
+    .map((drift) => ({ from: secondsAfter(start, drift.from), rate: drift.secondsPerHour / 3600 }));
+}
+
+function driftAt(drifts: readonly DriftSpan[], seconds: number): number {
+  let offset = 0;
+  for (const drift of drifts) if (seconds > drift.from) offset += (seconds - drift.from) * drift.rate;
+  return offset;
+}
+
+function secondsAfter(start: UnixNanos, at: UnixNanos): number {
+  return Number(at - start) / Number(NANOS_PER_SECOND);
+}
+
+/**
+ * Each device's passes from its sightings (in time order): consecutive sightings at one
+ * detector are one pass, since no flow visits a detector twice.
+ */
+function journeysOf(sightings: readonly SimulatedSighting[]): Journey[] {
+  const byDevice = new Map<
+    RawDeviceId,
+    { kind: DeviceKind; passes: { detectorId: DetectorId; times: UnixNanos[] }[] }
+  >();
+  for (const sighting of sightings) {
+    let journey = byDevice.get(sighting.rawDeviceId);
+    if (journey === undefined) {
+      journey = { kind: sighting.kind, passes: [] };
+      byDevice.set(sighting.rawDeviceId, journey);
+    }
+    const last = journey.passes.at(-1);
+    if (last?.detectorId === sighting.detectorId) last.times.push(sighting.time);
+    else journey.passes.push({ detectorId: sighting.detectorId, times: [sighting.time] });
+  }
+  return [...byDevice].map(([rawDeviceId, { kind, passes }]) => ({ kind, rawDeviceId, passes }));
 }
 
 /** Maps a uniform draw in [0, 1) to one of `values` with probability proportional to its weight. */
