@@ -3,6 +3,7 @@ import { status } from '@grpc/grpc-js';
 import {
   Pseudonymiser,
   type DetectorId,
+  type RouteName,
   type DeviceKind,
   type Sighting,
   type UnixNanos,
@@ -276,6 +277,61 @@ describe.each<StoreKind>(['embedded', 'etcd'])('CollectorService over gRPC on th
         { ...common, time: 1_699_990_000n * SECOND + 5n, batteryVoltage: 12.6 },
         { ...common, time: NOW, batteryVoltage: 12.1 },
       ]);
+    });
+  });
+
+  describe('CreateRoute, DeleteRoute', () => {
+    /** A chain of linked detectors, upstream first. */
+    async function linkedChain(length: number): Promise<string[]> {
+      const ids = Array.from({ length }, () => detector());
+      for (let i = 1; i < ids.length; i += 1) {
+        await harness.createDetectorLink({
+          destDetectorId: ids[i]!,
+          srcDetectors: [{ detectorId: ids[i - 1]!, maxSeconds: 600n, minSeconds: 0n }],
+        });
+      }
+      return ids;
+    }
+
+    it('stores a route whose every consecutive pair is a link, and replaces its detectors', async () => {
+      const ids = await linkedChain(4);
+      const name = `${kind}-route-${detector()}`;
+      await harness.createRoute({ name, detectorIds: ids.slice(0, 3) });
+      expect(await store.repository.routes.get(name as RouteName)).toEqual({
+        name,
+        detectorIds: ids.slice(0, 3),
+      });
+      await harness.createRoute({ name, detectorIds: ids });
+      expect(await store.repository.routes.get(name as RouteName)).toEqual({ name, detectorIds: ids });
+    });
+
+    it('answers FAILED_PRECONDITION naming the first pair that is not a link, and stores nothing', async () => {
+      const [a, b, c] = await linkedChain(3);
+      const name = `${kind}-route-${detector()}`;
+      // c → b is the reverse of a link, which is no link.
+      expect(
+        await statusOf(harness.createRoute({ name, detectorIds: [a!, b!, c!, b!.concat('-x')] })),
+      ).toEqual({
+        code: status.FAILED_PRECONDITION,
+        details: `detector_ids[2], detector_ids[3]: no link from "${c}" to "${b}-x"; create it with CreateDetectorLink first`,
+      });
+      expect(await statusOf(harness.createRoute({ name, detectorIds: [b!, a!] }))).toEqual({
+        code: status.FAILED_PRECONDITION,
+        details: `detector_ids[0], detector_ids[1]: no link from "${b}" to "${a}"; create it with CreateDetectorLink first`,
+      });
+      expect(await store.repository.routes.get(name as RouteName)).toBeUndefined();
+    });
+
+    it('deletes a route; NOT_FOUND once it is gone', async () => {
+      const ids = await linkedChain(2);
+      const name = `${kind}-route-${detector()}`;
+      await harness.createRoute({ name, detectorIds: ids });
+      await harness.deleteRoute({ name });
+      expect(await store.repository.routes.get(name as RouteName)).toBeUndefined();
+      expect(await statusOf(harness.deleteRoute({ name }))).toEqual({
+        code: status.NOT_FOUND,
+        details: `no route "${name}"`,
+      });
     });
   });
 
@@ -576,6 +632,36 @@ describe.each<StoreKind>(['embedded', 'etcd'])('CollectorService over gRPC on th
         (h) => h.deleteDetectorLink({ destDetectorId: 'link-dest', srcDetectorId: 'link-dest' }),
         'src_detector_id: is the destination itself ("link-dest"); a detector cannot link to itself',
       ],
+      [
+        'a route name with a slash',
+        (h) => h.createRoute({ name: 'north/1', detectorIds: ['a', 'b'] }),
+        `name: has U+002F '/' at character 6; ${ALLOWED_DETECTOR_CHARACTERS}`,
+      ],
+      [
+        'a route of one detector',
+        (h) => h.createRoute({ name: 'north', detectorIds: ['a'] }),
+        'detector_ids: has 1 detectors; a route has 2 to 51',
+      ],
+      [
+        'a route of 52 detectors',
+        (h) => h.createRoute({ name: 'north', detectorIds: Array.from({ length: 52 }, (_, i) => `d${i}`) }),
+        'detector_ids: has 52 detectors; a route has 2 to 51',
+      ],
+      [
+        'a route with an invalid detector id',
+        (h) => h.createRoute({ name: 'north', detectorIds: ['a', 'b', 'c\u00071'] }),
+        `detector_ids[2]: has U+0007 at character 2; ${ALLOWED_DETECTOR_CHARACTERS}`,
+      ],
+      [
+        'a route through one detector twice',
+        (h) => h.createRoute({ name: 'north', detectorIds: ['a', 'b', 'a'] }),
+        'detector_ids[2]: "a" is already in the route',
+      ],
+      [
+        'a route deletion without a name',
+        (h) => h.deleteRoute({ name: '' }),
+        'name: is empty; an id has 1 to 64 characters',
+      ],
     ];
 
     it.each(catalogue)(
@@ -740,5 +826,12 @@ describe('an unreachable store', () => {
     expect(
       await statusOf(harness.deleteDetectorLink({ destDetectorId: 'det-2', srcDetectorId: 'det-1' })),
     ).toEqual(unavailable);
+  });
+
+  it('answers UNAVAILABLE to CreateRoute and DeleteRoute', async () => {
+    expect(await statusOf(harness.createRoute({ name: 'north', detectorIds: ['det-1', 'det-2'] }))).toEqual(
+      unavailable,
+    );
+    expect(await statusOf(harness.deleteRoute({ name: 'north' }))).toEqual(unavailable);
   });
 });

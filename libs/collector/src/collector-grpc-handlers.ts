@@ -44,6 +44,23 @@ export function collectorGrpcHandlers(
         );
       }
     }),
+    // FAILED_PRECONDITION, not INVALID_ARGUMENT: the request is well formed, the links it
+    // needs are not there yet; the client creates them and sends it again.
+    createRoute: unary(async (route: collector.Route) => {
+      const missing = await useCases.createRoute(route);
+      if (missing !== undefined) {
+        throw new GrpcStatusError(
+          GrpcStatus.FAILED_PRECONDITION,
+          `detector_ids[${missing.index}], detector_ids[${missing.index + 1}]: no link from ` +
+            `"${missing.source}" to "${missing.destination}"; create it with CreateDetectorLink first`,
+        );
+      }
+    }),
+    deleteRoute: unary(async (request: collector.DeleteRouteRequest) => {
+      if (!(await useCases.deleteRoute(request))) {
+        throw new GrpcStatusError(GrpcStatus.NOT_FOUND, `no route "${request.name}"`);
+      }
+    }),
     streamEventLog: (
       call: ServerReadableStream<collector.EventLog, collector.SendStreamResponse>,
       callback: sendUnaryData<collector.SendStreamResponse>,

@@ -1,7 +1,11 @@
 import {
   DEVICE_KINDS,
   NANOS_PER_MILLISECOND,
+  parseRoute,
+  parseRouteName,
+  routeLinks,
   ValidationError,
+  type DetectorId,
   type Pseudonymiser,
   type UnixNanos,
 } from '@message-bus/domain';
@@ -72,6 +76,13 @@ export interface CollectorUseCasesOptions {
    * writer choose any past day's pseudonym key (see docs/privacy.md). Unset: any age.
    */
   readonly eventRetentionSeconds?: number;
+}
+
+/** A consecutive pair of a route that is not a stored link: `detector_ids[index]` → `detector_ids[index + 1]`. */
+export interface MissingRouteLink {
+  readonly index: number;
+  readonly source: DetectorId;
+  readonly destination: DetectorId;
 }
 
 const systemClock = (): UnixNanos => BigInt(Date.now()) * NANOS_PER_MILLISECOND;
@@ -188,6 +199,37 @@ export class CollectorUseCases {
     return this.#metrics.timeStoreOperation('links.delete', () =>
       this.#repository.links.delete(destination, source),
     );
+  }
+
+  /**
+   * Stores the route, or replaces its detectors, once every consecutive pair is a stored
+   * link; resolves to the first pair that is not (and stores nothing then), or undefined.
+   */
+  async createRoute(request: collector.Route): Promise<MissingRouteLink | undefined> {
+    const route = this.#validate('CreateRoute', () =>
+      parseRoute(
+        { name: request.name, detectorIds: request.detectorIds },
+        { name: 'name', detectorIds: 'detector_ids' },
+      ),
+    );
+    const pairs = routeLinks(route);
+    const sourcesOf = await Promise.all(
+      pairs.map(({ destination }) =>
+        this.#metrics.timeStoreOperation('links.list', () => this.#repository.links.list(destination)),
+      ),
+    );
+    const missing = pairs.findIndex(
+      ({ source }, index) => !sourcesOf[index]!.some((link) => link.source === source),
+    );
+    if (missing >= 0) return { index: missing, ...pairs[missing]! };
+    await this.#metrics.timeStoreOperation('routes.put', () => this.#repository.routes.put(route));
+    return undefined;
+  }
+
+  /** Removes the route named; resolves to whether it existed. Its estimates stay until they expire. */
+  async deleteRoute(request: collector.DeleteRouteRequest): Promise<boolean> {
+    const name = this.#validate('DeleteRoute', () => parseRouteName(request.name, 'name'));
+    return this.#metrics.timeStoreOperation('routes.delete', () => this.#repository.routes.delete(name));
   }
 
   async createCoordinates(request: collector.Coordinates): Promise<void> {

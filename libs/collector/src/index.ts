@@ -9,6 +9,7 @@ export {
   DEFAULT_COLLECTOR_LIMITS,
   type CollectorLimits,
   type CollectorUseCasesOptions,
+  type MissingRouteLink,
 } from './collector-use-cases';
 export { collectorGrpcHandlers } from './collector-grpc-handlers';
 export {

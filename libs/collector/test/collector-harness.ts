@@ -98,6 +98,18 @@ export class CollectorHarness {
     );
   }
 
+  createRoute(route: collector.Route): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.client.createRoute(route, (error) => (error === null ? resolve() : reject(error))),
+    );
+  }
+
+  deleteRoute(request: collector.DeleteRouteRequest): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.client.deleteRoute(request, (error) => (error === null ? resolve() : reject(error))),
+    );
+  }
+
   createCoordinates(coordinates: collector.Coordinates): Promise<void> {
     return new Promise((resolve, reject) =>
       this.client.createCoordinates(coordinates, (error) => (error === null ? resolve() : reject(error))),

@@ -14,6 +14,11 @@ export class InstrumentedRepository implements Repository {
   readonly detectors: Repository['detectors'];
   readonly travelTimes: Repository['travelTimes'];
   readonly recompute: Repository['recompute'];
+  readonly routes: Repository['routes'];
+  readonly routeTravelTimes: Repository['routeTravelTimes'];
+  readonly profiles: Repository['profiles'];
+  readonly alerts: Repository['alerts'];
+  readonly detectorHealth: Repository['detectorHealth'];
   #gate: Promise<void> | undefined;
   #openGate: (() => void) | undefined;
 
@@ -22,6 +27,11 @@ export class InstrumentedRepository implements Repository {
     this.detectors = inner.detectors;
     this.travelTimes = inner.travelTimes;
     this.recompute = inner.recompute;
+    this.routes = inner.routes;
+    this.routeTravelTimes = inner.routeTravelTimes;
+    this.profiles = inner.profiles;
+    this.alerts = inner.alerts;
+    this.detectorHealth = inner.detectorHealth;
     this.events = {
       append: async (sightings: readonly Sighting[]) => {
         this.appendSizes.push(sightings.length);
