@@ -1,10 +1,13 @@
 import {
   parseDetectorId,
   parseDetectorStatus,
+  parseRouteName,
+  type Alert,
   type TravelTimeEstimate,
+  type TypicalProfile,
   type UnixNanos,
 } from '@message-bus/domain';
-import { KvRepository } from '@message-bus/store-kv';
+import { encodeUlidTime, KvRepository } from '@message-bus/store-kv';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,5 +86,93 @@ describe('retention of travel-time estimates and status reports on the embedded 
     expect(await backend.sweepExpired()).toBe(1);
     expect(await estimateTimes()).toEqual([]);
     expect(await repository.links.list()).toHaveLength(1);
+  });
+});
+
+describe('retention of typical profiles and alerts on the embedded store', () => {
+  const HOUR = 3600;
+  /** On an hour boundary, so expiries (rounded up to the hour) are exact. */
+  const T0 = 1_764_003_600;
+  const profile = (route: string, computedAt: UnixNanos): TypicalProfile => ({
+    target: { kind: 'route', route: parseRouteName(route) },
+    computedAt,
+    weeks: 4,
+    binMinutes: 15,
+    timeZone: 'UTC',
+    bins: [],
+  });
+  const alertAt = (start: UnixNanos, serial: string): Alert => ({
+    id: encodeUlidTime(Number(start / 1_000_000n)) + serial.padStart(16, '0'),
+    kind: 'detector_silent',
+    severity: 'warning',
+    subject: { kind: 'detector', detectorId: destination },
+    start,
+    updated: start,
+    evidence: 'no sightings for an hour',
+    figures: {},
+  });
+
+  test('each is kept its retention after its last put, and a put again keeps it longer', async () => {
+    let nowMs = T0 * 1000;
+    directory = await mkdtemp(join(tmpdir(), 'renewed-retention-'));
+    const backend = new LmdbBackend({ path: directory, now: () => nowMs });
+    repository = new KvRepository(backend, {
+      prefix: 'mb',
+      clock: () => BigInt(nowMs) * 1_000_000n,
+      profileRetentionSeconds: 14 * DAY,
+      alertRetentionSeconds: 90 * DAY,
+    });
+    // "north" is a prefix of "north-2"'s key: expiring one must leave the other.
+    await repository.profiles.put(profile('north', at(T0)));
+    await repository.profiles.put(profile('north-2', at(T0)));
+    const raised = alertAt(at(T0), '1');
+    const other = alertAt(at(T0), '2');
+    await repository.alerts.put([raised, other]);
+
+    nowMs = (T0 + 10 * DAY) * 1000;
+    await repository.profiles.put(profile('north-2', at(T0 + 10 * DAY)));
+    const cleared = { ...raised, end: at(T0 + 10 * DAY), updated: at(T0 + 10 * DAY) };
+    await repository.alerts.put([cleared]);
+
+    const routes = async () =>
+      Promise.all(
+        ['north', 'north-2'].map(async (route) =>
+          (await repository!.profiles.get({ kind: 'route', route: parseRouteName(route) })) === undefined
+            ? '-'
+            : route,
+        ),
+      );
+    nowMs = (T0 + 14 * DAY) * 1000;
+    expect(await backend.sweepExpired()).toBe(0);
+    nowMs += 1;
+    expect(await backend.sweepExpired()).toBe(1);
+    expect(await routes()).toEqual(['-', 'north-2']);
+
+    nowMs = (T0 + 24 * DAY) * 1000 + 1;
+    expect(await backend.sweepExpired()).toBe(1);
+    expect(await routes()).toEqual(['-', '-']);
+
+    nowMs = (T0 + 90 * DAY) * 1000 + 1;
+    expect(await backend.sweepExpired()).toBe(1);
+    expect(await repository.alerts.list()).toEqual([cleared]);
+    nowMs = (T0 + 100 * DAY) * 1000 + 1;
+    expect(await backend.sweepExpired()).toBe(1);
+    expect(await repository.alerts.list()).toEqual([]);
+  });
+
+  test('rounds an expiry up to the hour, so an hour of puts shares one group', async () => {
+    let nowMs = (T0 + 10) * 1000;
+    directory = await mkdtemp(join(tmpdir(), 'renewed-retention-'));
+    const backend = new LmdbBackend({ path: directory, now: () => nowMs });
+    repository = new KvRepository(backend, {
+      prefix: 'mb',
+      clock: () => BigInt(nowMs) * 1_000_000n,
+      profileRetentionSeconds: DAY,
+    });
+    await repository.profiles.put(profile('north', at(T0)));
+    nowMs = (T0 + DAY + HOUR) * 1000;
+    expect(await backend.sweepExpired()).toBe(0);
+    nowMs += 1;
+    expect(await backend.sweepExpired()).toBe(1);
   });
 });

@@ -34,6 +34,12 @@ const sweepGroupsPerTransaction = 256;
  */
 const recordsDatabase = { name: 'records', encoding: 'binary' as const, keyEncoder: utf8KeyEncoder };
 
+const PREFIX_GROUP = Buffer.alloc(0);
+const SINGLE_RECORD_GROUP = Buffer.from([1]);
+
+/** Record key → the expiry (unix seconds) of its latest put, for single-record expiry groups. */
+const recordExpiriesDatabase = { name: 'record-expiries', keyEncoder: utf8KeyEncoder };
+
 /** One put's records, waiting to be published to watches once every earlier put is settled. */
 interface Publication {
   readonly records: readonly KvRecord[];
@@ -49,7 +55,10 @@ interface Publication {
  *   disk) rejects each of its puts with the typed error, and later puts go on.
  * - Records with an expiry are deleted by a periodic sweep: each distinct
  *   (expiry time, prefix) group is recorded once in a small second database, and the
- *   sweep deletes the whole prefix range of every group whose time has passed.
+ *   sweep deletes the whole prefix range of every group whose time has passed. A group
+ *   whose prefix is its record's whole key (a record kept a while after its last put)
+ *   holds that record only, and the record's latest put decides: a put that moves its
+ *   expiry later makes the earlier group a no-op.
  * - Watches are in-process notifications of committed puts, in commit order.
  */
 export class LmdbBackend implements KvBackend {
@@ -57,6 +66,7 @@ export class LmdbBackend implements KvBackend {
   private readonly env: RootDatabase;
   private readonly records: Database<Uint8Array, string>;
   private readonly expiryGroups: Database<Buffer, Buffer>;
+  private readonly recordExpiries: Database<number, string>;
   private readonly knownExpiryGroups = new ExpiryGroupCache();
   private readonly watches: PrefixWatches;
   /** Puts in commit order, published to watches from the front as they settle. */
@@ -99,6 +109,7 @@ export class LmdbBackend implements KvBackend {
         encoding: 'binary',
         keyEncoding: 'binary',
       });
+      this.recordExpiries = env.openDB<number, string>(recordExpiriesDatabase);
       this.env = env;
     } catch (error) {
       env?.close().catch(() => undefined); // the open failure is the one to report
@@ -217,11 +228,14 @@ export class LmdbBackend implements KvBackend {
         for (const record of records) {
           this.records.put(record.key, record.value);
           const expiry = record.expiry;
-          if (expiry === undefined || expiry === previousExpiry) continue;
+          if (expiry === undefined) continue;
+          if (expiry.prefix === record.key) this.recordExpiries.put(record.key, expiry.atUnixSeconds);
+          if (expiry === previousExpiry) continue;
           previousExpiry = expiry;
           if (this.knownExpiryGroups.has(expiry.atUnixSeconds, expiry.prefix)) continue;
-          // The expiry-groups database needs keys only.
-          this.expiryGroups.put(encodeExpiryGroupKey(expiry.atUnixSeconds, expiry.prefix), Buffer.alloc(0));
+          // A group's value marks a single-record group; a prefix group's is empty.
+          const marker = expiry.prefix === record.key ? SINGLE_RECORD_GROUP : PREFIX_GROUP;
+          this.expiryGroups.put(encodeExpiryGroupKey(expiry.atUnixSeconds, expiry.prefix), marker);
           // Known from here on: transaction callbacks run in commit order, so a sweep
           // after this one sees the group in the store and forgets it here too.
           this.knownExpiryGroups.add(expiry.atUnixSeconds, expiry.prefix);
@@ -308,22 +322,34 @@ export class LmdbBackend implements KvBackend {
 
   /** Runs inside a write transaction: deletes up to one chunk of expired groups. */
   private sweepChunk(nowMs: number): { groups: number; records: number } {
-    const expired: Buffer[] = [];
-    for (const key of this.expiryGroups.getKeys({ limit: sweepGroupsPerTransaction })) {
+    const expired: { key: Buffer; singleRecord: boolean }[] = [];
+    for (const { key, value } of this.expiryGroups.getRange({ limit: sweepGroupsPerTransaction })) {
       // Keys sort by expiry time, so the first one still in the future ends the sweep.
       if (decodeExpiryGroupKey(key).atUnixSeconds * 1000 >= nowMs) break;
-      expired.push(key);
+      expired.push({ key, singleRecord: value.length > 0 });
     }
     let records = 0;
-    for (const key of expired) {
+    for (const { key, singleRecord } of expired) {
       const group = decodeExpiryGroupKey(key);
-      const keys: string[] = [];
-      for (const recordKey of this.records.getKeys({ start: group.prefix })) {
-        if (!recordKey.startsWith(group.prefix)) break;
-        keys.push(recordKey);
+      if (singleRecord) {
+        // Only the record whose key this is (not others starting with it), and only if
+        // its latest put gave it this expiry.
+        if (this.recordExpiries.get(group.prefix) === group.atUnixSeconds) {
+          if (this.records.doesExist(group.prefix)) {
+            this.records.remove(group.prefix);
+            records += 1;
+          }
+          this.recordExpiries.remove(group.prefix);
+        }
+      } else {
+        const keys: string[] = [];
+        for (const recordKey of this.records.getKeys({ start: group.prefix })) {
+          if (!recordKey.startsWith(group.prefix)) break;
+          keys.push(recordKey);
+        }
+        for (const recordKey of keys) this.records.remove(recordKey);
+        records += keys.length;
       }
-      for (const recordKey of keys) this.records.remove(recordKey);
-      records += keys.length;
       this.expiryGroups.remove(key);
       this.knownExpiryGroups.forget(group.atUnixSeconds, group.prefix);
     }

@@ -30,7 +30,8 @@ describe('a long scan shares the event loop', () => {
 
     const seen: string[] = [];
     setImmediate(() => seen.push('event loop turn'));
-    for await (const page of backend.scanPages({ start: 'k/', end: 'k0' })) seen.push(`page of ${page.length}`);
+    for await (const page of backend.scanPages({ start: 'k/', end: 'k0' }))
+      seen.push(`page of ${page.length}`);
 
     expect(seen.filter((entry) => entry.startsWith('page')).length).toBeGreaterThan(2);
     // The turn queued before the scan ran before its last page was read.

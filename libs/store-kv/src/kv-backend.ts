@@ -80,11 +80,16 @@ export interface KvRecord extends KvEntry {
  * Records that share an expiry share a key prefix too (one detector's time bucket), so a
  * backend can expire them as a group: etcd attaches one lease per expiry time, the
  * embedded store deletes the whole prefix range in a periodic sweep.
+ *
+ * A record kept a while after its last put (a typical profile, an alert) is a group of
+ * its own: `prefix` is its whole key, and only that record expires with it (not keys
+ * that merely start with it). Its latest put decides its expiry, as on etcd, where the
+ * put attaches it to the later lease.
  */
 export interface KvExpiry {
   /** Unix seconds after which the records may be dropped. */
   readonly atUnixSeconds: number;
-  /** A key prefix holding only records with this same expiry. */
+  /** A key prefix holding only records with this same expiry; or the record's own key. */
   readonly prefix: string;
 }
 
