@@ -14,6 +14,19 @@ import { SightingSpan } from './sighting-span';
 /** Sightings are read for this many intervals at once, then sliced per interval. */
 export const INTERVALS_PER_READ = 60;
 
+/** Adds to estimates before they are written (the congestion figures of `TrafficProducts`). */
+export type EstimateAnnotator = (estimates: readonly TravelTimeEstimate[]) => Promise<TravelTimeEstimate[]>;
+
+/**
+ * How far before an interval end the estimator looks: the window and the filter's
+ * history, plus a pass gap (a pass that began earlier), plus the link's maxSeconds at
+ * the source (a trip that began earlier).
+ */
+export function estimatorLookback(config: EstimatorConfig, maxSeconds: number): bigint {
+  const { windowSeconds, historySeconds, passGapSeconds } = config;
+  return BigInt(Math.ceil((windowSeconds + historySeconds + passGapSeconds + maxSeconds) * 1e9));
+}
+
 /** One run of a destination's interval ends to estimate, and what to do as it goes. */
 export interface IntervalRun {
   readonly destination: DetectorId;
@@ -46,6 +59,7 @@ export class LinkIntervals {
     private readonly repository: Repository,
     private readonly schedule: IntervalSchedule,
     private readonly estimatorConfig: EstimatorConfig,
+    private readonly annotate: EstimateAnnotator = async (estimates) => [...estimates],
   ) {}
 
   /**
@@ -68,14 +82,9 @@ export class LinkIntervals {
     return written;
   }
 
-  /**
-   * How far before an interval end the estimator looks: the window and the filter's
-   * history, plus a pass gap (a pass that began earlier), plus the link's maxSeconds at
-   * the source (a trip that began earlier).
-   */
+  /** See `estimatorLookback`. */
   lookback(maxSeconds: number): bigint {
-    const { windowSeconds, historySeconds, passGapSeconds } = this.estimatorConfig;
-    return BigInt(Math.ceil((windowSeconds + historySeconds + passGapSeconds + maxSeconds) * 1e9));
+    return estimatorLookback(this.estimatorConfig, maxSeconds);
   }
 
   private async writeChunk(
@@ -92,10 +101,10 @@ export class LinkIntervals {
     const destinationSpan = spans.get(run.destination)!;
     let written = 0;
     for (let intervalEnd = first; intervalEnd <= last; intervalEnd += interval) {
-      const estimates: TravelTimeEstimate[] = [];
+      const computed: TravelTimeEstimate[] = [];
       for (const link of due) {
         if (!isDue(link, intervalEnd)) continue;
-        estimates.push(
+        computed.push(
           estimateLink({
             link,
             source: spans
@@ -108,7 +117,8 @@ export class LinkIntervals {
           }),
         );
       }
-      if (estimates.length === 0) continue;
+      if (computed.length === 0) continue;
+      const estimates = await this.annotate(computed);
       if (run.shouldStop()) return undefined;
       await this.repository.travelTimes.put(estimates);
       run.onWritten?.(intervalEnd, estimates);

@@ -10,6 +10,7 @@ import type { ServerMetrics } from '@message-bus/server-kit';
 import type { IntervalSchedule } from './interval-schedule';
 import { rangesForLateSightings } from './late-sightings';
 import { INTERVALS_PER_READ, type LinkIntervals } from './link-intervals';
+import type { TrafficProducts } from './products/traffic-products';
 import type { ResolvedWorkerOptions } from './travel-time-worker-options';
 
 /** Marks removed concurrently, so a round does not pay one store round trip per mark in turn. */
@@ -39,6 +40,7 @@ export class RecomputeWork {
     private readonly options: ResolvedWorkerOptions,
     private readonly schedule: IntervalSchedule,
     private readonly intervals: LinkIntervals,
+    private readonly products: TrafficProducts,
   ) {}
 
   /**
@@ -181,6 +183,14 @@ export class RecomputeWork {
         },
       });
       if (done === undefined) return { written, next: undefined };
+      await this.products.recomputeRoutes({
+        destination: range.destination,
+        lease,
+        first,
+        last: chunkLast,
+        linksByDestination: round.linksByDestination,
+        stop: round.stop,
+      });
     }
     if (links.length === 0 || chunkLast >= lastEnd) {
       await repository.recompute.complete(range);

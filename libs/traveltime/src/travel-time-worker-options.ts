@@ -1,6 +1,11 @@
 import {
+  DEFAULT_PROFILE_WEEKS,
+  DEFAULT_TIME_ZONE,
   NANOS_PER_MILLISECOND,
+  resolveCongestionThresholds,
   resolveEstimatorConfig,
+  timeZoneFormat,
+  type CongestionThresholds,
   type EstimatorConfig,
   type UnixNanos,
 } from '@message-bus/domain';
@@ -51,13 +56,28 @@ export interface TravelTimeWorkerOptions {
    * E.g. 10000 (the default): a day imported for 100 detectors takes 9 rounds.
    */
   readonly lateMarksPerRound?: number;
+  /** Typical profiles are computed from this many weeks of stored estimates; e.g. 4 (the default). */
+  readonly profileWeeks?: number;
+  /**
+   * A link's or route's typical profile is computed again once it is this old, in
+   * seconds; e.g. 21600 (6 h, the default).
+   */
+  readonly profileRefreshSeconds?: number;
+  /** IANA time zone of the profiles' time-of-week bins, e.g. `Europe/Warsaw`; default `UTC`. */
+  readonly profileTimeZone?: string;
+  /**
+   * Ratios to the typical travel time from which an estimate is `moderate`, `heavy` and
+   * `severe`; e.g. `{ moderate: 1.3, heavy: 1.6, severe: 2 }` (the defaults). Greater than 1, increasing.
+   */
+  readonly congestionThresholds?: Partial<CongestionThresholds>;
 }
 
 export interface ResolvedWorkerOptions extends Required<
-  Omit<TravelTimeWorkerOptions, 'metrics' | 'estimatorConfig'>
+  Omit<TravelTimeWorkerOptions, 'metrics' | 'estimatorConfig' | 'congestionThresholds'>
 > {
   readonly metrics: ServerMetrics | undefined;
   readonly estimatorConfig: EstimatorConfig;
+  readonly congestionThresholds: CongestionThresholds;
   /** The TTL of each claim: the part of leaseTtlSeconds left after one polling period. */
   readonly claimTtlSeconds: number;
   /** How often free destinations are looked for, in milliseconds. */
@@ -66,6 +86,7 @@ export interface ResolvedWorkerOptions extends Required<
 
 const WEEK_SECONDS = 7 * 86_400;
 const MIN_LEASE_TTL_SECONDS = 3;
+const PROFILE_REFRESH_SECONDS = 6 * 3600;
 
 /** Fills in defaults and refuses values that cannot work, naming the option. */
 export function resolveWorkerOptions(options: TravelTimeWorkerOptions): ResolvedWorkerOptions {
@@ -79,6 +100,14 @@ export function resolveWorkerOptions(options: TravelTimeWorkerOptions): Resolved
   wholeNumber(sightingRetentionSeconds, 'sightingRetentionSeconds', 1);
   const lateMarksPerRound = options.lateMarksPerRound ?? 10_000;
   wholeNumber(lateMarksPerRound, 'lateMarksPerRound', 1);
+  const profileWeeks = options.profileWeeks ?? DEFAULT_PROFILE_WEEKS;
+  wholeNumber(profileWeeks, 'profileWeeks', 1);
+  const profileRefreshSeconds = options.profileRefreshSeconds ?? PROFILE_REFRESH_SECONDS;
+  wholeNumber(profileRefreshSeconds, 'profileRefreshSeconds', 1);
+  const profileTimeZone = timeZoneFormat(
+    options.profileTimeZone ?? DEFAULT_TIME_ZONE,
+    'TravelTimeWorkerOptions.profileTimeZone',
+  ).resolvedOptions().timeZone;
   // Four fifths for the claim, one fifth for the poll that notices it expired.
   const claimTtlSeconds = Math.floor((leaseTtlSeconds * 4) / 5);
   return {
@@ -94,6 +123,10 @@ export function resolveWorkerOptions(options: TravelTimeWorkerOptions): Resolved
     estimatorConfig: resolveEstimatorConfig(options.estimatorConfig),
     sightingRetentionSeconds,
     lateMarksPerRound,
+    profileWeeks,
+    profileRefreshSeconds,
+    profileTimeZone,
+    congestionThresholds: resolveCongestionThresholds(options.congestionThresholds),
     claimTtlSeconds,
     pollMs: (leaseTtlSeconds - claimTtlSeconds) * 1000,
   };

@@ -17,6 +17,7 @@ import {
   SECONDS,
   silentLogger,
   T0,
+  travelTimesOnly,
   vehicleSightings,
   type Corridor,
   type CountedPuts,
@@ -229,8 +230,9 @@ describe('TravelTimeWorker', () => {
       );
       expect(report).toMatchObject({ recomputed: recomputed.length, backlog: false });
       const links = LINKS.map(({ source, destination }) => ({ source, destination }));
-      expect(await corridor.repository.travelTimes.list({ links })).toEqual(
-        await live.repository.travelTimes.list({ links }),
+      // The same travel times; congestion figures depend on the profile at the time of writing.
+      expect(travelTimesOnly(await corridor.repository.travelTimes.list({ links }))).toEqual(
+        travelTimesOnly(await live.repository.travelTimes.list({ links })),
       );
       expect(await corridor.repository.recompute.lateSightings(10)).toEqual([]);
       expect(await corridor.repository.recompute.pending()).toEqual([]);

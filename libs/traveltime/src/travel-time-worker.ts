@@ -10,6 +10,7 @@ import { DestinationClaims } from './destination-claims';
 import { IntervalSchedule } from './interval-schedule';
 import { LinkIntervals } from './link-intervals';
 import { LinkProgress } from './link-progress';
+import { TrafficProducts } from './products/traffic-products';
 import { RecomputeWork, type RecomputeRound } from './recompute-work';
 import {
   resolveWorkerOptions,
@@ -57,6 +58,7 @@ export class TravelTimeWorker {
   private readonly claims: DestinationClaims;
   private readonly progress: LinkProgress;
   private readonly recomputeWork: RecomputeWork;
+  private readonly products: TrafficProducts;
   /** Rounds (and stop) run one at a time, in call order. */
   private queue: Promise<unknown> = Promise.resolve();
   private running: { readonly stop: AbortController; readonly loop: Promise<void> } | undefined;
@@ -64,10 +66,16 @@ export class TravelTimeWorker {
   constructor(options: TravelTimeWorkerOptions) {
     this.options = resolveWorkerOptions(options);
     this.schedule = new IntervalSchedule(this.options.intervalSeconds, this.options.lagSeconds);
-    const intervals = new LinkIntervals(this.options.repository, this.schedule, this.options.estimatorConfig);
+    this.products = new TrafficProducts(this.options, this.schedule);
+    const intervals = new LinkIntervals(
+      this.options.repository,
+      this.schedule,
+      this.options.estimatorConfig,
+      (estimates) => this.products.annotate(estimates),
+    );
     this.claims = new DestinationClaims(this.options);
     this.progress = new LinkProgress(this.options, this.schedule, intervals);
-    this.recomputeWork = new RecomputeWork(this.options, this.schedule, intervals);
+    this.recomputeWork = new RecomputeWork(this.options, this.schedule, intervals, this.products);
   }
 
   /**
@@ -148,6 +156,8 @@ export class TravelTimeWorker {
       outOfTime: () => performance.now() - startedAt >= budgetMs || stop?.aborted === true,
       stop,
     };
+    // Routes of the held destinations and profiles due, from the live link estimates just written.
+    await this.products.afterLiveWrites(recomputeRound);
     // After the live intervals: late sightings only add ranges, done below and in later rounds.
     const marksLeft =
       resolvesLateSightings && (await this.recomputeWork.resolveLateSightings(recomputeRound));

@@ -1,3 +1,4 @@
+import { resolveCongestionThresholds, timeZoneFormat, type CongestionThresholds } from '@message-bus/domain';
 import { defineOptions, defineServerPart } from '@message-bus/server-kit';
 import { InProcessWorkLeases } from './in-process-work-leases';
 import { TravelTimeWorker } from './travel-time-worker';
@@ -10,7 +11,25 @@ function wholeSeconds(minSeconds: number): (milliseconds: number) => string | un
       : undefined;
 }
 
-/** The travel-time worker's schedule and its hold on destinations. */
+/** `moderate,heavy,severe` ratios, e.g. `1.3,1.6,2`; throws naming the one that is wrong. */
+function congestionThresholds(items: readonly string[]): CongestionThresholds {
+  if (items.length !== 3) {
+    throw new Error(`needs three ratios, moderate,heavy,severe (e.g. 1.3,1.6,2); got ${items.length}`);
+  }
+  const [moderate, heavy, severe] = items.map(Number);
+  return resolveCongestionThresholds({ moderate, heavy, severe });
+}
+
+function problemOf(check: () => unknown): string | undefined {
+  try {
+    check();
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/** The travel-time worker's schedule, its hold on destinations, and its traffic products. */
 export const traveltimeOptions = defineOptions([
   {
     name: 'traveltime.interval',
@@ -51,6 +70,41 @@ export const traveltimeOptions = defineOptions([
     description:
       "No vehicle is faster: with a link's length (its detectors' coordinates) it gives the shortest plausible trip, and faster samples are rejected. A link's min_seconds takes precedence.",
   },
+  {
+    name: 'traveltime.profile_weeks',
+    kind: 'integer',
+    min: 1,
+    max: 52,
+    default: '4',
+    description:
+      'Weeks of stored estimates a typical profile (travel time by time of week, per link and route) is computed from.',
+  },
+  {
+    name: 'traveltime.profile_refresh',
+    kind: 'duration',
+    default: '6h',
+    check: wholeSeconds(60),
+    description: "How often each held link's and route's typical profile is computed again.",
+  },
+  {
+    name: 'traveltime.profile_time_zone',
+    kind: 'string',
+    default: 'UTC',
+    check: (zone) =>
+      problemOf(() => timeZoneFormat(zone)) === undefined
+        ? undefined
+        : 'must be an IANA time zone, e.g. Europe/Warsaw',
+    description:
+      "IANA time zone of the typical profiles' days and 15-minute bins, e.g. Europe/Warsaw: rush hours stay put across daylight saving.",
+  },
+  {
+    name: 'traveltime.congestion_thresholds',
+    kind: 'list',
+    default: '1.3,1.6,2',
+    check: (items) => problemOf(() => congestionThresholds(items)),
+    description:
+      'Ratios to the typical travel time from which an estimate counts as moderate, heavy and severe congestion (increasing, above 1).',
+  },
 ]);
 
 const MS_PER_SECOND = 1000;
@@ -89,6 +143,10 @@ export const travelTimePart = defineServerPart({
                 maxSpeedKmh: config['traveltime.max_speed_kmh'],
               },
               sightingRetentionSeconds: Math.max(1, Math.round(store.eventRetentionSeconds)),
+              profileWeeks: config['traveltime.profile_weeks'],
+              profileRefreshSeconds: config['traveltime.profile_refresh'] / MS_PER_SECOND,
+              profileTimeZone: config['traveltime.profile_time_zone'],
+              congestionThresholds: congestionThresholds(config['traveltime.congestion_thresholds']),
             });
             running = { worker, close: () => leases.close() };
             worker.start();

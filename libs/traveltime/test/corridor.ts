@@ -118,9 +118,28 @@ export function countingPuts(inner: Repository, record: CountedPuts): Repository
     detectors: inner.detectors,
     travelTimes,
     recompute: inner.recompute,
+    routes: inner.routes,
+    routeTravelTimes: inner.routeTravelTimes,
+    profiles: inner.profiles,
+    alerts: inner.alerts,
+    detectorHealth: inner.detectorHealth,
     health: () => inner.health(),
     close: () => inner.close(),
   };
+}
+
+/** The estimates without their congestion figures, which depend on the profile when each was written. */
+export function travelTimesOnly(estimates: readonly TravelTimeEstimate[]): TravelTimeEstimate[] {
+  return estimates.map(
+    ({
+      typicalSeconds: _t,
+      freeFlowSeconds: _f,
+      ratioToTypical: _rt,
+      ratioToFreeFlow: _rf,
+      level: _l,
+      ...rest
+    }) => rest,
+  );
 }
 
 /** `destination/source@intervalEnd` of each estimate, for counting. */
