@@ -388,3 +388,62 @@ describe('toKeyTimeRange', () => {
     expect(toKeyTimeRange({ before: 0n })).toBeUndefined();
   });
 });
+
+describe('Keyspace: traffic products', () => {
+  const T = 1563691800000000001n;
+
+  it('builds and parses route and route-estimate keys, each under its own segment', () => {
+    expect(keyspace.routeKey('north')).toBe('/tdc/routes/north');
+    expect(keyspace.parseRouteKey('/tdc/routes/north')).toEqual({ ok: true, value: 'north' });
+    const key = keyspace.routeEstimateKey({ route: 'north' as never, intervalEnd: T });
+    expect(key).toBe('/tdc/route-times/north/1563691800000000001');
+    expect(keyspace.parseRouteEstimateKey(key)).toEqual({
+      ok: true,
+      value: { route: 'north', intervalEnd: T },
+    });
+    expect(keyspace.parseRouteEstimateKey('/tdc/route-times/north/12')).toMatchObject({ ok: false });
+    expect(() => keyspace.routeKey('a/b', 'route.name')).toThrow(/^route\.name: "a\/b" has U\+002F/);
+    expect(() => keyspace.routeEstimateKey({ route: '' as never, intervalEnd: T }, 'estimates[1]')).toThrow(
+      /^estimates\[1\]\.route: "" is empty/,
+    );
+  });
+
+  it('builds and parses profile keys of links and routes', () => {
+    const link = { kind: 'link', source: detector('a'), destination: detector('b') } as const;
+    expect(keyspace.profileKey(link)).toBe('/tdc/profiles/link/b/a');
+    expect(keyspace.parseProfileKey('/tdc/profiles/link/b/a')).toEqual({ ok: true, value: link });
+    expect(keyspace.profileKey({ kind: 'route', route: 'north' as never })).toBe('/tdc/profiles/route/north');
+    expect(keyspace.parseProfileKey('/tdc/profiles/route/north')).toEqual({
+      ok: true,
+      value: { kind: 'route', route: 'north' },
+    });
+    expect(keyspace.parseProfileKey('/tdc/profiles/lane/x')).toMatchObject({ ok: false });
+    expect(keyspace.parseProfileKey('/tdc/profiles/route/a/b')).toMatchObject({ ok: false });
+    expect(() => keyspace.profileKey({ ...link, source: 'a/b' as DetectorId }, 'profile.target')).toThrow(
+      /^profile\.target\.source/,
+    );
+    expect(() => keyspace.profileKey({ kind: 'lane' } as never)).toThrow(StoreInvalidArgumentError);
+  });
+
+  it('keys alerts by an upper-case ULID, so key order is start order', () => {
+    const id = encodeUlid(1563691800000, new Uint8Array(10));
+    expect(keyspace.alertKey(id)).toBe(`/tdc/alerts/${id}`);
+    expect(keyspace.parseAlertKey(`/tdc/alerts/${id}`)).toEqual({ ok: true, value: id });
+    expect(keyspace.alertTimeBoundary(1563691800000) <= keyspace.alertKey(id)).toBe(true);
+    expect(keyspace.alertTimeBoundary(1563691800001) > keyspace.alertKey(id)).toBe(true);
+    expect(() => keyspace.alertKey(id.toLowerCase(), 'alerts[0].id')).toThrow(
+      /^alerts\[0\]\.id: .*Crockford/,
+    );
+    expect(() => keyspace.alertKey('a/b')).toThrow(StoreInvalidArgumentError);
+    expect(keyspace.parseAlertKey('/tdc/alerts/not-a-ulid')).toMatchObject({ ok: false });
+  });
+
+  it('builds and parses detector-health keys', () => {
+    expect(keyspace.detectorHealthKey('det-1')).toBe('/tdc/detector-health/det-1');
+    expect(keyspace.parseDetectorHealthKey('/tdc/detector-health/det-1')).toEqual({
+      ok: true,
+      value: 'det-1',
+    });
+    expect(() => keyspace.detectorHealthKey('det\u00071')).toThrow(StoreInvalidArgumentError);
+  });
+});

@@ -1,7 +1,7 @@
-import type { DetectorId, TravelTimeEstimate } from '@message-bus/domain';
+import type { DetectorId, RouteName, TravelTimeEstimate } from '@message-bus/domain';
 import { StoreInvalidArgumentError } from '@message-bus/repository';
 import { describe, expect, it } from 'vitest';
-import { decodeEstimateValue, encodeEstimateValue } from './estimate-value';
+import { decodeEstimateValue, decodeRouteEstimateValue, encodeEstimateValue } from './estimate-value';
 
 const full: TravelTimeEstimate = {
   source: 'a' as DetectorId,
@@ -81,6 +81,68 @@ describe('estimate value', () => {
     expect(decodeEstimateValue(encodeEstimateValue(full), { ...key, intervalEnd: 5n })).toEqual({
       ok: false,
       reason: "value's interval_end 1563691800000000001 differs from the key's 5",
+    });
+  });
+});
+
+describe('estimate value: congestion figures and routes', () => {
+  const figured: TravelTimeEstimate = {
+    ...full,
+    typicalSeconds: 48,
+    freeFlowSeconds: 40,
+    ratioToTypical: 1.28,
+    ratioToFreeFlow: 1.5375,
+    level: 'moderate',
+  };
+
+  it('writes the figures after the status, only when set, and reads them back exactly (golden)', () => {
+    const bytes = encodeEstimateValue(figured);
+    expect(Buffer.from(bytes).toString()).toBe(
+      '{"interval_end":"1563691800000000001","window_seconds":300,"median_seconds":61.5,"p15_seconds":55,' +
+        '"p85_seconds":70,"mean_seconds":62.25,"speed_kmh":48.5,"valid_samples":12,"total_samples":14,"status":"ok",' +
+        '"typical_seconds":48,"free_flow_seconds":40,"ratio_to_typical":1.28,"ratio_to_free_flow":1.5375,"level":"moderate"}',
+    );
+    expect(decodeEstimateValue(bytes, key)).toStrictEqual({ ok: true, value: figured });
+  });
+
+  it("writes a route estimate's route, method and ends, and reads it under its route key only", () => {
+    const routed: TravelTimeEstimate = {
+      ...figured,
+      route: 'north' as RouteName,
+      routeMethod: 'sum_of_links',
+    };
+    const bytes = encodeEstimateValue(routed);
+    expect(Buffer.from(bytes).toString()).toMatch(
+      /"level":"moderate","route":"north","route_method":"sum_of_links","source":"a","destination":"b"}$/,
+    );
+    const routeKey = { route: 'north' as RouteName, intervalEnd: full.intervalEnd };
+    expect(decodeRouteEstimateValue(bytes, routeKey)).toStrictEqual({ ok: true, value: routed });
+    expect(decodeRouteEstimateValue(bytes, { ...routeKey, route: 'south' as RouteName })).toEqual({
+      ok: false,
+      reason: `value's route "north" differs from the key's south`,
+    });
+    expect(decodeEstimateValue(bytes, key)).toEqual({
+      ok: false,
+      reason: 'value names a route under a link key',
+    });
+    expect(decodeRouteEstimateValue(encodeEstimateValue(full), routeKey)).toMatchObject({ ok: false });
+  });
+
+  it('refuses a level or method that is not one, naming the field', () => {
+    expect(() => encodeEstimateValue({ ...full, level: 'jammed' as never }, 'estimates[1]')).toThrow(
+      new StoreInvalidArgumentError(
+        'estimates[1].level: "jammed" is not one of free, moderate, heavy, severe',
+      ),
+    );
+    expect(() => encodeEstimateValue({ ...full, routeMethod: 'matched' })).toThrow(
+      new StoreInvalidArgumentError('estimate.routeMethod: is set on an estimate without a route'),
+    );
+    const badLevel = Buffer.from(
+      '{"interval_end":"1563691800000000001","window_seconds":300,"valid_samples":0,"total_samples":0,"status":"ok","level":9}',
+    );
+    expect(decodeEstimateValue(badLevel, key)).toEqual({
+      ok: false,
+      reason: "value's level 9 is not one of free, moderate, heavy, severe",
     });
   });
 });
