@@ -50,7 +50,8 @@ export interface QueryLimits {
   readonly maxPageSize: number;
   /**
    * Most scans one server runs at once, from all clients; e.g. `8`. A scan is a GetEvents,
-   * GetBatteryVoltage or GetTravelTimes call, or a StreamEvents' replay (its live follow
+   * GetBatteryVoltage, GetTravelTimes, GetOriginDestination or GetReliability call, or a
+   * StreamEvents' replay (its live follow
    * after the replay costs little and holds no slot). Scans share the one event loop with
    * ingest and health, and each may hold up to `maxSightingsPerAnswer` in memory, so more
    * at once finish no sooner and only cost more; a call beyond this is refused with
