@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { parseDetectorId, parseDetectorStatus, type Sighting } from '@message-bus/domain';
+import { parseDetectorId, parseDetectorStatus, parseRouteName, type Sighting } from '@message-bus/domain';
 import { describeRepositoryConformance } from '@message-bus/repository/testing';
-import { KvRepository } from '@message-bus/store-kv';
+import { encodeUlidTime, KvRepository } from '@message-bus/store-kv';
 import { Etcd3 } from 'etcd3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { etcdEndpoints } from '@message-bus/tools/etcd';
@@ -134,6 +134,75 @@ describe('KvRepository on etcd: the bytes in etcd', () => {
       maxSeconds: 600,
     });
     expect(await raw.get(`/${prefix}/links/b/a`).string()).toBe('{"max_seconds":"600"}');
+  });
+
+  it('writes routes, profiles, alerts and health each under its own top-level segment', async () => {
+    const now = BigInt(Date.now()) * 1_000_000n;
+    const [a, b] = [parseDetectorId('a'), parseDetectorId('b')];
+    await repository.routes.put({ name: parseRouteName('north'), detectorIds: [a, b] });
+    await repository.profiles.put({
+      target: { kind: 'route', route: parseRouteName('north') },
+      computedAt: now,
+      weeks: 4,
+      binMinutes: 15,
+      timeZone: 'UTC',
+      bins: [],
+    });
+    const alert = {
+      id: `${encodeUlidTime(Number(now / 1_000_000n))}${'0'.repeat(16)}`,
+      kind: 'detector_silent',
+      severity: 'warning',
+      subject: { kind: 'detector', detectorId: a },
+      start: now,
+      updated: now,
+      evidence: 'silent',
+      figures: {},
+    } as const;
+    await repository.alerts.put([alert]);
+    await repository.detectorHealth.put([{ detectorId: a, checkedAt: now, problems: ['detector_silent'] }]);
+    const stored = await raw.kv.range({
+      key: Buffer.from(`/${prefix}/`),
+      range_end: Buffer.from(`/${prefix}0`),
+    });
+    expect(stored.kvs.map((kv) => kv.key.toString())).toEqual([
+      `/${prefix}/alerts/${alert.id}`,
+      `/${prefix}/detector-health/a`,
+      `/${prefix}/profiles/route/north`,
+      `/${prefix}/routes/north`,
+    ]);
+    expect(await raw.get(`/${prefix}/routes/north`).string()).toBe('{"detector_ids":["a","b"]}');
+    // Kept their retention after the put (90 and 14 days by default), rounded up to the hour; health never expires.
+    const ttlOf = async (lease: string) =>
+      Number((await raw.leaseClient.leaseTimeToLive({ ID: lease })).grantedTTL);
+    const [alertKv, healthKv, profileKv, routeKv] = stored.kvs;
+    const day = 24 * 60 * 60;
+    expect(await ttlOf(alertKv!.lease)).toBeGreaterThanOrEqual(90 * day - 60);
+    expect(await ttlOf(alertKv!.lease)).toBeLessThanOrEqual(90 * day + 3600);
+    expect(await ttlOf(profileKv!.lease)).toBeGreaterThanOrEqual(14 * day - 60);
+    expect(await ttlOf(profileKv!.lease)).toBeLessThanOrEqual(14 * day + 3600);
+    expect([healthKv!.lease, routeKv!.lease]).toEqual(['0', '0']);
+  });
+
+  it('skips and counts malformed traffic-product records, keeping the good ones', async () => {
+    await repository.routes.put({
+      name: parseRouteName('good'),
+      detectorIds: [detector, parseDetectorId('b')],
+    });
+    await raw.put(`/${prefix}/routes/bad`).value('{"detector_ids":"a,b"}');
+    await raw.put(`/${prefix}/route-times/north/not-a-time`).value('{}');
+    await raw.put(`/${prefix}/alerts/not-a-ulid`).value('{}');
+    await raw.put(`/${prefix}/detector-health/d1`).value('{"problems":[]}');
+    expect(await repository.routes.list()).toHaveLength(1);
+    expect(await repository.routeTravelTimes.latest()).toEqual([]);
+    expect(await repository.alerts.list()).toEqual([]);
+    expect(await repository.detectorHealth.list()).toEqual([]);
+    expect(repository.malformedRecordsSkipped).toBe(4);
+    expect(malformed.map(([, reason]) => reason)).toEqual([
+      "route value's detector_ids is not a list of 2 or more ids",
+      'route travel-time key has time "not-a-time", not 19 digits',
+      'alert key has an id that is 10 characters long, a ULID has 26',
+      "detector health value's checked_at is missing",
+    ]);
   });
 
   it('reads events the original wrote: random ULIDs, device ids with dots, extra members', async () => {
