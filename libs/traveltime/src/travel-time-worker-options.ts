@@ -11,6 +11,7 @@ import {
 } from '@message-bus/domain';
 import type { Repository, WorkLeases } from '@message-bus/repository';
 import type { Logger, ServerMetrics } from '@message-bus/server-kit';
+import { resolveAlertOptions, type AlertOptions, type ResolvedAlertOptions } from './alerts/alert-options';
 
 export interface TravelTimeWorkerOptions {
   /** Where links, sightings and coordinates are read and estimates written. */
@@ -70,14 +71,17 @@ export interface TravelTimeWorkerOptions {
    * `severe`; e.g. `{ moderate: 1.3, heavy: 1.6, severe: 2 }` (the defaults). Greater than 1, increasing.
    */
   readonly congestionThresholds?: Partial<CongestionThresholds>;
+  /** Congestion and detector alerts: thresholds, the detector check period, a webhook (see `AlertOptions`). */
+  readonly alerts?: AlertOptions;
 }
 
 export interface ResolvedWorkerOptions extends Required<
-  Omit<TravelTimeWorkerOptions, 'metrics' | 'estimatorConfig' | 'congestionThresholds'>
+  Omit<TravelTimeWorkerOptions, 'metrics' | 'estimatorConfig' | 'congestionThresholds' | 'alerts'>
 > {
   readonly metrics: ServerMetrics | undefined;
   readonly estimatorConfig: EstimatorConfig;
   readonly congestionThresholds: CongestionThresholds;
+  readonly alerts: ResolvedAlertOptions;
   /** The TTL of each claim: the part of leaseTtlSeconds left after one polling period. */
   readonly claimTtlSeconds: number;
   /** How often free destinations are looked for, in milliseconds. */
@@ -127,6 +131,7 @@ export function resolveWorkerOptions(options: TravelTimeWorkerOptions): Resolved
     profileRefreshSeconds,
     profileTimeZone,
     congestionThresholds: resolveCongestionThresholds(options.congestionThresholds),
+    alerts: resolveAlertOptions(options.alerts),
     claimTtlSeconds,
     pollMs: (leaseTtlSeconds - claimTtlSeconds) * 1000,
   };

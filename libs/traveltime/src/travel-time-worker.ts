@@ -6,6 +6,7 @@ import {
 } from '@message-bus/domain';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
+import { AlertWork } from './alerts/alert-work';
 import { DestinationClaims } from './destination-claims';
 import { IntervalSchedule } from './interval-schedule';
 import { LinkIntervals } from './link-intervals';
@@ -59,6 +60,7 @@ export class TravelTimeWorker {
   private readonly progress: LinkProgress;
   private readonly recomputeWork: RecomputeWork;
   private readonly products: TrafficProducts;
+  private readonly alerts: AlertWork;
   /** Rounds (and stop) run one at a time, in call order. */
   private queue: Promise<unknown> = Promise.resolve();
   private running: { readonly stop: AbortController; readonly loop: Promise<void> } | undefined;
@@ -76,6 +78,7 @@ export class TravelTimeWorker {
     this.claims = new DestinationClaims(this.options);
     this.progress = new LinkProgress(this.options, this.schedule, intervals);
     this.recomputeWork = new RecomputeWork(this.options, this.schedule, intervals, this.products);
+    this.alerts = new AlertWork(this.options);
   }
 
   /**
@@ -110,6 +113,7 @@ export class TravelTimeWorker {
     running?.stop.abort();
     await running?.loop;
     await this.serialized(() => this.claims.releaseAll());
+    await this.alerts.close();
   }
 
   /** Destinations held now, sorted. */
@@ -158,6 +162,14 @@ export class TravelTimeWorker {
     };
     // Routes of the held destinations and profiles due, from the live link estimates just written.
     await this.products.afterLiveWrites(recomputeRound);
+    // Congestion alerts of what was just written; on the first worker, detector checks when due.
+    await this.alerts.afterRound({
+      now,
+      lastDue,
+      held: this.claims.sorted(),
+      linksByDestination,
+      checksDetectors: resolvesLateSightings,
+    });
     // After the live intervals: late sightings only add ranges, done below and in later rounds.
     const marksLeft =
       resolvesLateSightings && (await this.recomputeWork.resolveLateSightings(recomputeRound));

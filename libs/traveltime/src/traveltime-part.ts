@@ -1,5 +1,6 @@
 import { resolveCongestionThresholds, timeZoneFormat, type CongestionThresholds } from '@message-bus/domain';
 import { defineOptions, defineServerPart } from '@message-bus/server-kit';
+import { alertOptionsFromConfig, alertPartOptions } from './alerts/alert-part-options';
 import { InProcessWorkLeases } from './in-process-work-leases';
 import { TravelTimeWorker } from './travel-time-worker';
 
@@ -105,6 +106,7 @@ export const traveltimeOptions = defineOptions([
     description:
       'Ratios to the typical travel time from which an estimate counts as moderate, heavy and severe congestion (increasing, above 1).',
   },
+  ...alertPartOptions,
 ]);
 
 const MS_PER_SECOND = 1000;
@@ -120,6 +122,7 @@ export const travelTimePart = defineServerPart({
   options: traveltimeOptions,
   prepare(config, store) {
     const lagSeconds = config['traveltime.lag'] / MS_PER_SECOND;
+    const alerts = alertOptionsFromConfig(config);
     return {
       // Sightings count as late from a third of the lag on, so the rest covers the write.
       lateAfterSeconds: lagSeconds / 3,
@@ -147,6 +150,7 @@ export const travelTimePart = defineServerPart({
               profileRefreshSeconds: config['traveltime.profile_refresh'] / MS_PER_SECOND,
               profileTimeZone: config['traveltime.profile_time_zone'],
               congestionThresholds: congestionThresholds(config['traveltime.congestion_thresholds']),
+              alerts,
             });
             running = { worker, close: () => leases.close() };
             worker.start();

@@ -1,0 +1,125 @@
+import {
+  DEFAULT_CONGESTION_ALERT_RULE,
+  DEFAULT_DETECTOR_HEALTH_RULE,
+  resolveCongestionAlertRule,
+  type CongestionAlertRule,
+} from '@message-bus/domain';
+import { defineOptions, type ConfigValues } from '@message-bus/server-kit';
+import type { AlertOptions } from './alert-options';
+import { webhookUrlProblem } from './alert-webhook';
+
+const MS_PER_SECOND = 1000;
+const { raiseRatio, clearRatio, raiseIntervals, windowIntervals, clearIntervals } =
+  DEFAULT_CONGESTION_ALERT_RULE;
+
+/** The worker's alert options, declared with its other options (`traveltimeOptions`). */
+export const alertPartOptions = defineOptions([
+  {
+    name: 'traveltime.congestion_alert_ratios',
+    kind: 'list',
+    default: `${raiseRatio},${clearRatio}`,
+    check: (items) =>
+      problemOf(() =>
+        congestionRule(items, [`${raiseIntervals}`, `${windowIntervals}`, `${clearIntervals}`]),
+      ),
+    description:
+      'raise,clear: a link or route gets a congestion alert at this ratio to its typical travel time, and it clears below the lower one.',
+  },
+  {
+    name: 'traveltime.congestion_alert_intervals',
+    kind: 'list',
+    default: `${raiseIntervals},${windowIntervals},${clearIntervals}`,
+    check: (items) => problemOf(() => congestionRule([`${raiseRatio}`, `${clearRatio}`], items)),
+    description:
+      'm,n,k: a congestion alert is raised when m of the last n intervals reach the raise ratio, and cleared when at most k reach the clear ratio.',
+  },
+  {
+    name: 'traveltime.detector_check_interval',
+    kind: 'duration',
+    default: '60s',
+    check: (milliseconds) =>
+      milliseconds % MS_PER_SECOND !== 0 || milliseconds < MS_PER_SECOND
+        ? 'must be whole seconds, at least 1s'
+        : undefined,
+    description:
+      'How often one worker checks every detector with coordinates (silent, battery low, clock skew, never matches) and stores its health.',
+  },
+  {
+    name: 'traveltime.silent_expected_sightings',
+    kind: 'integer',
+    min: 1,
+    default: `${DEFAULT_DETECTOR_HEALTH_RULE.silentMinExpected}`,
+    description:
+      'A detector unheard for 15 minutes or more is silent when the same time on earlier days (or weeks) held at least this many of its sightings, so quiet nights do not alert.',
+  },
+  {
+    name: 'traveltime.battery_low_volts',
+    kind: 'string',
+    default: `${DEFAULT_DETECTOR_HEALTH_RULE.batteryLowVolts}`,
+    check: (volts) =>
+      Number.isFinite(Number(volts)) && Number(volts) > 0 ? undefined : 'must be a number of volts above 0',
+    description:
+      "A detector's battery is low below this voltage, or when its trend over the last day reaches it within 48 hours.",
+  },
+  {
+    name: 'traveltime.clock_skew_alert',
+    kind: 'duration',
+    default: `${DEFAULT_DETECTOR_HEALTH_RULE.clockSkewSeconds}s`,
+    check: (milliseconds) => (milliseconds < MS_PER_SECOND ? 'must be at least 1s' : undefined),
+    description:
+      "A detector's clock is skewed when its links' travel times over the last hour show an offset of at least this much (into it longer, out of it shorter, or the reverse).",
+  },
+  {
+    name: 'traveltime.alert_webhook_url',
+    kind: 'string',
+    secret: true,
+    check: webhookUrlProblem,
+    description:
+      'Each alert raised, updated or cleared is POSTed here as JSON, retried with backoff; logs show only its origin. None by default.',
+  },
+]);
+
+/** The `alerts` option of the worker from the loaded config (the declarations' checks validated each value). */
+export function alertOptionsFromConfig(config: ConfigValues<typeof alertPartOptions>): AlertOptions {
+  const webhookUrl = config['traveltime.alert_webhook_url'];
+  return {
+    // Ratios and intervals are checked apart, and no rule ties one to the other.
+    congestion: congestionRule(
+      config['traveltime.congestion_alert_ratios'],
+      config['traveltime.congestion_alert_intervals'],
+    ),
+    detectorHealth: {
+      silentMinExpected: config['traveltime.silent_expected_sightings'],
+      batteryLowVolts: Number(config['traveltime.battery_low_volts']),
+      clockSkewSeconds: config['traveltime.clock_skew_alert'] / MS_PER_SECOND,
+    },
+    detectorCheckSeconds: config['traveltime.detector_check_interval'] / MS_PER_SECOND,
+    ...(webhookUrl === undefined || webhookUrl === '' ? {} : { webhook: { url: webhookUrl } }),
+  };
+}
+
+/** The rule from `raise,clear` ratios and `m,n,k` intervals; throws saying what is wrong. */
+function congestionRule(ratios: readonly string[], intervals: readonly string[]): CongestionAlertRule {
+  if (ratios.length !== 2)
+    throw new Error(`needs two ratios, raise,clear (e.g. 1.5,1.3); got ${ratios.length}`);
+  if (intervals.length !== 3)
+    throw new Error(`needs three counts, m,n,k (e.g. 3,5,1); got ${intervals.length}`);
+  const [raise, clear] = ratios.map(Number);
+  const [m, n, k] = intervals.map(Number);
+  return resolveCongestionAlertRule({
+    raiseRatio: raise!,
+    clearRatio: clear!,
+    raiseIntervals: m!,
+    windowIntervals: n!,
+    clearIntervals: k!,
+  });
+}
+
+function problemOf(check: () => unknown): string | undefined {
+  try {
+    check();
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}

@@ -1,0 +1,315 @@
+import {
+  alertId,
+  type DetectorId,
+  type DetectorLink,
+  type TravelTimeEstimate,
+  type UnixNanos,
+} from '@message-bus/domain';
+import { ServerMetrics } from '@message-bus/server-kit';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  d1,
+  d2,
+  d3,
+  HOUR,
+  LINKS,
+  MINUTE,
+  openCorridor,
+  SECONDS,
+  silentLogger,
+  T0,
+  type Corridor,
+} from '../../test/corridor';
+import { InProcessWorkLeases } from '../in-process-work-leases';
+import { TravelTimeWorker } from '../travel-time-worker';
+import { resolveAlertOptions, type AlertOptions } from './alert-options';
+import { AlertWork } from './alert-work';
+
+let corridor: Corridor;
+beforeEach(async () => {
+  corridor = await openCorridor();
+});
+afterEach(async () => {
+  await corridor.close();
+});
+
+const linksByDestination = new Map<DetectorId, readonly DetectorLink[]>([
+  [d2, [LINKS[0]]],
+  [d3, [LINKS[1], LINKS[2]]],
+]);
+
+function alertWork(alerts: AlertOptions = {}, metrics?: ServerMetrics): AlertWork {
+  return new AlertWork({
+    repository: corridor.repository,
+    logger: silentLogger,
+    metrics,
+    workerId: 'test',
+    intervalSeconds: 60,
+    sightingRetentionSeconds: 7 * 86_400,
+    alerts: resolveAlertOptions(alerts),
+  });
+}
+
+/** Estimates of a link ending at the given minutes after T0, `excess` s over a typical `typical` s, ratio from them. */
+function estimates(
+  source: DetectorId,
+  destination: DetectorId,
+  minutes: readonly number[],
+  shape: { typical: number; excess: (minute: number) => number; samples?: number },
+): TravelTimeEstimate[] {
+  return minutes.map((minute) => {
+    const median = shape.typical + shape.excess(minute);
+    return {
+      source,
+      destination,
+      intervalEnd: T0 + BigInt(minute) * MINUTE,
+      windowSeconds: 900,
+      medianSeconds: median,
+      validSamples: shape.samples ?? 20,
+      totalSamples: shape.samples ?? 20,
+      status: 'ok',
+      typicalSeconds: shape.typical,
+      ratioToTypical: median / shape.typical,
+      level: median / shape.typical >= 2 ? 'severe' : median / shape.typical >= 1.6 ? 'heavy' : 'moderate',
+    };
+  });
+}
+
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+describe('congestion alerts', () => {
+  it('raises an alert from stored estimates, and a worker taking over clears the same alert', async () => {
+    const metrics = new ServerMetrics({ processMetrics: false });
+    // d1 → d2 is congested (2.1× typical) from minute 12 to 20, then back to typical.
+    await corridor.repository.travelTimes.put(
+      estimates(d1, d2, range(1, 30), { typical: 120, excess: (m) => (m >= 12 && m <= 20 ? 132 : 0) }),
+    );
+    const first = alertWork({}, metrics);
+    for (let minute = 5; minute <= 16; minute++) {
+      await first.afterRound({
+        now: T0 + BigInt(minute) * MINUTE + 30n * SECONDS,
+        lastDue: T0 + BigInt(minute) * MINUTE,
+        held: [d2],
+        linksByDestination,
+        checksDetectors: false,
+      });
+    }
+    const subject = { kind: 'link', source: d1, destination: d2 } as const;
+    const id = alertId('congestion', subject, T0 + 12n * MINUTE);
+    expect(await corridor.repository.alerts.list()).toEqual([
+      {
+        id,
+        kind: 'congestion',
+        severity: 'critical',
+        subject,
+        start: T0 + 12n * MINUTE,
+        updated: T0 + 14n * MINUTE,
+        evidence:
+          'Travel time on link d1 → d2 is 2.1× typical (252 s against a typical 120 s); 3 of the last 5 intervals at or above 1.5×.',
+        figures: {
+          congested_intervals: 3,
+          window_intervals: 5,
+          raise_ratio: 1.5,
+          max_ratio_to_typical: 2.1,
+          ratio_to_typical: 2.1,
+          median_seconds: 252,
+          typical_seconds: 120,
+        },
+      },
+    ]);
+    expect(await metrics.scrape()).toContain('alerts_raised_total{kind="congestion",severity="critical"} 1');
+
+    // Another worker holds d2 now: it reads the open alert and clears it (2 of 5 still congested at 24, 1 at 25).
+    const second = alertWork();
+    for (let minute = 17; minute <= 30; minute++) {
+      await second.afterRound({
+        now: T0 + BigInt(minute) * MINUTE + 30n * SECONDS,
+        lastDue: T0 + BigInt(minute) * MINUTE,
+        held: [d2],
+        linksByDestination,
+        checksDetectors: false,
+      });
+    }
+    const [cleared, ...others] = await corridor.repository.alerts.list();
+    expect(others).toEqual([]);
+    expect(cleared).toMatchObject({
+      id,
+      start: T0 + 12n * MINUTE,
+      end: T0 + 24n * MINUTE,
+      severity: 'critical',
+    });
+  });
+});
+
+describe('detector checks', () => {
+  it('reads a clock running ahead from the links in and out of a detector', async () => {
+    // Into d2 trips take 45 s too long, out of it 35 s too short, over the last hour.
+    await corridor.repository.travelTimes.put([
+      ...estimates(d1, d2, range(61, 120), { typical: 120, excess: () => 45 }),
+      ...estimates(d2, d3, range(61, 120), { typical: 90, excess: () => -35 }),
+      ...estimates(d1, d3, range(61, 120), { typical: 210, excess: () => 10 }),
+    ]);
+    const now = T0 + 2n * HOUR + 10n * SECONDS;
+    await alertWork().afterRound({
+      now,
+      lastDue: T0 + 2n * HOUR,
+      held: [],
+      linksByDestination,
+      checksDetectors: true,
+    });
+
+    const health = await corridor.repository.detectorHealth.list();
+    expect(health.map((entry) => [entry.detectorId, entry.problems, entry.clockSkewSeconds])).toEqual([
+      [d1, [], undefined],
+      [d2, ['clock_skew'], 40],
+    ]);
+    const [skew] = await corridor.repository.alerts.list();
+    expect(skew).toMatchObject({
+      id: alertId('clock_skew', { kind: 'detector', detectorId: d2 }, now),
+      kind: 'clock_skew',
+      figures: {
+        offset_seconds: 40,
+        in_excess_seconds: 45,
+        out_excess_seconds: -35,
+        links_in: 1,
+        links_out: 1,
+      },
+    });
+  });
+
+  it('finds a detector whose links never match while its neighbours do', async () => {
+    // d1 was heard (the corridor's hour of traffic) but none of its links matched; d2 → d3 did.
+    await corridor.repository.travelTimes.put([
+      ...estimates(d1, d2, range(61, 120), { typical: 120, excess: () => 0, samples: 0 }),
+      ...estimates(d1, d3, range(61, 120), { typical: 210, excess: () => 0, samples: 0 }),
+      ...estimates(d2, d3, range(61, 120), { typical: 90, excess: () => 0, samples: 25 }),
+    ]);
+    const now = T0 + 2n * HOUR + 10n * SECONDS;
+    await alertWork().afterRound({
+      now,
+      lastDue: T0 + 2n * HOUR,
+      held: [],
+      linksByDestination,
+      checksDetectors: true,
+    });
+
+    expect(await corridor.repository.alerts.list()).toMatchObject([
+      {
+        kind: 'never_matches',
+        subject: { kind: 'detector', detectorId: d1 },
+        figures: { sightings: 10, links: 2, matched_samples: 0, neighbour_matched_samples: 1500 },
+      },
+    ]);
+  });
+});
+
+describe('the worker with alerts', () => {
+  let server: Server | undefined;
+  afterEach(async () => {
+    await new Promise((done) => server?.close(done) ?? done(undefined));
+    server = undefined;
+  });
+
+  it('checks detectors every detector_check_seconds: silence, a falling battery, the webhook and the metrics', async () => {
+    const received: { change: string; alert: { kind: string; subject: unknown; start: string } }[] = [];
+    let calls = 0;
+    server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        // The receiver fails every first attempt.
+        if (calls++ % 2 === 0) return void response.writeHead(503).end();
+        received.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((listening) => server!.listen(0, '127.0.0.1', listening));
+    const { port } = server.address() as AddressInfo;
+    const metrics = new ServerMetrics({ processMetrics: false });
+    // d1's battery falls 0.05 V an hour: 11.5 V in 14 h.
+    for (let hour = 0n; hour <= 4n; hour++) {
+      await corridor.repository.detectors.appendStatus({
+        detectorId: d1,
+        time: T0 - 2n * HOUR + hour * HOUR,
+        batteryVoltage: 12.4 - 0.05 * Number(hour),
+        activeRadios: ['bluetooth'],
+        detectionCounts: {},
+      });
+    }
+    const leases = new InProcessWorkLeases();
+    const worker = new TravelTimeWorker({
+      repository: corridor.repository,
+      leases,
+      logger: silentLogger,
+      metrics,
+      leaseTtlSeconds: 3,
+      // Six hours kept: no earlier day to compare a silence with, so the hour before it is the reference.
+      sightingRetentionSeconds: 6 * 3600,
+      alerts: {
+        detectorCheckSeconds: 60,
+        webhook: { url: `http://127.0.0.1:${port}/alerts?key=abc`, firstRetryDelayMs: 10, timeoutMs: 2000 },
+      },
+    });
+    try {
+      // The corridor's traffic ended at T0 + 1 h: at T0 + 2 h every detector has been silent an hour.
+      const now: UnixNanos = T0 + 2n * HOUR + 30n * SECONDS;
+      await worker.runOnce(now);
+
+      const health = await corridor.repository.detectorHealth.list();
+      expect(health).toEqual([
+        {
+          detectorId: d1,
+          checkedAt: now,
+          lastSeen: T0 + HOUR - 30n * SECONDS,
+          problems: ['detector_silent', 'battery_low'],
+          batteryVoltsPerDay: -1.2,
+        },
+        {
+          detectorId: d2,
+          checkedAt: now,
+          lastSeen: T0 + HOUR + 90n * SECONDS,
+          problems: ['detector_silent'],
+        },
+      ]);
+      const alerts = await corridor.repository.alerts.list({ openOnly: true });
+      expect(alerts.map((alert) => `${alert.kind} ${alert.severity}`).sort()).toEqual([
+        'battery_low warning',
+        'detector_silent warning',
+        'detector_silent warning',
+      ]);
+      await vi.waitFor(() => expect(received).toHaveLength(3), { timeout: 10_000, interval: 50 });
+      expect(received.map((body) => `${body.change} ${body.alert.kind}`).sort()).toEqual([
+        'raised battery_low',
+        'raised detector_silent',
+        'raised detector_silent',
+      ]);
+
+      // d1 is heard again; the next check is due a minute after the last.
+      await corridor.repository.events.append([
+        { detectorId: d1, deviceId: 'vehicle-late-000001', time: now },
+      ]);
+      await worker.runOnce(now + 30n * SECONDS);
+      expect((await corridor.repository.alerts.list({ openOnly: true })).length).toBe(3);
+      await worker.runOnce(now + MINUTE);
+      const open = await corridor.repository.alerts.list({ openOnly: true });
+      expect(open.map((alert) => `${alert.kind} ${JSON.stringify(alert.subject)}`).sort()).toEqual([
+        `battery_low {"kind":"detector","detectorId":"d1"}`,
+        `detector_silent {"kind":"detector","detectorId":"d2"}`,
+      ]);
+      await vi.waitFor(() => expect(received).toHaveLength(4), { timeout: 10_000, interval: 50 });
+      expect(received[3]).toMatchObject({ change: 'cleared', alert: { kind: 'detector_silent' } });
+
+      const scrape = await metrics.scrape();
+      expect(scrape).toContain('alerts_raised_total{kind="detector_silent",severity="warning"} 2');
+      expect(scrape).toContain('alerts_cleared_total{kind="detector_silent"} 1');
+      expect(scrape).toContain('alerts_open{kind="detector_silent"} 1');
+      expect(scrape).toContain('alerts_open{kind="battery_low"} 1');
+      expect(scrape).toContain('alert_webhook_deliveries_total{outcome="delivered"} 4');
+    } finally {
+      await worker.stop();
+      await leases.close();
+    }
+  });
+});

@@ -1,0 +1,224 @@
+import {
+  estimateClockSkew,
+  judgeDetector,
+  NANOS_PER_SECOND,
+  silenceReferences,
+  type Alert,
+  type AlertChange,
+  type AlertKind,
+  type DetectorFacts,
+  type DetectorHealth,
+  type DetectorHealthRule,
+  type DetectorId,
+  type DetectorLink,
+  type TravelTimeEstimate,
+  type UnixNanos,
+} from '@message-bus/domain';
+import type { Repository, TimeRange } from '@message-bus/repository';
+
+export interface DetectorCheckRound {
+  readonly now: UnixNanos;
+  readonly links: readonly DetectorLink[];
+}
+
+export interface DetectorCheckReport {
+  readonly health: readonly DetectorHealth[];
+  readonly changes: readonly AlertChange[];
+  /** Open alerts by kind after the changes (every kind, congestion included). */
+  readonly openByKind: ReadonlyMap<AlertKind, number>;
+}
+
+/** Sightings counted in one reference span at most: far above any threshold, so a busy hour costs a bounded read. */
+const MAX_COUNTED_SIGHTINGS = 100_000;
+
+/**
+ * The detector checks: for every detector with coordinates, reads what `judgeDetector`
+ * needs (its newest sighting, the sighting counts of its silence's references, its status
+ * reports, its links' estimates) and judges it. One worker runs them (the first member
+ * by name, as for late sightings), every `detectorCheckSeconds`.
+ */
+export class DetectorChecks {
+  private lastCheck: UnixNanos | undefined;
+
+  constructor(
+    private readonly repository: Repository,
+    private readonly rule: DetectorHealthRule,
+    private readonly options: {
+      readonly checkSeconds: number;
+      readonly intervalSeconds: number;
+      readonly sightingRetentionSeconds: number;
+    },
+  ) {}
+
+  /** Whether a check is due at `now`. */
+  due(now: UnixNanos): boolean {
+    return (
+      this.lastCheck === undefined ||
+      now - this.lastCheck >= BigInt(this.options.checkSeconds) * NANOS_PER_SECOND
+    );
+  }
+
+  async check(round: DetectorCheckRound): Promise<DetectorCheckReport> {
+    const { repository, rule } = this;
+    const { now, links } = round;
+    const windowSeconds = Math.max(rule.clockSkewWindowSeconds, rule.neverMatchesWindowSeconds);
+    const [detectors, open, estimates] = await Promise.all([
+      repository.detectors.listCoordinates(),
+      repository.alerts.list({ openOnly: true }),
+      links.length === 0
+        ? []
+        : repository.travelTimes.list({
+            links: links.map(({ source, destination }) => ({ source, destination })),
+            range: { after: now - seconds(windowSeconds), before: now + 1n },
+          }),
+    ]);
+    const estimatesByLink = new Map<string, TravelTimeEstimate[]>();
+    for (const estimate of estimates) {
+      const key = linkKey(estimate.source, estimate.destination);
+      const list = estimatesByLink.get(key);
+      if (list === undefined) estimatesByLink.set(key, [estimate]);
+      else list.push(estimate);
+    }
+    const openByDetector = new Map<DetectorId, Alert[]>();
+    for (const alert of open) {
+      if (alert.subject.kind !== 'detector') continue;
+      const list = openByDetector.get(alert.subject.detectorId);
+      if (list === undefined) openByDetector.set(alert.subject.detectorId, [alert]);
+      else list.push(alert);
+    }
+    const health: DetectorHealth[] = [];
+    const changes: AlertChange[] = [];
+    for (const { detectorId } of detectors) {
+      const detectorOpen = openByDetector.get(detectorId) ?? [];
+      const facts = await this.factsOf(detectorId, now, links, estimatesByLink, detectorOpen);
+      const judged = judgeDetector(facts, detectorOpen, rule);
+      health.push(judged.health);
+      changes.push(...judged.changes);
+    }
+    await repository.detectorHealth.put(health);
+    this.lastCheck = now;
+    return { health, changes, openByKind: openCounts(open, changes) };
+  }
+
+  private async factsOf(
+    detectorId: DetectorId,
+    now: UnixNanos,
+    links: readonly DetectorLink[],
+    estimatesByLink: ReadonlyMap<string, readonly TravelTimeEstimate[]>,
+    open: readonly Alert[],
+  ): Promise<DetectorFacts> {
+    const { repository, rule } = this;
+    const keptSince = now - seconds(this.options.sightingRetentionSeconds);
+    const lastSeen = await this.newestSighting(detectorId);
+    const silentOpen = open.some((alert) => alert.kind === 'detector_silent');
+    const references =
+      lastSeen === undefined || silentOpen ? undefined : silenceReferences(lastSeen, now, keptSince, rule);
+    const referenceCounts =
+      references === undefined
+        ? undefined
+        : await Promise.all(references.spans.map((span) => this.countSightings(detectorId, span)));
+    const statuses = await repository.detectors.listStatus({
+      detectorId,
+      range: { after: now - seconds(rule.batteryTrendHours * 3600), before: now + 1n },
+      order: 'oldest_first',
+    });
+
+    const inLinks = links.filter((link) => link.destination === detectorId);
+    const outLinks = links.filter((link) => link.source === detectorId);
+    const skewSince = now - seconds(rule.clockSkewWindowSeconds);
+    const lastHour = (link: DetectorLink) =>
+      (estimatesByLink.get(linkKey(link.source, link.destination)) ?? []).filter(
+        (estimate) => estimate.intervalEnd > skewSince,
+      );
+    // Sustained: each link needs estimates over at least half of the window's intervals.
+    const minEstimates = Math.ceil(rule.clockSkewWindowSeconds / this.options.intervalSeconds / 2);
+    const clockSkew = estimateClockSkew(inLinks.map(lastHour), outLinks.map(lastHour), minEstimates);
+
+    const matched = (link: DetectorLink) =>
+      (estimatesByLink.get(linkKey(link.source, link.destination)) ?? []).reduce(
+        (sum, estimate) => sum + estimate.totalSamples,
+        0,
+      );
+    const ownLinks = [...inLinks, ...outLinks];
+    const neighbours = new Set(
+      ownLinks.map((link) => (link.source === detectorId ? link.destination : link.source)),
+    );
+    const neighbourLinks = links
+      .filter(
+        (link) =>
+          link.source !== detectorId &&
+          link.destination !== detectorId &&
+          (neighbours.has(link.source) || neighbours.has(link.destination)),
+      )
+      .reduce((sum, link) => sum + matched(link), 0);
+    const ownMatched = ownLinks.map(matched);
+    // Counting sightings costs a read: only when the rest of the never-matches test holds.
+    const sightings =
+      ownMatched.length > 0 && ownMatched.every((count) => count === 0) && neighbourLinks > 0
+        ? await this.countSightings(
+            detectorId,
+            { after: now - seconds(rule.neverMatchesWindowSeconds), before: now + 1n },
+            rule.silentMinExpected,
+          )
+        : 0;
+
+    return {
+      detectorId,
+      now,
+      ...(lastSeen === undefined ? {} : { lastSeen }),
+      ...(references === undefined || referenceCounts === undefined
+        ? {}
+        : { silence: { basis: references.basis, referenceCounts } }),
+      battery: statuses.map((status) => ({ time: status.time, volts: status.batteryVoltage })),
+      ...(clockSkew === undefined ? {} : { clockSkew }),
+      matches: { sightings, ownLinks: ownMatched, neighbourLinks },
+    };
+  }
+
+  private async newestSighting(detectorId: DetectorId): Promise<UnixNanos | undefined> {
+    for await (const sighting of this.repository.events.list({
+      detectorIds: [detectorId],
+      order: 'newest_first',
+      limitPerDetector: 1,
+    })) {
+      return sighting.time;
+    }
+    return undefined;
+  }
+
+  private async countSightings(
+    detectorId: DetectorId,
+    range: TimeRange,
+    limit = MAX_COUNTED_SIGHTINGS,
+  ): Promise<number> {
+    let count = 0;
+    for await (const page of this.repository.events.listPages({
+      detectorIds: [detectorId],
+      range,
+      limitPerDetector: limit,
+    })) {
+      count += page.length;
+    }
+    return count;
+  }
+}
+
+function seconds(value: number): bigint {
+  return BigInt(Math.round(value)) * NANOS_PER_SECOND;
+}
+
+function linkKey(source: DetectorId, destination: DetectorId): string {
+  return `${source}>${destination}`;
+}
+
+/** Open alerts by kind: those listed, plus raised, minus cleared. */
+function openCounts(open: readonly Alert[], changes: readonly AlertChange[]): Map<AlertKind, number> {
+  const ids = new Map<string, AlertKind>(open.map((alert) => [alert.id, alert.kind]));
+  for (const { change, alert } of changes) {
+    if (change === 'cleared') ids.delete(alert.id);
+    else ids.set(alert.id, alert.kind);
+  }
+  const counts = new Map<AlertKind, number>();
+  for (const kind of ids.values()) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  return counts;
+}
