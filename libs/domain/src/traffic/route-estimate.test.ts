@@ -133,6 +133,7 @@ describe('sumOfLinkEstimates', () => {
     expect(short.speedKmh).toBeUndefined();
 
     const missing = sumOfLinkEstimates(ROUTE, INTERVAL_END, [AB]);
+    expect(sumOfLinkEstimates(ROUTE, INTERVAL_END, [], undefined, 600).windowSeconds).toBe(600);
     expect(missing).toEqual({
       source: A,
       destination: C,

@@ -1,6 +1,10 @@
 import type { DetectorLink } from '../detector-link';
 import type { DetectorId } from '../ids/detector-id';
-import type { EstimatorConfig } from '../estimator/estimator-config';
+import {
+  DEFAULT_ESTIMATOR_CONFIG,
+  resolveEstimatorConfig,
+  type EstimatorConfig,
+} from '../estimator/estimator-config';
 import type { EstimateStatus, TravelTimeEstimate } from '../estimator/travel-time-estimate';
 import { ESTIMATE_STATUSES } from '../estimator/travel-time-estimate';
 import { estimateLink } from '../estimator/travel-time-estimator';
@@ -78,7 +82,13 @@ export function estimateRoute(input: RouteEstimateInput): TravelTimeEstimate {
     });
     if (matched.status === 'ok') return { ...matched, route: route.name, routeMethod: 'matched' };
   }
-  return sumOfLinkEstimates(route, intervalEnd, input.linkEstimates, input.distanceMeters);
+  return sumOfLinkEstimates(
+    route,
+    intervalEnd,
+    input.linkEstimates,
+    input.distanceMeters,
+    resolveEstimatorConfig(input.config).windowSeconds,
+  );
 }
 
 /**
@@ -92,13 +102,15 @@ export function estimateRoute(input: RouteEstimateInput): TravelTimeEstimate {
  *   observed as its least observed link;
  * - status: the worst of the links' (in `ESTIMATE_STATUSES` order), so `ok` only when
  *   every link is; statistics only when every link has a median;
- * - speed from `distanceMeters` when given.
+ * - speed from `distanceMeters` when given;
+ * - the links' window, or `windowSeconds` when no link has an estimate.
  */
 export function sumOfLinkEstimates(
   route: Route,
   intervalEnd: UnixNanos,
   linkEstimates: readonly TravelTimeEstimate[],
   distanceMeters?: number,
+  windowSeconds: number = DEFAULT_ESTIMATOR_CONFIG.windowSeconds,
 ): TravelTimeEstimate {
   const pairs = route.detectorIds.slice(1).map((destination, index) => ({
     source: route.detectorIds[index] as DetectorId,
@@ -107,7 +119,7 @@ export function sumOfLinkEstimates(
   const parts = pairs.map(({ source, destination }) =>
     linkEstimates.find((estimate) => estimate.source === source && estimate.destination === destination),
   );
-  const windowSeconds = parts.find((part) => part !== undefined)?.windowSeconds ?? 0;
+  const window = parts.find((part) => part !== undefined)?.windowSeconds ?? windowSeconds;
   let status: EstimateStatus = 'ok';
   for (const part of parts) {
     const partStatus = part?.status ?? 'no_samples';
@@ -117,7 +129,7 @@ export function sumOfLinkEstimates(
     source: pairs[0]!.source,
     destination: pairs[pairs.length - 1]!.destination,
     intervalEnd,
-    windowSeconds,
+    windowSeconds: window,
     validSamples: Math.min(...parts.map((part) => part?.validSamples ?? 0)),
     totalSamples: Math.min(...parts.map((part) => part?.totalSamples ?? 0)),
     status,
