@@ -2,12 +2,14 @@ import { status } from '@grpc/grpc-js';
 import { query } from '@message-bus/proto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
+  BASE_TIME,
   detector,
   expectStatus,
   queryCalls,
   startQueryServer,
   storeCases,
   StreamReader,
+  timestamp,
   withEvents,
   type OpenStore,
   type QueryServer,
@@ -15,6 +17,10 @@ import {
 import { eventLoopTurns, PAGE, PagedEvents } from '../test/paged-events';
 
 const [embedded] = storeCases;
+const SCANS =
+  'GetEvents, GetBatteryVoltage, GetTravelTimes, GetOriginDestination, GetReliability and StreamEvents replays';
+const CONNECTION_BOUND =
+  'the most one connection may (maxConcurrentScansPerConnection); wait for one to end or cancel it, then retry';
 
 describe('scans over gRPC: admitted under a bound, stopped and released on cancel', () => {
   let store: OpenStore;
@@ -54,9 +60,7 @@ describe('scans over gRPC: admitted under a bound, stopped and released on cance
     await expectStatus(
       calls.getEvents({ detectorIds: [quietDetector] }),
       status.RESOURCE_EXHAUSTED,
-      'GetEvents: this connection already runs 1 scans (GetEvents, GetBatteryVoltage, GetTravelTimes, ' +
-        'GetOriginDestination, GetReliability and StreamEvents replays), the most one connection may (maxConcurrentScansPerConnection); wait for one ' +
-        'to end or cancel it, then retry',
+      `GetEvents: this connection already runs 1 scans (${SCANS}), ${CONNECTION_BOUND}`,
     );
 
     replaying.call.cancel();
@@ -77,9 +81,7 @@ describe('scans over gRPC: admitted under a bound, stopped and released on cance
     await expectStatus(
       calls.getBatteryVoltage({ detectorIds: [quietDetector] }),
       status.RESOURCE_EXHAUSTED,
-      'GetBatteryVoltage: this connection already runs 1 scans (GetEvents, GetBatteryVoltage, GetTravelTimes, ' +
-        'GetOriginDestination, GetReliability and StreamEvents replays), the most one connection may (maxConcurrentScansPerConnection); wait for ' +
-        'one to end or cancel it, then retry',
+      `GetBatteryVoltage: this connection already runs 1 scans (${SCANS}), ${CONNECTION_BOUND}`,
     );
 
     cancelled.cancel();
@@ -100,5 +102,35 @@ describe('scans over gRPC: admitted under a bound, stopped and released on cance
       interval: 20,
     });
     following.call.cancel();
+  });
+
+  it('admits GetOriginDestination and GetReliability as scans, and stops a cancelled one’s reading', async () => {
+    // Oldest first, as the trip count reads, needs a finite store: far more than it gets through.
+    endless = new PagedEvents(endlessDetector, 100_000_000, store.repository.events);
+    server = await startQueryServer(withEvents(store.repository, endless), {
+      maxConcurrentScans: 1,
+      maxConcurrentScansPerConnection: 1,
+    });
+    const calls = queryCalls(server.client);
+    const range = { after: timestamp(BASE_TIME - 86_400_000_000_000n), before: timestamp(BASE_TIME) };
+    const cancelled = server.client.getOriginDestination(
+      query.GetOriginDestinationRequest.fromPartial({ detectorIds: [endlessDetector, quietDetector], range }),
+      () => undefined,
+    );
+    await vi.waitFor(() => expect(endless.read()).toBeGreaterThan(2 * PAGE), { interval: 5 });
+    const link = { sourceDetectorId: quietDetector, destDetectorId: endlessDetector };
+    await expectStatus(
+      calls.getReliability({ target: { target: { $case: 'link', value: link } }, range }),
+      status.RESOURCE_EXHAUSTED,
+      `GetReliability: this connection already runs 1 scans (${SCANS}), ${CONNECTION_BOUND}`,
+    );
+
+    cancelled.cancel();
+    const quietPair = [quietDetector, detector('quiet-too')];
+    await vi.waitFor(() => calls.getOriginDestination({ detectorIds: quietPair, range }), {
+      timeout: 10_000,
+      interval: 20,
+    });
+    await expectScanStopped();
   });
 });

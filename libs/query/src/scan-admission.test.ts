@@ -30,8 +30,8 @@ describe('ScanAdmission', () => {
       code: status.RESOURCE_EXHAUSTED,
       details:
         'GetEvents: this connection already runs 2 scans (GetEvents, GetBatteryVoltage, GetTravelTimes, ' +
-        'GetOriginDestination, GetReliability and StreamEvents replays), the most one connection may (maxConcurrentScansPerConnection); wait for one ' +
-        'to end or cancel it, then retry',
+        'GetOriginDestination, GetReliability and StreamEvents replays), the most one connection may ' +
+        '(maxConcurrentScansPerConnection); wait for one to end or cancel it, then retry',
     });
     // Another connection is not held back by this one's.
     expect(refusal(() => scans.admit('GetEvents', PEER_B, call.signal))).toBeUndefined();
@@ -49,8 +49,8 @@ describe('ScanAdmission', () => {
       code: status.RESOURCE_EXHAUSTED,
       details:
         'StreamEvents: the server already runs 3 scans (GetEvents, GetBatteryVoltage, GetTravelTimes, ' +
-        'GetOriginDestination, GetReliability and StreamEvents replays), the most it admits at once (maxConcurrentScans); retry after a backoff, or ' +
-        'narrow range, limit or detector_ids',
+        'GetOriginDestination, GetReliability and StreamEvents replays), the most it admits at once ' +
+        '(maxConcurrentScans); retry after a backoff, or narrow range, limit or detector_ids',
     });
     expect(scans.scansRunning()).toBe(3);
   });
