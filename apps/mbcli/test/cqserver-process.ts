@@ -11,7 +11,27 @@ interface ReadyPorts {
   query: number;
 }
 
-/** The built cqserver (`nx run cqserver:build`) on loopback ports of the system's choosing, with an embedded store in a temp dir. */
+/** The privacy key of test servers on etcd (64 hex digits), which a shared store requires. */
+const TEST_PRIVACY_KEY = '6d6573736167652d6275732d6d62636c692d746573742d6b65792d3332627974';
+
+/** Where a test server stores: the embedded store in its temp dir, or etcd at `endpoint` under `prefix`. */
+export type TestStore =
+  | { readonly kind: 'embedded' }
+  | { readonly kind: 'etcd'; readonly endpoint: string; readonly prefix: string };
+
+/** The cqserver flags that select `store`. */
+export function storeArgs(store: TestStore): string[] {
+  return store.kind === 'embedded'
+    ? []
+    : [
+        '--store=etcd',
+        `--etcd.endpoints=${store.endpoint}`,
+        `--etcd.prefix=${store.prefix}`,
+        `--privacy.key=${TEST_PRIVACY_KEY}`,
+      ];
+}
+
+/** The built cqserver (`nx run cqserver:build`) on loopback ports of the system's choosing, with an embedded store in a temp dir (or etcd, by `storeArgs`). */
 export class CqserverProcess {
   private constructor(
     private readonly child: ChildProcess,

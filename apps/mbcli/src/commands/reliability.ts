@@ -1,3 +1,4 @@
+import { status } from '@grpc/grpc-js';
 import { query } from '@message-bus/proto';
 import { Flags } from '@oclif/core';
 import { MbcliCommand } from '../lib/base-command';
@@ -13,7 +14,9 @@ import {
 import { renderTable } from '../lib/display/table';
 import { formatTimestamp } from '../lib/display/time-format';
 import { requiredRangeFlags } from '../lib/display/time-range';
-import { describeTarget, resolveTargetFlags, wireTarget } from '../lib/traffic-target';
+import { ServiceCallError } from '../lib/connection/service-error';
+import { InputError } from '../lib/input-error';
+import { describeTarget, resolveTargetFlags, wireTarget, type TargetFlag } from '../lib/traffic-target';
 
 export interface ReliabilityResult extends ReliabilityFigures {
   /** `link` as SOURCE:DESTINATION, or `route`. */
@@ -90,4 +93,19 @@ export default class Reliability extends MbcliCommand {
       client.close();
     }
   }
+}
+
+/** The query service's refusals that name a state, said as what to do about it. */
+function explained(error: unknown, target: TargetFlag, bin: string): unknown {
+  if (!(error instanceof ServiceCallError)) return error;
+  if (error.cause.code === status.FAILED_PRECONDITION) {
+    return new InputError(
+      `${describeTarget(target)} has no typical profile yet, so no free-flow figure (${error.cause.details}); ` +
+        'the workers compute one from its estimates: try again later',
+    );
+  }
+  if (error.cause.code === status.NOT_FOUND && 'route' in target) {
+    return new InputError(`there is no route ${target.route}; see \`${bin} routes list\``);
+  }
+  return error;
 }

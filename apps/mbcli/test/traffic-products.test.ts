@@ -1,0 +1,285 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { splitCsvLine } from '../src/lib/csv/csv-fields';
+import type { CqserverProcess } from './cqserver-process';
+import { mbcli, mbcliJson } from './mbcli';
+import { poll, ROAD_SCENARIO, STORES, trafficProductsSetup } from './traffic-products-setup';
+
+interface TravelTimeRow {
+  link: string;
+  source: string;
+  destination: string;
+  intervalEnd: string;
+  medianSeconds?: number;
+  route?: string;
+  routeMethod?: string;
+}
+
+interface OdMatrix {
+  detectors: string[];
+  cells: { origin: string; destination: string; trips: number; medianSeconds?: number }[];
+  trips: number;
+  singleDetectorTrips: number;
+}
+
+const setup = trafficProductsSetup();
+
+describe.each(STORES)('traffic products on the %s store', (kind) => {
+  let server: CqserverProcess;
+  let flags: string[];
+  beforeAll(async () => {
+    server = await setup.startServer(kind);
+    flags = server.hostFlags();
+  });
+  afterAll(() => server?.stop());
+
+  it('routes set, list and delete; a pair that is not a link is refused in one line', async () => {
+    for (const [dest, src] of [
+      ['b1', 'a1'],
+      ['c1', 'b1'],
+    ]) {
+      expect((await mbcli(['links', 'set', '--dest', dest!, '--src', src!, ...flags])).error).toBeUndefined();
+    }
+    const set = await mbcli(['routes', 'set', 'east', '--detectors', 'a1,b1,c1', ...flags]);
+    expect(set.error).toBeUndefined();
+    expect(set.stdout).toBe('set route east: a1 → b1 → c1\n');
+    expect(
+      await mbcliJson(['routes', 'set', 'short', '--detectors', 'a1', '--detectors', 'b1', ...flags]),
+    ).toEqual({
+      name: 'short',
+      detectors: ['a1', 'b1'],
+    });
+
+    expect(await mbcliJson(['routes', 'list', ...flags])).toEqual([
+      { name: 'east', detectors: ['a1', 'b1', 'c1'] },
+      { name: 'short', detectors: ['a1', 'b1'] },
+    ]);
+    const table = (await mbcli(['routes', 'list', ...flags])).stdout.trimEnd().split('\n');
+    expect(table[0]).toMatch(/^ROUTE\s+LINKS\s+DETECTORS$/);
+    expect(table.slice(2)).toEqual(['east   2      a1 → b1 → c1', 'short  1      a1 → b1']);
+
+    // a1 → c1 is not a link: the collector's FAILED_PRECONDITION, said as what to do.
+    const notLinked = await mbcli(['routes', 'set', 'skip', '--detectors', 'a1,c1', ...flags]);
+    expect(notLinked.error?.oclif?.exit).toBe(2);
+    expect(notLinked.stderr).toMatch(
+      /^mbcli: route skip not set: .*a1.*c1.*; link the pair first with `mbcli links set`, see `mbcli links list`\n$/,
+    );
+    // Refused before any call: one detector is not a route.
+    const tooShort = await mbcli(['routes', 'set', 'one', '--detectors', 'a1', ...flags]);
+    expect(tooShort.stderr).toBe('mbcli: --detectors: has 1 detectors; a route has 2 to 51\n');
+
+    const deleted = await mbcli(['routes', 'delete', 'short', ...flags]);
+    expect(deleted.stdout).toBe('deleted route short\n');
+    const again = await mbcli(['routes', 'delete', 'short', ...flags]);
+    expect(again.error?.oclif?.exit).toBe(2);
+    expect(again.stderr).toBe('mbcli: there is no route short; see `mbcli routes list`\n');
+    expect(await mbcliJson(['routes', 'list', ...flags])).toEqual([
+      { name: 'east', detectors: ['a1', 'b1', 'c1'] },
+    ]);
+  });
+
+  it('od counts the trips of imported sightings between detectors', async () => {
+    // Known trips, a minute apart per device: three devices o1 → o2 (60 s), two o1 → o2 → o3
+    // (first at o1, last at o3: 120 s), one seen at o2 only.
+    const start = Math.floor(Date.now() / 1000) - 1800;
+    const mac = (index: number) => `AA:BB:CC:DD:00:${index.toString(16).padStart(2, '0')}`;
+    const lines = ['reader_id,device_address,read_time'];
+    for (let device = 0; device < 3; device += 1) {
+      lines.push(`o1,${mac(device)},${start + device * 60}`, `o2,${mac(device)},${start + device * 60 + 60}`);
+    }
+    for (let device = 3; device < 5; device += 1) {
+      const at = start + device * 60;
+      lines.push(`o1,${mac(device)},${at}`, `o2,${mac(device)},${at + 50}`, `o3,${mac(device)},${at + 120}`);
+    }
+    lines.push(`o2,${mac(9)},${start + 600}`);
+    const log = join(setup.workDir(), `od-${kind}.csv`);
+    writeFileSync(log, `${lines.join('\n')}\n`);
+    const imported = await mbcli(['import', log, '--preset', 'roadside-reader', ...flags]);
+    expect(imported.error).toBeUndefined();
+
+    const range = ['--after', String(start - 60), '--before', String(start + 1200)];
+    const matrix = await mbcliJson<OdMatrix>(['od', '--detectors', 'o1,o2,o3', ...range, ...flags]);
+    expect(matrix).toEqual({
+      detectors: ['o1', 'o2', 'o3'],
+      cells: [
+        { origin: 'o1', destination: 'o2', trips: 3, medianSeconds: 60 },
+        { origin: 'o1', destination: 'o3', trips: 2, medianSeconds: 120 },
+      ],
+      trips: 5,
+      singleDetectorTrips: 1,
+    });
+
+    const table = (await mbcli(['od', '--detectors', 'o1,o2,o3', ...range, ...flags])).stdout
+      .trimEnd()
+      .split('\n');
+    expect(table).toEqual([
+      'ORIGIN \\ DESTINATION  o1  o2         o3',
+      '--------------------  --  ---------  ---------',
+      'o1                    -   3 (1m00s)  2 (2m00s)',
+      'o2                    -   -          -',
+      'o3                    -   -          -',
+      '5 trips between 3 detectors; 1 seen at one detector only',
+    ]);
+    const csv = await mbcli(['od', '--detectors', 'o1,o2,o3', ...range, '--csv', ...flags]);
+    expect(csv.stdout).toBe(
+      'origin_detector_id,destination_detector_id,trips,median_seconds\no1,o2,3,60\no1,o3,2,120\n',
+    );
+    // A trip gap shorter than the 50 s between o1 and o2 splits the o1 → o2 → o3 trips at o2.
+    const split = await mbcliJson<OdMatrix>([
+      'od',
+      '--detectors',
+      'o1,o2,o3',
+      ...range,
+      '--trip_gap',
+      '40',
+      ...flags,
+    ]);
+    expect(split.cells.find((cell) => cell.origin === 'o1' && cell.destination === 'o3')).toBeUndefined();
+  });
+
+  it('traveltimes --route shows the route’s estimate and method once the worker ran', async () => {
+    const scenarioFile = join(setup.workDir(), `route-${kind}.json`);
+    writeFileSync(scenarioFile, JSON.stringify(ROAD_SCENARIO));
+    const after = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000).toISOString().replace('.000Z', 'Z');
+    // The route needs its links first; the scenario sets the same links again when it registers.
+    for (const [dest, src] of [
+      ['rs2', 'rs1'],
+      ['rs3', 'rs2'],
+    ]) {
+      expect((await mbcli(['links', 'set', '--dest', dest!, '--src', src!, ...flags])).error).toBeUndefined();
+    }
+    expect(
+      (await mbcli(['routes', 'set', 'road', '--detectors', 'rs1,rs2,rs3', ...flags])).error,
+    ).toBeUndefined();
+    const traffic = await mbcli([
+      'traffic',
+      '--scenario',
+      scenarioFile,
+      '--speed',
+      '600',
+      '--duration',
+      '900',
+      ...flags,
+    ]);
+    expect(traffic.error).toBeUndefined();
+
+    const trafficSent = Date.now();
+    const rows = await poll(
+      () => mbcliJson<TravelTimeRow[]>(['traveltimes', '--route', 'road', ...flags]),
+      (answer) => answer[0]?.medianSeconds !== undefined && Date.parse(answer[0].intervalEnd) >= trafficSent,
+    );
+    expect(rows).toHaveLength(1);
+    const [row] = rows;
+    expect(row).toMatchObject({ route: 'road', source: 'rs1', destination: 'rs3', link: 'rs1:rs3' });
+    expect(['matched', 'sum_of_links']).toContain(row!.routeMethod);
+    // Two 80 s segments; matching and binning spread it a little.
+    expect(row!.medianSeconds).toBeGreaterThan(140);
+    expect(row!.medianSeconds).toBeLessThan(200);
+
+    const table = (await mbcli(['traveltimes', '--route', 'road', ...flags])).stdout.trimEnd().split('\n');
+    expect(table[0]).toMatch(
+      /^ROUTE\s+METHOD\s+MEDIAN\s+P15–P85\s+SAMPLES\s+SPEED\s+LEVEL\s+VS TYPICAL\s+STATUS\s+AGE$/,
+    );
+    expect(table[2]).toMatch(
+      new RegExp(`^road \\(rs1 → rs3\\)\\s+${row!.routeMethod!.replace('_', ' ').replace('_', ' ')}\\s`),
+    );
+
+    // The chart of the route, with the typical profile's band once the workers computed one
+    // (they do from the first estimates on); without one, no band and no error.
+    const before = new Date(Date.parse(row!.intervalEnd) + 1000).toISOString().replace('.000Z', 'Z');
+    const chartRange = ['--route', 'road', '--after', after, '--before', before];
+    const svgFile = join(setup.workDir(), `route-${kind}.svg`);
+    const chart = await mbcli(['traveltimes', 'chart', ...chartRange, '--svg', svgFile, ...flags]);
+    expect(chart.error).toBeUndefined();
+    const chartLines = chart.stdout.split('\n');
+    expect(chartLines[0]).toBe(`travel time route road, ${after} – ${before}`);
+    expect(chart.stdout).toContain('●');
+    expect(chart.stdout).toContain(`latest estimate: ${row!.routeMethod!.replaceAll('_', ' ')}\n`);
+    const chartJson = await mbcliJson<{
+      route: string;
+      source: string;
+      destination: string;
+      routeMethod: string;
+      typical?: { timeZone: string; binMinutes: number; segments: { points: { p15Seconds: number }[] }[] };
+    }>(['traveltimes', 'chart', ...chartRange, ...flags]);
+    expect(chartJson).toMatchObject({
+      route: 'road',
+      source: 'rs1',
+      destination: 'rs3',
+      routeMethod: row!.routeMethod,
+    });
+    const svg = readFileSync(svgFile, 'utf8');
+    const legend = chartLines.find((line) => line.startsWith('░ p15–p85'));
+    if (chartJson.typical === undefined) {
+      expect(legend).toBe('░ p15–p85  ● median  blank: no estimate  (y m:ss, x UTC)');
+      expect(svg).not.toContain('typical-band');
+    } else {
+      expect(chartJson.typical).toMatchObject({ timeZone: 'UTC', binMinutes: 15 });
+      for (const point of chartJson.typical.segments.flatMap((segment) => segment.points)) {
+        expect(point.p15Seconds).toBeGreaterThan(100);
+        expect(point.p15Seconds).toBeLessThan(250);
+      }
+      expect(legend).toBe('░ p15–p85  ● median  · typical p15–p85  blank: no estimate  (y m:ss, x UTC)');
+      expect(svg).toContain('<polygon class="typical-band"');
+      expect(svg).toContain('>typical p15–p85</text>');
+    }
+
+    const csvFile = join(setup.workDir(), `route-${kind}.csv`);
+    const exported = await mbcli([
+      'export',
+      'traveltimes',
+      '--route',
+      'road',
+      '--after',
+      after,
+      '--before',
+      before,
+      '--output',
+      csvFile,
+      ...flags,
+    ]);
+    expect(exported.error).toBeUndefined();
+    expect(exported.stdout).toMatch(/^wrote \d+ estimates of 1 routes to /);
+    const [header, ...csvRows] = readFileSync(csvFile, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((line) => splitCsvLine(line, ','));
+    const column = (name: string) => header!.indexOf(name);
+    expect(csvRows.length).toBeGreaterThan(0);
+    for (const csvRow of csvRows) {
+      expect([csvRow[0], csvRow[1], csvRow[column('route')]]).toEqual(['rs1', 'rs3', 'road']);
+    }
+    expect(csvRows.at(-1)![column('route_method')]).toBe(row!.routeMethod);
+  }, 150_000);
+
+  it('reliability of the route over the traffic: intervals and mean, indices once free flow is known', async () => {
+    const after = new Date(Date.now() - 3600_000).toISOString();
+    const result = await mbcliJson<{
+      route: string;
+      intervals: number;
+      meanSeconds?: number;
+      p95Seconds?: number;
+      freeFlowSeconds?: number;
+      travelTimeIndex?: number;
+      planningTimeIndex?: number;
+    }>(['reliability', '--route', 'road', '--after', after, ...flags]);
+    expect(result.route).toBe('road');
+    expect(result.intervals).toBeGreaterThan(0);
+    expect(result.meanSeconds).toBeGreaterThan(140);
+    expect(result.meanSeconds).toBeLessThan(200);
+    expect(result.p95Seconds).toBeGreaterThanOrEqual(result.meanSeconds!);
+    if (result.freeFlowSeconds !== undefined) {
+      expect(result.travelTimeIndex).toBeCloseTo(result.meanSeconds! / result.freeFlowSeconds, 6);
+      expect(result.planningTimeIndex).toBeCloseTo(result.p95Seconds! / result.freeFlowSeconds, 6);
+    }
+    const table = (await mbcli(['reliability', '--route', 'road', '--after', after, ...flags])).stdout.split(
+      '\n',
+    );
+    expect(table[0]).toMatch(/^reliability of route road, /);
+    expect(table[1]).toMatch(/^TTI\s+PTI\s+BI\s+MEAN\s+P95\s+FREE FLOW\s+INTERVALS$/);
+    const neither = await mbcli(['reliability', '--after', after, ...flags]);
+    expect(neither.error?.oclif?.exit).toBe(2);
+    expect(neither.stderr).toMatch(/^mbcli: .*--link.*--route.*; see `mbcli reliability --help`\n$/);
+  });
+});
