@@ -8,6 +8,7 @@ import {
 import {
   DEVICE_KINDS,
   deviceKindToWire,
+  type AlertSeverity,
   nanosToTimestamp,
   timestampToNanos,
   type DetectorLink,
@@ -214,7 +215,7 @@ function queryGrpcHandlers(service: QueryService, logger: Logger, access: QueryA
 }
 
 /** `min_severity` in domain terms; UNSPECIFIED leaves it out. */
-function wireMinSeverity(value: number): { minSeverity?: ReturnType<typeof alertSeverityFromWire> } {
+function wireMinSeverity(value: number): { minSeverity?: AlertSeverity } {
   const minSeverity = alertSeverityFromWire(value);
   return minSeverity === undefined ? {} : { minSeverity };
 }

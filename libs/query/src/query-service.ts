@@ -19,7 +19,7 @@ import {
   type UnixNanos,
   ValidationError,
 } from '@message-bus/domain';
-import type { Repository } from '@message-bus/repository';
+import type { Repository, TimeRange } from '@message-bus/repository';
 import type { Logger } from '@message-bus/server-kit';
 import { AnswerLocalDeviceIds, type DeviceIdDisclosure } from './answer-local-device-ids';
 import { replayThenFollow } from './event-stream';
@@ -118,7 +118,8 @@ export interface ReliabilityAnswer {
 
 /** A ListAlerts request as the wire carries it, the enums already in domain terms. */
 export interface AlertListInput extends AlertFilter, PageRequestInput {
-  readonly range?: { readonly after?: UnixNanos; readonly before?: UnixNanos };
+  /** Alerts open at some time in it; either side may be open. */
+  readonly range?: TimeRange;
   readonly openOnly: boolean;
 }
 
@@ -454,7 +455,7 @@ export class QueryService {
    * At most `maxEstimatesPerAnswer` estimates are read; a range holding more is refused.
    */
   async getReliability(
-    input: { readonly target: TrafficTargetInput; readonly range?: TimeRangeInput },
+    input: { readonly target: TrafficTargetInput; readonly range?: TimeRange },
     signal?: AbortSignal,
   ): Promise<ReliabilityAnswer> {
     const target = parseTrafficTarget(input.target);
@@ -515,9 +516,6 @@ export class QueryService {
     return onlySelected(followed, (alert) => alertMatches(filter, alert));
   }
 }
-
-/** A time range as a request gives it, either side open. */
-type TimeRangeInput = { readonly after?: UnixNanos; readonly before?: UnixNanos };
 
 /** Whether an alert is of a chosen kind (none chosen: any) and at least the least severity asked. */
 function alertMatches(filter: AlertFilter, alert: Alert): boolean {
