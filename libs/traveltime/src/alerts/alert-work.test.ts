@@ -1,5 +1,6 @@
 import {
   alertId,
+  parseRouteName,
   type DetectorId,
   type DetectorLink,
   type TravelTimeEstimate,
@@ -140,6 +141,39 @@ describe('congestion alerts', () => {
       end: T0 + 24n * MINUTE,
       severity: 'critical',
     });
+  });
+
+  it('alerts on a route ending at a held destination from its stored route estimates', async () => {
+    const route = parseRouteName('corridor');
+    await corridor.repository.routes.put({ name: route, detectorIds: [d1, d2, d3] });
+    await corridor.repository.routeTravelTimes.put(
+      estimates(d1, d3, range(1, 10), { typical: 210, excess: (m) => (m >= 4 ? 240 : 0) }).map(
+        (estimate) => ({
+          ...estimate,
+          route,
+          routeMethod: 'matched' as const,
+        }),
+      ),
+    );
+    // Held d2 only: d3's routes are another worker's.
+    const round = {
+      now: T0 + 10n * MINUTE,
+      lastDue: T0 + 10n * MINUTE,
+      linksByDestination,
+      checksDetectors: false,
+    };
+    await alertWork().afterRound({ ...round, held: [d2] });
+    expect(await corridor.repository.alerts.list()).toEqual([]);
+    await alertWork().afterRound({ ...round, held: [d3] });
+    expect(await corridor.repository.alerts.list()).toMatchObject([
+      {
+        id: alertId('congestion', { kind: 'route', route }, T0 + 6n * MINUTE),
+        subject: { kind: 'route', route },
+        severity: 'critical',
+        evidence:
+          'Travel time on route corridor is 2.14× typical (450 s against a typical 210 s); 5 of the last 5 intervals at or above 1.5×.',
+      },
+    ]);
   });
 });
 
