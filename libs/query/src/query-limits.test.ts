@@ -15,6 +15,7 @@ describe('resolveQueryLimits', () => {
       maxEstimatesPerAnswer: 200_000,
       defaultPageSize: 1_000,
       maxPageSize: 10_000,
+      maxRoutesPerPage: 1_000,
       maxConcurrentScans: 8,
       maxConcurrentScansPerConnection: 4,
       maxSightingsPerOriginDestination: 20_000_000,

@@ -39,15 +39,22 @@ export interface QueryLimits {
    */
   readonly maxEstimatesPerAnswer: number;
   /**
-   * Detectors (ListDetectors) or destinations (ListLinks) per page when `page_size` is 0;
-   * e.g. `1_000` (90 to 250 KB of DetectorSummary, depending on id lengths).
+   * Detectors (ListDetectors), destinations (ListLinks), routes or alerts per page when
+   * `page_size` is 0; e.g. `1_000` (90 to 290 KB of DetectorSummary, depending on id
+   * lengths and health).
    */
   readonly defaultPageSize: number;
   /**
-   * Largest `page_size`; e.g. `10_000`: at most about 2.5 MB of DetectorSummary (64-character
-   * ids), below the 4 MB a gRPC client accepts by default.
+   * Largest `page_size`; e.g. `10_000`: at most about 2.9 MB of DetectorSummary (64-character
+   * ids, a status and a health record each), below the 4 MB a gRPC client accepts by default.
    */
   readonly maxPageSize: number;
+  /**
+   * Largest ListRoutes `page_size`, and its default when lower than `defaultPageSize`;
+   * e.g. `1_000`: a route of 51 detectors of 64-character ids is 3.4 KB on the wire, so
+   * a page stays below a client's 4 MB.
+   */
+  readonly maxRoutesPerPage: number;
   /**
    * Most scans one server runs at once, from all clients; e.g. `8`. A scan is a GetEvents,
    * GetBatteryVoltage, GetTravelTimes, GetOriginDestination or GetReliability call, or a
@@ -85,6 +92,7 @@ export const DEFAULT_QUERY_LIMITS: QueryLimits = {
   maxEstimatesPerAnswer: 200_000,
   defaultPageSize: 1_000,
   maxPageSize: 10_000,
+  maxRoutesPerPage: 1_000,
   maxConcurrentScans: 8,
   maxConcurrentScansPerConnection: 4,
   maxSightingsPerOriginDestination: 20_000_000,

@@ -414,9 +414,16 @@ export class QueryService {
     return recomputeAndReport(context, selection, range, signal);
   }
 
-  /** One page of the routes, by name; see `parsePageRequest` for `page_size` and `page_token`. */
+  /**
+   * One page of the routes, by name; see `parsePageRequest` for `page_size` and
+   * `page_token` (at most `maxRoutesPerPage`: a route is up to 3.4 KB on the wire).
+   */
   async listRoutes(input: PageRequestInput = { pageSize: 0, pageToken: '' }): Promise<Page<Route>> {
-    const request = parsePageRequest('routes', input, this.pageSizes());
+    const { defaultPageSize, maxRoutesPerPage } = this.limits;
+    const request = parsePageRequest('routes', input, {
+      defaultSize: Math.min(defaultPageSize, maxRoutesPerPage),
+      maxSize: maxRoutesPerPage,
+    });
     // The port lists routes whole (a few dozen, each under 4 KB); the page is cut here.
     const sorted = (await this.repository.routes.list()).sort((a, b) => compareIds(a.name, b.name));
     return pageOf('routes', sorted, (route) => route.name, request);

@@ -124,7 +124,12 @@ describe.each(storeCases)('routes over gRPC on the $name', (storeCase) => {
       await expectStatus(
         calls.listRoutes({ pageSize: -1 }),
         status.INVALID_ARGUMENT,
-        'page_size: must be 0 (the default, 1000) to 10000, got -1',
+        'page_size: must be 0 (the default, 1000) to 1000, got -1',
+      );
+      await expectStatus(
+        calls.listRoutes({ pageSize: 1_001 }),
+        status.INVALID_ARGUMENT,
+        'page_size: must be 0 (the default, 1000) to 1000, got 1001',
       );
     });
   });
