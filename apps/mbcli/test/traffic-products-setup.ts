@@ -54,7 +54,8 @@ export async function poll<T>(
  */
 export function trafficProductsSetup(): {
   workDir: () => string;
-  startServer: (kind: (typeof STORES)[number]) => Promise<CqserverProcess>;
+  /** `extraArgs` are further cqserver flags, e.g. `['--traveltime.detector_check_interval=2s']`. */
+  startServer: (kind: (typeof STORES)[number], extraArgs?: readonly string[]) => Promise<CqserverProcess>;
 } {
   let etcd: ThrowawayEtcd | undefined;
   let workDir: string | undefined;
@@ -68,7 +69,7 @@ export function trafficProductsSetup(): {
   });
   return {
     workDir: () => workDir!,
-    startServer: (kind) => {
+    startServer: (kind, extraArgs = []) => {
       const store: TestStore =
         kind === 'embedded' ? { kind } : { kind, endpoint: etcd!.endpoint, prefix: `mbcli-${Date.now()}` };
       // A short interval and no lag, so estimates follow the traffic within seconds; one
@@ -78,6 +79,7 @@ export function trafficProductsSetup(): {
         '--traveltime.interval=2s',
         '--traveltime.lag=0s',
         '--privacy.rotation=never',
+        ...extraArgs,
       ]);
     },
   };
