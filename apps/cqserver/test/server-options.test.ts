@@ -56,6 +56,8 @@ describe('the options of a collector and query server', () => {
       retention: 168 * HOUR_MS,
       traveltime_retention: 90 * 24 * HOUR_MS,
       status_retention: 30 * 24 * HOUR_MS,
+      profile_retention: 14 * 24 * HOUR_MS,
+      alert_retention: 90 * 24 * HOUR_MS,
       'privacy.key': undefined,
       'privacy.key_file': undefined,
       'privacy.rotation': 'daily',

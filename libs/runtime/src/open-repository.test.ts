@@ -1,5 +1,5 @@
 import type { DetectorId, Sighting } from '@message-bus/domain';
-import { parseDetectorId, parseDetectorStatus } from '@message-bus/domain';
+import { parseDetectorId, parseDetectorStatus, parseRouteName } from '@message-bus/domain';
 import { createLogger, ServerMetrics } from '@message-bus/server-kit';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +35,8 @@ function settings(overrides: Partial<StoreSettings>): StoreSettings {
     retention: 7 * DAY_MS,
     traveltime_retention: 90 * DAY_MS,
     status_retention: 30 * DAY_MS,
+    profile_retention: 14 * DAY_MS,
+    alert_retention: 90 * DAY_MS,
     ...overrides,
   };
 }
@@ -98,6 +100,30 @@ describe('openRepository', () => {
       };
       const difference = (await ttlUnder('traveltimes')) - (await ttlUnder('status'));
       expect(Math.abs(difference - 10 * 24 * 3600)).toBeLessThanOrEqual(2);
+    } finally {
+      raw.close();
+      await repository.close();
+    }
+  });
+
+  it('keeps typical profiles for profile_retention after their put', async () => {
+    const config = settings({ store: 'etcd', profile_retention: 3 * DAY_MS });
+    const repository = openRepository(config, silent);
+    const raw = new Etcd3({ hosts: etcdEndpoints() });
+    try {
+      await repository.profiles.put({
+        target: { kind: 'route', route: parseRouteName('north') },
+        computedAt: BigInt(Date.now()) * 1_000_000n,
+        weeks: 4,
+        binMinutes: 15,
+        timeZone: 'UTC',
+        bins: [],
+      });
+      const [kv] = (await raw.getAll().prefix(`/${config['etcd.prefix']}/profiles/`).exec()).kvs;
+      const ttl = Number((await raw.leaseClient.leaseTimeToLive({ ID: kv!.lease })).grantedTTL);
+      // Rounded up to the hour, so puts within one hour share one lease.
+      expect(ttl).toBeGreaterThanOrEqual(3 * 24 * 3600 - 2);
+      expect(ttl).toBeLessThanOrEqual(3 * 24 * 3600 + 3600);
     } finally {
       raw.close();
       await repository.close();

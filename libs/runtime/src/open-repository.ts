@@ -30,6 +30,8 @@ export function openRepository(
     eventRetentionSeconds: wholeSeconds(settings.retention),
     travelTimeRetentionSeconds: wholeSeconds(settings.traveltime_retention),
     statusRetentionSeconds: wholeSeconds(settings.status_retention),
+    profileRetentionSeconds: wholeSeconds(settings.profile_retention),
+    alertRetentionSeconds: wholeSeconds(settings.alert_retention),
     onMalformedRecord: (key, reason) =>
       logger.warn({ key, reason }, 'skipped a malformed record in the store'),
   };

@@ -47,6 +47,19 @@ export const storeOptions = defineOptions([
     default: '30d',
     description: 'How long detector status reports are kept (applied when the collector writes them).',
   },
+  {
+    name: 'profile_retention',
+    kind: 'duration',
+    default: '14d',
+    description:
+      "How long a link's or route's typical profile is kept after the worker last computed it (so targets no longer computed drop out).",
+  },
+  {
+    name: 'alert_retention',
+    kind: 'duration',
+    default: '90d',
+    description: 'How long an alert is kept after it was last raised, updated or cleared.',
+  },
 ]);
 
 /**
