@@ -16,6 +16,7 @@ describe('resolveQueryLimits', () => {
       defaultPageSize: 1_000,
       maxPageSize: 10_000,
       maxRoutesPerPage: 1_000,
+      maxAlertsPerPage: 1_000,
       maxConcurrentScans: 8,
       maxConcurrentScansPerConnection: 4,
       maxSightingsPerOriginDestination: 20_000_000,

@@ -56,6 +56,12 @@ export interface QueryLimits {
    */
   readonly maxRoutesPerPage: number;
   /**
+   * Largest ListAlerts `page_size`, and its default when lower than `defaultPageSize`;
+   * e.g. `1_000`: an alert of a link between 64-character ids with a sentence and four
+   * figures is about 400 bytes, and its sentence has no bound, so 10,000 could pass 4 MB.
+   */
+  readonly maxAlertsPerPage: number;
+  /**
    * Most scans one server runs at once, from all clients; e.g. `8`. A scan is a GetEvents,
    * GetBatteryVoltage, GetTravelTimes, GetOriginDestination or GetReliability call, or a
    * StreamEvents' replay (its live follow
@@ -93,6 +99,7 @@ export const DEFAULT_QUERY_LIMITS: QueryLimits = {
   defaultPageSize: 1_000,
   maxPageSize: 10_000,
   maxRoutesPerPage: 1_000,
+  maxAlertsPerPage: 1_000,
   maxConcurrentScans: 8,
   maxConcurrentScansPerConnection: 4,
   maxSightingsPerOriginDestination: 20_000_000,

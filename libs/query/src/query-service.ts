@@ -315,8 +315,9 @@ export class QueryService {
     return pageOf('links', groupByDestination(links), (group) => group[0]!.destination, request);
   }
 
-  private pageSizes(): { defaultSize: number; maxSize: number } {
-    return { defaultSize: this.limits.defaultPageSize, maxSize: this.limits.maxPageSize };
+  /** The page sizes of a list, whose items may allow fewer per page than `maxPageSize`. */
+  private pageSizes(maxSize = this.limits.maxPageSize): { defaultSize: number; maxSize: number } {
+    return { defaultSize: Math.min(this.limits.defaultPageSize, maxSize), maxSize };
   }
 
   /**
@@ -419,11 +420,7 @@ export class QueryService {
    * `page_token` (at most `maxRoutesPerPage`: a route is up to 3.4 KB on the wire).
    */
   async listRoutes(input: PageRequestInput = { pageSize: 0, pageToken: '' }): Promise<Page<Route>> {
-    const { defaultPageSize, maxRoutesPerPage } = this.limits;
-    const request = parsePageRequest('routes', input, {
-      defaultSize: Math.min(defaultPageSize, maxRoutesPerPage),
-      maxSize: maxRoutesPerPage,
-    });
+    const request = parsePageRequest('routes', input, this.pageSizes(this.limits.maxRoutesPerPage));
     // The port lists routes whole (a few dozen, each under 4 KB); the page is cut here.
     const sorted = (await this.repository.routes.list()).sort((a, b) => compareIds(a.name, b.name));
     return pageOf('routes', sorted, (route) => route.name, request);
@@ -496,12 +493,12 @@ export class QueryService {
 
   /**
    * One page of the alerts matching the request, newest start first (then by id); see
-   * `parsePageRequest` for `page_size` and `page_token`. The port lists the matching
+   * `parsePageRequest` for `page_size` and `page_token` (at most `maxAlertsPerPage`). The port lists the matching
    * alerts whole (alerts are few: raised per condition, not per interval) and the page
    * is cut here; a token is a position, so a walk neither repeats nor skips an alert.
    */
   async listAlerts(input: AlertListInput): Promise<Page<Alert>> {
-    const request = parsePageRequest('alerts', input, this.pageSizes());
+    const request = parsePageRequest('alerts', input, this.pageSizes(this.limits.maxAlertsPerPage));
     const range = parseRange(input.range);
     const alerts = await this.repository.alerts.list({
       range,
