@@ -267,7 +267,10 @@ describe('judgeDetector', () => {
       [open],
       rule,
     );
-    expect(matched.changes[0]?.change).toBe('cleared');
+    expect(matched.changes[0]).toMatchObject({
+      change: 'cleared',
+      alert: { figures: { links: 2, matched_samples: 3 } },
+    });
   });
 
   it('refuses thresholds that cannot work, naming them', () => {

@@ -197,7 +197,10 @@ export function judgeDetector(
   });
   if (matchesOpen !== undefined) {
     if (matches !== undefined && matches.ownLinks.some((matched) => matched > 0)) {
-      clear(matchesOpen, now, `Detector ${detectorId}'s links match devices again.`, matchFigures(matches));
+      clear(matchesOpen, now, `Detector ${detectorId}'s links match devices again.`, {
+        links: matches.ownLinks.length,
+        matched_samples: matches.ownLinks.reduce((sum, matched) => sum + matched, 0),
+      });
     }
   } else if (matches !== undefined && neverMatches(matches, rule.silentMinExpected)) {
     raise(

@@ -2,7 +2,10 @@
 export interface MatchCounts {
   /** Sightings of the detector in the window (a count capped at what matters is enough). */
   readonly sightings: number;
-  /** Per link into or out of the detector: matched samples (`totalSamples`) summed over the window. */
+  /**
+   * Per link into or out of the detector: matched samples (`totalSamples`) summed over the
+   * window; a shorter span will do once one of them is above zero, the verdict being the same.
+   */
   readonly ownLinks: readonly number[];
   /** Matched samples over the window on the other links of its linked neighbours. */
   readonly neighbourLinks: number;

@@ -11,6 +11,7 @@ import {
   type DetectorHealthRule,
   type DetectorId,
   type DetectorLink,
+  type MatchCounts,
   type TravelTimeEstimate,
   type UnixNanos,
 } from '@message-bus/domain';
@@ -61,24 +62,11 @@ export class DetectorChecks {
   async check(round: DetectorCheckRound): Promise<DetectorCheckReport> {
     const { repository, rule } = this;
     const { now, links } = round;
-    const windowSeconds = Math.max(rule.clockSkewWindowSeconds, rule.neverMatchesWindowSeconds);
-    const [detectors, open, estimates] = await Promise.all([
+    const [detectors, open, recentByLink] = await Promise.all([
       repository.detectors.listCoordinates(),
       repository.alerts.list({ openOnly: true }),
-      links.length === 0
-        ? []
-        : repository.travelTimes.list({
-            links: links.map(({ source, destination }) => ({ source, destination })),
-            range: { after: now - seconds(windowSeconds), before: now + 1n },
-          }),
+      this.estimatesByLink(links, now - seconds(rule.clockSkewWindowSeconds), now),
     ]);
-    const estimatesByLink = new Map<string, TravelTimeEstimate[]>();
-    for (const estimate of estimates) {
-      const key = linkKey(estimate.source, estimate.destination);
-      const list = estimatesByLink.get(key);
-      if (list === undefined) estimatesByLink.set(key, [estimate]);
-      else list.push(estimate);
-    }
     const openByDetector = new Map<DetectorId, Alert[]>();
     for (const alert of open) {
       if (alert.subject.kind !== 'detector') continue;
@@ -90,7 +78,7 @@ export class DetectorChecks {
     const changes: AlertChange[] = [];
     for (const { detectorId } of detectors) {
       const detectorOpen = openByDetector.get(detectorId) ?? [];
-      const facts = await this.factsOf(detectorId, now, links, estimatesByLink, detectorOpen);
+      const facts = await this.factsOf(detectorId, now, links, recentByLink, detectorOpen);
       const judged = judgeDetector(facts, detectorOpen, rule);
       health.push(judged.health);
       changes.push(...judged.changes);
@@ -104,7 +92,7 @@ export class DetectorChecks {
     detectorId: DetectorId,
     now: UnixNanos,
     links: readonly DetectorLink[],
-    estimatesByLink: ReadonlyMap<string, readonly TravelTimeEstimate[]>,
+    recentByLink: ReadonlyMap<string, readonly TravelTimeEstimate[]>,
     open: readonly Alert[],
   ): Promise<DetectorFacts> {
     const { repository, rule } = this;
@@ -125,42 +113,11 @@ export class DetectorChecks {
 
     const inLinks = links.filter((link) => link.destination === detectorId);
     const outLinks = links.filter((link) => link.source === detectorId);
-    const skewSince = now - seconds(rule.clockSkewWindowSeconds);
-    const lastHour = (link: DetectorLink) =>
-      (estimatesByLink.get(linkKey(link.source, link.destination)) ?? []).filter(
-        (estimate) => estimate.intervalEnd > skewSince,
-      );
+    const recent = (link: DetectorLink) => recentByLink.get(linkKey(link.source, link.destination)) ?? [];
     // Sustained: each link needs estimates over at least half of the window's intervals.
     const minEstimates = Math.ceil(rule.clockSkewWindowSeconds / this.options.intervalSeconds / 2);
-    const clockSkew = estimateClockSkew(inLinks.map(lastHour), outLinks.map(lastHour), minEstimates);
-
-    const matched = (link: DetectorLink) =>
-      (estimatesByLink.get(linkKey(link.source, link.destination)) ?? []).reduce(
-        (sum, estimate) => sum + estimate.totalSamples,
-        0,
-      );
-    const ownLinks = [...inLinks, ...outLinks];
-    const neighbours = new Set(
-      ownLinks.map((link) => (link.source === detectorId ? link.destination : link.source)),
-    );
-    const neighbourLinks = links
-      .filter(
-        (link) =>
-          link.source !== detectorId &&
-          link.destination !== detectorId &&
-          (neighbours.has(link.source) || neighbours.has(link.destination)),
-      )
-      .reduce((sum, link) => sum + matched(link), 0);
-    const ownMatched = ownLinks.map(matched);
-    // Counting sightings costs a read: only when the rest of the never-matches test holds.
-    const sightings =
-      ownMatched.length > 0 && ownMatched.every((count) => count === 0) && neighbourLinks > 0
-        ? await this.countSightings(
-            detectorId,
-            { after: now - seconds(rule.neverMatchesWindowSeconds), before: now + 1n },
-            rule.silentMinExpected,
-          )
-        : 0;
+    const clockSkew = estimateClockSkew(inLinks.map(recent), outLinks.map(recent), minEstimates);
+    const matches = await this.matchCounts(detectorId, now, [...inLinks, ...outLinks], links, recentByLink);
 
     return {
       detectorId,
@@ -171,8 +128,67 @@ export class DetectorChecks {
         : { silence: { basis: references.basis, referenceCounts } }),
       battery: statuses.map((status) => ({ time: status.time, volts: status.batteryVoltage })),
       ...(clockSkew === undefined ? {} : { clockSkew }),
-      matches: { sightings, ownLinks: ownMatched, neighbourLinks },
+      matches,
     };
+  }
+
+  /**
+   * The never-matches counts. Its links' matches of the last hour (read for the clock
+   * skew) settle it when any is above zero: nothing to raise, and an open alert clears.
+   * Only when all are zero are its and its neighbours' links read over the whole window,
+   * and its sightings counted only when the rest of the test holds.
+   */
+  private async matchCounts(
+    detectorId: DetectorId,
+    now: UnixNanos,
+    ownLinks: readonly DetectorLink[],
+    links: readonly DetectorLink[],
+    recentByLink: ReadonlyMap<string, readonly TravelTimeEstimate[]>,
+  ): Promise<MatchCounts> {
+    const recentMatched = ownLinks.map((link) => matchedOn(recentByLink, link));
+    if (recentMatched.some((count) => count > 0)) {
+      return { sightings: 0, ownLinks: recentMatched, neighbourLinks: 0 };
+    }
+    const { rule } = this;
+    const neighbours = new Set(
+      ownLinks.map((link) => (link.source === detectorId ? link.destination : link.source)),
+    );
+    const neighbourLinks = links.filter(
+      (link) =>
+        link.source !== detectorId &&
+        link.destination !== detectorId &&
+        (neighbours.has(link.source) || neighbours.has(link.destination)),
+    );
+    const since = now - seconds(rule.neverMatchesWindowSeconds);
+    const windowByLink = await this.estimatesByLink([...ownLinks, ...neighbourLinks], since, now);
+    const ownMatched = ownLinks.map((link) => matchedOn(windowByLink, link));
+    const neighbourMatched = neighbourLinks.reduce((sum, link) => sum + matchedOn(windowByLink, link), 0);
+    const sightings =
+      ownMatched.every((count) => count === 0) && neighbourMatched > 0
+        ? await this.countSightings(detectorId, { after: since, before: now + 1n }, rule.silentMinExpected)
+        : 0;
+    return { sightings, ownLinks: ownMatched, neighbourLinks: neighbourMatched };
+  }
+
+  /** The links' estimates with interval ends in (after, until], by link. */
+  private async estimatesByLink(
+    links: readonly DetectorLink[],
+    after: UnixNanos,
+    until: UnixNanos,
+  ): Promise<Map<string, TravelTimeEstimate[]>> {
+    const byLink = new Map<string, TravelTimeEstimate[]>();
+    if (links.length === 0) return byLink;
+    const estimates = await this.repository.travelTimes.list({
+      links: links.map(({ source, destination }) => ({ source, destination })),
+      range: { after: after + 1n, before: until + 1n },
+    });
+    for (const estimate of estimates) {
+      const key = linkKey(estimate.source, estimate.destination);
+      const list = byLink.get(key);
+      if (list === undefined) byLink.set(key, [estimate]);
+      else list.push(estimate);
+    }
+    return byLink;
   }
 
   private async newestSighting(detectorId: DetectorId): Promise<UnixNanos | undefined> {
@@ -205,6 +221,14 @@ export class DetectorChecks {
 
 function seconds(value: number): bigint {
   return BigInt(Math.round(value)) * NANOS_PER_SECOND;
+}
+
+/** Matched samples (`totalSamples`) of a link's estimates in `byLink`. */
+function matchedOn(byLink: ReadonlyMap<string, readonly TravelTimeEstimate[]>, link: DetectorLink): number {
+  return (byLink.get(linkKey(link.source, link.destination)) ?? []).reduce(
+    (sum, estimate) => sum + estimate.totalSamples,
+    0,
+  );
 }
 
 function linkKey(source: DetectorId, destination: DetectorId): string {
