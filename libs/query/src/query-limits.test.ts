@@ -19,7 +19,7 @@ describe('resolveQueryLimits', () => {
       maxAlertsPerPage: 1_000,
       maxConcurrentScans: 8,
       maxConcurrentScansPerConnection: 4,
-      maxSightingsPerOriginDestination: 20_000_000,
+      maxSightingsPerOriginDestination: 5_000_000,
     });
     expect(resolveQueryLimits({ maxLimitPerLink: 2_000 })).toEqual({
       ...DEFAULT_QUERY_LIMITS,
