@@ -240,6 +240,43 @@ describe('detector checks', () => {
 });
 
 describe('the worker with alerts', () => {
+  it('raises a congestion alert once its estimates are rated against a typical profile', async () => {
+    const now = T0 + HOUR + 30n * SECONDS;
+    // d1 → d2 typically takes 60 s; the corridor's vehicles take 120 s: severe congestion (2×).
+    const bins = [];
+    for (let dayOfWeek = 1; dayOfWeek <= 7; dayOfWeek++) {
+      for (let minuteOfDay = 0; minuteOfDay < 1440; minuteOfDay += 15) {
+        bins.push({ dayOfWeek, minuteOfDay, medianSeconds: 60, p15Seconds: 60, p85Seconds: 60, samples: 4 });
+      }
+    }
+    const link = { kind: 'link', source: d1, destination: d2 } as const;
+    await corridor.repository.profiles.put({
+      target: link,
+      computedAt: now - 30n * MINUTE,
+      weeks: 4,
+      binMinutes: 15,
+      timeZone: 'UTC',
+      bins,
+    });
+    const leases = new InProcessWorkLeases();
+    const worker = new TravelTimeWorker({ repository: corridor.repository, leases, logger: silentLogger });
+    try {
+      await worker.runOnce(now);
+    } finally {
+      await worker.stop();
+      await leases.close();
+    }
+    expect(await corridor.repository.alerts.list({ kinds: ['congestion'] })).toMatchObject([
+      {
+        id: alertId('congestion', link, T0 + 56n * MINUTE),
+        subject: link,
+        severity: 'critical',
+        start: T0 + 56n * MINUTE,
+        figures: { ratio_to_typical: 2, congested_intervals: 5 },
+      },
+    ]);
+  });
+
   let server: Server | undefined;
   afterEach(async () => {
     await new Promise((done) => server?.close(done) ?? done(undefined));
