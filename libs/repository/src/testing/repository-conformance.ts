@@ -807,6 +807,20 @@ export function describeRepositoryConformance(
         expect(await repository.alerts.list({ limit: 0 })).toEqual([]);
       });
 
+      it('orders alerts that start within one millisecond by their exact start', async () => {
+        const millisecond = at(60);
+        // The later start gets the smaller ULID: key order alone would list it last.
+        const earlier = { ...alert(60), start: millisecond + 1n, id: alertUlid(millisecond, 900) };
+        const later = { ...alert(60), start: millisecond + 999_999n, id: alertUlid(millisecond, 100) };
+        await repository.alerts.put([earlier, later, alert(30)]);
+        expect((await repository.alerts.list()).map((one) => one.start)).toEqual([
+          later.start,
+          earlier.start,
+          at(30, 123_456n),
+        ]);
+        expect(await repository.alerts.list({ limit: 1 })).toEqual([later]);
+      });
+
       it('filters by kinds, least severity and whether still open', async () => {
         const congestion = alert(10, { severity: 'info' });
         const silent = alert(20, { kind: 'detector_silent', severity: 'critical' });

@@ -79,19 +79,20 @@ export class KvAlertRepository implements AlertRepository {
         ? prefixEnd(root)
         : keyspace.alertTimeBoundary(Number((range.before - 1n) / NANOS_PER_MILLISECOND) + 1);
     const pageSize = limit === undefined ? undefined : Math.max(limit, MIN_PAGE_SIZE);
-    for await (const alert of this.decodeAll(
-      this.store.scan({ start: root, end, reverse: true }, pageSize),
-    )) {
+    const scan = this.store.scan({ start: root, end, reverse: true }, pageSize);
+    for await (const alert of this.decodeAll(scan)) {
+      // Keys order alerts by start millisecond; within one, read on past the limit and sort by the nanosecond.
+      const full = limit !== undefined && alerts.length >= limit;
+      if (full && startMs(alert) !== startMs(alerts[alerts.length - 1]!)) break;
       const matches =
         isOpenIn(alert, range) &&
         (kinds === undefined || kinds.has(alert.kind)) &&
         ALERT_SEVERITIES.indexOf(alert.severity) >= minSeverity &&
         (!openOnly || alert.end === undefined);
-      if (!matches) continue;
-      alerts.push(alert);
-      if (alerts.length === limit) break;
+      if (matches) alerts.push(alert);
     }
-    return alerts;
+    alerts.sort((a, b) => (a.start > b.start ? -1 : a.start < b.start ? 1 : 0));
+    return limit === undefined ? alerts : alerts.slice(0, limit);
   }
 
   follow(signal: AbortSignal): AsyncIterable<Alert> {
@@ -114,6 +115,10 @@ export class KvAlertRepository implements AlertRepository {
       yield alert.value;
     }
   }
+}
+
+function startMs(alert: Alert): bigint {
+  return alert.start / NANOS_PER_MILLISECOND;
 }
 
 /** Whether the alert, open from its start until its end (or still), is open at some time in `range`. */
