@@ -1075,6 +1075,53 @@ export function describeRepositoryConformance(
         expect(await reopened.travelTimes.latest()).toEqual([travelTime]);
       });
 
+      it('keeps routes, route estimates, profiles, alerts and health across close and reopen', async () => {
+        const [a, b] = [detector('det-A'), detector('det-B')];
+        const name = 'north' as RouteName;
+        const routeEstimate: TravelTimeEstimate = {
+          source: a,
+          destination: b,
+          intervalEnd: at(300),
+          windowSeconds: 300,
+          validSamples: 0,
+          totalSamples: 0,
+          status: 'stale',
+          route: name,
+          routeMethod: 'sum_of_links',
+        };
+        const profile: TypicalProfile = {
+          target: { kind: 'route', route: name },
+          computedAt: at(400),
+          weeks: 1,
+          binMinutes: 60,
+          timeZone: 'UTC',
+          bins: [],
+        };
+        const raised: Alert = {
+          id: alertUlid(at(10), 1),
+          kind: 'never_matches',
+          severity: 'info',
+          subject: { kind: 'detector', detectorId: a },
+          start: at(10),
+          updated: at(10),
+          evidence: 'no trip ever matched',
+          figures: {},
+        };
+        const health: DetectorHealth = { detectorId: a, checkedAt: at(500), problems: ['never_matches'] };
+        await repository.routes.put({ name, detectorIds: [a, b] });
+        await repository.routeTravelTimes.put([routeEstimate]);
+        await repository.profiles.put(profile);
+        await repository.alerts.put([raised]);
+        await repository.detectorHealth.put([health]);
+
+        const reopened = await reopen();
+        expect(await reopened.routes.list()).toEqual([{ name, detectorIds: [a, b] }]);
+        expect(await reopened.routeTravelTimes.latest()).toEqual([routeEstimate]);
+        expect(await reopened.profiles.get(profile.target)).toEqual(profile);
+        expect(await reopened.alerts.list()).toEqual([raised]);
+        expect(await reopened.detectorHealth.list()).toEqual([health]);
+      });
+
       it('reports the store reachable', async () => {
         expect(await repository.health()).toEqual({ reachable: true });
       });
