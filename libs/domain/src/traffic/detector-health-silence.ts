@@ -29,8 +29,10 @@ export interface SilenceReferences {
 
 /**
  * The reference spans of a detector unheard since `lastSeen`; undefined when it has not
- * been silent for `silentMinSeconds` yet. Count the detector's sightings in each span,
- * then `expectedSightings` gives what the silence should have held.
+ * been silent for `silentMinSeconds` yet. `keptSince` is where the sightings to compare
+ * with begin: the retention's start, or the detector's first stored sighting if later
+ * (days before it existed are no evidence of quiet). Count the detector's sightings in
+ * each span, then `expectedSightings` gives what the silence should have held.
  */
 export function silenceReferences(
   lastSeen: UnixNanos,

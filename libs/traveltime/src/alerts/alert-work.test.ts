@@ -196,10 +196,12 @@ describe('detector checks', () => {
 
     const health = await corridor.repository.detectorHealth.list();
     expect(health.map((entry) => [entry.detectorId, entry.problems, entry.clockSkewSeconds])).toEqual([
-      [d1, [], undefined],
-      [d2, ['clock_skew'], 40],
+      // Both have also been silent for an hour, after the corridor's hour of traffic.
+      [d1, ['detector_silent'], undefined],
+      [d2, ['detector_silent', 'clock_skew'], 40],
     ]);
-    const [skew] = await corridor.repository.alerts.list();
+    const [skew, ...others] = await corridor.repository.alerts.list({ kinds: ['clock_skew'] });
+    expect(others).toEqual([]);
     expect(skew).toMatchObject({
       id: alertId('clock_skew', { kind: 'detector', detectorId: d2 }, now),
       kind: 'clock_skew',
@@ -229,7 +231,7 @@ describe('detector checks', () => {
       checksDetectors: true,
     });
 
-    expect(await corridor.repository.alerts.list()).toMatchObject([
+    expect(await corridor.repository.alerts.list({ kinds: ['never_matches'] })).toMatchObject([
       {
         kind: 'never_matches',
         subject: { kind: 'detector', detectorId: d1 },
@@ -316,15 +318,14 @@ describe('the worker with alerts', () => {
       logger: silentLogger,
       metrics,
       leaseTtlSeconds: 3,
-      // Six hours kept: no earlier day to compare a silence with, so the hour before it is the reference.
-      sightingRetentionSeconds: 6 * 3600,
       alerts: {
         detectorCheckSeconds: 60,
         webhook: { url: `http://127.0.0.1:${port}/alerts?key=abc`, firstRetryDelayMs: 10, timeoutMs: 2000 },
       },
     });
     try {
-      // The corridor's traffic ended at T0 + 1 h: at T0 + 2 h every detector has been silent an hour.
+      // The corridor's traffic ended at T0 + 1 h: at T0 + 2 h every detector has been silent an
+      // hour. The store holds no earlier day, so the hour before the silence is the reference.
       const now: UnixNanos = T0 + 2n * HOUR + 30n * SECONDS;
       await worker.runOnce(now);
 

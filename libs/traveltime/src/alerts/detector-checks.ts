@@ -12,6 +12,7 @@ import {
   type DetectorId,
   type DetectorLink,
   type MatchCounts,
+  type SilenceReferences,
   type TravelTimeEstimate,
   type UnixNanos,
 } from '@message-bus/domain';
@@ -96,11 +97,12 @@ export class DetectorChecks {
     open: readonly Alert[],
   ): Promise<DetectorFacts> {
     const { repository, rule } = this;
-    const keptSince = now - seconds(this.options.sightingRetentionSeconds);
-    const lastSeen = await this.newestSighting(detectorId);
+    const lastSeen = await this.edgeSighting(detectorId, 'newest_first');
     const silentOpen = open.some((alert) => alert.kind === 'detector_silent');
     const references =
-      lastSeen === undefined || silentOpen ? undefined : silenceReferences(lastSeen, now, keptSince, rule);
+      lastSeen === undefined || silentOpen
+        ? undefined
+        : await this.silenceReferences(detectorId, lastSeen, now);
     const referenceCounts =
       references === undefined
         ? undefined
@@ -191,11 +193,34 @@ export class DetectorChecks {
     return byLink;
   }
 
-  private async newestSighting(detectorId: DetectorId): Promise<UnixNanos | undefined> {
+  /**
+   * What a silence since `lastSeen` is compared with, over the sightings kept: within the
+   * retention and from the detector's first stored sighting on, so a young store (or a
+   * new detector) compares with the hours before the silence rather than with empty days.
+   */
+  private async silenceReferences(
+    detectorId: DetectorId,
+    lastSeen: UnixNanos,
+    now: UnixNanos,
+  ): Promise<SilenceReferences | undefined> {
+    // Not silent long enough to judge: spare the read.
+    if (now - lastSeen < seconds(this.rule.silentMinSeconds)) return undefined;
+    const retained = now - seconds(this.options.sightingRetentionSeconds);
+    const first = (await this.edgeSighting(detectorId, 'oldest_first', retained)) ?? retained;
+    return silenceReferences(lastSeen, now, first > retained ? first : retained, this.rule);
+  }
+
+  /** The time of the detector's newest or oldest stored sighting (from `after` on). */
+  private async edgeSighting(
+    detectorId: DetectorId,
+    order: 'newest_first' | 'oldest_first',
+    after?: UnixNanos,
+  ): Promise<UnixNanos | undefined> {
     for await (const sighting of this.repository.events.list({
       detectorIds: [detectorId],
-      order: 'newest_first',
+      order,
       limitPerDetector: 1,
+      ...(after === undefined ? {} : { range: { after } }),
     })) {
       return sighting.time;
     }
