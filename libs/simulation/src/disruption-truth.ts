@@ -23,7 +23,13 @@ export function clockOffsetSecondsAt(
 ): number {
   let seconds = scenario.detectors.find((detector) => detector.id === detectorId)?.clockSkewSeconds ?? 0;
   for (const drift of disruptions.clockDrifts ?? []) {
-    if (drift.detectorId !== detectorId || at <= drift.from) continue;
+    if (
+      drift.detectorId !== detectorId ||
+      at <= drift.from ||
+      (drift.until !== undefined && at >= drift.until)
+    ) {
+      continue;
+    }
     seconds += (drift.secondsPerHour * Number(at - drift.from)) / Number(NANOS_PER_SECOND) / 3600;
   }
   return seconds;

@@ -183,7 +183,7 @@ describe('a route', () => {
 describe('an outage and a drifting clock', () => {
   const disruptions = {
     outages: [{ detectorId: id('D05'), from: at(0, 10) }],
-    clockDrifts: [{ detectorId: id('D07'), from: at(0, 6), secondsPerHour: 10 }],
+    clockDrifts: [{ detectorId: id('D07'), from: at(0, 6), until: at(0, 20), secondsPerHour: 10 }],
   };
   const normal = simulate(scenario, { seed: 11, start: at(0, 0), durationSeconds: 86_400 });
   const disrupted = simulate(scenario, { seed: 11, start: at(0, 0), durationSeconds: 86_400, disruptions });
@@ -215,6 +215,10 @@ describe('an outage and a drifting clock', () => {
     expect(shift).toBeCloseTo(10 * (Number(time - at(0, 6)) / 1e9 / 3600), 1);
     const skew = scenario.detectors.find((detector) => detector.id === 'D07')?.clockSkewSeconds as number;
     expect(clockOffsetSecondsAt(scenario, disruptions, id('D07'), at(0, 9))).toBeCloseTo(skew + 30, 9);
+    // Set right at 20:00: the sightings after it carry true times again.
+    expect(clockOffsetSecondsAt(scenario, disruptions, id('D07'), at(0, 21))).toBe(skew);
+    const evening = [...before].find(([, time]) => time >= at(0, 21));
+    expect(after.get(evening?.[0] as never)).toBe(evening?.[1]);
     // 30 s of offset: the skew counts, so it is reached (30 − skew) / 10 hours after 06:00.
     expect(clockOffsetReachesAt(scenario, disruptions.clockDrifts[0]!, 30)).toBe(
       at(0, 6) + BigInt(Math.ceil(((30 - skew) / 10) * 3600 * 1e9)),

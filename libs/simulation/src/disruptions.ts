@@ -34,10 +34,14 @@ export interface DetectorOutage {
   readonly until?: UnixNanos;
 }
 
-/** A detector whose clock drifts from `from` on: its offset grows by `secondsPerHour` every hour. */
+/**
+ * A detector whose clock drifts from `from` on: its offset grows by `secondsPerHour`
+ * every hour, until `until` (when it is set right again; never, when absent).
+ */
 export interface ClockDrift {
   readonly detectorId: DetectorId;
   readonly from: UnixNanos;
+  readonly until?: UnixNanos;
   /** Positive: the clock runs fast, its sightings carry later times than the truth. */
   readonly secondsPerHour: number;
 }
@@ -162,6 +166,7 @@ export function validateDisruptions(scenario: Scenario, disruptions: Disruptions
   });
   (disruptions.clockDrifts ?? []).forEach((drift, index) => {
     detector(drift.detectorId, `clockDrifts[${index}].detectorId`);
+    if (drift.until !== undefined) ordered(drift.from, drift.until, `clockDrifts[${index}].until`);
     checkNumber(
       drift.secondsPerHour,
       `clockDrifts[${index}].secondsPerHour`,

@@ -247,21 +247,28 @@ function isWithin(spans: readonly SecondsSpan[], seconds: number): boolean {
   return spans.some((span) => seconds >= span.from && seconds < span.until);
 }
 
-/** A drift of the detector's clock: from `from` (seconds after the start), `rate` seconds per second. */
+/** A drift of the detector's clock: from `from` until `until` (seconds after the start), `rate` seconds per second. */
 interface DriftSpan {
   readonly from: number;
+  readonly until: number;
   readonly rate: number;
 }
 
 function clockDrifts(disruptions: Disruptions, detectorId: DetectorId, start: UnixNanos): DriftSpan[] {
   return (disruptions.clockDrifts ?? [])
     .filter((drift) => drift.detectorId === detectorId)
-    .map((drift) => ({ from: secondsAfter(start, drift.from), rate: drift.secondsPerHour / 3600 }));
+    .map((drift) => ({
+      from: secondsAfter(start, drift.from),
+      until: drift.until === undefined ? Number.POSITIVE_INFINITY : secondsAfter(start, drift.until),
+      rate: drift.secondsPerHour / 3600,
+    }));
 }
 
 function driftAt(drifts: readonly DriftSpan[], seconds: number): number {
   let offset = 0;
-  for (const drift of drifts) if (seconds > drift.from) offset += (seconds - drift.from) * drift.rate;
+  for (const drift of drifts) {
+    if (seconds > drift.from && seconds < drift.until) offset += (seconds - drift.from) * drift.rate;
+  }
   return offset;
 }
 
