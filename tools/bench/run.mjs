@@ -21,9 +21,11 @@ import * as esbuild from 'esbuild';
 const suites = ['store', 'traveltime', 'e2e'];
 /**
  * Runs built the same way but never part of `all`: the soak takes ten minutes by default;
- * starvation measures one burst against one server, not speed against a baseline.
+ * starvation measures one burst against one server, not speed against a baseline;
+ * products scores issue 18's traffic products against ground truth over simulated weeks
+ * (about half an hour), not speed.
  */
-const standalone = ['soak', 'starvation'];
+const standalone = ['soak', 'starvation', 'products'];
 
 const workspaceRoot = resolve(import.meta.dirname, '../..');
 

@@ -283,6 +283,11 @@ class SimulatedSite {
       detectors: repository.detectors,
       travelTimes,
       recompute: repository.recompute,
+      routes: repository.routes,
+      routeTravelTimes: repository.routeTravelTimes,
+      profiles: repository.profiles,
+      alerts: repository.alerts,
+      detectorHealth: repository.detectorHealth,
       health: () => repository.health(),
       close: () => repository.close(),
     };
