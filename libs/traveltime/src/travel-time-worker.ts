@@ -113,7 +113,7 @@ export class TravelTimeWorker {
     running?.stop.abort();
     await running?.loop;
     await this.serialized(() => this.claims.releaseAll());
-    await this.alerts.close();
+    await this.alerts.stop();
   }
 
   /** Destinations held now, sorted. */

@@ -3,7 +3,7 @@ import { createLogger, ServerMetrics } from '@message-bus/server-kit';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AlertWebhook, webhookBody, webhookUrlProblem } from './alert-webhook';
 
 const d = parseDetectorId('d');
@@ -106,7 +106,7 @@ describe('AlertWebhook', () => {
     const scrape = await metrics.scrape();
     expect(scrape).toContain('alert_webhook_deliveries_total{outcome="delivered"} 3');
     expect(lines.join('')).not.toContain('s3cret');
-    await webhook.close();
+    await webhook.stop();
   });
 
   it('times an attempt out and tries again', async () => {
@@ -121,7 +121,7 @@ describe('AlertWebhook', () => {
     // The first (late) answer came after the attempt was given up; the retry was delivered.
     expect(hook.bodies.length).toBeGreaterThanOrEqual(1);
     expect(hook.requests.length).toBeGreaterThanOrEqual(2);
-    await webhook.close();
+    await webhook.stop();
   });
 
   it('gives up after its retries, or at once on a 4xx refusal, logging only the origin', async () => {
@@ -144,7 +144,7 @@ describe('AlertWebhook', () => {
     expect(log).toContain('the webhook answered 400');
     expect(log).not.toContain('s3cret');
     expect(log).not.toContain('/hooks/alerts');
-    await webhook.close();
+    await webhook.stop();
   });
 
   it('never blocks: beyond its queue limit it drops the oldest', async () => {
@@ -161,22 +161,27 @@ describe('AlertWebhook', () => {
     await webhook.idle();
     expect(hook.bodies).toEqual([webhookBody(change(1)), webhookBody(change(4)), webhookBody(change(5))]);
     expect(await metrics.scrape()).toContain('alert_webhook_deliveries_total{outcome="dropped"} 2');
-    await webhook.close();
+    await webhook.stop();
   });
 
-  it('on close, aborts the delivery in flight and gives up the queued ones', async () => {
+  it('on stop, aborts the delivery in flight and gives up the queued ones; it sends again after', async () => {
     const hook = await receiver([], 5000);
     const metrics = new ServerMetrics({ processMetrics: false });
     const webhook = new AlertWebhook({ url: hook.url, ...FAST }, recordingLogger().logger, metrics);
     webhook.send([change(1), change(2), change(3)]);
-    await webhook.close();
-    webhook.send([change(4)]);
-    await webhook.idle();
-
-    expect(hook.bodies).toEqual([]);
-    const scrape = await metrics.scrape();
+    // The receiver holds the first request (its answer comes 5 s later); stop meanwhile.
+    await vi.waitFor(() => expect(hook.requests).toHaveLength(1), { timeout: 5000, interval: 10 });
+    await webhook.stop();
+    let scrape = await metrics.scrape();
     expect(scrape).toContain('alert_webhook_deliveries_total{outcome="dropped"} 2');
     expect(scrape).toContain('alert_webhook_deliveries_total{outcome="failed"} 1');
+
+    webhook.send([change(4)]);
+    await webhook.idle();
+    expect(hook.requests).toHaveLength(2);
+    expect(hook.bodies.at(-1)).toEqual(webhookBody(change(4)));
+    scrape = await metrics.scrape();
+    expect(scrape).toContain('alert_webhook_deliveries_total{outcome="delivered"} 1');
   });
 
   it('refuses URLs that are not http(s), without quoting them', () => {

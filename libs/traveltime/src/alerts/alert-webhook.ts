@@ -53,7 +53,8 @@ export class AlertWebhook {
   private readonly policy: IPolicy;
   private readonly origin: string;
   private readonly queueLimit: number;
-  private readonly closing = new AbortController();
+  /** Aborted by `stop`, then replaced: a stopped webhook sends again when given new changes. */
+  private stopping = new AbortController();
   private sending: Promise<void> | undefined;
 
   constructor(
@@ -80,7 +81,6 @@ export class AlertWebhook {
 
   /** Queues the changes for delivery and returns at once. */
   send(changes: readonly AlertChange[]): void {
-    if (this.closing.signal.aborted) return;
     for (const change of changes) {
       this.queue.push(change);
       if (this.queue.length > this.queueLimit) {
@@ -101,14 +101,15 @@ export class AlertWebhook {
   }
 
   /** Stops: the delivery in progress is aborted, and queued changes are given up. */
-  async close(): Promise<void> {
-    this.closing.abort();
+  async stop(): Promise<void> {
+    this.stopping.abort();
     const abandoned = this.queue.length;
     this.queue.length = 0;
     await this.sending;
+    this.stopping = new AbortController();
     if (abandoned > 0) {
       this.metrics?.alertWebhookDeliveries.inc({ outcome: 'dropped' }, abandoned);
-      this.logger.warn({ webhook: this.origin, abandoned }, 'alert webhook closed with alerts unsent');
+      this.logger.warn({ webhook: this.origin, abandoned }, 'alert webhook stopped with alerts unsent');
     }
   }
 
@@ -126,7 +127,7 @@ export class AlertWebhook {
     for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) {
       const body = JSON.stringify(webhookBody(next));
       try {
-        await this.policy.execute(({ signal }) => this.post(body, signal), this.closing.signal);
+        await this.policy.execute(({ signal }) => this.post(body, signal), this.stopping.signal);
         this.metrics?.alertWebhookDeliveries.inc({ outcome: 'delivered' });
       } catch (error) {
         this.metrics?.alertWebhookDeliveries.inc({ outcome: 'failed' });

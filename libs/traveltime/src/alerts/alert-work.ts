@@ -60,7 +60,7 @@ export class AlertWork {
   }
 
   /** Stops the webhook: the alerts it has not sent yet are given up (they are in the store). */
-  async close(): Promise<void> {
-    await this.webhook?.close();
+  async stop(): Promise<void> {
+    await this.webhook?.stop();
   }
 }
