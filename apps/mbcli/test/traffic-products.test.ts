@@ -14,6 +14,9 @@ interface TravelTimeRow {
   medianSeconds?: number;
   route?: string;
   routeMethod?: string;
+  typicalSeconds?: number;
+  ratioToTypical?: number;
+  level?: string;
 }
 
 interface OdMatrix {
@@ -185,6 +188,13 @@ describe.each(STORES)('traffic products on the %s store', (kind) => {
       new RegExp(`^road \\(rs1 → rs3\\)\\s+${row!.routeMethod!.replace('_', ' ').replace('_', ' ')}\\s`),
     );
 
+    // Once a typical profile exists the estimate is compared with it: steady traffic is free.
+    if (row!.ratioToTypical !== undefined) {
+      expect(row!.ratioToTypical).toBeGreaterThan(0.7);
+      expect(row!.ratioToTypical).toBeLessThan(1.3);
+      expect(table[2]).toMatch(new RegExp(`\\s${row!.level ?? '-'}\\s+${row!.ratioToTypical.toFixed(2)}x`));
+    }
+
     // The chart of the route, with the typical profile's band once the workers computed one
     // (they do from the first estimates on); without one, no band and no error.
     const before = new Date(Date.parse(row!.intervalEnd) + 1000).toISOString().replace('.000Z', 'Z');
@@ -278,6 +288,13 @@ describe.each(STORES)('traffic products on the %s store', (kind) => {
     );
     expect(table[0]).toMatch(/^reliability of route road, /);
     expect(table[1]).toMatch(/^TTI\s+PTI\s+BI\s+MEAN\s+P95\s+FREE FLOW\s+INTERVALS$/);
+    // No worker holds a link that was never set, so it has no profile.
+    const noProfile = await mbcli(['reliability', '--link', 'zz1:zz2', '--after', after, ...flags]);
+    expect(noProfile.error?.oclif?.exit).toBe(2);
+    expect(noProfile.stderr).toBe(
+      'mbcli: link zz1 → zz2 has no typical profile yet, so no free-flow figure to measure against; ' +
+        'the travel-time workers compute one from its estimates: try again once it has some\n',
+    );
     const neither = await mbcli(['reliability', '--after', after, ...flags]);
     expect(neither.error?.oclif?.exit).toBe(2);
     expect(neither.stderr).toMatch(/^mbcli: .*--link.*--route.*; see `mbcli reliability --help`\n$/);

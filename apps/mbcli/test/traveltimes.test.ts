@@ -74,7 +74,9 @@ describe('traveltimes after a simulated hour of the corridor', () => {
 
     const table = await mbcli(['traveltimes', ...server.hostFlags()]);
     const lines = table.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^LINK\s+MEDIAN\s+P15–P85\s+SAMPLES\s+SPEED\s+STATUS\s+AGE$/);
+    expect(lines[0]).toMatch(
+      /^LINK\s+MEDIAN\s+P15–P85\s+SAMPLES\s+SPEED\s+LEVEL\s+VS TYPICAL\s+STATUS\s+AGE$/,
+    );
     expect(lines).toHaveLength(2 + corridorLinks.length);
     const first = measured[0]!;
     const [source, destination] = first.link.split(':');

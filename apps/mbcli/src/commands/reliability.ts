@@ -72,7 +72,9 @@ export default class Reliability extends MbcliCommand {
             options,
             done,
           ),
-      );
+      ).catch((error: unknown) => {
+        throw explained(error, target);
+      });
       const figures = reliabilityFigures(reliability);
       const result: ReliabilityResult = {
         ...('route' in target
@@ -95,17 +97,14 @@ export default class Reliability extends MbcliCommand {
   }
 }
 
-/** The query service's refusals that name a state, said as what to do about it. */
-function explained(error: unknown, target: TargetFlag, bin: string): unknown {
-  if (!(error instanceof ServiceCallError)) return error;
-  if (error.cause.code === status.FAILED_PRECONDITION) {
-    return new InputError(
-      `${describeTarget(target)} has no typical profile yet, so no free-flow figure (${error.cause.details}); ` +
-        'the workers compute one from its estimates: try again later',
-    );
-  }
-  if (error.cause.code === status.NOT_FOUND && 'route' in target) {
-    return new InputError(`there is no route ${target.route}; see \`${bin} routes list\``);
-  }
-  return error;
+/**
+ * GetReliability's FAILED_PRECONDITION (the target has no typical profile, so no
+ * free-flow figure) said as what to do about it.
+ */
+function explained(error: unknown, target: TargetFlag): unknown {
+  if (!(error instanceof ServiceCallError) || error.cause.code !== status.FAILED_PRECONDITION) return error;
+  return new InputError(
+    `${describeTarget(target)} has no typical profile yet, so no free-flow figure to measure against; ` +
+      'the travel-time workers compute one from its estimates: try again once it has some',
+  );
 }
