@@ -52,6 +52,7 @@ export class AlertWork {
         const links = [...round.linksByDestination.values()].flat();
         const report = await this.detectors.check({ now: round.now, links });
         await this.publisher.publish(report.changes);
+        await this.options.repository.detectorHealth.put(report.health);
         for (const kind of ALERT_KINDS) metrics?.alertsOpen.set({ kind }, report.openByKind.get(kind) ?? 0);
       }
     } catch (error) {

@@ -23,6 +23,7 @@ export interface DetectorCheckRound {
   readonly links: readonly DetectorLink[];
 }
 
+/** What a check found; storing it is the caller's: the alert changes first, then the health that lists them. */
 export interface DetectorCheckReport {
   readonly health: readonly DetectorHealth[];
   readonly changes: readonly AlertChange[];
@@ -84,7 +85,6 @@ export class DetectorChecks {
       health.push(judged.health);
       changes.push(...judged.changes);
     }
-    await repository.detectorHealth.put(health);
     this.lastCheck = now;
     return { health, changes, openByKind: openCounts(open, changes) };
   }
