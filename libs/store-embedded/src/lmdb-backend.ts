@@ -34,8 +34,10 @@ const sweepGroupsPerTransaction = 256;
  */
 const recordsDatabase = { name: 'records', encoding: 'binary' as const, keyEncoder: utf8KeyEncoder };
 
-const PREFIX_GROUP = Buffer.alloc(0);
-const SINGLE_RECORD_GROUP = Buffer.from([1]);
+/** A group's value: `[1]` marks a single-record group, empty a prefix group (fresh each time: no shared buffer). */
+function expiryGroupMarker(singleRecord: boolean): Buffer {
+  return singleRecord ? Buffer.from([1]) : Buffer.alloc(0);
+}
 
 /** Record key → the expiry (unix seconds) of its latest put, for single-record expiry groups. */
 const recordExpiriesDatabase = { name: 'record-expiries', keyEncoder: utf8KeyEncoder };
@@ -233,8 +235,7 @@ export class LmdbBackend implements KvBackend {
           if (expiry === previousExpiry) continue;
           previousExpiry = expiry;
           if (this.knownExpiryGroups.has(expiry.atUnixSeconds, expiry.prefix)) continue;
-          // A group's value marks a single-record group; a prefix group's is empty.
-          const marker = expiry.prefix === record.key ? SINGLE_RECORD_GROUP : PREFIX_GROUP;
+          const marker = expiryGroupMarker(expiry.prefix === record.key);
           this.expiryGroups.put(encodeExpiryGroupKey(expiry.atUnixSeconds, expiry.prefix), marker);
           // Known from here on: transaction callbacks run in commit order, so a sweep
           // after this one sees the group in the store and forgets it here too.
