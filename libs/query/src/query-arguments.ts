@@ -81,6 +81,11 @@ function parseDetectorIds(ids: readonly string[], limits: QueryLimits): Detector
       `has ${ids.length} ids; at most ${maxDetectorIds} are allowed in one request`,
     );
   }
+  return parseDistinctDetectorIds(ids);
+}
+
+/** The wire's `detector_ids`, each valid and none repeated, in the order given. */
+export function parseDistinctDetectorIds(ids: readonly string[]): DetectorId[] {
   const firstIndexOf = new Map<DetectorId, number>();
   ids.forEach((raw, index) => {
     const field = `detector_ids[${index}]`;
@@ -122,13 +127,35 @@ interface LimitRule {
 
 /** The wire's `limit`: 0 means the default; negative or above the maximum is rejected. */
 function parseLimit(limit: bigint | number, { unit, defaultLimit, maxLimit }: LimitRule): number {
-  const rule = `the limit per ${unit} is 0 (the default, ${defaultLimit}) to ${maxLimit}`;
-  if (typeof limit === 'number' && !Number.isSafeInteger(limit)) {
-    throw new ValidationError('not_integer', 'limit', `is ${limit}, not a whole number; ${rule}`);
+  return parseZeroMeansDefault(limit, {
+    field: 'limit',
+    defaultValue: defaultLimit,
+    max: maxLimit,
+    rule: `the limit per ${unit} is 0 (the default, ${defaultLimit}) to ${maxLimit}`,
+  });
+}
+
+/** An int64 wire field in which 0 means a default, and its bounds. */
+export interface ZeroMeansDefaultRule {
+  /** The wire field, named in errors. */
+  readonly field: string;
+  readonly defaultValue: number;
+  readonly max: number;
+  /** The rule as the client reads it in an error, e.g. `it is 0 (the default, 3600) to 604800 seconds`. */
+  readonly rule: string;
+}
+
+/** A whole number from 0 (meaning `defaultValue`) to `max`; a number may arrive for a bigint. */
+export function parseZeroMeansDefault(
+  raw: bigint | number,
+  { field, defaultValue, max, rule }: ZeroMeansDefaultRule,
+): number {
+  if (typeof raw === 'number' && !Number.isSafeInteger(raw)) {
+    throw new ValidationError('not_integer', field, `is ${raw}, not a whole number; ${rule}`);
   }
-  const value = BigInt(limit);
-  if (value < 0n || value > BigInt(maxLimit)) {
-    throw new ValidationError('out_of_range', 'limit', `is ${value}; ${rule}`);
+  const value = BigInt(raw);
+  if (value < 0n || value > BigInt(max)) {
+    throw new ValidationError('out_of_range', field, `is ${value}; ${rule}`);
   }
-  return value === 0n ? defaultLimit : Number(value);
+  return value === 0n ? defaultValue : Number(value);
 }

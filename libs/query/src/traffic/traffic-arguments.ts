@@ -12,6 +12,7 @@ import {
   type UnixNanos,
 } from '@message-bus/domain';
 import type { TimeRange } from '@message-bus/repository';
+import { parseDistinctDetectorIds, parseRange, parseZeroMeansDefault } from '../query-arguments';
 
 /** A `TrafficTarget` as the wire carries its one choice; undefined when the client chose none. */
 export type TrafficTargetInput =
@@ -53,21 +54,12 @@ export interface ClosedRange {
 
 /** `range` with both sides set and `after` not later than `before` (equal: an empty window). */
 export function parseClosedRange(range: TimeRange | undefined): ClosedRange {
-  const after = range?.after;
-  const before = range?.before;
+  const { after, before } = parseRange(range);
   if (after === undefined) {
     throw new ValidationError('empty', 'range.after', 'is not set; give the start of the period (inclusive)');
   }
   if (before === undefined) {
     throw new ValidationError('empty', 'range.before', 'is not set; give the end of the period (exclusive)');
-  }
-  if (after > before) {
-    throw new ValidationError(
-      'out_of_range',
-      'range',
-      `after (${formatNanosIso(after)}) is later than before (${formatNanosIso(before)}); ` +
-        'after is inclusive and before exclusive, so after must not be later',
-    );
   }
   return { after, before };
 }
@@ -102,20 +94,7 @@ export function parseOriginDestinationQuery(input: OriginDestinationInput): Orig
       `has ${count} ids; ${rule}`,
     );
   }
-  const firstIndexOf = new Map<DetectorId, number>();
-  input.detectorIds.forEach((raw, index) => {
-    const field = `detector_ids[${index}]`;
-    const id = parseDetectorId(raw, field);
-    const earlier = firstIndexOf.get(id);
-    if (earlier !== undefined) {
-      throw new ValidationError(
-        'duplicate',
-        field,
-        `repeats "${id}", already given at detector_ids[${earlier}]`,
-      );
-    }
-    firstIndexOf.set(id, index);
-  });
+  const detectorIds = parseDistinctDetectorIds(input.detectorIds);
   const range = parseClosedRange(input.range);
   const longest = BigInt(MAX_ORIGIN_DESTINATION_SECONDS) * NANOS_PER_SECOND;
   if (range.before - range.after > longest) {
@@ -127,22 +106,19 @@ export function parseOriginDestinationQuery(input: OriginDestinationInput): Orig
     );
   }
   return {
-    detectorIds: [...firstIndexOf.keys()],
+    detectorIds,
     range,
     tripGapSeconds: parseTripGap(input.tripGapSeconds ?? 0),
   };
 }
 
 function parseTripGap(raw: bigint | number): number {
-  const rule = `it is 0 (the default, ${DEFAULT_TRIP_GAP_SECONDS}) to ${MAX_ORIGIN_DESTINATION_SECONDS} seconds`;
-  if (typeof raw === 'number' && !Number.isSafeInteger(raw)) {
-    throw new ValidationError('not_integer', 'trip_gap_seconds', `is ${raw}, not a whole number; ${rule}`);
-  }
-  const value = BigInt(raw);
-  if (value < 0n || value > BigInt(MAX_ORIGIN_DESTINATION_SECONDS)) {
-    throw new ValidationError('out_of_range', 'trip_gap_seconds', `is ${value}; ${rule}`);
-  }
-  return value === 0n ? DEFAULT_TRIP_GAP_SECONDS : Number(value);
+  return parseZeroMeansDefault(raw, {
+    field: 'trip_gap_seconds',
+    defaultValue: DEFAULT_TRIP_GAP_SECONDS,
+    max: MAX_ORIGIN_DESTINATION_SECONDS,
+    rule: `it is 0 (the default, ${DEFAULT_TRIP_GAP_SECONDS}) to ${MAX_ORIGIN_DESTINATION_SECONDS} seconds`,
+  });
 }
 
 /** Which alerts a ListAlerts or StreamAlerts asks for, already in domain terms. */
