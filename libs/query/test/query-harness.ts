@@ -25,6 +25,7 @@ import { KvRepository } from '@message-bus/store-kv';
 import { expect, vi } from 'vitest';
 import { etcdEndpoints } from '@message-bus/tools/etcd';
 import { QueryService, queryGrpcService, type QueryAccess, type QueryLimits } from '../src';
+import { trafficEstimateFields } from '../src/traffic/traffic-wire';
 
 /** A real store under test, opened fresh (its own directory or etcd prefix). */
 export interface StoreCase {
@@ -234,7 +235,11 @@ const STATUS_ON_WIRE = {
   all_rejected: query.EstimateStatus.ESTIMATE_STATUS_ALL_REJECTED,
 } as const;
 
-/** What a client decodes for `estimate`: absent statistics are undefined. */
+/**
+ * What a client decodes for `estimate`: absent statistics are undefined. The route and
+ * congestion fields are the production mapping's; route-travel-times.test.ts pins their
+ * wire values literally.
+ */
 export function estimateOnWire(estimate: TravelTimeEstimate): query.TravelTimeEstimate {
   return {
     sourceDetectorId: estimate.source,
@@ -249,33 +254,9 @@ export function estimateOnWire(estimate: TravelTimeEstimate): query.TravelTimeEs
     totalSamples: BigInt(estimate.totalSamples),
     speedKmh: estimate.speedKmh,
     status: STATUS_ON_WIRE[estimate.status],
-    route: estimate.route ?? '',
-    routeMethod:
-      estimate.routeMethod === undefined
-        ? query.RouteEstimateMethod.ROUTE_ESTIMATE_METHOD_UNSPECIFIED
-        : ROUTE_METHOD_ON_WIRE[estimate.routeMethod],
-    typicalSeconds: estimate.typicalSeconds,
-    freeFlowSeconds: estimate.freeFlowSeconds,
-    ratioToTypical: estimate.ratioToTypical,
-    ratioToFreeFlow: estimate.ratioToFreeFlow,
-    level:
-      estimate.level === undefined
-        ? query.CongestionLevel.CONGESTION_LEVEL_UNSPECIFIED
-        : LEVEL_ON_WIRE[estimate.level],
+    ...trafficEstimateFields(estimate),
   };
 }
-
-const ROUTE_METHOD_ON_WIRE = {
-  matched: query.RouteEstimateMethod.ROUTE_ESTIMATE_METHOD_MATCHED,
-  sum_of_links: query.RouteEstimateMethod.ROUTE_ESTIMATE_METHOD_SUM_OF_LINKS,
-} as const;
-
-const LEVEL_ON_WIRE = {
-  free: query.CongestionLevel.CONGESTION_LEVEL_FREE,
-  moderate: query.CongestionLevel.CONGESTION_LEVEL_MODERATE,
-  heavy: query.CongestionLevel.CONGESTION_LEVEL_HEAVY,
-  severe: query.CongestionLevel.CONGESTION_LEVEL_SEVERE,
-} as const;
 
 /** A wire `LinkSelector` of one link. */
 export const oneLink = (source: string, destination: string) => ({
