@@ -5,7 +5,7 @@ import { prefixEnd } from '../keys/key-segment';
 import { toKeyTimeRange, type KeyTimeRange } from '../keys/key-time';
 import type { KeyRange } from '../keys/keyspace';
 import type { KvEntry, KvRecord } from '../kv-backend';
-import type { Parsed } from '../parsed';
+import { decodeEntries, type RecordDecoder } from './decoded-entries';
 import type { KvStore } from './kv-store';
 import { checkOrder } from './query-checks';
 import { TimeWindowExpiries } from './time-window-expiries';
@@ -14,19 +14,15 @@ import { TimeWindowExpiries } from './time-window-expiries';
  * Where one kind of estimate series lives and how its keys read: one series per
  * `Subject` (a link, a route), each estimate keyed by its `intervalEnd`.
  */
-export interface EstimateSeriesLayout<Subject, KeyParts> {
+export interface EstimateSeriesLayout<Subject, KeyParts> extends RecordDecoder<KeyParts, TravelTimeEstimate> {
   /** The subtree holding every series of this kind. */
   readonly root: string;
-  /** What a malformed record is called in the skip log, e.g. `route travel-time`. */
-  readonly recordName: string;
   /** An estimate's key; throws `StoreInvalidArgumentError` naming `field` when it does not belong here. */
   keyOf(estimate: TravelTimeEstimate, field: string): string;
   /** The keys of one subject's estimates within `range`. */
   rangeOf(subject: Subject, range: KeyTimeRange): KeyRange;
   /** The prefix shared by every estimate of the estimate's subject. */
   seriesPrefixOf(estimate: TravelTimeEstimate): string;
-  parseKey(key: string): Parsed<KeyParts>;
-  decodeValue(bytes: Uint8Array, key: KeyParts): Parsed<TravelTimeEstimate>;
 }
 
 /**
@@ -113,22 +109,8 @@ export class EstimateSeries<Subject, KeyParts> {
     return estimates;
   }
 
-  private async *decodeAll(entries: AsyncIterable<KvEntry>): AsyncGenerator<TravelTimeEstimate> {
-    const { malformed } = this.store;
-    const { recordName } = this.layout;
-    for await (const entry of entries) {
-      const key = this.layout.parseKey(entry.key);
-      if (!key.ok) {
-        malformed.skip(entry.key, `${recordName} key ${key.reason}`);
-        continue;
-      }
-      const estimate = this.layout.decodeValue(entry.value, key.value);
-      if (!estimate.ok) {
-        malformed.skip(entry.key, `${recordName} estimate ${estimate.reason}`);
-        continue;
-      }
-      yield estimate.value;
-    }
+  private decodeAll(entries: AsyncIterable<KvEntry>): AsyncIterable<TravelTimeEstimate> {
+    return decodeEntries(entries, this.store.malformed, this.layout);
   }
 }
 

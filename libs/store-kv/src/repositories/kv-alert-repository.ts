@@ -12,6 +12,7 @@ import { toKeyTimeRange, type KeyTimeRange } from '../keys/key-time';
 import { decodeUlidTime } from '../keys/ulid';
 import type { KvEntry, KvRecord } from '../kv-backend';
 import { decodeAlertValue, encodeAlertValue } from '../values/alert-value';
+import { decodeEntries } from './decoded-entries';
 import type { KvStore } from './kv-store';
 import { checkLimit } from './query-checks';
 import { expiryAfterPut } from './record-expiry';
@@ -99,21 +100,14 @@ export class KvAlertRepository implements AlertRepository {
     return this.decodeAll(this.store.watch(this.store.keyspace.alertsRoot, signal));
   }
 
-  private async *decodeAll(entries: AsyncIterable<KvEntry>): AsyncGenerator<Alert> {
+  private decodeAll(entries: AsyncIterable<KvEntry>): AsyncIterable<Alert> {
     const { keyspace, malformed } = this.store;
-    for await (const entry of entries) {
-      const id = keyspace.parseAlertKey(entry.key);
-      if (!id.ok) {
-        malformed.skip(entry.key, `alert key ${id.reason}`);
-        continue;
-      }
-      const alert = decodeAlertValue(entry.value, id.value);
-      if (!alert.ok) {
-        malformed.skip(entry.key, `alert ${alert.reason}`);
-        continue;
-      }
-      yield alert.value;
-    }
+    return decodeEntries(entries, malformed, {
+      keyName: 'alert key',
+      valueName: 'alert',
+      parseKey: (key) => keyspace.parseAlertKey(key),
+      decodeValue: decodeAlertValue,
+    });
   }
 }
 

@@ -3,6 +3,7 @@ import { StoreInvalidArgumentError, type DetectorHealthRepository } from '@messa
 import { prefixEnd } from '../keys/key-segment';
 import { decodeDetectorHealthValue, encodeDetectorHealthValue } from '../values/detector-health-value';
 import type { KvRecord } from '../kv-backend';
+import { decodeEntries } from './decoded-entries';
 import type { KvStore } from './kv-store';
 
 export class KvDetectorHealthRepository implements DetectorHealthRepository {
@@ -26,18 +27,14 @@ export class KvDetectorHealthRepository implements DetectorHealthRepository {
     const { keyspace, malformed } = this.store;
     const root = keyspace.detectorHealthRoot;
     const records: DetectorHealth[] = [];
-    for await (const entry of this.store.scan({ start: root, end: prefixEnd(root) })) {
-      const detectorId = keyspace.parseDetectorHealthKey(entry.key);
-      if (!detectorId.ok) {
-        malformed.skip(entry.key, `detector health key ${detectorId.reason}`);
-        continue;
-      }
-      const health = decodeDetectorHealthValue(entry.value, detectorId.value);
-      if (!health.ok) {
-        malformed.skip(entry.key, `detector health ${health.reason}`);
-        continue;
-      }
-      records.push(health.value);
+    const entries = this.store.scan({ start: root, end: prefixEnd(root) });
+    for await (const health of decodeEntries(entries, malformed, {
+      keyName: 'detector health key',
+      valueName: 'detector health',
+      parseKey: (key) => keyspace.parseDetectorHealthKey(key),
+      decodeValue: decodeDetectorHealthValue,
+    })) {
+      records.push(health);
     }
     return records;
   }

@@ -3,6 +3,8 @@ import type { DetectorCoordinates, DetectorRepository, StatusQuery } from '@mess
 import { decodeCoordinatesValue, encodeCoordinatesValue } from '../values/coordinates-value';
 import { checkIdSegment, prefixEnd } from '../keys/key-segment';
 import { toKeyTimeRange } from '../keys/key-time';
+import { accept } from '../parsed';
+import { decodeEntries, type RecordDecoder } from './decoded-entries';
 import type { KvStore } from './kv-store';
 import { checkLimit, checkOrder } from './query-checks';
 import { decodeStatusValue, encodeStatusValue } from '../values/status-value';
@@ -35,19 +37,17 @@ export class KvDetectorRepository implements DetectorRepository {
     const { keyspace, malformed } = this.store;
     const root = keyspace.coordinatesRoot;
     const entries: DetectorCoordinates[] = [];
-    for await (const entry of this.store.scan({ start: root, end: prefixEnd(root) })) {
-      const detectorId = keyspace.parseCoordinatesKey(entry.key);
-      if (!detectorId.ok) {
-        malformed.skip(entry.key, `coordinates key ${detectorId.reason}`);
-        continue;
-      }
-      const coordinates = decodeCoordinatesValue(entry.value);
-      if (!coordinates.ok) {
-        malformed.skip(entry.key, `coordinates ${coordinates.reason}`);
-        continue;
-      }
-      entries.push({ detectorId: detectorId.value, coordinates: coordinates.value });
-    }
+    const decoder: RecordDecoder<DetectorId, DetectorCoordinates> = {
+      keyName: 'coordinates key',
+      valueName: 'coordinates',
+      parseKey: (key) => keyspace.parseCoordinatesKey(key),
+      decodeValue: (bytes, detectorId) => {
+        const coordinates = decodeCoordinatesValue(bytes);
+        return coordinates.ok ? accept({ detectorId, coordinates: coordinates.value }) : coordinates;
+      },
+    };
+    const scanned = this.store.scan({ start: root, end: prefixEnd(root) });
+    for await (const entry of decodeEntries(scanned, malformed, decoder)) entries.push(entry);
     return entries;
   }
 
@@ -66,18 +66,13 @@ export class KvDetectorRepository implements DetectorRepository {
     const reports: DetectorStatus[] = [];
     if (range === undefined || limit === 0) return reports;
     const keyRange = { ...keyspace.statusRange(detectorId, range), reverse: order === 'newest_first' };
-    for await (const entry of this.store.scan(keyRange, limit)) {
-      const key = keyspace.parseStatusKey(entry.key);
-      if (!key.ok) {
-        malformed.skip(entry.key, `status key ${key.reason}`);
-        continue;
-      }
-      const status = decodeStatusValue(entry.value, key.value);
-      if (!status.ok) {
-        malformed.skip(entry.key, `status ${status.reason}`);
-        continue;
-      }
-      reports.push(status.value);
+    for await (const status of decodeEntries(this.store.scan(keyRange, limit), malformed, {
+      keyName: 'status key',
+      valueName: 'status',
+      parseKey: (key) => keyspace.parseStatusKey(key),
+      decodeValue: decodeStatusValue,
+    })) {
+      reports.push(status);
       if (reports.length === limit) break;
     }
     return reports;

@@ -2,6 +2,9 @@ import type { DetectorId, DetectorLink } from '@message-bus/domain';
 import type { LinkRepository } from '@message-bus/repository';
 import { checkIdSegment, prefixEnd } from '../keys/key-segment';
 import { decodeLinkValue, encodeLinkValue } from '../values/link-value';
+import { accept } from '../parsed';
+import { decodeEntries, type RecordDecoder } from './decoded-entries';
+import type { LinkKeyParts } from '../keys/keyspace';
 import type { KvStore } from './kv-store';
 
 export class KvLinkRepository implements LinkRepository {
@@ -24,19 +27,17 @@ export class KvLinkRepository implements LinkRepository {
         ? keyspace.linksRoot
         : keyspace.linkPrefix(checkIdSegment(destination, 'destination'));
     const links: DetectorLink[] = [];
-    for await (const entry of this.store.scan({ start: prefix, end: prefixEnd(prefix) })) {
-      const key = keyspace.parseLinkKey(entry.key);
-      if (!key.ok) {
-        malformed.skip(entry.key, `link key ${key.reason}`);
-        continue;
-      }
-      const limits = decodeLinkValue(entry.value);
-      if (!limits.ok) {
-        malformed.skip(entry.key, `link ${limits.reason}`);
-        continue;
-      }
-      links.push({ ...key.value, ...limits.value });
-    }
+    const decoder: RecordDecoder<LinkKeyParts, DetectorLink> = {
+      keyName: 'link key',
+      valueName: 'link',
+      parseKey: (key) => keyspace.parseLinkKey(key),
+      decodeValue: (bytes, ends) => {
+        const limits = decodeLinkValue(bytes);
+        return limits.ok ? accept({ ...ends, ...limits.value }) : limits;
+      },
+    };
+    const scanned = this.store.scan({ start: prefix, end: prefixEnd(prefix) });
+    for await (const link of decodeEntries(scanned, malformed, decoder)) links.push(link);
     // Key order puts "a-b/..." before "a/..." ('-' sorts before '/'): sort by the ids themselves.
     return links.sort((a, b) => compare(a.destination, b.destination) || compare(a.source, b.source));
   }

@@ -2,6 +2,7 @@ import type { Route, RouteName } from '@message-bus/domain';
 import type { RouteRepository } from '@message-bus/repository';
 import { prefixEnd } from '../keys/key-segment';
 import { decodeRouteValue, encodeRouteValue } from '../values/route-value';
+import { decodeEntries } from './decoded-entries';
 import type { KvStore } from './kv-store';
 
 export class KvRouteRepository implements RouteRepository {
@@ -32,18 +33,14 @@ export class KvRouteRepository implements RouteRepository {
     const { keyspace, malformed } = this.store;
     const root = keyspace.routesRoot;
     const routes: Route[] = [];
-    for await (const entry of this.store.scan({ start: root, end: prefixEnd(root) })) {
-      const name = keyspace.parseRouteKey(entry.key);
-      if (!name.ok) {
-        malformed.skip(entry.key, `route key ${name.reason}`);
-        continue;
-      }
-      const route = decodeRouteValue(entry.value, name.value);
-      if (!route.ok) {
-        malformed.skip(entry.key, `route ${route.reason}`);
-        continue;
-      }
-      routes.push(route.value);
+    const entries = this.store.scan({ start: root, end: prefixEnd(root) });
+    for await (const route of decodeEntries(entries, malformed, {
+      keyName: 'route key',
+      valueName: 'route',
+      parseKey: (key) => keyspace.parseRouteKey(key),
+      decodeValue: decodeRouteValue,
+    })) {
+      routes.push(route);
     }
     return routes;
   }

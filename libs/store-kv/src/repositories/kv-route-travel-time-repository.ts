@@ -19,7 +19,8 @@ export class KvRouteTravelTimeRepository implements RouteTravelTimeRepository {
     const { keyspace } = store;
     this.series = new EstimateSeries(store, retentionSeconds, {
       root: keyspace.routeTimesRoot,
-      recordName: 'route travel-time',
+      keyName: 'route travel-time key',
+      valueName: 'route travel-time estimate',
       keyOf(estimate, field) {
         if (estimate.route === undefined) {
           throw new StoreInvalidArgumentError(

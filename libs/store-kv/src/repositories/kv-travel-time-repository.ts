@@ -19,7 +19,8 @@ export class KvTravelTimeRepository implements TravelTimeRepository {
     const { keyspace } = store;
     this.series = new EstimateSeries(store, retentionSeconds, {
       root: keyspace.travelTimesRoot,
-      recordName: 'travel-time',
+      keyName: 'travel-time key',
+      valueName: 'travel-time estimate',
       keyOf(estimate, field) {
         if (estimate.route !== undefined) {
           throw new StoreInvalidArgumentError(
