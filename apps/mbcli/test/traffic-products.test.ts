@@ -188,6 +188,15 @@ describe.each(STORES)('traffic products on the %s store', (kind) => {
       new RegExp(`^road \\(rs1 → rs3\\)\\s+${row!.routeMethod!.replace('_', ' ').replace('_', ' ')}\\s`),
     );
 
+    // Every route's latest (east, of the routes test, may have one too), and a route
+    // without estimates said in one line.
+    const everyRoute = await mbcliJson<TravelTimeRow[]>(['traveltimes', '--routes', ...flags]);
+    expect(everyRoute.map((each) => each.route)).toContain('road');
+    expect(everyRoute.every((each) => each.route === 'road' || each.route === 'east')).toBe(true);
+    expect((await mbcli(['traveltimes', '--route', 'nosuch', ...flags])).stdout).toBe(
+      'no travel-time estimate of route nosuch yet (see `mbcli routes list`)\n',
+    );
+
     // Once a typical profile exists the estimate is compared with it: steady traffic is free.
     if (row!.ratioToTypical !== undefined) {
       expect(row!.ratioToTypical).toBeGreaterThan(0.7);

@@ -13,13 +13,13 @@ import {
 
 export default class TravelTimes extends MbcliCommand {
   static override summary =
-    'Show the latest travel-time estimate of every link, or of a route (GetLatestTravelTimes).';
+    'Show the latest travel-time estimate of every link, of a route or of every route (GetLatestTravelTimes).';
   static override description =
     'MEDIAN and P15–P85 are over the valid samples of the estimate’s window; SAMPLES is valid/total; ' +
     'SPEED needs both detectors’ coordinates; LEVEL is the congestion level and VS TYPICAL the median over the ' +
     'typical travel time at this time of week (both once the workers have a typical profile); ' +
     'AGE is the time since the window ended.\n\n' +
-    'With --route, the route’s estimate and its METHOD: matched (devices seen at both ends) or sum of links ' +
+    'With --route (or --routes: every route), the route’s estimate and its METHOD: matched (devices seen at both ends) or sum of links ' +
     '(too few matches: the links’ medians added up).\n\n' +
     'With --watch the table is refreshed every --interval seconds until Ctrl-C (with --json, one JSON array per line).';
   static override enableJsonFlag = true;
@@ -27,11 +27,17 @@ export default class TravelTimes extends MbcliCommand {
     '<%= config.bin %> traveltimes',
     '<%= config.bin %> traveltimes --json',
     '<%= config.bin %> traveltimes --route east',
+    '<%= config.bin %> traveltimes --routes --watch',
     '<%= config.bin %> traveltimes --watch --interval 30',
   ];
   static override flags = {
     route: Flags.string({
       description: 'the estimate of this route (see `mbcli routes list`) instead of every link',
+      exclusive: ['routes'],
+    }),
+    routes: Flags.boolean({
+      description: 'the estimate of every route instead of every link',
+      default: false,
     }),
     watch: Flags.boolean({ description: 'refresh the table until Ctrl-C', default: false }),
     interval: Flags.integer({ description: 'with --watch: seconds between refreshes', default: 10, min: 1 }),
@@ -48,15 +54,20 @@ export default class TravelTimes extends MbcliCommand {
     const request = query.GetLatestTravelTimesRequest.fromPartial({
       links: {
         selector:
-          flags.route === undefined ? { $case: 'all', value: true } : { $case: 'route', value: flags.route },
+          flags.route !== undefined
+            ? { $case: 'route', value: flags.route }
+            : flags.routes
+              ? { $case: 'allRoutes', value: true }
+              : { $case: 'all', value: true },
       },
     });
-    const table = (rows: readonly TravelTimeRow[]) =>
-      rows.length === 0
-        ? flags.route === undefined
-          ? 'no travel-time estimates yet (links need sightings at both ends)'
-          : `no travel-time estimate of route ${flags.route} yet (see \`${this.config.bin} routes list\`)`
-        : travelTimeTable(rows);
+    const nothing =
+      flags.route !== undefined
+        ? `no travel-time estimate of route ${flags.route} yet (see \`${this.config.bin} routes list\`)`
+        : flags.routes
+          ? `no route travel-time estimates yet (see \`${this.config.bin} routes list\`)`
+          : 'no travel-time estimates yet (links need sightings at both ends)';
+    const table = (rows: readonly TravelTimeRow[]) => (rows.length === 0 ? nothing : travelTimeTable(rows));
     const latest = async () => {
       const response = await unaryCall<query.GetTravelTimesResponse>(
         queryTarget(settings),
