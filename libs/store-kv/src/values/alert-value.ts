@@ -11,9 +11,9 @@ import {
 } from '@message-bus/domain';
 import { StoreInvalidArgumentError } from '@message-bus/repository';
 import { checkIdSegment, idSegmentProblem } from '../keys/key-segment';
-import { checkKeyTime, parseNanosText } from '../keys/key-time';
-import { checkFiniteNumber } from './json-fields';
-import { decodeUtf8, parseJsonObject, utf8Bytes } from './json-object';
+import { checkKeyTime } from '../keys/key-time';
+import { checkFiniteNumber, nanosMember } from './json-fields';
+import { parseValueObject, utf8Bytes } from './json-object';
 import { accept, reject, type Parsed } from '../parsed';
 
 /**
@@ -52,10 +52,8 @@ export function encodeAlertValue(alert: Alert, field = 'alert'): Uint8Array {
 }
 
 export function decodeAlertValue(bytes: Uint8Array, id: string): Parsed<Alert> {
-  const text = decodeUtf8(bytes);
-  if (!text.ok) return reject(`value ${text.reason}`);
-  const object = parseJsonObject(text.value);
-  if (!object.ok) return reject(`value ${object.reason}`);
+  const object = parseValueObject(bytes);
+  if (!object.ok) return object;
   const json = object.value;
   const { kind, severity, evidence, figures } = json;
   if (!(ALERT_KINDS as readonly unknown[]).includes(kind)) {
@@ -70,10 +68,9 @@ export function decodeAlertValue(bytes: Uint8Array, id: string): Parsed<Alert> {
   if (!subject.ok) return subject;
   const times: Partial<Record<'start' | 'end' | 'updated', UnixNanos>> = {};
   for (const name of ['start', 'end', 'updated'] as const) {
-    const raw = json[name];
-    if (raw === undefined && name === 'end') continue;
-    const time = typeof raw === 'string' ? parseNanosText(raw) : reject('is missing');
-    if (!time.ok) return reject(`value's ${name} ${time.reason}`);
+    if (json[name] === undefined && name === 'end') continue;
+    const time = nanosMember(json, name);
+    if (!time.ok) return time;
     times[name] = time.value;
   }
   if (typeof evidence !== 'string') return reject("value's evidence is not a string");

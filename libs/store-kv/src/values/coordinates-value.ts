@@ -1,6 +1,6 @@
 import { COORDINATE_UNITS_PER_DEGREE, type Coordinates } from '@message-bus/domain';
 import { StoreInvalidArgumentError } from '@message-bus/repository';
-import { decodeUtf8, parseJsonObject, utf8Bytes } from './json-object';
+import { parseValueObject, utf8Bytes } from './json-object';
 import { accept, reject, type Parsed } from '../parsed';
 
 /**
@@ -26,10 +26,8 @@ export function encodeCoordinatesValue(coordinates: Coordinates, field = 'coordi
 }
 
 export function decodeCoordinatesValue(bytes: Uint8Array): Parsed<Coordinates> {
-  const text = decodeUtf8(bytes);
-  if (!text.ok) return reject(`value ${text.reason}`);
-  const object = parseJsonObject(text.value);
-  if (!object.ok) return reject(`value ${object.reason}`);
+  const object = parseValueObject(bytes);
+  if (!object.ok) return object;
   const { latitude, longitude } = object.value;
   for (const [axis, units] of [
     ['latitude', latitude],

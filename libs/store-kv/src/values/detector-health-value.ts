@@ -1,8 +1,8 @@
 import { ALERT_KINDS, type AlertKind, type DetectorHealth, type DetectorId } from '@message-bus/domain';
 import { StoreInvalidArgumentError } from '@message-bus/repository';
 import { checkKeyTime, parseNanosText } from '../keys/key-time';
-import { checkFiniteNumber } from './json-fields';
-import { decodeUtf8, parseJsonObject, utf8Bytes } from './json-object';
+import { checkFiniteNumber, nanosMember } from './json-fields';
+import { parseValueObject, utf8Bytes } from './json-object';
 import { accept, reject, type Parsed } from '../parsed';
 
 /**
@@ -41,14 +41,11 @@ export function encodeDetectorHealthValue(health: DetectorHealth, field = 'healt
 }
 
 export function decodeDetectorHealthValue(bytes: Uint8Array, detectorId: DetectorId): Parsed<DetectorHealth> {
-  const text = decodeUtf8(bytes);
-  if (!text.ok) return reject(`value ${text.reason}`);
-  const object = parseJsonObject(text.value);
-  if (!object.ok) return reject(`value ${object.reason}`);
+  const object = parseValueObject(bytes);
+  if (!object.ok) return object;
   const json = object.value;
-  const checkedAt =
-    typeof json['checked_at'] === 'string' ? parseNanosText(json['checked_at']) : reject('is missing');
-  if (!checkedAt.ok) return reject(`value's checked_at ${checkedAt.reason}`);
+  const checkedAt = nanosMember(json, 'checked_at');
+  if (!checkedAt.ok) return checkedAt;
   const rawLastSeen = json['last_seen'];
   const lastSeen = typeof rawLastSeen === 'string' ? parseNanosText(rawLastSeen) : undefined;
   if (rawLastSeen !== undefined && !lastSeen?.ok)

@@ -8,9 +8,14 @@ import {
   type TravelTimeEstimate,
 } from '@message-bus/domain';
 import { StoreInvalidArgumentError } from '@message-bus/repository';
-import { checkCount, checkFiniteNumber, numberMember, optionalNumberMember } from './json-fields';
-import { decodeUtf8, parseJsonObject, utf8Bytes } from './json-object';
-import { parseNanosText } from '../keys/key-time';
+import {
+  checkCount,
+  checkFiniteNumber,
+  nanosMember,
+  numberMember,
+  optionalNumberMember,
+} from './json-fields';
+import { parseValueObject, utf8Bytes } from './json-object';
 import { checkIdSegment, idSegmentProblem } from '../keys/key-segment';
 import type { EstimateKeyParts, RouteEstimateKeyParts } from '../keys/keyspace';
 import { accept, reject, type Parsed } from '../parsed';
@@ -94,7 +99,7 @@ export function encodeEstimateValue(estimate: TravelTimeEstimate, field = 'estim
 
 /** A link estimate's value; a value naming a route is malformed here. */
 export function decodeEstimateValue(bytes: Uint8Array, key: EstimateKeyParts): Parsed<TravelTimeEstimate> {
-  const json = parseValue(bytes);
+  const json = parseValueObject(bytes);
   if (!json.ok) return json;
   if (json.value['route'] !== undefined) return reject('value names a route under a link key');
   return decodeMembers(json.value, key);
@@ -105,7 +110,7 @@ export function decodeRouteEstimateValue(
   bytes: Uint8Array,
   key: RouteEstimateKeyParts,
 ): Parsed<TravelTimeEstimate> {
-  const parsed = parseValue(bytes);
+  const parsed = parseValueObject(bytes);
   if (!parsed.ok) return parsed;
   const json = parsed.value;
   if (json['route'] !== key.route) {
@@ -132,17 +137,9 @@ export function decodeRouteEstimateValue(
   });
 }
 
-function parseValue(bytes: Uint8Array): Parsed<Record<string, unknown>> {
-  const text = decodeUtf8(bytes);
-  if (!text.ok) return reject(`value ${text.reason}`);
-  const object = parseJsonObject(text.value);
-  return object.ok ? object : reject(`value ${object.reason}`);
-}
-
 function decodeMembers(json: Record<string, unknown>, key: EstimateKeyParts): Parsed<TravelTimeEstimate> {
-  const intervalEnd =
-    typeof json['interval_end'] === 'string' ? parseNanosText(json['interval_end']) : reject('is missing');
-  if (!intervalEnd.ok) return reject(`value's interval_end ${intervalEnd.reason}`);
+  const intervalEnd = nanosMember(json, 'interval_end');
+  if (!intervalEnd.ok) return intervalEnd;
   if (intervalEnd.value !== key.intervalEnd) {
     return reject(`value's interval_end ${intervalEnd.value} differs from the key's ${key.intervalEnd}`);
   }

@@ -1,4 +1,6 @@
+import type { UnixNanos } from '@message-bus/domain';
 import { StoreInvalidArgumentError } from '@message-bus/repository';
+import { parseNanosText } from '../keys/key-time';
 import { accept, reject, type Parsed } from '../parsed';
 
 /**
@@ -48,4 +50,11 @@ export function optionalNumberMember(
   kind: NumberKind,
 ): Parsed<number | undefined> {
   return object[name] === undefined ? accept(undefined) : numberMember(object, name, kind);
+}
+
+/** Member `name` of a parsed value as unix nanoseconds, written as a decimal string. */
+export function nanosMember(object: Record<string, unknown>, name: string): Parsed<UnixNanos> {
+  const raw = object[name];
+  const time = typeof raw === 'string' ? parseNanosText(raw) : reject('is missing');
+  return time.ok ? time : reject(`value's ${name} ${time.reason}`);
 }

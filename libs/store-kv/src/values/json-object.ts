@@ -34,6 +34,14 @@ export function parseJsonObject(text: string): Parsed<Record<string, unknown>> {
   return accept(value as Record<string, unknown>);
 }
 
+/** A stored value read as a JSON object; why not, as a reason of the value (`value is not JSON`). */
+export function parseValueObject(bytes: Uint8Array): Parsed<Record<string, unknown>> {
+  const text = decodeUtf8(bytes);
+  if (!text.ok) return reject(`value ${text.reason}`);
+  const object = parseJsonObject(text.value);
+  return object.ok ? object : reject(`value ${object.reason}`);
+}
+
 /**
  * The members of the JSON object `text`, each value as its exact source text (a
  * number's digits, a string with its quotes). A repeated name keeps the last value,

@@ -1,8 +1,7 @@
 import type { TrafficTarget, TypicalBin, TypicalProfile } from '@message-bus/domain';
 import { StoreInvalidArgumentError } from '@message-bus/repository';
-import { parseNanosText } from '../keys/key-time';
-import { checkCount, checkFiniteNumber, numberMember } from './json-fields';
-import { decodeUtf8, parseJsonObject, utf8Bytes } from './json-object';
+import { checkCount, checkFiniteNumber, nanosMember, numberMember } from './json-fields';
+import { parseValueObject, utf8Bytes } from './json-object';
 import { accept, reject, type Parsed } from '../parsed';
 
 /**
@@ -39,14 +38,11 @@ export function encodeProfileValue(profile: TypicalProfile, field = 'profile'): 
 }
 
 export function decodeProfileValue(bytes: Uint8Array, target: TrafficTarget): Parsed<TypicalProfile> {
-  const text = decodeUtf8(bytes);
-  if (!text.ok) return reject(`value ${text.reason}`);
-  const object = parseJsonObject(text.value);
-  if (!object.ok) return reject(`value ${object.reason}`);
+  const object = parseValueObject(bytes);
+  if (!object.ok) return object;
   const json = object.value;
-  const computedAt =
-    typeof json['computed_at'] === 'string' ? parseNanosText(json['computed_at']) : reject('is missing');
-  if (!computedAt.ok) return reject(`value's computed_at ${computedAt.reason}`);
+  const computedAt = nanosMember(json, 'computed_at');
+  if (!computedAt.ok) return computedAt;
   const weeks = numberMember(json, 'weeks', 'count');
   if (!weeks.ok) return weeks;
   const binMinutes = numberMember(json, 'bin_minutes', 'count');

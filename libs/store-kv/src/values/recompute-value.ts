@@ -2,7 +2,7 @@ import type { DetectorId, UnixNanos } from '@message-bus/domain';
 import { StoreInvalidArgumentError } from '@message-bus/repository';
 import { checkIdSegment, idSegmentProblem } from '../keys/key-segment';
 import { checkKeyTime, parseNanosText } from '../keys/key-time';
-import { decodeUtf8, parseJsonObject, utf8Bytes } from './json-object';
+import { parseValueObject, utf8Bytes } from './json-object';
 import { accept, reject, type Parsed } from '../parsed';
 
 /** What a recompute range's value holds; its destination, from, origin and id are in the key. */
@@ -36,10 +36,8 @@ export function encodeRecomputeValue(value: RecomputeValue, field: string): Uint
 }
 
 export function decodeRecomputeValue(bytes: Uint8Array): Parsed<RecomputeValue> {
-  const text = decodeUtf8(bytes);
-  if (!text.ok) return reject(`value ${text.reason}`);
-  const object = parseJsonObject(text.value);
-  if (!object.ok) return reject(`value ${object.reason}`);
+  const object = parseValueObject(bytes);
+  if (!object.ok) return object;
   const { to, done, sources, version } = object.value;
   const toTime = timeMember(to, 'to');
   if (!toTime.ok) return toTime;

@@ -1,7 +1,7 @@
 import type { DetectorId, Route, RouteName } from '@message-bus/domain';
 import { StoreInvalidArgumentError } from '@message-bus/repository';
 import { checkIdSegment, idSegmentProblem } from '../keys/key-segment';
-import { decodeUtf8, parseJsonObject, utf8Bytes } from './json-object';
+import { parseValueObject, utf8Bytes } from './json-object';
 import { accept, reject, type Parsed } from '../parsed';
 
 /**
@@ -20,10 +20,8 @@ export function encodeRouteValue(route: Route, field = 'route'): Uint8Array {
 }
 
 export function decodeRouteValue(bytes: Uint8Array, name: RouteName): Parsed<Route> {
-  const text = decodeUtf8(bytes);
-  if (!text.ok) return reject(`value ${text.reason}`);
-  const object = parseJsonObject(text.value);
-  if (!object.ok) return reject(`value ${object.reason}`);
+  const object = parseValueObject(bytes);
+  if (!object.ok) return object;
   const ids = object.value['detector_ids'];
   if (!Array.isArray(ids) || ids.length < 2)
     return reject("value's detector_ids is not a list of 2 or more ids");

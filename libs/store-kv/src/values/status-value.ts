@@ -1,8 +1,7 @@
 import { DEVICE_KINDS, type DetectorStatus, type DeviceKind } from '@message-bus/domain';
 import { StoreInvalidArgumentError } from '@message-bus/repository';
-import { checkFiniteNumber } from './json-fields';
-import { decodeUtf8, parseJsonObject, utf8Bytes } from './json-object';
-import { parseNanosText } from '../keys/key-time';
+import { checkFiniteNumber, nanosMember } from './json-fields';
+import { parseValueObject, utf8Bytes } from './json-object';
 import type { StatusKeyParts } from '../keys/keyspace';
 import { accept, reject, type Parsed } from '../parsed';
 
@@ -38,13 +37,11 @@ export function encodeStatusValue(status: DetectorStatus): Uint8Array {
 }
 
 export function decodeStatusValue(bytes: Uint8Array, key: StatusKeyParts): Parsed<DetectorStatus> {
-  const text = decodeUtf8(bytes);
-  if (!text.ok) return reject(`value ${text.reason}`);
-  const object = parseJsonObject(text.value);
-  if (!object.ok) return reject(`value ${object.reason}`);
-  const { time, battery_voltage, active_radios, detection_counts } = object.value;
-  const valueTime = typeof time === 'string' ? parseNanosText(time) : reject('is missing');
-  if (!valueTime.ok) return reject(`value's time ${valueTime.reason}`);
+  const object = parseValueObject(bytes);
+  if (!object.ok) return object;
+  const { battery_voltage, active_radios, detection_counts } = object.value;
+  const valueTime = nanosMember(object.value, 'time');
+  if (!valueTime.ok) return valueTime;
   if (valueTime.value !== key.time)
     return reject(`value's time ${valueTime.value} differs from the key's ${key.time}`);
   if (typeof battery_voltage !== 'number') return reject("value's battery_voltage is not a number");
