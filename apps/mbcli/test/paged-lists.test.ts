@@ -8,7 +8,7 @@ import { mbcliJson } from './mbcli';
 const COUNT = 1_001;
 const ids = Array.from({ length: COUNT }, (_, index) => `pg-${String(index).padStart(4, '0')}`);
 
-describe('detectors list and links list read every page', () => {
+describe('detectors list, links list and routes list read every page', () => {
   let server: CqserverProcess;
   beforeAll(async () => {
     server = await CqserverProcess.start();
@@ -37,10 +37,25 @@ describe('detectors list and links list read every page', () => {
           ]),
         );
       }
+      // A route over each of those links, once the links exist (CreateRoute checks them).
+      for (let start = 0; start < COUNT; start += 100) {
+        await Promise.all(
+          ids
+            .slice(start, start + 100)
+            .map((id) =>
+              send((done) =>
+                client.createRoute(
+                  collector.Route.fromPartial({ name: `rt-${id}`, detectorIds: ['pg-source', id] }),
+                  done,
+                ),
+              ),
+            ),
+        );
+      }
     } finally {
       client.close();
     }
-  }, 60_000);
+  }, 90_000);
   afterAll(() => server?.stop());
 
   it('the server answers the first 1,000 detectors with a next page token', async () => {
@@ -74,5 +89,30 @@ describe('detectors list and links list read every page', () => {
     ]);
     expect(rows.map((row) => row.destination)).toEqual(ids);
     expect(new Set(rows.map((row) => row.source))).toEqual(new Set(['pg-source']));
+  });
+
+  it('routes list shows every route once, by name, over more than one page', async () => {
+    const client = new query.QueryServiceClient(
+      `127.0.0.1:${server.ports.query}`,
+      credentials.createInsecure(),
+    );
+    try {
+      const first = await new Promise<query.ListRoutesResponse>((resolve, reject) =>
+        client.listRoutes(query.ListRoutesRequest.fromPartial({}), (error, response) =>
+          error ? reject(error) : resolve(response),
+        ),
+      );
+      expect(first.routes.length).toBeLessThan(COUNT);
+      expect(first.nextPageToken).not.toBe('');
+    } finally {
+      client.close();
+    }
+    const rows = await mbcliJson<{ name: string; detectors: string[] }[]>([
+      'routes',
+      'list',
+      ...server.hostFlags(),
+    ]);
+    expect(rows.map((row) => row.name)).toEqual(ids.map((id) => `rt-${id}`));
+    expect(rows[COUNT - 1]!.detectors).toEqual(['pg-source', ids[COUNT - 1]]);
   });
 });
