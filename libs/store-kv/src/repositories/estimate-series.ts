@@ -5,7 +5,7 @@ import { prefixEnd } from '../keys/key-segment';
 import { toKeyTimeRange, type KeyTimeRange } from '../keys/key-time';
 import type { KeyRange } from '../keys/keyspace';
 import type { KvEntry, KvRecord } from '../kv-backend';
-import { decodeEntries, type RecordDecoder } from './decoded-entries';
+import { decodeEntries, type RecordDecoder } from './decoded-records';
 import type { KvStore } from './kv-store';
 import { checkOrder } from './query-checks';
 import { TimeWindowExpiries } from './time-window-expiries';

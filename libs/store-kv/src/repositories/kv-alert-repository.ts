@@ -12,7 +12,7 @@ import { toKeyTimeRange, type KeyTimeRange } from '../keys/key-time';
 import { decodeUlidTime } from '../keys/ulid';
 import type { KvEntry, KvRecord } from '../kv-backend';
 import { decodeAlertValue, encodeAlertValue } from '../values/alert-value';
-import { decodeEntries } from './decoded-entries';
+import { decodeEntries, getDecoded } from './decoded-records';
 import type { KvStore } from './kv-store';
 import { checkLimit } from './query-checks';
 import { expiryAfterPut } from './record-expiry';
@@ -55,12 +55,7 @@ export class KvAlertRepository implements AlertRepository {
 
   async get(id: string): Promise<Alert | undefined> {
     const key = this.store.keyspace.alertKey(id);
-    const value = await this.store.get(key);
-    if (value === undefined) return undefined;
-    const alert = decodeAlertValue(value, id);
-    if (alert.ok) return alert.value;
-    this.store.malformed.skip(key, `alert ${alert.reason}`);
-    return undefined;
+    return getDecoded(this.store, key, 'alert', (bytes) => decodeAlertValue(bytes, id));
   }
 
   async list(query: AlertQuery = {}): Promise<Alert[]> {

@@ -1,9 +1,8 @@
 import type { DetectorHealth } from '@message-bus/domain';
 import { StoreInvalidArgumentError, type DetectorHealthRepository } from '@message-bus/repository';
-import { prefixEnd } from '../keys/key-segment';
 import { decodeDetectorHealthValue, encodeDetectorHealthValue } from '../values/detector-health-value';
 import type { KvRecord } from '../kv-backend';
-import { decodeEntries } from './decoded-entries';
+import { listDecoded } from './decoded-records';
 import type { KvStore } from './kv-store';
 
 export class KvDetectorHealthRepository implements DetectorHealthRepository {
@@ -24,18 +23,12 @@ export class KvDetectorHealthRepository implements DetectorHealthRepository {
 
   /** Key order is detector id order: nothing follows the id in the key. */
   async list(): Promise<DetectorHealth[]> {
-    const { keyspace, malformed } = this.store;
-    const root = keyspace.detectorHealthRoot;
-    const records: DetectorHealth[] = [];
-    const entries = this.store.scan({ start: root, end: prefixEnd(root) });
-    for await (const health of decodeEntries(entries, malformed, {
+    const { keyspace } = this.store;
+    return listDecoded(this.store, keyspace.detectorHealthRoot, {
       keyName: 'detector health key',
       valueName: 'detector health',
       parseKey: (key) => keyspace.parseDetectorHealthKey(key),
       decodeValue: decodeDetectorHealthValue,
-    })) {
-      records.push(health);
-    }
-    return records;
+    });
   }
 }

@@ -1,10 +1,10 @@
 import type { Coordinates, DetectorId, DetectorStatus } from '@message-bus/domain';
 import type { DetectorCoordinates, DetectorRepository, StatusQuery } from '@message-bus/repository';
 import { decodeCoordinatesValue, encodeCoordinatesValue } from '../values/coordinates-value';
-import { checkIdSegment, prefixEnd } from '../keys/key-segment';
+import { checkIdSegment } from '../keys/key-segment';
 import { toKeyTimeRange } from '../keys/key-time';
 import { accept } from '../parsed';
-import { decodeEntries, type RecordDecoder } from './decoded-entries';
+import { decodeEntries, getDecoded, listDecoded } from './decoded-records';
 import type { KvStore } from './kv-store';
 import { checkLimit, checkOrder } from './query-checks';
 import { decodeStatusValue, encodeStatusValue } from '../values/status-value';
@@ -24,20 +24,13 @@ export class KvDetectorRepository implements DetectorRepository {
 
   async getCoordinates(detectorId: DetectorId): Promise<Coordinates | undefined> {
     const key = this.store.keyspace.coordinatesKey(detectorId);
-    const value = await this.store.get(key);
-    if (value === undefined) return undefined;
-    const coordinates = decodeCoordinatesValue(value);
-    if (coordinates.ok) return coordinates.value;
-    this.store.malformed.skip(key, `coordinates ${coordinates.reason}`);
-    return undefined;
+    return getDecoded(this.store, key, 'coordinates', decodeCoordinatesValue);
   }
 
   /** Key order is detector id order here: nothing follows the id in the key. */
   async listCoordinates(): Promise<DetectorCoordinates[]> {
-    const { keyspace, malformed } = this.store;
-    const root = keyspace.coordinatesRoot;
-    const entries: DetectorCoordinates[] = [];
-    const decoder: RecordDecoder<DetectorId, DetectorCoordinates> = {
+    const { keyspace } = this.store;
+    return listDecoded(this.store, keyspace.coordinatesRoot, {
       keyName: 'coordinates key',
       valueName: 'coordinates',
       parseKey: (key) => keyspace.parseCoordinatesKey(key),
@@ -45,10 +38,7 @@ export class KvDetectorRepository implements DetectorRepository {
         const coordinates = decodeCoordinatesValue(bytes);
         return coordinates.ok ? accept({ detectorId, coordinates: coordinates.value }) : coordinates;
       },
-    };
-    const scanned = this.store.scan({ start: root, end: prefixEnd(root) });
-    for await (const entry of decodeEntries(scanned, malformed, decoder)) entries.push(entry);
-    return entries;
+    });
   }
 
   async appendStatus(status: DetectorStatus): Promise<void> {

@@ -1,10 +1,9 @@
 import type { DetectorId, DetectorLink } from '@message-bus/domain';
 import type { LinkRepository } from '@message-bus/repository';
-import { checkIdSegment, prefixEnd } from '../keys/key-segment';
+import { checkIdSegment } from '../keys/key-segment';
 import { decodeLinkValue, encodeLinkValue } from '../values/link-value';
-import { accept } from '../parsed';
-import { decodeEntries, type RecordDecoder } from './decoded-entries';
-import type { LinkKeyParts } from '../keys/keyspace';
+import { accept, type Parsed } from '../parsed';
+import { listDecoded } from './decoded-records';
 import type { KvStore } from './kv-store';
 
 export class KvLinkRepository implements LinkRepository {
@@ -21,23 +20,20 @@ export class KvLinkRepository implements LinkRepository {
   }
 
   async list(destination?: DetectorId): Promise<DetectorLink[]> {
-    const { keyspace, malformed } = this.store;
+    const { keyspace } = this.store;
     const prefix =
       destination === undefined
         ? keyspace.linksRoot
         : keyspace.linkPrefix(checkIdSegment(destination, 'destination'));
-    const links: DetectorLink[] = [];
-    const decoder: RecordDecoder<LinkKeyParts, DetectorLink> = {
+    const links = await listDecoded(this.store, prefix, {
       keyName: 'link key',
       valueName: 'link',
       parseKey: (key) => keyspace.parseLinkKey(key),
-      decodeValue: (bytes, ends) => {
+      decodeValue: (bytes, ends): Parsed<DetectorLink> => {
         const limits = decodeLinkValue(bytes);
         return limits.ok ? accept({ ...ends, ...limits.value }) : limits;
       },
-    };
-    const scanned = this.store.scan({ start: prefix, end: prefixEnd(prefix) });
-    for await (const link of decodeEntries(scanned, malformed, decoder)) links.push(link);
+    });
     // Key order puts "a-b/..." before "a/..." ('-' sorts before '/'): sort by the ids themselves.
     return links.sort((a, b) => compare(a.destination, b.destination) || compare(a.source, b.source));
   }

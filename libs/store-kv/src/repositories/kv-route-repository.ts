@@ -1,8 +1,7 @@
 import type { Route, RouteName } from '@message-bus/domain';
 import type { RouteRepository } from '@message-bus/repository';
-import { prefixEnd } from '../keys/key-segment';
 import { decodeRouteValue, encodeRouteValue } from '../values/route-value';
-import { decodeEntries } from './decoded-entries';
+import { getDecoded, listDecoded } from './decoded-records';
 import type { KvStore } from './kv-store';
 
 export class KvRouteRepository implements RouteRepository {
@@ -20,28 +19,17 @@ export class KvRouteRepository implements RouteRepository {
 
   async get(name: RouteName): Promise<Route | undefined> {
     const key = this.store.keyspace.routeKey(name);
-    const value = await this.store.get(key);
-    if (value === undefined) return undefined;
-    const route = decodeRouteValue(value, name);
-    if (route.ok) return route.value;
-    this.store.malformed.skip(key, `route ${route.reason}`);
-    return undefined;
+    return getDecoded(this.store, key, 'route', (bytes) => decodeRouteValue(bytes, name));
   }
 
   /** Key order is name order: nothing follows the name in the key. */
   async list(): Promise<Route[]> {
-    const { keyspace, malformed } = this.store;
-    const root = keyspace.routesRoot;
-    const routes: Route[] = [];
-    const entries = this.store.scan({ start: root, end: prefixEnd(root) });
-    for await (const route of decodeEntries(entries, malformed, {
+    const { keyspace } = this.store;
+    return listDecoded(this.store, keyspace.routesRoot, {
       keyName: 'route key',
       valueName: 'route',
       parseKey: (key) => keyspace.parseRouteKey(key),
       decodeValue: decodeRouteValue,
-    })) {
-      routes.push(route);
-    }
-    return routes;
+    });
   }
 }

@@ -1,6 +1,7 @@
 import type { TrafficTarget, TypicalProfile, UnixNanos } from '@message-bus/domain';
 import type { TypicalProfileRepository } from '@message-bus/repository';
 import { decodeProfileValue, encodeProfileValue } from '../values/profile-value';
+import { getDecoded } from './decoded-records';
 import type { KvStore } from './kv-store';
 import { expiryAfterPut } from './record-expiry';
 
@@ -22,11 +23,6 @@ export class KvTypicalProfileRepository implements TypicalProfileRepository {
 
   async get(target: TrafficTarget): Promise<TypicalProfile | undefined> {
     const key = this.store.keyspace.profileKey(target);
-    const value = await this.store.get(key);
-    if (value === undefined) return undefined;
-    const profile = decodeProfileValue(value, target);
-    if (profile.ok) return profile.value;
-    this.store.malformed.skip(key, `typical profile ${profile.reason}`);
-    return undefined;
+    return getDecoded(this.store, key, 'typical profile', (bytes) => decodeProfileValue(bytes, target));
   }
 }

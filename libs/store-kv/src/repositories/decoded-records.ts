@@ -1,5 +1,7 @@
+import { prefixEnd } from '../keys/key-segment';
 import type { KvEntry } from '../kv-backend';
 import type { Parsed } from '../parsed';
+import type { KvStore } from './kv-store';
 import type { MalformedRecords } from './malformed-records';
 
 /** How one kind of stored record reads back: its key, then its value given the key's parts. */
@@ -33,4 +35,31 @@ export async function* decodeEntries<KeyParts, Value>(
     }
     yield value.value;
   }
+}
+
+/** Every record under `prefix`, in key order, the malformed ones skipped. */
+export async function listDecoded<KeyParts, Value>(
+  store: KvStore,
+  prefix: string,
+  decoder: RecordDecoder<KeyParts, Value>,
+): Promise<Value[]> {
+  const records: Value[] = [];
+  const entries = store.scan({ start: prefix, end: prefixEnd(prefix) });
+  for await (const record of decodeEntries(entries, store.malformed, decoder)) records.push(record);
+  return records;
+}
+
+/** The record at `key`; undefined when there is none, or when it is malformed (skipped as `<valueName> …`). */
+export async function getDecoded<Value>(
+  store: KvStore,
+  key: string,
+  valueName: string,
+  decodeValue: (bytes: Uint8Array) => Parsed<Value>,
+): Promise<Value | undefined> {
+  const bytes = await store.get(key);
+  if (bytes === undefined) return undefined;
+  const value = decodeValue(bytes);
+  if (value.ok) return value.value;
+  store.malformed.skip(key, `${valueName} ${value.reason}`);
+  return undefined;
 }
