@@ -106,26 +106,11 @@ export class KvRepository implements Repository {
   private readonly store: KvStore;
 
   constructor(backend: KvBackend, options: KvRepositoryOptions) {
-    const eventRetention = retentionOption(
-      'eventRetentionSeconds',
-      options.eventRetentionSeconds ?? DEFAULT_EVENT_RETENTION_SECONDS,
-    );
-    const travelTimeRetention = retentionOption(
-      'travelTimeRetentionSeconds',
-      options.travelTimeRetentionSeconds ?? DEFAULT_TRAVEL_TIME_RETENTION_SECONDS,
-    );
-    const statusRetention = retentionOption(
-      'statusRetentionSeconds',
-      options.statusRetentionSeconds ?? DEFAULT_STATUS_RETENTION_SECONDS,
-    );
-    const profileRetention = retentionOption(
-      'profileRetentionSeconds',
-      options.profileRetentionSeconds ?? DEFAULT_PROFILE_RETENTION_SECONDS,
-    );
-    const alertRetention = retentionOption(
-      'alertRetentionSeconds',
-      options.alertRetentionSeconds ?? DEFAULT_ALERT_RETENTION_SECONDS,
-    );
+    const eventRetention = retentionOption(options, 'eventRetentionSeconds');
+    const travelTimeRetention = retentionOption(options, 'travelTimeRetentionSeconds');
+    const statusRetention = retentionOption(options, 'statusRetentionSeconds');
+    const profileRetention = retentionOption(options, 'profileRetentionSeconds');
+    const alertRetention = retentionOption(options, 'alertRetentionSeconds');
     this.keyspace = new Keyspace(options.prefix);
     this.store = new KvStore(backend, this.keyspace, options.onMalformedRecord);
     const lateAfterSeconds = options.lateAfterSeconds ?? DEFAULT_LATE_AFTER_SECONDS;
@@ -166,8 +151,18 @@ export class KvRepository implements Repository {
   }
 }
 
-/** A retention option checked: a whole number of seconds above 0. */
-function retentionOption(name: string, seconds: number): number {
+/** Each retention option's default. */
+const DEFAULT_RETENTIONS = {
+  eventRetentionSeconds: DEFAULT_EVENT_RETENTION_SECONDS,
+  travelTimeRetentionSeconds: DEFAULT_TRAVEL_TIME_RETENTION_SECONDS,
+  statusRetentionSeconds: DEFAULT_STATUS_RETENTION_SECONDS,
+  profileRetentionSeconds: DEFAULT_PROFILE_RETENTION_SECONDS,
+  alertRetentionSeconds: DEFAULT_ALERT_RETENTION_SECONDS,
+} as const satisfies Partial<Record<keyof KvRepositoryOptions, number>>;
+
+/** A retention option, or its default, checked: a whole number of seconds above 0. */
+function retentionOption(options: KvRepositoryOptions, name: keyof typeof DEFAULT_RETENTIONS): number {
+  const seconds = options[name] ?? DEFAULT_RETENTIONS[name];
   if (!Number.isSafeInteger(seconds) || seconds <= 0) {
     throw new StoreInvalidArgumentError(`${name}: ${seconds} is not a whole number of seconds > 0`);
   }
