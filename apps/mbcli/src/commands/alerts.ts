@@ -81,6 +81,10 @@ export default class Alerts extends MbcliCommand {
     const settings = this.connectionSettings(flags);
     const target = queryTarget(settings);
     const client = queryClient(settings);
+    // Opened before the list is read, so no change between the two is missed.
+    const following = flags.follow
+      ? this.follow(client, target, { kinds, minSeverity }, flags.stop_after)
+      : undefined;
     try {
       const rows = (
         await listAllAlerts(client, target, {
@@ -88,13 +92,17 @@ export default class Alerts extends MbcliCommand {
           kinds,
           minSeverity,
           openOnly: flags.open,
+        }).catch(async (error: unknown) => {
+          following?.cancel();
+          await following?.ended.catch(() => undefined);
+          throw error;
         })
       ).map(alertRow);
       if (flags.csv) {
         ux.stdout([ALERT_CSV_HEADER, ...rows.map(alertCsvFields)].map(formatCsvLine).join('\n'));
         return rows;
       }
-      if (!flags.follow) {
+      if (following === undefined) {
         this.log(rows.length === 0 ? 'no alerts' : renderTable(ALERT_HEADERS, rows.map(alertCells)));
         return rows;
       }
@@ -103,26 +111,40 @@ export default class Alerts extends MbcliCommand {
       // Oldest first, so the lines that follow read on in time order.
       for (const row of [...rows].reverse())
         ux.stdout(json ? JSON.stringify(row) : alertCells(row).join('  '));
-      await this.follow(client, target, { kinds, minSeverity }, flags.stop_after);
+      following.release();
+      await following.ended;
       return undefined;
     } finally {
       client.close();
     }
   }
 
-  /** One line per alert raised, updated or cleared, until Ctrl-C or --stop_after. */
+  /**
+   * Follows StreamAlerts from now on. Changes are held until `release` (once the list is
+   * printed), then printed one line each until Ctrl-C, `cancel` or --stop_after; a change
+   * that came while the list was read may show in both, under the same id.
+   */
   private follow(
     client: query.QueryServiceClient,
     target: ServiceTarget,
     request: query.StreamAlertsRequest,
     stopAfter: number | undefined,
-  ): Promise<void> {
+  ): { release: () => void; cancel: () => void; ended: Promise<void> } {
     const json = this.jsonEnabled();
-    return new Promise<void>((resolve, reject) => {
-      const stream = client.streamAlerts(query.StreamAlertsRequest.fromPartial(request));
-      let printed = 0;
-      const stop = () => stream.cancel();
-      process.once('SIGINT', stop);
+    const stream = client.streamAlerts(query.StreamAlertsRequest.fromPartial(request));
+    const held: query.Alert[] = [];
+    let released = false;
+    let printed = 0;
+    const stop = () => stream.cancel();
+    const print = (alert: query.Alert) => {
+      if (stopAfter !== undefined && printed >= stopAfter) return;
+      const row = alertRow(alert);
+      ux.stdout(json ? JSON.stringify(row) : alertCells(row).join('  '));
+      printed += 1;
+      if (stopAfter !== undefined && printed >= stopAfter) stop();
+    };
+    process.once('SIGINT', stop);
+    const ended = new Promise<void>((resolve, reject) => {
       const finish = (error?: Error) => {
         process.removeListener('SIGINT', stop);
         stream.removeAllListeners();
@@ -131,18 +153,23 @@ export default class Alerts extends MbcliCommand {
         if (error === undefined) resolve();
         else reject(error);
       };
-      stream.on('data', (alert: query.Alert) => {
-        if (stopAfter !== undefined && printed >= stopAfter) return;
-        const row = alertRow(alert);
-        ux.stdout(json ? JSON.stringify(row) : alertCells(row).join('  '));
-        printed += 1;
-        if (stopAfter !== undefined && printed >= stopAfter) stop();
-      });
+      stream.on('data', (alert: query.Alert) => (released ? print(alert) : held.push(alert)));
       stream.on('error', (error: ServiceError) =>
         // Cancelling is how the operator (or --stop_after) ends the stream.
         finish(error.code === status.CANCELLED ? undefined : new ServiceCallError(target, error)),
       );
       stream.on('end', () => finish());
     });
+    // The stream may fail while the list is still being read, before anyone awaits it;
+    // the failure is still thrown where `ended` is awaited.
+    ended.catch(() => undefined);
+    return {
+      release: () => {
+        released = true;
+        for (const alert of held.splice(0)) print(alert);
+      },
+      cancel: stop,
+      ended,
+    };
   }
 }
