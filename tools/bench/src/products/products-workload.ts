@@ -105,14 +105,14 @@ export function productsPlan(historyWeeks: number, liveHours: number): ProductsP
   const liveEnd = liveStart + BigInt(liveHours) * HOUR;
   const faults: DetectorFault[] = [
     { detectorId: id('D08'), kind: 'detector_silent' as const, from: at(0, 11) },
-    { detectorId: id('D12'), kind: 'clock_skew' as const, from: at(0, 16) },
+    { detectorId: id('D07'), kind: 'clock_skew' as const, from: at(0, 16) },
     { detectorId: id('D06'), kind: 'battery_low' as const, from: at(0, 0) },
   ].filter((fault) => fault.from < liveEnd);
   const disruptions: Disruptions = {
     incidents,
     holidays: historyWeeks >= 2 ? [historyStart + 7n * DAY + 2n * DAY] : [],
     outages: [{ detectorId: id('D08'), from: at(0, 11), until: at(0, 13) }],
-    clockDrifts: [{ detectorId: id('D12'), from: at(0, 16), until: at(0, 20), secondsPerHour: 20 }].filter(
+    clockDrifts: [{ detectorId: id('D07'), from: at(0, 16), until: at(0, 20), secondsPerHour: 20 }].filter(
       (drift) => drift.from < liveEnd,
     ),
     batteryDrains: [{ detectorId: id('D06'), from: at(0, 0), voltsPerDay: 1 }],
