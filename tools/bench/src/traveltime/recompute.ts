@@ -1,9 +1,15 @@
-import { NANOS_PER_SECOND, type DetectorId, type Sighting, type UnixNanos } from '@message-bus/domain';
+import {
+  NANOS_PER_SECOND,
+  type DetectorId,
+  type Sighting,
+  type TravelTimeEstimate,
+  type UnixNanos,
+} from '@message-bus/domain';
 import { createLogger } from '@message-bus/server-kit';
 import { arrivals, importedAt, type Arrival, type ScenarioLink } from '@message-bus/simulation';
 import { LmdbBackend } from '@message-bus/store-embedded';
 import type { Repository, TravelTimeRepository } from '@message-bus/repository';
-import { encodeEstimateValue, KvRepository, prefixEnd } from '@message-bus/store-kv';
+import { decodeEstimateValue, encodeEstimateValue, KvRepository, prefixEnd } from '@message-bus/store-kv';
 import { InProcessWorkLeases, TravelTimeWorker } from '@message-bus/traveltime';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -141,7 +147,7 @@ export async function measureRecompute(
       },
     ],
     notes: [
-      `Late data: the corridor's sightings stored through KvRepository on lmdb and estimated by TravelTimeWorker (interval ${STEP_SECONDS} s, lag ${LAG_SECONDS} s) in simulated time; online detectors send every ${BATCH_SECONDS} s, the late one (${lateDetector}, on the most links) every ${LATE_UPLOAD_SECONDS / 3600} h, the import sends batches of ${IMPORT_BATCH} an hour after the span. Byte-equal compares every stored estimate value of the span with the live run's. "Affected" intervals are those whose first estimate in the late run differed from the live one.`,
+      `Late data: the corridor's sightings stored through KvRepository on lmdb and estimated by TravelTimeWorker (interval ${STEP_SECONDS} s, lag ${LAG_SECONDS} s) in simulated time; online detectors send every ${BATCH_SECONDS} s, the late one (${lateDetector}, on the most links) every ${LATE_UPLOAD_SECONDS / 3600} h, the import sends batches of ${IMPORT_BATCH} an hour after the span. Byte-equal compares every stored estimate value of the span with the live run's, without the congestion figures (they follow the typical profile at the time of writing). "Affected" intervals are those whose first estimate in the late run differed from the live one.`,
       `Scored intervals: a link and interval with ≥ ${MIN_TRUE_MATCHES} distinct devices (raw identities, before pseudonyms) seen at the destination in the window and at the source within the link's maxSeconds before; "estimated from the imported sightings" means the stored estimate counts matched samples (it was computed after the import).`,
     ],
   };
@@ -272,7 +278,7 @@ class SimulatedSite {
       for (const estimate of estimates) {
         const key = estimateKey(estimate.source, estimate.destination, estimate.intervalEnd);
         if (!this.firstBytes.has(key)) {
-          this.firstBytes.set(key, Buffer.from(encodeEstimateValue(estimate, 'estimate')).toString('hex'));
+          this.firstBytes.set(key, travelTimeHex(estimate));
         }
       }
       await put(estimates);
@@ -301,7 +307,9 @@ class SimulatedSite {
       const parsed = this.repository.keyspace.parseEstimateKey(entry.key);
       if (!parsed.ok) throw new Error(`unreadable estimate key ${entry.key}: ${parsed.reason}`);
       const { source, destination, intervalEnd } = parsed.value;
-      values.set(estimateKey(source, destination, intervalEnd), Buffer.from(entry.value).toString('hex'));
+      const estimate = decodeEstimateValue(entry.value, parsed.value);
+      if (!estimate.ok) throw new Error(`unreadable estimate at ${entry.key}: ${estimate.reason}`);
+      values.set(estimateKey(source, destination, intervalEnd), travelTimeHex(estimate.value));
     }
     return values;
   }
@@ -388,6 +396,23 @@ function estimateKey(source: string, destination: string, intervalEnd: UnixNanos
 
 function share(keys: readonly string[], holds: (key: string) => boolean): number {
   return keys.length === 0 ? 1 : keys.filter(holds).length / keys.length;
+}
+
+/**
+ * The estimate's stored bytes without its congestion figures, in hex. The figures
+ * compare the estimate with the typical profile that exists when it is written, so a
+ * recomputed estimate rightly carries newer figures; its travel time must not change.
+ */
+function travelTimeHex(estimate: TravelTimeEstimate): string {
+  const {
+    typicalSeconds: _typical,
+    freeFlowSeconds: _freeFlow,
+    ratioToTypical: _toTypical,
+    ratioToFreeFlow: _toFreeFlow,
+    level: _level,
+    ...travelTime
+  } = estimate;
+  return Buffer.from(encodeEstimateValue(travelTime, 'estimate')).toString('hex');
 }
 
 /** The share of the reference's estimates stored with exactly the same bytes in `other`. */
