@@ -5,7 +5,7 @@ import type { TravelTimeEstimate } from '../estimator/travel-time-estimate';
 import { parseDetectorId, type DetectorId } from '../ids/detector-id';
 import type { Sighting } from '../sighting';
 import { parseRoute } from './route';
-import { estimateRoute, routeLink, sumOfLinkEstimates } from './route-estimate';
+import { estimateRoute, MIN_MATCHED_ROUTE_SAMPLES, routeLink, sumOfLinkEstimates } from './route-estimate';
 
 const A = parseDetectorId('a');
 const B = parseDetectorId('b');
@@ -44,15 +44,23 @@ const BC = linkEstimate(B, C, {
   totalSamples: 30,
 });
 
-/** Devices seen at A then C, `travelSeconds` apart, arriving at C every 60 s within the window. */
-function endToEnd(count: number, travelSeconds: number): { first: Sighting[]; last: Sighting[] } {
+/**
+ * Devices seen at A then C, arriving at C every 60 s within the window: one per entry
+ * of `travelSeconds`, or `count` of them when it is one number.
+ */
+function endToEnd(
+  count: number,
+  travelSeconds: number | readonly number[],
+): { first: Sighting[]; last: Sighting[] } {
+  const trips =
+    typeof travelSeconds === 'number' ? Array.from({ length: count }, () => travelSeconds) : travelSeconds;
   const first: Sighting[] = [];
   const last: Sighting[] = [];
-  for (let index = 0; index < count; index += 1) {
+  trips.forEach((seconds, index) => {
     const arrival = 2800 + index * 60;
-    first.push({ detectorId: A, deviceId: `dev-${index}`, time: at(arrival - travelSeconds) });
+    first.push({ detectorId: A, deviceId: `dev-${index}`, time: at(arrival - seconds) });
     last.push({ detectorId: C, deviceId: `dev-${index}`, time: at(arrival) });
-  }
+  });
   return { first, last };
 }
 
@@ -123,6 +131,63 @@ describe('estimateRoute', () => {
       route: ROUTE.name,
       routeMethod: 'sum_of_links',
     });
+  });
+});
+
+describe('estimateRoute against the links', () => {
+  // The links sum to 300 s with the band 295–311.2 s; the margin is 10 % of 300 s, so
+  // end-to-end trips count within 265–341.2 s.
+  const input = {
+    route: ROUTE,
+    intervalEnd: INTERVAL_END,
+    link: routeLink(ROUTE, LINKS),
+    linkEstimates: [AB, BC],
+    distanceMeters: 3000,
+  };
+
+  it('drops trips slower than the band before estimating, so stopped trips cannot make the median', () => {
+    // Seven of ten through trips stopped for 2–5 minutes: the median of all ten is 480 s.
+    const trips = [310, 305, 315, 430, 480, 600, 450, 520, 470, 500];
+    const estimate = estimateRoute({ ...input, ...endToEnd(0, trips) });
+    // Only the three unstopped trips are left: too few to be taken over the links.
+    expect(estimate).toMatchObject({ routeMethod: 'sum_of_links', medianSeconds: 300 });
+
+    const more = [310, 305, 315, 312, 308, 480, 600, 450, 520, 470];
+    expect(estimateRoute({ ...input, ...endToEnd(0, more) })).toMatchObject({
+      routeMethod: 'matched',
+      medianSeconds: 310,
+      validSamples: 5,
+      totalSamples: 5,
+      status: 'ok',
+    });
+  });
+
+  it('takes the links when the end-to-end median lies outside the widened band', () => {
+    // 250 s is below 265 s: faster than the links allow.
+    expect(estimateRoute({ ...input, ...endToEnd(8, 250) })).toMatchObject({
+      routeMethod: 'sum_of_links',
+      medianSeconds: 300,
+    });
+    expect(estimateRoute({ ...input, ...endToEnd(8, 266) })).toMatchObject({
+      routeMethod: 'matched',
+      medianSeconds: 266,
+    });
+  });
+
+  it(`needs ${MIN_MATCHED_ROUTE_SAMPLES} end-to-end samples to take them over the links`, () => {
+    expect(estimateRoute({ ...input, ...endToEnd(MIN_MATCHED_ROUTE_SAMPLES - 1, 320) })).toMatchObject({
+      routeMethod: 'sum_of_links',
+      status: 'ok',
+    });
+    expect(estimateRoute({ ...input, ...endToEnd(MIN_MATCHED_ROUTE_SAMPLES, 320) })).toMatchObject({
+      routeMethod: 'matched',
+      medianSeconds: 320,
+    });
+  });
+
+  it('takes an ok end-to-end estimate unchecked when a link has no estimate to compare with', () => {
+    const estimate = estimateRoute({ ...input, linkEstimates: [AB], ...endToEnd(3, 480) });
+    expect(estimate).toMatchObject({ routeMethod: 'matched', medianSeconds: 480, validSamples: 3 });
   });
 });
 

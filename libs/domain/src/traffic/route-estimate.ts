@@ -61,34 +61,75 @@ export interface RouteEstimateInput {
 }
 
 /**
+ * A matched route estimate needs this many valid end-to-end samples: with fewer, one
+ * odd through trip moves its median, and the links' sum is the steadier figure.
+ */
+export const MIN_MATCHED_ROUTE_SAMPLES = 5;
+
+/**
+ * How far (as a share of the links' summed median) the end-to-end trips may lie
+ * beyond the links' summed p15–p85 band. That band is combined in quadrature, as for
+ * independent delays, so it is narrow on a long route while one driver's pace carries
+ * over from link to link; 10 % leaves room for that, and is less than what a stop or
+ * detour adds to a trip (the links' own filters reject those on each link).
+ */
+export const MATCHED_ROUTE_MARGIN = 0.1;
+
+/**
  * A route's travel time for one interval:
  *
- * - `matched` when the end-to-end estimate is `ok`: devices seen at the first and then
- *   the last detector, through `estimateLink` on the route's synthetic link (`routeLink`),
- *   so trips that left the corridor halfway are filtered like any other outlier;
- * - else `sum_of_links` (`sumOfLinkEstimates`): on a long route few devices are seen at
- *   both ends in one window, while every link has its own estimate.
+ * - `sum_of_links` (`sumOfLinkEstimates`) by default: every link has its own,
+ *   outlier-filtered estimate, while few devices are seen at both ends of a long route
+ *   in one window;
+ * - `matched` (devices seen at the first and then the last detector, through
+ *   `estimateLink` on the route's synthetic link, `routeLink`) only when it agrees with
+ *   the links. A trip stopping on any link is slow end to end, and with a share p of
+ *   traversals stopping on each of n links only (1 − p)^n of the through trips do not
+ *   stop (17 % for 15 % on 11 links): the end-to-end median then describes stopped
+ *   trips, and no outlier filter can reject a majority. So when the links give a
+ *   summed median, end-to-end samples slower than their summed p85 plus
+ *   `MATCHED_ROUTE_MARGIN` are dropped before estimating (the synthetic link's
+ *   maxSeconds is capped there), and the result is taken only when it is `ok`, has
+ *   `MIN_MATCHED_ROUTE_SAMPLES` and its median lies within the links' p15–p85 band
+ *   widened by the margin. Taking it only then also keeps the route's figure from
+ *   jumping between two methods that disagree, which would make its alerts flap.
+ * - Without a summed median (a link with no estimate, e.g. a silent detector), the
+ *   end-to-end estimate is the only figure: it is taken when `ok`, unchecked.
  */
 export function estimateRoute(input: RouteEstimateInput): TravelTimeEstimate {
   const { route, intervalEnd, link } = input;
-  if (link !== undefined) {
-    const matched = estimateLink({
-      link,
-      source: input.first,
-      destination: input.last,
-      intervalEnd,
-      distanceMeters: input.distanceMeters,
-      config: input.config,
-    });
-    if (matched.status === 'ok') return { ...matched, route: route.name, routeMethod: 'matched' };
-  }
-  return sumOfLinkEstimates(
+  const summed = sumOfLinkEstimates(
     route,
     intervalEnd,
     input.linkEstimates,
     input.distanceMeters,
     resolveEstimatorConfig(input.config).windowSeconds,
   );
+  if (link === undefined) return summed;
+  const band = matchedBand(summed);
+  const matched = estimateLink({
+    link: band === undefined ? link : { ...link, maxSeconds: Math.min(link.maxSeconds, band.high) },
+    source: input.first,
+    destination: input.last,
+    intervalEnd,
+    distanceMeters: input.distanceMeters,
+    config: input.config,
+  });
+  if (matched.status !== 'ok') return summed;
+  if (band !== undefined) {
+    const median = matched.medianSeconds as number;
+    const agrees = median >= band.low && median <= band.high;
+    if (!agrees || matched.validSamples < MIN_MATCHED_ROUTE_SAMPLES) return summed;
+  }
+  return { ...matched, route: route.name, routeMethod: 'matched' };
+}
+
+/** The links' summed p15–p85 band widened by `MATCHED_ROUTE_MARGIN`; undefined without a summed median. */
+function matchedBand(summed: TravelTimeEstimate): { low: number; high: number } | undefined {
+  const { medianSeconds, p15Seconds, p85Seconds } = summed;
+  if (medianSeconds === undefined || p15Seconds === undefined || p85Seconds === undefined) return undefined;
+  const margin = MATCHED_ROUTE_MARGIN * medianSeconds;
+  return { low: p15Seconds - margin, high: p85Seconds + margin };
 }
 
 /**

@@ -43,8 +43,8 @@ export interface RouteRun {
 type RouteOptions = Pick<ResolvedWorkerOptions, 'repository' | 'metrics' | 'estimatorConfig'>;
 
 /**
- * Writes route estimates (`estimateRoute`: end-to-end matches when they are ok, else the
- * sum of the links' stored estimates). A route is estimated by the holder of its last
+ * Writes route estimates (`estimateRoute`: the sum of the links' stored estimates, or the
+ * end-to-end matches when they agree with it). A route is estimated by the holder of its last
  * detector: live for every due interval, continuing after its newest stored estimate
  * (kept in memory while the claim is held without a break, like `LinkProgress`), and
  * again when that destination's ranges are recomputed.
