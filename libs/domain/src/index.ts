@@ -133,8 +133,11 @@ export {
 export {
   DEFAULT_PROFILE_WEEKS,
   FREE_FLOW_PERCENTILE,
+  MIN_TYPICAL_BIN_SAMPLES,
+  MIN_TYPICAL_HISTORY_SECONDS,
   buildTypicalProfile,
   typicalBinAt,
+  typicalHistorySeconds,
   windowMiddle,
   type TypicalProfileOptions,
 } from './traffic/typical-profile-builder';
@@ -169,7 +172,7 @@ export {
   type DetectorHealthRule,
 } from './traffic/detector-health-rule';
 export {
-  expectedSightings,
+  expectedDevices,
   silenceReferences,
   type SilenceReferences,
   type SilenceSpan,

@@ -3,7 +3,7 @@ import { parseDetectorId } from '../ids/detector-id';
 import type { EstimateStatus, TravelTimeEstimate } from '../estimator/travel-time-estimate';
 import { NANOS_PER_SECOND, type UnixNanos } from '../time';
 import type { TrafficTarget } from './traffic-target';
-import { buildTypicalProfile, typicalBinAt } from './typical-profile-builder';
+import { buildTypicalProfile, typicalBinAt, typicalHistorySeconds } from './typical-profile-builder';
 
 const MINUTE = 60n * NANOS_PER_SECOND;
 const DAY = 1440n * MINUTE;
@@ -89,6 +89,45 @@ describe('buildTypicalProfile', () => {
     ]);
     expect(typicalBinAt(profile, morning + 20n * MINUTE)?.medianSeconds).toBe(210);
     expect(typicalBinAt(profile, morning + 40n * MINUTE)).toBeUndefined();
+  });
+
+  it('leaves out bins with fewer than minBinSamples estimates, still counting them for free flow', () => {
+    const eight = MONDAY + 480n * MINUTE;
+    const estimates = [
+      ...[100, 101, 102].map((seconds, index) => estimate(eight + BigInt(index) * MINUTE, seconds)),
+      ...[90, 91].map((seconds, index) => estimate(eight + 15n * MINUTE + BigInt(index) * MINUTE, seconds)),
+    ];
+    const profile = buildTypicalProfile(LINK, estimates, { now: NOW, minBinSamples: 3 });
+    expect(profile.bins).toEqual([
+      {
+        dayOfWeek: 1,
+        minuteOfDay: 480,
+        medianSeconds: 101,
+        p15Seconds: 100.3,
+        p85Seconds: 101.7,
+        samples: 3,
+      },
+    ]);
+    // 10th percentile of 90, 91, 100, 101, 102.
+    expect(profile.freeFlowSeconds).toBeCloseTo(90.4, 9);
+    expect(() => buildTypicalProfile(LINK, estimates, { now: NOW, minBinSamples: 0 })).toThrow(
+      'minBinSamples',
+    );
+  });
+
+  it('measures the history from the earliest estimate it would count', () => {
+    const estimates = [
+      estimate(NOW - DAY, 100),
+      estimate(NOW - 2n * DAY, 100, 'stale'),
+      estimate(NOW - 3n * DAY, undefined, 'no_samples'),
+      estimate(NOW - 5n * WEEK, 100),
+      estimate(NOW - 60n * MINUTE, 100, 'insufficient_data'),
+    ];
+    expect(typicalHistorySeconds(estimates, NOW)).toBe(86_400);
+    expect(typicalHistorySeconds(estimates.slice(1), NOW)).toBe(3600);
+    expect(typicalHistorySeconds(estimates.slice(4), NOW - 60n * MINUTE)).toBe(0);
+    // Five weeks back only counts with five weeks of profile.
+    expect(typicalHistorySeconds(estimates, NOW, 6)).toBe(5 * 7 * 86_400);
   });
 
   it('has no bins and no free-flow time without data', () => {

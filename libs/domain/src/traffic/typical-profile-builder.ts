@@ -13,6 +13,19 @@ export const FREE_FLOW_PERCENTILE = 0.1;
 
 const WEEK_NANOS = 7n * 86_400n * NANOS_PER_SECOND;
 
+/**
+ * A profile is worth storing once its target's counted estimates span at least a day:
+ * from the first minutes of a new link, "typical" would be whatever traffic it started
+ * with, and every later hour would be compared with it.
+ */
+export const MIN_TYPICAL_HISTORY_SECONDS = 86_400;
+
+/**
+ * A bin needs this many estimates to be typical: a third of a 15-minute bin's minute
+ * estimates, so one odd window (or a gap in the data) does not make a bin on its own.
+ */
+export const MIN_TYPICAL_BIN_SAMPLES = 5;
+
 export interface TypicalProfileOptions {
   /** The profile is computed at `now` from estimates in [now − weeks × 7 days, now). */
   readonly now: UnixNanos;
@@ -24,6 +37,8 @@ export interface TypicalProfileOptions {
   readonly binMinutes?: number;
   /** A `TimeOfWeekBins` of the same zone and width to reuse (its formatter is costly to build). */
   readonly bins?: TimeOfWeekBins;
+  /** Bins with fewer counted estimates are left out; e.g. `MIN_TYPICAL_BIN_SAMPLES`; default 1. */
+  readonly minBinSamples?: number;
 }
 
 /**
@@ -39,7 +54,8 @@ export interface TypicalProfileOptions {
  *   median of that week's estimate medians, then the bin's `medianSeconds` is the median
  *   over the weeks. p15/p85 are taken over every estimate median in the bin (the spread
  *   a user sees at that time of week) and `samples` counts those estimates.
- * - Gaps are simply absent: a bin without estimates in any week has no entry.
+ * - Gaps are simply absent: a bin without estimates in any week has no entry, nor one
+ *   with fewer than `minBinSamples`.
  * - `freeFlowSeconds` is the 10th percentile of every counted estimate median in the
  *   period: traffic at its quickest, without letting the single fastest window decide.
  */
@@ -56,14 +72,21 @@ export function buildTypicalProfile(
     options.bins ??
     new TimeOfWeekBins(options.timeZone ?? DEFAULT_TIME_ZONE, options.binMinutes ?? DEFAULT_BIN_MINUTES);
   const { now } = options;
+  const minBinSamples = options.minBinSamples ?? 1;
+  if (!Number.isInteger(minBinSamples) || minBinSamples < 1) {
+    throw new ValidationError(
+      'out_of_range',
+      'minBinSamples',
+      `is ${minBinSamples}; it must be a whole number ≥ 1`,
+    );
+  }
   const periodStart = now - BigInt(weeks) * WEEK_NANOS;
   /** Per bin key: the week's medians by week index. */
   const byBin = new Map<number, { readonly all: number[]; readonly byWeek: Map<bigint, number[]> }>();
   const every: number[] = [];
   for (const estimate of estimates) {
     const seconds = estimate.medianSeconds;
-    if (seconds === undefined || (estimate.status !== 'ok' && estimate.status !== 'insufficient_data'))
-      continue;
+    if (seconds === undefined || !counted(estimate)) continue;
     const at = windowMiddle(estimate);
     if (at < periodStart || at >= now) continue;
     const { dayOfWeek, minuteOfDay } = bins.binAt(at);
@@ -78,6 +101,7 @@ export function buildTypicalProfile(
     every.push(seconds);
   }
   const typicalBins: TypicalBin[] = [...byBin.entries()]
+    .filter(([, bin]) => bin.all.length >= minBinSamples)
     .sort(([a], [b]) => a - b)
     .map(([key, bin]) => {
       const sorted = sortedAscending(bin.all);
@@ -100,6 +124,30 @@ export function buildTypicalProfile(
     ...(freeFlowSeconds === undefined ? {} : { freeFlowSeconds }),
     bins: typicalBins,
   };
+}
+
+/**
+ * How long before `now` the target's history starts: from the earliest estimate
+ * `buildTypicalProfile` would count (within `weeks` before `now`), in seconds; 0 without one.
+ */
+export function typicalHistorySeconds(
+  estimates: readonly TravelTimeEstimate[],
+  now: UnixNanos,
+  weeks: number = DEFAULT_PROFILE_WEEKS,
+): number {
+  const periodStart = now - BigInt(weeks) * WEEK_NANOS;
+  let earliest: UnixNanos | undefined;
+  for (const estimate of estimates) {
+    if (estimate.medianSeconds === undefined || !counted(estimate)) continue;
+    const at = windowMiddle(estimate);
+    if (at >= periodStart && at < now && (earliest === undefined || at < earliest)) earliest = at;
+  }
+  return earliest === undefined ? 0 : Number(now - earliest) / Number(NANOS_PER_SECOND);
+}
+
+/** A stale or empty window says nothing about the traffic then. */
+function counted(estimate: TravelTimeEstimate): boolean {
+  return estimate.status === 'ok' || estimate.status === 'insufficient_data';
 }
 
 /** The instant an estimate stands for: the middle of its window. */
