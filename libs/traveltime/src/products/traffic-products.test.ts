@@ -80,6 +80,29 @@ function flatProfile(medianSeconds: number, computedAt: bigint): TypicalProfile 
   };
 }
 
+/**
+ * Minute estimates of d1 → d2 (120 s) and the route (210 s) ending T0 − 25 h … T0: more
+ * than the day of history a profile needs, ending where the worker's live hour starts.
+ */
+async function storeHistory(): Promise<void> {
+  const ends = Array.from({ length: 25 * 60 + 1 }, (_, index) => T0 - BigInt(index) * MINUTE);
+  const base = { windowSeconds: 900, validSamples: 10, totalSamples: 10, status: 'ok' } as const;
+  await corridor.repository.travelTimes.put(
+    ends.map((intervalEnd) => ({ ...base, source: d1, destination: d2, intervalEnd, medianSeconds: 120 })),
+  );
+  await corridor.repository.routeTravelTimes.put(
+    ends.map((intervalEnd) => ({
+      ...base,
+      source: d1,
+      destination: d3,
+      intervalEnd,
+      medianSeconds: 210,
+      route: ROUTE.name,
+      routeMethod: 'sum_of_links' as const,
+    })),
+  );
+}
+
 describe('traffic products of the travel-time worker', () => {
   it('writes a route’s intervals end to end where enough devices cross it, else as the sum of its links', async () => {
     const metrics = new ServerMetrics({ processMetrics: false });
@@ -153,7 +176,18 @@ describe('traffic products of the travel-time worker', () => {
     expect(await routeEstimates()).toHaveLength(60);
   });
 
+  it('stores no profile from less than a day of estimates, so estimates get no figures', async () => {
+    await worker().runOnce(T0 + HOUR + LAG);
+
+    expect(await corridor.repository.profiles.get(D1_TO_D2)).toBeUndefined();
+    expect(await corridor.repository.profiles.get({ kind: 'route', route: ROUTE.name })).toBeUndefined();
+    const [linkEstimate] = await corridor.repository.travelTimes.latest([{ source: d1, destination: d2 }]);
+    expect(linkEstimate).toMatchObject({ medianSeconds: 120, status: 'ok' });
+    expect(linkEstimate!.typicalSeconds).toBeUndefined();
+  });
+
   it('stores the profiles of held links and routes, and gives later estimates their congestion figures', async () => {
+    await storeHistory();
     const running = worker();
     const firstRound = T0 + HOUR + LAG;
     await running.runOnce(firstRound);
@@ -167,9 +201,9 @@ describe('traffic products of the travel-time worker', () => {
       timeZone: 'UTC',
       freeFlowSeconds: 120,
     });
-    // Bins of the hour of traffic (windows centred from T0 − 6.5 min on) at 120 s each.
+    // Bins of the day of history and the hour of traffic at 120 s each.
     expect(linkProfile!.bins.map((bin) => bin.medianSeconds)).toEqual(linkProfile!.bins.map(() => 120));
-    expect(linkProfile!.bins.length).toBeGreaterThanOrEqual(4);
+    expect(linkProfile!.bins.length).toBeGreaterThanOrEqual(96);
     const routeProfile = await corridor.repository.profiles.get({ kind: 'route', route: ROUTE.name });
     expect(routeProfile).toMatchObject({ computedAt: firstRound, freeFlowSeconds: 210 });
 
@@ -193,12 +227,16 @@ describe('traffic products of the travel-time worker', () => {
       ratioToTypical: 1,
       level: 'free',
     });
-    // Not computed again within profile_refresh.
+    // Not computed again within the hour a profile of less than a week of history is kept…
     expect((await corridor.repository.profiles.get(D1_TO_D2))?.computedAt).toBe(firstRound);
+    // …but after it, well within profile_refresh (6 h).
+    await running.runOnce(firstRound + HOUR);
+    expect((await corridor.repository.profiles.get(D1_TO_D2))?.computedAt).toBe(firstRound + HOUR);
   });
 
   it('rates estimates against a stored profile with the configured thresholds, and computes it again once due', async () => {
     const now = T0 + HOUR + LAG;
+    await storeHistory();
     await corridor.repository.profiles.put(flatProfile(60, now - 30n * MINUTE));
 
     const first = worker({ congestionThresholds: { severe: 2.5 }, profileRefreshSeconds: 3600 });

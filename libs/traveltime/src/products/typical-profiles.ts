@@ -1,8 +1,11 @@
 import {
   buildTypicalProfile,
+  MIN_TYPICAL_BIN_SAMPLES,
+  MIN_TYPICAL_HISTORY_SECONDS,
   NANOS_PER_SECOND,
   TimeOfWeekBins,
   trafficTargetKey,
+  typicalHistorySeconds,
   withCongestionFigures,
   type TrafficTarget,
   type TravelTimeEstimate,
@@ -33,14 +36,42 @@ type ProfileOptions = Pick<
 >;
 
 /**
+ * While a target's history is shorter than a week, its profile is computed again after
+ * at most this long (when `profileRefreshSeconds` is longer): each hour brings bins of
+ * the week it does not have yet, and reading less than a week of estimates is cheap.
+ * Once every bin of the week has data, more weeks only refine it.
+ */
+export const YOUNG_PROFILE_REFRESH_SECONDS = 3600;
+
+/** A target without a day of history is looked at again after this long. */
+export const PROFILE_HISTORY_RETRY_SECONDS = 3600;
+
+const WEEK_SECONDS = 7 * 86_400;
+
+/** A target's profile as this worker knows it, and when to compute it again. */
+interface KnownProfile {
+  /** Undefined: none stored, or too little history to use the one stored. */
+  readonly profile: TypicalProfile | undefined;
+  readonly dueAt: UnixNanos;
+}
+
+/**
  * The typical profiles of the links and routes a worker holds: read once and kept per
- * target (per worker instance), computed again by the holder once older than
- * `profileRefreshSeconds` (or made with other weeks or zone than configured), and used
- * to give every estimate its congestion figures before it is written.
+ * target (per worker instance), computed again by the holder once due, and used to give
+ * every estimate its congestion figures before it is written. Due: once older than
+ * `profileRefreshSeconds` (or made with other weeks or zone than configured), sooner
+ * while the history is young (`YOUNG_PROFILE_REFRESH_SECONDS`). A profile is stored
+ * only once the target's estimates span `MIN_TYPICAL_HISTORY_SECONDS` (a day), with
+ * bins of at least `MIN_TYPICAL_BIN_SAMPLES` estimates: a new link's first minutes
+ * are not its typical traffic. When it is due and the history is still shorter, a
+ * stored profile is not used either (one made from less before these rules), and the
+ * target is looked at again
+ * after `PROFILE_HISTORY_RETRY_SECONDS`. The young refresh is kept in memory only: a
+ * worker that takes a young target over computes it again after `profileRefreshSeconds`.
  */
 export class TypicalProfiles {
-  /** By `trafficTargetKey`; undefined: read, and none stored. */
-  private readonly known = new Map<string, TypicalProfile | undefined>();
+  /** By `trafficTargetKey`. */
+  private readonly known = new Map<string, KnownProfile>();
   private readonly bins: TimeOfWeekBins;
 
   constructor(private readonly options: ProfileOptions) {
@@ -56,11 +87,12 @@ export class TypicalProfiles {
     });
     await Promise.all(
       [...unknown].map(async ([key, target]) => {
-        this.known.set(key, await this.options.repository.profiles.get(target));
+        const stored = await this.options.repository.profiles.get(target);
+        this.known.set(key, { profile: stored, dueAt: this.dueAt(stored) });
       }),
     );
     return estimates.map((estimate, index) => {
-      const profile = this.known.get(keys[index]!);
+      const profile = this.known.get(keys[index]!)?.profile;
       return profile === undefined
         ? estimate
         : withCongestionFigures(estimate, profile, {
@@ -83,11 +115,15 @@ export class TypicalProfiles {
       if (built >= PROFILES_BUILT_PER_ROUND) return;
       const key = trafficTargetKey(target);
       try {
-        if (this.known.has(key) && !this.isDue(this.known.get(key), now)) continue;
+        const known = this.known.get(key);
+        if (known !== undefined && now < known.dueAt) continue;
         // Read again before computing: another worker may have done it while it held the target.
         const stored = await this.options.repository.profiles.get(target);
-        this.known.set(key, stored);
-        if (!this.isDue(stored, now)) continue;
+        const storedDue = this.dueAt(stored);
+        if (stored !== undefined && stored.computedAt !== known?.profile?.computedAt && now < storedDue) {
+          this.known.set(key, { profile: stored, dueAt: storedDue });
+          continue;
+        }
         built += 1;
         await this.build(target, now);
       } catch (error) {
@@ -101,7 +137,8 @@ export class TypicalProfiles {
   }
 
   private async build(target: TrafficTarget, now: UnixNanos): Promise<void> {
-    const { repository, profileWeeks, metrics } = this.options;
+    const { repository, profileWeeks, profileRefreshSeconds, metrics } = this.options;
+    const key = trafficTargetKey(target);
     const range = { after: now - BigInt(profileWeeks) * WEEK_NANOS, before: now };
     const estimates =
       target.kind === 'link'
@@ -110,21 +147,38 @@ export class TypicalProfiles {
             range,
           })
         : await repository.routeTravelTimes.list({ routes: [target.route], range });
-    const profile = buildTypicalProfile(target, estimates, { now, weeks: profileWeeks, bins: this.bins });
+    const historySeconds = typicalHistorySeconds(estimates, now, profileWeeks);
+    if (historySeconds < MIN_TYPICAL_HISTORY_SECONDS) {
+      this.known.set(key, {
+        profile: undefined,
+        dueAt: now + BigInt(PROFILE_HISTORY_RETRY_SECONDS) * NANOS_PER_SECOND,
+      });
+      return;
+    }
+    const profile = buildTypicalProfile(target, estimates, {
+      now,
+      weeks: profileWeeks,
+      bins: this.bins,
+      minBinSamples: MIN_TYPICAL_BIN_SAMPLES,
+    });
     await repository.profiles.put(profile);
-    this.known.set(trafficTargetKey(target), profile);
+    const refreshSeconds =
+      historySeconds < WEEK_SECONDS
+        ? Math.min(profileRefreshSeconds, YOUNG_PROFILE_REFRESH_SECONDS)
+        : profileRefreshSeconds;
+    this.known.set(key, { profile, dueAt: now + BigInt(refreshSeconds) * NANOS_PER_SECOND });
     metrics?.travelTimeProfilesBuilt.inc();
   }
 
-  private isDue(profile: TypicalProfile | undefined, now: UnixNanos): boolean {
+  /** When a stored profile is due: now when there is none or it was made with other settings. */
+  private dueAt(profile: TypicalProfile | undefined): UnixNanos {
     const { profileRefreshSeconds, profileWeeks } = this.options;
-    return (
-      profile === undefined ||
-      profile.weeks !== profileWeeks ||
-      profile.timeZone !== this.bins.timeZone ||
-      profile.binMinutes !== this.bins.binMinutes ||
-      now - profile.computedAt >= BigInt(profileRefreshSeconds) * NANOS_PER_SECOND
-    );
+    const matches =
+      profile !== undefined &&
+      profile.weeks === profileWeeks &&
+      profile.timeZone === this.bins.timeZone &&
+      profile.binMinutes === this.bins.binMinutes;
+    return matches ? profile.computedAt + BigInt(profileRefreshSeconds) * NANOS_PER_SECOND : 0n;
   }
 }
 
