@@ -205,7 +205,7 @@ describe.each(STORES)('traffic products on the %s store', (kind) => {
     }
 
     // The chart of the route, with the typical profile's band once the workers computed one
-    // (they do from the first estimates on); without one, no band and no error.
+    // (they need a day of estimates, so not here); without one, no band and no error.
     const before = new Date(Date.parse(row!.intervalEnd) + 1000).toISOString().replace('.000Z', 'Z');
     const chartRange = ['--route', 'road', '--after', after, '--before', before];
     const svgFile = join(setup.workDir(), `route-${kind}.svg`);
