@@ -172,7 +172,7 @@ export {
   type DetectorHealthRule,
 } from './traffic/detector-health-rule';
 export {
-  expectedDevices,
+  expectedSightings,
   silenceReferences,
   type SilenceReferences,
   type SilenceSpan,
