@@ -106,11 +106,42 @@ describe('judgeCongestion', () => {
     expect(ids.size).toBe(1);
     const cleared = changes.at(-1)!.alert;
     expect(cleared.start).toBe(T0 + 2n * MINUTE);
-    // Cleared when at most 1 of the last 5 (minutes 12..16) is at or above 1.3: minute 16.
+    // Cleared when 4 of the last 5 (minutes 12..16) are known to be below 1.3: minute 16.
     expect(cleared.end).toBe(T0 + 16n * MINUTE);
     expect(cleared.evidence).toBe(
-      'Congestion on link a → b is over: 1 of the last 5 intervals at or above 1.3× typical.',
+      'Congestion on link a → b is over: 4 of the last 5 intervals below 1.3× typical.',
     );
+  });
+
+  it('takes thin or unsure estimates as no evidence: they neither raise nor clear', () => {
+    const thin = estimates([1.0, 2.0, 2.1, 2.2, 2.3]).map((estimate) => ({ ...estimate, validSamples: 4 }));
+    expect(judgeCongestion({ target, recent: thin, rule })).toBeUndefined();
+    const unsure = estimates([1.0, 2.0, 2.1, 2.2, 2.3]).map((estimate) => ({
+      ...estimate,
+      status: 'insufficient_data' as const,
+    }));
+    expect(judgeCongestion({ target, recent: unsure, rule })).toBeUndefined();
+    // Two thin intervals among five: 3 solid congested ones still raise, from the first solid one.
+    const mixed = estimates([2.0, 2.0, 2.1, 2.2, 2.3]).map((estimate, index) =>
+      index < 2 ? { ...estimate, validSamples: 2 } : estimate,
+    );
+    expect(judgeCongestion({ target, recent: mixed, rule })?.alert.start).toBe(T0 + 3n * MINUTE);
+
+    const open = judgeCongestion({ target, recent: estimates([2.0, 2.0, 2.0]), rule })!.alert;
+    // A jam letting hardly any vehicle through: low ratios on 2 samples do not clear it.
+    const jammed = estimates([1.0, 1.0, 1.0, 1.0, 1.0], 4).map((estimate) => ({
+      ...estimate,
+      validSamples: 2,
+    }));
+    expect(judgeCongestion({ target, recent: jammed, open, rule })).toBeUndefined();
+    // Nor do intervals without samples; 3 solid free intervals of 5 are not yet enough.
+    const emptied = estimates([undefined, undefined, 1.0, 1.0, 1.0], 4).map((estimate, index) =>
+      index < 2 ? { ...estimate, status: 'no_samples' as const, validSamples: 0 } : estimate,
+    );
+    expect(judgeCongestion({ target, recent: emptied, open, rule })).toBeUndefined();
+    expect(
+      judgeCongestion({ target, recent: estimates([1.4, 1.0, 1.2, 1.1, 1.0], 4), open, rule })?.change,
+    ).toBe('cleared');
   });
 
   it('gives the same change for the same estimates, in any order', () => {
@@ -140,6 +171,9 @@ describe('judgeCongestion', () => {
       new RangeError('CongestionAlertRule.raiseIntervals must be a whole number from 1 to 5, got 6'),
     );
     expect(() => resolveCongestionAlertRule({ clearIntervals: 3 })).toThrow('clearIntervals');
+    expect(() => resolveCongestionAlertRule({ minValidSamples: 0 })).toThrow(
+      new RangeError('CongestionAlertRule.minValidSamples must be a whole number from 1 to 1000000, got 0'),
+    );
     expect(() => resolveCongestionAlertRule({ raiseRatio: 1.2 })).toThrow(
       new RangeError('CongestionAlertRule.raiseRatio must be at least clearRatio (1.3), got 1.2'),
     );

@@ -7,15 +7,17 @@ import type { TrafficTarget } from './traffic-target';
 
 /**
  * When a link or route gets a congestion alert and when it is over, judged on its last
- * `windowIntervals` estimates against the typical travel time (`ratioToTypical`):
+ * `windowIntervals` estimates against the typical travel time (`ratioToTypical`). Only
+ * evidence counts: an `ok` estimate with at least `minValidSamples` valid samples and a
+ * ratio (a thin night-time median, or no profile yet, says nothing either way).
  *
- * - raise when at least `raiseIntervals` of them are at or above `raiseRatio`;
- * - clear (hysteresis) only when at most `clearIntervals` of them are at or above the
- *   lower `clearRatio`.
+ * - raise when at least `raiseIntervals` of them are evidence at or above `raiseRatio`;
+ * - clear (hysteresis) only when at most `clearIntervals` of them are not evidence
+ *   below the lower `clearRatio`: missing or thin intervals keep the alert open, so a
+ *   jam that lets few vehicles through does not end its own alert.
  *
  * Between the two the alert stays as it is, so a queue hovering around the threshold is
- * one alert, not a burst of them. An estimate without a ratio (no typical profile yet,
- * no samples) counts as not congested.
+ * one alert, not a burst of them.
  */
 export interface CongestionAlertRule {
   readonly windowIntervals: number;
@@ -23,6 +25,8 @@ export interface CongestionAlertRule {
   readonly raiseRatio: number;
   readonly clearIntervals: number;
   readonly clearRatio: number;
+  /** An estimate is evidence either way only when `ok` with at least this many valid samples. */
+  readonly minValidSamples: number;
 }
 
 export const DEFAULT_CONGESTION_ALERT_RULE: CongestionAlertRule = {
@@ -31,6 +35,7 @@ export const DEFAULT_CONGESTION_ALERT_RULE: CongestionAlertRule = {
   raiseRatio: 1.5,
   clearIntervals: 1,
   clearRatio: 1.3,
+  minValidSamples: 5,
 };
 
 /**
@@ -48,7 +53,8 @@ export const SEVERITY_OF_LEVEL: Readonly<Record<CongestionLevel, AlertSeverity>>
 /** Fills in the defaults and refuses a rule that cannot work, naming the field. */
 export function resolveCongestionAlertRule(rule: Partial<CongestionAlertRule> = {}): CongestionAlertRule {
   const resolved = { ...DEFAULT_CONGESTION_ALERT_RULE, ...rule };
-  const { windowIntervals, raiseIntervals, raiseRatio, clearIntervals, clearRatio } = resolved;
+  const { windowIntervals, raiseIntervals, raiseRatio, clearIntervals, clearRatio, minValidSamples } =
+    resolved;
   const wholeIn = (value: number, name: keyof CongestionAlertRule, min: number, max: number) => {
     if (!Number.isSafeInteger(value) || value < min || value > max) {
       throw new RangeError(
@@ -59,6 +65,7 @@ export function resolveCongestionAlertRule(rule: Partial<CongestionAlertRule> = 
   wholeIn(windowIntervals, 'windowIntervals', 1, 1000);
   wholeIn(raiseIntervals, 'raiseIntervals', 1, windowIntervals);
   wholeIn(clearIntervals, 'clearIntervals', 0, raiseIntervals - 1);
+  wholeIn(minValidSamples, 'minValidSamples', 1, 1_000_000);
   if (!Number.isFinite(clearRatio) || clearRatio <= 0) {
     throw new RangeError(`CongestionAlertRule.clearRatio must be a positive number, got ${clearRatio}`);
   }
@@ -97,8 +104,9 @@ export function judgeCongestion(judgement: CongestionJudgement): AlertChange | u
     .slice(-rule.windowIntervals);
   const newest = recent.at(-1);
   if (newest === undefined) return undefined;
-  const congested = recent.filter((estimate) => (estimate.ratioToTypical ?? 0) >= rule.raiseRatio);
-  const aboveClear = recent.filter((estimate) => (estimate.ratioToTypical ?? 0) >= rule.clearRatio).length;
+  const evidence = recent.filter((estimate) => isEvidence(estimate, rule));
+  const congested = evidence.filter((estimate) => estimate.ratioToTypical! >= rule.raiseRatio);
+  const belowClear = evidence.filter((estimate) => estimate.ratioToTypical! < rule.clearRatio).length;
   const figures = windowFigures(recent, congested, rule);
 
   if (open === undefined) {
@@ -119,14 +127,16 @@ export function judgeCongestion(judgement: CongestionJudgement): AlertChange | u
       },
     };
   }
-  if (aboveClear <= rule.clearIntervals) {
+  // Missing or thin intervals are not evidence of a clear road: a jam that lets few
+  // vehicles through must not end its own alert (and raise a second one minutes later).
+  if (rule.windowIntervals - belowClear <= rule.clearIntervals) {
     return {
       change: 'cleared',
       alert: {
         ...open,
         end: newest.intervalEnd,
         updated: newest.intervalEnd,
-        evidence: `Congestion on ${targetText(target)} is over: ${aboveClear} of the last ${recent.length} intervals at or above ${rule.clearRatio}× typical.`,
+        evidence: `Congestion on ${targetText(target)} is over: ${belowClear} of the last ${rule.windowIntervals} intervals below ${rule.clearRatio}× typical.`,
         figures,
       },
     };
@@ -143,6 +153,19 @@ export function judgeCongestion(judgement: CongestionJudgement): AlertChange | u
       figures,
     },
   };
+}
+
+/**
+ * Whether an estimate says anything about congestion: `ok`, with at least
+ * `minValidSamples` valid samples and a ratio to typical. The median of a few night-time
+ * trips swings past 1.5× on one slow vehicle; such estimates neither raise nor clear.
+ */
+function isEvidence(estimate: TravelTimeEstimate, rule: CongestionAlertRule): boolean {
+  return (
+    estimate.status === 'ok' &&
+    estimate.validSamples >= rule.minValidSamples &&
+    estimate.ratioToTypical !== undefined
+  );
 }
 
 function worstSeverity(estimates: readonly TravelTimeEstimate[]): AlertSeverity {
