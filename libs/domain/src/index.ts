@@ -172,12 +172,17 @@ export {
   type DetectorHealthRule,
 } from './traffic/detector-health-rule';
 export {
-  expectedSightings,
+  expectedDevices,
   silenceReferences,
   type SilenceReferences,
   type SilenceSpan,
 } from './traffic/detector-health-silence';
-export { judgeBattery, type BatteryJudgement, type BatteryReading } from './traffic/detector-health-battery';
+export {
+  BATTERY_PAIR_TOLERANCE_SECONDS,
+  judgeBattery,
+  type BatteryJudgement,
+  type BatteryReading,
+} from './traffic/detector-health-battery';
 export { estimateClockSkew, type ClockSkewJudgement } from './traffic/detector-health-clock-skew';
 export { neverMatches, type MatchCounts } from './traffic/detector-health-never-matches';
 export {

@@ -9,7 +9,7 @@ import { estimateClockSkew } from './detector-health-clock-skew';
 import { judgeDetector, type DetectorFacts } from './detector-health-judge';
 import { neverMatches } from './detector-health-never-matches';
 import { DEFAULT_DETECTOR_HEALTH_RULE, resolveDetectorHealthRule } from './detector-health-rule';
-import { expectedSightings, silenceReferences } from './detector-health-silence';
+import { expectedDevices, silenceReferences } from './detector-health-silence';
 
 const d = parseDetectorId('d');
 const SECOND = NANOS_PER_SECOND;
@@ -85,10 +85,12 @@ describe('silenceReferences', () => {
     expect(silenceReferences(NOW - 14n * MINUTE, NOW, NOW - 7n * DAY, rule)).toBeUndefined();
   });
 
-  it('expects the median of the reference counts', () => {
-    expect(expectedSightings([3, 40, 12])).toBe(12);
-    expect(expectedSightings([3, 40, 12, 20])).toBe(16);
-    expect(expectedSightings([])).toBe(0);
+  it('expects the lower quartile of the reference counts: the fewest of up to 4', () => {
+    expect(expectedDevices([3, 40, 12])).toBe(3);
+    // Four earlier weeks, one a holiday: the quiet one is what a silence must beat.
+    expect(expectedDevices([30, 32, 6, 28])).toBe(6);
+    expect(expectedDevices([30, 25, 4, 41, 28, 33])).toBe(25);
+    expect(expectedDevices([])).toBe(0);
   });
 });
 
@@ -98,20 +100,59 @@ describe('judgeBattery', () => {
       latestVolts: 11.4,
       low: 'below',
     });
-    const falling = judgeBattery(readings(20, 12.6, -0.02), NOW, rule);
+    const falling = judgeBattery(readings(30, 12.8, -0.02), NOW, rule);
     expect(falling.low).toBe('falling');
     expect(falling.voltsPerDay).toBeCloseTo(-0.48, 6);
     expect(falling.hoursToLow).toBeCloseTo(35, 6);
-    const slow = judgeBattery(readings(20, 12.6, -0.005), NOW, rule);
+    const slow = judgeBattery(readings(30, 12.75, -0.005), NOW, rule);
     expect(slow.low).toBeUndefined();
     expect(slow.recovered).toBe(true);
   });
 
-  it('fits no trend to fewer than 3 readings or less than an hour, and ignores readings older than the trend span', () => {
+  it('has no trend without a day of readings before the trend span, and ignores readings after now', () => {
+    expect(judgeBattery(readings(20, 12.6, -0.02), NOW, rule)).toEqual({ latestVolts: 12.2, recovered: true });
     expect(judgeBattery(readings(1, 12, -0.5), NOW, rule)).toEqual({ latestVolts: 11.5, recovered: false });
     expect(judgeBattery([{ time: NOW - 30n * HOUR, volts: 11 }], NOW, rule)).toEqual({ recovered: false });
+    expect(judgeBattery([{ time: NOW + HOUR, volts: 11 }], NOW, rule)).toEqual({ recovered: false });
+  });
+
+  it('reads a daily swing as no trend, from start-up on, at any hour', () => {
+    const swing = solarReadings(3n * DAY);
+    for (let at = swing[0]!.time + HOUR; at <= NOW; at += HOUR) {
+      const judged = judgeBattery(swing, at, rule);
+      expect(judged.low).toBeUndefined();
+      if (judged.voltsPerDay !== undefined) expect(Math.abs(judged.voltsPerDay)).toBeLessThan(0.05);
+    }
+  });
+
+  it('sees a drain under the swing within a day, well before the pack is low', () => {
+    const drainFrom = NOW - 20n * HOUR;
+    const judged = judgeBattery(solarReadings(3n * DAY, { from: drainFrom, voltsPerDay: 1 }), NOW, rule);
+    expect(judged.low).toBe('falling');
+    expect(judged.latestVolts).toBeGreaterThan(12);
+    expect(judged.voltsPerDay).toBeLessThan(-0.3);
   });
 });
+
+/**
+ * Reports every 5 minutes over `span` up to NOW of a healthy solar-charged pack (12.9 V ±
+ * 0.15 V a day, lowest at 03:00, a little noise), or of one draining from `drain.from`.
+ */
+function solarReadings(span: bigint, drain?: { from: UnixNanos; voltsPerDay: number }): BatteryReading[] {
+  const step = 5n * MINUTE;
+  const healthy = (time: UnixNanos) =>
+    12.9 - 0.15 * Math.cos((2 * Math.PI * (Number(time % DAY) / 1e9 - 3 * 3600)) / 86_400);
+  const result: BatteryReading[] = [];
+  for (let time = NOW - span, index = 0; time <= NOW; time += step, index += 1) {
+    const noise = 0.02 * Math.sin(index * 12.9898) * Math.cos(index * 78.233);
+    const volts =
+      drain !== undefined && time >= drain.from
+        ? healthy(drain.from) - (drain.voltsPerDay * Number(time - drain.from)) / Number(DAY)
+        : healthy(time);
+    result.push({ time, volts: Math.round((volts + noise) * 1000) / 1000 });
+  }
+  return result;
+}
 
 describe('estimateClockSkew', () => {
   it('reads a clock running ahead from links in longer and links out shorter', () => {
@@ -144,7 +185,7 @@ describe('neverMatches', () => {
 
 describe('judgeDetector', () => {
   it('says a healthy detector is healthy', () => {
-    expect(judgeDetector(facts({ battery: readings(10, 12.8, 0) }), [], rule)).toEqual({
+    expect(judgeDetector(facts({ battery: readings(30, 12.8, 0) }), [], rule)).toEqual({
       health: { detectorId: d, checkedAt: NOW, lastSeen: NOW - MINUTE, problems: [], batteryVoltsPerDay: 0 },
       changes: [],
     });
@@ -165,8 +206,8 @@ describe('judgeDetector', () => {
       start: lastSeen,
       updated: NOW,
       evidence:
-        'Detector d has sent no sighting for 40 min, where 29 were expected in the last 40 min (median of the same time of day on earlier days).',
-      figures: { silent_seconds: 2400, expected_sightings: 29, reference_spans: 6 },
+        'Detector d has sent no sighting for 40 min, where 25 devices were expected in the last 40 min (lower quartile of the same time of day on earlier days).',
+      figures: { silent_seconds: 2400, expected_devices: 25, reference_spans: 6 },
     };
     expect(silent).toEqual({
       health: { detectorId: d, checkedAt: NOW, lastSeen, problems: ['detector_silent'] },
@@ -189,7 +230,7 @@ describe('judgeDetector', () => {
     expect(heard.health.problems).toEqual([]);
   });
 
-  it('lets a quiet night pass: fewer expected sightings than silentMinExpected', () => {
+  it('lets a quiet night pass: fewer expected devices than silentMinExpected', () => {
     const quiet = facts({
       lastSeen: NOW - 3n * HOUR,
       silence: { basis: 'days', referenceCounts: [2, 6, 3, 0, 9, 4] },
@@ -198,7 +239,7 @@ describe('judgeDetector', () => {
   });
 
   it('raises a falling battery as a warning, makes it critical below the threshold, and clears it once charged', () => {
-    const falling = judgeDetector(facts({ battery: readings(20, 12.6, -0.02) }), [], rule);
+    const falling = judgeDetector(facts({ battery: readings(30, 12.8, -0.02) }), [], rule);
     expect(falling.changes).toHaveLength(1);
     const raised = falling.changes[0]!.alert;
     expect(raised).toMatchObject({

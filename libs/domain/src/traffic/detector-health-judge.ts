@@ -8,7 +8,7 @@ import { judgeBattery, type BatteryReading } from './detector-health-battery';
 import type { ClockSkewJudgement } from './detector-health-clock-skew';
 import { neverMatches, type MatchCounts } from './detector-health-never-matches';
 import type { DetectorHealthRule } from './detector-health-rule';
-import { expectedSightings, type SilenceReferences } from './detector-health-silence';
+import { expectedDevices, type SilenceReferences } from './detector-health-silence';
 
 /** What the data says of one detector at `now`; the caller reads it, this judges it. */
 export interface DetectorFacts {
@@ -16,7 +16,7 @@ export interface DetectorFacts {
   readonly now: UnixNanos;
   /** Its newest sighting; absent when none is stored. */
   readonly lastSeen?: UnixNanos;
-  /** When it has been silent long enough to judge (`silenceReferences`): the sightings counted in each reference span. */
+  /** When it has been silent long enough to judge (`silenceReferences`): the distinct devices seen in each reference span. */
   readonly silence?: {
     readonly basis: SilenceReferences['basis'];
     readonly referenceCounts: readonly number[];
@@ -40,7 +40,7 @@ export interface DetectorJudgement {
  * its health. `open` are its open alerts (any kind; others are ignored).
  *
  * - detector_silent (warning): unheard for at least `silentMinSeconds`, while the
- *   references (`silenceReferences`) expect at least `silentMinExpected` sightings in that
+ *   references (`silenceReferences`) expect at least `silentMinExpected` devices in that
  *   span; starts at the last sighting; clears when it is heard again.
  * - battery_low: critical below `batteryLowVolts`, warning when the trend reaches it within
  *   `batteryHorizonHours`; starts at the reading that showed it; clears once the latest
@@ -92,7 +92,7 @@ export function judgeDetector(
       });
     }
   } else if (facts.lastSeen !== undefined && facts.silence !== undefined && silentSeconds !== undefined) {
-    const expected = expectedSightings(facts.silence.referenceCounts);
+    const expected = expectedDevices(facts.silence.referenceCounts);
     if (expected >= rule.silentMinExpected) {
       const spanSeconds = Math.min(silentSeconds, rule.silentMaxSpanSeconds);
       raise(
@@ -100,10 +100,10 @@ export function judgeDetector(
         facts.lastSeen,
         'warning',
         `Detector ${detectorId} has sent no sighting for ${formatSpan(silentSeconds)}, where ` +
-          `${expected} were expected in the last ${formatSpan(spanSeconds)} (${BASIS_TEXT[facts.silence.basis]}).`,
+          `${expected} devices were expected in the last ${formatSpan(spanSeconds)} (${BASIS_TEXT[facts.silence.basis]}).`,
         {
           silent_seconds: silentSeconds,
-          expected_sightings: expected,
+          expected_devices: expected,
           reference_spans: facts.silence.referenceCounts.length,
         },
       );
@@ -234,8 +234,8 @@ export function judgeDetector(
 }
 
 const BASIS_TEXT: Readonly<Record<SilenceReferences['basis'], string>> = {
-  weeks: 'median of the same time of week in earlier weeks',
-  days: 'median of the same time of day on earlier days',
+  weeks: 'fewest of the same time of week in earlier weeks',
+  days: 'lower quartile of the same time of day on earlier days',
   recent: 'as many as in the same span before it fell silent',
 };
 

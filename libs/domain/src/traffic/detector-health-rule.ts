@@ -17,7 +17,10 @@ export interface DetectorHealthRule {
   readonly batteryLowVolts: number;
   /** Battery: a falling trend that reaches `batteryLowVolts` within this is reported too; e.g. 48. */
   readonly batteryHorizonHours: number;
-  /** Battery: the trend is fitted over the reports of this span back from now; e.g. 24. */
+  /**
+   * Battery: the reports of this span back from now are each compared with the report a
+   * day before them, and the median change is the trend (see `judgeBattery`); e.g. 6.
+   */
   readonly batteryTrendHours: number;
   /** Battery: an alert clears once the latest report is this far above `batteryLowVolts` and no fall is forecast; e.g. 0.2. */
   readonly batteryClearMarginVolts: number;
@@ -35,7 +38,7 @@ export const DEFAULT_DETECTOR_HEALTH_RULE: DetectorHealthRule = {
   silentMaxSpanSeconds: 6 * 3600,
   batteryLowVolts: 11.5,
   batteryHorizonHours: 48,
-  batteryTrendHours: 24,
+  batteryTrendHours: 6,
   batteryClearMarginVolts: 0.2,
   clockSkewSeconds: 30,
   clockSkewWindowSeconds: 3600,

@@ -59,7 +59,7 @@ export const alertPartOptions = defineOptions([
     check: (volts) =>
       Number.isFinite(Number(volts)) && Number(volts) > 0 ? undefined : 'must be a number of volts above 0',
     description:
-      "A detector's battery is low below this voltage, or when its trend over the last day reaches it within 48 hours.",
+      "A detector's battery is low below this voltage, or when its trend (its reports against those a day before) reaches it within 48 hours.",
   },
   {
     name: 'traveltime.clock_skew_alert',

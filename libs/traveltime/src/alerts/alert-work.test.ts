@@ -301,12 +301,13 @@ describe('the worker with alerts', () => {
     await new Promise<void>((listening) => server!.listen(0, '127.0.0.1', listening));
     const { port } = server.address() as AddressInfo;
     const metrics = new ServerMetrics({ processMetrics: false });
-    // d1's battery falls 0.05 V an hour: 11.5 V in 14 h.
-    for (let hour = 0n; hour <= 4n; hour++) {
+    // d1's battery falls 0.05 V an hour for a day and more (the trend compares each recent
+    // report with the one a day before): at 12.4 V, 11.5 V in 18 h.
+    for (let hour = 0n; hour <= 30n; hour++) {
       await corridor.repository.detectors.appendStatus({
         detectorId: d1,
-        time: T0 - 2n * HOUR + hour * HOUR,
-        batteryVoltage: 12.4 - 0.05 * Number(hour),
+        time: T0 - 28n * HOUR + hour * HOUR,
+        batteryVoltage: Math.round((13.9 - 0.05 * Number(hour)) * 1000) / 1000,
         activeRadios: ['bluetooth'],
         detectionCounts: {},
       });

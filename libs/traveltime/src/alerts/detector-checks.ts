@@ -1,4 +1,5 @@
 import {
+  BATTERY_PAIR_TOLERANCE_SECONDS,
   estimateClockSkew,
   judgeDetector,
   NANOS_PER_SECOND,
@@ -36,7 +37,7 @@ const MAX_COUNTED_SIGHTINGS = 100_000;
 
 /**
  * The detector checks: for every detector with coordinates, reads what `judgeDetector`
- * needs (its newest sighting, the sighting counts of its silence's references, its status
+ * needs (its newest sighting, the devices seen in its silence's references, its status
  * reports, its links' estimates) and judges it. One worker runs them (the first member
  * by name, as for late sightings), every `detectorCheckSeconds`.
  */
@@ -106,10 +107,12 @@ export class DetectorChecks {
     const referenceCounts =
       references === undefined
         ? undefined
-        : await Promise.all(references.spans.map((span) => this.countSightings(detectorId, span)));
+        : await Promise.all(references.spans.map((span) => this.countDevices(detectorId, span)));
+    // The trend compares each report of its span with the one a day before (`judgeBattery`).
+    const batteryReadSeconds = rule.batteryTrendHours * 3600 + 86_400 + BATTERY_PAIR_TOLERANCE_SECONDS;
     const statuses = await repository.detectors.listStatus({
       detectorId,
-      range: { after: now - seconds(rule.batteryTrendHours * 3600), before: now + 1n },
+      range: { after: now - seconds(batteryReadSeconds), before: now + 1n },
       order: 'oldest_first',
     });
 
@@ -227,10 +230,26 @@ export class DetectorChecks {
     return undefined;
   }
 
+  /**
+   * The distinct devices (pseudonyms) the detector saw in `range`: the independent events
+   * a silence is judged by, as one device passing sends a clump of sightings.
+   */
+  private async countDevices(detectorId: DetectorId, range: TimeRange): Promise<number> {
+    const devices = new Set<string>();
+    for await (const page of this.repository.events.listPages({
+      detectorIds: [detectorId],
+      range,
+      limitPerDetector: MAX_COUNTED_SIGHTINGS,
+    })) {
+      for (const sighting of page) devices.add(sighting.deviceId);
+    }
+    return devices.size;
+  }
+
   private async countSightings(
     detectorId: DetectorId,
     range: TimeRange,
-    limit = MAX_COUNTED_SIGHTINGS,
+    limit: number,
   ): Promise<number> {
     let count = 0;
     for await (const page of this.repository.events.listPages({
