@@ -198,7 +198,8 @@ describe('detector checks', () => {
     expect(health.map((entry) => [entry.detectorId, entry.problems, entry.clockSkewSeconds])).toEqual([
       // Both have also been silent for an hour, after the corridor's hour of traffic.
       [d1, ['detector_silent'], undefined],
-      [d2, ['detector_silent', 'clock_skew'], 40],
+      // The offset is what both sides agree on: the smaller, 35 s.
+      [d2, ['detector_silent', 'clock_skew'], 35],
     ]);
     const [skew, ...others] = await corridor.repository.alerts.list({ kinds: ['clock_skew'] });
     expect(others).toEqual([]);
@@ -206,7 +207,7 @@ describe('detector checks', () => {
       id: alertId('clock_skew', { kind: 'detector', detectorId: d2 }, now),
       kind: 'clock_skew',
       figures: {
-        offset_seconds: 40,
+        offset_seconds: 35,
         in_excess_seconds: 45,
         out_excess_seconds: -35,
         links_in: 1,
