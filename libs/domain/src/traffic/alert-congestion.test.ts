@@ -115,7 +115,8 @@ describe('judgeCongestion', () => {
 
   it('takes thin or unsure estimates as no evidence: they neither raise nor clear', () => {
     const thin = estimates([1.0, 2.0, 2.1, 2.2, 2.3]).map((estimate) => ({ ...estimate, validSamples: 4 }));
-    expect(judgeCongestion({ target, recent: thin, rule })).toBeUndefined();
+    expect(judgeCongestion({ target, recent: thin, rule: { ...rule, minValidSamples: 5 } })).toBeUndefined();
+    expect(judgeCongestion({ target, recent: thin, rule })?.change).toBe('raised');
     const unsure = estimates([1.0, 2.0, 2.1, 2.2, 2.3]).map((estimate) => ({
       ...estimate,
       status: 'insufficient_data' as const,
@@ -123,7 +124,7 @@ describe('judgeCongestion', () => {
     expect(judgeCongestion({ target, recent: unsure, rule })).toBeUndefined();
     // Two thin intervals among five: 3 solid congested ones still raise, from the first solid one.
     const mixed = estimates([2.0, 2.0, 2.1, 2.2, 2.3]).map((estimate, index) =>
-      index < 2 ? { ...estimate, validSamples: 2 } : estimate,
+      index < 2 ? { ...estimate, status: 'insufficient_data' as const, validSamples: 2 } : estimate,
     );
     expect(judgeCongestion({ target, recent: mixed, rule })?.alert.start).toBe(T0 + 3n * MINUTE);
 
@@ -131,6 +132,7 @@ describe('judgeCongestion', () => {
     // A jam letting hardly any vehicle through: low ratios on 2 samples do not clear it.
     const jammed = estimates([1.0, 1.0, 1.0, 1.0, 1.0], 4).map((estimate) => ({
       ...estimate,
+      status: 'insufficient_data' as const,
       validSamples: 2,
     }));
     expect(judgeCongestion({ target, recent: jammed, open, rule })).toBeUndefined();

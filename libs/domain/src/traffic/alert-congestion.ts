@@ -35,7 +35,7 @@ export const DEFAULT_CONGESTION_ALERT_RULE: CongestionAlertRule = {
   raiseRatio: 1.5,
   clearIntervals: 1,
   clearRatio: 1.3,
-  minValidSamples: 5,
+  minValidSamples: 3,
 };
 
 /**
@@ -157,8 +157,10 @@ export function judgeCongestion(judgement: CongestionJudgement): AlertChange | u
 
 /**
  * Whether an estimate says anything about congestion: `ok`, with at least
- * `minValidSamples` valid samples and a ratio to typical. The median of a few night-time
- * trips swings past 1.5× on one slow vehicle; such estimates neither raise nor clear.
+ * `minValidSamples` valid samples and a ratio to typical. An `insufficient_data` median
+ * of one or two trips swings past 1.5× on one slow vehicle; such estimates neither
+ * raise nor clear. The default 3 is the estimator's own minimum: daytime windows of the
+ * simulated corridor hold only 3 to 6 valid samples, and 5 lost half the incidents.
  */
 function isEvidence(estimate: TravelTimeEstimate, rule: CongestionAlertRule): boolean {
   return (
