@@ -8,7 +8,7 @@ import { webhookUrlProblem, type AlertWebhookOptions } from './alert-webhook';
 
 /** What the worker alerts on, and where alerts go besides the store. */
 export interface AlertOptions {
-  /** Overrides of the congestion alert thresholds (`DEFAULT_CONGESTION_ALERT_RULE`: 3 of 5 intervals at 1.5×, clear at 1 of 5 at 1.3×). */
+  /** Overrides of the congestion alert thresholds (`DEFAULT_CONGESTION_ALERT_RULE`: 3 of 5 intervals at 1.5×, clear once 4 of 5 are below 1.3×; intervals count when ok with 3 valid samples or more). */
   readonly congestion?: Partial<CongestionAlertRule>;
   /** Overrides of the detector health thresholds (`DEFAULT_DETECTOR_HEALTH_RULE`). */
   readonly detectorHealth?: Partial<DetectorHealthRule>;

@@ -25,6 +25,7 @@ describe('the alert options of the traveltime part', () => {
       [
         '--traveltime.congestion_alert_ratios=2,1.6',
         '--traveltime.congestion_alert_intervals=4,6,2',
+        '--traveltime.congestion_alert_min_samples=8',
         '--traveltime.detector_check_interval=5m',
         '--traveltime.battery_low_volts=23',
         '--traveltime.clock_skew_alert=1m',
@@ -38,6 +39,7 @@ describe('the alert options of the traveltime part', () => {
         raiseIntervals: 4,
         windowIntervals: 6,
         clearIntervals: 2,
+        minValidSamples: 8,
       },
       detectorHealth: { silentMinExpected: 10, batteryLowVolts: 23, clockSkewSeconds: 60 },
       detectorCheckSeconds: 300,

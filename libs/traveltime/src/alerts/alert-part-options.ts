@@ -9,7 +9,7 @@ import type { AlertOptions } from './alert-options';
 import { webhookUrlProblem } from './alert-webhook';
 
 const MS_PER_SECOND = 1000;
-const { raiseRatio, clearRatio, raiseIntervals, windowIntervals, clearIntervals } =
+const { raiseRatio, clearRatio, raiseIntervals, windowIntervals, clearIntervals, minValidSamples } =
   DEFAULT_CONGESTION_ALERT_RULE;
 
 /** The worker's alert options, declared with its other options (`traveltimeOptions`). */
@@ -31,7 +31,15 @@ export const alertPartOptions = defineOptions([
     default: `${raiseIntervals},${windowIntervals},${clearIntervals}`,
     check: (items) => problemOf(() => congestionRule([`${raiseRatio}`, `${clearRatio}`], items)),
     description:
-      'm,n,k: a congestion alert is raised when m of the last n intervals reach the raise ratio, and cleared when at most k reach the clear ratio.',
+      'm,n,k: a congestion alert is raised when m of the last n intervals reach the raise ratio, and cleared when at most k of them are not known to be below the clear ratio.',
+  },
+  {
+    name: 'traveltime.congestion_alert_min_samples',
+    kind: 'integer',
+    min: 1,
+    default: `${minValidSamples}`,
+    description:
+      'An interval counts for or against a congestion alert only when its estimate is ok with at least this many valid samples: a median of one or two trips is noise.',
   },
   {
     name: 'traveltime.detector_check_interval',
@@ -87,6 +95,7 @@ export function alertOptionsFromConfig(config: ConfigValues<typeof alertPartOpti
     congestion: congestionRule(
       config['traveltime.congestion_alert_ratios'],
       config['traveltime.congestion_alert_intervals'],
+      config['traveltime.congestion_alert_min_samples'],
     ),
     detectorHealth: {
       silentMinExpected: config['traveltime.silent_expected_sightings'],
@@ -98,8 +107,12 @@ export function alertOptionsFromConfig(config: ConfigValues<typeof alertPartOpti
   };
 }
 
-/** The rule from `raise,clear` ratios and `m,n,k` intervals; throws saying what is wrong. */
-function congestionRule(ratios: readonly string[], intervals: readonly string[]): CongestionAlertRule {
+/** The rule from `raise,clear` ratios, `m,n,k` intervals and the fewest samples; throws saying what is wrong. */
+function congestionRule(
+  ratios: readonly string[],
+  intervals: readonly string[],
+  minSamples = minValidSamples,
+): CongestionAlertRule {
   if (ratios.length !== 2)
     throw new Error(`needs two ratios, raise,clear (e.g. 1.5,1.3); got ${ratios.length}`);
   if (intervals.length !== 3)
@@ -112,6 +125,7 @@ function congestionRule(ratios: readonly string[], intervals: readonly string[])
     raiseIntervals: m!,
     windowIntervals: n!,
     clearIntervals: k!,
+    minValidSamples: minSamples,
   });
 }
 
