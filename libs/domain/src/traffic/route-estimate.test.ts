@@ -185,9 +185,10 @@ describe('estimateRoute against the links', () => {
     });
   });
 
-  it('takes an ok end-to-end estimate unchecked when a link has no estimate to compare with', () => {
-    const estimate = estimateRoute({ ...input, linkEstimates: [AB], ...endToEnd(3, 480) });
-    expect(estimate).toMatchObject({ routeMethod: 'matched', medianSeconds: 480, validSamples: 3 });
+  it('takes no end-to-end estimate when a link has none to compare it with', () => {
+    const estimate = estimateRoute({ ...input, linkEstimates: [AB], ...endToEnd(8, 320) });
+    expect(estimate).toMatchObject({ routeMethod: 'sum_of_links', status: 'no_samples', validSamples: 0 });
+    expect(estimate.medianSeconds).toBeUndefined();
   });
 });
 
