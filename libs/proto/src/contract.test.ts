@@ -194,6 +194,9 @@ const collectorContract: ContractFile = {
     ],
     // Added by this implementation: DeleteDetectorLink.
     DeleteDetectorLinkRequest: ['string dest_detector_id = 1', 'string src_detector_id = 2'],
+    // Added for traffic products (issue 18): routes.
+    Route: ['string name = 1', 'repeated string detector_ids = 2'],
+    DeleteRouteRequest: ['string name = 1'],
   },
   reserved: {},
   services: {
@@ -205,6 +208,9 @@ const collectorContract: ContractFile = {
       'rpc CreateDetectorStatus(collector.DetectorStatus) returns (google.protobuf.Empty)',
       // Added by this implementation.
       'rpc DeleteDetectorLink(collector.DeleteDetectorLinkRequest) returns (google.protobuf.Empty)',
+      // Added for traffic products (issue 18).
+      'rpc CreateRoute(collector.Route) returns (google.protobuf.Empty)',
+      'rpc DeleteRoute(collector.DeleteRouteRequest) returns (google.protobuf.Empty)',
     ],
   },
 };
@@ -224,6 +230,32 @@ const queryContract: ContractFile = {
       'ESTIMATE_STATUS_NO_SAMPLES = 4',
       'ESTIMATE_STATUS_ALL_REJECTED = 5',
     ],
+    RouteEstimateMethod: [
+      'ROUTE_ESTIMATE_METHOD_UNSPECIFIED = 0',
+      'ROUTE_ESTIMATE_METHOD_MATCHED = 1',
+      'ROUTE_ESTIMATE_METHOD_SUM_OF_LINKS = 2',
+    ],
+    CongestionLevel: [
+      'CONGESTION_LEVEL_UNSPECIFIED = 0',
+      'CONGESTION_LEVEL_FREE = 1',
+      'CONGESTION_LEVEL_MODERATE = 2',
+      'CONGESTION_LEVEL_HEAVY = 3',
+      'CONGESTION_LEVEL_SEVERE = 4',
+    ],
+    AlertKind: [
+      'ALERT_KIND_UNSPECIFIED = 0',
+      'ALERT_KIND_CONGESTION = 1',
+      'ALERT_KIND_DETECTOR_SILENT = 2',
+      'ALERT_KIND_BATTERY_LOW = 3',
+      'ALERT_KIND_CLOCK_SKEW = 4',
+      'ALERT_KIND_NEVER_MATCHES = 5',
+    ],
+    AlertSeverity: [
+      'ALERT_SEVERITY_UNSPECIFIED = 0',
+      'ALERT_SEVERITY_INFO = 1',
+      'ALERT_SEVERITY_WARNING = 2',
+      'ALERT_SEVERITY_CRITICAL = 3',
+    ],
   },
   messages: {
     DetectionEvent: [
@@ -242,7 +274,12 @@ const queryContract: ContractFile = {
     GetBatteryVoltageResponse: ['repeated query.VoltageReport reports = 1'],
     VoltageReport: ['string detector_id = 1', 'repeated double voltage = 2'],
     // Added by this implementation: ListDetectors and ListLinks.
-    DetectorSummary: ['collector.Coordinates loc = 1', 'collector.DetectorStatus latest_status = 2'],
+    DetectorSummary: [
+      'collector.Coordinates loc = 1',
+      'collector.DetectorStatus latest_status = 2',
+      // Added for traffic products (issue 18).
+      'query.DetectorHealth health = 3',
+    ],
     // Paging, added to both after the RPCs (issue 16): fields under new numbers.
     ListDetectorsRequest: ['int32 page_size = 1', 'string page_token = 2'],
     ListDetectorsResponse: ['repeated query.DetectorSummary detectors = 1', 'string next_page_token = 2'],
@@ -263,12 +300,23 @@ const queryContract: ContractFile = {
       'int64 total_samples = 10',
       'optional double speed_kmh = 11',
       'query.EstimateStatus status = 12',
+      // Added for traffic products (issue 18).
+      'string route = 13',
+      'query.RouteEstimateMethod route_method = 14',
+      'optional double typical_seconds = 15',
+      'optional double free_flow_seconds = 16',
+      'optional double ratio_to_typical = 17',
+      'optional double ratio_to_free_flow = 18',
+      'query.CongestionLevel level = 19',
     ],
     LinkRef: ['string source_detector_id = 1', 'string dest_detector_id = 2'],
     LinkSelector: [
       'oneof selector: bool all = 1',
       'oneof selector: query.LinkRef link = 2',
       'oneof selector: string dest_detector_id = 3',
+      // Added for traffic products (issue 18).
+      'oneof selector: string route = 4',
+      'oneof selector: bool all_routes = 5',
     ],
     GetTravelTimesRequest: ['query.LinkSelector links = 1', 'query.Range range = 2', 'int64 limit = 3'],
     GetTravelTimesResponse: ['repeated query.TravelTimeEstimate estimates = 1'],
@@ -281,6 +329,87 @@ const queryContract: ContractFile = {
       'int64 span_seconds = 3',
       'int64 span_seconds_done = 4',
       'bool done = 5',
+    ],
+    // Added for traffic products (issue 18): routes, origin-destination, profiles,
+    // reliability, alerts and detector health.
+    TrafficTarget: ['oneof target: query.LinkRef link = 1', 'oneof target: string route = 2'],
+    ListRoutesRequest: ['int32 page_size = 1', 'string page_token = 2'],
+    ListRoutesResponse: ['repeated collector.Route routes = 1', 'string next_page_token = 2'],
+    GetOriginDestinationRequest: [
+      'repeated string detector_ids = 1',
+      'query.Range range = 2',
+      'int64 trip_gap_seconds = 3',
+    ],
+    OriginDestinationCell: [
+      'string origin_detector_id = 1',
+      'string destination_detector_id = 2',
+      'int64 trips = 3',
+      'optional double median_seconds = 4',
+    ],
+    GetOriginDestinationResponse: [
+      'repeated string detector_ids = 1',
+      'repeated query.OriginDestinationCell cells = 2',
+      'int64 single_detector_trips = 3',
+    ],
+    GetTypicalProfileRequest: ['query.TrafficTarget target = 1'],
+    TypicalBin: [
+      'int32 day_of_week = 1',
+      'int32 minute_of_day = 2',
+      'optional double median_seconds = 3',
+      'optional double p15_seconds = 4',
+      'optional double p85_seconds = 5',
+      'int64 samples = 6',
+    ],
+    TypicalProfile: [
+      'query.TrafficTarget target = 1',
+      'google.protobuf.Timestamp computed_at = 2',
+      'int32 weeks = 3',
+      'int32 bin_minutes = 4',
+      'string time_zone = 5',
+      'optional double free_flow_seconds = 6',
+      'repeated query.TypicalBin bins = 7',
+    ],
+    GetReliabilityRequest: ['query.TrafficTarget target = 1', 'query.Range range = 2'],
+    Reliability: [
+      'query.TrafficTarget target = 1',
+      'query.Range range = 2',
+      'int64 intervals = 3',
+      'optional double mean_seconds = 4',
+      'optional double p95_seconds = 5',
+      'optional double free_flow_seconds = 6',
+      'optional double travel_time_index = 7',
+      'optional double planning_time_index = 8',
+      'optional double buffer_index = 9',
+    ],
+    Alert: [
+      'string id = 1',
+      'query.AlertKind kind = 2',
+      'query.AlertSeverity severity = 3',
+      'google.protobuf.Timestamp start = 4',
+      'google.protobuf.Timestamp end = 5',
+      'oneof subject: query.LinkRef link = 6',
+      'oneof subject: string route = 7',
+      'oneof subject: string detector_id = 8',
+      'string evidence = 9',
+      'map<string, double> figures = 10',
+      'google.protobuf.Timestamp updated = 11',
+    ],
+    ListAlertsRequest: [
+      'query.Range range = 1',
+      'repeated query.AlertKind kinds = 2',
+      'query.AlertSeverity min_severity = 3',
+      'bool open_only = 4',
+      'int32 page_size = 5',
+      'string page_token = 6',
+    ],
+    ListAlertsResponse: ['repeated query.Alert alerts = 1', 'string next_page_token = 2'],
+    StreamAlertsRequest: ['repeated query.AlertKind kinds = 1', 'query.AlertSeverity min_severity = 2'],
+    DetectorHealth: [
+      'google.protobuf.Timestamp last_seen = 1',
+      'repeated query.AlertKind problems = 2',
+      'optional double clock_skew_seconds = 3',
+      'optional double battery_volts_per_day = 4',
+      'google.protobuf.Timestamp checked_at = 5',
     ],
   },
   // An earlier revision of the original had `int64 device_limit = 4` here.
@@ -297,6 +426,13 @@ const queryContract: ContractFile = {
       'rpc GetLatestTravelTimes(query.GetLatestTravelTimesRequest) returns (query.GetTravelTimesResponse)',
       'rpc StreamTravelTimes(query.StreamTravelTimesRequest) returns (stream query.TravelTimeEstimate)',
       'rpc RecomputeTravelTimes(query.RecomputeTravelTimesRequest) returns (stream query.RecomputeTravelTimesProgress)',
+      // Added for traffic products (issue 18).
+      'rpc ListRoutes(query.ListRoutesRequest) returns (query.ListRoutesResponse)',
+      'rpc GetOriginDestination(query.GetOriginDestinationRequest) returns (query.GetOriginDestinationResponse)',
+      'rpc GetTypicalProfile(query.GetTypicalProfileRequest) returns (query.TypicalProfile)',
+      'rpc GetReliability(query.GetReliabilityRequest) returns (query.Reliability)',
+      'rpc ListAlerts(query.ListAlertsRequest) returns (query.ListAlertsResponse)',
+      'rpc StreamAlerts(query.StreamAlertsRequest) returns (stream query.Alert)',
     ],
   },
 };

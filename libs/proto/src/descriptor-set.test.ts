@@ -10,11 +10,19 @@ describe('the embedded descriptor set (served by gRPC reflection)', () => {
       'CreateDetectorLink',
       'CreateDetectorStatus',
       'CreateEventLog',
+      'CreateRoute',
       'DeleteDetectorLink',
+      'DeleteRoute',
       'StreamEventLog',
     ]);
     expect(Object.keys(definition['query.QueryService'] ?? {})).toEqual(
-      expect.arrayContaining(['GetEvents', 'StreamEvents', 'GetBatteryVoltage']),
+      expect.arrayContaining([
+        'GetEvents',
+        'StreamEvents',
+        'GetBatteryVoltage',
+        'ListRoutes',
+        'StreamAlerts',
+      ]),
     );
     expect(definition['google.protobuf.Timestamp']).toBeDefined();
   });

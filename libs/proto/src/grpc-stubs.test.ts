@@ -6,12 +6,28 @@ import { collector, query } from './index';
  * The generated service definitions and clients over real gRPC on loopback: method
  * paths, serializers and streaming kinds agree between server and client.
  */
+/** An open congestion alert whose evidence figures travel in a map. */
+const congestionAlert: query.Alert = {
+  id: '01KBX0Q4W0ABCDEFGHJKMNPQRS',
+  kind: query.AlertKind.ALERT_KIND_CONGESTION,
+  severity: query.AlertSeverity.ALERT_SEVERITY_WARNING,
+  start: { seconds: 1_563_568_200n, nanos: 0 },
+  end: undefined,
+  subject: { $case: 'route', value: 'corridor' },
+  evidence: 'travel time 412 s is 2.6x the typical 158 s for 4 of the last 5 intervals',
+  figures: { ratio_to_typical: 2.6, intervals: 4 },
+  updated: { seconds: 1_563_568_500n, nanos: 0 },
+};
+
 /** Two estimates of `link`: one whose statistics are 0, one without statistics. */
 function travelTimeEstimates(link: query.LinkRef): query.TravelTimeEstimate[] {
   const common = {
     ...link,
     intervalEnd: { seconds: 1_563_568_200n, nanos: 0 },
     windowSeconds: 900n,
+    route: '',
+    routeMethod: query.RouteEstimateMethod.ROUTE_ESTIMATE_METHOD_UNSPECIFIED,
+    level: query.CongestionLevel.CONGESTION_LEVEL_UNSPECIFIED,
   };
   return [
     {
@@ -56,6 +72,8 @@ describe('grpc-js service stubs', () => {
       createCoordinates: (_call, respond) => respond(null, {}),
       createDetectorStatus: (_call, respond) => respond(null, {}),
       deleteDetectorLink: (_call, respond) => respond(null, {}),
+      createRoute: (_call, respond) => respond(null, {}),
+      deleteRoute: (_call, respond) => respond(null, {}),
     };
     const queryImplementation: query.QueryServiceServer = {
       getEvents: (_call, respond) => respond(null, { events: [] }),
@@ -85,6 +103,18 @@ describe('grpc-js service stubs', () => {
         if (link?.$case === 'link') {
           for (const estimate of travelTimeEstimates(link.value)) call.write(estimate);
         }
+        call.end();
+      },
+      listRoutes: (_call, respond) =>
+        respond(null, { routes: [{ name: 'corridor', detectorIds: ['d1', 'd2', 'd3'] }], nextPageToken: '' }),
+      getOriginDestination: (call, respond) =>
+        respond(null, { detectorIds: call.request.detectorIds, cells: [], singleDetectorTrips: 0n }),
+      getTypicalProfile: (_call, respond) => respond({ code: 5, details: 'no typical profile yet' }),
+      getReliability: (call, respond) =>
+        respond(null, { target: call.request.target, range: call.request.range, intervals: 0n }),
+      listAlerts: (_call, respond) => respond(null, { alerts: [congestionAlert], nextPageToken: '' }),
+      streamAlerts: (call) => {
+        call.write(congestionAlert);
         call.end();
       },
     };
@@ -168,5 +198,22 @@ describe('grpc-js service stubs', () => {
     // The point of `optional`: a 0 arrives as 0, an absent value as undefined.
     expect([zero?.medianSeconds, zero?.speedKmh]).toEqual([0, 0]);
     expect([absent?.medianSeconds, absent?.speedKmh]).toEqual([undefined, undefined]);
+  });
+
+  it('carries an alert oneof subject and map of figures through a stream', async () => {
+    expect(query.QueryServiceService.streamAlerts.path).toBe('/query.QueryService/StreamAlerts');
+    const client = new query.QueryServiceClient(address, credentials.createInsecure());
+    const alerts: query.Alert[] = [];
+    for await (const alert of client.streamAlerts({ kinds: [], minSeverity: 0 }))
+      alerts.push(alert as query.Alert);
+    client.close();
+    expect(alerts).toEqual([congestionAlert]);
+  });
+
+  it('serves the route RPCs under their added method paths', () => {
+    expect(collector.CollectorServiceService.createRoute.path).toBe(
+      '/collector.CollectorService/CreateRoute',
+    );
+    expect(query.QueryServiceService.listRoutes.path).toBe('/query.QueryService/ListRoutes');
   });
 });
