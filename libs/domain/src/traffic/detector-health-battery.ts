@@ -83,7 +83,10 @@ export function judgeBattery(
 }
 
 /** The median change per day of `recent` readings from those a day before them in `known` (sorted by time). */
-function dailyChange(recent: readonly BatteryReading[], known: readonly BatteryReading[]): number | undefined {
+function dailyChange(
+  recent: readonly BatteryReading[],
+  known: readonly BatteryReading[],
+): number | undefined {
   const tolerance = BigInt(BATTERY_PAIR_TOLERANCE_SECONDS) * NANOS_PER_SECOND;
   const changes: number[] = [];
   let cursor = 0;

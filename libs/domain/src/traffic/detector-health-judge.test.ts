@@ -110,7 +110,10 @@ describe('judgeBattery', () => {
   });
 
   it('has no trend without a day of readings before the trend span, and ignores readings after now', () => {
-    expect(judgeBattery(readings(20, 12.6, -0.02), NOW, rule)).toEqual({ latestVolts: 12.2, recovered: true });
+    expect(judgeBattery(readings(20, 12.6, -0.02), NOW, rule)).toEqual({
+      latestVolts: 12.2,
+      recovered: true,
+    });
     expect(judgeBattery(readings(1, 12, -0.5), NOW, rule)).toEqual({ latestVolts: 11.5, recovered: false });
     expect(judgeBattery([{ time: NOW - 30n * HOUR, volts: 11 }], NOW, rule)).toEqual({ recovered: false });
     expect(judgeBattery([{ time: NOW + HOUR, volts: 11 }], NOW, rule)).toEqual({ recovered: false });
@@ -180,8 +183,12 @@ describe('estimateClockSkew', () => {
   });
 
   it('needs every link on a side to point the same way', () => {
-    expect(estimateClockSkew([link('x', 'd', 40)], [link('d', 'y', -40), link('d', 'z', 10)], 30)).toBeUndefined();
-    expect(estimateClockSkew([link('x', 'd', 40), link('w', 'd', -3)], [link('d', 'y', -40)], 30)).toBeUndefined();
+    expect(
+      estimateClockSkew([link('x', 'd', 40)], [link('d', 'y', -40), link('d', 'z', 10)], 30),
+    ).toBeUndefined();
+    expect(
+      estimateClockSkew([link('x', 'd', 40), link('w', 'd', -3)], [link('d', 'y', -40)], 30),
+    ).toBeUndefined();
   });
 });
 
@@ -206,7 +213,10 @@ describe('judgeDetector', () => {
   it('raises a silence that the references expected traffic in, from its last sighting, and clears it when heard', () => {
     const lastSeen = NOW - 40n * MINUTE;
     const silent = judgeDetector(
-      facts({ lastSeen, silence: { basis: 'days', referenceCounts: [30, 25, 4, 41, 28, 33] } }),
+      facts({
+        lastSeen,
+        silence: { basis: 'days', referenceCounts: [30, 25, 4, 41, 28, 33], passedUnseen: 0 },
+      }),
       [],
       rule,
     );
@@ -218,8 +228,8 @@ describe('judgeDetector', () => {
       start: lastSeen,
       updated: NOW,
       evidence:
-        'Detector d has sent no sighting for 40 min, where 25 devices were expected in the last 40 min (lower quartile of the same time of day on earlier days).',
-      figures: { silent_seconds: 2400, expected_devices: 25, reference_spans: 6 },
+        'Detector d has sent no sighting for 40 min, where 25 devices were expected in the last 40 min (lower quartile of the same time of day on earlier days), and 0 passed it seen by its neighbours on both sides.',
+      figures: { silent_seconds: 2400, expected_devices: 25, reference_spans: 6, passed_unseen: 0 },
     };
     expect(silent).toEqual({
       health: { detectorId: d, checkedAt: NOW, lastSeen, problems: ['detector_silent'] },
@@ -245,9 +255,21 @@ describe('judgeDetector', () => {
   it('lets a quiet night pass: fewer expected devices than silentMinExpected', () => {
     const quiet = facts({
       lastSeen: NOW - 3n * HOUR,
-      silence: { basis: 'days', referenceCounts: [2, 6, 3, 0, 9, 4] },
+      silence: { basis: 'days', referenceCounts: [2, 6, 3, 0, 9, 4], passedUnseen: 2 },
     });
     expect(judgeDetector(quiet, [], rule).changes).toEqual([]);
+  });
+
+  it('raises a silence that 3 devices passed unseen, seen by its neighbours, however quiet the references', () => {
+    const missed = facts({
+      lastSeen: NOW - 16n * MINUTE,
+      silence: { basis: 'weeks', referenceCounts: [4, 6, 5, 7], passedUnseen: 3 },
+    });
+    expect(judgeDetector(missed, [], rule).changes[0]?.alert).toMatchObject({
+      kind: 'detector_silent',
+      start: NOW - 16n * MINUTE,
+      figures: { silent_seconds: 960, expected_devices: 4, reference_spans: 4, passed_unseen: 3 },
+    });
   });
 
   it('raises a falling battery as a warning, makes it critical below the threshold, and clears it once charged', () => {

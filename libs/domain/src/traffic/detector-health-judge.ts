@@ -20,6 +20,11 @@ export interface DetectorFacts {
   readonly silence?: {
     readonly basis: SilenceReferences['basis'];
     readonly referenceCounts: readonly number[];
+    /**
+     * Devices that passed it unseen since its last sighting: seen at a detector with a
+     * link into it after that, then at a detector its links lead to.
+     */
+    readonly passedUnseen: number;
   };
   /** Its status reports' battery readings (at least the trend span's). */
   readonly battery: readonly BatteryReading[];
@@ -41,7 +46,8 @@ export interface DetectorJudgement {
  *
  * - detector_silent (warning): unheard for at least `silentMinSeconds`, while the
  *   references (`silenceReferences`) expect at least `silentMinExpected` devices in that
- *   span; starts at the last sighting; clears when it is heard again.
+ *   span, or `MIN_PASSED_UNSEEN` devices passed it unseen (seen by the neighbours on both
+ *   sides); starts at the last sighting; clears when it is heard again.
  * - battery_low: critical below `batteryLowVolts`, warning when the trend reaches it within
  *   `batteryHorizonHours`; starts at the reading that showed it; clears once the latest
  *   reading is `batteryClearMarginVolts` above the threshold and no fall is forecast.
@@ -93,18 +99,21 @@ export function judgeDetector(
     }
   } else if (facts.lastSeen !== undefined && facts.silence !== undefined && silentSeconds !== undefined) {
     const expected = expectedDevices(facts.silence.referenceCounts);
-    if (expected >= rule.silentMinExpected) {
+    const { passedUnseen } = facts.silence;
+    if (expected >= rule.silentMinExpected || passedUnseen >= MIN_PASSED_UNSEEN) {
       const spanSeconds = Math.min(silentSeconds, rule.silentMaxSpanSeconds);
       raise(
         'detector_silent',
         facts.lastSeen,
         'warning',
         `Detector ${detectorId} has sent no sighting for ${formatSpan(silentSeconds)}, where ` +
-          `${expected} devices were expected in the last ${formatSpan(spanSeconds)} (${BASIS_TEXT[facts.silence.basis]}).`,
+          `${expected} devices were expected in the last ${formatSpan(spanSeconds)} (${BASIS_TEXT[facts.silence.basis]}), ` +
+          `and ${passedUnseen} passed it seen by its neighbours on both sides.`,
         {
           silent_seconds: silentSeconds,
           expected_devices: expected,
           reference_spans: facts.silence.referenceCounts.length,
+          passed_unseen: passedUnseen,
         },
       );
     }
@@ -232,6 +241,14 @@ export function judgeDetector(
     changes,
   };
 }
+
+/**
+ * Devices seen passing a silent detector (by its neighbours before and after it) that make
+ * its silence a fault whatever the references expect: a detector that sees every passing
+ * device misses 3 in a row only when it is down, and this evidence comes within minutes
+ * where a sparse road needs half an hour to expect `silentMinExpected` devices.
+ */
+const MIN_PASSED_UNSEEN = 3;
 
 const BASIS_TEXT: Readonly<Record<SilenceReferences['basis'], string>> = {
   weeks: 'fewest of the same time of week in earlier weeks',

@@ -178,6 +178,28 @@ describe('congestion alerts', () => {
 });
 
 describe('detector checks', () => {
+  it('counts the devices that passed a silent detector unseen: seen before it, then after it', async () => {
+    // d2 goes down at T0 + 30 min (its last sighting T0 + 29.5 min) while a vehicle passes
+    // d1, d2 and d3 every 30 s: at T0 + 50 min, those leaving d1 from T0 + 30 min and
+    // reaching d3 (210 s later) by then passed d2 unseen, 34 of them.
+    await corridor.close();
+    corridor = await openCorridor(
+      1n,
+      (sighting) => sighting.detectorId === d2 && sighting.time >= T0 + 30n * MINUTE,
+    );
+    const now = T0 + 50n * MINUTE;
+    await alertWork().afterRound({ now, lastDue: now, held: [], linksByDestination, checksDetectors: true });
+
+    const silent = await corridor.repository.alerts.list({ kinds: ['detector_silent'] });
+    expect(silent).toMatchObject([
+      {
+        subject: { kind: 'detector', detectorId: d2 },
+        start: T0 + 29n * MINUTE + 30n * SECONDS,
+        figures: { silent_seconds: 1230, passed_unseen: 34 },
+      },
+    ]);
+  });
+
   it('reads a clock running ahead from the links in and out of a detector', async () => {
     // Into d2 trips take 45 s too long, out of it 35 s too short, over the last hour.
     await corridor.repository.travelTimes.put([

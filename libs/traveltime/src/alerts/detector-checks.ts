@@ -128,9 +128,15 @@ export class DetectorChecks {
       detectorId,
       now,
       ...(lastSeen === undefined ? {} : { lastSeen }),
-      ...(references === undefined || referenceCounts === undefined
+      ...(references === undefined || referenceCounts === undefined || lastSeen === undefined
         ? {}
-        : { silence: { basis: references.basis, referenceCounts } }),
+        : {
+            silence: {
+              basis: references.basis,
+              referenceCounts,
+              passedUnseen: await this.passedUnseen(lastSeen, now, inLinks, outLinks),
+            },
+          }),
       battery: statuses.map((status) => ({ time: status.time, volts: status.batteryVoltage })),
       ...(clockSkew === undefined ? {} : { clockSkew }),
       matches,
@@ -231,6 +237,47 @@ export class DetectorChecks {
   }
 
   /**
+   * Devices that passed a detector unheard since `lastSeen` without it seeing them: seen
+   * after `lastSeen` at a detector with a link into it, and later at one its links lead
+   * to. Assumes the road between those passes the detector (its links say so); a device
+   * missed by a working detector is rare, so a few of them mean a fault.
+   */
+  private async passedUnseen(
+    lastSeen: UnixNanos,
+    now: UnixNanos,
+    inLinks: readonly DetectorLink[],
+    outLinks: readonly DetectorLink[],
+  ): Promise<number> {
+    if (inLinks.length === 0 || outLinks.length === 0) return 0;
+    const range = { after: lastSeen + 1n, before: now + 1n };
+    const enteredAt = new Map<string, UnixNanos>();
+    for await (const page of this.repository.events.listPages({
+      detectorIds: inLinks.map((link) => link.source),
+      range,
+      limitPerDetector: MAX_COUNTED_SIGHTINGS,
+    })) {
+      for (const sighting of page) {
+        const earliest = enteredAt.get(sighting.deviceId);
+        if (earliest === undefined || sighting.time < earliest)
+          enteredAt.set(sighting.deviceId, sighting.time);
+      }
+    }
+    if (enteredAt.size === 0) return 0;
+    const passed = new Set<string>();
+    for await (const page of this.repository.events.listPages({
+      detectorIds: outLinks.map((link) => link.destination),
+      range,
+      limitPerDetector: MAX_COUNTED_SIGHTINGS,
+    })) {
+      for (const sighting of page) {
+        const entered = enteredAt.get(sighting.deviceId);
+        if (entered !== undefined && sighting.time > entered) passed.add(sighting.deviceId);
+      }
+    }
+    return passed.size;
+  }
+
+  /**
    * The distinct devices (pseudonyms) the detector saw in `range`: the independent events
    * a silence is judged by, as one device passing sends a clump of sightings.
    */
@@ -246,11 +293,7 @@ export class DetectorChecks {
     return devices.size;
   }
 
-  private async countSightings(
-    detectorId: DetectorId,
-    range: TimeRange,
-    limit: number,
-  ): Promise<number> {
+  private async countSightings(detectorId: DetectorId, range: TimeRange, limit: number): Promise<number> {
     let count = 0;
     for await (const page of this.repository.events.listPages({
       detectorIds: [detectorId],
