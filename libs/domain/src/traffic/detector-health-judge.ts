@@ -252,7 +252,7 @@ const MIN_PASSED_UNSEEN = 3;
 
 const BASIS_TEXT: Readonly<Record<SilenceReferences['basis'], string>> = {
   weeks: 'fewest of the same time of week in earlier weeks',
-  days: 'lower quartile of the same time of day on earlier days',
+  days: 'fewest of the same time of day on earlier days',
   recent: 'as many as in the same span before it fell silent',
 };
 

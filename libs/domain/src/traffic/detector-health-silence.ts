@@ -65,20 +65,18 @@ export function silenceReferences(
 }
 
 /**
- * The devices the silent span should have held: the lower quartile of the references'
- * counts of distinct devices (the smallest of up to 4).
+ * The devices the silent span should have held: the fewest of the references' counts of
+ * distinct devices.
  *
  * Devices, not sightings: a device passing sends 1 to a few sightings within seconds, so
  * sightings come in clumps and a silence is as likely as a lack of passing devices; with
  * λ expected devices, no device at all has probability e^-λ (λ = 10: 4.5·10⁻⁵), but with λ
  * sightings of 2 a pass it is e^-λ/2 (6.7·10⁻³), which a week of quiet hours reaches.
- * The lower quartile, not the median: every sighting opens a new silence that is tested
- * (a week of checks re-tests a growing silence, and thousands of them), so an
- * expectation set too high by a busier reference (a weekday against a weekend, a
- * normal day against a holiday) must not be what the test trusts.
+ * The fewest, not the median: every sighting opens a new silence that is tested
+ * (thousands a week), so an expectation set too high by a busier reference (weekdays
+ * against a weekend, normal days against a holiday) must not be what the test trusts.
+ * A fault seen by the neighbours (devices passing unseen) does not wait for this.
  */
 export function expectedDevices(referenceCounts: readonly number[]): number {
-  if (referenceCounts.length === 0) return 0;
-  const sorted = [...referenceCounts].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 4)]!;
+  return referenceCounts.length === 0 ? 0 : Math.min(...referenceCounts);
 }
