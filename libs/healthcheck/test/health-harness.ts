@@ -61,6 +61,11 @@ function delegate(repository: Repository): Repository {
     detectors: repository.detectors,
     travelTimes: repository.travelTimes,
     recompute: repository.recompute,
+    routes: repository.routes,
+    routeTravelTimes: repository.routeTravelTimes,
+    profiles: repository.profiles,
+    alerts: repository.alerts,
+    detectorHealth: repository.detectorHealth,
     health: () => repository.health(),
     close: () => repository.close(),
   };
