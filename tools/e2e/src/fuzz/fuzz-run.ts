@@ -106,9 +106,20 @@ const ALWAYS_ALLOWED = new Set([
   GrpcStatus.RESOURCE_EXHAUSTED,
 ]);
 
+/**
+ * FAILED_PRECONDITION where a well-formed request depends on other stored state: a route
+ * whose consecutive pair is not a link, a reliability figure before the target's profile.
+ */
+const PRECONDITION_RPCS = new Set([
+  '/collector.CollectorService/CreateRoute',
+  '/query.QueryService/GetReliability',
+]);
+
 function allowed(method: RpcMethod, outcome: CallOutcome): boolean {
+  if (ALWAYS_ALLOWED.has(outcome.code)) return true;
+  if (outcome.code === GrpcStatus.FAILED_PRECONDITION) return PRECONDITION_RPCS.has(method.path);
   // The fuzzer itself cancels a response stream at its first message or when it stays quiet.
-  return ALWAYS_ALLOWED.has(outcome.code) || (method.responseStream && outcome.code === GrpcStatus.CANCELLED);
+  return method.responseStream && outcome.code === GrpcStatus.CANCELLED;
 }
 
 const STREAM_EVENT_LOG = '/collector.CollectorService/StreamEventLog';
