@@ -111,7 +111,11 @@ export class TypicalProfiles {
     const keys = new Set(targets.map(trafficTargetKey));
     for (const key of this.known.keys()) if (!keys.has(key)) this.known.delete(key);
     let built = 0;
-    for (const target of targets) {
+    // Longest due first, never-seen first of all: with more due targets than a round
+    // builds, the same first ones would otherwise take every round and starve the rest.
+    const dueAt = (target: TrafficTarget): UnixNanos => this.known.get(trafficTargetKey(target))?.dueAt ?? 0n;
+    const byDue = [...targets].sort((a, b) => (dueAt(a) < dueAt(b) ? -1 : dueAt(a) > dueAt(b) ? 1 : 0));
+    for (const target of byDue) {
       if (built >= PROFILES_BUILT_PER_ROUND) return;
       const key = trafficTargetKey(target);
       try {
