@@ -272,31 +272,17 @@ describe.each(STORES)('traffic products on the %s store', (kind) => {
     expect(csvRows.at(-1)![column('route_method')]).toBe(row!.routeMethod);
   }, 150_000);
 
-  it('reliability of the route over the traffic: intervals and mean, indices once free flow is known', async () => {
+  it('reliability says plainly that a target without a day of history has no profile yet', async () => {
     const after = new Date(Date.now() - 3600_000).toISOString();
-    const result = await mbcliJson<{
-      route: string;
-      intervals: number;
-      meanSeconds?: number;
-      p95Seconds?: number;
-      freeFlowSeconds?: number;
-      travelTimeIndex?: number;
-      planningTimeIndex?: number;
-    }>(['reliability', '--route', 'road', '--after', after, ...flags]);
-    expect(result.route).toBe('road');
-    expect(result.intervals).toBeGreaterThan(0);
-    expect(result.meanSeconds).toBeGreaterThan(140);
-    expect(result.meanSeconds).toBeLessThan(200);
-    expect(result.p95Seconds).toBeGreaterThanOrEqual(result.meanSeconds!);
-    if (result.freeFlowSeconds !== undefined) {
-      expect(result.travelTimeIndex).toBeCloseTo(result.meanSeconds! / result.freeFlowSeconds, 6);
-      expect(result.planningTimeIndex).toBeCloseTo(result.p95Seconds! / result.freeFlowSeconds, 6);
-    }
-    const table = (await mbcli(['reliability', '--route', 'road', '--after', after, ...flags])).stdout.split(
-      '\n',
+    // The workers store a typical profile only once a target has a day of estimates
+    // (libs/traveltime), so an hour of traffic gives none; GetReliability with a stored
+    // profile is tested over gRPC in libs/query, and the table's layout in reliability-rows.
+    const route = await mbcli(['reliability', '--route', 'road', '--after', after, ...flags]);
+    expect(route.error?.oclif?.exit).toBe(2);
+    expect(route.stderr).toBe(
+      'mbcli: route road has no typical profile yet, so no free-flow figure to measure against; ' +
+        'the travel-time workers compute one from its estimates: try again once it has some\n',
     );
-    expect(table[0]).toMatch(/^reliability of route road, /);
-    expect(table[1]).toMatch(/^TTI\s+PTI\s+BI\s+MEAN\s+P95\s+FREE FLOW\s+INTERVALS$/);
     // No worker holds a link that was never set, so it has no profile.
     const noProfile = await mbcli(['reliability', '--link', 'zz1:zz2', '--after', after, ...flags]);
     expect(noProfile.error?.oclif?.exit).toBe(2);
