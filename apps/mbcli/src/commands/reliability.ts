@@ -1,6 +1,5 @@
 import { status } from '@grpc/grpc-js';
 import { query } from '@message-bus/proto';
-import { Flags } from '@oclif/core';
 import { MbcliCommand } from '../lib/base-command';
 import { queryClient, queryTarget, unaryCall } from '../lib/connection/grpc-connection';
 import { listAllLinks } from '../lib/connection/paged-lists';
@@ -16,7 +15,13 @@ import { formatTimestamp } from '../lib/display/time-format';
 import { requiredRangeFlags } from '../lib/display/time-range';
 import { ServiceCallError } from '../lib/connection/service-error';
 import { InputError } from '../lib/input-error';
-import { describeTarget, resolveTargetFlags, wireTarget, type TargetFlag } from '../lib/traffic-target';
+import {
+  describeTarget,
+  resolveTargetFlags,
+  targetAndRangeFlags,
+  wireTarget,
+  type TargetFlag,
+} from '../lib/traffic-target';
 
 export interface ReliabilityResult extends ReliabilityFigures {
   /** `link` as SOURCE:DESTINATION, or `route`. */
@@ -40,18 +45,7 @@ export default class Reliability extends MbcliCommand {
     '<%= config.bin %> reliability --link a1:b1 --after 2026-01-30T06:00:00Z --json',
   ];
   static override flags = {
-    link: Flags.string({
-      description: 'the link as SOURCE:DESTINATION detector ids',
-      exactlyOne: ['link', 'route'],
-    }),
-    route: Flags.string({ description: 'the route, by name', exactlyOne: ['link', 'route'] }),
-    after: Flags.string({
-      description: 'start of the range (ISO-8601 or Unix seconds), inclusive',
-      required: true,
-    }),
-    before: Flags.string({
-      description: 'end of the range (ISO-8601 or Unix seconds), exclusive; default now',
-    }),
+    ...targetAndRangeFlags,
   };
 
   async run(): Promise<ReliabilityResult> {

@@ -1,6 +1,23 @@
 import type { query } from '@message-bus/proto';
+import { Flags } from '@oclif/core';
 import { chooseListedReading, linkFlagReadings, type LinkEnds } from './chart/travel-time-chart-link';
 import { InputError } from './input-error';
+
+/** `--link` or `--route` (exactly one), `--after` (required) and `--before`: the flags of a chart or figure over a range. */
+export const targetAndRangeFlags = {
+  link: Flags.string({
+    description: 'the link as SOURCE:DESTINATION detector ids',
+    exactlyOne: ['link', 'route'],
+  }),
+  route: Flags.string({ description: 'the route, by name', exactlyOne: ['link', 'route'] }),
+  after: Flags.string({
+    description: 'start of the range (ISO-8601 or Unix seconds), inclusive',
+    required: true,
+  }),
+  before: Flags.string({
+    description: 'end of the range (ISO-8601 or Unix seconds), exclusive; default now',
+  }),
+};
 
 /** One link or one route, as `--link SOURCE:DESTINATION` or `--route NAME` named it. */
 export type TargetFlag = { readonly link: LinkEnds } | { readonly route: string };

@@ -20,7 +20,12 @@ import { estimateStatusName, routeMethodName } from '../../lib/display/travel-ti
 import { renderSvgChart } from '../../lib/chart/travel-time-chart-svg';
 import { renderTextChart } from '../../lib/chart/travel-time-chart-text';
 import { typicalBand } from '../../lib/chart/typical-band';
-import { resolveTargetFlags, wireTarget, type TargetFlag } from '../../lib/traffic-target';
+import {
+  resolveTargetFlags,
+  targetAndRangeFlags,
+  wireTarget,
+  type TargetFlag,
+} from '../../lib/traffic-target';
 
 /** The most estimates one chart asks for: the query service's largest GetTravelTimes limit. */
 const MAX_ESTIMATES = 100_000;
@@ -73,18 +78,7 @@ export default class TravelTimesChart extends MbcliCommand {
     '<%= config.bin %> traveltimes chart --route east --after 2026-01-30T06:00:00Z --svg east.svg',
   ];
   static override flags = {
-    link: Flags.string({
-      description: 'the link as SOURCE:DESTINATION detector ids',
-      exactlyOne: ['link', 'route'],
-    }),
-    route: Flags.string({ description: 'the route, by name', exactlyOne: ['link', 'route'] }),
-    after: Flags.string({
-      description: 'start of the range (ISO-8601 or Unix seconds), inclusive',
-      required: true,
-    }),
-    before: Flags.string({
-      description: 'end of the range (ISO-8601 or Unix seconds), exclusive; default now',
-    }),
+    ...targetAndRangeFlags,
     width: Flags.integer({
       description: 'chart width in columns; default the terminal width (80 when not a terminal)',
       min: 30,
