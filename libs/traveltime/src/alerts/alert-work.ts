@@ -4,6 +4,7 @@ import { AlertPublisher } from './alert-publisher';
 import { AlertWebhook } from './alert-webhook';
 import { CongestionAlerts } from './congestion-alerts';
 import { DetectorChecks } from './detector-checks';
+import { orphanedAlertClearings } from './orphaned-alerts';
 
 export interface AlertRound {
   readonly now: UnixNanos;
@@ -49,6 +50,7 @@ export class AlertWork {
     try {
       await this.publisher.publish(await this.congestion.judge(round));
       if (round.checksDetectors && this.detectors.due(round.now)) {
+        await this.publisher.publish(await this.orphanedClearings(round.now));
         const links = [...round.linksByDestination.values()].flat();
         const report = await this.detectors.check({ now: round.now, links });
         await this.publisher.publish(report.changes);
@@ -58,6 +60,19 @@ export class AlertWork {
     } catch (error) {
       logger.warn({ worker: workerId, err: error }, 'alert checks failed; trying again next round');
     }
+  }
+
+  /**
+   * The open congestion alerts of deleted links and routes, cleared. The alerts are read
+   * before the links and routes, so a target created meanwhile (whose alert another
+   * worker may just have raised) is always among those read.
+   */
+  private async orphanedClearings(now: UnixNanos) {
+    const { repository } = this.options;
+    const open = await repository.alerts.list({ openOnly: true, kinds: ['congestion'] });
+    if (open.length === 0) return [];
+    const [links, routes] = await Promise.all([repository.links.list(), repository.routes.list()]);
+    return orphanedAlertClearings(open, { links, routes }, now);
   }
 
   /** Stops the webhook: the alerts it has not sent yet are given up (they are in the store). */
