@@ -272,24 +272,31 @@ describe.each(STORES)('traffic products on the %s store', (kind) => {
     expect(csvRows.at(-1)![column('route_method')]).toBe(row!.routeMethod);
   }, 150_000);
 
-  it('reliability says plainly that a target without a day of history has no profile yet', async () => {
+  it('reliability without a day of history gives the spread, and says why TTI and PTI are missing', async () => {
     const after = new Date(Date.now() - 3600_000).toISOString();
     // The workers store a typical profile only once a target has a day of estimates
     // (libs/traveltime), so an hour of traffic gives none; GetReliability with a stored
     // profile is tested over gRPC in libs/query, and the table's layout in reliability-rows.
     const route = await mbcli(['reliability', '--route', 'road', '--after', after, ...flags]);
-    expect(route.error?.oclif?.exit).toBe(2);
-    expect(route.stderr).toBe(
-      'mbcli: route road has no typical profile yet, so no free-flow figure to measure against; ' +
-        'the travel-time workers compute one from its estimates: try again once it has some\n',
-    );
-    // No worker holds a link that was never set, so it has no profile.
-    const noProfile = await mbcli(['reliability', '--link', 'zz1:zz2', '--after', after, ...flags]);
-    expect(noProfile.error?.oclif?.exit).toBe(2);
-    expect(noProfile.stderr).toBe(
-      'mbcli: link zz1 → zz2 has no typical profile yet, so no free-flow figure to measure against; ' +
-        'the travel-time workers compute one from its estimates: try again once it has some\n',
-    );
+    expect(route.error).toBeUndefined();
+    const [title, header, , cells, why] = route.stdout.trimEnd().split('\n');
+    expect(title).toMatch(/^reliability of route road, /);
+    expect(header!.split(/\s+/)).toEqual(['TTI', 'PTI', 'BI', 'MEAN', 'P95', 'FREE', 'FLOW', 'INTERVALS']);
+    const [tti, pti, bi, , , freeFlow, intervals] = cells!.split(/\s+/);
+    expect([tti, pti, freeFlow]).toEqual(['-', '-', '-']);
+    expect(bi).toMatch(/^\d+%$/);
+    expect(Number(intervals)).toBeGreaterThan(0);
+    expect(why).toBe('no free-flow figure yet (the workers compute it with the typical profile), so no TTI or PTI');
+    const asJson = await mbcli(['reliability', '--route', 'road', '--after', after, '--json', ...flags]);
+    const figures = JSON.parse(asJson.stdout) as Record<string, unknown>;
+    expect(figures).toMatchObject({ route: 'road', intervals: Number(intervals) });
+    expect(figures['meanSeconds']).toBeGreaterThan(0);
+    expect(figures['p95Seconds']).toBeGreaterThanOrEqual(figures['meanSeconds'] as number);
+    expect(figures).not.toHaveProperty('travelTimeIndex');
+    // A link that was never set has no estimates.
+    const unknown = await mbcli(['reliability', '--link', 'zz1:zz2', '--after', after, ...flags]);
+    expect(unknown.error).toBeUndefined();
+    expect(unknown.stdout.trimEnd().split('\n').at(-1)).toBe('no estimates with a median in the range');
     const neither = await mbcli(['reliability', '--after', after, ...flags]);
     expect(neither.error?.oclif?.exit).toBe(2);
     expect(neither.stderr).toMatch(/^mbcli: .*--link.*--route.*; see `mbcli reliability --help`\n$/);

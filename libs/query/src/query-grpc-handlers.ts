@@ -170,7 +170,7 @@ function queryGrpcHandlers(service: QueryService, logger: Logger, access: QueryA
     getTypicalProfile: (call, callback) => {
       respond(logger, callback, async () =>
         typicalProfileToWire(
-          await withMissingProfileAs(GrpcStatus.NOT_FOUND, () =>
+          await withMissingProfileAsNotFound(() =>
             service.getTypicalProfile(trafficTargetFromWire(call.request.target)),
           ),
         ),
@@ -183,9 +183,7 @@ function queryGrpcHandlers(service: QueryService, logger: Logger, access: QueryA
           target: trafficTargetFromWire(call.request.target),
           range: wireRange(call.request.range),
         };
-        const { target, range, figures } = await withMissingProfileAs(GrpcStatus.FAILED_PRECONDITION, () =>
-          service.getReliability(request, signal),
-        );
+        const { target, range, figures } = await service.getReliability(request, signal);
         return reliabilityToWire(target, range, figures);
       });
     },
@@ -220,16 +218,13 @@ function wireMinSeverity(value: number): { minSeverity?: AlertSeverity } {
   return minSeverity === undefined ? {} : { minSeverity };
 }
 
-/**
- * A missing typical profile with the status the RPC gives it: NOT_FOUND when the profile
- * is what was asked for, FAILED_PRECONDITION when it is what the answer needs.
- */
-async function withMissingProfileAs<Result>(code: GrpcStatus, run: () => Promise<Result>): Promise<Result> {
+/** A missing typical profile, when the profile is what was asked for, as NOT_FOUND. */
+async function withMissingProfileAsNotFound<Result>(run: () => Promise<Result>): Promise<Result> {
   try {
     return await run();
   } catch (error) {
     if (!(error instanceof NoTypicalProfileError)) throw error;
-    throw new GrpcStatusError(code, error.message, { cause: error });
+    throw new GrpcStatusError(GrpcStatus.NOT_FOUND, error.message, { cause: error });
   }
 }
 

@@ -454,8 +454,11 @@ export class QueryService {
 
   /**
    * The FHWA reliability figures of the target's stored estimates whose interval end is
-   * in the range, against its typical profile's free-flow figure (`NoTypicalProfileError`
-   * without a profile; a profile without a free-flow figure leaves the indices out).
+   * in the range, against its typical profile's free-flow figure. Before the workers
+   * have computed a profile (or when it has no free-flow figure) the answer still gives
+   * the mean, the 95th percentile and the buffer index, which need no free flow, and
+   * leaves the travel time and planning time indices out: an engineer looking at a new
+   * corridor learns its spread on the first day instead of being refused.
    * At most `maxEstimatesPerAnswer` estimates are read; a range holding more is refused.
    */
   async getReliability(
@@ -465,7 +468,6 @@ export class QueryService {
     const target = parseTrafficTarget(input.target);
     const range = parseClosedRange(input.range);
     const profile = await this.repository.profiles.get(target);
-    if (profile === undefined) throw new NoTypicalProfileError(target);
     signal?.throwIfAborted();
     const { maxEstimatesPerAnswer } = this.limits;
     // One more than the most, to tell a range that holds too many.
@@ -488,7 +490,7 @@ export class QueryService {
         `holds more than ${maxEstimatesPerAnswer} estimates, the most one GetReliability reads; narrow it`,
       );
     }
-    return { target, range, figures: reliabilityOf(estimates, profile.freeFlowSeconds) };
+    return { target, range, figures: reliabilityOf(estimates, profile?.freeFlowSeconds) };
   }
 
   /**

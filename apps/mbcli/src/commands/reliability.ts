@@ -1,4 +1,3 @@
-import { status } from '@grpc/grpc-js';
 import { query } from '@message-bus/proto';
 import { MbcliCommand } from '../lib/base-command';
 import { queryClient, queryTarget, unaryCall } from '../lib/connection/grpc-connection';
@@ -13,14 +12,11 @@ import {
 import { renderTable } from '../lib/display/table';
 import { formatTimestamp } from '../lib/display/time-format';
 import { requiredRangeFlags } from '../lib/display/time-range';
-import { ServiceCallError } from '../lib/connection/service-error';
-import { InputError } from '../lib/input-error';
 import {
   describeTarget,
   resolveTargetFlags,
   targetAndRangeFlags,
   wireTarget,
-  type TargetFlag,
 } from '../lib/traffic-target';
 
 export interface ReliabilityResult extends ReliabilityFigures {
@@ -37,8 +33,9 @@ export default class Reliability extends MbcliCommand {
     'The FHWA measures, from the estimates with a median in the range and the free-flow travel time of the ' +
     'typical profile: TTI (travel time index) = mean / free flow; PTI (planning time index) = 95th percentile / ' +
     'free flow; BI (buffer index) = (95th percentile - mean) / mean, the extra time to allow to arrive on time ' +
-    '19 times out of 20. INTERVALS is how many estimates they come from. Indices need a free-flow figure, ' +
-    'which the workers compute with the typical profile.';
+    '19 times out of 20. INTERVALS is how many estimates they come from. TTI and PTI need a free-flow figure, ' +
+    'which the workers compute with the typical profile once a target has a day of estimates; until then ' +
+    'only BI, MEAN and P95 are given.';
   static override enableJsonFlag = true;
   static override examples = [
     '<%= config.bin %> reliability --route east --after 2026-01-26T00:00:00Z --before 2026-01-31T00:00:00Z',
@@ -66,9 +63,7 @@ export default class Reliability extends MbcliCommand {
             options,
             done,
           ),
-      ).catch((error: unknown) => {
-        throw explained(error, target);
-      });
+      );
       const figures = reliabilityFigures(reliability);
       const result: ReliabilityResult = {
         ...('route' in target
@@ -82,7 +77,7 @@ export default class Reliability extends MbcliCommand {
       this.log(renderTable(RELIABILITY_HEADERS, [reliabilityCells(figures)]));
       if (figures.intervals === 0) this.log('no estimates with a median in the range');
       else if (figures.freeFlowSeconds === undefined) {
-        this.log('no free-flow figure yet (the workers compute it with the typical profile), so no indices');
+        this.log('no free-flow figure yet (the workers compute it with the typical profile), so no TTI or PTI');
       }
       return result;
     } finally {
@@ -91,14 +86,3 @@ export default class Reliability extends MbcliCommand {
   }
 }
 
-/**
- * GetReliability's FAILED_PRECONDITION (the target has no typical profile, so no
- * free-flow figure) said as what to do about it.
- */
-function explained(error: unknown, target: TargetFlag): unknown {
-  if (!(error instanceof ServiceCallError) || error.cause.code !== status.FAILED_PRECONDITION) return error;
-  return new InputError(
-    `${describeTarget(target)} has no typical profile yet, so no free-flow figure to measure against; ` +
-      'the travel-time workers compute one from its estimates: try again once it has some',
-  );
-}

@@ -3,8 +3,7 @@ import { describeTarget } from './traffic-arguments';
 
 /**
  * The target has no typical profile yet (the workers compute one once its estimates
- * span enough time). GetTypicalProfile answers NOT_FOUND; GetReliability, which needs
- * the profile's free-flow figure, FAILED_PRECONDITION.
+ * span enough time); GetTypicalProfile answers NOT_FOUND.
  */
 export class NoTypicalProfileError extends Error {
   override readonly name = 'NoTypicalProfileError';

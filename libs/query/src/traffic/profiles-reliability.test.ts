@@ -144,17 +144,24 @@ describe.each(storeCases)('GetTypicalProfile and GetReliability over gRPC on the
     expect(ofRoute.freeFlowSeconds).toBeUndefined();
   });
 
-  it('GetReliability is FAILED_PRECONDITION without a profile', async () => {
-    await expectStatus(
-      calls.getReliability({
-        target: {
-          target: { $case: 'link', value: { sourceDetectorId: unprofiled, destDetectorId: destination } },
-        },
-        range: wholeRange,
-      }),
-      status.FAILED_PRECONDITION,
-      noProfileYet(`the link ${unprofiled} → ${destination}`),
-    );
+  it('GetReliability without a profile gives the mean, p95 and buffer index, and no free-flow indices', async () => {
+    await store.repository.travelTimes.put([
+      estimate(unprofiled, destination, minute(1), { medianSeconds: 200 }),
+      estimate(unprofiled, destination, minute(2), { medianSeconds: 300 }),
+    ]);
+    const unprofiledOnWire = {
+      target: { $case: 'link' as const, value: { sourceDetectorId: unprofiled, destDetectorId: destination } },
+    };
+    const response = await calls.getReliability({ target: unprofiledOnWire, range: wholeRange });
+    // mean 250, p95 295: buffer index (295 − 250) / 250
+    expect(response).toMatchObject({ target: unprofiledOnWire, intervals: 2n, meanSeconds: 250 });
+    expect(response.p95Seconds).toBeCloseTo(295, 9);
+    expect(response.bufferIndex).toBeCloseTo(0.18, 12);
+    expect([response.freeFlowSeconds, response.travelTimeIndex, response.planningTimeIndex]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 
   it('GetReliability gives the FHWA figures of the estimates in the range against the free flow', async () => {

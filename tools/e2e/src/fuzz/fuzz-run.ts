@@ -108,12 +108,9 @@ const ALWAYS_ALLOWED = new Set([
 
 /**
  * FAILED_PRECONDITION where a well-formed request depends on other stored state: a route
- * whose consecutive pair is not a link, a reliability figure before the target's profile.
+ * whose consecutive pair is not a link.
  */
-const PRECONDITION_RPCS = new Set([
-  '/collector.CollectorService/CreateRoute',
-  '/query.QueryService/GetReliability',
-]);
+const PRECONDITION_RPCS = new Set(['/collector.CollectorService/CreateRoute']);
 
 function allowed(method: RpcMethod, outcome: CallOutcome): boolean {
   if (ALWAYS_ALLOWED.has(outcome.code)) return true;
