@@ -214,7 +214,7 @@ describe('judgeDetector', () => {
     const silent = judgeDetector(
       facts({
         lastSeen,
-        silence: { basis: 'days', referenceCounts: [30, 25, 14, 41, 28, 33], passedUnseen: 0 },
+        silence: { references: { basis: 'days', counts: [30, 25, 14, 41, 28, 33] }, passedUnseen: 0 },
       }),
       [],
       rule,
@@ -227,7 +227,7 @@ describe('judgeDetector', () => {
       start: lastSeen,
       updated: NOW,
       evidence:
-        'Detector d has sent no sighting for 40 min, where 14 devices were expected in the last 40 min (fewest of the same time of day on earlier days), and 0 passed it seen by its neighbours on both sides.',
+        'Detector d has sent no sighting for 40 min, where 14 devices were expected in the last 40 min (fewest of the same time of day on earlier days), and 0 devices passed it seen by its neighbours on both sides.',
       figures: { silent_seconds: 2400, expected_devices: 14, reference_spans: 6, passed_unseen: 0 },
     };
     expect(silent).toEqual({
@@ -254,20 +254,51 @@ describe('judgeDetector', () => {
   it('lets a quiet night pass: fewer expected devices than silentMinExpected', () => {
     const quiet = facts({
       lastSeen: NOW - 3n * HOUR,
-      silence: { basis: 'days', referenceCounts: [2, 6, 3, 0, 9, 4], passedUnseen: 2 },
+      silence: { references: { basis: 'days', counts: [2, 6, 3, 0, 9, 4] }, passedUnseen: 2 },
     });
     expect(judgeDetector(quiet, [], rule).changes).toEqual([]);
   });
 
-  it('raises a silence that 3 devices passed unseen, seen by its neighbours, however quiet the references', () => {
-    const missed = facts({
-      lastSeen: NOW - 16n * MINUTE,
-      silence: { basis: 'weeks', referenceCounts: [4, 6, 5, 7], passedUnseen: 3 },
+  it('raises a silence that 3 devices passed unseen after 5 min, before any expectation is judged', () => {
+    // The outage of the products benchmark: D08's last sighting 10:58:53, the third device
+    // seen by D07 and then D09 at 11:07:29.
+    const missed = facts({ lastSeen: NOW - 8n * MINUTE, silence: { passedUnseen: 3 } });
+    expect(judgeDetector(missed, [], rule).changes).toEqual([
+      {
+        change: 'raised',
+        alert: {
+          id: alertId('detector_silent', subject, NOW - 8n * MINUTE),
+          kind: 'detector_silent',
+          severity: 'warning',
+          subject,
+          start: NOW - 8n * MINUTE,
+          updated: NOW,
+          evidence:
+            'Detector d has sent no sighting for 8 min and 3 devices passed it seen by its neighbours on both sides.',
+          figures: { silent_seconds: 480, passed_unseen: 3 },
+        },
+      },
+    ]);
+    // Too short a silence (an upload on its way), or too few missed: nothing yet.
+    const early = facts({ lastSeen: NOW - 4n * MINUTE, silence: { passedUnseen: 5 } });
+    expect(judgeDetector(early, [], rule).changes).toEqual([]);
+    const fewer = facts({ lastSeen: NOW - 14n * MINUTE, silence: { passedUnseen: 2 } });
+    expect(judgeDetector(fewer, [], rule).changes).toEqual([]);
+    // However busy the references, a silence shorter than silentMinSeconds needs the missed devices.
+    const busy = facts({
+      lastSeen: NOW - 14n * MINUTE,
+      silence: { references: { basis: 'weeks', counts: [40, 52] }, passedUnseen: 0 },
     });
-    expect(judgeDetector(missed, [], rule).changes[0]?.alert).toMatchObject({
-      kind: 'detector_silent',
-      start: NOW - 16n * MINUTE,
-      figures: { silent_seconds: 960, expected_devices: 4, reference_spans: 4, passed_unseen: 3 },
+    expect(judgeDetector(busy, [], rule).changes).toEqual([]);
+    const later = facts({
+      lastSeen: NOW - 16n * MINUTE,
+      silence: { references: { basis: 'weeks', counts: [4, 6, 5, 7] }, passedUnseen: 3 },
+    });
+    expect(judgeDetector(later, [], rule).changes[0]?.alert.figures).toEqual({
+      silent_seconds: 960,
+      expected_devices: 4,
+      reference_spans: 4,
+      passed_unseen: 3,
     });
   });
 

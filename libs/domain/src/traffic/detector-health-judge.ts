@@ -16,10 +16,16 @@ export interface DetectorFacts {
   readonly now: UnixNanos;
   /** Its newest sighting; absent when none is stored. */
   readonly lastSeen?: UnixNanos;
-  /** When it has been silent long enough to judge (`silenceReferences`): the distinct devices seen in each reference span. */
+  /** When it has been silent long enough to judge (`silentUnseenMinSeconds` or `silentMinSeconds`). */
   readonly silence?: {
-    readonly basis: SilenceReferences['basis'];
-    readonly referenceCounts: readonly number[];
+    /**
+     * Once silent for `silentMinSeconds` (`silenceReferences`): the references' basis and
+     * the distinct devices seen in each reference span.
+     */
+    readonly references?: {
+      readonly basis: SilenceReferences['basis'];
+      readonly counts: readonly number[];
+    };
     /**
      * Devices that passed it unseen since its last sighting: seen at a detector with a
      * link into it after that, then at a detector its links lead to.
@@ -44,10 +50,11 @@ export interface DetectorJudgement {
  * Judges one detector: raises, updates or clears each kind of detector alert, and says
  * its health. `open` are its open alerts (any kind; others are ignored).
  *
- * - detector_silent (warning): unheard for at least `silentMinSeconds`, while the
+ * - detector_silent (warning): unheard for at least `silentMinSeconds` while the
  *   references (`silenceReferences`) expect at least `silentMinExpected` devices in that
- *   span, or `MIN_PASSED_UNSEEN` devices passed it unseen (seen by the neighbours on both
- *   sides); starts at the last sighting; clears when it is heard again.
+ *   span, or for at least `silentUnseenMinSeconds` while `MIN_PASSED_UNSEEN` devices
+ *   passed it unseen (seen by the neighbours on both sides); starts at the last
+ *   sighting; clears when it is heard again.
  * - battery_low: critical below `batteryLowVolts`, warning when the trend reaches it within
  *   `batteryHorizonHours`; starts at the reading that showed it; clears once the latest
  *   reading is `batteryClearMarginVolts` above the threshold and no fall is forecast.
@@ -98,21 +105,28 @@ export function judgeDetector(
       });
     }
   } else if (facts.lastSeen !== undefined && facts.silence !== undefined && silentSeconds !== undefined) {
-    const expected = expectedDevices(facts.silence.referenceCounts);
-    const { passedUnseen } = facts.silence;
-    if (expected >= rule.silentMinExpected || passedUnseen >= MIN_PASSED_UNSEEN) {
+    const { references, passedUnseen } = facts.silence;
+    const expected = references === undefined ? undefined : expectedDevices(references.counts);
+    const expectedHeard =
+      expected !== undefined && silentSeconds >= rule.silentMinSeconds && expected >= rule.silentMinExpected;
+    const missedSome = silentSeconds >= rule.silentUnseenMinSeconds && passedUnseen >= MIN_PASSED_UNSEEN;
+    if (expectedHeard || missedSome) {
       const spanSeconds = Math.min(silentSeconds, rule.silentMaxSpanSeconds);
+      const expectation =
+        references === undefined || expected === undefined
+          ? ''
+          : `, where ${expected} devices were expected in the last ${formatSpan(spanSeconds)} (${BASIS_TEXT[references.basis]}),`;
       raise(
         'detector_silent',
         facts.lastSeen,
         'warning',
-        `Detector ${detectorId} has sent no sighting for ${formatSpan(silentSeconds)}, where ` +
-          `${expected} devices were expected in the last ${formatSpan(spanSeconds)} (${BASIS_TEXT[facts.silence.basis]}), ` +
-          `and ${passedUnseen} passed it seen by its neighbours on both sides.`,
+        `Detector ${detectorId} has sent no sighting for ${formatSpan(silentSeconds)}${expectation} ` +
+          `and ${passedUnseen} devices passed it seen by its neighbours on both sides.`,
         {
           silent_seconds: silentSeconds,
-          expected_devices: expected,
-          reference_spans: facts.silence.referenceCounts.length,
+          ...(references === undefined || expected === undefined
+            ? {}
+            : { expected_devices: expected, reference_spans: references.counts.length }),
           passed_unseen: passedUnseen,
         },
       );

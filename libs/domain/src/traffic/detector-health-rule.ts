@@ -6,6 +6,13 @@ export interface DetectorHealthRule {
    */
   readonly silentMinSeconds: number;
   /**
+   * Silent: a detector unheard for at least this long is judged by the devices that passed
+   * it unseen (seen by its neighbours on both sides), which need no wait for expectations
+   * to build up; e.g. 300. It must exceed how far a detector's uploads may lag behind its
+   * neighbours', or a batch still on its way would look like devices missed.
+   */
+  readonly silentUnseenMinSeconds: number;
+  /**
    * Silent: how many sightings the references must lead one to expect in the silent span
    * for its silence to be a fault (λ); e.g. 10. A Poisson count of mean 10 is 0 with
    * probability 5·10⁻⁵, so a quiet road at night (a few sightings expected) never alerts.
@@ -34,6 +41,7 @@ export interface DetectorHealthRule {
 
 export const DEFAULT_DETECTOR_HEALTH_RULE: DetectorHealthRule = {
   silentMinSeconds: 900,
+  silentUnseenMinSeconds: 300,
   silentMinExpected: 10,
   silentMaxSpanSeconds: 6 * 3600,
   batteryLowVolts: 11.5,

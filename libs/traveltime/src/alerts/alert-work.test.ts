@@ -200,6 +200,31 @@ describe('detector checks', () => {
     ]);
   });
 
+  it('raises the silence 5 minutes after the last sighting once 3 devices passed unseen', async () => {
+    // d2 goes down at T0 + 30 min (its last sighting T0 + 29.5 min); the vehicles leaving d1
+    // from T0 + 30 min reach d3 from T0 + 33.5 min, one every 30 s.
+    await corridor.close();
+    corridor = await openCorridor(
+      1n,
+      (sighting) => sighting.detectorId === d2 && sighting.time >= T0 + 30n * MINUTE,
+    );
+    const work = alertWork({ detectorCheckSeconds: 60 });
+    const check = (now: UnixNanos) =>
+      work.afterRound({ now, lastDue: now, held: [], linksByDestination, checksDetectors: true });
+    // At 34 min: 4.5 min silent, 2 passed unseen: an upload may still be on its way.
+    await check(T0 + 34n * MINUTE);
+    expect(await corridor.repository.alerts.list({ kinds: ['detector_silent'] })).toEqual([]);
+    // At 36 min: 6.5 min silent, 6 passed unseen.
+    await check(T0 + 36n * MINUTE);
+    expect(await corridor.repository.alerts.list({ kinds: ['detector_silent'] })).toMatchObject([
+      {
+        subject: { kind: 'detector', detectorId: d2 },
+        start: T0 + 29n * MINUTE + 30n * SECONDS,
+        figures: { silent_seconds: 390, passed_unseen: 6 },
+      },
+    ]);
+  });
+
   it('reads a clock running ahead from the links in and out of a detector', async () => {
     // Into d2 trips take 45 s too long, out of it 35 s too short, over the last hour.
     await corridor.repository.travelTimes.put([

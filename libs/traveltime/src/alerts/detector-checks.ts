@@ -36,6 +36,14 @@ export interface DetectorCheckReport {
 const MAX_COUNTED_SIGHTINGS = 100_000;
 
 /**
+ * How far back from now a silence's neighbours' sightings are read for devices passing
+ * it unseen: a silence that devices pass unseen alerts within minutes of them, so the
+ * last hour holds the evidence; one that does not alert (a quiet night) lasts hours, and
+ * reading all of it on every check would cost ever more.
+ */
+const PASSED_UNSEEN_READ_SECONDS = 3600;
+
+/**
  * The detector checks: for every detector with coordinates, reads what `judgeDetector`
  * needs (its newest sighting, the devices seen in its silence's references, its status
  * reports, its links' estimates) and judges it. One worker runs them (the first member
@@ -100,10 +108,11 @@ export class DetectorChecks {
     const { repository, rule } = this;
     const lastSeen = await this.edgeSighting(detectorId, 'newest_first');
     const silentOpen = open.some((alert) => alert.kind === 'detector_silent');
-    const references =
-      lastSeen === undefined || silentOpen
-        ? undefined
-        : await this.silenceReferences(detectorId, lastSeen, now);
+    const judgeSilence =
+      lastSeen !== undefined &&
+      !silentOpen &&
+      now - lastSeen >= seconds(Math.min(rule.silentUnseenMinSeconds, rule.silentMinSeconds));
+    const references = judgeSilence ? await this.silenceReferences(detectorId, lastSeen, now) : undefined;
     const referenceCounts =
       references === undefined
         ? undefined
@@ -123,18 +132,20 @@ export class DetectorChecks {
     const minEstimates = Math.ceil(rule.clockSkewWindowSeconds / this.options.intervalSeconds / 2);
     const clockSkew = estimateClockSkew(inLinks.map(recent), outLinks.map(recent), minEstimates);
     const matches = await this.matchCounts(detectorId, now, [...inLinks, ...outLinks], links, recentByLink);
+    const passedUnseen = judgeSilence ? await this.passedUnseen(lastSeen, now, inLinks, outLinks) : undefined;
 
     return {
       detectorId,
       now,
       ...(lastSeen === undefined ? {} : { lastSeen }),
-      ...(references === undefined || referenceCounts === undefined || lastSeen === undefined
+      ...(passedUnseen === undefined
         ? {}
         : {
             silence: {
-              basis: references.basis,
-              referenceCounts,
-              passedUnseen: await this.passedUnseen(lastSeen, now, inLinks, outLinks),
+              ...(references === undefined || referenceCounts === undefined
+                ? {}
+                : { references: { basis: references.basis, counts: referenceCounts } }),
+              passedUnseen,
             },
           }),
       battery: statuses.map((status) => ({ time: status.time, volts: status.batteryVoltage })),
@@ -238,9 +249,10 @@ export class DetectorChecks {
 
   /**
    * Devices that passed a detector unheard since `lastSeen` without it seeing them: seen
-   * after `lastSeen` at a detector with a link into it, and later at one its links lead
-   * to. Assumes the road between those passes the detector (its links say so); a device
-   * missed by a working detector is rare, so a few of them mean a fault.
+   * after `lastSeen` (within the last `PASSED_UNSEEN_READ_SECONDS`) at a detector with a
+   * link into it, and later at one its links lead to. Assumes the road between those
+   * passes the detector (its links say so); a device missed by a working detector is
+   * rare, so a few of them mean a fault.
    */
   private async passedUnseen(
     lastSeen: UnixNanos,
@@ -249,7 +261,8 @@ export class DetectorChecks {
     outLinks: readonly DetectorLink[],
   ): Promise<number> {
     if (inLinks.length === 0 || outLinks.length === 0) return 0;
-    const range = { after: lastSeen + 1n, before: now + 1n };
+    const readFrom = now - seconds(PASSED_UNSEEN_READ_SECONDS);
+    const range = { after: (lastSeen > readFrom ? lastSeen : readFrom) + 1n, before: now + 1n };
     const enteredAt = new Map<string, UnixNanos>();
     for await (const page of this.repository.events.listPages({
       detectorIds: inLinks.map((link) => link.source),
