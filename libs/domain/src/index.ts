@@ -183,10 +183,10 @@ export {
   type BatteryJudgement,
   type BatteryReading,
 } from './traffic/detector-health-battery';
-export { estimateClockSkew, type ClockSkewJudgement } from './traffic/detector-health-clock-skew';
-export { neverMatches, type MatchCounts } from './traffic/detector-health-never-matches';
 export {
-  judgeDetector,
-  type DetectorFacts,
-  type DetectorJudgement,
-} from './traffic/detector-health-judge';
+  estimateClockSkew,
+  tripExcesses,
+  type ClockSkewJudgement,
+} from './traffic/detector-health-clock-skew';
+export { neverMatches, type MatchCounts } from './traffic/detector-health-never-matches';
+export { judgeDetector, type DetectorFacts, type DetectorJudgement } from './traffic/detector-health-judge';

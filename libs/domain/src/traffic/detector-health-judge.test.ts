@@ -5,7 +5,7 @@ import { NANOS_PER_SECOND, type UnixNanos } from '../time';
 import type { Alert } from './alert';
 import { alertId } from './alert-id';
 import { judgeBattery, type BatteryReading } from './detector-health-battery';
-import { estimateClockSkew } from './detector-health-clock-skew';
+import { estimateClockSkew, tripExcesses } from './detector-health-clock-skew';
 import { judgeDetector, type DetectorFacts } from './detector-health-judge';
 import { neverMatches } from './detector-health-never-matches';
 import { DEFAULT_DETECTOR_HEALTH_RULE, resolveDetectorHealthRule } from './detector-health-rule';
@@ -32,19 +32,9 @@ function readings(hours: number, volts: number, perHour: number): BatteryReading
   }));
 }
 
-/** A link's estimates of the last hour, `excess` seconds over a typical 100 s. */
-function link(source: string, destination: string, excess: number, count = 60): TravelTimeEstimate[] {
-  return Array.from({ length: count }, (_, index) => ({
-    source: parseDetectorId(source),
-    destination: parseDetectorId(destination),
-    intervalEnd: NOW - BigInt(index) * MINUTE,
-    windowSeconds: 900,
-    medianSeconds: 100 + excess + (index % 3) - 1,
-    typicalSeconds: 100,
-    validSamples: 20,
-    totalSamples: 20,
-    status: 'ok',
-  }));
+/** A link's trips of the window, `excess` seconds over typical give or take a second. */
+function trips(excess: number, count = 20): number[] {
+  return Array.from({ length: count }, (_, index) => excess + (index % 3) - 1);
 }
 
 describe('silenceReferences', () => {
@@ -156,9 +146,42 @@ function solarReadings(span: bigint, drain?: { from: UnixNanos; voltsPerDay: num
   return result;
 }
 
+describe('tripExcesses', () => {
+  it('measures each trip against the typical of the estimate whose window holds its arrival', () => {
+    const estimate = (minutesBefore: bigint, typicalSeconds?: number): TravelTimeEstimate => ({
+      source: parseDetectorId('x'),
+      destination: d,
+      intervalEnd: NOW - minutesBefore * MINUTE,
+      windowSeconds: 900,
+      validSamples: 0,
+      totalSamples: 0,
+      status: 'insufficient_data',
+      ...(typicalSeconds === undefined ? {} : { typicalSeconds }),
+    });
+    const trip = (arrival: UnixNanos, travelSeconds: number) => ({
+      deviceId: 'device',
+      sourceTime: arrival - BigInt(travelSeconds) * SECOND,
+      destinationTime: arrival,
+      travelSeconds,
+    });
+    // A 45 s trip on a 75 s link (a clock 30 s ahead at its source) counts though no car is that fast.
+    const excesses = tripExcesses(
+      [
+        trip(NOW - 2n * MINUTE, 70),
+        trip(NOW - 3n * MINUTE, 130),
+        trip(NOW - 150n * SECOND, 45),
+        trip(NOW, 99),
+      ],
+      [estimate(2n, 100), estimate(1n), estimate(0n, 75), estimate(3n, 90)],
+    );
+    // Arrivals at −3 min (window of −2 min: 100), −150 s (−2 min: 100), −2 min (the next with a typical: 75); none after now.
+    expect(excesses).toEqual([30, -55, -5]);
+  });
+});
+
 describe('estimateClockSkew', () => {
   it('reads a clock running ahead from links in longer and links out shorter, by the smaller side', () => {
-    const skew = estimateClockSkew([link('x', 'd', 45)], [link('d', 'y', -35), link('d', 'x', -40)], 30);
+    const skew = estimateClockSkew([trips(45)], [trips(-35), trips(-40)], 10);
     expect(skew).toEqual({
       offsetSeconds: 37.5,
       inExcessSeconds: 45,
@@ -166,28 +189,24 @@ describe('estimateClockSkew', () => {
       linksIn: 1,
       linksOut: 2,
     });
-    expect(estimateClockSkew([link('x', 'd', -40)], [link('d', 'y', 36)], 30)?.offsetSeconds).toBe(-36);
+    expect(estimateClockSkew([trips(-40)], [trips(36)], 10)?.offsetSeconds).toBe(-36);
   });
 
   it('sees no skew in congestion (both sides longer), with one side only, or too few estimates', () => {
-    expect(estimateClockSkew([link('x', 'd', 80)], [link('d', 'y', 20)], 30)).toBeUndefined();
-    expect(estimateClockSkew([link('x', 'd', 80)], [], 30)).toBeUndefined();
-    expect(estimateClockSkew([link('x', 'd', 45, 20)], [link('d', 'y', -35)], 30)).toBeUndefined();
+    expect(estimateClockSkew([trips(80)], [trips(20)], 10)).toBeUndefined();
+    expect(estimateClockSkew([trips(80)], [], 10)).toBeUndefined();
+    expect(estimateClockSkew([trips(45, 5)], [trips(-35)], 10)).toBeUndefined();
   });
 
   it('sees no skew in an incident on one side: a long link in against a slightly short link out', () => {
     // The queue of an incident past the detector: +90 s in, while the link out runs a little under typical.
-    expect(estimateClockSkew([link('x', 'd', 90)], [link('d', 'y', -6)], 30)).toBeUndefined();
-    expect(estimateClockSkew([link('x', 'd', 90)], [link('d', 'y', -40)], 30)).toBeUndefined();
+    expect(estimateClockSkew([trips(90)], [trips(-6)], 10)).toBeUndefined();
+    expect(estimateClockSkew([trips(90)], [trips(-40)], 10)).toBeUndefined();
   });
 
   it('needs every link on a side to point the same way', () => {
-    expect(
-      estimateClockSkew([link('x', 'd', 40)], [link('d', 'y', -40), link('d', 'z', 10)], 30),
-    ).toBeUndefined();
-    expect(
-      estimateClockSkew([link('x', 'd', 40), link('w', 'd', -3)], [link('d', 'y', -40)], 30),
-    ).toBeUndefined();
+    expect(estimateClockSkew([trips(40)], [trips(-40), trips(10)], 10)).toBeUndefined();
+    expect(estimateClockSkew([trips(40), trips(-3)], [trips(-40)], 10)).toBeUndefined();
   });
 });
 
@@ -331,7 +350,7 @@ describe('judgeDetector', () => {
 
   it('raises a clock skew of 30 s or more and clears it below half of that', () => {
     const skewed = judgeDetector(
-      facts({ clockSkew: estimateClockSkew([link('x', 'd', 45)], [link('d', 'y', -35)], 30) }),
+      facts({ clockSkew: estimateClockSkew([trips(45)], [trips(-35)], 10) }),
       [],
       rule,
     );
@@ -349,9 +368,9 @@ describe('judgeDetector', () => {
       },
     });
     const open = skewed.changes[0]!.alert;
-    const smaller = estimateClockSkew([link('x', 'd', 20)], [link('d', 'y', -20)], 30);
+    const smaller = estimateClockSkew([trips(20)], [trips(-20)], 10);
     expect(judgeDetector(facts({ clockSkew: smaller }), [open], rule).changes).toEqual([]);
-    const fixed = estimateClockSkew([link('x', 'd', 5)], [link('d', 'y', -5)], 30);
+    const fixed = estimateClockSkew([trips(5)], [trips(-5)], 10);
     expect(judgeDetector(facts({ clockSkew: fixed }), [open], rule).changes[0]?.change).toBe('cleared');
   });
 

@@ -1,6 +1,7 @@
 import {
   alertId,
   parseRouteName,
+  resolveEstimatorConfig,
   type DetectorId,
   type DetectorLink,
   type TravelTimeEstimate,
@@ -49,6 +50,7 @@ function alertWork(alerts: AlertOptions = {}, metrics?: ServerMetrics): AlertWor
     workerId: 'test',
     intervalSeconds: 60,
     sightingRetentionSeconds: 7 * 86_400,
+    estimatorConfig: resolveEstimatorConfig(),
     alerts: resolveAlertOptions(alerts),
   });
 }
@@ -225,17 +227,19 @@ describe('detector checks', () => {
     ]);
   });
 
-  it('reads a clock running ahead from the links in and out of a detector', async () => {
-    // Into d2 trips take 45 s too long, out of it 35 s too short, over the last hour.
+  it('reads a clock running ahead from the trips in and out of a detector', async () => {
+    // The corridor's hour of trips: into d2 120 s against a typical 75 s, out of it 90 s
+    // against a typical 125 s. The estimates only say what is typical: the trips are
+    // matched from the sightings, as the estimator's filter may have rejected them.
     await corridor.repository.travelTimes.put([
-      ...estimates(d1, d2, range(61, 120), { typical: 120, excess: () => 45 }),
-      ...estimates(d2, d3, range(61, 120), { typical: 90, excess: () => -35 }),
-      ...estimates(d1, d3, range(61, 120), { typical: 210, excess: () => 10 }),
+      ...estimates(d1, d2, range(1, 60), { typical: 75, excess: () => 45 }),
+      ...estimates(d2, d3, range(1, 60), { typical: 125, excess: () => -35 }),
+      ...estimates(d1, d3, range(1, 60), { typical: 200, excess: () => 10 }),
     ]);
-    const now = T0 + 2n * HOUR + 10n * SECONDS;
+    const now = T0 + HOUR + 10n * SECONDS;
     await alertWork().afterRound({
       now,
-      lastDue: T0 + 2n * HOUR,
+      lastDue: T0 + HOUR,
       held: [],
       linksByDestination,
       checksDetectors: true,
@@ -243,10 +247,10 @@ describe('detector checks', () => {
 
     const health = await corridor.repository.detectorHealth.list();
     expect(health.map((entry) => [entry.detectorId, entry.problems, entry.clockSkewSeconds])).toEqual([
-      // Both have also been silent for an hour, after the corridor's hour of traffic.
-      [d1, ['detector_silent'], undefined],
+      // d1 has no link in: no offset is judged.
+      [d1, [], undefined],
       // The offset is what both sides agree on: the smaller, 35 s.
-      [d2, ['detector_silent', 'clock_skew'], 35],
+      [d2, ['clock_skew'], 35],
     ]);
     const [skew, ...others] = await corridor.repository.alerts.list({ kinds: ['clock_skew'] });
     expect(others).toEqual([]);
@@ -422,12 +426,18 @@ describe('the worker with alerts', () => {
       await vi.waitFor(() => expect(received).toHaveLength(4), { timeout: 10_000, interval: 50 });
       expect(received[3]).toMatchObject({ change: 'cleared', alert: { kind: 'detector_silent' } });
 
+      // The receiver records a body before it answers; the sender counts the delivery once
+      // the answer is in, so the count may trail the body on a loaded machine.
+      await vi.waitFor(
+        async () =>
+          expect(await metrics.scrape()).toContain('alert_webhook_deliveries_total{outcome="delivered"} 4'),
+        { timeout: 10_000, interval: 50 },
+      );
       const scrape = await metrics.scrape();
       expect(scrape).toContain('alerts_raised_total{kind="detector_silent",severity="warning"} 2');
       expect(scrape).toContain('alerts_cleared_total{kind="detector_silent"} 1');
       expect(scrape).toContain('alerts_open{kind="detector_silent"} 1');
       expect(scrape).toContain('alerts_open{kind="battery_low"} 1');
-      expect(scrape).toContain('alert_webhook_deliveries_total{outcome="delivered"} 4');
     } finally {
       await worker.stop();
       await leases.close();

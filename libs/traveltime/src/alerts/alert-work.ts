@@ -17,7 +17,14 @@ export interface AlertRound {
 
 type AlertWorkOptions = Pick<
   ResolvedWorkerOptions,
-  'repository' | 'logger' | 'metrics' | 'workerId' | 'intervalSeconds' | 'sightingRetentionSeconds' | 'alerts'
+  | 'repository'
+  | 'logger'
+  | 'metrics'
+  | 'workerId'
+  | 'intervalSeconds'
+  | 'sightingRetentionSeconds'
+  | 'estimatorConfig'
+  | 'alerts'
 >;
 
 /**
@@ -42,6 +49,7 @@ export class AlertWork {
       checkSeconds: alerts.detectorCheckSeconds,
       intervalSeconds: options.intervalSeconds,
       sightingRetentionSeconds: options.sightingRetentionSeconds,
+      estimatorConfig: options.estimatorConfig,
     });
   }
 

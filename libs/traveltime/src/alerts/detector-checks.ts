@@ -2,6 +2,7 @@ import {
   BATTERY_PAIR_TOLERANCE_SECONDS,
   estimateClockSkew,
   judgeDetector,
+  linkSamples,
   NANOS_PER_SECOND,
   silenceReferences,
   type Alert,
@@ -12,10 +13,13 @@ import {
   type DetectorHealthRule,
   type DetectorId,
   type DetectorLink,
+  type EstimatorConfig,
   type MatchCounts,
+  type Sighting,
   type SilenceReferences,
   type TravelTimeEstimate,
   type UnixNanos,
+  tripExcesses,
 } from '@message-bus/domain';
 import type { Repository, TimeRange } from '@message-bus/repository';
 
@@ -34,6 +38,12 @@ export interface DetectorCheckReport {
 
 /** Sightings counted in one reference span at most: far above any threshold, so a busy hour costs a bounded read. */
 const MAX_COUNTED_SIGHTINGS = 100_000;
+
+/**
+ * Trips a link needs in the clock skew window to be judged: enough for a median that a
+ * few trips with a stop on the way do not move, few enough for a quiet evening hour.
+ */
+const MIN_SKEW_TRIPS_PER_LINK = 10;
 
 /**
  * How far back from now a silence's neighbours' sightings are read for devices passing
@@ -59,6 +69,8 @@ export class DetectorChecks {
       readonly checkSeconds: number;
       readonly intervalSeconds: number;
       readonly sightingRetentionSeconds: number;
+      /** The worker's estimator settings: the clock skew check matches trips as it does. */
+      readonly estimatorConfig: EstimatorConfig;
     },
   ) {}
 
@@ -73,10 +85,11 @@ export class DetectorChecks {
   async check(round: DetectorCheckRound): Promise<DetectorCheckReport> {
     const { repository, rule } = this;
     const { now, links } = round;
-    const [detectors, open, recentByLink] = await Promise.all([
+    const [detectors, open, recentByLink, skewSightings] = await Promise.all([
       repository.detectors.listCoordinates(),
       repository.alerts.list({ openOnly: true }),
       this.estimatesByLink(links, now - seconds(rule.clockSkewWindowSeconds), now),
+      this.skewSightings(links, now),
     ]);
     const openByDetector = new Map<DetectorId, Alert[]>();
     for (const alert of open) {
@@ -89,7 +102,7 @@ export class DetectorChecks {
     const changes: AlertChange[] = [];
     for (const { detectorId } of detectors) {
       const detectorOpen = openByDetector.get(detectorId) ?? [];
-      const facts = await this.factsOf(detectorId, now, links, recentByLink, detectorOpen);
+      const facts = await this.factsOf(detectorId, now, links, recentByLink, skewSightings, detectorOpen);
       const judged = judgeDetector(facts, detectorOpen, rule);
       health.push(judged.health);
       changes.push(...judged.changes);
@@ -103,6 +116,7 @@ export class DetectorChecks {
     now: UnixNanos,
     links: readonly DetectorLink[],
     recentByLink: ReadonlyMap<string, readonly TravelTimeEstimate[]>,
+    skewSightings: ReadonlyMap<DetectorId, readonly Sighting[]>,
     open: readonly Alert[],
   ): Promise<DetectorFacts> {
     const { repository, rule } = this;
@@ -127,10 +141,11 @@ export class DetectorChecks {
 
     const inLinks = links.filter((link) => link.destination === detectorId);
     const outLinks = links.filter((link) => link.source === detectorId);
-    const recent = (link: DetectorLink) => recentByLink.get(linkKey(link.source, link.destination)) ?? [];
-    // Sustained: each link needs estimates over at least half of the window's intervals.
-    const minEstimates = Math.ceil(rule.clockSkewWindowSeconds / this.options.intervalSeconds / 2);
-    const clockSkew = estimateClockSkew(inLinks.map(recent), outLinks.map(recent), minEstimates);
+    const trips = (link: DetectorLink) => this.tripExcesses(link, now, recentByLink, skewSightings);
+    const clockSkew =
+      inLinks.length === 0 || outLinks.length === 0
+        ? undefined
+        : estimateClockSkew(inLinks.map(trips), outLinks.map(trips), MIN_SKEW_TRIPS_PER_LINK);
     const matches = await this.matchCounts(detectorId, now, [...inLinks, ...outLinks], links, recentByLink);
     const passedUnseen = judgeSilence ? await this.passedUnseen(lastSeen, now, inLinks, outLinks) : undefined;
 
@@ -190,6 +205,55 @@ export class DetectorChecks {
         ? await this.countSightings(detectorId, { after: since, before: now + 1n }, rule.silentMinExpected)
         : 0;
     return { sightings, ownLinks: ownMatched, neighbourLinks: neighbourMatched };
+  }
+
+  /**
+   * The sightings the clock skew check matches, by detector: those of every linked
+   * detector over the skew window, plus the longest link's max_seconds and a pass gap
+   * before it (the source passes of the window's first trips).
+   */
+  private async skewSightings(
+    links: readonly DetectorLink[],
+    now: UnixNanos,
+  ): Promise<Map<DetectorId, Sighting[]>> {
+    const byDetector = new Map<DetectorId, Sighting[]>();
+    if (links.length === 0) return byDetector;
+    const { rule } = this;
+    const lookback =
+      rule.clockSkewWindowSeconds +
+      Math.max(...links.map((link) => link.maxSeconds)) +
+      this.options.estimatorConfig.passGapSeconds;
+    for await (const page of this.repository.events.listPages({
+      detectorIds: [...new Set(links.flatMap((link) => [link.source, link.destination]))],
+      range: { after: now - seconds(lookback), before: now + 1n },
+      limitPerDetector: MAX_COUNTED_SIGHTINGS,
+    })) {
+      for (const sighting of page) {
+        const list = byDetector.get(sighting.detectorId);
+        if (list === undefined) byDetector.set(sighting.detectorId, [sighting]);
+        else list.push(sighting);
+      }
+    }
+    return byDetector;
+  }
+
+  /** A link's trips arriving in the skew window, matched as the estimator does but unfiltered, as excesses over typical. */
+  private tripExcesses(
+    link: DetectorLink,
+    now: UnixNanos,
+    recentByLink: ReadonlyMap<string, readonly TravelTimeEstimate[]>,
+    sightings: ReadonlyMap<DetectorId, readonly Sighting[]>,
+  ): number[] {
+    const { samples } = linkSamples(
+      {
+        link,
+        source: sightings.get(link.source) ?? [],
+        destination: sightings.get(link.destination) ?? [],
+        intervalEnd: now,
+      },
+      { ...this.options.estimatorConfig, windowSeconds: this.rule.clockSkewWindowSeconds, historySeconds: 0 },
+    );
+    return tripExcesses(samples, recentByLink.get(linkKey(link.source, link.destination)) ?? []);
   }
 
   /** The links' estimates with interval ends in (after, until], by link. */

@@ -1,4 +1,11 @@
-import { alertId, parseRouteName, type Alert, type DetectorId, type DetectorLink } from '@message-bus/domain';
+import {
+  alertId,
+  parseRouteName,
+  resolveEstimatorConfig,
+  type Alert,
+  type DetectorId,
+  type DetectorLink,
+} from '@message-bus/domain';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { d1, d2, d3, MINUTE, openCorridor, silentLogger, T0, type Corridor } from '../../test/corridor';
 import { resolveAlertOptions } from './alert-options';
@@ -46,6 +53,7 @@ describe('alerts of deleted links and routes', () => {
       workerId: 'test',
       intervalSeconds: 60,
       sightingRetentionSeconds: 7 * 86_400,
+      estimatorConfig: resolveEstimatorConfig(),
       alerts: resolveAlertOptions({}),
     });
     const links = await repository.links.list();
