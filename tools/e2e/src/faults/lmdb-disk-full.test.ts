@@ -76,10 +76,33 @@ describe('a full disk under cqserver on the embedded store', () => {
       }
       expect(refusal).toMatchObject({ code: status.RESOURCE_EXHAUSTED, details: 'store is out of space' });
       // While the disk is full, every log is refused the same way.
-      await expect(createEventLog(collector, plan.logs[refusedLog]!)).rejects.toMatchObject({
-        code: status.RESOURCE_EXHAUSTED,
-        details: 'store is out of space',
-      });
+      const expectRefusedAgain = () =>
+        expect(createEventLog(collector, plan.logs[refusedLog]!)).rejects.toMatchObject({
+          code: status.RESOURCE_EXHAUSTED,
+          details: 'store is out of space',
+        });
+      await expectRefusedAgain();
+
+      // Health: the collector is NOT_SERVING while the store refuses writes for space;
+      // queries, and the server as a whole, stay SERVING since reads work. A refused write
+      // raises the store's flag and the next write that fits lowers it, and cqserver's own
+      // travel-time work deletes small records now and then: on a loaded machine the flag
+      // came and went in the seconds the read-back below took, unseen (2 runs of 2). So the
+      // refused log is sent again, and refused again, until a probe (one a second) shows it.
+      const healthAddress = cqserver.address('healthcheck');
+      await vi.waitFor(
+        async () => {
+          await expectRefusedAgain();
+          await vi.waitFor(
+            async () =>
+              expect(await checkHealth(healthAddress, 'collector.CollectorService')).toBe('NOT_SERVING'),
+            { timeout: 5_000, interval: 100 },
+          );
+        },
+        { timeout: 90_000, interval: 100 },
+      );
+      expect(await checkHealth(healthAddress)).toBe('SERVING');
+      expect(await checkHealth(healthAddress, 'query.QueryService')).toBe('SERVING');
 
       // Queries keep working: every acknowledged sighting reads back, once.
       const whileFull = await readStoredSightings(query, plan);
@@ -90,16 +113,6 @@ describe('a full disk under cqserver on the embedded store', () => {
       expect([...whileFull.keys].filter((key) => !sentKeys.has(key))).toEqual([]);
       expect(whileFull.duplicates).toBe(0);
 
-      // Health: the collector is NOT_SERVING while the store refuses writes for space;
-      // queries, and the server as a whole, stay SERVING since reads work.
-      const healthAddress = cqserver.address('healthcheck');
-      await vi.waitFor(
-        async () =>
-          expect(await checkHealth(healthAddress, 'collector.CollectorService')).toBe('NOT_SERVING'),
-        { timeout: 10_000, interval: 100 },
-      );
-      expect(await checkHealth(healthAddress)).toBe('SERVING');
-      expect(await checkHealth(healthAddress, 'query.QueryService')).toBe('SERVING');
       // A write that finds no space fails with ENOSPC; one that finds a little, short, with EIO.
       const outOfSpace = new RegExp(
         `lmdb store at ${dataDir}/\\S+ is out of space: (No space left on device|Input/output error with \\d+ bytes free)`,
@@ -108,22 +121,25 @@ describe('a full disk under cqserver on the embedded store', () => {
       expect(outOfSpaceLines.length).toBeGreaterThanOrEqual(2);
       expect(JSON.stringify(outOfSpaceLines[0])).toMatch(outOfSpace);
       expect(cqserver.logLines.filter((line) => line['msg'] === 'store unavailable')).toEqual([]);
-      expect(cqserver.logLines.filter((line) => line['store'] === 'refusing writes')).toEqual([
-        expect.objectContaining({
+      // Logged at each change to refusing, which may come more than once as the flag comes and goes.
+      const refusingLines = cqserver.logLines.filter((line) => line['store'] === 'refusing writes');
+      expect(refusingLines).not.toEqual([]);
+      for (const line of refusingLines) {
+        expect(line).toMatchObject({
           msg: expect.stringMatching(`lmdb store at ${dataDir}/\\S+ is out of space`),
-        }),
-      ]);
+        });
+      }
       expect(cqserver.running).toBe(true);
 
       // The operator frees space; cqserver is not restarted. The refused log is resent until taken, then a few more.
       await rm(filler);
       await vi.waitFor(() => createEventLog(collector, plan.logs[refusedLog]!), {
-        timeout: 30_000,
+        timeout: 90_000,
         interval: 250,
       });
       await vi.waitFor(
         async () => expect(await checkHealth(healthAddress, 'collector.CollectorService')).toBe('SERVING'),
-        { timeout: 10_000, interval: 100 },
+        { timeout: 90_000, interval: 100 },
       );
       const sent = plan.logs.slice(0, refusedLog + 1 + logsAfterRecovery);
       for (const log of sent.slice(refusedLog + 1)) await createEventLog(collector, log);
@@ -146,6 +162,7 @@ describe('a full disk under cqserver on the embedded store', () => {
         unexpected: 0,
       });
     },
-    60_000,
+    // A limit, not a speed: 8 s on a quiet machine, 22–51 s at a load average near 28.
+    300_000,
   );
 });
