@@ -10,6 +10,9 @@ import {
 } from './alert-congestion';
 import { alertId } from './alert-id';
 import type { CongestionLevel } from './congestion';
+import { withCongestionFigures } from './congestion-figures';
+import { TimeOfWeekBins } from './time-of-week';
+import type { TypicalProfile } from './typical-profile';
 import type { TrafficTarget } from './traffic-target';
 
 const a = parseDetectorId('a');
@@ -179,5 +182,62 @@ describe('judgeCongestion', () => {
     expect(() => resolveCongestionAlertRule({ raiseRatio: 1.2 })).toThrow(
       new RangeError('CongestionAlertRule.raiseRatio must be at least clearRatio (1.3), got 1.2'),
     );
+  });
+});
+
+describe('judgeCongestion against a typical profile', () => {
+  // A quarter-hour boundary (UTC bins); the profile's bin before it is 100 s.
+  const STEP = T0 - (T0 % (15n * MINUTE)) + 15n * MINUTE;
+  const bins = new TimeOfWeekBins('UTC', 15);
+  const profileOf = (beforeSeconds: number, afterSeconds: number): TypicalProfile => {
+    const bin = (time: UnixNanos, medianSeconds: number) => ({
+      ...bins.binAt(time),
+      medianSeconds,
+      p15Seconds: medianSeconds,
+      p85Seconds: medianSeconds,
+      samples: 40,
+    });
+    return {
+      target,
+      computedAt: T0,
+      weeks: 4,
+      binMinutes: 15,
+      timeZone: 'UTC',
+      bins: [bin(STEP - MINUTE, beforeSeconds), bin(STEP, afterSeconds)],
+    };
+  };
+  /** Minutes −10 … +20 around STEP; the estimator reads 190 s from 3 minutes after it. */
+  const series = Array.from({ length: 31 }, (_, index): TravelTimeEstimate => {
+    const intervalEnd = STEP + BigInt(index - 10) * MINUTE;
+    return {
+      source: a,
+      destination: b,
+      intervalEnd,
+      windowSeconds: 900,
+      medianSeconds: intervalEnd >= STEP + 3n * MINUTE ? 190 : 100,
+      validSamples: 6,
+      totalSamples: 6,
+      status: 'ok',
+    };
+  });
+  const raised = (profile: TypicalProfile) => {
+    const judged = series.map((estimate) => withCongestionFigures(estimate, profile));
+    let open: Alert | undefined;
+    return judged.flatMap((_, index) => {
+      const recent = judged.slice(Math.max(0, index - 4), index + 1);
+      const change = judgeCongestion({ target, recent, rule, ...(open === undefined ? {} : { open }) });
+      if (change !== undefined) open = change.change === 'cleared' ? undefined : change.alert;
+      return change?.change === 'raised' ? [{ start: change.alert.start, judgedAt: judged[index]!.intervalEnd }] : [];
+    });
+  };
+
+  it('raises nothing on a rush hour’s steep onset that the profile shows', () => {
+    // Typical 100 s, then 190 s from STEP: the window's middle lies in the quiet bin
+    // until 7.5 minutes after STEP, but the window already reaches the busy one.
+    expect(raised(profileOf(100, 190))).toEqual([]);
+  });
+
+  it('raises one alert on the same slowdown against a flat profile, on its third slow interval', () => {
+    expect(raised(profileOf(100, 100))).toEqual([{ start: STEP + 3n * MINUTE, judgedAt: STEP + 5n * MINUTE }]);
   });
 });

@@ -75,30 +75,34 @@ describe('resolveCongestionThresholds', () => {
 });
 
 describe('congestionFigures', () => {
-  it('compares the median with the bin of the window’s middle, in the profile’s zone, and with free flow', () => {
-    // Window [08:01, 08:16) UTC, middle 08:08:30 UTC = 09:08:30 Warsaw: bin 09:00, typical 100.
-    expect(congestionFigures(estimate(960, 170), PROFILE)).toEqual({
+  it('compares the median with the busiest bin its window touches, in the profile’s zone, and with free flow', () => {
+    // Window [08:00, 08:15) UTC = [09:00, 09:15) Warsaw: bin 09:00 only, typical 100.
+    expect(congestionFigures(estimate(900, 170), PROFILE)).toEqual({
       typicalSeconds: 100,
       freeFlowSeconds: 80,
       ratioToTypical: 1.7,
       ratioToFreeFlow: 2.125,
       level: 'heavy',
     });
-    // Middle 09:15 Warsaw: the next bin, typical 200; a reused TimeOfWeekBins gives the same.
+    // A minute later the window reaches into bin 09:15 (typical 200): a rush hour's
+    // steep onset that the profile shows is not congestion, though the window's
+    // middle (09:08:30) still lies in the quiet bin. A reused TimeOfWeekBins gives the same.
     const bins = new TimeOfWeekBins('Europe/Warsaw', 15);
-    expect(congestionFigures(estimate(1350, 170), PROFILE, { bins })).toMatchObject({
+    expect(congestionFigures(estimate(960, 170), PROFILE, { bins })).toMatchObject({
       typicalSeconds: 200,
       ratioToTypical: 0.85,
       level: 'free',
     });
+    // On the way down too: [09:25, 09:40) touches bin 09:15 and a gap; the bin counts.
+    expect(congestionFigures(estimate(2400, 170), PROFILE)).toMatchObject({ typicalSeconds: 200 });
   });
 
-  it('leaves out what it cannot compute: no bin at that time, no median', () => {
+  it('leaves out what it cannot compute: no bin over the window, no median', () => {
     expect(congestionFigures(estimate(3600, 170), PROFILE)).toEqual({
       freeFlowSeconds: 80,
       ratioToFreeFlow: 2.125,
     });
-    expect(congestionFigures(estimate(960), PROFILE)).toEqual({ typicalSeconds: 100, freeFlowSeconds: 80 });
+    expect(congestionFigures(estimate(900), PROFILE)).toEqual({ typicalSeconds: 100, freeFlowSeconds: 80 });
   });
 
   it('replaces the figures an estimate had', () => {
