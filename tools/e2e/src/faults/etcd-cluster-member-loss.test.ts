@@ -112,8 +112,19 @@ async function startSite(cleanup: Cleanup, tag: string, bulkSightings: number): 
     steady,
     live,
   };
-  // The stream's replay (of nothing yet) is over once it delivers the first sighting sent.
-  await vi.waitFor(() => expect(live.distinct).toBeGreaterThan(0), { timeout: eventTimeoutMs, interval: 20 });
+  // The stream's replay (of nothing yet) is over once it delivers the first sighting sent;
+  // a stream that ended says why instead.
+  await vi.waitFor(
+    () =>
+      expect({ ended: live.ended, delivered: live.distinct > 0 }).toEqual({
+        ended: undefined,
+        delivered: true,
+      }),
+    {
+      timeout: eventTimeoutMs,
+      interval: 20,
+    },
+  );
   return site;
 }
 
