@@ -44,24 +44,32 @@ const BC = linkEstimate(B, C, {
   totalSamples: 30,
 });
 
+/** One device's trip along the route: seconds over A → B and B → C; `seenAtB: false` for a missed sighting. */
+interface Trip {
+  readonly ab: number;
+  readonly bc: number;
+  readonly seenAtB?: boolean;
+}
+
 /**
- * Devices seen at A then C, arriving at C every 60 s within the window: one per entry
- * of `travelSeconds`, or `count` of them when it is one number.
+ * The sightings at A, B and C of devices on `trips`, one sighting a pass, arriving at C
+ * every 60 s within the window ending at INTERVAL_END.
  */
-function endToEnd(
-  count: number,
-  travelSeconds: number | readonly number[],
-): { first: Sighting[]; last: Sighting[] } {
-  const trips =
-    typeof travelSeconds === 'number' ? Array.from({ length: count }, () => travelSeconds) : travelSeconds;
-  const first: Sighting[] = [];
-  const last: Sighting[] = [];
-  trips.forEach((seconds, index) => {
+function along(trips: readonly Trip[]): Sighting[][] {
+  const sightings: Sighting[][] = [[], [], []];
+  trips.forEach(({ ab, bc, seenAtB = true }, index) => {
     const arrival = 2800 + index * 60;
-    first.push({ detectorId: A, deviceId: `dev-${index}`, time: at(arrival - seconds) });
-    last.push({ detectorId: C, deviceId: `dev-${index}`, time: at(arrival) });
+    const deviceId = `dev-${index}`;
+    sightings[0]!.push({ detectorId: A, deviceId, time: at(arrival - bc - ab) });
+    if (seenAtB) sightings[1]!.push({ detectorId: B, deviceId, time: at(arrival - bc) });
+    sightings[2]!.push({ detectorId: C, deviceId, time: at(arrival) });
   });
-  return { first, last };
+  return sightings;
+}
+
+/** `count` devices on the same trip. */
+function alike(count: number, trip: Trip): Trip[] {
+  return Array.from({ length: count }, () => trip);
 }
 
 describe('routeLink', () => {
@@ -78,43 +86,95 @@ describe('routeLink', () => {
 });
 
 describe('estimateRoute', () => {
-  it('takes the end-to-end matches when they make an ok estimate', () => {
-    const estimate = estimateRoute({
-      route: ROUTE,
-      intervalEnd: INTERVAL_END,
-      link: routeLink(ROUTE, LINKS),
-      ...endToEnd(6, 320),
-      linkEstimates: [AB, BC],
-      distanceMeters: 3200,
-    });
-    expect(estimate).toEqual({
+  // Each hop is plausible within its links' p15–p85 widened by 25 %: A → B 72.75–137.5 s,
+  // B → C 147–256.25 s, and A → C (B missed) 219.75–393.75 s. The links sum to 300 s
+  // (295–311.2 s), so the trips' median must lie within 265–341.2 s.
+  const input = {
+    route: ROUTE,
+    intervalEnd: INTERVAL_END,
+    link: routeLink(ROUTE, LINKS),
+    linkEstimates: [AB, BC],
+    distanceMeters: 3200,
+  };
+
+  it('takes devices seen on every hop, with their first-to-last times', () => {
+    const trips = [
+      { ab: 98, bc: 202 },
+      { ab: 104, bc: 216 },
+      { ab: 101, bc: 199 },
+      { ab: 95, bc: 215 },
+      { ab: 100, bc: 210 },
+      { ab: 102, bc: 218 },
+    ];
+    expect(estimateRoute({ ...input, sightings: along(trips) })).toEqual({
       source: A,
       destination: C,
       intervalEnd: INTERVAL_END,
       windowSeconds: 900,
-      medianSeconds: 320,
-      p15Seconds: 320,
+      // Trips of 300, 320, 300, 310, 310 and 320 s.
+      medianSeconds: 310,
+      p15Seconds: 300,
       p85Seconds: 320,
-      meanSeconds: 320,
+      meanSeconds: 310,
       validSamples: 6,
       totalSamples: 6,
-      speedKmh: 36,
+      speedKmh: (3200 / 310) * 3.6,
       status: 'ok',
       route: ROUTE.name,
       routeMethod: 'matched',
     });
   });
 
-  it('sums the links when too few devices cross the whole route', () => {
-    const estimate = estimateRoute({
-      route: ROUTE,
-      intervalEnd: INTERVAL_END,
-      link: routeLink(ROUTE, LINKS),
-      ...endToEnd(2, 320),
-      linkEstimates: [BC, AB],
-      distanceMeters: 3000,
+  it('does not take a through device that stopped on one hop, however its other hop went', () => {
+    const clean = { ab: 100, bc: 200 };
+    // One device 150 s late on B → C (a stop), though quick on A → B.
+    const stopped = { ab: 80, bc: 350 };
+    const trips = [...alike(MIN_MATCHED_ROUTE_SAMPLES, clean), stopped];
+    expect(estimateRoute({ ...input, sightings: along(trips) })).toMatchObject({
+      routeMethod: 'matched',
+      medianSeconds: 300,
+      p85Seconds: 300,
+      validSamples: MIN_MATCHED_ROUTE_SAMPLES,
+      totalSamples: MIN_MATCHED_ROUTE_SAMPLES + 1,
     });
-    expect(estimate).toEqual({
+    // One unstopped device fewer: too few, the links' sum.
+    const fewer = [...alike(MIN_MATCHED_ROUTE_SAMPLES - 1, clean), ...alike(4, stopped)];
+    expect(estimateRoute({ ...input, sightings: along(fewer) })).toMatchObject({
+      routeMethod: 'sum_of_links',
+      medianSeconds: 300,
+    });
+  });
+
+  it('takes a device missed at a middle detector when its hop is plausible over both links', () => {
+    const clean = alike(MIN_MATCHED_ROUTE_SAMPLES - 1, { ab: 100, bc: 200 });
+    const trips = [...clean, { ab: 100, bc: 230, seenAtB: false }];
+    expect(estimateRoute({ ...input, sightings: along(trips) })).toMatchObject({
+      routeMethod: 'matched',
+      validSamples: MIN_MATCHED_ROUTE_SAMPLES,
+      meanSeconds: (300 * (MIN_MATCHED_ROUTE_SAMPLES - 1) + 330) / MIN_MATCHED_ROUTE_SAMPLES,
+    });
+    // 300 s of stop over A → C is beyond the combined band: not a match.
+    const stopped = [...clean, { ab: 100, bc: 500, seenAtB: false }];
+    expect(estimateRoute({ ...input, sightings: along(stopped) })).toMatchObject({
+      routeMethod: 'sum_of_links',
+    });
+  });
+
+  it('takes the links when the trips, each plausible, lie beyond the widened summed band', () => {
+    // 370 s is above 341.2 s: the links have moved on since these trips began.
+    expect(estimateRoute({ ...input, sightings: along(alike(5, { ab: 130, bc: 240 })) })).toMatchObject({
+      routeMethod: 'sum_of_links',
+      medianSeconds: 300,
+    });
+    expect(estimateRoute({ ...input, sightings: along(alike(5, { ab: 120, bc: 220 })) })).toMatchObject({
+      routeMethod: 'matched',
+      medianSeconds: 340,
+    });
+  });
+
+  it(`needs ${MIN_MATCHED_ROUTE_SAMPLES} plausible trips, else sums the links with combined spread`, () => {
+    const few = along(alike(MIN_MATCHED_ROUTE_SAMPLES - 1, { ab: 100, bc: 220 }));
+    expect(estimateRoute({ ...input, sightings: few, distanceMeters: 3000 })).toEqual({
       source: A,
       destination: C,
       intervalEnd: INTERVAL_END,
@@ -131,64 +191,58 @@ describe('estimateRoute', () => {
       route: ROUTE.name,
       routeMethod: 'sum_of_links',
     });
-  });
-});
-
-describe('estimateRoute against the links', () => {
-  // The links sum to 300 s with the band 295–311.2 s; the margin is 10 % of 300 s, so
-  // end-to-end trips count within 265–341.2 s.
-  const input = {
-    route: ROUTE,
-    intervalEnd: INTERVAL_END,
-    link: routeLink(ROUTE, LINKS),
-    linkEstimates: [AB, BC],
-    distanceMeters: 3000,
-  };
-
-  it('drops trips slower than the band before estimating, so stopped trips cannot make the median', () => {
-    // Seven of ten through trips stopped for 2–5 minutes: the median of all ten is 480 s.
-    const trips = [310, 305, 315, 430, 480, 600, 450, 520, 470, 500];
-    const estimate = estimateRoute({ ...input, ...endToEnd(0, trips) });
-    // Only the three unstopped trips are left: too few to be taken over the links.
-    expect(estimate).toMatchObject({ routeMethod: 'sum_of_links', medianSeconds: 300 });
-
-    const more = [310, 305, 315, 312, 308, 480, 600, 450, 520, 470];
-    expect(estimateRoute({ ...input, ...endToEnd(0, more) })).toMatchObject({
-      routeMethod: 'matched',
-      medianSeconds: 310,
-      validSamples: 5,
-      totalSamples: 5,
-      status: 'ok',
-    });
-  });
-
-  it('takes the links when the end-to-end median lies outside the widened band', () => {
-    // 250 s is below 265 s: faster than the links allow.
-    expect(estimateRoute({ ...input, ...endToEnd(8, 250) })).toMatchObject({
-      routeMethod: 'sum_of_links',
-      medianSeconds: 300,
-    });
-    expect(estimateRoute({ ...input, ...endToEnd(8, 266) })).toMatchObject({
-      routeMethod: 'matched',
-      medianSeconds: 266,
-    });
-  });
-
-  it(`needs ${MIN_MATCHED_ROUTE_SAMPLES} end-to-end samples to take them over the links`, () => {
-    expect(estimateRoute({ ...input, ...endToEnd(MIN_MATCHED_ROUTE_SAMPLES - 1, 320) })).toMatchObject({
-      routeMethod: 'sum_of_links',
-      status: 'ok',
-    });
-    expect(estimateRoute({ ...input, ...endToEnd(MIN_MATCHED_ROUTE_SAMPLES, 320) })).toMatchObject({
+    const enough = along(alike(MIN_MATCHED_ROUTE_SAMPLES, { ab: 100, bc: 220 }));
+    expect(estimateRoute({ ...input, sightings: enough })).toMatchObject({
       routeMethod: 'matched',
       medianSeconds: 320,
     });
   });
 
-  it('takes no end-to-end estimate when a link has none to compare it with', () => {
-    const estimate = estimateRoute({ ...input, linkEstimates: [AB], ...endToEnd(8, 320) });
-    expect(estimate).toMatchObject({ routeMethod: 'sum_of_links', status: 'no_samples', validSamples: 0 });
-    expect(estimate.medianSeconds).toBeUndefined();
+  it('judges each hop by its link estimate of the time the hop was made', () => {
+    // A → B was jammed (about 200 s) until five minutes before the interval end, 150 s then.
+    const earlier = at(3600 - 300);
+    const jammed = linkEstimate(A, B, {
+      intervalEnd: earlier,
+      medianSeconds: 200,
+      p15Seconds: 190,
+      p85Seconds: 215,
+    });
+    const clearing = linkEstimate(A, B, { medianSeconds: 150, p15Seconds: 145, p85Seconds: 160 });
+    const sightings = along(alike(4, { ab: 205, bc: 180 }));
+    // Hops into B at 2620–2800 s, judged by the first estimates ending 450 s later or after: at 3300 s.
+    const estimates = [clearing, BC, jammed, { ...BC, intervalEnd: earlier }];
+    expect(estimateRoute({ ...input, linkEstimates: estimates, sightings })).toMatchObject({
+      routeMethod: 'matched',
+      medianSeconds: 385,
+    });
+    // By the newest estimate alone, 205 s is beyond 1.25 × 160 s.
+    expect(estimateRoute({ ...input, linkEstimates: [clearing, BC], sightings })).toMatchObject({
+      routeMethod: 'sum_of_links',
+    });
+  });
+
+  it('takes no trip over a link without an ok estimate to judge it by', () => {
+    const sightings = along(alike(8, { ab: 100, bc: 200 }));
+    const quiet = estimateRoute({
+      ...input,
+      linkEstimates: [AB, { ...BC, status: 'insufficient_data' }],
+      sightings,
+    });
+    expect(quiet).toMatchObject({
+      routeMethod: 'sum_of_links',
+      status: 'insufficient_data',
+      medianSeconds: 300,
+    });
+    const missing = estimateRoute({ ...input, linkEstimates: [AB], sightings });
+    expect(missing).toMatchObject({ routeMethod: 'sum_of_links', status: 'no_samples', validSamples: 0 });
+    expect(missing.medianSeconds).toBeUndefined();
+  });
+
+  it('takes no end-to-end estimate when the route is not all links', () => {
+    const sightings = along(alike(8, { ab: 100, bc: 200 }));
+    expect(estimateRoute({ ...input, link: undefined, sightings })).toMatchObject({
+      routeMethod: 'sum_of_links',
+    });
   });
 });
 

@@ -7,16 +7,19 @@ import {
 } from '../estimator/estimator-config';
 import type { EstimateStatus, TravelTimeEstimate } from '../estimator/travel-time-estimate';
 import { ESTIMATE_STATUSES } from '../estimator/travel-time-estimate';
-import { estimateLink } from '../estimator/travel-time-estimator';
+import { checkedDistance } from '../estimator/link-samples';
+import { newestConsistentSamples } from '../estimator/newest-consistent-samples';
+import { summariseEstimate } from '../estimator/travel-time-estimator';
 import type { Sighting } from '../sighting';
 import type { UnixNanos } from '../time';
 import type { Route } from './route';
+import { plausibleRouteTrips } from './route-trips';
 
 /**
- * The synthetic link a route's end-to-end matches are estimated on: first → last
- * detector, as long as the sum of its links' maxSeconds, and as short as the sum of
- * their minSeconds when every link has one (else the estimator derives it from the
- * route's length). Undefined when some pair of the route is not among `links`.
+ * The synthetic link a route's end-to-end trips are summarised on: first → last
+ * detector, as long as the sum of its links' maxSeconds (no trip is longer), and as
+ * short as the sum of their minSeconds when every link has one. Undefined when some
+ * pair of the route is not among `links`.
  */
 export function routeLink(route: Route, links: readonly DetectorLink[]): DetectorLink | undefined {
   let maxSeconds = 0;
@@ -46,13 +49,16 @@ export interface RouteEstimateInput {
   readonly intervalEnd: UnixNanos;
   /** From `routeLink`; undefined when the route's pairs are not all links (no end-to-end estimate then). */
   readonly link: DetectorLink | undefined;
-  /** Sightings at the first detector over the lookback of `link` (see `LinkEstimateInput.source`). */
-  readonly first: readonly Sighting[];
-  /** Sightings at the last detector (see `LinkEstimateInput.destination`). */
-  readonly last: readonly Sighting[];
   /**
-   * The estimates of the route's links for `intervalEnd`, in any order; a missing one
-   * counts as `no_samples`.
+   * Sightings at each route detector, in the route's order, over at least
+   * [intervalEnd − window − passGap − link.maxSeconds, intervalEnd): a trip arriving at
+   * the window's start may have left `link.maxSeconds` before.
+   */
+  readonly sightings: readonly (readonly Sighting[])[];
+  /**
+   * The estimates of the route's links, in any order: those for `intervalEnd` make the
+   * sum (a missing one counts as `no_samples`), and those of earlier interval ends over
+   * the lookback judge the end-to-end trips hop by hop (`plausibleRouteTrips`).
    */
   readonly linkEstimates: readonly TravelTimeEstimate[];
   /** The route's length in metres (the sum of its links'), for the speed. */
@@ -61,65 +67,73 @@ export interface RouteEstimateInput {
 }
 
 /**
- * A matched route estimate needs this many valid end-to-end samples: with fewer, one
- * odd through trip moves its median, and the links' sum is the steadier figure.
+ * A matched route estimate needs this many plausible end-to-end trips in its window,
+ * as a link needs `minValidSamples` (3). Every hop of each trip has passed its link's
+ * band, so no stopped trip is left to move the median, and what remains is the
+ * drivers' pace: about 6 % per link and independent, 2–3 % over a route of 5–11
+ * links. On the products bench's corridor (5 % of vehicles detected, 15 % stopping per
+ * link) 5 such trips in a window were too rare to use (0.2 % of the whole corridor's
+ * intervals, 3 % of its middle's), and 3 were as accurate (median error 1.3 % and 1.4 %).
  */
-export const MIN_MATCHED_ROUTE_SAMPLES = 5;
+export const MIN_MATCHED_ROUTE_SAMPLES = 3;
 
 /**
- * How far (as a share of the links' summed median) the end-to-end trips may lie
- * beyond the links' summed p15–p85 band. That band is combined in quadrature, as for
- * independent delays, so it is narrow on a long route while one driver's pace carries
- * over from link to link; 10 % leaves room for that, and is less than what a stop or
- * detour adds to a trip (the links' own filters reject those on each link).
+ * How far (as a share of the links' summed median) the end-to-end median may lie
+ * beyond the links' summed p15–p85 band. Its trips arrived over the last window after
+ * up to a route's travel time each (17 minutes on the bench's corridor), while each
+ * link's estimate follows its own, shorter trips: when a jam clears or an incident
+ * begins, the end-to-end median lags by up to 20 % and the links have already moved.
+ * 10 % is more than the drivers' pace moves a median of a few trips.
  */
 export const MATCHED_ROUTE_MARGIN = 0.1;
 
 /**
  * A route's travel time for one interval:
  *
- * - `sum_of_links` (`sumOfLinkEstimates`) by default: every link has its own,
- *   outlier-filtered estimate, while few devices are seen at both ends of a long route
- *   in one window;
- * - `matched` (devices seen at the first and then the last detector, through
- *   `estimateLink` on the route's synthetic link, `routeLink`) only when it agrees with
- *   the links. A trip stopping on any link is slow end to end, and with a share p of
- *   traversals stopping on each of n links only (1 − p)^n of the through trips do not
- *   stop (17 % for 15 % on 11 links): the end-to-end median then describes stopped
- *   trips, and no outlier filter can reject a majority. So when the links give a
- *   summed median, end-to-end samples slower than their summed p85 plus
- *   `MATCHED_ROUTE_MARGIN` are dropped before estimating (the synthetic link's
- *   maxSeconds is capped there), and the result is taken only when it is `ok`, has
- *   `MIN_MATCHED_ROUTE_SAMPLES` and its median lies within the links' p15–p85 band
- *   widened by the margin. Taking it only then also keeps the route's figure from
- *   jumping between two methods that disagree, which would make its alerts flap.
- * - Without a summed median (a link with no estimate: a quiet night, a silent
- *   detector) nothing tells through trips from stopped ones, so the route has no
- *   median either: the products bench measured 71–106 % median error on the
- *   end-to-end estimates taken unchecked then.
+ * - `matched` when at least `MIN_MATCHED_ROUTE_SAMPLES` devices reached the last
+ *   detector in the window on a trip from the first that was plausible on every hop
+ *   (`plausibleRouteTrips`: each hop within its links' band of that time, so a trip
+ *   that stopped or detoured on any link is not a match) and their estimate is `ok`:
+ *   median, p15/p85 and mean of those trips' first-to-last times, of the newest
+ *   consistent part of the window (`newestConsistentSamples`, as for a link: a jam
+ *   clearing moves a long route's time by a third within the window). No outlier filter
+ *   runs over them: every hop has passed its link's, and what is left varies only by
+ *   the drivers' pace. Their median must still lie within the links' summed band of
+ *   `intervalEnd` widened by `MATCHED_ROUTE_MARGIN`, since it lags a changing route
+ *   (see there); without a summed median nothing checks it, and the route has none.
+ * - `sum_of_links` (`sumOfLinkEstimates`) otherwise: every link has its own,
+ *   outlier-filtered estimate, while few devices cross a long route in one window
+ *   without stopping anywhere.
  */
 export function estimateRoute(input: RouteEstimateInput): TravelTimeEstimate {
   const { route, intervalEnd, link } = input;
-  const summed = sumOfLinkEstimates(
+  const config = resolveEstimatorConfig(input.config);
+  const atEnd = input.linkEstimates.filter((estimate) => estimate.intervalEnd === intervalEnd);
+  const summed = sumOfLinkEstimates(route, intervalEnd, atEnd, input.distanceMeters, config.windowSeconds);
+  if (link === undefined) return summed;
+  const trips = plausibleRouteTrips({
     route,
     intervalEnd,
-    input.linkEstimates,
-    input.distanceMeters,
-    resolveEstimatorConfig(input.config).windowSeconds,
-  );
-  const band = matchedBand(summed);
-  if (link === undefined || band === undefined) return summed;
-  const matched = estimateLink({
-    link: { ...link, maxSeconds: Math.min(link.maxSeconds, band.high) },
-    source: input.first,
-    destination: input.last,
-    intervalEnd,
-    distanceMeters: input.distanceMeters,
-    config: input.config,
+    maxSeconds: link.maxSeconds,
+    sightings: input.sightings,
+    linkEstimates: input.linkEstimates,
+    config,
   });
-  const median = matched.medianSeconds;
-  const agrees = median !== undefined && median >= band.low && median <= band.high;
-  if (matched.status !== 'ok' || !agrees || matched.validSamples < MIN_MATCHED_ROUTE_SAMPLES) return summed;
+  const valid = newestConsistentSamples(trips.travelSeconds);
+  if (valid.length < MIN_MATCHED_ROUTE_SAMPLES) return summed;
+  const band = matchedBand(summed);
+  if (band === undefined) return summed;
+  const matched = summariseEstimate({
+    link,
+    intervalEnd,
+    config,
+    valid,
+    totalSamples: trips.candidates,
+    newestValid: trips.newestArrival,
+    distanceMeters: checkedDistance(input.distanceMeters),
+  });
+  const median = matched.medianSeconds as number;
+  if (matched.status !== 'ok' || median < band.low || median > band.high) return summed;
   return { ...matched, route: route.name, routeMethod: 'matched' };
 }
 

@@ -3,7 +3,6 @@ import {
   estimateRoute,
   routeLink,
   routeLinks,
-  type DetectorId,
   type DetectorLink,
   type Route,
   type RouteName,
@@ -43,11 +42,12 @@ export interface RouteRun {
 type RouteOptions = Pick<ResolvedWorkerOptions, 'repository' | 'metrics' | 'estimatorConfig'>;
 
 /**
- * Writes route estimates (`estimateRoute`: the sum of the links' stored estimates, or the
- * end-to-end matches when they agree with it). A route is estimated by the holder of its last
- * detector: live for every due interval, continuing after its newest stored estimate
- * (kept in memory while the claim is held without a break, like `LinkProgress`), and
- * again when that destination's ranges are recomputed.
+ * Writes route estimates (`estimateRoute`: the end-to-end trips plausible on every hop
+ * when there are enough, else the sum of the links' stored estimates). A route is
+ * estimated by the holder of its last detector: live for every due interval,
+ * continuing after its newest stored estimate (kept in memory while the claim is held
+ * without a break, like `LinkProgress`), and again when that destination's ranges are
+ * recomputed.
  */
 export class RouteEstimates {
   /** Per route: the claim it is written under, and the next interval end to write. */
@@ -121,7 +121,13 @@ export class RouteEstimates {
     return { written, next: run.last + interval };
   }
 
-  /** The route's estimates for ends first..last, stopping before the first end that must wait for its links. */
+  /**
+   * The route's estimates for ends first..last, stopping before the first end that must
+   * wait for its links. Reads, per chunk of up to INTERVALS_PER_READ ends: one range of
+   * the links' stored estimates and one of each route detector's sightings, each over
+   * the chunk and the lookback of the route's synthetic link (window, history, pass gap
+   * and its summed maxSeconds), for the hop-by-hop judgement of end-to-end trips.
+   */
   private async estimateChunk(
     run: RouteRun,
     synthetic: DetectorLink | undefined,
@@ -131,9 +137,10 @@ export class RouteEstimates {
   ): Promise<TravelTimeEstimate[]> {
     const { repository, estimatorConfig } = this.options;
     const pairs = routeLinks(run.route);
+    const lookback = this.lookback(synthetic?.maxSeconds ?? 0);
     const stored = await repository.travelTimes.list({
       links: pairs,
-      range: { after: first, before: last + 1n },
+      range: { after: first - lookback, before: last + 1n },
     });
     const byEnd = new Map<UnixNanos, TravelTimeEstimate[]>();
     for (const estimate of stored) {
@@ -142,31 +149,34 @@ export class RouteEstimates {
       else atEnd.push(estimate);
     }
     const ends = this.schedule.countBetween(first, last + this.schedule.intervalNanos);
-    const firstId = run.route.detectorIds[0] as DetectorId;
-    const lastId = run.route.detectorIds[run.route.detectorIds.length - 1] as DetectorId;
     const spans =
       synthetic === undefined
         ? undefined
-        : await Promise.all([
-            SightingSpan.read(repository.events, firstId, first - this.lookback(synthetic.maxSeconds), last),
-            SightingSpan.read(repository.events, lastId, first - this.lookback(0), last),
-          ]);
+        : await Promise.all(
+            run.route.detectorIds.map((id) =>
+              SightingSpan.read(repository.events, id, first - lookback, last),
+            ),
+          );
     const estimates: TravelTimeEstimate[] = [];
     for (let index = 0; index < ends; index += 1) {
       const intervalEnd = first + BigInt(index) * this.schedule.intervalNanos;
-      const linkEstimates = byEnd.get(intervalEnd) ?? [];
-      if (run.waitAfter !== undefined && intervalEnd > run.waitAfter && linkEstimates.length < pairs.length) {
+      if (
+        run.waitAfter !== undefined &&
+        intervalEnd > run.waitAfter &&
+        (byEnd.get(intervalEnd)?.length ?? 0) < pairs.length
+      ) {
         break;
       }
+      const from = intervalEnd - lookback;
       estimates.push(
         estimateRoute({
           route: run.route,
           intervalEnd,
           link: synthetic,
-          first:
-            spans?.[0].between(intervalEnd - this.lookback(synthetic?.maxSeconds ?? 0), intervalEnd) ?? [],
-          last: spans?.[1].between(intervalEnd - this.lookback(0), intervalEnd) ?? [],
-          linkEstimates,
+          sightings: spans?.map((span) => span.between(from, intervalEnd)) ?? [],
+          linkEstimates: stored.filter(
+            (estimate) => estimate.intervalEnd > from && estimate.intervalEnd <= intervalEnd,
+          ),
           distanceMeters: length,
           config: estimatorConfig,
         }),
