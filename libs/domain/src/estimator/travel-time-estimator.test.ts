@@ -228,18 +228,22 @@ describe('estimateLink', () => {
   });
 
   it('follows a congestion onset once two trips agree on it', () => {
-    // One trip a minute, 300 s (± a few) until 3000 s, then 600 s.
-    const arrivals = Array.from({ length: 58 }, (_, minute) => 60 + 60 * minute);
-    const travel = arrivals.map((arrival, index) => (arrival < 3000 ? 300 : 600) + ((index * 7) % 11) - 5);
-    const trips = tripsArriving(arrivals, travel);
+    // One departure a minute; 300 s (± a few) until 2700 s, then 600 s. Queued traffic
+    // keeps its order: the first slow trip arrives at 3300 s, after every fast one.
+    const departures = Array.from({ length: 58 }, (_, minute) => 60 * minute);
+    const travel = departures.map((departure, index) => (departure < 2700 ? 300 : 600) + ((index * 7) % 11) - 5);
+    const trips = tripsArriving(
+      departures.map((departure, index) => departure + (travel[index] as number)),
+      travel,
+    );
     const estimateAt = (seconds: number) =>
       estimateLink({ link: LINK, ...sightingsOf(trips), intervalEnd: at(seconds) });
-    expect(estimateAt(3060)).toMatchObject({ validSamples: 14, totalSamples: 15, status: 'ok' });
-    expect(estimateAt(3060).medianSeconds).toBeCloseTo(300, -1);
-    const twoNew = estimateAt(3061);
-    expect(twoNew).toMatchObject({ validSamples: 2, totalSamples: 15, status: 'insufficient_data' });
+    expect(estimateAt(3300)).toMatchObject({ validSamples: 9, totalSamples: 9, status: 'ok' });
+    expect(estimateAt(3300).medianSeconds).toBeCloseTo(300, -1);
+    const twoNew = estimateAt(3366);
+    expect(twoNew).toMatchObject({ validSamples: 2, totalSamples: 10, status: 'insufficient_data' });
     expect(Math.abs((twoNew.medianSeconds as number) - 600) / 600).toBeLessThanOrEqual(0.15);
-    expect(estimateAt(3121)).toMatchObject({ validSamples: 3, status: 'ok' });
+    expect(estimateAt(3426)).toMatchObject({ validSamples: 3, status: 'ok' });
   });
 
   it('follows a jam building gradually through the window', () => {

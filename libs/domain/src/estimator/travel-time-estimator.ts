@@ -3,6 +3,7 @@ import { secondsToNanos } from '../duration';
 import { resolveEstimatorConfig, type EstimatorConfig } from './estimator-config';
 import { checkedDistance, linkSamples, type LinkEstimateInput } from './link-samples';
 import { newestConsistentSamples } from './newest-consistent-samples';
+import { withoutOvertakenSamples } from './overtaken-samples';
 import { mean, median, percentileOfSorted, sortedAscending } from './percentiles';
 import type { TravelSample } from './pass-matching';
 import { filterTravelTimes, type FilteredTravelTimes } from './sample-filter';
@@ -25,6 +26,9 @@ const WINDOW_QUORUM = 5;
  * - Samples shorter than the link's minimum travel time (`minimumTravelSeconds`) are
  *   impossible trips (overlapping reader ranges, clock jumps): they are rejected before
  *   the filter, so they can neither be valid nor anchor its reference.
+ * - Trips clearly overtaken by a vehicle that left later (`withoutOvertakenSamples`)
+ *   stopped on the way and are dropped too: the filter cannot tell three stops in a row
+ *   from a jam by their lengths, but queued traffic keeps its order and stops do not.
  * - History informs but never outvotes: when the window holds at least 5 plausible
  *   samples and the filter, anchored on the history, rejects most of them while the
  *   window filtered on its own accepts most, the window's own judgement is taken.
@@ -44,7 +48,7 @@ export function estimateLink(input: LinkEstimateInput): TravelTimeEstimate {
   const distanceMeters = checkedDistance(input.distanceMeters);
   const { samples, windowStart } = linkSamples(input, config);
   const minSeconds = minimumTravelSeconds(input.link, distanceMeters, config);
-  const plausible = samples.filter((sample) => sample.travelSeconds >= minSeconds);
+  const plausible = withoutOvertakenSamples(samples.filter((sample) => sample.travelSeconds >= minSeconds));
   const { accepted, regimeStart } = filterWithoutOutvotingWindow(plausible, windowStart, config.outlierK);
   const regimeStartTime = regimeStart === undefined ? undefined : plausible[regimeStart]?.destinationTime;
   const validFrom =
