@@ -51,6 +51,8 @@ describe('cqserver under a burst of cancelled StreamEvents, on the embedded stor
   const cleanup = new Cleanup();
   afterEach(() => cleanup.run());
 
+  // The limit bounds a hang, not a speed: the test took 18 s on a quiet machine, 39–87 s at
+  // a load average of 28–40 (of 120 s then), most of it preloading the store.
   it('keeps answering health and ingest, and exits 0 on SIGTERM', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'e2e-cancelled-streams-'));
     cleanup.defer('remove the data directory', () => rm(dataDir, { recursive: true, force: true }));
@@ -109,7 +111,7 @@ describe('cqserver under a burst of cancelled StreamEvents, on the embedded stor
       Promise.race([stopped.then(() => 'exited'), sleep(shutdownDeadlineMs).then(() => 'still running')]),
     ).resolves.toBe('exited');
     expect(cqserver.exitCode).toBe(0);
-  }, 120_000);
+  }, 300_000);
 });
 
 function sleep(ms: number): Promise<void> {
