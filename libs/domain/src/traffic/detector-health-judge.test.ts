@@ -42,8 +42,11 @@ describe('silenceReferences', () => {
     const lastSeen = NOW - 2n * HOUR;
     const references = silenceReferences(lastSeen, NOW, NOW - 7n * DAY, rule);
     expect(references?.basis).toBe('days');
-    expect(references?.spans).toHaveLength(6);
+    expect(references?.spans).toHaveLength(7);
     expect(references?.spans[0]).toEqual({ after: lastSeen - DAY, before: NOW - DAY });
+    // And the 2 h before the silence: a Saturday morning compared with the weekdays before
+    // it is held to its own quiet, not to their commuters.
+    expect(references?.spans[6]).toEqual({ after: lastSeen + 1n - 2n * HOUR, before: lastSeen + 1n });
   });
 
   it('prefers earlier weeks, keeps references out of the silence, and falls back to the recent hours', () => {
@@ -54,6 +57,8 @@ describe('silenceReferences', () => {
         { after: NOW - HOUR - 14n * DAY, before: NOW - 14n * DAY },
         { after: NOW - HOUR - 21n * DAY, before: NOW - 21n * DAY },
         { after: NOW - HOUR - 28n * DAY, before: NOW - 28n * DAY },
+        // Today before the silence: how busy the road is now.
+        { after: NOW - 2n * HOUR + 1n, before: NOW - HOUR + 1n },
       ],
     });
     // Silent for 3 days: only days 3..6 back end before the last sighting; spans are capped at 6 h.
@@ -63,6 +68,7 @@ describe('silenceReferences', () => {
       NOW - 4n * DAY,
       NOW - 5n * DAY,
       NOW - 6n * DAY,
+      NOW - 3n * DAY + 1n,
     ]);
     expect(long?.spans[0]).toEqual({ after: NOW - 3n * DAY - 6n * HOUR, before: NOW - 3n * DAY });
     expect(silenceReferences(NOW - HOUR, NOW, NOW - 12n * HOUR, rule)).toEqual({
@@ -246,7 +252,7 @@ describe('judgeDetector', () => {
       start: lastSeen,
       updated: NOW,
       evidence:
-        'Detector d has sent no sighting for 40 min, where 14 devices were expected in the last 40 min (fewest of the same time of day on earlier days), and 0 devices passed it seen by its neighbours on both sides.',
+        'Detector d has sent no sighting for 40 min, where 14 devices were expected in the last 40 min (fewest of the same time of day on earlier days and the span before the silence), and 0 devices passed it seen by its neighbours on both sides.',
       figures: { silent_seconds: 2400, expected_devices: 14, reference_spans: 6, passed_unseen: 0 },
     };
     expect(silent).toEqual({

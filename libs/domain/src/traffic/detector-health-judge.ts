@@ -265,8 +265,8 @@ export function judgeDetector(
 const MIN_PASSED_UNSEEN = 3;
 
 const BASIS_TEXT: Readonly<Record<SilenceReferences['basis'], string>> = {
-  weeks: 'fewest of the same time of week in earlier weeks',
-  days: 'fewest of the same time of day on earlier days',
+  weeks: 'fewest of the same time of week in earlier weeks and the span before the silence',
+  days: 'fewest of the same time of day on earlier days and the span before the silence',
   recent: 'as many as in the same span before it fell silent',
 };
 

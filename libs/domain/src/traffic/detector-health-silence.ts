@@ -19,7 +19,10 @@ export interface SilenceSpan {
  * last sighting, at most `silentMaxSpanSeconds`, ending now) at the same time of week in
  * earlier weeks; when the store keeps no earlier week, at the same time of day on earlier
  * days; when it keeps no earlier day either, the span just before the last sighting (the
- * recent hours). A reference must end before the last sighting (it must not overlap the
+ * recent hours). The span just before the last sighting is a reference with the earlier
+ * weeks or days too: it says how busy today is, so a quiet day (a Saturday compared with
+ * weekdays when no earlier week is kept, a holiday with normal weeks) is not held to
+ * their traffic. A reference must end before the last sighting (it must not overlap the
  * silence itself) and start within the retention (`keptSince`).
  */
 export interface SilenceReferences {
@@ -53,15 +56,13 @@ export function silenceReferences(
     }
     return spans;
   };
-  const weeks = shifted(WEEK, REFERENCE_WEEKS);
-  if (weeks.length > 0) return { basis: 'weeks', spans: weeks };
-  const days = shifted(DAY, REFERENCE_DAYS);
-  if (days.length > 0) return { basis: 'days', spans: days };
   const recentAfter = lastSeen + 1n - span;
-  return {
-    basis: 'recent',
-    spans: [{ after: recentAfter > keptSince ? recentAfter : keptSince, before: lastSeen + 1n }],
-  };
+  const recent = { after: recentAfter > keptSince ? recentAfter : keptSince, before: lastSeen + 1n };
+  const weeks = shifted(WEEK, REFERENCE_WEEKS);
+  if (weeks.length > 0) return { basis: 'weeks', spans: [...weeks, recent] };
+  const days = shifted(DAY, REFERENCE_DAYS);
+  if (days.length > 0) return { basis: 'days', spans: [...days, recent] };
+  return { basis: 'recent', spans: [recent] };
 }
 
 /**
