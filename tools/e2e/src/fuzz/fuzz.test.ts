@@ -137,6 +137,8 @@ function expectEveryRpcFuzzed(report: FuzzReport): void {
 }
 
 describe('cqserver fuzzed with random and mutated protobuf on every collector and query RPC', () => {
+  // The limit bounds a hang, not a speed: 100,000 calls took 214 s at a load average near
+  // 15 on 2 cores and ran past 600 s at 30-40.
   it('embedded store: 100,000 calls, never an INTERNAL or a crash, RSS flat, every valid log stored once', async () => {
     const { report, server, plan } = await fuzzCqserver({
       tag: 'embedded',
@@ -157,7 +159,7 @@ describe('cqserver fuzzed with random and mutated protobuf on every collector an
     const firstThirdPeak = peak(measured.slice(0, third));
     const lastThirdPeak = peak(measured.slice(-third));
     expect(lastThirdPeak).toBeLessThanOrEqual(firstThirdPeak * RSS_GROWTH_LIMIT);
-  }, 600_000);
+  }, 1_200_000);
 
   it('etcd store: 5,000 calls, never an INTERNAL or a crash, every valid log stored once', async () => {
     const { report, server, plan } = await fuzzCqserver({
