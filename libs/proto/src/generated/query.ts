@@ -109,11 +109,14 @@ export function estimateStatusToJSON(object: EstimateStatus): string {
 /** How a route's travel time was obtained. */
 export enum RouteEstimateMethod {
   ROUTE_ESTIMATE_METHOD_UNSPECIFIED = 0,
-  /** ROUTE_ESTIMATE_METHOD_MATCHED - From devices matched at the route's first and last detectors. */
+  /**
+   * ROUTE_ESTIMATE_METHOD_MATCHED - From devices matched at the route's first and last detectors whose every hop
+   * between was a plausible trip on its link (no stop on the way).
+   */
   ROUTE_ESTIMATE_METHOD_MATCHED = 1,
   /**
-   * ROUTE_ESTIMATE_METHOD_SUM_OF_LINKS - Too few end-to-end matches: the sum of the links' medians, with their spreads
-   * combined.
+   * ROUTE_ESTIMATE_METHOD_SUM_OF_LINKS - Too few such matches, or their median disagrees with the links': the sum of the
+   * links' medians, with their spreads combined.
    */
   ROUTE_ESTIMATE_METHOD_SUM_OF_LINKS = 2,
   UNRECOGNIZED = -1,
