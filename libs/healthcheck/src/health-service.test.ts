@@ -114,13 +114,14 @@ describe('grpc.health.v1 through an etcd outage', () => {
     await etcd?.remove();
   });
 
-  it('goes NOT_SERVING within 5 s of etcd stopping and SERVING again once it is back, streaming both to Watch', async () => {
+  it('goes NOT_SERVING when etcd stops and SERVING again once it is back, streaming both to Watch', async () => {
     await server.waitForStatus('SERVING', 10_000);
     const watches: WatchReader[] = ['', 'collector.CollectorService'].map((name) => server.watch(name));
     await Promise.all(watches.map((watch) => watch.waitForCount(1)));
 
     await etcd.stop();
-    await server.waitForStatus('NOT_SERVING', 5_000);
+    // Two failed probes of up to 1 s + 2 s each by default (6 s); the rest is room for a loaded machine.
+    await server.waitForStatus('NOT_SERVING', 20_000);
     expect(await server.check('query.QueryService')).toBe('NOT_SERVING');
 
     await etcd.start();

@@ -55,6 +55,43 @@ describe('StoreHealthMonitor on a real embedded store', () => {
     ]);
   });
 
+  it('keeps a reachable store reachable through one failed probe, and not through two in a row', async () => {
+    const answers: StoreHealth[] = [
+      { reachable: true },
+      { reachable: false, reason: 'slow' },
+      { reachable: true },
+      { reachable: false, reason: 'first' },
+      { reachable: false, reason: 'second' },
+      { reachable: false, reason: 'third' },
+      { reachable: true },
+    ];
+    let asked = 0;
+    const scripted = { health: async () => answers[Math.min(asked++, answers.length - 1)]! };
+    const { logger } = capturingLogger();
+    monitor = new StoreHealthMonitor(scripted, { logger, intervalMs: 1 });
+    const changes: StoreHealth[] = [];
+    monitor.onChange((health) => changes.push(health));
+    monitor.start();
+    await vi.waitFor(() => expect(asked).toBeGreaterThanOrEqual(answers.length + 1), {
+      timeout: 5_000,
+      interval: 5,
+    });
+    expect(changes).toEqual([{ reachable: true }, { reachable: false, reason: 'second' }, { reachable: true }]);
+  });
+
+  it('judges a store not yet known reachable on its first probe', async () => {
+    const { logger } = capturingLogger();
+    monitor = new StoreHealthMonitor(
+      { health: async () => ({ reachable: false, reason: 'down' }) },
+      { logger, intervalMs: 1 },
+    );
+    monitor.start();
+    await vi.waitFor(() => expect(monitor?.current).toEqual({ reachable: false, reason: 'down' }), {
+      timeout: 5_000,
+      interval: 5,
+    });
+  });
+
   it('reports a closed repository as unreachable with the store’s reason', async () => {
     const { logger } = capturingLogger();
     monitor = new StoreHealthMonitor(repository, { logger, intervalMs: 10 });

@@ -6,16 +6,26 @@ export interface StoreHealthMonitorOptions {
   /** Time between the end of one probe and the start of the next, in ms; e.g. `1_000` (the default). */
   readonly intervalMs?: number;
   /**
-   * A probe unanswered after this many ms counts as unreachable; e.g. `2_000` (the
-   * default). Interval plus timeout bound how long an outage goes unnoticed: 3 s by default.
+   * A probe unanswered after this many ms counts as failed; e.g. `2_000` (the default).
+   * An outage goes unnoticed for at most `failuresToUnreachable` × (interval + timeout):
+   * 6 s by default.
    */
   readonly timeoutMs?: number;
+  /**
+   * Failed probes in a row that turn a reachable store unreachable; e.g. `2` (the
+   * default). One slow answer on a loaded machine (a garbage-collection pause, a busy
+   * etcd member) is not an outage: with one alone, the service flapped to NOT_SERVING
+   * while its writes, with longer deadlines, kept succeeding. A store not yet known
+   * reachable is judged on its first probe.
+   */
+  readonly failuresToUnreachable?: number;
 }
 
 export type StoreHealthListener = (health: StoreHealth) => void;
 
 const DEFAULT_INTERVAL_MS = 1_000;
 const DEFAULT_TIMEOUT_MS = 2_000;
+const DEFAULT_FAILURES_TO_UNREACHABLE = 2;
 
 /**
  * Asks the store whether it answers (`repository.health()`), once at `start()` and then
@@ -26,9 +36,12 @@ const DEFAULT_TIMEOUT_MS = 2_000;
 export class StoreHealthMonitor {
   private readonly intervalMs: number;
   private readonly timeoutMs: number;
+  private readonly failuresToUnreachable: number;
   private readonly logger: Logger;
   private readonly listeners = new Set<StoreHealthListener>();
   private state: StoreHealth | undefined;
+  /** Failed probes since the last answer that the store is reachable. */
+  private failuresInARow = 0;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
 
@@ -39,6 +52,10 @@ export class StoreHealthMonitor {
     this.logger = options.logger;
     this.intervalMs = positiveMs(options.intervalMs ?? DEFAULT_INTERVAL_MS, 'intervalMs');
     this.timeoutMs = positiveMs(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'timeoutMs');
+    this.failuresToUnreachable = positiveWhole(
+      options.failuresToUnreachable ?? DEFAULT_FAILURES_TO_UNREACHABLE,
+      'failuresToUnreachable',
+    );
   }
 
   /** The last probe's answer; undefined before the first one completes. */
@@ -103,6 +120,10 @@ export class StoreHealthMonitor {
   }
 
   private record(health: StoreHealth): void {
+    this.failuresInARow = health.reachable ? 0 : this.failuresInARow + 1;
+    const toleratedFailure =
+      !health.reachable && this.state?.reachable && this.failuresInARow < this.failuresToUnreachable;
+    if (toleratedFailure) return;
     const previous = this.state;
     this.state = health;
     if (previous !== undefined && condition(previous) === condition(health)) return;
@@ -144,9 +165,13 @@ function condition(health: StoreHealth): 'unreachable' | 'refusing writes' | 're
 }
 
 function positiveMs(value: number, name: string): number {
+  return positiveWhole(value, name, ' of ms');
+}
+
+function positiveWhole(value: number, name: string, unit = ''): number {
   if (!Number.isSafeInteger(value) || value < 1) {
     throw new RangeError(
-      `StoreHealthMonitorOptions.${name} must be a positive whole number of ms, got ${value}`,
+      `StoreHealthMonitorOptions.${name} must be a positive whole number${unit}, got ${value}`,
     );
   }
   return value;
