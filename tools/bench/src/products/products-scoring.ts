@@ -43,6 +43,7 @@ interface TrueCongestion {
   readonly incident: Incident;
   /** When the queue reached the target's road. */
   readonly onset: UnixNanos;
+  /** The first arrival whose true travel time is at least the raise ratio of normal. */
   readonly from: UnixNanos;
   readonly until: UnixNanos;
 }
@@ -113,12 +114,23 @@ export interface AlertScore {
   readonly congested: number;
   readonly detected: number;
   readonly recall: number;
+  /** Raised − `from` (the first arrival 1.5× slower than normal): the target's figure. */
   readonly medianDelayMinutes: number | undefined;
   readonly maxDelayMinutes: number | undefined;
+  /** Raised − `onset` (the queue reaching the target's road), for context. */
+  readonly medianDelayFromOnsetMinutes: number | undefined;
+  readonly maxDelayFromOnsetMinutes: number | undefined;
   /** Detected pairs with exactly one alert. */
   readonly singleAlertShare: number;
-  /** Each congested pair: target, onset, delay or missed, alerts. */
-  readonly pairs: readonly { target: string; onset: UnixNanos; delayMinutes?: number; alerts: number }[];
+  /** Each congested pair: target, onset, from, delays (from `from` and from onset) or missed, alerts. */
+  readonly pairs: readonly {
+    target: string;
+    onset: UnixNanos;
+    from: UnixNanos;
+    delayMinutes?: number;
+    delayFromOnsetMinutes?: number;
+    alerts: number;
+  }[];
   /** Alerts that matched no true congestion. */
   readonly wrong: readonly { target: string; start: UnixNanos; raisedAt: UnixNanos }[];
 }
@@ -128,9 +140,16 @@ export interface AlertScore {
  * by an incident when its true travel time with the incident is at least the raise
  * ratio (1.5) times what it would have been, for at least 5 minutes of arrivals. An
  * alert is a true positive when it overlaps such a span of its target (from the
- * onset, to 15 minutes after the span). Delay: alert start − onset (the queue reaching
- * the target's road). Alerts on the links and routes of a detector while it is faulty
- * (and an hour after) are counted apart: they report its data, not the traffic.
+ * onset, to 15 minutes after the span).
+ *
+ * Delay: raised − `from`, the first arrival whose true travel time is at least the raise
+ * ratio of normal. A sensor sees a trip only when it ends, so no estimate can show a
+ * target 1.5× slower before vehicles that took 1.5× as long have arrived; on a long
+ * route that is 16–45 minutes after the queue reaches its road, and measuring from
+ * there would charge the alert for time nobody could observe. Raised − `onset` (the
+ * queue reaching the target's road) is kept beside it for context. Alerts on the links
+ * and routes of a detector while it is faulty (and an hour after) are counted apart:
+ * they report its data, not the traffic.
  */
 export function scoreCongestionAlerts(
   plan: ProductsPlan,
@@ -159,11 +178,20 @@ export function scoreCongestionAlerts(
     return {
       target: trafficTargetKey(truth.target),
       onset: truth.onset,
-      ...(first === undefined ? {} : { delayMinutes: Number(raisedTime(first) - truth.onset) / 60e9 }),
+      from: truth.from,
+      ...(first === undefined
+        ? {}
+        : {
+            delayMinutes: minutesBetween(truth.from, raisedTime(first)),
+            delayFromOnsetMinutes: minutesBetween(truth.onset, raisedTime(first)),
+          }),
       alerts: matching.length,
     };
   });
   const delays = pairs.flatMap((pair) => (pair.delayMinutes === undefined ? [] : [pair.delayMinutes]));
+  const delaysFromOnset = pairs.flatMap((pair) =>
+    pair.delayFromOnsetMinutes === undefined ? [] : [pair.delayFromOnsetMinutes],
+  );
   const detected = delays.length;
   return {
     alerts: counted.length,
@@ -178,6 +206,11 @@ export function scoreCongestionAlerts(
       0.5,
     ),
     maxDelayMinutes: delays.length === 0 ? undefined : Math.max(...delays),
+    medianDelayFromOnsetMinutes: quantile(
+      [...delaysFromOnset].sort((a, b) => a - b),
+      0.5,
+    ),
+    maxDelayFromOnsetMinutes: delaysFromOnset.length === 0 ? undefined : Math.max(...delaysFromOnset),
     singleAlertShare: detected === 0 ? 1 : pairs.filter((pair) => pair.alerts === 1).length / detected,
     pairs,
     wrong: wrong.map((alert) => ({
@@ -450,6 +483,10 @@ function profileScore(target: string, errors: readonly number[]): ProfileScore {
     p90Ape: quantile(sorted, 0.9),
     within5Percent: sorted.length === 0 ? 0 : sorted.filter((error) => error <= 0.05).length / sorted.length,
   };
+}
+
+function minutesBetween(from: UnixNanos, to: UnixNanos): number {
+  return Number(to - from) / Number(MINUTE);
 }
 
 /** The nearest-rank quantile of sorted values; undefined when there are none. */
