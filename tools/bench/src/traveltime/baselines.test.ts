@@ -31,6 +31,17 @@ function inputOf(travelSeconds: number[]) {
   return { link: LINK, source, destination, intervalEnd: INTERVAL_END };
 }
 
+/** One sighting per detector per device: each trip leaves at `departure` s and takes `seconds`. */
+function tripsOf(trips: readonly { departure: number; seconds: number }[]) {
+  const source: Sighting[] = [];
+  const destination: Sighting[] = [];
+  trips.forEach(({ departure, seconds }, index) => {
+    source.push({ detectorId: LINK.source, deviceId: `dev-${index}`, time: at(departure) });
+    destination.push({ detectorId: LINK.destination, deviceId: `dev-${index}`, time: at(departure + seconds) });
+  });
+  return { link: LINK, source, destination, intervalEnd: INTERVAL_END };
+}
+
 describe('benchmark baselines', () => {
   it('plain median: every matched sample in the window, unfiltered', () => {
     expect(plainMedianEstimate(inputOf([290, 295, 300, 305, 310, 1200]))).toMatchObject({
@@ -59,13 +70,19 @@ describe('benchmark baselines', () => {
   });
 
   it('lag behind a congestion onset that the estimator follows', () => {
-    const steady = [300, 305, 295, 310, 290, 302, 298, 301, 304];
-    const input = inputOf([...steady, 600, 610, 590, 605]);
+    // A queue keeps its order: vehicles leave a minute apart at ~300 s, then the next four,
+    // 15 s apart, take ~600 s, each arriving after the one before it (no one overtakes).
+    const steady = [300, 305, 295, 310, 290, 302, 298, 301, 304].map((seconds, index) => ({
+      departure: 2400 + 60 * index,
+      seconds,
+    }));
+    const slow = [600, 610, 605, 615].map((seconds, index) => ({ departure: 2900 + 15 * index, seconds }));
+    const input = tripsOf([...steady, ...slow]);
     // None of the four 600 s trips passes the fences of the 300 s trips before them (nor
     // does 290, judged against [300, 305, 295, 310] alone: fences 293.125..311.875).
     expect(iqrFilteredMeanEstimate(input)).toMatchObject({ travelSeconds: 2415 / 8, validSamples: 8 });
     expect(plainMedianEstimate(input).travelSeconds).toBe(304);
-    expect(estimateLink(input)).toMatchObject({ medianSeconds: 602.5, validSamples: 4, totalSamples: 13 });
+    expect(estimateLink(input)).toMatchObject({ medianSeconds: 607.5, validSamples: 4, totalSamples: 13 });
   });
 
   it('have no travel time without samples', () => {
