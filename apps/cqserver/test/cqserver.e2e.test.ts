@@ -155,8 +155,8 @@ describe('cqserver on etcd', () => {
     expect(await storedEventCount(queryClient, 'det-e')).toBe(10);
 
     await etcd.stop();
-    const downAfterMs = await waitForHealth(health, 'NOT_SERVING', 5_000);
-    expect(downAfterMs).toBeLessThanOrEqual(5_000);
+    // Two failed probes (libs/healthcheck: 6 s by default); the rest is room for a loaded machine.
+    await waitForHealth(health, 'NOT_SERVING', 20_000);
     const failure = (await createEventLog(collectorClient, eventLog('det-e', 10, 1)).catch(
       (error: unknown) => error,
     )) as ServiceError;
