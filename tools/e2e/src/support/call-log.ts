@@ -57,10 +57,14 @@ export class CallLog {
     );
   }
 
-  /** Failed calls that overlap `window`. */
+  /**
+   * Calls that failed within `window`. By when they failed, not when they ran: a long
+   * stream started while one member was down and ended by a later fault (quorum lost)
+   * failed in the later window, and counting it in both blamed the first fault for it.
+   */
   failuresDuring(window: FaultWindow): CallOutcome[] {
     return this.outcomes.filter(
-      (call) => call.failure !== undefined && call.startedAt <= window.to && call.endedAt >= window.from,
+      (call) => call.failure !== undefined && call.endedAt >= window.from && call.endedAt <= window.to,
     );
   }
 
