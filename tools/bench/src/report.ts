@@ -303,11 +303,14 @@ function formatPercent(fraction: number): string {
 
 function describeRun(report: BenchReport): string {
   const { machine } = report;
-  const rounds = Number(report.settings['rounds']);
-  const mode = report.mode === 'smoke' ? 'SMOKE RUN, numbers mean nothing; ' : '';
+  const rounds = report.settings['rounds'];
+  // Suites that measure accuracy on one simulated run (products) repeat nothing.
+  const repeated =
+    rounds === undefined ? [] : [Number(rounds) === 1 ? 'one round' : `medians of ${rounds} rounds`];
+  const mode = report.mode === 'smoke' ? ['SMOKE RUN, numbers mean nothing'] : [];
   const software = Object.entries(machine.software).map(([name, version]) => `${name} ${version}`);
   return [
-    rounds === 1 ? `${mode}one round` : `${mode}medians of ${rounds} rounds`,
+    ...(mode.length + repeated.length === 0 ? [] : [[...mode, ...repeated].join('; ')]),
     `${machine.cpus} × ${machine.cpuModel}`,
     `node ${machine.node}`,
     ...software,
