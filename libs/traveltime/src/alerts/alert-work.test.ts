@@ -1,12 +1,4 @@
-import {
-  alertId,
-  parseRouteName,
-  resolveEstimatorConfig,
-  type DetectorId,
-  type DetectorLink,
-  type TravelTimeEstimate,
-  type UnixNanos,
-} from '@message-bus/domain';
+import { alertId, parseRouteName, type UnixNanos } from '@message-bus/domain';
 import { ServerMetrics } from '@message-bus/server-kit';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,10 +16,15 @@ import {
   T0,
   type Corridor,
 } from '../../test/corridor';
+import {
+  alertWork,
+  estimates,
+  linksByDestination as groupByDestination,
+  minuteRounds,
+  minutes,
+} from '../../test/alert-work';
 import { InProcessWorkLeases } from '../in-process-work-leases';
 import { TravelTimeWorker } from '../travel-time-worker';
-import { resolveAlertOptions, type AlertOptions } from './alert-options';
-import { AlertWork } from './alert-work';
 
 let corridor: Corridor;
 beforeEach(async () => {
@@ -37,68 +34,17 @@ afterEach(async () => {
   await corridor.close();
 });
 
-const linksByDestination = new Map<DetectorId, readonly DetectorLink[]>([
-  [d2, [LINKS[0]]],
-  [d3, [LINKS[1], LINKS[2]]],
-]);
-
-function alertWork(alerts: AlertOptions = {}, metrics?: ServerMetrics): AlertWork {
-  return new AlertWork({
-    repository: corridor.repository,
-    logger: silentLogger,
-    metrics,
-    workerId: 'test',
-    intervalSeconds: 60,
-    sightingRetentionSeconds: 7 * 86_400,
-    estimatorConfig: resolveEstimatorConfig(),
-    alerts: resolveAlertOptions(alerts),
-  });
-}
-
-/** Estimates of a link ending at the given minutes after T0, `excess` s over a typical `typical` s, ratio from them. */
-function estimates(
-  source: DetectorId,
-  destination: DetectorId,
-  minutes: readonly number[],
-  shape: { typical: number; excess: (minute: number) => number; samples?: number },
-): TravelTimeEstimate[] {
-  return minutes.map((minute) => {
-    const median = shape.typical + shape.excess(minute);
-    return {
-      source,
-      destination,
-      intervalEnd: T0 + BigInt(minute) * MINUTE,
-      windowSeconds: 900,
-      medianSeconds: median,
-      validSamples: shape.samples ?? 20,
-      totalSamples: shape.samples ?? 20,
-      status: 'ok',
-      typicalSeconds: shape.typical,
-      ratioToTypical: median / shape.typical,
-      level: median / shape.typical >= 2 ? 'severe' : median / shape.typical >= 1.6 ? 'heavy' : 'moderate',
-    };
-  });
-}
-
-const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+const linksByDestination = groupByDestination(LINKS);
 
 describe('congestion alerts', () => {
   it('raises an alert from stored estimates, and a worker taking over clears the same alert', async () => {
     const metrics = new ServerMetrics({ processMetrics: false });
     // d1 → d2 is congested (2.1× typical) from minute 12 to 20, then back to typical.
     await corridor.repository.travelTimes.put(
-      estimates(d1, d2, range(1, 30), { typical: 120, excess: (m) => (m >= 12 && m <= 20 ? 132 : 0) }),
+      estimates(d1, d2, minutes(1, 30), { typical: 120, excess: (m) => (m >= 12 && m <= 20 ? 132 : 0) }),
     );
-    const first = alertWork({}, metrics);
-    for (let minute = 5; minute <= 16; minute++) {
-      await first.afterRound({
-        now: T0 + BigInt(minute) * MINUTE + 30n * SECONDS,
-        lastDue: T0 + BigInt(minute) * MINUTE,
-        held: [d2],
-        linksByDestination,
-        checksDetectors: false,
-      });
-    }
+    const holdingD2 = { held: [d2], linksByDestination, checksDetectors: false };
+    await minuteRounds(alertWork(corridor.repository, {}, metrics), 5, 16, holdingD2);
     const subject = { kind: 'link', source: d1, destination: d2 } as const;
     const id = alertId('congestion', subject, T0 + 12n * MINUTE);
     expect(await corridor.repository.alerts.list()).toEqual([
@@ -125,16 +71,7 @@ describe('congestion alerts', () => {
     expect(await metrics.scrape()).toContain('alerts_raised_total{kind="congestion",severity="critical"} 1');
 
     // Another worker holds d2 now: it reads the open alert and clears it (2 of 5 still congested at 24, 1 at 25).
-    const second = alertWork();
-    for (let minute = 17; minute <= 30; minute++) {
-      await second.afterRound({
-        now: T0 + BigInt(minute) * MINUTE + 30n * SECONDS,
-        lastDue: T0 + BigInt(minute) * MINUTE,
-        held: [d2],
-        linksByDestination,
-        checksDetectors: false,
-      });
-    }
+    await minuteRounds(alertWork(corridor.repository), 17, 30, holdingD2);
     const [cleared, ...others] = await corridor.repository.alerts.list();
     expect(others).toEqual([]);
     expect(cleared).toMatchObject({
@@ -149,7 +86,7 @@ describe('congestion alerts', () => {
     const route = parseRouteName('corridor');
     await corridor.repository.routes.put({ name: route, detectorIds: [d1, d2, d3] });
     await corridor.repository.routeTravelTimes.put(
-      estimates(d1, d3, range(1, 10), { typical: 210, excess: (m) => (m >= 4 ? 240 : 0) }).map(
+      estimates(d1, d3, minutes(1, 10), { typical: 210, excess: (m) => (m >= 4 ? 240 : 0) }).map(
         (estimate) => ({
           ...estimate,
           route,
@@ -164,9 +101,9 @@ describe('congestion alerts', () => {
       linksByDestination,
       checksDetectors: false,
     };
-    await alertWork().afterRound({ ...round, held: [d2] });
+    await alertWork(corridor.repository).afterRound({ ...round, held: [d2] });
     expect(await corridor.repository.alerts.list()).toEqual([]);
-    await alertWork().afterRound({ ...round, held: [d3] });
+    await alertWork(corridor.repository).afterRound({ ...round, held: [d3] });
     expect(await corridor.repository.alerts.list()).toMatchObject([
       {
         id: alertId('congestion', { kind: 'route', route }, T0 + 6n * MINUTE),
@@ -190,7 +127,13 @@ describe('detector checks', () => {
       (sighting) => sighting.detectorId === d2 && sighting.time >= T0 + 30n * MINUTE,
     );
     const now = T0 + 50n * MINUTE;
-    await alertWork().afterRound({ now, lastDue: now, held: [], linksByDestination, checksDetectors: true });
+    await alertWork(corridor.repository).afterRound({
+      now,
+      lastDue: now,
+      held: [],
+      linksByDestination,
+      checksDetectors: true,
+    });
 
     const silent = await corridor.repository.alerts.list({ kinds: ['detector_silent'] });
     expect(silent).toMatchObject([
@@ -210,7 +153,7 @@ describe('detector checks', () => {
       1n,
       (sighting) => sighting.detectorId === d2 && sighting.time >= T0 + 30n * MINUTE,
     );
-    const work = alertWork({ detectorCheckSeconds: 60 });
+    const work = alertWork(corridor.repository, { detectorCheckSeconds: 60 });
     const check = (now: UnixNanos) =>
       work.afterRound({ now, lastDue: now, held: [], linksByDestination, checksDetectors: true });
     // At 34 min: 4.5 min silent, 2 passed unseen: an upload may still be on its way.
@@ -232,12 +175,12 @@ describe('detector checks', () => {
     // against a typical 125 s. The estimates only say what is typical: the trips are
     // matched from the sightings, as the estimator's filter may have rejected them.
     await corridor.repository.travelTimes.put([
-      ...estimates(d1, d2, range(1, 60), { typical: 75, excess: () => 45 }),
-      ...estimates(d2, d3, range(1, 60), { typical: 125, excess: () => -35 }),
-      ...estimates(d1, d3, range(1, 60), { typical: 200, excess: () => 10 }),
+      ...estimates(d1, d2, minutes(1, 60), { typical: 75, excess: () => 45 }),
+      ...estimates(d2, d3, minutes(1, 60), { typical: 125, excess: () => -35 }),
+      ...estimates(d1, d3, minutes(1, 60), { typical: 200, excess: () => 10 }),
     ]);
     const now = T0 + HOUR + 10n * SECONDS;
-    await alertWork().afterRound({
+    await alertWork(corridor.repository).afterRound({
       now,
       lastDue: T0 + HOUR,
       held: [],
@@ -270,12 +213,12 @@ describe('detector checks', () => {
   it('finds a detector whose links never match while its neighbours do', async () => {
     // d1 was heard (the corridor's hour of traffic) but none of its links matched; d2 → d3 did.
     await corridor.repository.travelTimes.put([
-      ...estimates(d1, d2, range(61, 120), { typical: 120, excess: () => 0, samples: 0 }),
-      ...estimates(d1, d3, range(61, 120), { typical: 210, excess: () => 0, samples: 0 }),
-      ...estimates(d2, d3, range(61, 120), { typical: 90, excess: () => 0, samples: 25 }),
+      ...estimates(d1, d2, minutes(61, 120), { typical: 120, excess: () => 0, samples: 0 }),
+      ...estimates(d1, d3, minutes(61, 120), { typical: 210, excess: () => 0, samples: 0 }),
+      ...estimates(d2, d3, minutes(61, 120), { typical: 90, excess: () => 0, samples: 25 }),
     ]);
     const now = T0 + 2n * HOUR + 10n * SECONDS;
-    await alertWork().afterRound({
+    await alertWork(corridor.repository).afterRound({
       now,
       lastDue: T0 + 2n * HOUR,
       held: [],

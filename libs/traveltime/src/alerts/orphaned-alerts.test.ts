@@ -1,15 +1,7 @@
-import {
-  alertId,
-  parseRouteName,
-  resolveEstimatorConfig,
-  type Alert,
-  type DetectorId,
-  type DetectorLink,
-} from '@message-bus/domain';
+import { alertId, parseRouteName, type Alert } from '@message-bus/domain';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { d1, d2, d3, MINUTE, openCorridor, silentLogger, T0, type Corridor } from '../../test/corridor';
-import { resolveAlertOptions } from './alert-options';
-import { AlertWork } from './alert-work';
+import { alertWork, linksByDestination } from '../../test/alert-work';
+import { d1, d2, d3, MINUTE, openCorridor, T0, type Corridor } from '../../test/corridor';
 
 let corridor: Corridor;
 beforeEach(async () => {
@@ -46,22 +38,13 @@ describe('alerts of deleted links and routes', () => {
     await repository.links.delete(d3, d2);
 
     const now = T0 + 30n * MINUTE;
-    const work = new AlertWork({
-      repository,
-      logger: silentLogger,
-      metrics: undefined,
-      workerId: 'test',
-      intervalSeconds: 60,
-      sightingRetentionSeconds: 7 * 86_400,
-      estimatorConfig: resolveEstimatorConfig(),
-      alerts: resolveAlertOptions({}),
+    await alertWork(repository).afterRound({
+      now,
+      lastDue: now,
+      held: [],
+      linksByDestination: linksByDestination(await repository.links.list()),
+      checksDetectors: true,
     });
-    const links = await repository.links.list();
-    const linksByDestination = new Map<DetectorId, DetectorLink[]>();
-    for (const link of links) {
-      linksByDestination.set(link.destination, [...(linksByDestination.get(link.destination) ?? []), link]);
-    }
-    await work.afterRound({ now, lastDue: now, held: [], linksByDestination, checksDetectors: true });
 
     const stored = await repository.alerts.list({ kinds: ['congestion'] });
     const byId = new Map(stored.map((alert) => [alert.id, alert]));
