@@ -3,8 +3,9 @@ import {
   type DetectorId,
   type DetectorLink,
   type TravelTimeEstimate,
+  type UnixNanos,
 } from '@message-bus/domain';
-import type { Repository } from '@message-bus/repository';
+import type { EventQuery, EventRepository, Repository } from '@message-bus/repository';
 import type { ServerMetrics } from '@message-bus/server-kit';
 import { resolveAlertOptions, type AlertOptions } from '../src/alerts/alert-options';
 import { AlertWork, type AlertRound } from '../src/alerts/alert-work';
@@ -85,4 +86,60 @@ export function estimates(
 /** The whole minutes from `from` to `to`, both included. */
 export function minutes(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
+
+/** Each query for sightings the store answered, with how many it handed out. */
+export interface SightingReads {
+  readonly queries: { readonly query: EventQuery; sightings: number }[];
+}
+
+/** Sightings handed out in `reads`, all queries' or those `which` picks. */
+export function sightingsRead(
+  reads: SightingReads,
+  which: (query: EventQuery) => boolean = () => true,
+): number {
+  return reads.queries.reduce((sum, read) => sum + (which(read.query) ? read.sightings : 0), 0);
+}
+
+/** Whether a query reads sightings up to `time` (its range ends just after it). */
+export function readsUpTo(query: EventQuery, time: UnixNanos): boolean {
+  return query.range?.before === time + 1n;
+}
+
+/** The repository with its queries for sightings recorded in `reads`; everything else passes through. */
+export function countingSightingReads(inner: Repository, reads: SightingReads): Repository {
+  const events: EventRepository = {
+    append: (sightings) => inner.events.append(sightings),
+    follow: (detectorIds, signal) => inner.events.follow(detectorIds, signal),
+    async *list(query) {
+      const read = { query, sightings: 0 };
+      reads.queries.push(read);
+      for await (const sighting of inner.events.list(query)) {
+        read.sightings += 1;
+        yield sighting;
+      }
+    },
+    async *listPages(query) {
+      const read = { query, sightings: 0 };
+      reads.queries.push(read);
+      for await (const page of inner.events.listPages(query)) {
+        read.sightings += page.length;
+        yield page;
+      }
+    },
+  };
+  return {
+    events,
+    links: inner.links,
+    detectors: inner.detectors,
+    travelTimes: inner.travelTimes,
+    recompute: inner.recompute,
+    routes: inner.routes,
+    routeTravelTimes: inner.routeTravelTimes,
+    profiles: inner.profiles,
+    alerts: inner.alerts,
+    detectorHealth: inner.detectorHealth,
+    health: () => inner.health(),
+    close: () => inner.close(),
+  };
 }

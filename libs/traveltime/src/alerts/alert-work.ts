@@ -60,7 +60,7 @@ export class AlertWork {
       if (round.checksDetectors && this.detectors.due(round.now)) {
         await this.publisher.publish(await this.orphanedClearings(round.now));
         const links = [...round.linksByDestination.values()].flat();
-        const report = await this.detectors.check({ now: round.now, links });
+        const report = await this.detectors.check({ now: round.now, lastDue: round.lastDue, links });
         await this.publisher.publish(report.changes);
         await this.options.repository.detectorHealth.put(report.health);
         for (const kind of ALERT_KINDS) metrics?.alertsOpen.set({ kind }, report.openByKind.get(kind) ?? 0);

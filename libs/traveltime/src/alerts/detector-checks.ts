@@ -8,6 +8,7 @@ import {
   type Alert,
   type AlertChange,
   type AlertKind,
+  type ClockSkewJudgement,
   type DetectorFacts,
   type DetectorHealth,
   type DetectorHealthRule,
@@ -25,6 +26,8 @@ import type { Repository, TimeRange } from '@message-bus/repository';
 
 export interface DetectorCheckRound {
   readonly now: UnixNanos;
+  /** The newest interval end due at `now` (its estimates are written): the clock skew is judged as of one at or before it. */
+  readonly lastDue: UnixNanos;
   readonly links: readonly DetectorLink[];
 }
 
@@ -46,6 +49,18 @@ const MAX_COUNTED_SIGHTINGS = 100_000;
 const MIN_SKEW_TRIPS_PER_LINK = 10;
 
 /**
+ * How often the clock skew is judged, in worker time: as of every interval end that is a
+ * multiple of this (every 10 minutes at the default minute's interval). Judging it reads
+ * every linked detector's sightings over the skew window (an hour and more), while a skew
+ * builds up over tens of minutes and each judgement's window shares 5/6 of the last
+ * one's: judging it every check would read that hour 60 times an hour to learn little.
+ * Ten minutes add at most that to the time a drifting clock takes to be seen (about half
+ * a window after its offset reaches the threshold, see `estimateClockSkew`): 30 s of
+ * skew is still found within the hour.
+ */
+const CLOCK_SKEW_CHECK_SECONDS = 600;
+
+/**
  * How far back from now a silence's neighbours' sightings are read for devices passing
  * it unseen: a silence that devices pass unseen alerts within minutes of them, so the
  * last hour holds the evidence; one that does not alert (a quiet night) lasts hours, and
@@ -53,14 +68,28 @@ const MIN_SKEW_TRIPS_PER_LINK = 10;
  */
 const PASSED_UNSEEN_READ_SECONDS = 3600;
 
+/** The clock skews judged as of `at`, by detector; a detector without one was not judged (see `estimateClockSkew`). */
+interface ClockSkews {
+  readonly at: UnixNanos;
+  readonly byDetector: ReadonlyMap<DetectorId, ClockSkewJudgement>;
+}
+
 /**
  * The detector checks: for every detector with coordinates, reads what `judgeDetector`
  * needs (its newest sighting, the devices seen in its silence's references, its status
  * reports, its links' estimates) and judges it. One worker runs them (the first member
  * by name, as for late sightings), every `detectorCheckSeconds`.
+ *
+ * The clock skew is the exception: it is judged as of the newest due interval end on
+ * the `CLOCK_SKEW_CHECK_SECONDS` grid, once per grid point, and the checks in between
+ * judge by that same judgement (an open alert stays open, the health keeps its offset).
+ * It depends on the store's data and that instant only, never on when or where it ran:
+ * a worker taking over the checks mid-way judges the same instant again, and from the
+ * same data agrees.
  */
 export class DetectorChecks {
   private lastCheck: UnixNanos | undefined;
+  private clockSkews: ClockSkews | undefined;
 
   constructor(
     private readonly repository: Repository,
@@ -85,12 +114,13 @@ export class DetectorChecks {
   async check(round: DetectorCheckRound): Promise<DetectorCheckReport> {
     const { repository, rule } = this;
     const { now, links } = round;
-    const [detectors, open, recentByLink, skewSightings] = await Promise.all([
+    const [detectors, open, recentByLink, clockSkews] = await Promise.all([
       repository.detectors.listCoordinates(),
       repository.alerts.list({ openOnly: true }),
       this.estimatesByLink(links, now - seconds(rule.clockSkewWindowSeconds), now),
-      this.skewSightings(links, now),
+      this.clockSkewsAsOf(this.clockSkewInstant(round.lastDue), links),
     ]);
+    this.clockSkews = clockSkews;
     const openByDetector = new Map<DetectorId, Alert[]>();
     for (const alert of open) {
       if (alert.subject.kind !== 'detector') continue;
@@ -102,7 +132,8 @@ export class DetectorChecks {
     const changes: AlertChange[] = [];
     for (const { detectorId } of detectors) {
       const detectorOpen = openByDetector.get(detectorId) ?? [];
-      const facts = await this.factsOf(detectorId, now, links, recentByLink, skewSightings, detectorOpen);
+      const clockSkew = clockSkews.byDetector.get(detectorId);
+      const facts = await this.factsOf(detectorId, now, links, recentByLink, clockSkew, detectorOpen);
       const judged = judgeDetector(facts, detectorOpen, rule);
       health.push(judged.health);
       changes.push(...judged.changes);
@@ -116,7 +147,7 @@ export class DetectorChecks {
     now: UnixNanos,
     links: readonly DetectorLink[],
     recentByLink: ReadonlyMap<string, readonly TravelTimeEstimate[]>,
-    skewSightings: ReadonlyMap<DetectorId, readonly Sighting[]>,
+    clockSkew: ClockSkewJudgement | undefined,
     open: readonly Alert[],
   ): Promise<DetectorFacts> {
     const { repository, rule } = this;
@@ -141,11 +172,6 @@ export class DetectorChecks {
 
     const inLinks = links.filter((link) => link.destination === detectorId);
     const outLinks = links.filter((link) => link.source === detectorId);
-    const trips = (link: DetectorLink) => this.tripExcesses(link, now, recentByLink, skewSightings);
-    const clockSkew =
-      inLinks.length === 0 || outLinks.length === 0
-        ? undefined
-        : estimateClockSkew(inLinks.map(trips), outLinks.map(trips), MIN_SKEW_TRIPS_PER_LINK);
     const matches = await this.matchCounts(detectorId, now, [...inLinks, ...outLinks], links, recentByLink);
     const passedUnseen = judgeSilence ? await this.passedUnseen(lastSeen, now, inLinks, outLinks) : undefined;
 
@@ -170,10 +196,10 @@ export class DetectorChecks {
   }
 
   /**
-   * The never-matches counts. Its links' matches of the last hour (read for the clock
-   * skew) settle it when any is above zero: nothing to raise, and an open alert clears.
-   * Only when all are zero are its and its neighbours' links read over the whole window,
-   * and its sightings counted only when the rest of the test holds.
+   * The never-matches counts. Its links' matches of the last hour (`recentByLink`) settle
+   * it when any is above zero: nothing to raise, and an open alert clears. Only when all
+   * are zero are its and its neighbours' links read over the whole window, and its
+   * sightings counted only when the rest of the test holds.
    */
   private async matchCounts(
     detectorId: DetectorId,
@@ -208,13 +234,48 @@ export class DetectorChecks {
   }
 
   /**
+   * The clock skew instant of a check whose newest due interval end is `lastDue`: the
+   * newest interval end at or before it that is a multiple (in unix time) of
+   * `CLOCK_SKEW_CHECK_SECONDS` rounded to whole intervals, at least one.
+   */
+  private clockSkewInstant(lastDue: UnixNanos): UnixNanos {
+    const { intervalSeconds } = this.options;
+    const intervals = Math.max(1, Math.round(CLOCK_SKEW_CHECK_SECONDS / intervalSeconds));
+    const every = seconds(intervalSeconds) * BigInt(intervals);
+    return lastDue - (((lastDue % every) + every) % every);
+  }
+
+  /**
+   * The clock skews of the detectors with links both in and out, as of `at`: those judged
+   * for `at` already when there are, else judged from the store. The links are those of
+   * the check that judges them; one linked later waits for the next instant.
+   */
+  private async clockSkewsAsOf(at: UnixNanos, links: readonly DetectorLink[]): Promise<ClockSkews> {
+    if (this.clockSkews?.at === at) return this.clockSkews;
+    const [sightings, estimates] = await Promise.all([
+      this.skewSightings(links, at),
+      this.estimatesByLink(links, at - seconds(this.rule.clockSkewWindowSeconds), at),
+    ]);
+    const trips = (link: DetectorLink) => this.tripExcesses(link, at, estimates, sightings);
+    const byDetector = new Map<DetectorId, ClockSkewJudgement>();
+    for (const detectorId of new Set(links.map((link) => link.destination))) {
+      const inLinks = links.filter((link) => link.destination === detectorId);
+      const outLinks = links.filter((link) => link.source === detectorId);
+      if (outLinks.length === 0) continue;
+      const judged = estimateClockSkew(inLinks.map(trips), outLinks.map(trips), MIN_SKEW_TRIPS_PER_LINK);
+      if (judged !== undefined) byDetector.set(detectorId, judged);
+    }
+    return { at, byDetector };
+  }
+
+  /**
    * The sightings the clock skew check matches, by detector: those of every linked
-   * detector over the skew window, plus the longest link's max_seconds and a pass gap
-   * before it (the source passes of the window's first trips).
+   * detector over the skew window ending at `at`, plus the longest link's max_seconds and
+   * a pass gap before it (the source passes of the window's first trips).
    */
   private async skewSightings(
     links: readonly DetectorLink[],
-    now: UnixNanos,
+    at: UnixNanos,
   ): Promise<Map<DetectorId, Sighting[]>> {
     const byDetector = new Map<DetectorId, Sighting[]>();
     if (links.length === 0) return byDetector;
@@ -225,7 +286,7 @@ export class DetectorChecks {
       this.options.estimatorConfig.passGapSeconds;
     for await (const page of this.repository.events.listPages({
       detectorIds: [...new Set(links.flatMap((link) => [link.source, link.destination]))],
-      range: { after: now - seconds(lookback), before: now + 1n },
+      range: { after: at - seconds(lookback), before: at + 1n },
       limitPerDetector: MAX_COUNTED_SIGHTINGS,
     })) {
       for (const sighting of page) {
@@ -237,11 +298,11 @@ export class DetectorChecks {
     return byDetector;
   }
 
-  /** A link's trips arriving in the skew window, matched as the estimator does but unfiltered, as excesses over typical. */
+  /** A link's trips arriving in the skew window ending at `at`, matched as the estimator does but unfiltered, as excesses over typical. */
   private tripExcesses(
     link: DetectorLink,
-    now: UnixNanos,
-    recentByLink: ReadonlyMap<string, readonly TravelTimeEstimate[]>,
+    at: UnixNanos,
+    estimatesByLink: ReadonlyMap<string, readonly TravelTimeEstimate[]>,
     sightings: ReadonlyMap<DetectorId, readonly Sighting[]>,
   ): number[] {
     const { samples } = linkSamples(
@@ -249,11 +310,11 @@ export class DetectorChecks {
         link,
         source: sightings.get(link.source) ?? [],
         destination: sightings.get(link.destination) ?? [],
-        intervalEnd: now,
+        intervalEnd: at,
       },
       { ...this.options.estimatorConfig, windowSeconds: this.rule.clockSkewWindowSeconds, historySeconds: 0 },
     );
-    return tripExcesses(samples, recentByLink.get(linkKey(link.source, link.destination)) ?? []);
+    return tripExcesses(samples, estimatesByLink.get(linkKey(link.source, link.destination)) ?? []);
   }
 
   /** The links' estimates with interval ends in (after, until], by link. */
