@@ -13,9 +13,11 @@ export interface DetectorHealthRule {
    */
   readonly silentUnseenMinSeconds: number;
   /**
-   * Silent: how many sightings the references must lead one to expect in the silent span
-   * for its silence to be a fault (λ); e.g. 10. A Poisson count of mean 10 is 0 with
-   * probability 5·10⁻⁵, so a quiet road at night (a few sightings expected) never alerts.
+   * Silent: how many distinct devices the references must lead one to expect in the silent
+   * span (`expectedDevices`) for its silence to be a fault (λ); e.g. 10. A Poisson count of
+   * mean 10 is 0 with probability 5·10⁻⁵, so a quiet road at night (a few devices expected)
+   * never alerts. Devices seen passing it unseen make the silence a fault whatever this
+   * says (see `silentUnseenMinSeconds`). Also the fewest sightings of a never-matches fault.
    */
   readonly silentMinExpected: number;
   /** Silent: the longest span compared with the references, counted back from now; e.g. 21600 (6 h). */

@@ -50,7 +50,7 @@ export const alertPartOptions = defineOptions([
         ? 'must be whole seconds, at least 1s'
         : undefined,
     description:
-      'How often one worker checks every detector with coordinates (silent, battery low, clock skew, never matches) and stores its health.',
+      'How often one worker checks every detector with coordinates (silent, battery low, never matches; the clock skew as of every 10 minutes) and stores its health.',
   },
   {
     name: 'traveltime.silent_expected_sightings',
@@ -58,7 +58,7 @@ export const alertPartOptions = defineOptions([
     min: 1,
     default: `${DEFAULT_DETECTOR_HEALTH_RULE.silentMinExpected}`,
     description:
-      'A detector unheard for 15 minutes or more is silent when the same time on earlier days (or weeks) held at least this many of its sightings, so quiet nights do not alert.',
+      'A detector unheard for 15 minutes or more is silent when at least this many devices were expected meanwhile: the fewest distinct devices it saw in as long a span (up to 6 h) at the same time in earlier weeks (else days) and just before the silence, so quiet nights do not alert. Unheard for 5 minutes or more, it is silent anyway once 3 devices passed it unseen (seen after its last sighting by a detector with a link into it, then by one its links lead to). It is also how many sightings in 6 hours a detector whose links match nothing must send to get a never_matches alert.',
   },
   {
     name: 'traveltime.battery_low_volts',
