@@ -3,7 +3,6 @@ import {
   type DetectorId,
   type DetectorLink,
   type TravelTimeEstimate,
-  type UnixNanos,
 } from '@message-bus/domain';
 import type { EventQuery, EventRepository, Repository } from '@message-bus/repository';
 import type { ServerMetrics } from '@message-bus/server-kit';
@@ -101,11 +100,6 @@ export function sightingsRead(
   return reads.queries.reduce((sum, read) => sum + (which(read.query) ? read.sightings : 0), 0);
 }
 
-/** Whether a query reads sightings up to `time` (its range ends just after it). */
-export function readsUpTo(query: EventQuery, time: UnixNanos): boolean {
-  return query.range?.before === time + 1n;
-}
-
 /** The repository with its queries for sightings recorded in `reads`; everything else passes through. */
 export function countingSightingReads(inner: Repository, reads: SightingReads): Repository {
   const events: EventRepository = {
@@ -128,18 +122,12 @@ export function countingSightingReads(inner: Repository, reads: SightingReads): 
       }
     },
   };
-  return {
-    events,
-    links: inner.links,
-    detectors: inner.detectors,
-    travelTimes: inner.travelTimes,
-    recompute: inner.recompute,
-    routes: inner.routes,
-    routeTravelTimes: inner.routeTravelTimes,
-    profiles: inner.profiles,
-    alerts: inner.alerts,
-    detectorHealth: inner.detectorHealth,
-    health: () => inner.health(),
-    close: () => inner.close(),
-  };
+  // Every other member is the store's own, bound to it.
+  return new Proxy(inner, {
+    get(target, key) {
+      if (key === 'events') return events;
+      const value: unknown = Reflect.get(target, key);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
