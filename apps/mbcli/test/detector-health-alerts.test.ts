@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { splitCsvLine } from '../src/lib/csv/csv-fields';
 import type { CqserverProcess } from './cqserver-process';
 import { mbcli, mbcliJson } from './mbcli';
-import { poll, ROAD_SCENARIO, sleep, STORES, trafficProductsSetup } from './traffic-products-setup';
+import { startMbcliProcess } from './mbcli-process';
+import { poll, ROAD_SCENARIO, STORES, trafficProductsSetup } from './traffic-products-setup';
 
 interface DetectorRow {
   id: string;
@@ -144,23 +145,18 @@ describe.each(STORES)('detector health and alerts on the %s store', (kind) => {
     expect(await mbcliJson(['alerts', '--kind', 'congestion', ...flags])).toEqual([]);
 
     // --follow prints the list, then follows the stream until --stop_after changes: a
-    // battery report back to normal clears the alert. The report goes straight over gRPC,
-    // since mbcli's output capture serves one command at a time.
-    const sigintListeners = process.listenerCount('SIGINT');
-    const follow = mbcli([
-      'alerts',
-      '--kind',
-      'battery_low',
-      '--follow',
-      '--stop_after',
-      '1',
-      '--json',
-      ...flags,
-    ]);
-    await sleep(1000);
+    // battery report back to normal clears the alert. The follower is a process of its
+    // own, so the report is sent once it has printed the list (its stream was opened
+    // before the list was read), however long starting took.
+    const follow = startMbcliProcess(
+      ['alerts', '--kind', 'battery_low', '--follow', '--stop_after', '1', '--json', ...flags],
+      {},
+    );
+    await follow.linesPrinted(1);
     await sendStatus(server.ports.collector, 'rs2', 12.8);
-    const followed = await follow;
-    expect(followed.error).toBeUndefined();
+    const followed = await follow.ended;
+    expect(followed.stderr).toBe('');
+    expect(followed.status).toBe(0);
     const lines = followed.stdout
       .trimEnd()
       .split('\n')
@@ -168,6 +164,13 @@ describe.each(STORES)('detector health and alerts on the %s store', (kind) => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatchObject({ id: alerts[0]!.id, open: true });
     expect(lines[1]).toMatchObject({ id: alerts[0]!.id, kind: 'battery_low', open: false });
-    expect(process.listenerCount('SIGINT')).toBe(sigintListeners);
+
+    // Ctrl-C ends a follow that has no --stop_after: it exits 0, with nothing on stderr.
+    const untilInterrupted = startMbcliProcess(['alerts', '--kind', 'battery_low', '--follow', ...flags], {});
+    await untilInterrupted.linesPrinted(2);
+    untilInterrupted.signal('SIGINT');
+    const interrupted = await untilInterrupted.ended;
+    expect(interrupted).toMatchObject({ status: 0, stderr: '' });
+    expect(interrupted.stdout.split('\n')[0]).toMatch(/^START\s+STATE\s+SEVERITY\s+KIND\s+SUBJECT\s+EVIDENCE$/);
   }, 240_000);
 });

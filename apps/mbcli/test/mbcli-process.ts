@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 
 const executable = resolve(__dirname, '../bin/run.js');
@@ -21,6 +21,65 @@ export function mbcliProcess(args: readonly string[], env: Readonly<Record<strin
     timeout: 30_000,
   });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** A running `mbcli` process: what it printed so far, and its end. */
+export interface RunningMbcli {
+  /** Resolves once stdout holds `count` whole lines; rejects if the process ends first. */
+  linesPrinted(count: number): Promise<void>;
+  /** Sends a signal, as the terminal does on Ctrl-C. */
+  signal(name: NodeJS.Signals): void;
+  readonly ended: Promise<ProcessResult>;
+}
+
+/**
+ * Starts the real `mbcli` executable without waiting for it, for commands that follow a
+ * stream: the test acts once the command shows it is following (its first lines), an
+ * event rather than a guess at how long starting takes on a loaded machine.
+ */
+export function startMbcliProcess(
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+): RunningMbcli {
+  const child = spawn(process.execPath, [executable, ...args], {
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  let closed = false;
+  const waiters: { count: number; resolve: () => void; reject: (error: Error) => void }[] = [];
+  const settleWaiters = (finished: boolean) => {
+    const lines = stdout.split('\n').length - 1;
+    for (const waiter of waiters.splice(0)) {
+      if (lines >= waiter.count) waiter.resolve();
+      else if (finished)
+        waiter.reject(new Error(`mbcli ${args.join(' ')} ended after ${lines} lines: ${stderr}`));
+      else waiters.push(waiter);
+    }
+  };
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    settleWaiters(false);
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const ended = new Promise<ProcessResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (status) => {
+      closed = true;
+      settleWaiters(true);
+      resolve({ status, stdout, stderr });
+    });
+  });
+  return {
+    linesPrinted: (count) =>
+      new Promise<void>((resolve, reject) => {
+        waiters.push({ count, resolve, reject });
+        settleWaiters(closed);
+      }),
+    signal: (name) => child.kill(name),
+    ended,
+  };
 }
 
 /**

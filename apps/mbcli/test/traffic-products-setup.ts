@@ -32,7 +32,7 @@ export const ROAD_SCENARIO = {
   detection: { share: 0.5 },
 };
 
-export const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 /** Asks `read` once a second until `done` accepts its answer; the last answer either way. */
 export async function poll<T>(
