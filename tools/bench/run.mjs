@@ -7,6 +7,8 @@
 //   node tools/bench/run.mjs <suite>|all [--cpu-prof] [suite options]
 //   npm run bench:store -- --smoke
 //   npm run bench:store -- --cpu-prof      a V8 CPU profile in bench-results/profiles/
+//   node tools/bench/run.mjs products --lab [--trace <target>]
+//                                          the congestion-alert lab (src/products/congestion-lab.ts)
 //
 // Suite options (--smoke, --rounds, --out-dir) are described in src/bench-args.ts; a
 // relative --out-dir is relative to the workspace root.
@@ -47,7 +49,9 @@ if (target === undefined || (target !== 'all' && !suites.includes(target) && !st
   process.exit(2);
 }
 const cpuProfile = rest.includes('--cpu-prof');
-const suiteArgs = rest.filter((arg) => arg !== '--cpu-prof');
+// The products suite's congestion lab: its own entry, the same plan in memory in minutes.
+const lab = target === 'products' && rest.includes('--lab');
+const suiteArgs = rest.filter((arg) => arg !== '--cpu-prof' && arg !== '--lab');
 
 for (const suite of target === 'all' ? suites : [target]) {
   const exitCode = await runSuite(suite);
@@ -66,7 +70,9 @@ async function runSuite(suite) {
   try {
     const bundle = join(buildDir, `${suite}.cjs`);
     await esbuild.build({
-      entryPoints: [join(import.meta.dirname, 'src', `${suite}.ts`)],
+      entryPoints: [
+        join(import.meta.dirname, 'src', lab ? 'products/congestion-lab-main.ts' : `${suite}.ts`),
+      ],
       outfile: bundle,
       bundle: true,
       platform: 'node',

@@ -38,7 +38,7 @@ export const TARGETS = {
 } as const;
 
 /** A target's true congestion in one incident: from its onset, over the raise ratio from `from` to `until`. */
-interface TrueCongestion {
+export interface TrueCongestion {
   readonly target: TrafficTarget;
   readonly incident: Incident;
   /** When the queue reached the target's road. */
@@ -375,7 +375,7 @@ export function scoreOriginDestination(
 }
 
 /** Every (target, incident) whose true travel time reached the raise ratio for 5 minutes or more. */
-function trueCongestion(plan: ProductsPlan): TrueCongestion[] {
+export function trueCongestion(plan: ProductsPlan): TrueCongestion[] {
   const normal = groundTruth(plan.scenario);
   const ratio = DEFAULT_CONGESTION_ALERT_RULE.raiseRatio;
   const found: TrueCongestion[] = [];
