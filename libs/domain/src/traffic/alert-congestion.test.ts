@@ -149,6 +149,30 @@ describe('judgeCongestion', () => {
     ).toBe('cleared');
   });
 
+  it('takes an estimate whose valid samples disagree as no evidence: a stop mixed with ordinary trips', () => {
+    // p85 at 1.3× p15 or less: the trips of one regime; beyond, a stop beside ordinary trips.
+    const spread = (ratios: readonly number[], p85OverP15: number) =>
+      estimates(ratios).map((estimate) => ({
+        ...estimate,
+        p15Seconds: estimate.medianSeconds! / Math.sqrt(p85OverP15),
+        p85Seconds: estimate.medianSeconds! * Math.sqrt(p85OverP15),
+      }));
+    expect(judgeCongestion({ target, recent: spread([1.0, 2.0, 2.1, 2.2, 2.3], 1.25), rule })?.change).toBe(
+      'raised',
+    );
+    expect(
+      judgeCongestion({ target, recent: spread([1.0, 2.0, 2.1, 2.2, 2.3], 1.35), rule }),
+    ).toBeUndefined();
+    // Nor does it clear: disagreeing low intervals leave the alert open.
+    const open = judgeCongestion({ target, recent: estimates([2.0, 2.0, 2.0]), rule })!.alert;
+    expect(
+      judgeCongestion({ target, recent: spread([1.0, 1.0, 1.0, 1.0, 1.0], 1.35), open, rule }),
+    ).toBeUndefined();
+    expect(
+      judgeCongestion({ target, recent: spread([1.0, 1.0, 1.0, 1.0, 1.0], 1.25), open, rule })?.change,
+    ).toBe('cleared');
+  });
+
   it('gives the same change for the same estimates, in any order', () => {
     const recent = estimates([1.0, 1.6, 1.2, 1.7, 1.9]);
     expect(judgeCongestion({ target, recent: [...recent].reverse(), rule })).toEqual(
@@ -227,7 +251,9 @@ describe('judgeCongestion against a typical profile', () => {
       const recent = judged.slice(Math.max(0, index - 4), index + 1);
       const change = judgeCongestion({ target, recent, rule, ...(open === undefined ? {} : { open }) });
       if (change !== undefined) open = change.change === 'cleared' ? undefined : change.alert;
-      return change?.change === 'raised' ? [{ start: change.alert.start, judgedAt: judged[index]!.intervalEnd }] : [];
+      return change?.change === 'raised'
+        ? [{ start: change.alert.start, judgedAt: judged[index]!.intervalEnd }]
+        : [];
     });
   };
 
@@ -238,6 +264,8 @@ describe('judgeCongestion against a typical profile', () => {
   });
 
   it('raises one alert on the same slowdown against a flat profile, on its third slow interval', () => {
-    expect(raised(profileOf(100, 100))).toEqual([{ start: STEP + 3n * MINUTE, judgedAt: STEP + 5n * MINUTE }]);
+    expect(raised(profileOf(100, 100))).toEqual([
+      { start: STEP + 3n * MINUTE, judgedAt: STEP + 5n * MINUTE },
+    ]);
   });
 });

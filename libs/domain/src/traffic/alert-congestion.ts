@@ -8,8 +8,10 @@ import type { TrafficTarget } from './traffic-target';
 /**
  * When a link or route gets a congestion alert and when it is over, judged on its last
  * `windowIntervals` estimates against the typical travel time (`ratioToTypical`). Only
- * evidence counts: an `ok` estimate with at least `minValidSamples` valid samples and a
- * ratio (a thin night-time median, or no profile yet, says nothing either way).
+ * evidence counts: an `ok` estimate with at least `minValidSamples` valid samples that
+ * agree with each other (`EVIDENCE_MAX_SPREAD`) and a ratio (a thin night-time median, a
+ * median between a stopped trip and an ordinary one, or no profile yet, says nothing
+ * either way).
  *
  * - raise when at least `raiseIntervals` of them are evidence at or above `raiseRatio`;
  * - clear (hysteresis) only when at most `clearIntervals` of them are not evidence
@@ -156,17 +158,39 @@ export function judgeCongestion(judgement: CongestionJudgement): AlertChange | u
 }
 
 /**
+ * An estimate's valid samples agree when its p85 is at most this many times its p15.
+ * The trips of one traffic regime do: the outlier filter takes a new regime only from
+ * trips within ±25 % of each other, and free-flowing ones spread by 5–10 %. A window
+ * whose few valid samples mix a stopped trip (2–20 minutes longer) with ordinary ones
+ * does not, and its median is no travel time anyone drove. On the products bench's plan
+ * (the congestion lab, `node tools/bench/run.mjs products --lab`) such windows made 6 of
+ * its 7 wrong alerts, most on the skip links (a stop on either of two segments) and at
+ * quiet hours (with no history the filter takes a window's first trip as it is), and
+ * dropping them cost no detection. With 2-sample evidence 1.5 let 2 more wrong alerts
+ * through, and 1.2 stopped none more but alerted later.
+ */
+export const EVIDENCE_MAX_SPREAD = 1.3;
+
+/**
  * Whether an estimate says anything about congestion: `ok`, with at least
- * `minValidSamples` valid samples and a ratio to typical. An `insufficient_data` median
- * of one or two trips swings past 1.5× on one slow vehicle; such estimates neither
- * raise nor clear. The default 3 is the estimator's own minimum: daytime windows of the
- * simulated corridor hold only 3 to 6 valid samples, and 5 lost half the incidents.
+ * `minValidSamples` valid samples that agree (`EVIDENCE_MAX_SPREAD`, when it gives its
+ * p15 and p85) and a ratio to typical. An `insufficient_data` median of one or two trips
+ * swings past 1.5× on one slow vehicle; such estimates neither raise nor clear. The
+ * default 3 is the estimator's own minimum: daytime windows of the simulated corridor
+ * hold only 3 to 6 valid samples, and 5 lost half the incidents.
  */
 function isEvidence(estimate: TravelTimeEstimate, rule: CongestionAlertRule): boolean {
   return (
     estimate.status === 'ok' &&
     estimate.validSamples >= rule.minValidSamples &&
-    estimate.ratioToTypical !== undefined
+    estimate.ratioToTypical !== undefined &&
+    samplesAgree(estimate)
+  );
+}
+
+function samplesAgree({ p15Seconds, p85Seconds }: TravelTimeEstimate): boolean {
+  return (
+    p15Seconds === undefined || p85Seconds === undefined || p85Seconds <= EVIDENCE_MAX_SPREAD * p15Seconds
   );
 }
 
