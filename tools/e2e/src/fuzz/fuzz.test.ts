@@ -27,8 +27,13 @@ const VALID_EVERY = 100;
 const CONCURRENCY = 48;
 /** Samples before this share of the run are the warm-up (JIT, heap sizing, lmdb map). */
 const WARM_UP_SHARE = 0.1;
-/** The last third's peak RSS may exceed the first third's by at most this factor. */
-const RSS_GROWTH_LIMIT = 1.5;
+/**
+ * The last third's median RSS may exceed the first third's by at most this factor.
+ * Medians, not peaks: a peak is wherever the collector last ran. Over six CI runs the
+ * peak ratio went from 0.68 to 1.62 (312 MB just before a collection that took it back
+ * to 271 MB), the median ratio from 1.00 to 1.22, while a leak moves every sample.
+ */
+const RSS_GROWTH_LIMIT = 1.4;
 const FUZZ_DETECTORS = Array.from({ length: 12 }, (_, n) => `fz-${n}`);
 
 const cleanups: Array<() => unknown> = [];
@@ -155,10 +160,13 @@ describe('cqserver fuzzed with random and mutated protobuf on every collector an
     // run must not need much more memory than the first third did.
     const measured = report.rssSamplesKb.filter(([index]) => index >= report.cases * WARM_UP_SHARE);
     const third = Math.floor(measured.length / 3);
-    const peak = (samples: typeof measured) => Math.max(...samples.map(([, kb]) => kb));
-    const firstThirdPeak = peak(measured.slice(0, third));
-    const lastThirdPeak = peak(measured.slice(-third));
-    expect(lastThirdPeak).toBeLessThanOrEqual(firstThirdPeak * RSS_GROWTH_LIMIT);
+    const median = (samples: typeof measured) => {
+      const sorted = samples.map(([, kb]) => kb).sort((a, b) => a - b);
+      return sorted[Math.floor(sorted.length / 2)]!;
+    };
+    const firstThird = median(measured.slice(0, third));
+    const lastThird = median(measured.slice(-third));
+    expect(lastThird).toBeLessThanOrEqual(firstThird * RSS_GROWTH_LIMIT);
   }, 1_200_000);
 
   it('etcd store: 5,000 calls, never an INTERNAL or a crash, every valid log stored once', async () => {
