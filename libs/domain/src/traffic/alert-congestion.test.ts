@@ -11,6 +11,7 @@ import {
 import { alertId } from './alert-id';
 import type { CongestionLevel } from './congestion';
 import { withCongestionFigures } from './congestion-figures';
+import { parseRouteName } from './route';
 import { TimeOfWeekBins } from './time-of-week';
 import type { TypicalProfile } from './typical-profile';
 import type { TrafficTarget } from './traffic-target';
@@ -171,6 +172,24 @@ describe('judgeCongestion', () => {
     expect(
       judgeCongestion({ target, recent: spread([1.0, 1.0, 1.0, 1.0, 1.0], 1.25), open, rule })?.change,
     ).toBe('cleared');
+  });
+
+  it("takes a route's sum of links with 2 agreeing samples on every link as evidence, not a link's", () => {
+    const route: TrafficTarget = { kind: 'route', route: parseRouteName('north') };
+    const thin = (validSamples: number, routeMethod?: 'sum_of_links' | 'matched') =>
+      estimates([1.0, 2.0, 2.1, 2.2, 2.3]).map((estimate) => ({
+        ...estimate,
+        status: 'insufficient_data' as const,
+        validSamples,
+        ...(routeMethod === undefined ? {} : { route: route.route, routeMethod }),
+      }));
+    expect(judgeCongestion({ target: route, recent: thin(2, 'sum_of_links'), rule })?.change).toBe('raised');
+    expect(judgeCongestion({ target: route, recent: thin(1, 'sum_of_links'), rule })).toBeUndefined();
+    expect(judgeCongestion({ target: route, recent: thin(2, 'matched'), rule })).toBeUndefined();
+    expect(judgeCongestion({ target, recent: thin(2), rule })).toBeUndefined();
+    // A stale link makes the sum stale: that says nothing either way.
+    const stale = thin(2, 'sum_of_links').map((estimate) => ({ ...estimate, status: 'stale' as const }));
+    expect(judgeCongestion({ target: route, recent: stale, rule })).toBeUndefined();
   });
 
   it('gives the same change for the same estimates, in any order', () => {
