@@ -89,6 +89,18 @@ describe('filterTravelTimes', () => {
     });
   });
 
+  it('follows a building queue: 3 slow samples rising in order within ±25 %, not within ±2 spreads', () => {
+    // Beyond 2.5× the median, so 3 must agree; ±2 spreads (±10 %) holds only 960 and 1000.
+    expect(filterTravelTimes([...STEADY, 800, 960, 1000], 3)).toEqual({
+      accepted: [...STEADY.map(() => true), true, true, true],
+      regimeStart: 7,
+    });
+    // The same lengths falling in order are no queue building.
+    expect(filterTravelTimes([...STEADY, 1000, 960, 800], 3)).toEqual({
+      accepted: [...STEADY.map(() => true), false, false, false],
+    });
+  });
+
   it('follows a clearing queue (600 s → 300 s) on the second agreeing fast sample', () => {
     expect(filterTravelTimes([...CONGESTED, 300], 3).regimeStart).toBeUndefined();
     expect(filterTravelTimes([...CONGESTED, 300, 305], 3)).toEqual({
