@@ -507,7 +507,7 @@ describe('export traveltimes against a real cqserver', () => {
       beforeSeconds.toString(),
       ...server.hostFlags(),
     ]);
-    expect(recomputed.error).toBeUndefined();
+    expect(recomputed.error, recomputed.stderr).toBeUndefined();
     const expected = await travelTimes(range);
     client.close();
     expect(expected.length).toBeGreaterThan(0);
