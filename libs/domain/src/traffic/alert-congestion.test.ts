@@ -174,7 +174,7 @@ describe('judgeCongestion', () => {
     ).toBe('cleared');
   });
 
-  it("takes a route's sum of links as evidence once every link has a valid sample, not a link's", () => {
+  it("takes a route's sum of links with 2 agreeing samples on every link as evidence, not a link's", () => {
     const route: TrafficTarget = { kind: 'route', route: parseRouteName('north') };
     const thin = (validSamples: number, routeMethod?: 'sum_of_links' | 'matched') =>
       estimates([1.0, 2.0, 2.1, 2.2, 2.3]).map((estimate) => ({
@@ -183,20 +183,13 @@ describe('judgeCongestion', () => {
         validSamples,
         ...(routeMethod === undefined ? {} : { route: route.route, routeMethod }),
       }));
-    expect(judgeCongestion({ target: route, recent: thin(1, 'sum_of_links'), rule })?.change).toBe('raised');
+    expect(judgeCongestion({ target: route, recent: thin(2, 'sum_of_links'), rule })?.change).toBe('raised');
+    expect(judgeCongestion({ target: route, recent: thin(1, 'sum_of_links'), rule })).toBeUndefined();
     expect(judgeCongestion({ target: route, recent: thin(2, 'matched'), rule })).toBeUndefined();
     expect(judgeCongestion({ target, recent: thin(2), rule })).toBeUndefined();
     // A stale link makes the sum stale: that says nothing either way.
-    const stale = thin(1, 'sum_of_links').map((estimate) => ({ ...estimate, status: 'stale' as const }));
+    const stale = thin(2, 'sum_of_links').map((estimate) => ({ ...estimate, status: 'stale' as const }));
     expect(judgeCongestion({ target: route, recent: stale, rule })).toBeUndefined();
-    // The rule's minValidSamples is asked of links and matched trips; a sum asks one per link.
-    expect(
-      judgeCongestion({
-        target: route,
-        recent: thin(1, 'sum_of_links'),
-        rule: { ...rule, minValidSamples: 5 },
-      })?.change,
-    ).toBe('raised');
   });
 
   it('gives the same change for the same estimates, in any order', () => {
