@@ -72,7 +72,9 @@ export interface LabOptions {
   readonly estimatorConfig?: EstimatorConfig;
   /**
    * History weeks are estimated every this many minutes (1: every interval, as the
-   * worker); more is quicker, and only the profiles' bins (a median of medians) see it.
+   * worker); more is quicker, and only the profiles' bins (a median of medians) see it,
+   * but thinly filled night bins then fall under MIN_TYPICAL_BIN_SAMPLES and leave the
+   * profile, so night estimates get no ratio and raise nothing: confirm at 1.
    * The last history hour is estimated every minute, so the live span's first route
    * estimates find their links' estimates as the worker's do.
    */
