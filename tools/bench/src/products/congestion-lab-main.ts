@@ -15,6 +15,7 @@ function main(): void {
       'min-valid': { type: 'string' },
       'estimator-min-valid': { type: 'string' },
       'raise-intervals': { type: 'string' },
+      'detected-share': { type: 'string' },
     },
     strict: true,
   });
@@ -34,6 +35,7 @@ function main(): void {
     rule,
     estimatorConfig,
     historyStepMinutes: Number(values['history-step']),
+    ...(values['detected-share'] === undefined ? {} : { detectedShare: Number(values['detected-share']) }),
   });
   process.stdout.write(formatResult(result));
   for (const target of values.trace) process.stdout.write(formatTrace(result, target));

@@ -80,6 +80,8 @@ export interface LabOptions {
    */
   readonly historyStepMinutes?: number;
   readonly log: (line: string) => void;
+  /** The detected share of vehicles, when not the corridor's default 5 %. */
+  readonly detectedShare?: number;
 }
 
 export interface LabResult {
@@ -95,7 +97,7 @@ export interface LabResult {
 
 /** Runs the full plan (4 history weeks, 120 h live) through the lab. */
 export function runCongestionLab(options: LabOptions): LabResult {
-  const plan = productsPlan(4, 120);
+  const plan = productsPlan(4, 120, options.detectedShare);
   const rule = options.rule ?? DEFAULT_CONGESTION_ALERT_RULE;
   const config = options.estimatorConfig ?? DEFAULT_ESTIMATOR_CONFIG;
   const simulated = simulateTraffic(plan);

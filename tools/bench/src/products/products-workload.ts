@@ -71,8 +71,17 @@ const id = (raw: string): DetectorId => parseDetectorId(raw);
  * `historyWeeks` normal weeks (one holiday in the second), then `liveHours` with
  * incidents spread over daytime, an outage, a drifting clock and a draining battery.
  */
-export function productsPlan(historyWeeks: number, liveHours: number): ProductsPlan {
-  const scenario = corridorScenario({ weekend: true });
+export function productsPlan(
+  historyWeeks: number,
+  liveHours: number,
+  /** The detected share of vehicles, when not the corridor's default (the lab's sweep). */
+  detectedShare?: number,
+): ProductsPlan {
+  const corridor = corridorScenario({ weekend: true });
+  const scenario =
+    detectedShare === undefined
+      ? corridor
+      : { ...corridor, detection: { ...corridor.detection, share: detectedShare } };
   const liveStart: UnixNanos = BigInt(Date.UTC(2026, 10, 30)) * 1_000_000n; // Monday 2026-11-30
   const historyStart = liveStart - BigInt(historyWeeks) * 7n * DAY;
   const at = (day: number, hours: number, minutes = 0): UnixNanos =>
