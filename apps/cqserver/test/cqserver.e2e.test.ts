@@ -155,7 +155,7 @@ describe('cqserver on etcd', () => {
     expect(await storedEventCount(queryClient, 'det-e')).toBe(10);
 
     await etcd.stop();
-    // Two failed probes (libs/healthcheck: 6 s by default); the rest is room for a loaded machine.
+    // Three failed probes (libs/healthcheck: 9 s by default); the rest is room for a loaded machine.
     await waitForHealth(health, 'NOT_SERVING', 20_000);
     const failure = (await createEventLog(collectorClient, eventLog('det-e', 10, 1)).catch(
       (error: unknown) => error,

@@ -120,7 +120,7 @@ describe('grpc.health.v1 through an etcd outage', () => {
     await Promise.all(watches.map((watch) => watch.waitForCount(1)));
 
     await etcd.stop();
-    // Two failed probes of up to 1 s + 2 s each by default (6 s); the rest is room for a loaded machine.
+    // Three failed probes of up to 1 s + 2 s each by default (9 s); the rest is room for a loaded machine.
     await server.waitForStatus('NOT_SERVING', 20_000);
     expect(await server.check('query.QueryService')).toBe('NOT_SERVING');
 

@@ -55,14 +55,16 @@ describe('StoreHealthMonitor on a real embedded store', () => {
     ]);
   });
 
-  it('keeps a reachable store reachable through one failed probe, and not through two in a row', async () => {
+  it('keeps a reachable store reachable through two failed probes, and not through three in a row', async () => {
     const answers: StoreHealth[] = [
       { reachable: true },
       { reachable: false, reason: 'slow' },
+      { reachable: false, reason: 'slower' },
       { reachable: true },
       { reachable: false, reason: 'first' },
       { reachable: false, reason: 'second' },
       { reachable: false, reason: 'third' },
+      { reachable: false, reason: 'fourth' },
       { reachable: true },
     ];
     let asked = 0;
@@ -76,7 +78,7 @@ describe('StoreHealthMonitor on a real embedded store', () => {
       timeout: 5_000,
       interval: 5,
     });
-    expect(changes).toEqual([{ reachable: true }, { reachable: false, reason: 'second' }, { reachable: true }]);
+    expect(changes).toEqual([{ reachable: true }, { reachable: false, reason: 'third' }, { reachable: true }]);
   });
 
   it('judges a store not yet known reachable on its first probe', async () => {

@@ -8,15 +8,16 @@ export interface StoreHealthMonitorOptions {
   /**
    * A probe unanswered after this many ms counts as failed; e.g. `2_000` (the default).
    * An outage goes unnoticed for at most `failuresToUnreachable` × (interval + timeout):
-   * 6 s by default.
+   * 9 s by default.
    */
   readonly timeoutMs?: number;
   /**
-   * Failed probes in a row that turn a reachable store unreachable; e.g. `2` (the
-   * default). One slow answer on a loaded machine (a garbage-collection pause, a busy
-   * etcd member) is not an outage: with one alone, the service flapped to NOT_SERVING
-   * while its writes, with longer deadlines, kept succeeding. A store not yet known
-   * reachable is judged on its first probe.
+   * Failed probes in a row that turn a reachable store unreachable; e.g. `3` (the
+   * default, as Kubernetes' probes' failureThreshold). One slow answer on a loaded
+   * machine (a garbage-collection pause, a busy etcd member) is not an outage: with one
+   * alone, the service flapped to NOT_SERVING while its writes, with longer deadlines,
+   * kept succeeding, and at 2 a CI run at load 5 still saw it flap once with one etcd
+   * member of three down. A store not yet known reachable is judged on its first probe.
    */
   readonly failuresToUnreachable?: number;
 }
@@ -25,7 +26,7 @@ export type StoreHealthListener = (health: StoreHealth) => void;
 
 const DEFAULT_INTERVAL_MS = 1_000;
 const DEFAULT_TIMEOUT_MS = 2_000;
-const DEFAULT_FAILURES_TO_UNREACHABLE = 2;
+const DEFAULT_FAILURES_TO_UNREACHABLE = 3;
 
 /**
  * Asks the store whether it answers (`repository.health()`), once at `start()` and then
