@@ -274,10 +274,19 @@ describe.each(STORES)('traffic products on the %s store', (kind) => {
 
   it('reliability without a day of history gives the spread, and says why TTI and PTI are missing', async () => {
     const after = new Date(Date.now() - 3600_000).toISOString();
+    // A closed range the workers have estimated through, so the table and --json below
+    // count the same intervals however far behind a loaded machine left the workers.
+    const before = new Date().toISOString();
+    const newest = await poll(
+      () => mbcliJson<TravelTimeRow[]>(['traveltimes', '--route', 'road', ...flags]),
+      (answer) => answer[0] !== undefined && Date.parse(answer[0].intervalEnd) >= Date.parse(before),
+    );
+    expect(Date.parse(newest[0]!.intervalEnd)).toBeGreaterThanOrEqual(Date.parse(before));
+    const range = ['--after', after, '--before', before];
     // The workers store a typical profile only once a target has a day of estimates
     // (libs/traveltime), so an hour of traffic gives none; GetReliability with a stored
     // profile is tested over gRPC in libs/query, and the table's layout in reliability-rows.
-    const route = await mbcli(['reliability', '--route', 'road', '--after', after, ...flags]);
+    const route = await mbcli(['reliability', '--route', 'road', ...range, ...flags]);
     expect(route.error).toBeUndefined();
     const [title, header, , cells, why] = route.stdout.trimEnd().split('\n');
     expect(title).toMatch(/^reliability of route road, /);
@@ -287,7 +296,7 @@ describe.each(STORES)('traffic products on the %s store', (kind) => {
     expect(bi).toMatch(/^\d+%$/);
     expect(Number(intervals)).toBeGreaterThan(0);
     expect(why).toBe('no free-flow figure yet (the workers compute it with the typical profile), so no TTI or PTI');
-    const asJson = await mbcli(['reliability', '--route', 'road', '--after', after, '--json', ...flags]);
+    const asJson = await mbcli(['reliability', '--route', 'road', ...range, '--json', ...flags]);
     const figures = JSON.parse(asJson.stdout) as Record<string, unknown>;
     expect(figures).toMatchObject({ route: 'road', intervals: Number(intervals) });
     expect(figures['meanSeconds']).toBeGreaterThan(0);
