@@ -496,9 +496,7 @@ describe('export traveltimes against a real cqserver', () => {
     // The import's sightings are late: the worker recomputes their intervals in the rounds
     // after the live one. Recomputing the range and waiting until that is done leaves every
     // estimate in it made from every sighting, which any later recompute writes unchanged.
-    const recomputed = await mbcli([
-      'traveltimes',
-      'recompute',
+    const linkInRange = [
       '--link',
       'ta:tb',
       '--after',
@@ -506,7 +504,8 @@ describe('export traveltimes against a real cqserver', () => {
       '--before',
       beforeSeconds.toString(),
       ...server.hostFlags(),
-    ]);
+    ];
+    const recomputed = await mbcli(['traveltimes', 'recompute', ...linkInRange]);
     expect(recomputed.error, recomputed.stderr).toBeUndefined();
     const expected = await travelTimes(range);
     client.close();
@@ -583,17 +582,7 @@ describe('export traveltimes against a real cqserver', () => {
     expect(Number(newest[4])).toBeLessThanOrEqual(92);
     expect(newest[11]).toMatch(/^(ok|insufficient_data|stale)$/);
 
-    const one = await mbcli([
-      'export',
-      'traveltimes',
-      '--link',
-      'ta:tb',
-      '--after',
-      String(nowSeconds - 3600),
-      '--before',
-      beforeSeconds.toString(),
-      ...server.hostFlags(),
-    ]);
+    const one = await mbcli(['export', 'traveltimes', ...linkInRange]);
     expect(one.stdout).toBe(readFileSync(output, 'utf8'));
   }, 90_000);
 
