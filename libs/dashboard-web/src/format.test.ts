@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import {
+  formatAge,
+  formatDuration,
+  formatHealth,
+  formatSkew,
+  formatTime,
+  formatVolts,
+  fromDateTimeLocal,
+  toDateTimeLocal,
+} from './format';
+
+// vitest.config.ts runs these in Europe/Helsinki (UTC+2 in December).
+const NOW = Date.parse('2026-12-07T10:15:00.000Z');
+
+describe('format', () => {
+  it('writes travel times in seconds, minutes or hours', () => {
+    expect(formatDuration(undefined)).toBe('–');
+    expect(formatDuration(44.6)).toBe('45 s');
+    expect(formatDuration(185)).toBe('3 min 05 s');
+    expect(formatDuration(3720)).toBe('1 h 02 min');
+  });
+
+  it('writes ages relative to now', () => {
+    expect(formatAge(undefined, NOW)).toBe('never');
+    expect(formatAge('2026-12-07T10:14:58.000Z', NOW)).toBe('just now');
+    expect(formatAge('2026-12-07T10:14:18.000Z', NOW)).toBe('42 s ago');
+    expect(formatAge('2026-12-07T10:09:30.000Z', NOW)).toBe('5 min ago');
+    expect(formatAge('2026-12-07T07:00:00.000Z', NOW)).toBe('3 h ago');
+    expect(formatAge('2026-12-05T10:00:00.000Z', NOW)).toBe('2 d ago');
+  });
+
+  it('writes clock times in the local zone, with the date only for another day', () => {
+    expect(formatTime('2026-12-07T10:15:03.000Z', NOW)).toBe('12:15:03');
+    expect(formatTime('2026-12-06T21:00:00.000Z', NOW)).toBe('2026-12-06 23:00:00');
+    expect(formatTime(undefined, NOW)).toBe('–');
+  });
+
+  it('writes volts, clock skew and health', () => {
+    expect(formatVolts(12.456)).toBe('12.46 V');
+    expect(formatVolts(undefined)).toBe('–');
+    expect(formatSkew(1.53)).toBe('+1.5 s');
+    expect(formatSkew(-0.2)).toBe('-0.2 s');
+    expect(formatSkew(0)).toBe('0.0 s');
+    expect(formatHealth([])).toBe('ok');
+    expect(formatHealth(['battery_low', 'clock_skew'])).toBe('battery low, clock skew');
+  });
+
+  it('round-trips datetime-local values in the local zone', () => {
+    expect(toDateTimeLocal(NOW)).toBe('2026-12-07T12:15');
+    expect(fromDateTimeLocal('2026-12-07T12:15')).toBe(NOW);
+    expect(fromDateTimeLocal('')).toBeUndefined();
+    expect(fromDateTimeLocal('not a time')).toBeUndefined();
+  });
+});

@@ -1,0 +1,72 @@
+/** Text for figures the pages show. Pure, so the tests pin them down. */
+
+/** A travel time: `45 s`, `3 min 05 s`, `1 h 02 min`; `–` when there is none. */
+export function formatDuration(seconds: number | undefined): string {
+  if (seconds === undefined || !Number.isFinite(seconds)) return '–';
+  const whole = Math.round(seconds);
+  if (whole < 60) return `${whole} s`;
+  if (whole < 3600) return `${Math.floor(whole / 60)} min ${String(whole % 60).padStart(2, '0')} s`;
+  const minutes = Math.round(whole / 60);
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+}
+
+/** How long ago `iso` was, seen at `now`: `just now`, `42 s ago`, `5 min ago`, `3 h ago`, `2 d ago`. */
+export function formatAge(iso: string | undefined, now: number): string {
+  if (iso === undefined) return 'never';
+  const seconds = Math.round((now - Date.parse(iso)) / 1000);
+  if (seconds < 5) return 'just now';
+  if (seconds < 60) return `${seconds} s ago`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)} h ago`;
+  return `${Math.floor(seconds / 86_400)} d ago`;
+}
+
+/** A clock time in the viewer's zone, `HH:MM:SS`, with the date when it is not `now`'s day. */
+export function formatTime(iso: string | undefined, now: number): string {
+  if (iso === undefined) return '–';
+  const time = new Date(iso);
+  const clock = [time.getHours(), time.getMinutes(), time.getSeconds()]
+    .map((part) => String(part).padStart(2, '0'))
+    .join(':');
+  return sameLocalDay(time, new Date(now)) ? clock : `${localDate(time)} ${clock}`;
+}
+
+export function formatVolts(volts: number | undefined): string {
+  return volts === undefined ? '–' : `${volts.toFixed(2)} V`;
+}
+
+/** A clock offset with its sign: `+1.5 s`, `-0.2 s`. */
+export function formatSkew(seconds: number | undefined): string {
+  if (seconds === undefined) return '–';
+  const sign = seconds > 0 ? '+' : seconds < 0 ? '-' : '';
+  return `${sign}${Math.abs(seconds).toFixed(1)} s`;
+}
+
+/** `ok` for a healthy detector, else its problems: `battery low, clock skew`. */
+export function formatHealth(problems: readonly string[]): string {
+  return problems.length === 0 ? 'ok' : problems.map((problem) => problem.replaceAll('_', ' ')).join(', ');
+}
+
+/** `2026-12-07T10:15` in the viewer's zone: the value of an `<input type="datetime-local">`. */
+export function toDateTimeLocal(epochMs: number): string {
+  const time = new Date(epochMs);
+  const hhmm = [time.getHours(), time.getMinutes()].map((part) => String(part).padStart(2, '0')).join(':');
+  return `${localDate(time)}T${hhmm}`;
+}
+
+/** The instant of an `<input type="datetime-local">` value (the viewer's zone); undefined when empty or bad. */
+export function fromDateTimeLocal(value: string): number | undefined {
+  if (value === '') return undefined;
+  const epochMs = new Date(value).getTime();
+  return Number.isNaN(epochMs) ? undefined : epochMs;
+}
+
+function localDate(time: Date): string {
+  const month = String(time.getMonth() + 1).padStart(2, '0');
+  const day = String(time.getDate()).padStart(2, '0');
+  return `${time.getFullYear()}-${month}-${day}`;
+}
+
+function sameLocalDay(a: Date, b: Date): boolean {
+  return localDate(a) === localDate(b);
+}

@@ -1,0 +1,80 @@
+import './styles.css';
+import { fetchNetwork } from './api-client';
+import type { MountedPage } from './dom';
+import { formatTime } from './format';
+import { NetworkState } from './network-state';
+import { mountAlerts } from './pages/alerts';
+import { mountDetail } from './pages/detail';
+import { mountDetectors } from './pages/detectors';
+import { mountMap } from './pages/map';
+import { parseHash, type Route } from './router';
+import { LiveStream, type StreamStatus } from './stream';
+
+/**
+ * The dashboard: one network snapshot (`GET /api/network`) kept live by the stream, and
+ * the page of the current hash route drawn from it.
+ */
+function start(): void {
+  const page = document.getElementById('page')!;
+  const status = document.getElementById('status')!;
+  const state = new NetworkState();
+  let mounted: MountedPage | undefined;
+  let streamStatus: StreamStatus = 'connecting';
+
+  const showStatus = (): void => {
+    const generatedAt = state.snapshot?.generatedAt;
+    const label = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…' }[streamStatus];
+    status.textContent = generatedAt ? `${label} · snapshot ${formatTime(generatedAt, Date.now())}` : label;
+    status.dataset['stream'] = streamStatus;
+  };
+
+  const loadSnapshot = async (): Promise<void> => {
+    try {
+      state.loadSnapshot(await fetchNetwork());
+    } catch (error) {
+      status.textContent = `Could not load the network: ${(error as Error).message}`;
+      return;
+    }
+    showStatus();
+  };
+
+  const mountRoute = (route: Route): MountedPage => {
+    switch (route.page) {
+      case 'map':
+        return mountMap(page, state, route.params);
+      case 'link':
+      case 'route':
+        return mountDetail(page, state, route.page, route.params);
+      case 'alerts':
+        return mountAlerts(page, state);
+      case 'detectors':
+        return mountDetectors(page, state);
+    }
+  };
+
+  const showPage = (): void => {
+    mounted?.unmount();
+    page.replaceChildren();
+    const route = parseHash(window.location.hash);
+    for (const link of document.querySelectorAll<HTMLAnchorElement>('nav a[href^="#/"]')) {
+      const current = link.getAttribute('href') === `#/${route.page}`;
+      if (current) link.setAttribute('aria-current', 'page');
+      else link.removeAttribute('aria-current');
+    }
+    mounted = mountRoute(route);
+  };
+
+  window.addEventListener('hashchange', showPage);
+  showPage();
+  const stream = new LiveStream('/api/stream', {
+    onEvent: (event) => state.apply(event),
+    onStatus: (next) => {
+      streamStatus = next;
+      showStatus();
+    },
+    onReconnect: () => void loadSnapshot(),
+  });
+  void loadSnapshot().then(() => stream.open());
+}
+
+start();
