@@ -200,8 +200,11 @@ async function startServers(
         metrics,
         processName,
         sharedWorkLeases: () => openSharedWorkLeases(store, processName),
+        boundPort: (partName) => ports[partName],
+        tls,
       });
       running.push({ name: part.name, part: runningPart });
+      Object.assign(ports, runningPart.listening);
       const service = runningPart.service;
       if (part.grpcService === undefined || service === undefined) continue;
       const server = await startServiceServer({

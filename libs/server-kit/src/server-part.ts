@@ -4,6 +4,7 @@ import type { ConfigValues, OptionDeclaration } from './config';
 import type { ServiceRegistration } from './grpc-server';
 import type { Logger } from './logger';
 import type { ServerMetrics } from './metrics';
+import type { TlsFiles } from './tls';
 
 /**
  * One thing a server process does besides health: serve the collector or the query
@@ -64,11 +65,20 @@ export interface PartHost {
    * this process is the store's only user (the embedded store), so claims can stay in memory.
    */
   sharedWorkLeases(): WorkLeases | undefined;
+  /** The port a part started before this one listens on (`query`), as bound; undefined if none. */
+  boundPort(partName: string): number | undefined;
+  /** The service ports' TLS files (`tls.cert_file`), for a part serving a port of its own; undefined: plaintext. */
+  readonly tls: TlsFiles | undefined;
 }
 
 export interface RunningPart {
   /** What its gRPC port serves; present exactly when the part declares `grpcService`. */
   readonly service?: PartService;
+  /**
+   * Ports the part listens on itself (not gRPC: the dashboard's HTTP), by name, as bound;
+   * the `ready` log line lists them with the others.
+   */
+  readonly listening?: Readonly<Record<string, number>>;
   /** Once every port listens and nothing else can fail: the worker starts here. */
   begin?(): void;
   /** On shutdown, before the ports stop: the worker hands its destinations back at once. */
