@@ -15,6 +15,7 @@ const allLibraryTags = [
   'type:adapter',
   'type:server-kit',
   'type:service',
+  'type:web',
 ];
 
 /**
@@ -35,6 +36,12 @@ function dependencyConstraints({ inTests }) {
       bannedExternalImports: infrastructurePackages,
     },
     { sourceTag: 'type:proto', onlyDependOnLibsWithTags: [] },
+    {
+      // The dashboard's pages run in a browser: nothing of the repo's server side.
+      sourceTag: 'type:web',
+      onlyDependOnLibsWithTags: [],
+      bannedExternalImports: [...infrastructurePackages, 'fastify', '@fastify/*'],
+    },
     {
       // Simulated traffic for tests, benchmarks and mbcli: pure, on domain types only.
       sourceTag: 'type:simulation',
@@ -60,12 +67,16 @@ function dependencyConstraints({ inTests }) {
             'type:proto',
             'type:server-kit',
             'type:adapter',
+            'type:web',
+            // The dashboard's tests serve a real QueryService to read from.
+            'type:service',
           ],
         }
       : {
-          // Services see stores only through the port, never a concrete adapter.
+          // Services see stores only through the port, never a concrete adapter. The
+          // dashboard's server shares its API types with its pages (type:web).
           sourceTag: 'type:service',
-          onlyDependOnLibsWithTags: ['type:port', 'type:domain', 'type:proto', 'type:server-kit'],
+          onlyDependOnLibsWithTags: ['type:port', 'type:domain', 'type:proto', 'type:server-kit', 'type:web'],
           bannedExternalImports: ['etcd3', 'lmdb', '@oclif/*'],
         },
     {

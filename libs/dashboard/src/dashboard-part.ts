@@ -1,0 +1,83 @@
+import { ConfigError, defineServerPart, formatAddress, type Address } from '@message-bus/server-kit';
+import { readFileSync } from 'node:fs';
+import { checkDashboardLogin, dashboardPartOptions, queryTlsFrom } from './dashboard-options';
+import { startDashboardServer, type DashboardServer } from './dashboard-server';
+import { createQueryClient, type QueryConnection } from './query-connection';
+
+export interface DashboardPartOptions {
+  /** The built pages, e.g. `join(__dirname, 'dashboard-web')` next to a bundled main.js. */
+  readonly webRoot: string;
+}
+
+/**
+ * The web dashboard as a part of a server process (cqserver): with `dashboard_port` set,
+ * its HTTP server starts after the query part, reading this process's query port unless
+ * `dashboard_query_address` names another. It serves no gRPC; it listens itself, in
+ * `start`, so an address in use stops the process like any other port, and it closes
+ * before the gRPC ports drain (its streams would otherwise hold the query port open).
+ */
+export function createDashboardPart(partOptions: DashboardPartOptions) {
+  return defineServerPart({
+    name: 'dashboard',
+    options: dashboardPartOptions,
+    prepare(config) {
+      checkDashboardLogin(config);
+      const address = config.dashboard_port;
+      const tls = queryTlsFrom(config, (path) => readFileSync(path));
+      return {
+        async start(host) {
+          if (address === undefined) return {};
+          let connection: QueryConnection;
+          if (config.dashboard_query_address !== undefined) {
+            connection = { address: config.dashboard_query_address, token: config.dashboard_query_token, tls };
+          } else {
+            const queryPort = host.boundPort('query');
+            if (queryPort === undefined) {
+              throw new ConfigError('--dashboard_query_address: required, this process serves no query service', {
+                option: 'dashboard_query_address',
+              });
+            }
+            connection = {
+              address: `127.0.0.1:${queryPort}`,
+              token: config.dashboard_query_token,
+              // Its own port speaks TLS when the process does; its own certificate is trusted, by chain, not name.
+              tls:
+                tls ??
+                (host.tls === undefined ? undefined : { rootCerts: host.tls.certChain, skipNameCheck: true }),
+            };
+          }
+          const client = createQueryClient(connection);
+          let server: DashboardServer;
+          try {
+            server = await startDashboardServer({
+              address,
+              tls: host.tls,
+              query: client,
+              loginToken: config.dashboard_token,
+              tileUrl: config.dashboard_tile_url,
+              tileAttribution: config.dashboard_tile_attribution,
+              webRoot: partOptions.webRoot,
+              logger: host.logger,
+            });
+          } catch (error) {
+            client.close();
+            throw addressInUse(error, address) ?? error;
+          }
+          return {
+            listening: { dashboard: server.port },
+            async stopBeforePorts() {
+              await server.close();
+              client.close();
+            },
+          };
+        },
+      };
+    },
+  });
+}
+
+/** An address in use is a configuration problem, reported in one line naming the option (exit 2). */
+export function addressInUse(error: unknown, address: Address): ConfigError | undefined {
+  if ((error as NodeJS.ErrnoException | undefined)?.code !== 'EADDRINUSE') return undefined;
+  return new ConfigError(`dashboard_port: ${formatAddress(address)} is already in use`, { option: 'dashboard_port' });
+}
