@@ -6,10 +6,12 @@
 // an image) needs; lmdb and the other packages with native parts stay outside the bundle.
 //
 //   node tools/build/bundle-app.mjs            run from an app's folder (its `build` script)
+//   ... --assets <dir>=<name>                 also copy <dir> (relative to the app) to dist/<name>,
+//                                              e.g. the dashboard's built pages (repeatable)
 //
 // The version and git commit are baked in as MESSAGE_BUS_VERSION / MESSAGE_BUS_COMMIT.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import process from 'node:process';
 import * as esbuild from 'esbuild';
@@ -18,6 +20,26 @@ const appDir = process.cwd();
 const workspaceRoot = resolve(import.meta.dirname, '../..');
 const outDir = join(appDir, 'dist');
 const appPackage = JSON.parse(readFileSync(join(appDir, 'package.json'), 'utf8'));
+
+/** `--assets <dir>=<name>` pairs: built files (not code) the app serves from next to main.js. */
+function assetCopies(args) {
+  const copies = [];
+  for (let index = 0; index < args.length; index += 1) {
+    if (args[index] !== '--assets') throw new Error(`unknown argument ${args[index]} (expected --assets <dir>=<name>)`);
+    const [from, name] = (args[index + 1] ?? '').split('=');
+    if (!from || !name || name.includes('/') || name.startsWith('.')) {
+      throw new Error('--assets needs <dir relative to the app>=<folder name in dist>');
+    }
+    copies.push({ from: resolve(appDir, from), name });
+    index += 1;
+  }
+  return copies;
+}
+const assets = assetCopies(process.argv.slice(2));
+for (const { from } of assets) {
+  // A missing folder means its build did not run (the Nx target dependsOn it): fail, not ship without it.
+  if (!existsSync(from)) throw new Error(`--assets: ${from} does not exist; build it first`);
+}
 
 function gitCommit() {
   try {
@@ -82,6 +104,8 @@ await esbuild.build({
   banner: { js: '#!/usr/bin/env node' },
   logLevel: 'warning',
 });
+
+for (const { from, name } of assets) cpSync(from, join(outDir, name), { recursive: true });
 
 const dependencies = Object.fromEntries([...required].sort().map((name) => [name, installedVersion(name)]));
 const deployable = {
