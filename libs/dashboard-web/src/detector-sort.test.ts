@@ -3,8 +3,21 @@ import type { DetectorView } from './api';
 import { nextSort, sortDetectors } from './detector-sort';
 
 const detectors: DetectorView[] = [
-  { id: 'D2', lastSeen: '2026-12-07T10:00:00.000Z', batteryVolts: 12.1, clockSkewSeconds: -3, problems: [], detectionCount: 40 },
-  { id: 'D1', lastSeen: '2026-12-07T09:00:00.000Z', batteryVolts: 11.2, clockSkewSeconds: 1, problems: ['battery_low'] },
+  {
+    id: 'D2',
+    lastSeen: '2026-12-07T10:00:00.000Z',
+    batteryVolts: 12.1,
+    clockSkewSeconds: -3,
+    problems: [],
+    detectionCount: 40,
+  },
+  {
+    id: 'D1',
+    lastSeen: '2026-12-07T09:00:00.000Z',
+    batteryVolts: 11.2,
+    clockSkewSeconds: 1,
+    problems: ['battery_low'],
+  },
   { id: 'D3', problems: [], detectionCount: 7 },
 ];
 
@@ -40,6 +53,9 @@ describe('sortDetectors', () => {
 describe('nextSort', () => {
   it('flips the same column and starts another ascending', () => {
     expect(nextSort({ column: 'id', descending: false }, 'id')).toEqual({ column: 'id', descending: true });
-    expect(nextSort({ column: 'id', descending: true }, 'battery')).toEqual({ column: 'battery', descending: false });
+    expect(nextSort({ column: 'id', descending: true }, 'battery')).toEqual({
+      column: 'battery',
+      descending: false,
+    });
   });
 });

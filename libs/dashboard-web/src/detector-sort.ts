@@ -51,5 +51,5 @@ export function sortDetectors(detectors: readonly DetectorView[], sort: Detector
 
 /** Clicking a column's header: the same column flips direction, another sorts ascending. */
 export function nextSort(current: DetectorSort, column: DetectorColumn): DetectorSort {
-  return column === current.column ? { column, descending: !current.descending } : { column, descending: false };
+  return { column, descending: column === current.column ? !current.descending : false };
 }

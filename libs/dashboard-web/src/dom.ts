@@ -25,6 +25,11 @@ export function setAttributes(element: Element, attributes: Attributes): void {
   }
 }
 
+/** A small square of `colour`, for legends. */
+export function swatch(colour: string): HTMLSpanElement {
+  return h('span', { class: 'swatch', style: `background:${colour}` });
+}
+
 /** What a mounted page gives back: how to take it down when the route changes. */
 export interface MountedPage {
   unmount(): void;

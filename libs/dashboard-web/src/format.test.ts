@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   formatAge,
+  formatClockDuration,
   formatDuration,
   formatHealth,
   formatSkew,
@@ -19,6 +20,12 @@ describe('format', () => {
     expect(formatDuration(44.6)).toBe('45 s');
     expect(formatDuration(185)).toBe('3 min 05 s');
     expect(formatDuration(3720)).toBe('1 h 02 min');
+  });
+
+  it('writes axis ticks as minutes and seconds', () => {
+    expect(formatClockDuration(25)).toBe('0:25');
+    expect(formatClockDuration(140)).toBe('2:20');
+    expect(formatClockDuration(4500)).toBe('75:00');
   });
 
   it('writes ages relative to now', () => {

@@ -10,6 +10,12 @@ export function formatDuration(seconds: number | undefined): string {
   return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
 
+/** A chart axis tick: `m:ss` (`0:25`, `2:20`, `75:00`), short enough for a narrow axis. */
+export function formatClockDuration(seconds: number): string {
+  const whole = Math.round(seconds);
+  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, '0')}`;
+}
+
 /** How long ago `iso` was, seen at `now`: `just now`, `42 s ago`, `5 min ago`, `3 h ago`, `2 d ago`. */
 export function formatAge(iso: string | undefined, now: number): string {
   if (iso === undefined) return 'never';

@@ -8,7 +8,8 @@ function showError(): void {
   const navigation = performance.getEntriesByType('navigation')[0] as
     | (PerformanceNavigationTiming & { responseStatus?: number })
     | undefined;
-  const refused = new URLSearchParams(window.location.search).has('error') || navigation?.responseStatus === 401;
+  const refused =
+    new URLSearchParams(window.location.search).has('error') || navigation?.responseStatus === 401;
   document.querySelector<HTMLElement>('.error')!.hidden = !refused;
 }
 

@@ -53,7 +53,8 @@ export class NetworkState {
       }
       case 'route': {
         const route = this.routes.get(event.name);
-        this.routes.set(event.name, { name: event.name, detectors: route?.detectors ?? [], latest: event.estimate });
+        const detectors = route?.detectors ?? [];
+        this.routes.set(event.name, { name: event.name, detectors, latest: event.estimate });
         break;
       }
       case 'alert':

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { EstimateView } from './api';
-import { MAX_POINT_SIZE, MIN_POINT_OPACITY, MIN_POINT_SIZE, plotColumns, pointStyle, withEstimate } from './series-data';
+import {
+  MAX_POINT_SIZE,
+  MIN_POINT_OPACITY,
+  MIN_POINT_SIZE,
+  plotColumns,
+  pointStyle,
+  withEstimate,
+} from './series-data';
 
 function estimate(intervalEnd: string, fields: Partial<EstimateView> = {}): EstimateView {
   return {
@@ -54,8 +61,9 @@ describe('pointStyle', () => {
       ok: false,
     });
     expect(pointStyle({ validSamples: 5, status: 'ok' })).toEqual({ size: 8, opacity: 0.65, ok: true });
-    expect(pointStyle({ validSamples: 20, status: 'ok' })).toEqual({ size: MAX_POINT_SIZE, opacity: 1, ok: true });
-    expect(pointStyle({ validSamples: 500, status: 'stale' })).toEqual({ size: MAX_POINT_SIZE, opacity: 1, ok: false });
+    const full = { size: MAX_POINT_SIZE, opacity: 1 };
+    expect(pointStyle({ validSamples: 20, status: 'ok' })).toEqual({ ...full, ok: true });
+    expect(pointStyle({ validSamples: 500, status: 'stale' })).toEqual({ ...full, ok: false });
   });
 });
 

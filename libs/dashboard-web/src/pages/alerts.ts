@@ -1,6 +1,13 @@
 import type { AlertKind, AlertView } from '../api';
 import { fetchAlerts } from '../api-client';
-import { mapHrefFor, matchesFilters, mergeAlerts, subjectText, type KindFilter, type SeverityFilter } from '../alert-feed';
+import {
+  mapHrefFor,
+  matchesFilters,
+  mergeAlerts,
+  subjectText,
+  type KindFilter,
+  type SeverityFilter,
+} from '../alert-feed';
 import { h, type MountedPage } from '../dom';
 import { formatTime } from '../format';
 import type { NetworkState } from '../network-state';
@@ -8,7 +15,13 @@ import type { NetworkState } from '../network-state';
 /** How far back the feed starts: the open alerts and those closed within the day. */
 const HISTORY_MS = 24 * 3_600_000;
 
-const KINDS: readonly AlertKind[] = ['congestion', 'detector_silent', 'battery_low', 'clock_skew', 'never_matches'];
+const KINDS: readonly AlertKind[] = [
+  'congestion',
+  'detector_silent',
+  'battery_low',
+  'clock_skew',
+  'never_matches',
+];
 
 /**
  * The alert feed: the last day's alerts, newest first, kept live from the stream (an

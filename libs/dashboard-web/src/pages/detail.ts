@@ -2,8 +2,9 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { EstimateView, Series } from '../api';
 import { fetchSeries } from '../api-client';
-import { h, type MountedPage } from '../dom';
-import { formatDuration, formatTime, fromDateTimeLocal, toDateTimeLocal } from '../format';
+import { themedAxis } from '../chart-theme';
+import { h, swatch, type MountedPage } from '../dom';
+import { formatClockDuration, formatDuration, formatTime, fromDateTimeLocal, toDateTimeLocal } from '../format';
 import { linkKey } from '../geometry';
 import { levelColour } from '../levels';
 import type { NetworkChange, NetworkState } from '../network-state';
@@ -22,6 +23,15 @@ import {
 const MEDIAN_COLOUR = '#1e88e5';
 const NOT_OK_COLOUR = '#e53935';
 const TYPICAL_COLOUR = '#9e9e9e';
+const POINT_COLUMNS = [
+  'Interval end',
+  'Median',
+  'p15–p85',
+  'Typical',
+  'Samples (valid / all)',
+  'Status',
+  'Level',
+];
 
 /**
  * One link's or route's travel time over a range, against this weekday's typical band,
@@ -36,7 +46,8 @@ export function mountDetail(
 ): MountedPage {
   const target = targetFromParams(page, params);
   if (!target) {
-    container.append(h('p', { class: 'error' }, `This ${page} page needs its ${page === 'link' ? 'source and destination' : 'name'}.`));
+    const needs = page === 'link' ? 'source and destination' : 'name';
+    container.append(h('p', { class: 'error' }, `This ${page} page needs its ${needs}.`));
     return { unmount() {} };
   }
   const view = new DetailView(container, target);
@@ -83,7 +94,8 @@ class DetailView {
     this.chartBox = h('div', { class: 'chart' });
     this.message = h('p', { class: 'message' });
     this.tableBody = h('tbody');
-    const title = target.kind === 'link' ? `Link ${target.source} → ${target.destination}` : `Route ${target.name}`;
+    const title =
+      target.kind === 'link' ? `Link ${target.source} → ${target.destination}` : `Route ${target.name}`;
     this.root = h(
       'section',
       { id: 'detail', 'data-ready': 'false' },
@@ -113,9 +125,7 @@ class DetailView {
           h(
             'tr',
             {},
-            ...['Interval end', 'Median', 'p15–p85', 'Typical', 'Samples (valid / all)', 'Status', 'Level'].map(
-              (heading) => h('th', { scope: 'col' }, heading),
-            ),
+            ...POINT_COLUMNS.map((heading) => h('th', { scope: 'col' }, heading)),
           ),
         ),
         this.tableBody,
@@ -212,7 +222,7 @@ class DetailView {
     if (this.chart) this.chart.setData(data);
     else this.chart = new uPlot(this.chartOptions(), data, this.chartBox);
     this.tableBody.replaceChildren(
-      ...series.estimates.map((estimate, index) => pointRow(estimate, columns.typicalMedian[index] ?? undefined)),
+      ...series.estimates.map((estimate, index) => pointRow(estimate, columns.typicalMedian[index])),
     );
   }
 
@@ -225,27 +235,36 @@ class DetailView {
     return {
       ...this.chartSize(),
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(60, max * 1.1)] } },
-      axes: [{ stroke: 'currentColor' }, { stroke: 'currentColor', size: 70, values: (_u, ticks) => ticks.map(formatDuration) }],
+      axes: [
+        themedAxis(),
+        themedAxis({
+          label: 'travel time (min:s)',
+          size: 60,
+          // Ticks on whole seconds and minutes, not uPlot's decimal steps (0:25, 0:50).
+          incrs: [5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600],
+          values: (_u, ticks) => ticks.map(formatClockDuration),
+        }),
+      ],
       series: [
         {},
-        { label: 'typical p15', stroke: TYPICAL_COLOUR, ...band, value: (_u, v) => formatDuration(v ?? undefined) },
-        { label: 'typical p85', stroke: TYPICAL_COLOUR, ...band, value: (_u, v) => formatDuration(v ?? undefined) },
+        { label: 'typical p15', stroke: TYPICAL_COLOUR, ...band, value: durationValue },
+        { label: 'typical p85', stroke: TYPICAL_COLOUR, ...band, value: durationValue },
         {
           label: 'typical',
           stroke: TYPICAL_COLOUR,
           width: 2,
           dash: [8, 6],
           points: { show: false },
-          value: (_u, v) => formatDuration(v ?? undefined),
+          value: durationValue,
         },
-        { label: 'p15', stroke: MEDIAN_COLOUR, ...band, value: (_u, v) => formatDuration(v ?? undefined) },
-        { label: 'p85', stroke: MEDIAN_COLOUR, ...band, value: (_u, v) => formatDuration(v ?? undefined) },
+        { label: 'p15', stroke: MEDIAN_COLOUR, ...band, value: durationValue },
+        { label: 'p85', stroke: MEDIAN_COLOUR, ...band, value: durationValue },
         {
           label: 'median',
           stroke: MEDIAN_COLOUR,
           width: 2,
           points: { show: false },
-          value: (_u, v) => formatDuration(v ?? undefined),
+          value: durationValue,
         },
       ],
       bands: [
@@ -288,7 +307,7 @@ class DetailView {
   }
 }
 
-function pointRow(estimate: EstimateView, typicalMedian: number | undefined): HTMLTableRowElement {
+function pointRow(estimate: EstimateView, typicalMedian: number | null | undefined): HTMLTableRowElement {
   const now = Date.now();
   const band =
     estimate.p15Seconds === undefined || estimate.p85Seconds === undefined
@@ -309,11 +328,16 @@ function pointRow(estimate: EstimateView, typicalMedian: number | undefined): HT
     h('td', {}, formatTime(estimate.intervalEnd, now)),
     h('td', {}, formatDuration(estimate.medianSeconds)),
     h('td', {}, band),
-    h('td', {}, formatDuration(typicalMedian)),
+    h('td', {}, formatDuration(typicalMedian ?? undefined)),
     h('td', {}, `${estimate.validSamples} / ${estimate.totalSamples}`),
     h('td', {}, estimate.status.replaceAll('_', ' ')),
-    h('td', {}, h('span', { class: 'swatch', style: `background:${levelColour(estimate.level)}` }), estimate.level),
+    h('td', {}, swatch(levelColour(estimate.level)), estimate.level),
   );
+}
+
+/** A series' value in uPlot's legend. */
+function durationValue(_u: uPlot, value: number | null): string {
+  return formatDuration(value ?? undefined);
 }
 
 function optional(value: number | undefined): string | undefined {

@@ -2,6 +2,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { DetectorSightings, DetectorView } from '../api';
 import { fetchSightings } from '../api-client';
+import { themedAxis } from '../chart-theme';
 import { nextSort, sortDetectors, type DetectorColumn, type DetectorSort } from '../detector-sort';
 import { h, type MountedPage } from '../dom';
 import { formatAge, formatHealth, formatSkew, formatTime, formatVolts } from '../format';
@@ -86,11 +87,15 @@ function detectorRow(detector: DetectorView, now: number): HTMLTableRowElement {
     'tr',
     { 'data-detector-id': detector.id, class: detector.problems.length === 0 ? undefined : 'unhealthy' },
     h('td', { 'data-col': 'id' }, detector.id),
-    h('td', { 'data-col': 'last-seen', title: formatTime(detector.lastSeen, now) }, formatAge(detector.lastSeen, now)),
+    h(
+      'td',
+      { 'data-col': 'last-seen', title: formatTime(detector.lastSeen, now) },
+      formatAge(detector.lastSeen, now),
+    ),
     h('td', { 'data-col': 'battery' }, formatVolts(detector.batteryVolts)),
     h('td', { 'data-col': 'clock-skew' }, formatSkew(detector.clockSkewSeconds)),
     h('td', { 'data-col': 'health' }, health),
-    h('td', { 'data-col': 'count' }, detector.detectionCount === undefined ? '–' : String(detector.detectionCount)),
+    h('td', { 'data-col': 'count' }, String(detector.detectionCount ?? '–')),
   );
 }
 
@@ -109,7 +114,8 @@ class SightingsPanel {
       this.draw(answer);
     } catch (error) {
       if (request !== this.requestNumber) return;
-      this.element.replaceChildren(h('p', { class: 'error' }, `Could not load sightings: ${(error as Error).message}`));
+      const reason = (error as Error).message;
+      this.element.replaceChildren(h('p', { class: 'error' }, `Could not load sightings: ${reason}`));
     }
   }
 
@@ -146,8 +152,17 @@ class SightingsPanel {
         height: 200,
         legend: { show: false },
         scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
-        axes: [{ stroke: 'currentColor' }, { stroke: 'currentColor' }],
-        series: [{}, { label: 'sightings', stroke: '#1e88e5', fill: 'rgba(30, 136, 229, 0.6)', paths: bars, points: { show: false } }],
+        axes: [themedAxis(), themedAxis()],
+        series: [
+          {},
+          {
+            label: 'sightings',
+            stroke: '#1e88e5',
+            fill: 'rgba(30, 136, 229, 0.6)',
+            paths: bars,
+            points: { show: false },
+          },
+        ],
       },
       data,
       chartBox,

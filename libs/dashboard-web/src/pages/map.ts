@@ -1,7 +1,7 @@
 import * as L from 'leaflet';
 import 'leaflet/dist/leaflet.css';
 import type { CongestionLevel, DetectorView, EstimateView, LinkView, RouteView } from '../api';
-import { h, setAttributes, type MountedPage } from '../dom';
+import { h, setAttributes, swatch, type MountedPage } from '../dom';
 import { formatAge, formatDuration, formatHealth } from '../format';
 import { linkKey, offsetSegment, parseLinkKey, type LatLng } from '../geometry';
 import { LEVEL_COLOURS, levelColour } from '../levels';
@@ -233,12 +233,15 @@ function detectorFill(detector: DetectorView): string {
 
 function estimateLine(estimate: EstimateView | undefined): string {
   if (!estimate) return 'no estimate yet';
-  const typical = estimate.typicalSeconds === undefined ? '' : ` (typical ${formatDuration(estimate.typicalSeconds)})`;
-  return `${formatDuration(estimate.medianSeconds)}${typical}, ${estimate.level}, ${estimate.validSamples} samples`;
+  const median = formatDuration(estimate.medianSeconds);
+  const typical =
+    estimate.typicalSeconds === undefined ? '' : ` (typical ${formatDuration(estimate.typicalSeconds)})`;
+  return `${median}${typical}, ${estimate.level}, ${estimate.validSamples} samples`;
 }
 
 function linkTooltip(link: LinkView): HTMLElement {
-  return h('div', {}, h('strong', {}, `${link.source} → ${link.destination}`), h('br'), estimateLine(link.latest));
+  const name = `${link.source} → ${link.destination}`;
+  return h('div', {}, h('strong', {}, name), h('br'), estimateLine(link.latest));
 }
 
 function routeTooltip(route: RouteView): HTMLElement {
@@ -264,7 +267,7 @@ function legend(): L.Control {
       'div',
       { class: 'legend' },
       ...(Object.keys(LEVEL_COLOURS) as CongestionLevel[]).map((name) =>
-        h('div', {}, h('span', { class: 'swatch', style: `background:${levelColour(name)}` }), name),
+        h('div', {}, swatch(levelColour(name)), name),
       ),
     );
   return control;
