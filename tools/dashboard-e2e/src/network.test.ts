@@ -1,0 +1,258 @@
+import type { LinkView, NetworkSnapshot, RouteView, Series } from '@message-bus/dashboard-web';
+import { levelColour } from '@message-bus/dashboard-web/levels';
+import { query } from '@message-bus/proto';
+import { simulate, statusReports, type Simulation } from '@message-bus/simulation';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dashboardContext, launchChromium, rgbOf, saveScreenshot } from './support/browser';
+import { startDashboardServer, STORE_PREFIX, type DashboardServer } from './support/dashboard-server';
+import { registerScenario, sendAsTimeComes, sendSightings, sendStatusReports } from './support/feed';
+import { linkTravelTimes, listDetectors, millisOfTimestamp, recomputeEveryLink } from './support/grpc';
+import { clickLink, PAGE_TIMEOUT_MS } from './support/pages';
+import { freeFlowSeconds, jammedCorridor, millisOfNanos, nanosOfMillis } from './support/roads';
+import { storeFreeFlowProfiles } from './support/typical-profiles';
+
+const HISTORY_MINUTES = 35;
+/** Simulated traffic goes on this long after the test starts, sent live. */
+const LIVE_MINUTES = 15;
+/** Jams on three of the five segments (index → travel time over free flow): a map with every level. */
+const JAMS = { 1: 1.45, 2: 1.8, 3: 2.6 };
+const ROUTE = { name: 'east-end', detectors: ['D04', 'D05', 'D06'] };
+/** A link in a jam, off the route (the route is drawn over its links), whose chart the test opens. */
+const CHART_LINK = { source: 'D02', destination: 'D03' };
+
+describe('the dashboard of a simulated motorway (cqserver, Chromium)', () => {
+  const startedAt = Date.now();
+  const scenario = jammedCorridor(6, startedAt, JAMS);
+  let server: DashboardServer;
+  let live: { stop: () => Promise<void> } | undefined;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    const historyStart = startedAt - HISTORY_MINUTES * 60_000;
+    const simulation: Simulation = simulate(scenario, {
+      seed: 19,
+      start: nanosOfMillis(historyStart),
+      durationSeconds: (HISTORY_MINUTES + LIVE_MINUTES) * 60,
+    });
+    server = await startDashboardServer({
+      prepare: (dataDir) => storeFreeFlowProfiles(dataDir, STORE_PREFIX, [...freeFlowSeconds(scenario).values()]),
+    });
+    await registerScenario(server.grpc, scenario, [ROUTE]);
+    const now = nanosOfMillis(Date.now());
+    const past = simulation.sightings.filter((sighting) => sighting.time <= now);
+    await sendSightings(server.grpc, past);
+    await sendStatusReports(
+      server.grpc,
+      statusReports(scenario, past, {
+        seed: 19,
+        start: nanosOfMillis(historyStart),
+        durationSeconds: (millisOfNanos(now) - historyStart) / 1000,
+        everySeconds: 300,
+      }),
+    );
+    live = sendAsTimeComes(
+      server.grpc,
+      simulation.sightings.filter((sighting) => sighting.time > now),
+      () => nanosOfMillis(Date.now()),
+    );
+    // The history arrived after the workers began on the new links: once this recompute
+    // is done, every estimate up to now is that of all the history.
+    await recomputeEveryLink(server.grpc, historyStart, millisOfNanos(now));
+    browser = await launchChromium();
+    context = await dashboardContext(browser, server.url);
+    page = await context.newPage();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await live?.stop();
+    await server?.stop();
+  });
+
+  it('draws every link in the colour of the level the API gives it', async () => {
+    await page.goto(`${server.url}/#/map`);
+    await page.waitForSelector('#map[data-ready="true"]', { timeout: PAGE_TIMEOUT_MS });
+    // Estimates change every interval: compare the map with an /api/network read at the
+    // same moment, again until both agree (a change between the two reads is not a miss).
+    const drawn = await page.waitForFunction(
+      async () => {
+        const network = (await (await fetch('/api/network')).json()) as NetworkSnapshot;
+        const links = [...document.querySelectorAll<SVGPathElement>('path[data-link-source]')].map((path) => ({
+          source: path.dataset['linkSource'],
+          destination: path.dataset['linkDestination'],
+          level: path.dataset['level'],
+          stroke: getComputedStyle(path).stroke,
+        }));
+        const routes = [...document.querySelectorAll<SVGPathElement>('path[data-route]')].map(
+          (path) => path.dataset['route'],
+        );
+        const agree =
+          links.length === network.links.length &&
+          network.links.every((link) =>
+            links.some(
+              (path) =>
+                path.source === link.source &&
+                path.destination === link.destination &&
+                path.level === (link.latest?.level ?? 'unknown'),
+            ),
+          );
+        return agree ? { network, links, routes } : undefined;
+      },
+      undefined,
+      { timeout: PAGE_TIMEOUT_MS, polling: 1000 },
+    );
+    const { network, links, routes } = (await drawn.jsonValue())!;
+    await saveScreenshot(page, 'map');
+
+    const byLink = (a: { source?: string; destination?: string }, b: { source?: string; destination?: string }) =>
+      `${a.source}→${a.destination}`.localeCompare(`${b.source}→${b.destination}`);
+    expect(network.links.map(({ source, destination }) => ({ source, destination })).sort(byLink)).toEqual(
+      scenario.links.map(({ source, destination }) => ({ source, destination })).sort(byLink),
+    );
+    expect(links.sort(byLink)).toEqual(
+      [...network.links].sort(byLink).map((link: LinkView) => {
+        const level = link.latest?.level ?? 'unknown';
+        return { source: link.source, destination: link.destination, level, stroke: rgbOf(levelColour(level)) };
+      }),
+    );
+    expect(routes).toEqual(network.routes.map((route: RouteView) => route.name));
+    // The simulated road as the API sees it: free where it flows, severe in the 2.6× jam.
+    const levelOf = (source: string, destination: string) =>
+      network.links.find((link) => link.source === source && link.destination === destination)?.latest?.level;
+    expect(levelOf('D01', 'D02')).toBe('free');
+    expect(levelOf('D05', 'D06')).toBe('free');
+    expect(levelOf('D04', 'D05')).toBe('severe');
+  });
+
+  it("clicking a link opens its chart, whose points are the link's GetTravelTimes", async () => {
+    const seriesAnswer = page.waitForResponse((response) => response.url().includes('/api/series?'), {
+      timeout: PAGE_TIMEOUT_MS,
+    });
+    await clickLink(page, CHART_LINK.source, CHART_LINK.destination);
+    const series = (await (await seriesAnswer).json()) as Series;
+    await page.waitForSelector('#detail[data-ready="true"]', { timeout: PAGE_TIMEOUT_MS });
+    const hash = new URL(page.url()).hash;
+    expect(hash.startsWith('#/link?')).toBe(true);
+    const params = new URLSearchParams(hash.slice('#/link?'.length));
+    expect([params.get('source'), params.get('destination')]).toEqual([CHART_LINK.source, CHART_LINK.destination]);
+    const title = await page.textContent('h1');
+    expect(title).toContain(CHART_LINK.source);
+    expect(title).toContain(CHART_LINK.destination);
+    await saveScreenshot(page, 'link');
+
+    // The page's points up to the newest estimate its series had (live ones may follow),
+    // against GetTravelTimes over the same range read now.
+    const newest = series.estimates.at(-1)?.intervalEnd;
+    expect(newest).toBeDefined();
+    const rows = (
+      await page.$$eval(
+        'table.points tr[data-interval-end]',
+        (elements, names) =>
+          elements.map((row) =>
+            Object.fromEntries(
+              names.flatMap((name) => {
+                const value = (row as HTMLElement).dataset[name];
+                return value === undefined ? [] : [[name, value]];
+              }),
+            ),
+          ),
+        POINT_ATTRIBUTES,
+      )
+    ).filter((row) => Date.parse(row['intervalEnd']!) <= Date.parse(newest!));
+    const estimates = await linkTravelTimes(
+      server.grpc,
+      CHART_LINK,
+      Date.parse(series.after),
+      Date.parse(newest!) + 1,
+    );
+    expect(estimates.length).toBeGreaterThan(100);
+    expect(rows).toEqual(estimates.map(pointAttributes));
+    // The jam is on the chart: the newest median is well over the first ones (free flow).
+    const medians = estimates.flatMap((estimate) => estimate.medianSeconds ?? []);
+    expect(medians.at(-1)!).toBeGreaterThan(medians[0]! * 1.2);
+  });
+
+  it('the detector table matches ListDetectors', async () => {
+    await page.click('nav a[href="#/detectors"]');
+    const detectors = await listDetectors(server.grpc);
+    expect(detectors).toHaveLength(6);
+    await page.waitForFunction(
+      (count) => document.querySelectorAll('table.detectors tr[data-detector-id]').length === count,
+      detectors.length,
+      { timeout: PAGE_TIMEOUT_MS },
+    );
+    const rows = await page.$$eval('table.detectors tr[data-detector-id]', (elements) =>
+      elements.map((row) => ({
+        id: (row as HTMLElement).dataset['detectorId']!,
+        cells: Object.fromEntries(
+          [...row.querySelectorAll<HTMLElement>('td[data-col]')].map((cell) => [
+            cell.dataset['col']!,
+            cell.textContent?.trim() ?? '',
+          ]),
+        ),
+      })),
+    );
+    expect(rows.map((row) => row.id).sort()).toEqual(detectors.map((detector) => detector.loc!.detectorId).sort());
+    for (const detector of detectors) {
+      const row = rows.find((each) => each.id === detector.loc!.detectorId)!;
+      const status = detector.latestStatus!;
+      expect(row.cells['id']).toBe(detector.loc!.detectorId);
+      expect(Number(row.cells['count']!.replace(/\D/g, ''))).toBe(
+        Object.values(status.detectionCount).reduce((sum, count) => sum + Number(count), 0),
+      );
+      // However many decimals the page shows, they are the reported voltage's.
+      const shown = /\d+(\.(\d+))?/.exec(row.cells['battery']!);
+      expect(shown).not.toBeNull();
+      const decimals = shown![2]?.length ?? 0;
+      expect(Math.abs(Number(shown![0]) - status.batteryVoltage)).toBeLessThanOrEqual(0.5 * 10 ** -decimals + 1e-9);
+    }
+
+    const shownIds = () =>
+      page.$$eval('table.detectors tr[data-detector-id]', (elements) =>
+        elements.map((row) => (row as HTMLElement).dataset['detectorId']!),
+      );
+    await page.click('th[data-sort="id"]');
+    const once = await shownIds();
+    const ascending = [...once].sort();
+    expect([ascending, [...ascending].reverse()]).toContainEqual(once);
+    await page.click('th[data-sort="id"]');
+    await page.waitForFunction(
+      (first) => document.querySelector('table.detectors tr[data-detector-id]')?.getAttribute('data-detector-id') !== first,
+      once[0],
+      { timeout: PAGE_TIMEOUT_MS },
+    );
+    expect(await shownIds()).toEqual([...once].reverse());
+
+    await page.click('table.detectors tr[data-detector-id="D03"]');
+    await page.waitForSelector('#sightings[data-detector-id="D03"]', { timeout: PAGE_TIMEOUT_MS });
+    await saveScreenshot(page, 'detectors');
+  });
+});
+
+/** The data attributes of a `table.points` row (libs/dashboard-web/README.md), as dataset names. */
+const POINT_ATTRIBUTES = [
+  'intervalEnd',
+  'medianSeconds',
+  'p15Seconds',
+  'p85Seconds',
+  'validSamples',
+  'totalSamples',
+  'status',
+];
+
+/** A `table.points` row's data attributes (dataset names) as the page must write them for `estimate`. */
+function pointAttributes(estimate: query.TravelTimeEstimate): Record<string, string> {
+  const optional = (name: string, value: number | undefined) => (value === undefined ? {} : { [name]: String(value) });
+  return {
+    intervalEnd: new Date(millisOfTimestamp(estimate.intervalEnd)).toISOString(),
+    ...optional('medianSeconds', estimate.medianSeconds),
+    ...optional('p15Seconds', estimate.p15Seconds),
+    ...optional('p85Seconds', estimate.p85Seconds),
+    validSamples: String(estimate.validSamples),
+    totalSamples: String(estimate.totalSamples),
+    status: query.EstimateStatus[estimate.status].replace('ESTIMATE_STATUS_', '').toLowerCase(),
+  };
+}
