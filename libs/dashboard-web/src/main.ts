@@ -73,6 +73,8 @@ function start(): void {
       showStatus();
     },
     onReconnect: () => void loadSnapshot(),
+    // Reading the snapshot tells why: a 401 there sends the browser to the login page.
+    onRefused: () => void loadSnapshot(),
   });
   void loadSnapshot().then(() => stream.open());
 }

@@ -7,6 +7,8 @@ export interface StreamHandlers {
   readonly onStatus: (status: StreamStatus) => void;
   /** The stream is back after a break: events may have been missed, so re-read the snapshot. */
   readonly onReconnect: () => void;
+  /** The server refused the stream (an error status, e.g. 401 once the session ended). */
+  readonly onRefused: () => void;
 }
 
 const EVENT_TYPES: readonly StreamEvent['type'][] = ['link', 'route', 'alert', 'detectors'];
@@ -45,6 +47,7 @@ export class LiveStream {
       this.handlers.onStatus('reconnecting');
       if (source.readyState === EventSource.CLOSED) {
         source.close();
+        this.handlers.onRefused();
         this.retryTimer = setTimeout(() => this.open(), RETRY_MS);
       }
     };
