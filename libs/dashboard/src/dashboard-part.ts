@@ -40,10 +40,10 @@ export function createDashboardPart(partOptions: DashboardPartOptions) {
             connection = {
               address: `127.0.0.1:${queryPort}`,
               token: config.dashboard_query_token,
-              // Its own port speaks TLS when the process does; its own certificate is trusted, by chain, not name.
+              // Its own port speaks TLS when the process does, with the process's own certificate.
               tls:
                 tls ??
-                (host.tls === undefined ? undefined : { rootCerts: host.tls.certChain, skipNameCheck: true }),
+                (host.tls === undefined ? undefined : { ownCertificate: host.tls.certChain }),
             };
           }
           const client = createQueryClient(connection);

@@ -10,6 +10,7 @@ import {
   type ServiceError,
 } from '@grpc/grpc-js';
 import { query } from '@message-bus/proto';
+import { createSecureContext } from 'node:tls';
 
 /**
  * How the dashboard reaches QueryService: the same choices mbcli offers (address, bearer
@@ -31,10 +32,11 @@ export interface QueryTls {
   /** The name the server certificate must hold, instead of the address's host. */
   readonly serverName?: string | undefined;
   /**
-   * Skip the check that the certificate names the host: only for cqserver's own query
-   * port on loopback, whose certificate is trusted by its own chain, not by its name.
+   * Trust exactly this certificate chain (PEM), whatever names it holds: cqserver's own
+   * query port on loopback, served with the process's own certificate, which need not
+   * name 127.0.0.1 nor be signed by a CA this process trusts.
    */
-  readonly skipNameCheck?: boolean | undefined;
+  readonly ownCertificate?: Buffer | undefined;
 }
 
 /** A unary call that takes longer is reported as the query service not answering. */
@@ -52,12 +54,12 @@ function bearerToken(token: string): Interceptor {
 
 function channelCredentials(tls: QueryTls | undefined): ChannelCredentials {
   if (tls === undefined) return credentials.createInsecure();
-  return credentials.createSsl(
-    tls.rootCerts ?? null,
-    null,
-    null,
-    tls.skipNameCheck === true ? { checkServerIdentity: () => undefined } : {},
-  );
+  if (tls.ownCertificate !== undefined) {
+    // The certificate itself is the trust anchor (a partial chain), so its names do not matter.
+    const context = createSecureContext({ ca: tls.ownCertificate, allowPartialTrustChain: true });
+    return credentials.createFromSecureContext(context, { checkServerIdentity: () => undefined });
+  }
+  return credentials.createSsl(tls.rootCerts ?? null);
 }
 
 export function createQueryClient(connection: QueryConnection): query.QueryServiceClient {
