@@ -1,0 +1,183 @@
+import { levelColour } from '@message-bus/dashboard-web/levels';
+import { parseDetectorId } from '@message-bus/domain';
+import { query } from '@message-bus/proto';
+import { simulate, type Disruptions } from '@message-bus/simulation';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dashboardContext, launchChromium, rgbOf, saveScreenshot } from './support/browser';
+import { INTERVAL_SECONDS, startDashboardServer, STORE_PREFIX, type DashboardServer } from './support/dashboard-server';
+import { registerScenario, sendAsTimeComes, sendSightings } from './support/feed';
+import { linkTravelTimes, listOpenAlerts, millisOfTimestamp } from './support/grpc';
+import { busyCorridor, freeFlowSeconds, nanosOfMillis } from './support/roads';
+import { storeFreeFlowProfiles } from './support/typical-profiles';
+
+const MINUTE = 60_000;
+const INCIDENT_LINK = { source: parseDetectorId('D02'), destination: parseDetectorId('D03') };
+/** The workers' default congestion rule: 3 of the newest 5 intervals at 1.5× typical or more. */
+const RULE = { windowIntervals: 5, raiseIntervals: 3, raiseRatio: 1.5, minValidSamples: 3, maxSpread: 1.3 };
+/** A path's level on the map, and its stroke. */
+interface DrawnLink {
+  readonly level: string | undefined;
+  readonly stroke: string;
+}
+
+/**
+ * An incident (3× free flow) on D02 → D03 that the link's estimates show within about
+ * two minutes, not after half of a 15-minute window: D03 was silent for the 13 minutes
+ * before the test (the simulator's outage), so the window then holds two minutes of
+ * free-flowing trips, and from 20 s on the trips D03 sees are the jam's, sent as their
+ * time comes. The workers judge congestion live on those estimates.
+ */
+describe('an incident in the simulation, live on the dashboard (cqserver, Chromium)', () => {
+  const road = busyCorridor(3, false);
+  let server: DashboardServer;
+  let live: { stop: () => Promise<void> } | undefined;
+  let browser: Browser;
+  let page: Page;
+  let incidentSeenFrom: number;
+  let incidentOnset: number;
+
+  beforeAll(async () => {
+    server = await startDashboardServer({
+      prepare: (dataDir) => storeFreeFlowProfiles(dataDir, STORE_PREFIX, [...freeFlowSeconds(road).values()]),
+    });
+    const start = Date.now();
+    incidentOnset = start - 6 * MINUTE;
+    incidentSeenFrom = start + 20_000;
+    const disruptions: Disruptions = {
+      incidents: [
+        {
+          from: INCIDENT_LINK.source,
+          to: INCIDENT_LINK.destination,
+          onset: nanosOfMillis(incidentOnset),
+          end: nanosOfMillis(start + 60 * MINUTE),
+          factor: 3,
+          // The queue stays on its segment for the test's minutes: D01 → D02 keeps flowing.
+          upstreamMetersPerSecond: 0.05,
+        },
+      ],
+      outages: [
+        {
+          detectorId: INCIDENT_LINK.destination,
+          from: nanosOfMillis(start - 13 * MINUTE),
+          until: nanosOfMillis(incidentSeenFrom),
+        },
+      ],
+    };
+    const simulation = simulate(road, {
+      seed: 7,
+      start: nanosOfMillis(start - 40 * MINUTE),
+      durationSeconds: 48 * 60,
+      disruptions,
+    });
+    await registerScenario(server.grpc, road);
+    const now = nanosOfMillis(Date.now());
+    await sendSightings(
+      server.grpc,
+      simulation.sightings.filter((sighting) => sighting.time <= now),
+    );
+    live = sendAsTimeComes(
+      server.grpc,
+      simulation.sightings.filter((sighting) => sighting.time > now),
+      () => nanosOfMillis(Date.now()),
+    );
+    browser = await launchChromium();
+    page = await (await dashboardContext(browser, server.url)).newPage();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await live?.stop();
+    await server?.stop();
+  });
+
+  it("turns the link's colour and raises a congestion alert in the feed", async () => {
+    const drawn = (levels: readonly string[]) =>
+      page.waitForFunction(
+        ([{ source, destination }, wanted]) => {
+          const path = document.querySelector<SVGPathElement>(
+            `path[data-link-source="${source}"][data-link-destination="${destination}"]`,
+          );
+          return wanted.includes(path?.dataset['level'] ?? '')
+            ? { level: path!.dataset['level'], stroke: getComputedStyle(path!).stroke }
+            : undefined;
+        },
+        [INCIDENT_LINK, levels] as const,
+        { timeout: 150_000 },
+      );
+    await page.goto(`${server.url}/#/map`);
+    await page.waitForSelector('#map[data-ready="true"]', { timeout: 90_000 });
+    const before = (await (await drawn(['free'])).jsonValue()) as DrawnLink;
+    expect(before.stroke).toBe(rgbOf(levelColour('free')));
+
+    // 3× free flow is severe; heavy (from 1.6×) while the window still holds a few free trips.
+    const after = (await (await drawn(['heavy', 'severe'])).jsonValue()) as DrawnLink;
+    expect(after.stroke).toBe(rgbOf(levelColour(after.level as 'heavy' | 'severe')));
+    await saveScreenshot(page, 'map-incident');
+
+    await page.click('nav a[href="#/alerts"]');
+    const row = await page.waitForSelector('table.alerts tr[data-kind="congestion"]', { timeout: 150_000 });
+    const shown = {
+      id: await row.getAttribute('data-alert-id'),
+      severity: await row.getAttribute('data-severity'),
+      open: await row.getAttribute('data-open'),
+    };
+    await saveScreenshot(page, 'alerts');
+
+    const alerts = (await listOpenAlerts(server.grpc)).filter(
+      (alert) => alert.kind === query.AlertKind.ALERT_KIND_CONGESTION,
+    );
+    expect(alerts).toHaveLength(1);
+    const [alert] = alerts;
+    expect(alert!.subject).toEqual({
+      $case: 'link',
+      value: { sourceDetectorId: INCIDENT_LINK.source, destDetectorId: INCIDENT_LINK.destination },
+    });
+    expect(shown).toEqual({
+      id: alert!.id,
+      severity: query.AlertSeverity[alert!.severity].replace('ALERT_SEVERITY_', '').toLowerCase(),
+      open: 'true',
+    });
+
+    // On data time: the alert starts at the first congested interval of the first window
+    // of estimates that met the rule, or within one interval of it; and not before the
+    // incident's trips reached the data.
+    const estimates = await linkTravelTimes(
+      server.grpc,
+      INCIDENT_LINK,
+      incidentSeenFrom - MINUTE,
+      millisOfTimestamp(alert!.updated) + 1,
+    );
+    const effect = firstRaisableWindowStart(estimates);
+    expect(effect).toBeDefined();
+    const alertStart = millisOfTimestamp(alert!.start);
+    expect(Math.abs(alertStart - effect!)).toBeLessThanOrEqual(INTERVAL_SECONDS * 1000);
+    expect(alertStart).toBeGreaterThanOrEqual(incidentSeenFrom);
+    expect(incidentSeenFrom).toBeGreaterThan(incidentOnset);
+  });
+});
+
+/**
+ * The interval end of the first congested estimate of the first window of
+ * `RULE.windowIntervals` estimates holding `RULE.raiseIntervals` congested ones, where a
+ * congested estimate is `ok`, has enough valid samples that agree (p85 ≤ 1.3 × p15) and
+ * is at least 1.5× its typical time; undefined when no window did.
+ */
+function firstRaisableWindowStart(estimates: readonly query.TravelTimeEstimate[]): number | undefined {
+  const congested = estimates.map(
+    (estimate) =>
+      estimate.status === query.EstimateStatus.ESTIMATE_STATUS_OK &&
+      Number(estimate.validSamples) >= RULE.minValidSamples &&
+      estimate.p15Seconds !== undefined &&
+      estimate.p85Seconds !== undefined &&
+      estimate.p85Seconds <= RULE.maxSpread * estimate.p15Seconds &&
+      (estimate.ratioToTypical ?? 0) >= RULE.raiseRatio,
+  );
+  for (let newest = 0; newest < estimates.length; newest += 1) {
+    const window = congested.slice(Math.max(0, newest - RULE.windowIntervals + 1), newest + 1);
+    if (window.filter(Boolean).length < RULE.raiseIntervals) continue;
+    const first = Math.max(0, newest - RULE.windowIntervals + 1) + window.indexOf(true);
+    return millisOfTimestamp(estimates[first]!.intervalEnd);
+  }
+  return undefined;
+}
