@@ -63,7 +63,9 @@ function channelCredentials(tls: QueryTls | undefined): ChannelCredentials {
 }
 
 export function createQueryClient(connection: QueryConnection): query.QueryServiceClient {
-  const serverName = connection.tls?.serverName;
+  // Its own certificate's names are not checked; a name keeps Node from sending an IP as SNI.
+  const serverName =
+    connection.tls?.serverName ?? (connection.tls?.ownCertificate === undefined ? undefined : 'localhost');
   const options: ClientOptions = {
     ...(serverName === undefined
       ? {}
