@@ -2,25 +2,35 @@
 
 export type LatLng = [latitude: number, longitude: number];
 
-/** How far a link is drawn beside the straight line between its detectors, as a share of its length. */
-export const LINK_OFFSET_SHARE = 0.04;
+/** A point on the map's pixel plane: x to the right, y downwards (Leaflet's layer points). */
+export interface PixelPoint {
+  readonly x: number;
+  readonly y: number;
+}
+
+/** How far, in pixels, a link is drawn beside the straight line between its detectors. */
+export const LINK_OFFSET_PIXELS = 3.5;
 
 /**
- * The segment from `from` to `to` moved sideways to the right of its direction of travel
- * by `share` of its length. A→B and B→A then lie on opposite sides of the road, both
- * visible. Distances are measured on a local flat projection (longitude scaled by the
- * cosine of the latitude), which is exact enough for links of a few kilometres.
+ * The segment from `from` to `to` on the pixel plane moved sideways by `pixels` to the
+ * right of its direction of travel. A→B and B→A then lie on opposite sides of the road,
+ * both visible at every zoom.
  */
-export function offsetSegment(from: LatLng, to: LatLng, share = LINK_OFFSET_SHARE): [LatLng, LatLng] {
-  const scale = Math.cos((((from[0] + to[0]) / 2) * Math.PI) / 180);
-  const dx = (to[1] - from[1]) * scale;
-  const dy = to[0] - from[0];
-  // Right of the direction (dx, dy) is (dy, -dx).
-  const offsetLatitude = -dx * share;
-  const offsetLongitude = scale === 0 ? 0 : (dy * share) / scale;
+export function offsetSegment(
+  from: PixelPoint,
+  to: PixelPoint,
+  pixels = LINK_OFFSET_PIXELS,
+): [PixelPoint, PixelPoint] {
+  const dx = to.x - from.x;
+  const dy = to.y - from.y;
+  const length = Math.hypot(dx, dy);
+  if (length === 0) return [from, to];
+  // With y downwards, the right of the direction (dx, dy) is (-dy, dx).
+  const shiftX = (-dy / length) * pixels;
+  const shiftY = (dx / length) * pixels;
   return [
-    [from[0] + offsetLatitude, from[1] + offsetLongitude],
-    [to[0] + offsetLatitude, to[1] + offsetLongitude],
+    { x: from.x + shiftX, y: from.y + shiftY },
+    { x: to.x + shiftX, y: to.y + shiftY },
   ];
 }
 

@@ -9,6 +9,8 @@ import { formatAge, formatHealth, formatSkew, formatTime, formatVolts } from '..
 import type { NetworkState } from '../network-state';
 
 const SIGHTINGS_MINUTES = 60;
+/** The "last seen" ages are redrawn this often between the stream's detector updates. */
+const AGE_REFRESH_MS = 15_000;
 
 const COLUMNS: readonly { readonly column: DetectorColumn; readonly label: string }[] = [
   { column: 'id', label: 'Detector' },
@@ -73,8 +75,10 @@ export function mountDetectors(container: HTMLElement, state: NetworkState): Mou
     if (change.type === 'detectors' || change.type === 'snapshot') render();
   });
   render();
+  const ageTimer = setInterval(render, AGE_REFRESH_MS);
   return {
     unmount() {
+      clearInterval(ageTimer);
       unsubscribe();
       sightings.destroy();
     },
@@ -167,5 +171,6 @@ class SightingsPanel {
       data,
       chartBox,
     );
+    this.element.scrollIntoView({ block: 'nearest' });
   }
 }

@@ -8,7 +8,7 @@ import { LEVEL_COLOURS, levelColour } from '../levels';
 import type { NetworkChange, NetworkState } from '../network-state';
 import { linkHref, routeHref } from '../router';
 
-const LINK_WEIGHT = 5;
+const LINK_WEIGHT = 4;
 const ROUTE_WEIGHT = 16;
 const DETECTOR_FILL_HEALTHY = '#1e88e5';
 const DETECTOR_FILL_PROBLEM = '#8e24aa';
@@ -51,7 +51,7 @@ export function mountMap(container: HTMLElement, state: NetworkState, params: UR
         element.classList.add('plain');
       }
       const bounds = layers.bounds();
-      if (bounds.isValid()) map.fitBounds(bounds, { padding: [40, 40] });
+      if (bounds.isValid()) map.fitBounds(bounds, { padding: [40, 40], animate: false });
       layers.focus(focus);
       element.dataset['ready'] = 'true';
     }
@@ -79,16 +79,23 @@ class NetworkLayers {
   private readonly routes = new Map<string, L.Polyline>();
   private readonly links = new Map<string, L.Polyline>();
   private readonly detectors = new Map<string, L.CircleMarker>();
+  /** Each drawn link's detector positions, to offset it again when the zoom changes. */
+  private readonly linkEnds = new Map<string, readonly [LatLng, LatLng]>();
   private readonly group: L.FeatureGroup;
 
   constructor(private readonly map: L.Map) {
     this.group = L.featureGroup().addTo(map);
+    // The offset is in pixels, so its distance on the ground changes with the zoom.
+    map.on('zoomend', () => {
+      for (const [key, [from, to]] of this.linkEnds) this.links.get(key)?.setLatLngs(this.offsetLine(from, to));
+    });
   }
 
   redraw(state: NetworkState): void {
     this.group.clearLayers();
     this.routes.clear();
     this.links.clear();
+    this.linkEnds.clear();
     this.detectors.clear();
     // Order is paint order in the one SVG: routes under links under detectors.
     for (const name of state.routes.keys()) this.updateRoute(state, name);
@@ -112,7 +119,7 @@ class NetworkLayers {
     const from = position(state.detectors.get(link.source));
     const to = position(state.detectors.get(link.destination));
     if (!from || !to) return;
-    const line = L.polyline(offsetSegment(from, to), {
+    const line = L.polyline(this.offsetLine(from, to), {
       color: levelColour(level(link.latest)),
       weight: LINK_WEIGHT,
       opacity: 0.95,
@@ -132,6 +139,7 @@ class NetworkLayers {
       'data-level': level(link.latest),
     });
     this.links.set(key, line);
+    this.linkEnds.set(key, [from, to]);
   }
 
   updateRoute(state: NetworkState, name: string): void {
@@ -187,9 +195,20 @@ class NetworkLayers {
           : undefined;
     if (!layer) return;
     layer.getElement()?.classList.add('focused');
-    if (layer instanceof L.CircleMarker) this.map.setView(layer.getLatLng(), Math.max(this.map.getZoom(), 15));
-    else this.map.fitBounds(layer.getBounds(), { padding: [80, 80], maxZoom: 16 });
+    if (layer instanceof L.CircleMarker) {
+      this.map.setView(layer.getLatLng(), Math.max(this.map.getZoom(), 15), { animate: false });
+    } else {
+      this.map.fitBounds(layer.getBounds(), { padding: [80, 80], maxZoom: 16, animate: false });
+    }
     layer.openTooltip();
+  }
+
+  /** The line from `from` to `to` moved to the right of its direction by a few pixels at this zoom. */
+  private offsetLine(from: LatLng, to: LatLng): L.LatLng[] {
+    const zoom = this.map.getZoom();
+    return offsetSegment(this.map.project(from, zoom), this.map.project(to, zoom)).map((point) =>
+      this.map.unproject([point.x, point.y], zoom),
+    );
   }
 
   private addDetector(detector: DetectorView): void {
