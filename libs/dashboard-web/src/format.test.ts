@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  estimateSummary,
   formatAge,
   formatClockDuration,
   formatDuration,
@@ -58,5 +59,25 @@ describe('format', () => {
     expect(fromDateTimeLocal('2026-12-07T12:15')).toBe(NOW);
     expect(fromDateTimeLocal('')).toBeUndefined();
     expect(fromDateTimeLocal('not a time')).toBeUndefined();
+  });
+
+  it('sums up an estimate in one line', () => {
+    const estimate = {
+      intervalEnd: '2026-12-07T10:15:00.000Z',
+      windowSeconds: 300,
+      medianSeconds: 125,
+      validSamples: 12,
+      totalSamples: 14,
+      status: 'insufficient_data',
+      level: 'moderate',
+      typicalSeconds: 110,
+    } as const;
+    expect(estimateSummary(estimate)).toBe(
+      '2 min 05 s (typical 1 min 50 s) · insufficient data · 12 of 14 samples valid · moderate',
+    );
+    expect(estimateSummary({ ...estimate, typicalSeconds: undefined })).toBe(
+      '2 min 05 s · insufficient data · 12 of 14 samples valid · moderate',
+    );
+    expect(estimateSummary(undefined)).toBe('no estimate yet');
   });
 });

@@ -1,5 +1,7 @@
 /** Text for figures the pages show. Pure, so the tests pin them down. */
 
+import type { EstimateView } from './api';
+
 /** A travel time: `45 s`, `3 min 05 s`, `1 h 02 min`; `–` when there is none. */
 export function formatDuration(seconds: number | undefined): string {
   if (seconds === undefined || !Number.isFinite(seconds)) return '–';
@@ -65,6 +67,19 @@ export function fromDateTimeLocal(value: string): number | undefined {
   if (value === '') return undefined;
   const epochMs = new Date(value).getTime();
   return Number.isNaN(epochMs) ? undefined : epochMs;
+}
+
+/** One estimate in a line: `2 min 05 s (typical 1 min 50 s) · ok · 12 of 14 samples valid · moderate`. */
+export function estimateSummary(estimate: EstimateView | undefined): string {
+  if (!estimate) return 'no estimate yet';
+  const typical =
+    estimate.typicalSeconds === undefined ? '' : ` (typical ${formatDuration(estimate.typicalSeconds)})`;
+  return [
+    `${formatDuration(estimate.medianSeconds)}${typical}`,
+    estimate.status.replaceAll('_', ' '),
+    `${estimate.validSamples} of ${estimate.totalSamples} samples valid`,
+    estimate.level,
+  ].join(' · ');
 }
 
 function localDate(time: Date): string {

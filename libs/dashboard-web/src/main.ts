@@ -10,6 +10,9 @@ import { mountMap } from './pages/map';
 import { parseHash, type Route } from './router';
 import { LiveStream, type StreamStatus } from './stream';
 
+/** How long to wait before asking for the snapshot again when the server could not give it. */
+const SNAPSHOT_RETRY_MS = 5000;
+
 /**
  * The dashboard: one network snapshot (`GET /api/network`) kept live by the stream, and
  * the page of the current hash route drawn from it.
@@ -20,6 +23,7 @@ function start(): void {
   const state = new NetworkState();
   let mounted: MountedPage | undefined;
   let streamStatus: StreamStatus = 'connecting';
+  let snapshotRetry: ReturnType<typeof setTimeout> | undefined;
 
   const showStatus = (): void => {
     const generatedAt = state.snapshot?.generatedAt;
@@ -29,10 +33,12 @@ function start(): void {
   };
 
   const loadSnapshot = async (): Promise<void> => {
+    clearTimeout(snapshotRetry);
     try {
       state.loadSnapshot(await fetchNetwork());
     } catch (error) {
       status.textContent = `Could not load the network: ${(error as Error).message}`;
+      snapshotRetry = setTimeout(() => void loadSnapshot(), SNAPSHOT_RETRY_MS);
       return;
     }
     showStatus();

@@ -4,7 +4,14 @@ import type { EstimateView, Series } from '../api';
 import { fetchSeries } from '../api-client';
 import { themedAxis } from '../chart-theme';
 import { h, swatch, type MountedPage } from '../dom';
-import { formatClockDuration, formatDuration, formatTime, fromDateTimeLocal, toDateTimeLocal } from '../format';
+import {
+  estimateSummary,
+  formatClockDuration,
+  formatDuration,
+  formatTime,
+  fromDateTimeLocal,
+  toDateTimeLocal,
+} from '../format';
 import { linkKey } from '../geometry';
 import { levelColour } from '../levels';
 import type { NetworkChange, NetworkState } from '../network-state';
@@ -69,6 +76,7 @@ class DetailView {
   private readonly csv: HTMLAnchorElement;
   private readonly chartBox: HTMLElement;
   private readonly message: HTMLElement;
+  private readonly latest: HTMLElement;
   private readonly tableBody: HTMLTableSectionElement;
   private readonly resizeObserver: ResizeObserver;
   private timeRange: TimeRange;
@@ -93,6 +101,7 @@ class DetailView {
     this.csv = h('a', { id: 'csv', download: true }, 'Download CSV');
     this.chartBox = h('div', { class: 'chart' });
     this.message = h('p', { class: 'message' });
+    this.latest = h('p', { class: 'latest' });
     this.tableBody = h('tbody');
     const title =
       target.kind === 'link' ? `Link ${target.source} → ${target.destination}` : `Route ${target.name}`;
@@ -100,6 +109,7 @@ class DetailView {
       'section',
       { id: 'detail', 'data-ready': 'false' },
       h('h1', {}, title),
+      this.latest,
       h(
         'div',
         { class: 'controls' },
@@ -219,6 +229,7 @@ class DetailView {
       columns.p85,
       columns.median,
     ];
+    this.latest.textContent = `Latest: ${estimateSummary(series.estimates.at(-1))}`;
     if (this.chart) this.chart.setData(data);
     else this.chart = new uPlot(this.chartOptions(), data, this.chartBox);
     this.tableBody.replaceChildren(

@@ -2,7 +2,7 @@ import * as L from 'leaflet';
 import 'leaflet/dist/leaflet.css';
 import type { CongestionLevel, DetectorView, EstimateView, LinkView, RouteView } from '../api';
 import { h, setAttributes, swatch, type MountedPage } from '../dom';
-import { formatAge, formatDuration, formatHealth } from '../format';
+import { estimateSummary, formatAge, formatHealth } from '../format';
 import { linkKey, offsetSegment, parseLinkKey, type LatLng } from '../geometry';
 import { LEVEL_COLOURS, levelColour } from '../levels';
 import type { NetworkChange, NetworkState } from '../network-state';
@@ -250,21 +250,13 @@ function detectorFill(detector: DetectorView): string {
   return detector.problems.length === 0 ? DETECTOR_FILL_HEALTHY : DETECTOR_FILL_PROBLEM;
 }
 
-function estimateLine(estimate: EstimateView | undefined): string {
-  if (!estimate) return 'no estimate yet';
-  const median = formatDuration(estimate.medianSeconds);
-  const typical =
-    estimate.typicalSeconds === undefined ? '' : ` (typical ${formatDuration(estimate.typicalSeconds)})`;
-  return `${median}${typical}, ${estimate.level}, ${estimate.validSamples} samples`;
-}
-
 function linkTooltip(link: LinkView): HTMLElement {
   const name = `${link.source} → ${link.destination}`;
-  return h('div', {}, h('strong', {}, name), h('br'), estimateLine(link.latest));
+  return h('div', {}, h('strong', {}, name), h('br'), estimateSummary(link.latest));
 }
 
 function routeTooltip(route: RouteView): HTMLElement {
-  return h('div', {}, h('strong', {}, `route ${route.name}`), h('br'), estimateLine(route.latest));
+  return h('div', {}, h('strong', {}, `route ${route.name}`), h('br'), estimateSummary(route.latest));
 }
 
 function detectorTooltip(detector: DetectorView): HTMLElement {
