@@ -1,20 +1,15 @@
 import type { LinkView, NetworkSnapshot, RouteView, Series } from '@message-bus/dashboard-web';
 import { levelColour } from '@message-bus/dashboard-web/levels';
 import { query } from '@message-bus/proto';
-import { simulate, statusReports, type Simulation } from '@message-bus/simulation';
+import type { Scenario } from '@message-bus/simulation';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardContext, launchChromium, rgbOf, saveScreenshot } from './support/browser';
-import { startDashboardServer, STORE_PREFIX, type DashboardServer } from './support/dashboard-server';
-import { registerScenario, sendAsTimeComes, sendSightings, sendStatusReports } from './support/feed';
-import { linkTravelTimes, listDetectors, millisOfTimestamp, recomputeEveryLink } from './support/grpc';
+import type { DashboardServer } from './support/dashboard-server';
+import { linkTravelTimes, listDetectors, millisOfTimestamp } from './support/grpc';
 import { clickLink, PAGE_TIMEOUT_MS } from './support/pages';
-import { freeFlowSeconds, jammedCorridor, millisOfNanos, nanosOfMillis } from './support/roads';
-import { storeFreeFlowProfiles } from './support/typical-profiles';
+import { startSimulatedNetwork, type SimulatedNetwork } from './support/simulated-network';
 
-const HISTORY_MINUTES = 35;
-/** Simulated traffic goes on this long after the test starts, sent live. */
-const LIVE_MINUTES = 15;
 /** Jams on three of the five segments (index → travel time over free flow): a map with every level. */
 const JAMS = { 1: 1.45, 2: 1.8, 3: 2.6 };
 const ROUTE = { name: 'east-end', detectors: ['D04', 'D05', 'D06'] };
@@ -22,45 +17,23 @@ const ROUTE = { name: 'east-end', detectors: ['D04', 'D05', 'D06'] };
 const CHART_LINK = { source: 'D02', destination: 'D03' };
 
 describe('the dashboard of a simulated motorway (cqserver, Chromium)', () => {
-  const startedAt = Date.now();
-  const scenario = jammedCorridor(6, startedAt, JAMS);
+  let simulated: SimulatedNetwork;
   let server: DashboardServer;
-  let live: { stop: () => Promise<void> } | undefined;
+  let scenario: Scenario;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
 
   beforeAll(async () => {
-    const historyStart = startedAt - HISTORY_MINUTES * 60_000;
-    const simulation: Simulation = simulate(scenario, {
+    simulated = await startSimulatedNetwork({
+      detectorCount: 6,
+      jams: JAMS,
+      routes: [ROUTE],
+      historyMinutes: 25,
+      liveMinutes: 15,
       seed: 19,
-      start: nanosOfMillis(historyStart),
-      durationSeconds: (HISTORY_MINUTES + LIVE_MINUTES) * 60,
     });
-    server = await startDashboardServer({
-      prepare: (dataDir) => storeFreeFlowProfiles(dataDir, STORE_PREFIX, [...freeFlowSeconds(scenario).values()]),
-    });
-    await registerScenario(server.grpc, scenario, [ROUTE]);
-    const now = nanosOfMillis(Date.now());
-    const past = simulation.sightings.filter((sighting) => sighting.time <= now);
-    await sendSightings(server.grpc, past);
-    await sendStatusReports(
-      server.grpc,
-      statusReports(scenario, past, {
-        seed: 19,
-        start: nanosOfMillis(historyStart),
-        durationSeconds: (millisOfNanos(now) - historyStart) / 1000,
-        everySeconds: 300,
-      }),
-    );
-    live = sendAsTimeComes(
-      server.grpc,
-      simulation.sightings.filter((sighting) => sighting.time > now),
-      () => nanosOfMillis(Date.now()),
-    );
-    // The history arrived after the workers began on the new links: once this recompute
-    // is done, every estimate up to now is that of all the history.
-    await recomputeEveryLink(server.grpc, historyStart, millisOfNanos(now));
+    ({ server, scenario } = simulated);
     browser = await launchChromium();
     context = await dashboardContext(browser, server.url);
     page = await context.newPage();
@@ -68,8 +41,7 @@ describe('the dashboard of a simulated motorway (cqserver, Chromium)', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await live?.stop();
-    await server?.stop();
+    await simulated?.stop();
   });
 
   it('draws every link in the colour of the level the API gives it', async () => {
