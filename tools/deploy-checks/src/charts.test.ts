@@ -28,7 +28,9 @@ function schemaErrors(chart: HelmChart, values: Record<string, unknown>): string
   return (validate.errors ?? []).map((error) => `${error.dataPath} ${error.message ?? ''}`);
 }
 
-describe.each(deployableApps)('Helm chart deployment/$app', ({ app }) => {
+describe.each(deployableApps)('Helm chart deployment/$app', ({ app, probe }) => {
+  /** The port the probes use, and the one a schema must bound. */
+  const probedPort = probe === 'grpc' ? 'healthcheck' : 'dashboard';
   const chart = readHelmChart(join(deploymentDirectory, app));
   const appVersion = (
     JSON.parse(readFileSync(join(workspaceRoot, 'apps', app, 'package.json'), 'utf8')) as { version: string }
@@ -50,8 +52,8 @@ describe.each(deployableApps)('Helm chart deployment/$app', ({ app }) => {
     expect(schemaErrors(chart, mergeValues(chart.values, { config: { LOG_LEVL: 'debug' } }))).toEqual([
       '.config should NOT have additional properties',
     ]);
-    expect(schemaErrors(chart, mergeValues(chart.values, { ports: { healthcheck: 70000 } }))).toEqual([
-      '.ports.healthcheck should be <= 65535',
+    expect(schemaErrors(chart, mergeValues(chart.values, { ports: { [probedPort]: 70000 } }))).toEqual([
+      `.ports.${probedPort} should be <= 65535`,
     ]);
   });
 
@@ -77,12 +79,16 @@ describe.each(deployableApps)('Helm chart deployment/$app', ({ app }) => {
     expect(unbalanced).toEqual([]);
   });
 
-  it('probes the pods with gRPC health checks on the health port, 5000 by default', () => {
+  it('probes the pods: gRPC health on the health port (5000), or HTTP GET /healthz on the dashboard port (8080)', () => {
     const deployment = chart.templates.get('deployment.yaml') ?? '';
-    expect(deployment.match(/grpc:\n\s+port: \{\{ \.Values\.ports\.healthcheck \}\}/g)).toHaveLength(2);
+    const probeSpec =
+      probe === 'grpc'
+        ? /grpc:\n\s+port: \{\{ \.Values\.ports\.healthcheck \}\}/g
+        : /httpGet:\n\s+path: \/healthz\n\s+port: dashboard\n/g;
+    expect(deployment.match(probeSpec)).toHaveLength(2);
     expect(deployment).toContain('readinessProbe:');
     expect(deployment).toContain('livenessProbe:');
-    expect(chart.values.ports).toMatchObject({ healthcheck: 5000 });
+    expect(chart.values.ports).toMatchObject(probe === 'grpc' ? { healthcheck: 5000 } : { dashboard: 8080 });
   });
 
   it('requests resources and creates a PodDisruptionBudget only for more than one replica', () => {
@@ -118,10 +124,11 @@ describe('secrets and ingress per app', () => {
       query: ['QUERY_TOKEN'],
       healthcheck: [],
       traveltime: [],
+      dashboard: ['DASHBOARD_QUERY_TOKEN', 'DASHBOARD_TOKEN'],
     });
   });
 
-  it('routes an ingress host to each gRPC service, as the original did', () => {
+  it('routes an ingress host to each gRPC service, as the original did, and one to the dashboard', () => {
     const routesOf = (app: string) => {
       const chart = readHelmChart(join(deploymentDirectory, app));
       return chart.templates.has('ingress.yaml')
@@ -140,6 +147,7 @@ describe('secrets and ingress per app', () => {
     ]);
     expect(routesOf('healthcheck')).toBeUndefined();
     expect(routesOf('traveltime')).toBeUndefined();
+    expect(routesOf('dashboard')).toEqual([{ port: 'dashboard', host: 'dashboard.example.com', path: '/' }]);
   });
 });
 

@@ -51,6 +51,7 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(services).sort()).toEqual([
       'collector',
       'cqserver',
+      'dashboard',
       'etcd',
       'healthcheck',
       'query',
@@ -68,6 +69,7 @@ describe('docker-compose.yml', () => {
       etcd: [],
       cqserver: [],
       collector: ['split'],
+      dashboard: ['split'],
       query: ['split'],
       healthcheck: ['split'],
       'traveltime-1': ['split'],
@@ -84,6 +86,7 @@ describe('docker-compose.yml', () => {
     expect(result.stdout.trim().split('\n').sort()).toEqual([
       'collector',
       'cqserver',
+      'dashboard',
       'etcd',
       'healthcheck',
       'query',
@@ -110,7 +113,8 @@ describe('docker-compose.yml', () => {
 
   it('starts every message-bus service on the same etcd once etcd is healthy', () => {
     const { services } = defaultConfig();
-    const onEtcd = Object.entries(services).filter(([name]) => name !== 'etcd');
+    // The dashboard holds no store: it reads the query service.
+    const onEtcd = Object.entries(services).filter(([name]) => name !== 'etcd' && name !== 'dashboard');
     expect(onEtcd).toHaveLength(6);
     for (const [name, service] of onEtcd) {
       expect({ name, etcd: service.depends_on?.etcd }).toEqual({
@@ -141,6 +145,15 @@ describe('docker-compose.yml', () => {
     const result = compose(['config', '--quiet'], {});
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain('set PRIVACY_KEY to a key of at least 32 bytes');
+  });
+
+  it('serves the dashboard from cqserver, and the dashboard app from the split query service', () => {
+    const { cqserver, dashboard } = splitConfig().services;
+    expect(cqserver?.environment.DASHBOARD_PORT).toBe(':8080');
+    expect(cqserver?.ports).toContainEqual(expect.objectContaining({ published: 8080, target: 8080 }));
+    expect(dashboard?.environment.DASHBOARD_QUERY_ADDRESS).toBe('query:8000');
+    expect(dashboard?.depends_on).toEqual({ query: { condition: 'service_started' } });
+    expect(dashboard?.ports).toEqual([expect.objectContaining({ published: 18080, target: 8080 })]);
   });
 
   it('publishes the split services on host ports that do not clash with cqserver', () => {

@@ -49,7 +49,21 @@ function exited(child: ChildProcess): Promise<number | null> {
   });
 }
 
-describe.each(deployableApps)('the $app deployable (apps/$app/dist)', ({ app }) => {
+/** GETs `url` until it answers (the server is starting), for up to 20 s. */
+async function getWhenUp(url: string): Promise<{ status: number; type: string | null; body: string }> {
+  const giveUpAt = Date.now() + 20_000;
+  for (;;) {
+    try {
+      const response = await fetch(url);
+      return { status: response.status, type: response.headers.get('content-type'), body: await response.text() };
+    } catch (error) {
+      if (Date.now() > giveUpAt) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
+describe.each(deployableApps)('the $app deployable (apps/$app/dist)', ({ app, probe }) => {
   const directory = join(outside, app);
   const version = (
     JSON.parse(readFileSync(join(workspaceRoot, 'apps', app, 'package.json'), 'utf8')) as { version: string }
@@ -80,15 +94,15 @@ describe.each(deployableApps)('the $app deployable (apps/$app/dist)', ({ app }) 
     );
   });
 
-  it('serves grpc.health.v1 on the embedded store and exits cleanly on SIGTERM', async () => {
+  // The dashboard app holds no store: it answers /healthz on its own port instead of gRPC health.
+  // It and cqserver serve the dashboard pages from their own folder, copied in by the build.
+  it('serves its health check (and the dashboard pages where it has them), then exits cleanly on SIGTERM', async () => {
     const healthAddress = `127.0.0.1:${await freePort()}`;
-    const args = [
-      'main.js',
-      `--data_dir=${join(directory, 'data')}`,
-      `--healthcheck_port=${healthAddress}`,
-      '--metrics_port=',
-      '--log_level=warn',
-    ];
+    const servesPages = app === 'dashboard' || app === 'cqserver';
+    const dashboardAddress = app === 'dashboard' ? healthAddress : `127.0.0.1:${await freePort()}`;
+    const args = ['main.js', '--metrics_port=', '--log_level=warn'];
+    if (probe === 'grpc') args.push(`--data_dir=${join(directory, 'data')}`, `--healthcheck_port=${healthAddress}`);
+    if (servesPages) args.push(`--dashboard_port=${dashboardAddress}`);
     // The service ports too, so parallel runs never collide on the defaults.
     if (app === 'cqserver' || app === 'collector')
       args.push(`--collector_port=127.0.0.1:${await freePort()}`);
@@ -98,11 +112,19 @@ describe.each(deployableApps)('the $app deployable (apps/$app/dist)', ({ app }) 
     server.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     server.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     try {
-      const health = spawnSync(process.execPath, ['-e', healthCheckScript, healthAddress], {
-        cwd: directory,
-        encoding: 'utf8',
+      const health =
+        probe === 'grpc'
+          ? spawnSync(process.execPath, ['-e', healthCheckScript, healthAddress], {
+              cwd: directory,
+              encoding: 'utf8',
+            }).stdout
+          : (await getWhenUp(`http://${healthAddress}/healthz`)).body;
+      const login = servesPages ? await getWhenUp(`http://${dashboardAddress}/login`) : undefined;
+      expect({ health, login: login && [login.status, login.type], output }).toEqual({
+        health: probe === 'grpc' ? 'SERVING' : 'ok',
+        login: servesPages ? [200, expect.stringContaining('text/html')] : undefined,
+        output: '',
       });
-      expect({ health: health.stdout, output }).toEqual({ health: 'SERVING', output: '' });
     } finally {
       server.kill('SIGTERM');
     }
