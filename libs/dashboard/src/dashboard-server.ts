@@ -237,6 +237,12 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     { address: formatAddress({ host: options.address.host, port }), tls: options.tls !== undefined, login: sessions !== undefined },
     'dashboard listening',
   );
+  if (sessions === undefined && !isLoopback(options.address.host)) {
+    options.logger.warn(
+      { address: formatAddress({ host: options.address.host, port }) },
+      'dashboard without dashboard_token on a non-loopback address: anyone who can reach it sees the network',
+    );
+  }
   return {
     port,
     close: async () => {
@@ -244,6 +250,12 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       await app.close();
     },
   };
+}
+
+/** `localhost`, 127.0.0.0/8 and ::1: only this machine can connect. */
+function isLoopback(host: string): boolean {
+  const lower = host.toLowerCase();
+  return lower === 'localhost' || lower === '::1' || /^127(\.\d{1,3}){3}$/.test(lower);
 }
 
 /** `/healthz`, the login page and the static assets (code and styles, no data) need no session. */
