@@ -6,8 +6,8 @@ import { formatAddress, type Address, type Logger, type TlsFiles } from '@messag
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type { ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { DashboardQueries, seriesTarget, SIGHTING_BIN_SECONDS } from './dashboard-queries';
 import { LoginSessions, SESSION_COOKIE, SESSION_LIFETIME_MS } from './login-sessions';
@@ -205,7 +205,9 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       ...securityHeaders,
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
+      // Once a stream ends (the server closing), its connection closes too instead of idling
+      // in keep-alive, so shutdown does not wait for the browser to drop it.
+      connection: 'close',
       // nginx and the like must pass events on as they come.
       'x-accel-buffering': 'no',
     });
@@ -215,7 +217,12 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       heartbeat: () => write(response, ': heartbeat\n\n'),
       close: () => response.end(),
     });
-    request.raw.on('close', unsubscribe);
+    // The browser went away: stop sending, and end the response so its socket closes now.
+    request.raw.on('close', () => {
+      unsubscribe();
+      if (!response.writableEnded) response.end();
+    });
+    response.on('close', unsubscribe);
     function write(target: ServerResponse, frame: string): void {
       if (target.writableLength > MAX_BUFFERED_STREAM_BYTES) {
         unsubscribe();
@@ -230,6 +237,15 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     if (!pagesBuilt) return reply.code(404).type('text/plain').send('the dashboard pages are not built');
     return reply.type('text/html; charset=utf-8').sendFile(file);
   }
+
+  // Browsers open connections ahead of need; one that never carried a request is neither
+  // idle nor busy to node:http, and would hold shutdown until the browser drops it.
+  const unusedSockets = new Set<Socket>();
+  app.server.on(options.tls === undefined ? 'connection' : 'secureConnection', (socket: Socket) => {
+    unusedSockets.add(socket);
+    socket.once('close', () => unusedSockets.delete(socket));
+  });
+  app.server.on('request', (request: IncomingMessage) => unusedSockets.delete(request.socket));
 
   await app.listen({ host: options.address.host, port: options.address.port });
   const port = (app.server.address() as AddressInfo).port;
@@ -247,6 +263,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     port,
     close: async () => {
       hub.close();
+      for (const socket of unusedSockets) socket.destroy();
       await app.close();
     },
   };

@@ -72,19 +72,20 @@ export interface TestQueryServer {
   stop(): Promise<void>;
 }
 
-export async function startQueryServer(repository: Repository): Promise<TestQueryServer> {
+/** On `port` (0: a free one), so a test can bring the service back where it was. */
+export async function startQueryServer(repository: Repository, port = 0): Promise<TestQueryServer> {
   const service = new QueryService({ repository, logger: silentLogger, eventRetentionSeconds: 168 * 3600 });
   const server = new Server();
   const { definition, implementation } = queryGrpcService(service, silentLogger, {
     deviceIdsFor: () => 'pseudonyms',
   });
   server.addService(definition, implementation);
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
+  const bound = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (error, bound) =>
       error ? reject(error) : resolve(bound),
     ),
   );
-  const address = `127.0.0.1:${port}`;
+  const address = `127.0.0.1:${bound}`;
   const client = new query.QueryServiceClient(address, credentials.createInsecure());
   return {
     address,
@@ -128,6 +129,8 @@ export async function startTestDashboard(
 /** Reads server-sent events from `/api/stream` as they come. */
 export class EventStreamReader {
   readonly events: { readonly type: string; readonly data: unknown }[] = [];
+  /** SSE comment lines (`: heartbeat`) received. */
+  readonly comments: string[] = [];
   private readonly abort = new AbortController();
   readonly done: Promise<void>;
 
@@ -157,6 +160,7 @@ export class EventStreamReader {
           const type = /^event: (.*)$/m.exec(frame)?.[1];
           const data = /^data: (.*)$/m.exec(frame)?.[1];
           if (type !== undefined && data !== undefined) this.events.push({ type, data: JSON.parse(data) });
+          if (frame.startsWith(': ')) this.comments.push(frame.slice(2));
           end = buffer.indexOf('\n\n');
         }
       }
