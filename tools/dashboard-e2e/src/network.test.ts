@@ -32,6 +32,7 @@ describe('the dashboard of a simulated motorway (cqserver, Chromium)', () => {
       historyMinutes: 25,
       liveMinutes: 15,
       seed: 19,
+      intervalSeconds: 10,
     });
     ({ server, scenario } = simulated);
     browser = await launchChromium();

@@ -9,8 +9,12 @@ export const STORE_PREFIX = 'dashboard-e2e';
 /** A fixed privacy key (64 hex digits), so the fixture needs no generated key file. */
 const TEST_PRIVACY_KEY = '6d6573736167652d6275732d64617368626f6172642d6532652d6b65792d3332';
 
-/** Workers estimate every 2 s, so a test sees the traffic's travel times within seconds. */
+/**
+ * Workers estimate every 2 s by default, so a live test sees the traffic's travel times
+ * within seconds; sightings are sent as their time comes, in before this lag.
+ */
 export const INTERVAL_SECONDS = 2;
+const LAG_SECONDS = 2;
 
 export interface DashboardServer {
   readonly process: AppProcess;
@@ -28,13 +32,17 @@ export interface DashboardServerOptions {
   readonly args?: readonly string[];
   /** The token the test's own gRPC clients send (the server's `--query_token`/collector token). */
   readonly grpcToken?: string;
+  /**
+   * The workers' interval; default INTERVAL_SECONDS. Longer for a network with history:
+   * recomputing it costs one estimate per interval and link.
+   */
+  readonly intervalSeconds?: number;
 }
 
 /**
  * The built cqserver with its dashboard, every port on 127.0.0.1:0, the embedded store in
- * a temp dir, live estimates every 2 s with a 2 s lag (sightings sent as their time comes
- * are in before their interval is estimated), one pseudonym per device for the whole test,
- * and no map tiles (the default).
+ * a temp dir, live estimates every 2 s (or `intervalSeconds`) with a 2 s lag, one
+ * pseudonym per device for the whole test, and no map tiles (the default).
  */
 export async function startDashboardServer(options: DashboardServerOptions = {}): Promise<DashboardServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'dashboard-e2e-'));
@@ -52,8 +60,8 @@ export async function startDashboardServer(options: DashboardServerOptions = {})
         '--dashboard_port=127.0.0.1:0',
         `--privacy.key=${TEST_PRIVACY_KEY}`,
         '--privacy.rotation=never',
-        `--traveltime.interval=${INTERVAL_SECONDS}s`,
-        `--traveltime.lag=${INTERVAL_SECONDS}s`,
+        `--traveltime.interval=${options.intervalSeconds ?? INTERVAL_SECONDS}s`,
+        `--traveltime.lag=${LAG_SECONDS}s`,
         ...(options.args ?? []),
       ],
       readyTimeoutMs: 60_000,

@@ -91,7 +91,7 @@ export function recomputeEveryLink(clients: GrpcClients, afterMs: number, before
         range: { after: timestampOfMillis(afterMs), before: timestampOfMillis(beforeMs) },
       },
       clients.metadata(),
-      { deadline: Date.now() + 120_000 },
+      { deadline: Date.now() + 240_000 },
     );
     let done = false;
     call.on('data', (progress: query.RecomputeTravelTimesProgress) => (done ||= progress.done));

@@ -15,6 +15,8 @@ export interface SimulatedNetworkOptions {
   /** Traffic that goes on after, sent as its time comes. */
   readonly liveMinutes: number;
   readonly seed: number;
+  /** The workers' interval, e.g. 10: every interval of the history is recomputed. */
+  readonly intervalSeconds: number;
 }
 
 export interface SimulatedNetwork {
@@ -39,6 +41,7 @@ export async function startSimulatedNetwork(options: SimulatedNetworkOptions): P
     durationSeconds: (options.historyMinutes + options.liveMinutes) * 60,
   });
   const server = await startDashboardServer({
+    intervalSeconds: options.intervalSeconds,
     prepare: (dataDir) => storeFreeFlowProfiles(dataDir, STORE_PREFIX, [...freeFlowSeconds(scenario).values()]),
   });
   let live: { stop: () => Promise<void> } | undefined;
