@@ -24,18 +24,21 @@ function start(): void {
   let mounted: MountedPage | undefined;
   let streamStatus: StreamStatus = 'connecting';
   let snapshotRetry: ReturnType<typeof setTimeout> | undefined;
+  /** When the picture last changed (the snapshot's time, then each event's arrival): a stall shows. */
+  let updatedAt: string | undefined;
 
   const showStatus = (): void => {
-    const generatedAt = state.snapshot?.generatedAt;
     const label = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…' }[streamStatus];
-    status.textContent = generatedAt ? `${label} · snapshot ${formatTime(generatedAt, Date.now())}` : label;
+    status.textContent = updatedAt ? `${label} · updated ${formatTime(updatedAt, Date.now())}` : label;
     status.dataset['stream'] = streamStatus;
   };
 
   const loadSnapshot = async (): Promise<void> => {
     clearTimeout(snapshotRetry);
     try {
-      state.loadSnapshot(await fetchNetwork());
+      const snapshot = await fetchNetwork();
+      updatedAt = snapshot.generatedAt;
+      state.loadSnapshot(snapshot);
     } catch (error) {
       status.textContent = `Could not load the network: ${(error as Error).message}`;
       snapshotRetry = setTimeout(() => void loadSnapshot(), SNAPSHOT_RETRY_MS);
@@ -73,7 +76,11 @@ function start(): void {
   window.addEventListener('hashchange', showPage);
   showPage();
   const stream = new LiveStream('/api/stream', {
-    onEvent: (event) => state.apply(event),
+    onEvent: (event) => {
+      state.apply(event);
+      updatedAt = new Date().toISOString();
+      showStatus();
+    },
     onStatus: (next) => {
       streamStatus = next;
       showStatus();
