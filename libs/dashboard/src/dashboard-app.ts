@@ -69,7 +69,10 @@ export async function runDashboardApp(spec: DashboardAppSpec, proc: DashboardPro
       proc.stdout.write(formatHelp(spec.name, spec.description, dashboardAppDeclarations));
       return;
     }
-    const logger = createLogger({ name: spec.name, level: pickConfig(runtimeOptions, loaded.values).log_level });
+    const logger = createLogger({
+      name: spec.name,
+      level: pickConfig(runtimeOptions, loaded.values).log_level,
+    });
     routeGrpcLogging(logger);
     logger.info(
       {
@@ -104,7 +107,9 @@ async function startDashboardApp(
     (path) => readFileSync(path),
   );
   if (tlsConfig['tls.metrics'] && tls === undefined) {
-    throw new ConfigError('--tls.metrics: needs --tls.cert_file and --tls.key_file', { option: 'tls.metrics' });
+    throw new ConfigError('--tls.metrics: needs --tls.cert_file and --tls.key_file', {
+      option: 'tls.metrics',
+    });
   }
   const metrics = new ServerMetrics({ defaultLabels: { app: spec.name } });
   const client = createQueryClient({
@@ -130,17 +135,20 @@ async function startDashboardApp(
   shutdown.add('close the query connection', () => client.close());
   const ports: Record<string, number> = { dashboard: dashboard.port };
   if (metricsAddress !== undefined) {
-    const metricsServer = await startMetricsServer(metrics, metricsAddress, logger, tlsConfig['tls.metrics'] ? tls : undefined).catch(
-      async (error: unknown) => {
-        await shutdown.run('startup failed');
-        if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-          throw new ConfigError(`metrics_port: ${formatAddress(metricsAddress)} is already in use`, {
-            option: 'metrics_port',
-          });
-        }
-        throw error;
-      },
-    );
+    const metricsServer = await startMetricsServer(
+      metrics,
+      metricsAddress,
+      logger,
+      tlsConfig['tls.metrics'] ? tls : undefined,
+    ).catch(async (error: unknown) => {
+      await shutdown.run('startup failed');
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        throw new ConfigError(`metrics_port: ${formatAddress(metricsAddress)} is already in use`, {
+          option: 'metrics_port',
+        });
+      }
+      throw error;
+    });
     ports['metrics'] = metricsServer.port;
     shutdown.add('stop metrics', () => metricsServer.close());
   }

@@ -27,7 +27,8 @@ const sharedOptions = defineOptions([
   {
     name: 'dashboard_query_tls',
     kind: 'boolean',
-    description: 'Reach the query service over TLS (implied by dashboard_query_ca_file or dashboard_query_server_name).',
+    description:
+      'Reach the query service over TLS (implied by dashboard_query_ca_file or dashboard_query_server_name).',
   },
   {
     name: 'dashboard_query_ca_file',
@@ -42,13 +43,17 @@ const sharedOptions = defineOptions([
   {
     name: 'dashboard_tile_url',
     kind: 'string',
-    check: (url) => (/^https?:\/\/[^/]+\//i.test(url) ? undefined : 'must be an http(s) URL template like https://tile.example/{z}/{x}/{y}.png'),
+    check: (url) =>
+      /^https?:\/\/[^/]+\//i.test(url)
+        ? undefined
+        : 'must be an http(s) URL template like https://tile.example/{z}/{x}/{y}.png',
     description: 'Leaflet tile URL template of the map background; unset: links drawn on a plain background.',
   },
   {
     name: 'dashboard_tile_attribution',
     kind: 'string',
-    description: "Attribution shown on the map for dashboard_tile_url's tiles (their licence usually requires it).",
+    description:
+      "Attribution shown on the map for dashboard_tile_url's tiles (their licence usually requires it).",
   },
 ]);
 
@@ -110,14 +115,20 @@ export function checkDashboardLogin(config: DashboardConfig): void {
 }
 
 /** TLS to the query service, per the options; the CA file is read and checked here. */
-export function queryTlsFrom(config: DashboardConfig, readFile: (path: string) => Buffer): QueryTls | undefined {
+export function queryTlsFrom(
+  config: DashboardConfig,
+  readFile: (path: string) => Buffer,
+): QueryTls | undefined {
   const enabled =
     config.dashboard_query_tls ||
     config.dashboard_query_ca_file !== undefined ||
     config.dashboard_query_server_name !== undefined;
   if (!enabled) return undefined;
   return {
-    rootCerts: config.dashboard_query_ca_file === undefined ? undefined : readCaFile(config.dashboard_query_ca_file, readFile),
+    rootCerts:
+      config.dashboard_query_ca_file === undefined
+        ? undefined
+        : readCaFile(config.dashboard_query_ca_file, readFile),
     serverName: config.dashboard_query_server_name,
   };
 }
@@ -129,7 +140,8 @@ function readCaFile(path: string, readFile: (path: string) => Buffer): Buffer {
     pem = readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(error);
+    const reason =
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(error);
     throw new ConfigError(`--${option}: cannot read ${JSON.stringify(path)}: ${reason}`, { option });
   }
   try {

@@ -29,21 +29,26 @@ export function createDashboardPart(partOptions: DashboardPartOptions) {
           if (address === undefined) return {};
           let connection: QueryConnection;
           if (config.dashboard_query_address !== undefined) {
-            connection = { address: config.dashboard_query_address, token: config.dashboard_query_token, tls };
+            connection = {
+              address: config.dashboard_query_address,
+              token: config.dashboard_query_token,
+              tls,
+            };
           } else {
             const queryPort = host.boundPort('query');
             if (queryPort === undefined) {
-              throw new ConfigError('--dashboard_query_address: required, this process serves no query service', {
-                option: 'dashboard_query_address',
-              });
+              throw new ConfigError(
+                '--dashboard_query_address: required, this process serves no query service',
+                {
+                  option: 'dashboard_query_address',
+                },
+              );
             }
             connection = {
               address: `127.0.0.1:${queryPort}`,
               token: config.dashboard_query_token,
               // Its own port speaks TLS when the process does, with the process's own certificate.
-              tls:
-                tls ??
-                (host.tls === undefined ? undefined : { ownCertificate: host.tls.certChain }),
+              tls: tls ?? (host.tls === undefined ? undefined : { ownCertificate: host.tls.certChain }),
             };
           }
           const client = createQueryClient(connection);
@@ -79,5 +84,7 @@ export function createDashboardPart(partOptions: DashboardPartOptions) {
 /** An address in use is a configuration problem, reported in one line naming the option (exit 2). */
 export function addressInUse(error: unknown, address: Address): ConfigError | undefined {
   if ((error as NodeJS.ErrnoException | undefined)?.code !== 'EADDRINUSE') return undefined;
-  return new ConfigError(`dashboard_port: ${formatAddress(address)} is already in use`, { option: 'dashboard_port' });
+  return new ConfigError(`dashboard_port: ${formatAddress(address)} is already in use`, {
+    option: 'dashboard_port',
+  });
 }

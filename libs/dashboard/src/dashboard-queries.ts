@@ -49,12 +49,20 @@ export class DashboardQueries {
   constructor(private readonly client: query.QueryServiceClient) {}
 
   /** The first screen in one answer: the lists and the latest estimates, read in parallel. */
-  async network(now: number, tile: { url?: string | undefined; attribution?: string | undefined }): Promise<NetworkSnapshot> {
+  async network(
+    now: number,
+    tile: { url?: string | undefined; attribution?: string | undefined },
+  ): Promise<NetworkSnapshot> {
     const [detectors, links, routes, latestLinks, latestRoutes, alerts] = await Promise.all([
       this.detectors(),
       this.allPages((pageToken) =>
         unaryCall<query.ListLinksResponse>((metadata, options, done) =>
-          this.client.listLinks({ destDetectorId: '', pageSize: PAGE_SIZE, pageToken }, metadata, options, done),
+          this.client.listLinks(
+            { destDetectorId: '', pageSize: PAGE_SIZE, pageToken },
+            metadata,
+            options,
+            done,
+          ),
         ).then((page) => ({ items: page.links, next: page.nextPageToken })),
       ),
       this.allPages((pageToken) =>
@@ -148,7 +156,10 @@ export class DashboardQueries {
         : {
             selector: {
               $case: 'link',
-              value: { sourceDetectorId: target.link?.source ?? '', destDetectorId: target.link?.destination ?? '' },
+              value: {
+                sourceDetectorId: target.link?.source ?? '',
+                destDetectorId: target.link?.destination ?? '',
+              },
             },
           };
     const trafficTarget: query.TrafficTarget = {
@@ -160,7 +171,11 @@ export class DashboardQueries {
     const [answer, profile] = await Promise.all([
       unaryCall<query.GetTravelTimesResponse>((metadata, options, done) =>
         this.client.getTravelTimes(
-          { links, range: { after: timestampOf(after), before: timestampOf(before) }, limit: BigInt(SERIES_LIMIT) },
+          {
+            links,
+            range: { after: timestampOf(after), before: timestampOf(before) },
+            limit: BigInt(SERIES_LIMIT),
+          },
           metadata,
           options,
           done,
@@ -210,7 +225,10 @@ export class DashboardQueries {
     return {
       detectorId,
       binSeconds: SIGHTING_BIN_SECONDS,
-      bins: counts.map((count, index) => ({ start: new Date(start + index * binMillis).toISOString(), count })),
+      bins: counts.map((count, index) => ({
+        start: new Date(start + index * binMillis).toISOString(),
+        count,
+      })),
       truncated: sightings >= SIGHTINGS_LIMIT,
     };
   }
@@ -254,7 +272,11 @@ function linkKey(source: string, destination: string): string {
 }
 
 /** A link (`source`, `destination`) or a `route`, exactly one. */
-export function seriesTarget(source: string | undefined, destination: string | undefined, route: string | undefined): SeriesTarget {
+export function seriesTarget(
+  source: string | undefined,
+  destination: string | undefined,
+  route: string | undefined,
+): SeriesTarget {
   if (route !== undefined) {
     if (source !== undefined || destination !== undefined) {
       throw new ParamError('route', 'give either route or source and destination, not both');
@@ -265,4 +287,3 @@ export function seriesTarget(source: string | undefined, destination: string | u
   if (destination === undefined) throw new ParamError('destination', 'required with source');
   return { link: { source, destination } };
 }
-

@@ -71,8 +71,14 @@ const MAX_BODY_BYTES = 16 * 1024;
 export async function startDashboardServer(options: DashboardServerOptions): Promise<DashboardServer> {
   const clock = options.clock ?? Date.now;
   const queries = new DashboardQueries(options.query);
-  const hub = new StreamHub(options.query, queries, options.logger, options.streamTimings ?? DEFAULT_STREAM_TIMINGS);
-  const sessions = options.loginToken === undefined ? undefined : new LoginSessions(options.loginToken, clock);
+  const hub = new StreamHub(
+    options.query,
+    queries,
+    options.logger,
+    options.streamTimings ?? DEFAULT_STREAM_TIMINGS,
+  );
+  const sessions =
+    options.loginToken === undefined ? undefined : new LoginSessions(options.loginToken, clock);
   const secureCookie = options.tls !== undefined;
   const securityHeaders = securityHeadersFor(options.tileUrl);
   const pagesBuilt = existsSync(join(options.webRoot, 'index.html'));
@@ -86,10 +92,14 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const app = Fastify({
     logger: false,
     bodyLimit: MAX_BODY_BYTES,
-    ...(options.tls === undefined ? {} : { https: { cert: options.tls.certChain, key: options.tls.privateKey } }),
+    ...(options.tls === undefined
+      ? {}
+      : { https: { cert: options.tls.certChain, key: options.tls.privateKey } }),
   });
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) =>
-    done(null, Object.fromEntries(new URLSearchParams(body as string))),
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string' },
+    (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
   );
   await app.register(fastifyCookie);
   if (pagesBuilt) {
@@ -131,7 +141,10 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     if (sessions === undefined) return reply.redirect('/', 303);
     if (typeof token !== 'string' || !sessions.accepts(token)) {
       // The page again: it shows its error line when served with 401.
-      return reply.code(401).type('text/html; charset=utf-8').send(await loginPage(options.webRoot));
+      return reply
+        .code(401)
+        .type('text/html; charset=utf-8')
+        .send(await loginPage(options.webRoot));
     }
     return reply
       .setCookie(SESSION_COOKIE, sessions.open(), {
@@ -169,7 +182,10 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     const severityName = oneParam(params, 'min_severity');
     const minSeverity = severityName === undefined ? 0 : alertSeverityValue(severityName);
     if (minSeverity === undefined) {
-      throw new ParamError('min_severity', `${JSON.stringify(severityName)} is not info, warning or critical`);
+      throw new ParamError(
+        'min_severity',
+        `${JSON.stringify(severityName)} is not info, warning or critical`,
+      );
     }
     const after = timeParam(params, 'after');
     const before = timeParam(params, 'before');
@@ -250,7 +266,11 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   await app.listen({ host: options.address.host, port: options.address.port });
   const port = (app.server.address() as AddressInfo).port;
   options.logger.info(
-    { address: formatAddress({ host: options.address.host, port }), tls: options.tls !== undefined, login: sessions !== undefined },
+    {
+      address: formatAddress({ host: options.address.host, port }),
+      tls: options.tls !== undefined,
+      login: sessions !== undefined,
+    },
     'dashboard listening',
   );
   if (sessions === undefined && !isLoopback(options.address.host)) {
@@ -278,7 +298,13 @@ function isLoopback(host: string): boolean {
 /** `/healthz`, the login page and the static assets (code and styles, no data) need no session. */
 function isPublic(request: FastifyRequest): boolean {
   const path = request.url.split('?')[0] ?? '';
-  return path === '/healthz' || path === '/login' || path === '/login.html' || path.startsWith('/assets/') || path === '/favicon.ico';
+  return (
+    path === '/healthz' ||
+    path === '/login' ||
+    path === '/login.html' ||
+    path.startsWith('/assets/') ||
+    path === '/favicon.ico'
+  );
 }
 
 function streamFrame(event: StreamEvent): string {

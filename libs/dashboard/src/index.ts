@@ -7,7 +7,12 @@
  * App      runDashboardApp(spec, process): the standalone dashboard (apps/dashboard).
  * Options  dashboardPartOptions, dashboardAppOptions: one list, two sets of defaults.
  */
-export { runDashboardApp, dashboardAppDeclarations, type DashboardAppSpec, type DashboardProcess } from './dashboard-app';
+export {
+  runDashboardApp,
+  dashboardAppDeclarations,
+  type DashboardAppSpec,
+  type DashboardProcess,
+} from './dashboard-app';
 export {
   checkDashboardLogin,
   dashboardAppOptions,

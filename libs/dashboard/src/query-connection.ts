@@ -109,7 +109,10 @@ export function httpFailure(error: unknown): { readonly statusCode: number; read
     case status.UNAUTHENTICATED:
     case status.PERMISSION_DENIED:
       // The operator's problem (dashboard_query_token), not the browser's: no detail leaks.
-      return { statusCode: 502, message: 'the query service refused the dashboard (check dashboard_query_token)' };
+      return {
+        statusCode: 502,
+        message: 'the query service refused the dashboard (check dashboard_query_token)',
+      };
     default:
       return { statusCode: 502, message: `the query service failed (${status[error.code] ?? error.code})` };
   }

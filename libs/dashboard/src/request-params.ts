@@ -37,7 +37,10 @@ export function integerParam(
   if (text === undefined) return undefined;
   const value = /^-?\d+$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isSafeInteger(value) || value < bounds.min || value > bounds.max) {
-    throw new ParamError(name, `${JSON.stringify(text)} is not a whole number from ${bounds.min} to ${bounds.max}`);
+    throw new ParamError(
+      name,
+      `${JSON.stringify(text)} is not a whole number from ${bounds.min} to ${bounds.max}`,
+    );
   }
   return value;
 }

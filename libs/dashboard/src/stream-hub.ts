@@ -97,7 +97,8 @@ export class StreamHub {
       new UpstreamFollow<query.TravelTimeEstimate>(
         'travel times of all routes',
         estimates({ selector: { $case: 'allRoutes', value: true } }),
-        (estimate) => this.broadcast({ type: 'route', name: estimate.route, estimate: estimateView(estimate) }),
+        (estimate) =>
+          this.broadcast({ type: 'route', name: estimate.route, estimate: estimateView(estimate) }),
         this.logger,
         this.timings.backoff,
       ),

@@ -24,7 +24,9 @@ export function typicalPoints(
   }
   const bins = new Map(profile.bins.map((bin) => [`${bin.dayOfWeek}/${bin.minuteOfDay}`, bin]));
   return estimates.map((estimate) => {
-    const { dayOfWeek, minuteOfDay } = weekBins.binAt(BigInt(Date.parse(estimate.intervalEnd)) * NANOS_PER_MILLI);
+    const { dayOfWeek, minuteOfDay } = weekBins.binAt(
+      BigInt(Date.parse(estimate.intervalEnd)) * NANOS_PER_MILLI,
+    );
     const bin = bins.get(`${dayOfWeek}/${minuteOfDay}`);
     return {
       time: estimate.intervalEnd,

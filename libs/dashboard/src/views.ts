@@ -35,7 +35,9 @@ export function timestampOf(millis: number): Timestamp {
 /** `ESTIMATE_STATUS_INSUFFICIENT_DATA` → `insufficient_data`; unknown numbers → `unspecified`. */
 function enumName(names: Record<number, string>, value: number, prefix: string): string {
   const name = names[value];
-  return name === undefined || name === 'UNRECOGNIZED' ? 'unspecified' : name.slice(prefix.length).toLowerCase();
+  return name === undefined || name === 'UNRECOGNIZED'
+    ? 'unspecified'
+    : name.slice(prefix.length).toLowerCase();
 }
 
 export function estimateStatus(value: query.EstimateStatus): EstimateStatus {
@@ -70,7 +72,8 @@ export function alertSeverityValue(name: string): query.AlertSeverity | undefine
 
 export function estimateView(estimate: query.TravelTimeEstimate): EstimateView {
   return {
-    intervalEnd: estimate.intervalEnd === undefined ? new Date(0).toISOString() : isoTime(estimate.intervalEnd),
+    intervalEnd:
+      estimate.intervalEnd === undefined ? new Date(0).toISOString() : isoTime(estimate.intervalEnd),
     windowSeconds: Number(estimate.windowSeconds),
     ...optional('medianSeconds', estimate.medianSeconds),
     ...optional('p15Seconds', estimate.p15Seconds),
@@ -99,7 +102,9 @@ export function detectorView(summary: query.DetectorSummary): DetectorView | und
     ...(status === undefined ? {} : { batteryVolts: status.batteryVoltage }),
     ...optional('clockSkewSeconds', health?.clockSkewSeconds),
     problems: (health?.problems ?? []).map(alertKind),
-    ...(status === undefined ? {} : { detectionCount: counts.reduce((sum, count) => sum + Number(count), 0) }),
+    ...(status === undefined
+      ? {}
+      : { detectionCount: counts.reduce((sum, count) => sum + Number(count), 0) }),
   };
 }
 

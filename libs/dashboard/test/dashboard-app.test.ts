@@ -23,7 +23,13 @@ class FakeProcess extends EventEmitter {
   }
 }
 
-const spec = { name: 'dashboard', description: 'The dashboard.', webRoot: '/nonexistent', version: '1.2.3', commit: 'abc' };
+const spec = {
+  name: 'dashboard',
+  description: 'The dashboard.',
+  webRoot: '/nonexistent',
+  version: '1.2.3',
+  commit: 'abc',
+};
 const run = (args: string[], env: Record<string, string | undefined> = {}) => {
   const proc = new FakeProcess(['node', 'main.js', ...args], env);
   return { proc, done: runDashboardApp(spec, proc) };
@@ -31,7 +37,11 @@ const run = (args: string[], env: Record<string, string | undefined> = {}) => {
 
 describe('runDashboardApp', () => {
   it('refuses a query token without a login token, in one line naming both (exit 2)', async () => {
-    const { proc, done } = run(['--dashboard_query_token=s3cret-query', '--metrics_port=', '--log_level=silent']);
+    const { proc, done } = run([
+      '--dashboard_query_token=s3cret-query',
+      '--metrics_port=',
+      '--log_level=silent',
+    ]);
     await done;
     expect(proc.exitCode).toBe(2);
     expect(proc.stderr.text).toBe(
@@ -57,7 +67,12 @@ describe('runDashboardApp', () => {
     expect(version.proc.stdout.text).toBe('dashboard 1.2.3 (abc)\n');
     const help = run(['--help']);
     await help.done;
-    for (const option of ['--dashboard_port', '--dashboard_token', '--dashboard_query_address', '--tls.cert_file']) {
+    for (const option of [
+      '--dashboard_port',
+      '--dashboard_token',
+      '--dashboard_query_address',
+      '--tls.cert_file',
+    ]) {
       expect(help.proc.stdout.text).toContain(option);
     }
     expect(help.proc.stdout.text).not.toContain('tls.healthcheck');
@@ -75,7 +90,11 @@ describe('runDashboardApp', () => {
     await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
     const { port } = holder.address() as AddressInfo;
     try {
-      const { proc, done } = run([`--dashboard_port=127.0.0.1:${port}`, '--metrics_port=', '--log_level=silent']);
+      const { proc, done } = run([
+        `--dashboard_port=127.0.0.1:${port}`,
+        '--metrics_port=',
+        '--log_level=silent',
+      ]);
       await done;
       expect(proc.exitCode).toBe(2);
       expect(proc.stderr.text).toBe(`dashboard: dashboard_port: 127.0.0.1:${port} is already in use\n`);
@@ -85,7 +104,11 @@ describe('runDashboardApp', () => {
   });
 
   it('shuts down cleanly on SIGTERM (exit 0)', async () => {
-    const { proc, done } = run(['--dashboard_port=127.0.0.1:0', '--metrics_port=127.0.0.1:0', '--log_level=silent']);
+    const { proc, done } = run([
+      '--dashboard_port=127.0.0.1:0',
+      '--metrics_port=127.0.0.1:0',
+      '--log_level=silent',
+    ]);
     await done;
     expect(proc.exitCode).toBeUndefined();
     proc.emit('SIGTERM');

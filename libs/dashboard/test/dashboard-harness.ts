@@ -102,7 +102,10 @@ export async function writeTestPages(): Promise<{ readonly webRoot: string; remo
   const webRoot = await mkdtemp(join(tmpdir(), 'dashboard-pages-'));
   await mkdir(join(webRoot, 'assets'));
   await writeFile(join(webRoot, 'index.html'), '<!doctype html><html><body>map page</body></html>');
-  await writeFile(join(webRoot, 'login.html'), '<!doctype html><html><body><form>login page</form></body></html>');
+  await writeFile(
+    join(webRoot, 'login.html'),
+    '<!doctype html><html><body><form>login page</form></body></html>',
+  );
   await writeFile(join(webRoot, 'assets', 'app.js'), 'console.log("app");');
   return { webRoot, remove: () => rm(webRoot, { recursive: true, force: true }) };
 }

@@ -24,7 +24,8 @@ import {
 
 const MINUTE = 60_000_000_000n;
 /** Ten minutes past a whole hour, an hour ago or so: inside the default 3-hour series range. */
-const BASE: UnixNanos = (BigInt(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000) + 600_000n) * 1_000_000n;
+const BASE: UnixNanos =
+  (BigInt(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000) + 600_000n) * 1_000_000n;
 const minute = (n: number): UnixNanos => BASE + BigInt(n) * MINUTE;
 const iso = (nanos: UnixNanos) => new Date(Number(nanos / 1_000_000n)).toISOString();
 const id = (name: string): DetectorId => parseDetectorId(`${name}-${randomUUID().slice(0, 8)}`);
@@ -35,7 +36,12 @@ const DEVICE = 'aa:bb:cc:dd:ee:ff';
 /** Alert ids are ULIDs of their start's millisecond. */
 const [congestionId, silentId] = [ulid(Number(minute(1) / 1_000_000n)), ulid(Number(minute(0) / 1_000_000n))];
 
-function estimate(source: DetectorId, destination: DetectorId, intervalEnd: UnixNanos, median: number): TravelTimeEstimate {
+function estimate(
+  source: DetectorId,
+  destination: DetectorId,
+  intervalEnd: UnixNanos,
+  median: number,
+): TravelTimeEstimate {
   return {
     source,
     destination,
@@ -61,9 +67,18 @@ describe('the dashboard server over a real QueryService', () => {
   beforeAll(async () => {
     store = await openTestStore();
     const { repository } = store;
-    await repository.detectors.putCoordinates({ detectorId: a, coordinates: { latitude: 5_222_970, longitude: 2_101_220 } });
-    await repository.detectors.putCoordinates({ detectorId: b, coordinates: { latitude: 5_224_000, longitude: 2_103_000 } });
-    await repository.detectors.putCoordinates({ detectorId: c, coordinates: { latitude: 5_225_000, longitude: 2_105_000 } });
+    await repository.detectors.putCoordinates({
+      detectorId: a,
+      coordinates: { latitude: 5_222_970, longitude: 2_101_220 },
+    });
+    await repository.detectors.putCoordinates({
+      detectorId: b,
+      coordinates: { latitude: 5_224_000, longitude: 2_103_000 },
+    });
+    await repository.detectors.putCoordinates({
+      detectorId: c,
+      coordinates: { latitude: 5_225_000, longitude: 2_105_000 },
+    });
     await repository.detectors.appendStatus({
       detectorId: a,
       time: minute(0),
@@ -72,7 +87,13 @@ describe('the dashboard server over a real QueryService', () => {
       detectionCounts: { wifi: 3n, bluetooth: 4n },
     });
     await repository.detectorHealth.put([
-      { detectorId: b, checkedAt: minute(3), lastSeen: minute(2), problems: ['detector_silent'], clockSkewSeconds: 1.5 },
+      {
+        detectorId: b,
+        checkedAt: minute(3),
+        lastSeen: minute(2),
+        problems: ['detector_silent'],
+        clockSkewSeconds: 1.5,
+      },
     ]);
     await repository.links.put({ source: a, destination: b, maxSeconds: 600 });
     await repository.links.put({ source: b, destination: c, maxSeconds: 900 });
@@ -136,7 +157,11 @@ describe('the dashboard server over a real QueryService', () => {
     expect(detectors.get(a)).toMatchObject({ batteryVolts: 12.5, detectionCount: 7, problems: [] });
     expect(detectors.get(a)?.latitude).toBeCloseTo(52.2297, 5);
     expect(detectors.get(a)?.longitude).toBeCloseTo(21.0122, 5);
-    expect(detectors.get(b)).toMatchObject({ lastSeen: iso(minute(2)), clockSkewSeconds: 1.5, problems: ['detector_silent'] });
+    expect(detectors.get(b)).toMatchObject({
+      lastSeen: iso(minute(2)),
+      clockSkewSeconds: 1.5,
+      problems: ['detector_silent'],
+    });
     expect(detectors.get(b)?.batteryVolts).toBeUndefined();
 
     const links = network.links.filter((link) => [a, b].includes(link.source as DetectorId));
@@ -212,13 +237,18 @@ describe('the dashboard server over a real QueryService', () => {
       queryServer.client.getTravelTimes(
         query.GetTravelTimesRequest.fromPartial({
           links: { selector: { $case: 'link', value: { sourceDetectorId: a, destDetectorId: b } } },
-          range: { after: { seconds: BigInt(Date.parse(after) / 1000), nanos: 0 }, before: { seconds: BigInt(Date.parse(before) / 1000), nanos: 0 } },
+          range: {
+            after: { seconds: BigInt(Date.parse(after) / 1000), nanos: 0 },
+            before: { seconds: BigInt(Date.parse(before) / 1000), nanos: 0 },
+          },
           limit: 20_160n,
         }),
         (error, answer) => (error ? reject(error) : resolve(answer)),
       ),
     );
-    expect(series.estimates.map((each: EstimateView) => [each.intervalEnd, each.medianSeconds, each.validSamples])).toEqual(
+    expect(
+      series.estimates.map((each: EstimateView) => [each.intervalEnd, each.medianSeconds, each.validSamples]),
+    ).toEqual(
       direct.estimates.map((each) => [
         new Date(Number(each.intervalEnd?.seconds) * 1000).toISOString(),
         each.medianSeconds,
@@ -233,12 +263,16 @@ describe('the dashboard server over a real QueryService', () => {
       { time: iso(minute(2)), medianSeconds: 65, p15Seconds: 60, p85Seconds: 80 },
     ]);
 
-    const csv = await (await dashboard.get(`/api/series.csv?source=${a}&destination=${b}&after=${after}&before=${before}`)).text();
+    const csv = await (
+      await dashboard.get(`/api/series.csv?source=${a}&destination=${b}&after=${after}&before=${before}`)
+    ).text();
     expect(csv.split('\n')[1]).toBe(`${iso(minute(1))},300,120,110,135,7,9,ok,unknown,,,,45.5`);
   });
 
   it('answers a route series by name', async () => {
-    const response = await dashboard.get(`/api/series?route=${route}&after=${iso(minute(0))}&before=${iso(minute(10))}`);
+    const response = await dashboard.get(
+      `/api/series?route=${route}&after=${iso(minute(0))}&before=${iso(minute(10))}`,
+    );
     const series = (await response.json()) as Series;
     expect(series.target).toEqual({ route });
     expect(series.estimates.map((each) => each.medianSeconds)).toEqual([300]);
@@ -249,7 +283,10 @@ describe('the dashboard server over a real QueryService', () => {
       [`/api/series?source=${a}`, 'destination: required with source'],
       ['/api/series', 'source: required (with destination), or give route'],
       [`/api/series?route=${route}&after=yesterday`, 'after: "yesterday" is not an ISO-8601 time'],
-      [`/api/series?route=${route}&after=${iso(minute(5))}&before=${iso(minute(1))}`, 'after: must be earlier than before'],
+      [
+        `/api/series?route=${route}&after=${iso(minute(5))}&before=${iso(minute(1))}`,
+        'after: must be earlier than before',
+      ],
       ['/api/alerts?min_severity=loud', 'min_severity: "loud" is not info, warning or critical'],
       ['/api/alerts?kind=congestion,flood', 'kind: "flood" is not an alert kind'],
       ['/api/alerts?open_only=maybe', 'open_only: "maybe" is not true or false'],
@@ -257,7 +294,11 @@ describe('the dashboard server over a real QueryService', () => {
     ];
     for (const [path, error] of cases) {
       const response = await dashboard.get(path);
-      expect({ path, status: response.status, body: await response.json() }).toEqual({ path, status: 400, body: { error } });
+      expect({ path, status: response.status, body: await response.json() }).toEqual({
+        path,
+        status: 400,
+        body: { error },
+      });
     }
     // The query service's own refusal (an id that cannot be a key) comes back as 400 with its reason.
     const refused = await dashboard.get('/api/series?source=a%2Fb&destination=c');
@@ -268,9 +309,13 @@ describe('the dashboard server over a real QueryService', () => {
   it('filters alerts by kind, severity and openness, newest first', async () => {
     const all = (await (await dashboard.get('/api/alerts')).json()) as { alerts: { id: string }[] };
     expect(all.alerts.map((alert) => alert.id)).toEqual([congestionId, silentId]);
-    const critical = (await (await dashboard.get('/api/alerts?min_severity=critical')).json()) as { alerts: { id: string; end?: string }[] };
+    const critical = (await (await dashboard.get('/api/alerts?min_severity=critical')).json()) as {
+      alerts: { id: string; end?: string }[];
+    };
     expect(critical.alerts).toMatchObject([{ id: silentId, end: iso(minute(1)) }]);
-    const open = (await (await dashboard.get('/api/alerts?open_only=true&kind=detector_silent')).json()) as { alerts: unknown[] };
+    const open = (await (await dashboard.get('/api/alerts?open_only=true&kind=detector_silent')).json()) as {
+      alerts: unknown[];
+    };
     expect(open.alerts).toEqual([]);
   });
 
@@ -399,7 +444,9 @@ describe('the dashboard login', () => {
     expect(network.status).toBe(200);
     expect(((await network.json()) as NetworkSnapshot).links).toEqual([]);
     expect((await dashboard.get('/', { headers: { cookie } })).status).toBe(200);
-    expect((await dashboard.get('/api/network', { headers: { cookie: 'mb_dashboard_session=00' } })).status).toBe(401);
+    expect(
+      (await dashboard.get('/api/network', { headers: { cookie: 'mb_dashboard_session=00' } })).status,
+    ).toBe(401);
 
     const logout = await dashboard.get('/logout', { method: 'POST', headers: { cookie } });
     expect(logout.status).toBe(303);
@@ -415,7 +462,10 @@ describe('the dashboard without its query service', () => {
     const address = queryServer.address;
     await queryServer.stop();
     const pages = await writeTestPages();
-    const dashboard = await startTestDashboard({ query: createQueryClient({ address }), webRoot: pages.webRoot });
+    const dashboard = await startTestDashboard({
+      query: createQueryClient({ address }),
+      webRoot: pages.webRoot,
+    });
     try {
       for (const path of ['/api/network', '/api/detectors', `/api/series?route=${route}`]) {
         const response = await dashboard.get(path);

@@ -19,7 +19,11 @@ function httpsRequest(
   url: string,
   ca: Buffer,
   options: { method?: string; body?: string; cookie?: string } = {},
-): Promise<{ status: number | undefined; headers: Record<string, string | string[] | undefined>; body: string }> {
+): Promise<{
+  status: number | undefined;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}> {
   return new Promise((resolve, reject) => {
     const outgoing = request(
       url,

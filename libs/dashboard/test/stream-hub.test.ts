@@ -32,7 +32,10 @@ describe('/api/stream', () => {
 
   beforeAll(async () => {
     store = await openTestStore();
-    await store.repository.detectors.putCoordinates({ detectorId: source, coordinates: { latitude: 1, longitude: 1 } });
+    await store.repository.detectors.putCoordinates({
+      detectorId: source,
+      coordinates: { latitude: 1, longitude: 1 },
+    });
     queryServer = await startQueryServer(store.repository);
     pages = await writeTestPages();
     dashboard = await startTestDashboard({
@@ -77,7 +80,11 @@ describe('/api/stream', () => {
       () =>
         expect(reader.events).toContainEqual({
           type: 'link',
-          data: expect.objectContaining({ source, destination, estimate: expect.objectContaining({ medianSeconds: 101 }) }),
+          data: expect.objectContaining({
+            source,
+            destination,
+            estimate: expect.objectContaining({ medianSeconds: 101 }),
+          }),
         }),
       { timeout: 10_000, interval: 20 },
     );

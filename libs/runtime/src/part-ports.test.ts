@@ -42,7 +42,14 @@ describe('a part that listens on a port of its own', () => {
     const exits: number[] = [];
     let stderr = '';
     const proc: ServerProcess = {
-      argv: ['node', 'test', `--data_dir=${directory}`, '--healthcheck_port=127.0.0.1:0', '--metrics_port=', '--log_level=silent'],
+      argv: [
+        'node',
+        'test',
+        `--data_dir=${directory}`,
+        '--healthcheck_port=127.0.0.1:0',
+        '--metrics_port=',
+        '--log_level=silent',
+      ],
       env: {},
       stdout: { write: () => true },
       stderr: { write: (text: string) => (stderr += text) },
@@ -51,7 +58,13 @@ describe('a part that listens on a port of its own', () => {
       exit: (code) => exits.push(code ?? 0),
     };
     await runServerApp(
-      { name: 'test', description: 'test', parts: [listeningPart, readingPart], version: '0', commit: 'test' },
+      {
+        name: 'test',
+        description: 'test',
+        parts: [listeningPart, readingPart],
+        version: '0',
+        commit: 'test',
+      },
       proc,
     );
     expect({ exits, stderr }).toEqual({ exits: [], stderr: '' });
