@@ -262,8 +262,13 @@ async function startServers(
     throw error;
   }
   shutdown.onSignals(proc);
+  const partPortOptions = running.flatMap(({ part }) =>
+    Object.keys(part.listening ?? {}).map((name) => `${name}_port`),
+  );
   const security = portSecurityLine({
-    ...Object.fromEntries(servicePortOptions.map((option) => [option, tls !== undefined])),
+    ...Object.fromEntries(
+      [...servicePortOptions, ...partPortOptions].map((option) => [option, tls !== undefined]),
+    ),
     healthcheck_port: tlsPorts.healthcheck,
     metrics_port: ports['metrics'] === undefined ? undefined : tlsPorts.metrics,
   });

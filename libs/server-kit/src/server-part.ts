@@ -76,7 +76,8 @@ export interface RunningPart {
   readonly service?: PartService;
   /**
    * Ports the part listens on itself (not gRPC: the dashboard's HTTP), by name, as bound;
-   * the `ready` log line lists them with the others.
+   * the `ready` log line lists them with the others. Each serves TLS when the process has
+   * TLS files (`PartHost.tls`), and the port security line names it `<name>_port`.
    */
   readonly listening?: Readonly<Record<string, number>>;
   /** Once every port listens and nothing else can fail: the worker starts here. */
