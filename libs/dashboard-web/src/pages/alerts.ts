@@ -11,6 +11,7 @@ import {
 import { h, type MountedPage } from '../dom';
 import { formatTime } from '../format';
 import type { NetworkState } from '../network-state';
+import { linkHref, routeHref } from '../router';
 
 /** How far back the feed starts: the open alerts and those closed within the day. */
 const HISTORY_MS = 24 * 3_600_000;
@@ -109,10 +110,19 @@ function alertRow(alert: AlertView): HTMLTableRowElement {
     },
     h('td', {}, alert.kind.replaceAll('_', ' ')),
     h('td', {}, h('span', { class: 'severity' }, alert.severity)),
-    h('td', {}, subjectText(alert)),
+    h('td', {}, subjectCell(alert)),
     h('td', {}, formatTime(alert.start, now)),
     h('td', {}, open ? 'open' : formatTime(alert.end, now)),
     h('td', { class: 'evidence' }, alert.evidence),
     h('td', {}, mapHref && h('a', { class: 'show-on-map', href: mapHref }, 'Show on map')),
   );
+}
+
+/** A link's or route's subject opens its chart; a detector's is text. */
+function subjectCell(alert: AlertView): Node | string {
+  const { link, route } = alert.subject;
+  const text = subjectText(alert);
+  if (link) return h('a', { href: linkHref(link.source, link.destination) }, text);
+  if (route !== undefined) return h('a', { href: routeHref(route) }, text);
+  return text;
 }

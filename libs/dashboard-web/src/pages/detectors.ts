@@ -105,7 +105,11 @@ function detectorRow(detector: DetectorView, now: number): HTMLTableRowElement {
 
 /** `#sightings`: one detector's sightings per bin, as uPlot bars. */
 class SightingsPanel {
-  readonly element = h('section', { id: 'sightings', 'aria-live': 'polite' });
+  readonly element = h(
+    'section',
+    { id: 'sightings', 'aria-live': 'polite' },
+    h('p', { class: 'message' }, `Choose a detector to see its sightings of the last ${SIGHTINGS_MINUTES} minutes.`),
+  );
   private chart: uPlot | undefined;
   private requestNumber = 0;
 
