@@ -8,7 +8,9 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import { DashboardQueries, seriesTarget, SIGHTING_BIN_SECONDS } from './dashboard-queries';
 import { LoginSessions, SESSION_COOKIE, SESSION_LIFETIME_MS } from './login-sessions';
 import { httpFailure } from './query-connection';
@@ -59,6 +61,10 @@ const DEFAULT_SIGHTING_MINUTES = 60;
 const MAX_SIGHTING_MINUTES = 24 * 60;
 /** A browser this far behind on its stream is dropped; it reconnects and reads /api/network again. */
 const MAX_BUFFERED_STREAM_BYTES = 4 * 1024 * 1024;
+/** Smaller answers go out as they are: compressing them saves less than it costs. */
+const COMPRESS_FROM_BYTES = 8 * 1024;
+const gzipAsync = promisify(gzip);
+const IMMUTABLE = 'public, max-age=31536000, immutable';
 /** Login form bodies are tiny; anything bigger is not one. */
 const MAX_BODY_BYTES = 16 * 1024;
 
@@ -82,6 +88,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const secureCookie = options.tls !== undefined;
   const securityHeaders = securityHeadersFor(options.tileUrl);
   const pagesBuilt = existsSync(join(options.webRoot, 'index.html'));
+  const assetsRoot = join(options.webRoot, 'assets') + sep;
   if (!pagesBuilt) {
     options.logger.warn(
       { webRoot: options.webRoot },
@@ -103,11 +110,20 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   );
   await app.register(fastifyCookie);
   if (pagesBuilt) {
-    await app.register(fastifyStatic, { root: options.webRoot, index: false, wildcard: true });
+    await app.register(fastifyStatic, {
+      root: options.webRoot,
+      index: false,
+      wildcard: true,
+      // Vite names assets by their content hash: a browser may keep them for good.
+      setHeaders: (reply, path) => {
+        if (path.startsWith(assetsRoot)) reply.header('cache-control', IMMUTABLE);
+      },
+    });
   }
 
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', async (request, reply, payload) => {
     reply.headers(securityHeaders);
+    return compressedJson(request, reply, payload);
   });
   app.addHook('onRequest', async (request, reply) => {
     if (sessions === undefined || isPublic(request)) return;
@@ -287,6 +303,25 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       await app.close();
     },
   };
+}
+
+/**
+ * A large JSON answer (the network snapshot of a big site, a long series) gzipped when the
+ * browser accepts it: repetitive JSON shrinks several times over.
+ */
+async function compressedJson(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  payload: unknown,
+): Promise<unknown> {
+  const type = String(reply.getHeader('content-type') ?? '');
+  if (typeof payload !== 'string' || payload.length < COMPRESS_FROM_BYTES) return payload;
+  if (!type.startsWith('application/json') && !type.startsWith('text/csv')) return payload;
+  if (!/\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))) return payload;
+  const compressed = await gzipAsync(payload);
+  reply.header('content-encoding', 'gzip').header('vary', 'accept-encoding');
+  reply.removeHeader('content-length');
+  return compressed;
 }
 
 /** `localhost`, 127.0.0.0/8 and ::1: only this machine can connect. */

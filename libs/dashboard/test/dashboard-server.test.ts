@@ -8,6 +8,8 @@ import {
 } from '@message-bus/domain';
 import { query } from '@message-bus/proto';
 import { randomUUID } from 'node:crypto';
+import { get } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createQueryClient } from '../src';
@@ -477,6 +479,51 @@ describe('the dashboard without its query service', () => {
       }
     } finally {
       await dashboard.server.close();
+      await store.close();
+      await pages.remove();
+    }
+  });
+});
+
+describe('the dashboard on a larger network', () => {
+  it('gzips a large JSON answer for a browser that accepts it, and lets assets be cached for good', async () => {
+    const store = await openTestStore();
+    const queryServer = await startQueryServer(store.repository);
+    const pages = await writeTestPages();
+    const dashboard = await startTestDashboard({
+      query: createQueryClient({ address: queryServer.address }),
+      webRoot: pages.webRoot,
+    });
+    try {
+      const ids = Array.from({ length: 200 }, (_, index) => id(`big-${index}`));
+      for (const [index, detectorId] of ids.entries()) {
+        const coordinates = { latitude: 5_200_000 + index, longitude: 2_100_000 + index };
+        await store.repository.detectors.putCoordinates({ detectorId, coordinates });
+      }
+      const raw = (acceptEncoding: string | undefined) =>
+        new Promise<{ encoding: string | undefined; body: Buffer }>((resolve, reject) => {
+          const headers = acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding };
+          get(`${dashboard.base}/api/network`, { headers }, (response) => {
+            const chunks: Buffer[] = [];
+            response.on('data', (chunk: Buffer) => chunks.push(chunk));
+            response.on('end', () =>
+              resolve({ encoding: response.headers['content-encoding'], body: Buffer.concat(chunks) }),
+            );
+          }).on('error', reject);
+        });
+      const zipped = await raw('gzip, deflate');
+      expect(zipped.encoding).toBe('gzip');
+      const network = JSON.parse(gunzipSync(zipped.body).toString('utf8')) as NetworkSnapshot;
+      expect(network.detectors.map((detector) => detector.id).sort()).toEqual([...ids].sort());
+      const plain = await raw(undefined);
+      expect(plain.encoding).toBeUndefined();
+      expect((JSON.parse(plain.body.toString('utf8')) as NetworkSnapshot).detectors).toHaveLength(200);
+
+      const asset = await dashboard.get('/assets/app.js');
+      expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    } finally {
+      await dashboard.server.close();
+      await queryServer.stop();
       await store.close();
       await pages.remove();
     }
