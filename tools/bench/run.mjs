@@ -25,9 +25,9 @@ const suites = ['store', 'traveltime', 'e2e'];
  * Runs built the same way but never part of `all`: the soak takes ten minutes by default;
  * starvation measures one burst against one server, not speed against a baseline;
  * products scores issue 18's traffic products against ground truth over simulated weeks
- * (about half an hour), not speed.
+ * (about half an hour), not speed; dashboard needs Debian's Chromium (/usr/bin/chromium).
  */
-const standalone = ['soak', 'starvation', 'products'];
+const standalone = ['soak', 'starvation', 'products', 'dashboard'];
 
 const workspaceRoot = resolve(import.meta.dirname, '../..');
 
