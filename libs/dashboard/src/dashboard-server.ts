@@ -12,7 +12,7 @@ import { join, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { DashboardQueries, seriesTarget, SIGHTING_BIN_SECONDS } from './dashboard-queries';
-import { LoginSessions, SESSION_COOKIE, SESSION_LIFETIME_MS } from './login-sessions';
+import { LoginSessions, LoginThrottle, SESSION_COOKIE, SESSION_LIFETIME_MS } from './login-sessions';
 import { httpFailure } from './query-connection';
 import {
   booleanParam,
@@ -85,6 +85,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   );
   const sessions =
     options.loginToken === undefined ? undefined : new LoginSessions(options.loginToken, clock);
+  const throttle = new LoginThrottle(clock);
   const secureCookie = options.tls !== undefined;
   const securityHeaders = securityHeadersFor(options.tileUrl);
   const pagesBuilt = existsSync(join(options.webRoot, 'index.html'));
@@ -155,7 +156,16 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   app.post('/login', async (request, reply) => {
     const token = (request.body as Record<string, unknown> | undefined)?.['token'];
     if (sessions === undefined) return reply.redirect('/', 303);
+    const waitMs = throttle.waitMs(request.ip);
+    if (waitMs > 0) {
+      return reply
+        .code(429)
+        .header('retry-after', String(Math.ceil(waitMs / 1000)))
+        .type('text/plain; charset=utf-8')
+        .send('Too many wrong tokens from this address; try again in a minute.');
+    }
     if (typeof token !== 'string' || !sessions.accepts(token)) {
+      throttle.recordMiss(request.ip);
       // The page again: it shows its error line when served with 401.
       return reply
         .code(401)

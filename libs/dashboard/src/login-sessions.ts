@@ -59,3 +59,40 @@ export class LoginSessions {
 function sha256(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }
+
+/** Wrong tokens one address may send per window before it must wait. */
+export const MAX_WRONG_LOGINS = 10;
+export const WRONG_LOGIN_WINDOW_MS = 60_000;
+
+/**
+ * Slows guessing of the login token: after MAX_WRONG_LOGINS wrong tokens from one client
+ * address within a minute, that address is refused until the minute since its first
+ * miss is over. Only misses count, so a person who types the token right is never held up.
+ */
+export class LoginThrottle {
+  private readonly misses = new Map<string, { readonly since: number; count: number }>();
+
+  constructor(private readonly clock: () => number = Date.now) {}
+
+  /** Milliseconds `address` must wait before trying again; 0: it may try now. */
+  waitMs(address: string): number {
+    const entry = this.misses.get(address);
+    if (entry === undefined) return 0;
+    const left = entry.since + WRONG_LOGIN_WINDOW_MS - this.clock();
+    if (left <= 0) {
+      this.misses.delete(address);
+      return 0;
+    }
+    return entry.count >= MAX_WRONG_LOGINS ? left : 0;
+  }
+
+  recordMiss(address: string): void {
+    const now = this.clock();
+    for (const [known, entry] of this.misses) {
+      if (entry.since + WRONG_LOGIN_WINDOW_MS <= now) this.misses.delete(known);
+    }
+    const entry = this.misses.get(address);
+    if (entry === undefined) this.misses.set(address, { since: now, count: 1 });
+    else entry.count += 1;
+  }
+}

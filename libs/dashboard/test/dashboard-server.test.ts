@@ -457,6 +457,41 @@ describe('the dashboard login', () => {
   });
 });
 
+describe('the dashboard login under guessing', () => {
+  it('refuses an address with 429 after 10 wrong tokens in a minute, then lets it try again', async () => {
+    const store = await openTestStore();
+    const queryServer = await startQueryServer(store.repository);
+    const pages = await writeTestPages();
+    const clock = { now: Date.now() };
+    const dashboard = await startTestDashboard({
+      query: createQueryClient({ address: queryServer.address }),
+      webRoot: pages.webRoot,
+      loginToken: 'the-token',
+      clock: () => clock.now,
+    });
+    const login = (token: string) =>
+      dashboard.get('/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token }).toString(),
+      });
+    try {
+      for (let attempt = 0; attempt < 10; attempt += 1) expect((await login('guess')).status).toBe(401);
+      const refused = await login('the-token');
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('retry-after')).toBe('60');
+      expect(refused.headers.get('set-cookie')).toBeNull();
+      clock.now += 60_000;
+      expect((await login('the-token')).status).toBe(303);
+    } finally {
+      await dashboard.server.close();
+      await queryServer.stop();
+      await store.close();
+      await pages.remove();
+    }
+  });
+});
+
 describe('the dashboard without its query service', () => {
   it('answers 503 when the query service cannot be reached', async () => {
     const store = await openTestStore();
