@@ -23,10 +23,11 @@ interface DrawnLink {
 
 /**
  * An incident (3× free flow) on D02 → D03 that the link's estimates show within about
- * two minutes, not after half of a 15-minute window: D03 was silent for the 13 minutes
- * before the test (the simulator's outage), so the window then holds two minutes of
- * free-flowing trips, and from 20 s on the trips D03 sees are the jam's, sent as their
- * time comes. The workers judge congestion live on those estimates.
+ * two minutes, not after half of a 15-minute window: D03 was silent for the 12 minutes
+ * before the test (the simulator's outage), so the window then holds three minutes of
+ * free-flowing trips (the map shows them free while the page loads), and from 40 s on
+ * the trips D03 sees are the jam's, sent as their time comes. The workers judge
+ * congestion live on those estimates.
  */
 describe('an incident in the simulation, live on the dashboard (cqserver, Chromium)', () => {
   const road = busyCorridor(3, false);
@@ -43,7 +44,7 @@ describe('an incident in the simulation, live on the dashboard (cqserver, Chromi
     });
     const start = Date.now();
     incidentOnset = start - 6 * MINUTE;
-    incidentSeenFrom = start + 20_000;
+    incidentSeenFrom = start + 40_000;
     const disruptions: Disruptions = {
       incidents: [
         {
@@ -59,7 +60,7 @@ describe('an incident in the simulation, live on the dashboard (cqserver, Chromi
       outages: [
         {
           detectorId: INCIDENT_LINK.destination,
-          from: nanosOfMillis(start - 13 * MINUTE),
+          from: nanosOfMillis(start - 12 * MINUTE),
           until: nanosOfMillis(incidentSeenFrom),
         },
       ],
@@ -138,6 +139,10 @@ describe('an incident in the simulation, live on the dashboard (cqserver, Chromi
       severity: query.AlertSeverity[alert!.severity].replace('ALERT_SEVERITY_', '').toLowerCase(),
       open: 'true',
     });
+
+    await page.click(`table.alerts tr[data-alert-id="${alert!.id}"] a.show-on-map`);
+    await page.waitForSelector('#map[data-ready="true"]', { timeout: 90_000 });
+    expect(new URL(page.url()).hash.startsWith('#/map')).toBe(true);
 
     // On data time: the alert starts at the first congested interval of the first window
     // of estimates that met the rule, or within one interval of it; and not before the
