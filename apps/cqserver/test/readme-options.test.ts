@@ -2,10 +2,8 @@ import { formatOptionsMarkdown } from '@message-bus/server-kit';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { collectorPart } from '@message-bus/collector';
-import { queryPart } from '@message-bus/query';
 import { serverOptions } from '@message-bus/runtime';
-import { travelTimePart } from '@message-bus/traveltime';
+import { cqserverParts } from '../src/parts';
 
 /**
  * The README's configuration table is generated from the same declarations as `--help`
@@ -23,7 +21,7 @@ describe('README configuration table', () => {
     const end = readme.indexOf(END);
     expect(start, `README.md lacks the ${START} marker`).toBeGreaterThanOrEqual(0);
     expect(end, `README.md lacks the ${END} marker`).toBeGreaterThan(start);
-    const table = formatOptionsMarkdown(serverOptions([collectorPart, queryPart, travelTimePart]));
+    const table = formatOptionsMarkdown(serverOptions(cqserverParts('')));
     const fresh = `${readme.slice(0, start + START.length)}\n${table}${readme.slice(end)}`;
     if (process.env['UPDATE_README_OPTIONS'] === '1') {
       writeFileSync(readmePath, fresh);

@@ -12,6 +12,8 @@ export interface ReadyPorts {
   query: number;
   healthcheck: number;
   metrics?: number;
+  /** With --dashboard_port. */
+  dashboard?: number;
 }
 
 /** The built cqserver as a child process, with its JSON log lines kept for inspection. */

@@ -14,7 +14,7 @@ const sharedOptions = defineOptions([
     secret: true,
     nonEmpty: true,
     description:
-      'Token a person types on the login page to open the dashboard (a cookie session follows); required with dashboard_query_token.',
+      'Token a person types on the login page to open the dashboard (a cookie session follows); required when the query service needs a token.',
   },
   {
     name: 'dashboard_query_token',
@@ -22,7 +22,7 @@ const sharedOptions = defineOptions([
     secret: true,
     nonEmpty: true,
     description:
-      'Bearer token the dashboard sends to the query service (its query_token); kept on the server, never sent to a browser.',
+      'Bearer token the dashboard sends to the query service (its query_token; in cqserver, its own query_token by default); kept on the server, never sent to a browser.',
   },
   {
     name: 'dashboard_query_tls',

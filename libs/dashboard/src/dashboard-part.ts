@@ -11,8 +11,8 @@ export interface DashboardPartOptions {
 
 /**
  * The web dashboard as a part of a server process (cqserver): with `dashboard_port` set,
- * its HTTP server starts after the query part, reading this process's query port unless
- * `dashboard_query_address` names another. It serves no gRPC; it listens itself, in
+ * its HTTP server starts after the query part, reading this process's query port (with
+ * that port's own token) unless `dashboard_query_address` names another. It serves no gRPC; it listens itself, in
  * `start`, so an address in use stops the process like any other port, and it closes
  * before the gRPC ports drain (its streams would otherwise hold the query port open).
  */
@@ -35,18 +35,25 @@ export function createDashboardPart(partOptions: DashboardPartOptions) {
               tls,
             };
           } else {
-            const queryPort = host.boundPort('query');
-            if (queryPort === undefined) {
+            const query = host.localService('query');
+            if (query === undefined) {
               throw new ConfigError(
                 '--dashboard_query_address: required, this process serves no query service',
-                {
-                  option: 'dashboard_query_address',
-                },
+                { option: 'dashboard_query_address' },
+              );
+            }
+            // This process's own query port: its token is known here, so an operator sets
+            // only the login; a protected query service is never shown without one.
+            const ownToken = query.tokens[0];
+            if (ownToken !== undefined && config.dashboard_token === undefined) {
+              throw new ConfigError(
+                '--dashboard_token: required when the query service needs a token (query_token): the dashboard would otherwise show it to anyone',
+                { option: 'dashboard_token' },
               );
             }
             connection = {
-              address: `127.0.0.1:${queryPort}`,
-              token: config.dashboard_query_token,
+              address: `127.0.0.1:${query.port}`,
+              token: config.dashboard_query_token ?? ownToken,
               // Its own port speaks TLS when the process does, with the process's own certificate.
               tls: tls ?? (host.tls === undefined ? undefined : { ownCertificate: host.tls.certChain }),
             };

@@ -1,4 +1,4 @@
-import { defineServerPart } from '@message-bus/server-kit';
+import { defineOptions, defineServerPart, type LocalService } from '@message-bus/server-kit';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,9 +10,26 @@ const directory = mkdtempSync(join(tmpdir(), 'runtime-part-ports-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
 describe('a part that listens on a port of its own', () => {
-  it('is started after the parts before it, sees their ports, and is stopped on shutdown', async () => {
-    const seen: { port: number | undefined; ownPort: number | undefined; tls: unknown }[] = [];
+  it('is started after the parts before it, sees their gRPC ports and tokens, and is stopped on shutdown', async () => {
+    const seen: { echo?: LocalService; web?: LocalService; tls: unknown }[] = [];
     let server: Server | undefined;
+    const grpcPart = defineServerPart({
+      name: 'echo',
+      options: defineOptions([
+        { name: 'echo_port', kind: 'address', default: '127.0.0.1:0', description: 'Test service address.' },
+      ]),
+      grpcService: { name: 'test.EchoService', writes: false },
+      prepare: (config) => ({
+        start: () => ({
+          service: {
+            portOption: 'echo_port',
+            address: config.echo_port,
+            registration: { addToServer: () => undefined },
+            tokens: ['echo-token'],
+          },
+        }),
+      }),
+    });
     const listeningPart = defineServerPart({
       name: 'web',
       options: [],
@@ -33,7 +50,7 @@ describe('a part that listens on a port of its own', () => {
       options: [],
       prepare: () => ({
         start(host) {
-          seen.push({ port: host.boundPort('web'), ownPort: host.boundPort('reader'), tls: host.tls });
+          seen.push({ echo: host.localService('echo'), web: host.localService('web'), tls: host.tls });
           return {};
         },
       }),
@@ -61,15 +78,18 @@ describe('a part that listens on a port of its own', () => {
       {
         name: 'test',
         description: 'test',
-        parts: [listeningPart, readingPart],
+        parts: [grpcPart, listeningPart, readingPart],
         version: '0',
         commit: 'test',
       },
       proc,
     );
     expect({ exits, stderr }).toEqual({ exits: [], stderr: '' });
-    const webPort = (server?.address() as AddressInfo).port;
-    expect(seen).toEqual([{ port: webPort, ownPort: undefined, tls: undefined }]);
+    // The web part's own port is no gRPC service: only `echo` is one to call.
+    expect(seen).toEqual([
+      { echo: { port: expect.any(Number), tokens: ['echo-token'] }, web: undefined, tls: undefined },
+    ]);
+    expect(seen[0]?.echo?.port).toBeGreaterThan(0);
 
     signals.get('SIGTERM')?.();
     await vi.waitFor(() => expect(exits).toEqual([0]), { timeout: 10_000, interval: 20 });

@@ -23,6 +23,7 @@ import {
   startMetricsServer,
   tlsOptions,
   type Address,
+  type LocalService,
   type Logger,
   type OptionDeclaration,
   type PreparedPart,
@@ -189,6 +190,7 @@ async function startServers(
   const processName = `${spec.name}@${hostname()}:${proc.pid ?? 0}`;
   const servers: RunningGrpcServer[] = [];
   const ports: BoundPorts = {};
+  const localServices = new Map<string, LocalService>();
   const running: Array<{ readonly name: string; readonly part: RunningPart }> = [];
   /** The option of each service port that listens: all of them serve TLS when files are given. */
   const servicePortOptions: string[] = [];
@@ -200,7 +202,7 @@ async function startServers(
         metrics,
         processName,
         sharedWorkLeases: () => openSharedWorkLeases(store, processName),
-        boundPort: (partName) => ports[partName],
+        localService: (partName) => localServices.get(partName),
         tls,
       });
       running.push({ name: part.name, part: runningPart });
@@ -220,6 +222,7 @@ async function startServers(
       });
       servers.push(server);
       ports[part.name] = server.port;
+      localServices.set(part.name, { port: server.port, tokens: service.tokens });
       servicePortOptions.push(service.portOption);
     }
     const healthServer = await listening('healthcheck_port', healthAddress, (address) =>

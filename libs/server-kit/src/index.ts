@@ -41,6 +41,7 @@ export { closestName } from './closest-name';
 export { healthcheckServerOptions, runtimeOptions, tlsOptions } from './server-options';
 export {
   defineServerPart,
+  type LocalService,
   type PartGrpcService,
   type PartHost,
   type PartService,

@@ -65,10 +65,20 @@ export interface PartHost {
    * this process is the store's only user (the embedded store), so claims can stay in memory.
    */
   sharedWorkLeases(): WorkLeases | undefined;
-  /** The port a part started before this one listens on (`query`), as bound; undefined if none. */
-  boundPort(partName: string): number | undefined;
+  /**
+   * The gRPC port of a part started before this one (`query`), as bound, and the bearer
+   * tokens it admits: the dashboard reads this process's own query service with them.
+   * Undefined when no such part serves a port here.
+   */
+  localService(partName: string): LocalService | undefined;
   /** The service ports' TLS files (`tls.cert_file`), for a part serving a port of its own; undefined: plaintext. */
   readonly tls: TlsFiles | undefined;
+}
+
+export interface LocalService {
+  readonly port: number;
+  /** The bearer tokens the port admits; none: every client. */
+  readonly tokens: readonly string[];
 }
 
 export interface RunningPart {
