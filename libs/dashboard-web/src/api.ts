@@ -155,7 +155,7 @@ export interface DetectorSightings {
   readonly detectorId: string;
   readonly binSeconds: number;
   readonly bins: readonly { readonly start: string; readonly count: number }[];
-  /** The count stopped at the server's limit: the newest bins may be short. */
+  /** The count stopped at the server's limit (GetEvents keeps the newest sightings): the oldest bins may be short. */
   readonly truncated: boolean;
 }
 
