@@ -148,6 +148,13 @@ describe('the dashboard of a simulated motorway (cqserver, Chromium)', () => {
     expect(medians.at(-1)!).toBeGreaterThan(medians[0]! * 1.2);
   });
 
+  it("a route's page names the route and draws its series", async () => {
+    await page.goto(`${server.url}/#/route?name=${ROUTE.name}`);
+    await page.waitForSelector('#detail[data-ready="true"]', { timeout: PAGE_TIMEOUT_MS });
+    expect(await page.textContent('h1')).toContain(ROUTE.name);
+    await saveScreenshot(page, 'route');
+  });
+
   it('the detector table matches ListDetectors', async () => {
     await page.click('nav a[href="#/detectors"]');
     const detectors = await listDetectors(server.grpc);
