@@ -122,6 +122,8 @@ export interface AlertView {
 /** `GET /api/network`: the whole first screen in one answer. */
 export interface NetworkSnapshot {
   readonly generatedAt: string;
+  /** The server requires a login (it has a `dashboard_token`): only then can one log out. */
+  readonly login: boolean;
   /** Leaflet tile URL template; absent: links on a plain background. */
   readonly tileUrl?: string;
   readonly tileAttribution?: string;

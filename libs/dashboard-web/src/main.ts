@@ -20,6 +20,7 @@ const SNAPSHOT_RETRY_MS = 5000;
 function start(): void {
   const page = document.getElementById('page')!;
   const status = document.getElementById('status')!;
+  const logout = document.querySelector<HTMLFormElement>('form.logout')!;
   const state = new NetworkState();
   let mounted: MountedPage | undefined;
   let streamStatus: StreamStatus = 'connecting';
@@ -38,6 +39,7 @@ function start(): void {
     try {
       const snapshot = await fetchNetwork();
       updatedAt = snapshot.generatedAt;
+      logout.hidden = !snapshot.login;
       state.loadSnapshot(snapshot);
     } catch (error) {
       status.textContent = `Could not load the network: ${(error as Error).message}`;

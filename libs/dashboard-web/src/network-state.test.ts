@@ -30,6 +30,7 @@ function alert(id: string, end?: string): AlertView {
 function snapshot(fields: Partial<NetworkSnapshot> = {}): NetworkSnapshot {
   return {
     generatedAt: '2026-12-07T10:15:00.000Z',
+    login: false,
     detectors: [{ id: 'A', problems: [] }, { id: 'B', problems: [] }],
     links: [{ source: 'A', destination: 'B', maxSeconds: 600, latest: estimate('free') }],
     routes: [{ name: 'R', detectors: ['A', 'B'] }],

@@ -52,6 +52,7 @@ export class DashboardQueries {
   async network(
     now: number,
     tile: { url?: string | undefined; attribution?: string | undefined },
+    login: boolean,
   ): Promise<NetworkSnapshot> {
     const [detectors, links, routes, latestLinks, latestRoutes, alerts] = await Promise.all([
       this.detectors(),
@@ -99,6 +100,7 @@ export class DashboardQueries {
     });
     return {
       generatedAt: new Date(now).toISOString(),
+      login,
       ...(tile.url === undefined ? {} : { tileUrl: tile.url }),
       ...(tile.attribution === undefined ? {} : { tileAttribution: tile.attribution }),
       detectors,

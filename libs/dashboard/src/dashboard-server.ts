@@ -188,7 +188,11 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   });
 
   app.get('/api/network', async () =>
-    queries.network(clock(), { url: options.tileUrl, attribution: options.tileAttribution }),
+    queries.network(
+      clock(),
+      { url: options.tileUrl, attribution: options.tileAttribution },
+      sessions !== undefined,
+    ),
   );
   app.get('/api/detectors', async () => ({ detectors: await queries.detectors() }));
   app.get('/api/detectors/:id/sightings', async (request) => {

@@ -152,6 +152,7 @@ describe('the dashboard server over a real QueryService', () => {
     const response = await dashboard.get('/api/network');
     expect(response.status).toBe(200);
     const network = (await response.json()) as NetworkSnapshot;
+    expect(network.login).toBe(false);
     expect(network.tileUrl).toBe('https://{s}.tile.example.org/{z}/{x}/{y}.png');
     expect(network.tileAttribution).toBe('© example');
 
@@ -444,7 +445,9 @@ describe('the dashboard login', () => {
 
     const network = await dashboard.get('/api/network', { headers: { cookie } });
     expect(network.status).toBe(200);
-    expect(((await network.json()) as NetworkSnapshot).links).toEqual([]);
+    const snapshot = (await network.json()) as NetworkSnapshot;
+    expect(snapshot.login).toBe(true);
+    expect(snapshot.links).toEqual([]);
     expect((await dashboard.get('/', { headers: { cookie } })).status).toBe(200);
     expect(
       (await dashboard.get('/api/network', { headers: { cookie: 'mb_dashboard_session=00' } })).status,

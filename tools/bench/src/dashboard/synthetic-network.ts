@@ -33,7 +33,7 @@ export function syntheticNetwork(detectorCount: number, linkCount: number, gener
     maxSeconds: 600,
     latest: estimate(at, LEVELS[index % LEVELS.length]!, 60 + (index % 30)),
   }));
-  return { generatedAt: at, detectors, links, routes: [], alerts: [] };
+  return { generatedAt: at, login: false, detectors, links, routes: [], alerts: [] };
 }
 
 /** An `ok` estimate at `level`, `seconds` long, ending at `intervalEnd`. */
