@@ -94,8 +94,10 @@ export interface DetectorView {
   readonly lastSeen?: string;
   readonly batteryVolts?: number;
   readonly clockSkewSeconds?: number;
-  /** Open health problems (`DetectorHealth.problems`); empty: healthy. */
+  /** Open health problems (`DetectorHealth.problems`); empty: healthy, once checked. */
   readonly problems: readonly AlertKind[];
+  /** When the worker last checked its health (`DetectorHealth.checked_at`); absent: not checked yet. */
+  readonly checkedAt?: string;
   /** Sum of the latest status report's detection counts; absent without a report. */
   readonly detectionCount?: number;
 }

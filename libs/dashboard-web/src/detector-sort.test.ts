@@ -9,6 +9,7 @@ const detectors: DetectorView[] = [
     batteryVolts: 12.1,
     clockSkewSeconds: -3,
     problems: [],
+    checkedAt: '2026-12-07T10:05:00.000Z',
     detectionCount: 40,
   },
   {
@@ -31,7 +32,8 @@ describe('sortDetectors', () => {
     expect(ids('id', true)).toEqual(['D3', 'D2', 'D1']);
     expect(ids('battery')).toEqual(['D1', 'D2', 'D3']);
     expect(ids('battery', true)).toEqual(['D2', 'D1', 'D3']);
-    expect(ids('health')).toEqual(['D1', 'D2', 'D3']);
+    // Problems, then not checked yet, then ok.
+    expect(ids('health')).toEqual(['D1', 'D3', 'D2']);
     expect(ids('count', true)).toEqual(['D2', 'D3', 'D1']);
   });
 

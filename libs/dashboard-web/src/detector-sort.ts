@@ -23,7 +23,7 @@ function sortValue(detector: DetectorView, column: DetectorColumn): SortValue {
       // The size of the offset is what matters to an operator, not its sign.
       return detector.clockSkewSeconds === undefined ? undefined : Math.abs(detector.clockSkewSeconds);
     case 'health':
-      return formatHealth(detector.problems);
+      return formatHealth(detector);
     case 'count':
       return detector.detectionCount;
   }

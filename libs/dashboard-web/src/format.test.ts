@@ -9,6 +9,7 @@ import {
   formatTime,
   formatVolts,
   fromDateTimeLocal,
+  healthState,
   toDateTimeLocal,
 } from './format';
 
@@ -50,8 +51,13 @@ describe('format', () => {
     expect(formatSkew(1.53)).toBe('+1.5 s');
     expect(formatSkew(-0.2)).toBe('-0.2 s');
     expect(formatSkew(0)).toBe('0.0 s');
-    expect(formatHealth([])).toBe('ok');
-    expect(formatHealth(['battery_low', 'clock_skew'])).toBe('battery low, clock skew');
+    const checkedAt = '2026-12-07T10:10:00.000Z';
+    expect(formatHealth({ problems: [], checkedAt })).toBe('ok');
+    expect(formatHealth({ problems: [] })).toBe('not checked yet');
+    expect(formatHealth({ problems: ['battery_low', 'clock_skew'], checkedAt })).toBe('battery low, clock skew');
+    expect(healthState({ problems: [], checkedAt })).toBe('ok');
+    expect(healthState({ problems: [] })).toBe('unchecked');
+    expect(healthState({ problems: ['detector_silent'], checkedAt })).toBe('problems');
   });
 
   it('round-trips datetime-local values in the local zone', () => {

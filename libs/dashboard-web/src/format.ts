@@ -1,6 +1,6 @@
 /** Text for figures the pages show. Pure, so the tests pin them down. */
 
-import type { EstimateView } from './api';
+import type { DetectorView, EstimateView } from './api';
 
 /** A travel time: `45 s`, `3 min 05 s`, `1 h 02 min`; `–` when there is none. */
 export function formatDuration(seconds: number | undefined): string {
@@ -50,9 +50,24 @@ export function formatSkew(seconds: number | undefined): string {
   return `${sign}${Math.abs(seconds).toFixed(1)} s`;
 }
 
-/** `ok` for a healthy detector, else its problems: `battery low, clock skew`. */
-export function formatHealth(problems: readonly string[]): string {
-  return problems.length === 0 ? 'ok' : problems.map((problem) => problem.replaceAll('_', ' ')).join(', ');
+/** Where a detector's health stands. Empty problems mean healthy only once the worker has checked. */
+export type HealthState = 'ok' | 'problems' | 'unchecked';
+
+export function healthState(detector: Pick<DetectorView, 'problems' | 'checkedAt'>): HealthState {
+  if (detector.problems.length > 0) return 'problems';
+  return detector.checkedAt === undefined ? 'unchecked' : 'ok';
+}
+
+/** `ok` for a checked healthy detector, `not checked yet` before its first check, else its problems. */
+export function formatHealth(detector: Pick<DetectorView, 'problems' | 'checkedAt'>): string {
+  switch (healthState(detector)) {
+    case 'ok':
+      return 'ok';
+    case 'unchecked':
+      return 'not checked yet';
+    case 'problems':
+      return detector.problems.map((problem) => problem.replaceAll('_', ' ')).join(', ');
+  }
 }
 
 /** `2026-12-07T10:15` in the viewer's zone: the value of an `<input type="datetime-local">`. */

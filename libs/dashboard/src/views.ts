@@ -102,6 +102,7 @@ export function detectorView(summary: query.DetectorSummary): DetectorView | und
     ...(status === undefined ? {} : { batteryVolts: status.batteryVoltage }),
     ...optional('clockSkewSeconds', health?.clockSkewSeconds),
     problems: (health?.problems ?? []).map(alertKind),
+    ...(health?.checkedAt === undefined ? {} : { checkedAt: isoTime(health.checkedAt) }),
     ...(status === undefined
       ? {}
       : { detectionCount: counts.reduce((sum, count) => sum + Number(count), 0) }),

@@ -96,6 +96,7 @@ describe('the dashboard server over a real QueryService', () => {
         problems: ['detector_silent'],
         clockSkewSeconds: 1.5,
       },
+      { detectorId: c, checkedAt: minute(3), problems: [] },
     ]);
     await repository.links.put({ source: a, destination: b, maxSeconds: 600 });
     await repository.links.put({ source: b, destination: c, maxSeconds: 900 });
@@ -158,14 +159,18 @@ describe('the dashboard server over a real QueryService', () => {
 
     const detectors = new Map(network.detectors.map((detector) => [detector.id, detector]));
     expect(detectors.get(a)).toMatchObject({ batteryVolts: 12.5, detectionCount: 7, problems: [] });
+    // No health record: the worker has not checked it, which is not the same as healthy.
+    expect(detectors.get(a)?.checkedAt).toBeUndefined();
     expect(detectors.get(a)?.latitude).toBeCloseTo(52.2297, 5);
     expect(detectors.get(a)?.longitude).toBeCloseTo(21.0122, 5);
     expect(detectors.get(b)).toMatchObject({
       lastSeen: iso(minute(2)),
       clockSkewSeconds: 1.5,
       problems: ['detector_silent'],
+      checkedAt: iso(minute(3)),
     });
     expect(detectors.get(b)?.batteryVolts).toBeUndefined();
+    expect(detectors.get(c)).toMatchObject({ problems: [], checkedAt: iso(minute(3)) });
 
     const links = network.links.filter((link) => [a, b].includes(link.source as DetectorId));
     expect(links).toEqual([

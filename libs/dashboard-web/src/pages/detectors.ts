@@ -5,7 +5,7 @@ import { fetchSightings } from '../api-client';
 import { themedAxis } from '../chart-theme';
 import { nextSort, sortDetectors, type DetectorColumn, type DetectorSort } from '../detector-sort';
 import { h, type MountedPage } from '../dom';
-import { formatAge, formatHealth, formatSkew, formatTime, formatVolts } from '../format';
+import { formatAge, formatHealth, formatSkew, formatTime, formatVolts, healthState } from '../format';
 import type { NetworkState } from '../network-state';
 
 const SIGHTINGS_MINUTES = 60;
@@ -86,10 +86,14 @@ export function mountDetectors(container: HTMLElement, state: NetworkState): Mou
 }
 
 function detectorRow(detector: DetectorView, now: number): HTMLTableRowElement {
-  const health = formatHealth(detector.problems);
+  const health = formatHealth(detector);
+  const state = healthState(detector);
   return h(
     'tr',
-    { 'data-detector-id': detector.id, class: detector.problems.length === 0 ? undefined : 'unhealthy' },
+    {
+      'data-detector-id': detector.id,
+      class: state === 'problems' ? 'unhealthy' : state === 'unchecked' ? 'unchecked' : undefined,
+    },
     h('td', { 'data-col': 'id' }, detector.id),
     h(
       'td',

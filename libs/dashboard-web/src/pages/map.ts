@@ -2,7 +2,7 @@ import * as L from 'leaflet';
 import 'leaflet/dist/leaflet.css';
 import type { CongestionLevel, DetectorView, EstimateView, LinkView, RouteView } from '../api';
 import { h, setAttributes, swatch, type MountedPage } from '../dom';
-import { estimateSummary, formatAge, formatHealth } from '../format';
+import { estimateSummary, formatAge, formatHealth, healthState } from '../format';
 import { linkKey, offsetSegment, parseLinkKey, type LatLng } from '../geometry';
 import { LEVEL_COLOURS, levelColour } from '../levels';
 import type { NetworkChange, NetworkState } from '../network-state';
@@ -12,6 +12,8 @@ const LINK_WEIGHT = 4;
 const ROUTE_WEIGHT = 16;
 const DETECTOR_FILL_HEALTHY = '#1e88e5';
 const DETECTOR_FILL_PROBLEM = '#8e24aa';
+/** Neutral: no check has said anything about it yet. */
+const DETECTOR_FILL_UNCHECKED = '#78909c';
 
 /** The subject a `#/map?link=A%3EB`, `?route=R` or `?detector=D` focuses. */
 interface Focus {
@@ -180,7 +182,7 @@ class NetworkLayers {
       }
       marker.setStyle({ fillColor: detectorFill(detector) });
       marker.setTooltipContent(detectorTooltip(detector));
-      setAttributes(marker.getElement()!, { 'data-health': formatHealth(detector.problems) });
+      setAttributes(marker.getElement()!, { 'data-health': formatHealth(detector) });
     }
   }
 
@@ -226,7 +228,7 @@ class NetworkLayers {
     this.group.addLayer(marker);
     setAttributes(marker.getElement()!, {
       'data-detector': detector.id,
-      'data-health': formatHealth(detector.problems),
+      'data-health': formatHealth(detector),
     });
     this.detectors.set(detector.id, marker);
   }
@@ -247,7 +249,9 @@ function position(detector: DetectorView | undefined): LatLng | undefined {
 }
 
 function detectorFill(detector: DetectorView): string {
-  return detector.problems.length === 0 ? DETECTOR_FILL_HEALTHY : DETECTOR_FILL_PROBLEM;
+  return { ok: DETECTOR_FILL_HEALTHY, problems: DETECTOR_FILL_PROBLEM, unchecked: DETECTOR_FILL_UNCHECKED }[
+    healthState(detector)
+  ];
 }
 
 function linkTooltip(link: LinkView): HTMLElement {
@@ -267,7 +271,7 @@ function detectorTooltip(detector: DetectorView): HTMLElement {
     h('br'),
     `last seen ${formatAge(detector.lastSeen, Date.now())}`,
     h('br'),
-    `health: ${formatHealth(detector.problems)}`,
+    `health: ${formatHealth(detector)}`,
   );
 }
 
