@@ -115,9 +115,11 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       root: options.webRoot,
       index: false,
       wildcard: true,
-      // Vite names assets by their content hash: a browser may keep them for good.
-      setHeaders: (reply, path) => {
-        if (path.startsWith(assetsRoot)) reply.header('cache-control', IMMUTABLE);
+      // Vite names assets by their content hash: a browser may keep them for good. The
+      // pages name the current assets, so a browser asks again for them every time.
+      cacheControl: false,
+      setHeaders: (response, path) => {
+        response.setHeader('cache-control', path.startsWith(assetsRoot) ? IMMUTABLE : 'no-cache');
       },
     });
   }
