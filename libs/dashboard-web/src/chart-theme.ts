@@ -1,4 +1,5 @@
 import type uPlot from 'uplot';
+import { timeTickLabels, timeTickSpace } from './format';
 
 /**
  * uPlot's axes in the page's colours. A canvas cannot read CSS (`currentColor` means
@@ -17,4 +18,14 @@ export function themedAxis(axis: uPlot.Axis = {}): uPlot.Axis {
     labelFont: '14px system-ui, sans-serif',
     ...axis,
   };
+}
+
+/** The x axis of a time chart: ticks in 24-hour time like the tables (uPlot's default is `4:00pm`). */
+export function themedTimeAxis(): uPlot.Axis {
+  return themedAxis({
+    // Room for two lines: the time, and the date under the first tick and where the day changes.
+    size: 56,
+    space: (_u, _axisIndex, min, max, widthPx) => timeTickSpace(max - min, widthPx),
+    values: (_u, ticks, _axisIndex, _space, increment) => timeTickLabels(ticks, increment),
+  });
 }

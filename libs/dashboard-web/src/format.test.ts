@@ -10,6 +10,8 @@ import {
   formatVolts,
   fromDateTimeLocal,
   healthState,
+  timeTickLabels,
+  timeTickSpace,
   toDateTimeLocal,
 } from './format';
 
@@ -58,6 +60,30 @@ describe('format', () => {
     expect(healthState({ problems: [], checkedAt })).toBe('ok');
     expect(healthState({ problems: [] })).toBe('unchecked');
     expect(healthState({ problems: ['detector_silent'], checkedAt })).toBe('problems');
+  });
+
+  it('labels time axis ticks in 24-hour local time, with the date on the first tick and at a day change', () => {
+    const at = (iso: string) => Date.parse(iso) / 1000;
+    // 21:55 and 22:00 UTC are 23:55 and 00:00 the next day in Helsinki.
+    const fiveMinutes = ['21:50', '21:55', '22:00', '22:05'].map((clock) => at(`2026-12-07T${clock}:00Z`));
+    expect(timeTickLabels(fiveMinutes, 300)).toEqual([
+      '23:50\n2026-12-07',
+      '23:55',
+      '00:00\n2026-12-08',
+      '00:05',
+    ]);
+    expect(timeTickLabels([at('2026-12-07T14:00:00Z'), at('2026-12-07T14:00:30Z')], 30)).toEqual([
+      '16:00:00\n2026-12-07',
+      '16:00:30',
+    ]);
+    expect(timeTickLabels([at('2026-12-06T22:00:00Z'), at('2026-12-07T22:00:00Z')], 86_400)).toEqual([
+      '2026-12-07',
+      '2026-12-08',
+    ]);
+    expect(timeTickLabels([], 300)).toEqual([]);
+    // Three hours over 940 px: minute ticks or wider, the usual room; three minutes: room for seconds.
+    expect(timeTickSpace(3 * 3600, 940)).toBe(50);
+    expect(timeTickSpace(180, 940)).toBe(80);
   });
 
   it('round-trips datetime-local values in the local zone', () => {

@@ -97,6 +97,40 @@ export function estimateSummary(estimate: EstimateView | undefined): string {
   ].join(' · ');
 }
 
+const SECONDS_PER_MINUTE = 60;
+const SECONDS_PER_DAY = 86_400;
+/** Room for a `16:05` tick label (uPlot's default), and for a `16:05:30` one. */
+const TIME_TICK_SPACE_PX = 50;
+const TIME_TICK_SPACE_WITH_SECONDS_PX = 80;
+
+/**
+ * The least room between time axis ticks, in px: wider when ticks at the usual room would be
+ * under a minute apart, since those labels carry seconds (`16:05:30`) and would overlap.
+ */
+export function timeTickSpace(rangeSeconds: number, widthPx: number): number {
+  return (rangeSeconds / widthPx) * TIME_TICK_SPACE_PX < SECONDS_PER_MINUTE
+    ? TIME_TICK_SPACE_WITH_SECONDS_PX
+    : TIME_TICK_SPACE_PX;
+}
+
+/**
+ * A time axis's tick labels (ticks in epoch seconds) in 24-hour local time like the tables:
+ * `16:05`, with the date (`2026-12-07`) on a second line on the first tick and wherever the day
+ * changes. Seconds only when ticks are less than a minute apart; the date alone when a day or more.
+ */
+export function timeTickLabels(ticks: readonly number[], incrementSeconds: number): string[] {
+  return ticks.map((tick, index) => {
+    const time = new Date(tick * 1000);
+    const date = localDate(time);
+    if (incrementSeconds >= SECONDS_PER_DAY) return date;
+    const parts = [time.getHours(), time.getMinutes()];
+    if (incrementSeconds < SECONDS_PER_MINUTE) parts.push(time.getSeconds());
+    const clock = parts.map((part) => String(part).padStart(2, '0')).join(':');
+    const previous = index === 0 ? undefined : localDate(new Date(ticks[index - 1]! * 1000));
+    return previous === date ? clock : `${clock}\n${date}`;
+  });
+}
+
 function localDate(time: Date): string {
   const month = String(time.getMonth() + 1).padStart(2, '0');
   const day = String(time.getDate()).padStart(2, '0');

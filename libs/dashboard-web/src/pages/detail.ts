@@ -2,7 +2,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { EstimateView, Series } from '../api';
 import { fetchSeries } from '../api-client';
-import { themedAxis } from '../chart-theme';
+import { themedAxis, themedTimeAxis } from '../chart-theme';
 import { h, swatch, type MountedPage } from '../dom';
 import {
   estimateSummary,
@@ -247,7 +247,7 @@ class DetailView {
       ...this.chartSize(),
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(60, max * 1.1)] } },
       axes: [
-        themedAxis(),
+        themedTimeAxis(),
         themedAxis({
           label: 'travel time (min:s)',
           size: 60,
@@ -257,7 +257,7 @@ class DetailView {
         }),
       ],
       series: [
-        {},
+        { value: timeValue },
         { label: 'typical p15', stroke: TYPICAL_COLOUR, ...band, value: durationValue },
         { label: 'typical p85', stroke: TYPICAL_COLOUR, ...band, value: durationValue },
         {
@@ -344,6 +344,11 @@ function pointRow(estimate: EstimateView, typicalMedian: number | null | undefin
     h('td', {}, estimate.status.replaceAll('_', ' ')),
     h('td', {}, swatch(levelColour(estimate.level)), estimate.level),
   );
+}
+
+/** The hovered time in uPlot's legend, as the table shows it (uPlot's own is 12-hour). */
+function timeValue(_u: uPlot, seconds: number | null): string {
+  return seconds === null ? '–' : formatTime(new Date(seconds * 1000).toISOString(), Date.now());
 }
 
 /** A series' value in uPlot's legend. */

@@ -2,7 +2,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { DetectorSightings, DetectorView } from '../api';
 import { fetchSightings } from '../api-client';
-import { themedAxis } from '../chart-theme';
+import { themedAxis, themedTimeAxis } from '../chart-theme';
 import { nextSort, sortDetectors, type DetectorColumn, type DetectorSort } from '../detector-sort';
 import { h, type MountedPage } from '../dom';
 import { formatAge, formatHealth, formatSkew, formatTime, formatVolts, healthState } from '../format';
@@ -164,7 +164,7 @@ class SightingsPanel {
         height: 200,
         legend: { show: false },
         scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
-        axes: [themedAxis(), themedAxis()],
+        axes: [themedTimeAxis(), themedAxis()],
         series: [
           {},
           {
