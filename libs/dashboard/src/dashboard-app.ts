@@ -1,20 +1,16 @@
 import {
   ConfigError,
-  createLogger,
   formatAddress,
-  formatHelp,
-  loadConfig,
-  loggableConfig,
   pickConfig,
   readTlsFiles,
-  routeGrpcLogging,
+  runProgram,
   runtimeOptions,
   ServerMetrics,
   ShutdownCoordinator,
   startMetricsServer,
   tlsOptions,
   type Logger,
-  type SignalTarget,
+  type ProgramProcess,
 } from '@message-bus/server-kit';
 import { readFileSync } from 'node:fs';
 import { checkDashboardLogin, dashboardAppOptions, queryTlsFrom } from './dashboard-options';
@@ -32,12 +28,7 @@ export interface DashboardAppSpec {
 }
 
 /** What of the process the app uses; `process` itself in production. */
-export interface DashboardProcess extends SignalTarget {
-  readonly argv: readonly string[];
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly stdout: { write(text: string): unknown };
-  readonly stderr: { write(text: string): unknown };
-}
+export type DashboardProcess = ProgramProcess;
 
 /** The dashboard app's options: its own, TLS for its port and metrics, logging and metrics. */
 export const dashboardAppDeclarations = [
@@ -47,47 +38,15 @@ export const dashboardAppDeclarations = [
 ] as const;
 
 /**
- * The standalone dashboard: no store of its own, only QueryService over gRPC. The same
- * life as a server app (@message-bus/runtime's runServerApp): `--version`, `--help`,
- * config defaults < YAML < env < flags, JSON logs, metrics, TLS, a graceful shutdown on
- * SIGTERM/SIGINT, one line and exit 2 for invalid config or a port in use, and a `ready`
- * log line with the bound `ports`.
+ * The standalone dashboard: no store of its own, only QueryService over gRPC. The life
+ * every server program has (server-kit's runProgram: `--version`, `--help`, config
+ * layering, JSON logs, one line and exit 2 for invalid config or a port in use), then
+ * metrics, TLS, a graceful shutdown on SIGTERM/SIGINT and a `ready` line with the ports.
  */
 export async function runDashboardApp(spec: DashboardAppSpec, proc: DashboardProcess): Promise<void> {
-  const args = proc.argv.slice(2);
-  if (args.includes('--version')) {
-    proc.stdout.write(`${spec.name} ${spec.version} (${spec.commit})\n`);
-    return;
-  }
-  try {
-    const loaded = loadConfig(dashboardAppDeclarations, {
-      argv: args,
-      env: proc.env,
-      readFile: (path) => readFileSync(path, 'utf8'),
-    });
-    if (loaded.help) {
-      proc.stdout.write(formatHelp(spec.name, spec.description, dashboardAppDeclarations));
-      return;
-    }
-    const logger = createLogger({
-      name: spec.name,
-      level: pickConfig(runtimeOptions, loaded.values).log_level,
-    });
-    routeGrpcLogging(logger);
-    logger.info(
-      {
-        version: spec.version,
-        commit: spec.commit,
-        config: loggableConfig(dashboardAppDeclarations, loaded.values),
-      },
-      'starting',
-    );
-    await startDashboardApp(spec, loaded.values, logger, proc);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    proc.stderr.write(`${spec.name}: ${message.replace(/\s*[\r\n]+\s*/g, ' ').trim()}\n`);
-    proc.exit(error instanceof ConfigError ? 2 : 1);
-  }
+  await runProgram(spec, dashboardAppDeclarations, proc, (values, logger) =>
+    startDashboardApp(spec, values, logger, proc),
+  );
 }
 
 async function startDashboardApp(

@@ -6,16 +6,12 @@ import {
   bearerTokenInterceptor,
   checkTlsPortChoice,
   ConfigError,
-  createLogger,
   formatAddress,
-  formatHelp,
   healthcheckServerOptions,
-  loadConfig,
-  loggableConfig,
   metricsInterceptor,
   pickConfig,
   readTlsFiles,
-  routeGrpcLogging,
+  runProgram,
   runtimeOptions,
   ServerMetrics,
   ShutdownCoordinator,
@@ -27,11 +23,11 @@ import {
   type Logger,
   type OptionDeclaration,
   type PreparedPart,
+  type ProgramProcess,
   type RunningGrpcServer,
   type RunningPart,
   type ServerPart,
   type ServiceRegistration,
-  type SignalTarget,
   type StoreFacts,
   type TlsFiles,
 } from '@message-bus/server-kit';
@@ -55,11 +51,7 @@ export interface ServerAppSpec {
 }
 
 /** What of the process a server app uses; `process` itself in production. */
-export interface ServerProcess extends SignalTarget {
-  readonly argv: readonly string[];
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly stdout: { write(text: string): unknown };
-  readonly stderr: { write(text: string): unknown };
+export interface ServerProcess extends ProgramProcess {
   /** Names this process among the others sharing the store, with the host name; `process.pid`. */
   readonly pid?: number;
 }
@@ -94,41 +86,11 @@ export function serverOptions(parts: readonly ServerPart[]): readonly OptionDecl
  * one line and exit 2; any other failure to start prints one line and exits 1.
  */
 export async function runServerApp(spec: ServerAppSpec, proc: ServerProcess): Promise<void> {
-  const args = proc.argv.slice(2);
-  if (args.includes('--version')) {
-    proc.stdout.write(`${spec.name} ${spec.version} (${spec.commit})\n`);
-    return;
-  }
   const declarations = serverOptions(spec.parts);
-  try {
-    const loaded = loadConfig(declarations, {
-      argv: args,
-      env: proc.env,
-      readFile: (path) => readFileSync(path, 'utf8'),
-    });
-    if (loaded.help) {
-      proc.stdout.write(formatHelp(spec.name, spec.description, declarations));
-      return;
-    }
-    const logger = createLogger({
-      name: spec.name,
-      level: pickConfig(runtimeOptions, loaded.values).log_level,
-    });
-    // grpc-js's logger is process-global: set once here, where the process's logger is made.
-    routeGrpcLogging(logger);
-    logger.info(
-      { version: spec.version, commit: spec.commit, config: loggableConfig(declarations, loaded.values) },
-      'starting',
-    );
-    checkDistinctTokens(declarations, loaded.values);
-    await startServers(spec, loaded.values, logger, proc);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    // One line, whatever a library put in its message: operators and tests read the first.
-    const line = message.replace(/\s*[\r\n]+\s*/g, ' ').trim();
-    proc.stderr.write(`${spec.name}: ${line}\n`);
-    proc.exit(error instanceof ConfigError ? 2 : 1);
-  }
+  await runProgram(spec, declarations, proc, async (values, logger) => {
+    checkDistinctTokens(declarations, values);
+    await startServers(spec, values, logger, proc);
+  });
 }
 
 async function startServers(

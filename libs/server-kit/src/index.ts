@@ -39,6 +39,7 @@ export {
 export { formatHelp, formatOptionsMarkdown } from './config-help';
 export { closestName } from './closest-name';
 export { healthcheckServerOptions, runtimeOptions, tlsOptions } from './server-options';
+export { runProgram, type ProgramProcess, type ProgramSpec } from './process-life';
 export {
   defineServerPart,
   type LocalService,
