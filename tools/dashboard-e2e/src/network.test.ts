@@ -79,6 +79,8 @@ describe('the dashboard of a simulated motorway (cqserver, Chromium)', () => {
     );
     const { network, links, routes } = (await drawn.jsonValue())!;
     await saveScreenshot(page, 'map');
+    // Without --dashboard_tile_url the links lie on a plain background.
+    expect(await page.locator('.leaflet-tile').count()).toBe(0);
 
     const byLink = (a: { source?: string; destination?: string }, b: { source?: string; destination?: string }) =>
       `${a.source}→${a.destination}`.localeCompare(`${b.source}→${b.destination}`);

@@ -12,13 +12,19 @@ export function launchChromium(): Promise<Browser> {
 }
 
 /**
- * A fresh browser context (its own cookies) in UTC, 1280×800, that reaches only `origin`:
- * anything else (a map tile server) is refused, so a test never depends on the network.
+ * A fresh browser context (its own cookies) in UTC, 1280×800, that reaches only `origin`
+ * and the `alsoAllowed` origins (a test's own tile server): anything else (a map tile
+ * server) is refused, so a test never depends on the network.
  */
-export async function dashboardContext(browser: Browser, origin: string): Promise<BrowserContext> {
+export async function dashboardContext(
+  browser: Browser,
+  origin: string,
+  alsoAllowed: readonly string[] = [],
+): Promise<BrowserContext> {
   const context = await browser.newContext({ timezoneId: 'UTC', locale: 'en-GB', viewport: { width: 1280, height: 800 } });
+  const allowed = [origin, ...alsoAllowed];
   await context.route('**/*', (route) =>
-    route.request().url().startsWith(origin) ? route.continue() : route.abort('blockedbyclient'),
+    allowed.includes(new URL(route.request().url()).origin) ? route.continue() : route.abort('blockedbyclient'),
   );
   return context;
 }
