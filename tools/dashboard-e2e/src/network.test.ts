@@ -150,6 +150,45 @@ describe('the dashboard of a simulated motorway (cqserver, Chromium)', () => {
     expect(medians.at(-1)!).toBeGreaterThan(medians[0]! * 1.2);
   });
 
+  it("the link's CSV download holds the table's points", async () => {
+    // Still on the link's page the test before opened.
+    await page.waitForSelector('#detail[data-ready="true"]', { timeout: PAGE_TIMEOUT_MS });
+    const href = await page.getAttribute('a#csv', 'href');
+    expect(href).not.toBeNull();
+    const download = new URL(href!, page.url());
+    expect(download.pathname).toBe('/api/series.csv');
+    expect([download.searchParams.get('source'), download.searchParams.get('destination')]).toEqual([
+      CHART_LINK.source,
+      CHART_LINK.destination,
+    ]);
+    const answer = await page.request.get(download.href);
+    expect(answer.status()).toBe(200);
+    const [header, ...lines] = (await answer.text()).trimEnd().split('\n');
+    const columns = header!.split(',');
+    expect(columns).toEqual(expect.arrayContaining(['interval_end', 'median_seconds']));
+    const csvPoints = lines.map((line) => {
+      const cells = line.split(',');
+      const cell = (name: string) => cells[columns.indexOf(name)];
+      return { intervalEnd: Date.parse(cell('interval_end')!), medianSeconds: optionalNumber(cell('median_seconds')) };
+    });
+    expect(csvPoints.length).toBeGreaterThan(100);
+
+    const tablePoints = await page.$$eval('table.points tr[data-interval-end]', (rows) =>
+      rows.map((row) => ({
+        intervalEnd: (row as HTMLElement).dataset['intervalEnd']!,
+        medianSeconds: (row as HTMLElement).dataset['medianSeconds'],
+      })),
+    );
+    // Live points may have reached the table or the CSV alone at the newest end: compare
+    // the range both hold.
+    const newestOfBoth = Math.min(csvPoints.at(-1)!.intervalEnd, Date.parse(tablePoints.at(-1)!.intervalEnd));
+    expect(csvPoints.filter((point) => point.intervalEnd <= newestOfBoth)).toEqual(
+      tablePoints
+        .map((point) => ({ intervalEnd: Date.parse(point.intervalEnd), medianSeconds: optionalNumber(point.medianSeconds) }))
+        .filter((point) => point.intervalEnd <= newestOfBoth),
+    );
+  });
+
   it("a route's page names the route and draws its series", async () => {
     await page.goto(`${server.url}/#/route?name=${ROUTE.name}`);
     await page.waitForSelector('#detail[data-ready="true"]', { timeout: PAGE_TIMEOUT_MS });
@@ -237,4 +276,9 @@ function pointAttributes(estimate: query.TravelTimeEstimate): Record<string, str
     totalSamples: String(estimate.totalSamples),
     status: query.EstimateStatus[estimate.status].replace('ESTIMATE_STATUS_', '').toLowerCase(),
   };
+}
+
+/** A CSV cell or data attribute as a number; an empty or absent one as undefined. */
+function optionalNumber(text: string | undefined): number | undefined {
+  return text === undefined || text === '' ? undefined : Number(text);
 }
