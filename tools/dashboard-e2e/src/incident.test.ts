@@ -1,18 +1,21 @@
 import { levelColour } from '@message-bus/dashboard-web/levels';
-import { parseDetectorId } from '@message-bus/domain';
+import { parseDetectorId, type DetectorId, type DetectorStatus } from '@message-bus/domain';
 import { query } from '@message-bus/proto';
 import { simulate, type Disruptions } from '@message-bus/simulation';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardContext, launchChromium, rgbOf, saveScreenshot } from './support/browser';
 import { INTERVAL_SECONDS, startDashboardServer, STORE_PREFIX, type DashboardServer } from './support/dashboard-server';
-import { registerScenario, sendAsTimeComes, sendSightings } from './support/feed';
+import { registerScenario, sendAsTimeComes, sendSightings, sendStatusReports } from './support/feed';
 import { linkTravelTimes, listOpenAlerts, millisOfTimestamp } from './support/grpc';
+import { PAGE_TIMEOUT_MS } from './support/pages';
 import { busyCorridor, freeFlowSeconds, nanosOfMillis } from './support/roads';
 import { storeFreeFlowProfiles } from './support/typical-profiles';
 
 const MINUTE = 60_000;
 const INCIDENT_LINK = { source: parseDetectorId('D02'), destination: parseDetectorId('D03') };
+/** A detector whose battery falls towards the low threshold: a warning alert beside the congestion one. */
+const DRAINING_DETECTOR = parseDetectorId('D01');
 /** The workers' default congestion rule: 3 of the newest 5 intervals at 1.5× typical or more. */
 const RULE = { windowIntervals: 5, raiseIntervals: 3, raiseRatio: 1.5, minValidSamples: 3, maxSpread: 1.3 };
 /** A path's level on the map, and its stroke. */
@@ -72,6 +75,7 @@ describe('an incident in the simulation, live on the dashboard (cqserver, Chromi
       disruptions,
     });
     await registerScenario(server.grpc, road);
+    await sendStatusReports(server.grpc, drainingBattery(DRAINING_DETECTOR, start));
     const now = nanosOfMillis(Date.now());
     await sendSightings(
       server.grpc,
@@ -160,7 +164,65 @@ describe('an incident in the simulation, live on the dashboard (cqserver, Chromi
     expect(alertStart).toBeGreaterThanOrEqual(incidentSeenFrom);
     expect(incidentSeenFrom).toBeGreaterThan(incidentOnset);
   });
+  it('filters the alert feed by least severity and by kind', async () => {
+    await page.click('nav a[href="#/alerts"]');
+    // The health worker checks every minute; the test before took longer than that.
+    const batteryRow = 'table.alerts tr[data-kind="battery_low"]';
+    const congestionRow = 'table.alerts tr[data-kind="congestion"]';
+    await page.waitForSelector(batteryRow, { timeout: 150_000 });
+    await page.waitForSelector(congestionRow, { timeout: PAGE_TIMEOUT_MS });
+    // A falling trend above the threshold is a warning (below it, critical).
+    expect(await page.getAttribute(batteryRow, 'data-severity')).toBe('warning');
+    const shownRows = () =>
+      page.$$eval('table.alerts tr[data-alert-id]', (rows) =>
+        rows.map((row) => ({
+          kind: (row as HTMLElement).dataset['kind'],
+          severity: (row as HTMLElement).dataset['severity'],
+        })),
+      );
+
+    await page.selectOption('select#severity', 'critical');
+    await page.waitForSelector(batteryRow, { state: 'detached', timeout: PAGE_TIMEOUT_MS });
+    expect((await shownRows()).every((row) => row.severity === 'critical')).toBe(true);
+    await page.selectOption('select#severity', 'warning');
+    await page.waitForSelector(batteryRow, { timeout: PAGE_TIMEOUT_MS });
+    expect(await page.getAttribute(batteryRow, 'data-severity')).toBe('warning');
+
+    await page.selectOption('select#kind', 'congestion');
+    await page.waitForSelector(batteryRow, { state: 'detached', timeout: PAGE_TIMEOUT_MS });
+    await page.waitForSelector(congestionRow, { timeout: PAGE_TIMEOUT_MS });
+    expect(new Set((await shownRows()).map((row) => row.kind))).toEqual(new Set(['congestion']));
+    // The congestion alert is shown at its own least severity too (it only ever rises).
+    const congestionSeverity = (await page.getAttribute(congestionRow, 'data-severity'))!;
+    await page.selectOption('select#severity', congestionSeverity);
+    await page.waitForSelector(congestionRow, { timeout: PAGE_TIMEOUT_MS });
+
+    await page.selectOption('select#severity', 'all');
+    await page.selectOption('select#kind', 'battery_low');
+    await page.waitForSelector(congestionRow, { state: 'detached', timeout: PAGE_TIMEOUT_MS });
+    await page.waitForSelector(batteryRow, { timeout: PAGE_TIMEOUT_MS });
+    expect(await shownRows()).toEqual([{ kind: 'battery_low', severity: 'warning' }]);
+    await saveScreenshot(page, 'alerts-filtered');
+  });
 });
+
+/**
+ * Status reports of `detectorId` every half hour over the last 3 hours before `nowMillis`
+ * at 12.0 V, and the same times a day before at 12.6 V: a fall of 0.6 V a day, 11.5 V
+ * (the default threshold) in about 20 hours, within the 48-hour horizon.
+ */
+function drainingBattery(detectorId: DetectorId, nowMillis: number): DetectorStatus[] {
+  const day = 24 * 60 * MINUTE;
+  const times = Array.from({ length: 7 }, (_, index) => nowMillis - (6 - index) * 30 * MINUTE);
+  const report = (millis: number, batteryVoltage: number): DetectorStatus => ({
+    detectorId,
+    time: nanosOfMillis(millis),
+    batteryVoltage,
+    activeRadios: ['wifi'],
+    detectionCounts: {},
+  });
+  return [...times.map((millis) => report(millis - day, 12.6)), ...times.map((millis) => report(millis, 12.0))];
+}
 
 /**
  * The interval end of the first congested estimate of the first window of
