@@ -108,8 +108,9 @@ await esbuild.build({
 for (const { from, name } of assets) cpSync(from, join(outDir, name), { recursive: true });
 
 const dependencies = Object.fromEntries([...required].sort().map((name) => [name, installedVersion(name)]));
-// The workspace's overrides (a transitive version kept for Node 20) hold in the deployable too.
-const { overrides } = JSON.parse(readFileSync(join(workspaceRoot, 'package.json'), 'utf8'));
+// The workspace's overrides (a transitive version kept for Node 20) and its decisions on
+// dependencies' install scripts hold in the deployable too.
+const { overrides, allowScripts } = JSON.parse(readFileSync(join(workspaceRoot, 'package.json'), 'utf8'));
 const deployable = {
   name: appPackage.name,
   version,
@@ -120,6 +121,7 @@ const deployable = {
   engines: { node: '>=20.19' },
   dependencies,
   ...(overrides === undefined ? {} : { overrides }),
+  ...(allowScripts === undefined ? {} : { allowScripts }),
 };
 writeFileSync(join(outDir, 'package.json'), `${JSON.stringify(deployable, null, 2)}\n`);
 process.stdout.write(

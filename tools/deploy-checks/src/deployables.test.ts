@@ -79,7 +79,8 @@ describe.each(deployableApps)('the $app deployable (apps/$app/dist)', ({ app, pr
         encoding: 'utf8',
       },
     );
-    expect(install.stderr.split('\n').filter((line) => line.startsWith('npm error'))).toEqual([]);
+    // No warning either: an engine the deployable's Node lacks, or an install script nobody decided on.
+    expect(install.stderr.split('\n').filter((line) => /^npm (error|warn)/.test(line))).toEqual([]);
     expect(install.status).toBe(0);
   }, 180_000);
 
