@@ -2,6 +2,7 @@ import { nanosToTimestamp } from '@message-bus/domain';
 import { Flags } from '@oclif/core';
 import { type Empty } from '@message-bus/proto';
 import { simulate } from '@message-bus/simulation';
+import { abortableWait } from '../lib/abortable-wait';
 import { MbcliCommand } from '../lib/base-command';
 import {
   collectorClient,
@@ -109,7 +110,7 @@ export default class Traffic extends MbcliCommand {
     let sent = 0;
     try {
       while (!stop.signal.aborted && (flags.count === undefined || sent < flags.count)) {
-        await sleep(rateSeconds * 1000, stop.signal);
+        await abortableWait(rateSeconds * 1000, stop.signal);
         if (stop.signal.aborted) break;
         const detector = pick(flags.detector_ids);
         const time = BigInt(Date.now()) * NANOS_PER_MILLI;
@@ -185,16 +186,6 @@ function pick(values: readonly string[]): string {
   const value = values[Math.floor(Math.random() * values.length)];
   if (value === undefined) throw new InputError('the id list is empty; give at least one id');
   return value;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }
 
 /** A self-overwriting status line on stderr, shown only to a person at a terminal, at most a few times a second. */

@@ -1,5 +1,6 @@
 import { Flags, ux } from '@oclif/core';
 import { query } from '@message-bus/proto';
+import { abortableWait } from '../lib/abortable-wait';
 import { MbcliCommand } from '../lib/base-command';
 import { queryClient, queryTarget, unaryCall } from '../lib/connection/grpc-connection';
 import { renderTable } from '../lib/display/table';
@@ -105,7 +106,7 @@ export default class TravelTimes extends MbcliCommand {
         !stop.signal.aborted && (refreshes === undefined || shown < refreshes);
         shown += 1
       ) {
-        if (shown > 0) await sleep(intervalSeconds * 1000, stop.signal);
+        if (shown > 0) await abortableWait(intervalSeconds * 1000, stop.signal);
         if (stop.signal.aborted) break;
         const rows = await latest();
         if (this.jsonEnabled()) {
@@ -130,14 +131,4 @@ function travelTimeTable(rows: readonly TravelTimeRow[]): string {
     headers,
     rows.map((row) => travelTimeCells(row, routes)),
   );
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }

@@ -1,6 +1,7 @@
 import type { ServiceError } from '@grpc/grpc-js';
 import type { DeviceKind } from '@message-bus/domain';
 import type { collector } from '@message-bus/proto';
+import { abortableWait } from '../abortable-wait';
 import { ServiceCallError, type ServiceTarget } from '../connection/service-error';
 import { sightingLog } from './sighting-log';
 
@@ -36,15 +37,6 @@ export interface StreamCounts {
   readonly mobile: number;
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-
 /**
  * Sends sightings, in order, over one StreamEventLog call, waiting whenever the stream
  * is full (so a backfill goes as fast as the collector takes it, and no faster).
@@ -74,7 +66,7 @@ export async function streamSightings(
   for (const sighting of sightings) {
     if (failure || options.signal?.aborted) break;
     const wait = options.delayBefore?.(sighting.time) ?? 0;
-    if (wait > 0) await sleep(wait, options.signal);
+    if (wait > 0) await abortableWait(wait, options.signal);
     if (options.signal?.aborted) break;
     const log = sightingLog(sighting.detectorId, sighting.kind, sighting.rawDeviceId, sighting.time);
     if (!stream.write(log))
