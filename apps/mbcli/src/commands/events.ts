@@ -4,28 +4,54 @@ import { query } from '@message-bus/proto';
 import { MbcliCommand } from '../lib/base-command';
 import { eventCells, eventRows, EVENT_HEADERS, type EventRow } from '../lib/display/event-rows';
 import { queryClient, queryTarget, unaryCall } from '../lib/connection/grpc-connection';
+import { listAllDetectors } from '../lib/connection/paged-lists';
 import { InputError } from '../lib/input-error';
 import { ServiceCallError, type ServiceTarget } from '../lib/connection/service-error';
 import { renderTable } from '../lib/display/table';
 import { parseInstantFlag } from '../lib/display/time-format';
 
+/**
+ * Most detector ids the query service takes in one GetEvents (its documented default
+ * limit): the overview of every detector asks in batches of this many.
+ */
+const DETECTORS_PER_REQUEST = 100;
+
+/** What `mbcli events` says on a server that lists no detector, as the next step to take. */
+const NO_DETECTORS_HINT =
+  'no registered detectors yet; register one with `mbcli detectors set`, send traffic with ' +
+  '`mbcli traffic --scenario corridor`, or name detectors that only send sightings with --detector_ids';
+
+/**
+ * Without --detector_ids, events shows the newest sightings of every registered detector
+ * (those ListDetectors lists: the ones with a position), --event_limit per detector, rather
+ * than asking for a made-up detector and answering "no sightings": a new operator reads
+ * that as "there is no data". With no detector registered it prints NO_DETECTORS_HINT and
+ * exits 0. A detector that only sends sightings has no position and is not listed, so the
+ * hint names --detector_ids for it.
+ *
+ * The request carries a `range` only when --after or --before is given: the original Go
+ * query server dereferences the range's fields, so a range with unset fields crashes it;
+ * the new server reads an absent range as "no bound" too.
+ */
 export default class Events extends MbcliCommand {
   static override summary = 'List the latest sightings of detectors, newest first.';
   static override description =
+    'Without --detector_ids, the latest sightings of every registered detector ' +
+    '(those `mbcli detectors list` shows). ' +
     'Devices appear as the pseudonyms the server stores, never as raw identifiers. ' +
     'With --follow, stored sightings are replayed and new ones printed as they arrive, until Ctrl-C.';
   static override enableJsonFlag = true;
   static override examples = [
+    '<%= config.bin %> events',
     '<%= config.bin %> events --detector_ids a1,a2 --event_limit 10',
     '<%= config.bin %> events --detector_ids a1 --after 2026-01-30T08:00:00Z --before 2026-01-30T09:00:00Z --json',
     '<%= config.bin %> events --detector_ids a1 --follow',
   ];
   static override flags = {
     detector_ids: Flags.string({
-      description: 'detectors to list (comma-separated or repeated)',
+      description: 'detectors to list (comma-separated or repeated); without it, every registered detector',
       multiple: true,
       delimiter: ',',
-      default: ['xxx-1'],
     }),
     event_limit: Flags.integer({ description: 'most sightings per detector', default: 1, min: 1 }),
     after: Flags.string({ description: 'only sightings at or after this time (ISO-8601 or Unix seconds)' }),
@@ -40,33 +66,40 @@ export default class Events extends MbcliCommand {
   async run(): Promise<EventRow[] | undefined> {
     const { flags } = await this.parse(Events);
     const settings = this.connectionSettings(flags);
-    const request = query.GetEventsRequest.fromPartial({
-      detectorIds: flags.detector_ids,
-      limit: BigInt(flags.event_limit),
-      range: {
-        after: flags.after === undefined ? undefined : parseInstantFlag('after', flags.after),
-        before: flags.before === undefined ? undefined : parseInstantFlag('before', flags.before),
-      },
-    });
+    const range = requestRange(flags.after, flags.before);
+    const limit = BigInt(flags.event_limit);
     if (flags.stop_after !== undefined && !flags.follow) {
       throw new InputError('--stop_after only applies with --follow; use --event_limit to bound a listing');
     }
-    if (request.detectorIds.some((id) => id.trim() === '')) {
+    if (flags.detector_ids?.some((id) => id.trim() === '')) {
       throw new InputError('--detector_ids has an empty detector id; list ids separated by commas');
     }
+    if (flags.follow && flags.detector_ids === undefined) {
+      // A stream follows the detectors it names; one registered later would be silently missed.
+      throw new InputError('--follow needs --detector_ids; `mbcli detectors list` shows the registered ones');
+    }
     const client = queryClient(settings);
+    const target = queryTarget(settings);
     try {
       if (flags.follow) {
-        await this.follow(client, queryTarget(settings), request, flags.stop_after);
+        const request = query.GetEventsRequest.fromPartial({ detectorIds: flags.detector_ids, limit, range });
+        await this.follow(client, target, request, flags.stop_after);
         return undefined;
       }
-      const response = await unaryCall<query.GetEventsResponse>(
-        queryTarget(settings),
-        (metadata, options, done) => client.getEvents(request, metadata, options, done),
-      );
-      const rows = eventRows(response.events);
+      const detectorIds = flags.detector_ids ?? (await registeredDetectorIds(client, target));
+      if (detectorIds.length === 0) {
+        this.log(NO_DETECTORS_HINT);
+        return [];
+      }
+      const rows = eventRows(await latestSightings(client, target, detectorIds, limit, range));
       if (!this.jsonEnabled()) {
-        this.log(rows.length === 0 ? 'no sightings' : renderTable(EVENT_HEADERS, rows.map(eventCells)));
+        this.log(
+          rows.length > 0
+            ? renderTable(EVENT_HEADERS, rows.map(eventCells))
+            : flags.detector_ids === undefined
+              ? `no sightings of the ${detectorIds.length} registered detectors`
+              : 'no sightings',
+        );
       }
       return rows;
     } finally {
@@ -108,4 +141,56 @@ export default class Events extends MbcliCommand {
       });
     });
   }
+}
+
+/** The range the operator gave, or none at all (see the class comment: the original's server). */
+function requestRange(after: string | undefined, before: string | undefined): query.Range | undefined {
+  if (after === undefined && before === undefined) return undefined;
+  return query.Range.fromPartial({
+    after: after === undefined ? undefined : parseInstantFlag('after', after),
+    before: before === undefined ? undefined : parseInstantFlag('before', before),
+  });
+}
+
+/** The ids of every detector ListDetectors lists; a server without it (the original's) is told apart. */
+async function registeredDetectorIds(
+  client: query.QueryServiceClient,
+  target: ServiceTarget,
+): Promise<string[]> {
+  try {
+    return (await listAllDetectors(client, target)).flatMap((detector) =>
+      detector.loc === undefined ? [] : [detector.loc.detectorId],
+    );
+  } catch (error) {
+    if (error instanceof ServiceCallError && error.cause.code === status.UNIMPLEMENTED) {
+      throw new InputError(
+        `the query service at ${target.host} cannot list detectors (the original's server?); ` +
+          'name them with --detector_ids',
+      );
+    }
+    throw error;
+  }
+}
+
+/** GetEvents of `detectorIds`, a batch at a time, one after another (a scan each on the server). */
+async function latestSightings(
+  client: query.QueryServiceClient,
+  target: ServiceTarget,
+  detectorIds: readonly string[],
+  limit: bigint,
+  range: query.Range | undefined,
+): Promise<query.DetectionEvent[]> {
+  const events: query.DetectionEvent[] = [];
+  for (let start = 0; start < detectorIds.length; start += DETECTORS_PER_REQUEST) {
+    const request = query.GetEventsRequest.fromPartial({
+      detectorIds: detectorIds.slice(start, start + DETECTORS_PER_REQUEST),
+      limit,
+      range,
+    });
+    const response = await unaryCall<query.GetEventsResponse>(target, (metadata, options, done) =>
+      client.getEvents(request, metadata, options, done),
+    );
+    events.push(...response.events);
+  }
+  return events;
 }
