@@ -156,6 +156,29 @@ describe('docker-compose.yml', () => {
     expect(dashboard?.ports).toEqual([expect.objectContaining({ published: 18080, target: 8080 })]);
   });
 
+  it('gives every service a health check run by its own image', () => {
+    const { services } = splitConfig();
+    const probes = Object.fromEntries(
+      Object.entries(services).map(([name, service]) => [name, service.healthcheck?.test.slice(0, 3)]),
+    );
+    const node = ['CMD', 'node', '-e'];
+    expect(probes).toEqual({
+      etcd: ['CMD', 'etcdctl', '--endpoints=http://127.0.0.1:2379'],
+      cqserver: node,
+      collector: node,
+      query: node,
+      healthcheck: node,
+      'traveltime-1': node,
+      'traveltime-2': node,
+      dashboard: node,
+    });
+  });
+
+  it('publishes etcd, which has no auth here, on this machine only', () => {
+    // docker-compose 1.29 writes a port bound to one address in the short form.
+    expect(defaultConfig().services.etcd?.ports as unknown).toEqual(['127.0.0.1:2379:2379/tcp']);
+  });
+
   it('publishes the split services on host ports that do not clash with cqserver', () => {
     const published = Object.values(splitConfig().services).flatMap(
       (service) => service.ports?.map((port) => port.published) ?? [],

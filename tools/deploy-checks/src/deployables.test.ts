@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseYamlObject } from './helm-chart';
 import { deployableApps, workspaceRoot } from './workspace';
 
 // Each app's dist/ (built by the Nx dependency of this target) is copied outside the
@@ -61,6 +62,15 @@ async function getWhenUp(url: string): Promise<{ status: number; type: string | 
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
+}
+
+/** The script of a compose service's `node -e` health check. */
+function composeHealthScript(service: string): string {
+  const compose = parseYamlObject(readFileSync(join(workspaceRoot, 'docker-compose.yml'), 'utf8'), 'docker-compose.yml');
+  const services = compose.services as Record<string, { healthcheck?: { test?: string[] } }>;
+  const test = services[service]?.healthcheck?.test ?? [];
+  expect(test.slice(0, 3)).toEqual(['CMD', 'node', '-e']);
+  return test[3] ?? '';
 }
 
 describe.each(deployableApps)('the $app deployable (apps/$app/dist)', ({ app, probe }) => {
@@ -121,9 +131,25 @@ describe.each(deployableApps)('the $app deployable (apps/$app/dist)', ({ app, pr
             }).stdout
           : (await getWhenUp(`http://${healthAddress}/healthz`)).body;
       const login = servesPages ? await getWhenUp(`http://${dashboardAddress}/login`) : undefined;
-      expect({ health, login: login && [login.status, login.type], output }).toEqual({
+      // docker-compose.yml's health check of this image, run as the container would (in its folder).
+      const composeCheck = spawnSync(
+        process.execPath,
+        ['-e', composeHealthScript(app === 'traveltime' ? 'traveltime-1' : app)],
+        {
+          cwd: directory,
+          env: { PATH: process.env.PATH, [probe === 'grpc' ? 'HEALTHCHECK_PORT' : 'DASHBOARD_PORT']: healthAddress },
+          encoding: 'utf8',
+        },
+      );
+      expect({
+        health,
+        login: login && [login.status, login.type],
+        composeCheck: [composeCheck.status, composeCheck.stderr],
+        output,
+      }).toEqual({
         health: probe === 'grpc' ? 'SERVING' : 'ok',
         login: servesPages ? [200, expect.stringContaining('text/html')] : undefined,
+        composeCheck: [0, ''],
         output: '',
       });
     } finally {
