@@ -85,7 +85,7 @@ describe('a server that requires a bearer token', () => {
     const { error, stderr } = await mbcli(['links', 'list', ...server.hostFlags()]);
     expect(error?.oclif?.exit).toBe(2);
     expect(stderr).toMatch(
-      /^mbcli: the query service at 127\.0\.0\.1:\d+ refused the token \(.+\); pass the right one with --token \(or MBCLI_TOKEN\)\n$/,
+      /^mbcli: the query service at 127\.0\.0\.1:\d+ refused the token \(.+\); pass the right one with --query_token \(or MBCLI_QUERY_TOKEN\), or --token \(or MBCLI_TOKEN\) if both services take the same\n$/,
     );
   });
 

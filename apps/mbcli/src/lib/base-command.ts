@@ -13,7 +13,7 @@ import { ServiceCallError } from './connection/service-error';
 
 /**
  * What every mbcli command shares: the original's `--collector_host`/`--query_host`
- * (with their environment variables), a bearer token, TLS, a YAML config file for all
+ * (with their environment variables), bearer tokens, TLS, a YAML config file for all
  * of these, `--debug`, and errors printed as one line that says what went wrong and
  * what to try.
  *
@@ -38,8 +38,18 @@ export abstract class MbcliCommand extends Command {
       helpGroup: 'GLOBAL',
     }),
     token: Flags.string({
-      description: 'bearer token sent to the services',
+      description: 'bearer token sent to both services (unless their own token is given)',
       env: 'MBCLI_TOKEN',
+      helpGroup: 'GLOBAL',
+    }),
+    collector_token: Flags.string({
+      description: "bearer token sent to the collector service, over --token's",
+      env: 'MBCLI_COLLECTOR_TOKEN',
+      helpGroup: 'GLOBAL',
+    }),
+    query_token: Flags.string({
+      description: "bearer token sent to the query service, over --token's",
+      env: 'MBCLI_QUERY_TOKEN',
       helpGroup: 'GLOBAL',
     }),
     tls: Flags.boolean({

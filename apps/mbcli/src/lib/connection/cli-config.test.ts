@@ -2,7 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readConfigFile, resolveConnectionSettings } from './cli-config';
+import {
+  readConfigFile,
+  resolveConnectionSettings,
+  type ConfigFileSettings,
+  type GlobalFlagValues,
+} from './cli-config';
 
 const dir = mkdtempSync(join(tmpdir(), 'mbcli-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,6 +27,8 @@ describe('readConfigFile', () => {
         'collector_host: c.example:9000',
         'query_host: q.example:8000',
         'token: s3cret',
+        'collector_token: c-s3cret',
+        'query_token: q-s3cret',
         'tls: true',
         'tls_ca_file: certs/ca.pem',
         'tls_server_name: bus.example',
@@ -33,6 +40,8 @@ describe('readConfigFile', () => {
         collector_host: 'c.example:9000',
         query_host: 'q.example:8000',
         token: 's3cret',
+        collector_token: 'c-s3cret',
+        query_token: 'q-s3cret',
         tls: true,
         tls_ca_file: join(dir, 'certs/ca.pem'),
         tls_server_name: 'bus.example',
@@ -60,7 +69,7 @@ describe('readConfigFile', () => {
     );
     const other = configFile('endpoints: [a]\n');
     expect(() => readConfigFile(other, false)).toThrow(
-      `config file ${other}: unknown key "endpoints" (the keys are collector_host, query_host, token, tls, tls_ca_file, tls_server_name)`,
+      `config file ${other}: unknown key "endpoints" (the keys are collector_host, query_host, token, collector_token, query_token, tls, tls_ca_file, tls_server_name)`,
     );
   });
 
@@ -105,7 +114,8 @@ describe('resolveConnectionSettings', () => {
     expect(resolveConnectionSettings({}, undefined)).toEqual({
       collectorHost: '127.0.0.1:9000',
       queryHost: '127.0.0.1:8000',
-      token: undefined,
+      collectorToken: undefined,
+      queryToken: undefined,
       tls: undefined,
     });
   });
@@ -114,14 +124,68 @@ describe('resolveConnectionSettings', () => {
     expect(resolveConnectionSettings({}, file)).toEqual({
       collectorHost: 'file-c:9000',
       queryHost: 'file-q:8000',
-      token: 'file-token',
+      collectorToken: 'file-token',
+      queryToken: 'file-token',
       tls: undefined,
     });
     expect(resolveConnectionSettings({ query_host: 'flag-q:8000', token: 'flag-token' }, file)).toEqual({
       collectorHost: 'file-c:9000',
       queryHost: 'flag-q:8000',
-      token: 'flag-token',
+      collectorToken: 'flag-token',
+      queryToken: 'flag-token',
       tls: undefined,
+    });
+  });
+
+  /** The two tokens these flags (or their env) and this config file give. */
+  function tokens(flags: GlobalFlagValues, settings: ConfigFileSettings = {}) {
+    const resolved = resolveConnectionSettings(flags, { path: '/etc/mbcli.yaml', settings });
+    return { collectorToken: resolved.collectorToken, queryToken: resolved.queryToken };
+  }
+
+  it('sends each service its own token when both are given, in any layer', () => {
+    expect(tokens({ collector_token: 'c-flag', query_token: 'q-flag' })).toEqual({
+      collectorToken: 'c-flag',
+      queryToken: 'q-flag',
+    });
+    expect(tokens({}, { collector_token: 'c-file', query_token: 'q-file' })).toEqual({
+      collectorToken: 'c-file',
+      queryToken: 'q-file',
+    });
+    expect(tokens({ query_token: 'q-flag' }, { collector_token: 'c-file' })).toEqual({
+      collectorToken: 'c-file',
+      queryToken: 'q-flag',
+    });
+  });
+
+  it("takes a service's token flag (or its env) over the config file's", () => {
+    const file = { collector_token: 'c-file', query_token: 'q-file' };
+    expect(tokens({ collector_token: 'c-flag' }, file)).toEqual({
+      collectorToken: 'c-flag',
+      queryToken: 'q-file',
+    });
+    expect(tokens({ query_token: 'q-flag' }, file)).toEqual({
+      collectorToken: 'c-file',
+      queryToken: 'q-flag',
+    });
+  });
+
+  it('fills in the token for whichever service has none of its own, from the flag over the file', () => {
+    expect(tokens({ token: 'both', query_token: 'q-flag' })).toEqual({
+      collectorToken: 'both',
+      queryToken: 'q-flag',
+    });
+    expect(tokens({ token: 'both' }, { collector_token: 'c-file' })).toEqual({
+      collectorToken: 'c-file',
+      queryToken: 'both',
+    });
+    expect(tokens({ token: 'flag-both' }, { token: 'file-both', query_token: 'q-file' })).toEqual({
+      collectorToken: 'flag-both',
+      queryToken: 'q-file',
+    });
+    expect(tokens({}, { token: 'file-both', collector_token: 'c-file' })).toEqual({
+      collectorToken: 'c-file',
+      queryToken: 'file-both',
     });
   });
 

@@ -14,6 +14,8 @@ const CONFIG_KEYS = {
   collector_host: 'string',
   query_host: 'string',
   token: 'string',
+  collector_token: 'string',
+  query_token: 'string',
   tls: 'boolean',
   tls_ca_file: 'string',
   tls_server_name: 'string',
@@ -39,6 +41,8 @@ export interface GlobalFlagValues {
   readonly collector_host?: string | undefined;
   readonly query_host?: string | undefined;
   readonly token?: string | undefined;
+  readonly collector_token?: string | undefined;
+  readonly query_token?: string | undefined;
   readonly tls?: boolean | undefined;
   readonly tls_ca_file?: string | undefined;
   readonly tls_server_name?: string | undefined;
@@ -107,7 +111,8 @@ function checkedValue(path: string, key: ConfigKey, value: unknown): string | bo
 
 /**
  * Each global setting from the first layer that gives it: flag, environment, config
- * file, default.
+ * file, default. A service's own token, from any layer, beats `token`, which only fills
+ * in for a service whose token is not given.
  */
 export function resolveConnectionSettings(
   flags: GlobalFlagValues,
@@ -120,10 +125,12 @@ export function resolveConnectionSettings(
       : fromFile.tls_ca_file !== undefined
         ? { value: fromFile.tls_ca_file, source: `config file ${file?.path}: tls_ca_file` }
         : undefined;
+  const token = flags.token ?? fromFile.token;
   return {
     collectorHost: flags.collector_host ?? fromFile.collector_host ?? DEFAULT_COLLECTOR_HOST,
     queryHost: flags.query_host ?? fromFile.query_host ?? DEFAULT_QUERY_HOST,
-    token: flags.token ?? fromFile.token,
+    collectorToken: flags.collector_token ?? fromFile.collector_token ?? token,
+    queryToken: flags.query_token ?? fromFile.query_token ?? token,
     tls: tlsSettings({
       tls: flags.tls ?? fromFile.tls,
       caFile,

@@ -18,8 +18,10 @@ const CALL_TIMEOUT_MS = 15_000;
 export interface ConnectionSettings {
   readonly collectorHost: string;
   readonly queryHost: string;
-  /** Sent as `authorization: Bearer <token>` on every call when given. */
-  readonly token?: string | undefined;
+  /** Sent as `authorization: Bearer <token>` on every collector call when given. */
+  readonly collectorToken?: string | undefined;
+  /** Sent as `authorization: Bearer <token>` on every query call when given. */
+  readonly queryToken?: string | undefined;
   /** TLS to both services when given; plaintext otherwise. */
   readonly tls?: TlsSettings | undefined;
 }
@@ -41,14 +43,18 @@ export function channelCredentials(settings: ConnectionSettings): ChannelCredent
     : credentials.createSsl(settings.tls.rootCerts ?? null);
 }
 
-/** The channel options every client of these settings needs: the TLS name to check, the token. */
-export function clientOptions(settings: ConnectionSettings): ClientOptions {
+/** The channel options a client of one service needs: the TLS name to check, that service's token. */
+export function clientOptions(
+  settings: ConnectionSettings,
+  service: ServiceTarget['service'],
+): ClientOptions {
   const serverName = settings.tls?.serverName;
+  const token = service === 'collector' ? settings.collectorToken : settings.queryToken;
   return {
     ...(serverName === undefined
       ? {}
       : { 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName }),
-    ...(settings.token ? { interceptors: [bearerToken(settings.token)] } : {}),
+    ...(token ? { interceptors: [bearerToken(token)] } : {}),
   };
 }
 
@@ -56,7 +62,7 @@ export function collectorClient(settings: ConnectionSettings): collector.Collect
   return new collector.CollectorServiceClient(
     settings.collectorHost,
     channelCredentials(settings),
-    clientOptions(settings),
+    clientOptions(settings, 'collector'),
   );
 }
 
@@ -64,7 +70,7 @@ export function queryClient(settings: ConnectionSettings): query.QueryServiceCli
   return new query.QueryServiceClient(
     settings.queryHost,
     channelCredentials(settings),
-    clientOptions(settings),
+    clientOptions(settings, 'query'),
   );
 }
 

@@ -53,7 +53,11 @@ function checkOne(
   target: ServiceTarget,
   serviceName: string,
 ): Promise<HealthReport> {
-  const client = new HealthClient(target.host, channelCredentials(settings), clientOptions(settings));
+  const client = new HealthClient(
+    target.host,
+    channelCredentials(settings),
+    clientOptions(settings, target.service),
+  );
   return new Promise<HealthReport>((resolve) =>
     client.check({ service: serviceName }, { deadline: Date.now() + CHECK_TIMEOUT_MS }, (error, response) => {
       client.close();

@@ -19,9 +19,17 @@ describe('describeServiceError', () => {
     );
   });
 
-  it('points at --token when the token is refused', () => {
+  it("points at the refusing service's token flag, and --token for both, when the token is refused", () => {
     expect(describeServiceError(query, serviceError(status.UNAUTHENTICATED, 'bad bearer token'))).toBe(
-      'the query service at q.example:8000 refused the token (bad bearer token); pass the right one with --token (or MBCLI_TOKEN)',
+      'the query service at q.example:8000 refused the token (bad bearer token); pass the right one with --query_token (or MBCLI_QUERY_TOKEN), or --token (or MBCLI_TOKEN) if both services take the same',
+    );
+    expect(
+      describeServiceError(
+        { service: 'collector', host: 'c:9000' },
+        serviceError(status.PERMISSION_DENIED, 'bad bearer token'),
+      ),
+    ).toBe(
+      'the collector service at c:9000 refused the token (bad bearer token); pass the right one with --collector_token (or MBCLI_COLLECTOR_TOKEN), or --token (or MBCLI_TOKEN) if both services take the same',
     );
   });
 

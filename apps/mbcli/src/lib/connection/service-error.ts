@@ -13,6 +13,11 @@ const HOST_FLAG: Record<ServiceTarget['service'], string> = {
   query: '--query_host (or QUERY_HOST)',
 };
 
+const TOKEN_FLAG: Record<ServiceTarget['service'], string> = {
+  collector: '--collector_token (or MBCLI_COLLECTOR_TOKEN)',
+  query: '--query_token (or MBCLI_QUERY_TOKEN)',
+};
+
 /** A failed gRPC call, described in one line: what went wrong and what to try. */
 export class ServiceCallError extends Error {
   constructor(
@@ -37,7 +42,10 @@ export function describeServiceError(target: ServiceTarget, error: ServiceError)
       return `${where} did not answer in time; check ${HOST_FLAG[target.service]} and the server's load`;
     case status.UNAUTHENTICATED:
     case status.PERMISSION_DENIED:
-      return `${where} refused the token (${details}); pass the right one with --token (or MBCLI_TOKEN)`;
+      return (
+        `${where} refused the token (${details}); pass the right one with ${TOKEN_FLAG[target.service]}, ` +
+        'or --token (or MBCLI_TOKEN) if both services take the same'
+      );
     case status.INVALID_ARGUMENT:
       return `${where} rejected the request: ${details}; correct that argument and retry`;
     case status.UNIMPLEMENTED:
