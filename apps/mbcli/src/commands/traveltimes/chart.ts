@@ -13,6 +13,7 @@ import { linkRows } from '../../lib/display/link-rows';
 import {
   chartSegments,
   describeGaps,
+  THIN_MEANING,
   type ChartPoint,
   type TravelTimeChart,
 } from '../../lib/chart/travel-time-chart';
@@ -34,7 +35,14 @@ const NANOS_PER_MILLI = 1_000_000n;
 interface ChartSegment {
   readonly start: string;
   readonly end: string;
-  readonly points: { intervalEnd: string; medianSeconds: number; p15Seconds: number; p85Seconds: number }[];
+  readonly points: {
+    intervalEnd: string;
+    medianSeconds: number;
+    p15Seconds: number;
+    p85Seconds: number;
+    /** Drawn as thin (isThinEstimate); absent on the typical band's points. */
+    thin?: boolean;
+  }[];
 }
 
 export interface ChartResult {
@@ -65,8 +73,11 @@ export default class TravelTimesChart extends MbcliCommand {
   static override summary =
     "Chart a link's or route's median travel time and its p15–p85 band over time (GetTravelTimes).";
   static override description =
-    'Draws one link or route in the terminal: the band as ░, the median as ●, travel time (m:ss) up, time (UTC) across. ' +
+    'Draws one link or route in the terminal: the band as ░, the median as ●, ' +
+    'travel time (m:ss, from 0) up, time (UTC) across. ' +
     'Intervals without an estimate, or whose estimate has no median, stay blank. ' +
+    `A thin estimate (${THIN_MEANING}) shows its median as ○, ` +
+    'and in the SVG as a hollow point on a dashed line. ' +
     'Once the workers have a typical profile of it (GetTypicalProfile), its typical p15–p85 band for each time of ' +
     'week shows behind as ·. ' +
     'With --svg the same chart is also written as an SVG file a browser shows.';
@@ -129,6 +140,7 @@ export default class TravelTimesChart extends MbcliCommand {
         p15Seconds: estimate.p15Seconds,
         p85Seconds: estimate.p85Seconds,
         status: estimateStatusName(estimate.status),
+        validSamples: Number(estimate.validSamples),
       }));
       const segments = chartSegments(estimates);
       const gaps = describeGaps(estimates);
@@ -240,6 +252,7 @@ function describeSegment(segment: readonly ChartPoint[]): ChartSegment {
       medianSeconds: point.median,
       p15Seconds: point.p15,
       p85Seconds: point.p85,
+      ...(point.thin !== undefined && { thin: point.thin }),
     })),
   };
 }

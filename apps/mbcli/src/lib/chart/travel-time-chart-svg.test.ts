@@ -9,6 +9,8 @@ const steady = (minute: number): ChartEstimate => ({
   medianSeconds: 90,
   p15Seconds: 60,
   p85Seconds: 120,
+  status: 'ok',
+  validSamples: 10,
 });
 
 /** Checks that every tag closes in order and text holds no bare `<` or `&`; returns the elements by name. */
@@ -73,19 +75,21 @@ describe('renderSvgChart', () => {
   });
 
   it('draws one band polygon and one median polyline per run, at exact coordinates', () => {
-    // x: 72 + minutes / 10 × 804; y: 48 + (120 − seconds) / 60 × 316 on the 1:00–2:00 axis.
+    // x: 72 + minutes / 10 × 804; y: 48 + (120 − seconds) / 120 × 316 on the 0:00–2:00 axis.
     expect(named('polygon', 'band').map((element) => element.attributes['points'])).toEqual([
-      '72,48 152.4,48 152.4,364 72,364',
-      '393.6,48 393.6,364',
+      '72,48 152.4,48 152.4,206 72,206',
+      '393.6,48 393.6,206',
     ]);
     expect(named('polyline', 'median').map((element) => element.attributes['points'])).toEqual([
-      '72,206 152.4,206',
-      '393.6,206',
+      '72,127 152.4,127',
+      '393.6,127',
     ]);
     // A run of one point also gets a dot, since a one-point polyline draws nothing.
     expect(named('circle').map((element) => [element.attributes['cx'], element.attributes['cy']])).toEqual([
-      ['393.6', '206'],
+      ['393.6', '127'],
     ]);
+    // Every estimate is sound: nothing is drawn, or explained, as thin.
+    expect(svg).not.toContain('thin');
   });
 
   it('labels the value axis in m:ss and the time axis in UTC at their ticks', () => {
@@ -98,6 +102,8 @@ describe('renderSvgChart', () => {
       '100.7',
       '48',
     ]);
+    // From 0, in round 20-second steps.
+    expect(svg).toMatch(/class="y-label"[^>]*>0:00<\/text>/);
     expect(svg).toMatch(/class="y-label"[^>]*>1:00<\/text>/);
     expect(svg).toMatch(/class="y-label"[^>]*>2:00<\/text>/);
     const xLabels = named('text', 'x-label').map((element) => element.attributes['x']);
@@ -130,10 +136,9 @@ describe('renderSvgChart with a typical profile', () => {
     });
     const elements = parseElements(svg);
     const typical = elements.filter((element) => element.attributes['class'] === 'typical-band');
-    // The axis now runs from 0:30 (the band's p15, at the bottom: 364) to 2:00 (the top: 48);
-    // 1:30 (its p85) lies a third of the way down.
+    // On the 0:00–2:00 axis 1:30 (its p85) lies a quarter of the way down, 0:30 (its p15) three quarters.
     expect(typical.map((element) => element.attributes['points'])).toEqual([
-      '72,153.3 876,153.3 876,364 72,364',
+      '72,127 876,127 876,285 72,285',
     ]);
     const order = elements.map((element) => element.attributes['class']);
     expect(order.indexOf('typical-band')).toBeLessThan(order.indexOf('band'));
@@ -146,5 +151,58 @@ describe('renderSvgChart with a typical profile', () => {
   it('draws no typical band, and no legend for one, without a profile', () => {
     const svg = renderSvgChart(base);
     expect(svg).not.toContain('typical');
+  });
+});
+
+describe('renderSvgChart with a thin estimate', () => {
+  // Minutes 0 to 4, where minute 2's estimate rests on a single trip.
+  const single: ChartEstimate = {
+    time: T0 + 2 * MINUTE,
+    medianSeconds: 100,
+    p15Seconds: 100,
+    p85Seconds: 100,
+    status: 'insufficient_data',
+    validSamples: 1,
+  };
+  const svg = renderSvgChart({
+    source: 'a1',
+    destination: 'b1',
+    start: T0,
+    end: T0 + 10 * MINUTE,
+    segments: chartSegments([steady(0), steady(1), single, steady(3), steady(4)]),
+  });
+  const elements = parseElements(svg);
+  const ofClass = (className: string) =>
+    elements
+      .filter((element) => element.attributes['class'] === className)
+      .map((element) => element.attributes);
+
+  it('draws exactly that point hollow, and the line through it dashed and lighter', () => {
+    // Minute 2 at x = 72 + 0.2 × 804 = 232.8; 100 s at y = 48 + 20 / 120 × 316 = 100.7.
+    expect(ofClass('thin-point')).toEqual([
+      {
+        class: 'thin-point',
+        cx: '232.8',
+        cy: '100.7',
+        r: '3.5',
+        fill: 'white',
+        stroke: '#08519c',
+        'stroke-width': '1.5',
+      },
+    ]);
+    expect(ofClass('point')).toEqual([]);
+    // Solid up to minute 1, dashed from minute 1 through 2 to 3, solid again from 3 (90 s at y = 127).
+    expect(ofClass('median').map((attributes) => attributes['points'])).toEqual([
+      '72,127 152.4,127',
+      '313.2,127 393.6,127',
+    ]);
+    const thinLines = ofClass('median-thin');
+    expect(thinLines.map((attributes) => attributes['points'])).toEqual(['152.4,127 232.8,100.7 313.2,127']);
+    expect(thinLines[0]).toMatchObject({ 'stroke-dasharray': '5 4', 'stroke-opacity': '0.5' });
+    expect(ofClass('median')[0]).not.toHaveProperty('stroke-dasharray');
+  });
+
+  it('says in a legend line what thin means', () => {
+    expect(svg).toContain('>thin estimate: status not ok or fewer than 3 valid samples</text>');
   });
 });

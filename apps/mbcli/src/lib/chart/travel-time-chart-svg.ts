@@ -1,4 +1,12 @@
-import { chartTitle, plottedRuns, timeTicks, valueAxis, type TravelTimeChart } from './travel-time-chart';
+import {
+  chartTitle,
+  plottedRuns,
+  THIN_MEANING,
+  timeTicks,
+  valueAxis,
+  type ChartPoint,
+  type TravelTimeChart,
+} from './travel-time-chart';
 
 /** The SVG's size in pixels and the plot's margins inside it. */
 export const SVG_LAYOUT = {
@@ -15,15 +23,22 @@ const TYPICAL_FILL = '#d9d9d9';
 const MEDIAN_STROKE = '#08519c';
 const AXIS_STROKE = '#444';
 const GRID_STROKE = '#ddd';
+/** A thin stretch of the median: dashed and half as opaque, so it reads as a guess. */
+const THIN_LINE = 'stroke-dasharray="5 4" stroke-opacity="0.5"';
+/** A thin point: a hollow ring where a solid run has no dot at all. */
+const THIN_POINT = `r="3.5" fill="white" stroke="${MEDIAN_STROKE}" stroke-width="1.5"`;
 
 /**
  * The chart as a standalone SVG document: per run of estimates one `<polygon
- * class="band">` (p85 left to right, then p15 back) and one `<polyline class="median">`
- * with a point per estimate, a dot for a run of one, value ticks (m:ss) with grid lines,
- * time ticks (UTC), a title with the link and range, and a legend. Between runs nothing
- * is drawn. The typical profile's p15–p85 band, when given, is a grey `<polygon
- * class="typical-band">` per run behind them. Coordinates have one decimal. Needs at
- * least one point.
+ * class="band">` (p85 left to right, then p15 back) and its median as polylines through
+ * a point per estimate, a dot for a run of one, value ticks (m:ss, from 0) with grid
+ * lines, time ticks (UTC), a title with the link and range, and a legend. Between runs
+ * nothing is drawn. The median is one `<polyline class="median">` per run while its
+ * estimates are sound; a stretch touching a thin estimate (isThinEstimate) is a dashed,
+ * lighter `<polyline class="median-thin">` and each thin point a hollow `<circle
+ * class="thin-point">`, named in a legend line above the plot. The typical profile's
+ * p15–p85 band, when given, is a grey `<polygon class="typical-band">` per run behind
+ * them. Coordinates have one decimal. Needs at least one point.
  */
 export function renderSvgChart(chart: TravelTimeChart): string {
   const { width, height, left, right, top, bottom } = SVG_LAYOUT;
@@ -65,11 +80,24 @@ export function renderSvgChart(chart: TravelTimeChart): string {
     const lower = segment.map((point) => `${x(point.time)},${y(point.p15)}`).reverse();
     elements.push(
       `<polygon class="band" points="${[...upper, ...lower].join(' ')}" fill="${BAND_FILL}" fill-opacity="0.6" stroke="${BAND_FILL}"/>`,
-      `<polyline class="median" points="${segment.map((point) => `${x(point.time)},${y(point.median)}`).join(' ')}" fill="none" stroke="${MEDIAN_STROKE}" stroke-width="2"/>`,
     );
-    const [only] = segment;
-    if (segment.length === 1 && only !== undefined) {
-      elements.push(`<circle cx="${x(only.time)}" cy="${y(only.median)}" r="2.5" fill="${MEDIAN_STROKE}"/>`);
+    for (const piece of medianPieces(segment)) {
+      const points = piece.points.map((point) => `${x(point.time)},${y(point.median)}`).join(' ');
+      elements.push(
+        piece.thin
+          ? `<polyline class="median-thin" points="${points}" fill="none" stroke="${MEDIAN_STROKE}" stroke-width="2" ${THIN_LINE}/>`
+          : `<polyline class="median" points="${points}" fill="none" stroke="${MEDIAN_STROKE}" stroke-width="2"/>`,
+      );
+    }
+    for (const point of segment) {
+      if (point.thin === true) {
+        elements.push(`<circle class="thin-point" cx="${x(point.time)}" cy="${y(point.median)}" ${THIN_POINT}/>`);
+      } else if (segment.length === 1) {
+        // A one-point polyline draws nothing.
+        elements.push(
+          `<circle class="point" cx="${x(point.time)}" cy="${y(point.median)}" r="2.5" fill="${MEDIAN_STROKE}"/>`,
+        );
+      }
     }
   }
   elements.push(
@@ -82,6 +110,14 @@ export function renderSvgChart(chart: TravelTimeChart): string {
     `<line x1="${width - right - 100}" y1="${height - 16}" x2="${width - right - 86}" y2="${height - 16}" stroke="${MEDIAN_STROKE}" stroke-width="2"/>`,
     `<text x="${width - right - 80}" y="${height - 12}" font-size="12">median</text>`,
   );
+  if (chart.segments.some((segment) => segment.some((point) => point.thin === true))) {
+    elements.push(
+      // Above the plot's left end, clear of the title and of the typical band's entry on the right.
+      `<line x1="${left}" y1="${top - 12}" x2="${left + 24}" y2="${top - 12}" stroke="${MEDIAN_STROKE}" stroke-width="2" ${THIN_LINE}/>`,
+      `<circle cx="${left + 12}" cy="${top - 12}" ${THIN_POINT}/>`,
+      `<text x="${left + 32}" y="${top - 8}" font-size="12">thin estimate: ${THIN_MEANING}</text>`,
+    );
+  }
   if (typical.length > 0) {
     elements.push(
       // Above the plot's right end: the bottom row holds the axis label and the other entries.
@@ -98,6 +134,25 @@ export function renderSvgChart(chart: TravelTimeChart): string {
     '</svg>',
     '',
   ].join('\n');
+}
+
+/**
+ * A run's median line cut where soundness changes: a stretch between two estimates is
+ * thin when either end is (the line leans on it), and consecutive stretches alike make
+ * one piece; neighbouring pieces share their end point. A run of one is one piece.
+ */
+function medianPieces(segment: readonly ChartPoint[]): { thin: boolean; points: ChartPoint[] }[] {
+  const [first] = segment;
+  if (segment.length === 1 && first !== undefined) return [{ thin: first.thin === true, points: [first] }];
+  const pieces: { thin: boolean; points: ChartPoint[] }[] = [];
+  for (let index = 1; index < segment.length; index += 1) {
+    const [before, after] = [segment[index - 1]!, segment[index]!];
+    const thin = before.thin === true || after.thin === true;
+    const last = pieces[pieces.length - 1];
+    if (last?.thin === thin) last.points.push(after);
+    else pieces.push({ thin, points: [before, after] });
+  }
+  return pieces;
 }
 
 function round(value: number): number {

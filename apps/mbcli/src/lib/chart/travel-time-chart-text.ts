@@ -1,6 +1,7 @@
 import {
   chartTitle,
   plottedRuns,
+  THIN_MEANING,
   timeTicks,
   valueAxis,
   type ChartPoint,
@@ -9,6 +10,8 @@ import {
 
 export const BAND_CELL = '░';
 export const MEDIAN_CELL = '●';
+/** The median of a thin column: hollow, as the SVG's thin points are (`·` is the typical band's). */
+export const THIN_MEDIAN_CELL = '○';
 export const TYPICAL_CELL = '·';
 
 export interface TextChartSize {
@@ -18,20 +21,25 @@ export interface TextChartSize {
   readonly height: number;
 }
 
-/** One column's statistics: the mean of the medians it holds, the lowest p15 and the highest p85. */
+/**
+ * One column's statistics: the mean of the medians it holds, the lowest p15 and the
+ * highest p85, and whether it leans on thin estimates.
+ */
 interface ColumnValue {
   readonly median: number;
   readonly p15: number;
   readonly p85: number;
+  readonly thin: boolean;
 }
 
 /**
- * The chart as lines of text: a title, the plot with the value axis (m:ss) on the left,
- * the time axis (UTC) below and a legend. Each column covers an equal slice of the time
- * range; a column inside a run shows its p15–p85 band as `░` and its median as `●`
- * (between two estimates, the values on the line joining them); a column outside every
- * run stays blank. The typical profile's p15–p85 band, when given, shows as `·` behind
- * the estimates. Needs at least one point.
+ * The chart as lines of text: a title, the plot with the value axis (m:ss, from 0) on
+ * the left, the time axis (UTC) below and a legend. Each column covers an equal slice of
+ * the time range; a column inside a run shows its p15–p85 band as `░` and its median as
+ * `●` (between two estimates, the values on the line joining them); a column outside
+ * every run stays blank. A thin column (see columnValues) shows its median as `○`, and a
+ * second legend line says what thin means. The typical profile's p15–p85 band, when
+ * given, shows as `·` behind the estimates. Needs at least one point.
  */
 export function renderTextChart(chart: TravelTimeChart, size: TextChartSize): string {
   const axis = valueAxis(plottedRuns(chart), Math.floor((size.height - 1) / 2) + 1);
@@ -49,10 +57,11 @@ export function renderTextChart(chart: TravelTimeChart, size: TextChartSize): st
     if (value === undefined) return;
     for (let row = rowOf(value.p85); row <= rowOf(value.p15); row += 1) grid[row]![column] = TYPICAL_CELL;
   });
-  columnValues(chart, chart.segments, plotWidth, columnOf).forEach((value, column) => {
+  const estimateColumns = columnValues(chart, chart.segments, plotWidth, columnOf);
+  estimateColumns.forEach((value, column) => {
     if (value === undefined) return;
     for (let row = rowOf(value.p85); row <= rowOf(value.p15); row += 1) grid[row]![column] = BAND_CELL;
-    grid[rowOf(value.median)]![column] = MEDIAN_CELL;
+    grid[rowOf(value.median)]![column] = value.thin ? THIN_MEDIAN_CELL : MEDIAN_CELL;
   });
 
   const tickRows = new Map(axis.ticks.map((tick) => [rowOf(tick.value), tick.label]));
@@ -81,13 +90,20 @@ export function renderTextChart(chart: TravelTimeChart, size: TextChartSize): st
     `${' '.repeat(labelWidth)} └${axisCells.join('')}`,
     labels,
     `${BAND_CELL} p15–p85  ${MEDIAN_CELL} median  ${typical.length > 0 ? `${TYPICAL_CELL} typical p15–p85  ` : ''}blank: no estimate  (y m:ss, x UTC)`,
+    // On a line of its own, and only when drawn, so the first legend line reads the same on every chart.
+    ...(estimateColumns.some((value) => value?.thin === true)
+      ? [`${THIN_MEDIAN_CELL} thin estimate: ${THIN_MEANING}`]
+      : []),
   ].join('\n');
 }
 
 /**
  * Per plot column, the statistics of `runs` drawn there or `undefined` for a gap. A column
  * holding points of a run takes theirs; a column between two points of a run takes the
- * values on the line between them at its middle; columns shared by runs combine them.
+ * values on the line between them at its middle, thin when either end is (as the SVG
+ * dashes that stretch); columns shared by runs combine them. A column that combines
+ * several values is thin when at least half of them are: on a long range a column holds
+ * many estimates, and one thin one among sound ones does not make their mean a guess.
  */
 function columnValues(
   chart: TravelTimeChart,
@@ -103,7 +119,9 @@ function columnValues(
       const column = columnOf(point.time);
       byColumn.set(column, [...(byColumn.get(column) ?? []), point]);
     }
-    for (const [column, points] of byColumn) samples[column]!.push(combine(points));
+    for (const [column, points] of byColumn) {
+      samples[column]!.push(combine(points.map((point) => ({ ...point, thin: point.thin === true }))));
+    }
     for (let index = 1; index < segment.length; index += 1) {
       const [before, after] = [segment[index - 1]!, segment[index]!];
       for (let column = columnOf(before.time) + 1; column < columnOf(after.time); column += 1) {
@@ -114,6 +132,7 @@ function columnValues(
           median: at(before.median, after.median),
           p15: at(before.p15, after.p15),
           p85: at(before.p85, after.p85),
+          thin: before.thin === true || after.thin === true,
         });
       }
     }
@@ -126,5 +145,6 @@ function combine(values: readonly ColumnValue[]): ColumnValue {
     median: values.reduce((sum, value) => sum + value.median, 0) / values.length,
     p15: Math.min(...values.map((value) => value.p15)),
     p85: Math.max(...values.map((value) => value.p85)),
+    thin: 2 * values.filter((value) => value.thin).length >= values.length,
   };
 }

@@ -4,6 +4,8 @@ import {
   chartTitle,
   describeGaps,
   formatDuration,
+  isThinEstimate,
+  THIN_BELOW_VALID_SAMPLES,
   timeTicks,
   valueAxis,
 } from './travel-time-chart';
@@ -15,15 +17,17 @@ const at = (minutes: number, median?: number, p15?: number, p85?: number) => ({
   medianSeconds: median,
   p15Seconds: p15,
   p85Seconds: p85,
+  status: median === undefined ? 'no_samples' : 'ok',
+  validSamples: median === undefined ? 0 : 8,
 });
 
 describe('chartSegments', () => {
   it('sorts the estimates and keeps consecutive intervals in one run', () => {
     expect(chartSegments([at(2, 92, 80, 110), at(0, 90, 80, 100), at(1, 91, 81, 101)])).toEqual([
       [
-        { time: T0, median: 90, p15: 80, p85: 100 },
-        { time: T0 + MINUTE, median: 91, p15: 81, p85: 101 },
-        { time: T0 + 2 * MINUTE, median: 92, p15: 80, p85: 110 },
+        { time: T0, median: 90, p15: 80, p85: 100, thin: false },
+        { time: T0 + MINUTE, median: 91, p15: 81, p85: 101, thin: false },
+        { time: T0 + 2 * MINUTE, median: 92, p15: 80, p85: 110, thin: false },
       ],
     ]);
   });
@@ -46,7 +50,21 @@ describe('chartSegments', () => {
   });
 
   it('draws the band at the median when p15 or p85 is absent', () => {
-    expect(chartSegments([at(0, 90)])).toEqual([[{ time: T0, median: 90, p15: 90, p85: 90 }]]);
+    expect(chartSegments([at(0, 90)])).toEqual([[{ time: T0, median: 90, p15: 90, p85: 90, thin: false }]]);
+  });
+
+  it('marks an estimate thin when its status is not ok or it has fewer than 3 valid samples', () => {
+    expect(THIN_BELOW_VALID_SAMPLES).toBe(3);
+    const points = chartSegments([
+      { ...at(0, 90), validSamples: 3 },
+      { ...at(1, 90), validSamples: 2 },
+      { ...at(2, 90), validSamples: 1 },
+      { ...at(3, 90), status: 'insufficient_data' },
+      { ...at(4, 90), status: 'stale', validSamples: 40 },
+      { time: T0 + 5 * MINUTE, medianSeconds: 90 },
+    ]).flat();
+    expect(points.map((point) => point.thin)).toEqual([false, true, true, true, true, true]);
+    expect(isThinEstimate({ time: T0, medianSeconds: 90, status: 'ok', validSamples: 12 })).toBe(false);
   });
 
   it('has no run when no estimate has a median', () => {
@@ -57,28 +75,49 @@ describe('chartSegments', () => {
 
 describe('valueAxis', () => {
   const points = [[{ time: T0, median: 95, p15: 70, p85: 130 }]];
+  const labelled = (values: number[]) => values.map((value) => ({ value, label: formatDuration(value) }));
 
-  it('takes the smallest round step that fits the ticks, from a multiple below p15 to one above p85', () => {
+  it('starts at 0 and takes the smallest round step that fits the ticks up to one at or above p85', () => {
     expect(valueAxis(points, 8)).toEqual({
-      min: 70,
-      max: 130,
-      ticks: [70, 80, 90, 100, 110, 120, 130].map((value) => ({ value, label: formatDuration(value) })),
+      min: 0,
+      max: 140,
+      ticks: labelled([0, 20, 40, 60, 80, 100, 120, 140]),
     });
-    expect(valueAxis(points, 4)).toEqual({
-      min: 60,
-      max: 150,
-      ticks: [
-        { value: 60, label: '1:00' },
-        { value: 90, label: '1:30' },
-        { value: 120, label: '2:00' },
-        { value: 150, label: '2:30' },
-      ],
-    });
+    expect(valueAxis(points, 4)).toEqual({ min: 0, max: 180, ticks: labelled([0, 60, 120, 180]) });
   });
 
-  it('gives a flat series one step of height', () => {
-    const flat = [[{ time: T0, median: 60, p15: 60, p85: 60 }]];
-    expect(valueAxis(flat, 3)).toMatchObject({ min: 60, max: 61 });
+  it('does not zoom into a series that only wobbles between 95 and 105 s', () => {
+    const wobble = [
+      [
+        { time: T0, median: 100, p15: 95, p85: 105 },
+        { time: T0 + MINUTE, median: 97, p15: 95, p85: 99 },
+      ],
+    ];
+    const axis = valueAxis(wobble, 7);
+    expect(axis).toEqual({ min: 0, max: 120, ticks: labelled([0, 20, 40, 60, 80, 100, 120]) });
+    expect(axis.ticks.map((tick) => tick.label)).toEqual([
+      '0:00',
+      '0:20',
+      '0:40',
+      '1:00',
+      '1:20',
+      '1:40',
+      '2:00',
+    ]);
+  });
+
+  it('uses minute steps for longer travel times and gives an all-zero series one step of height', () => {
+    const long = [[{ time: T0, median: 1300, p15: 1100, p85: 1500 }]];
+    expect(valueAxis(long, 7).ticks.map((tick) => tick.label)).toEqual([
+      '0:00',
+      '5:00',
+      '10:00',
+      '15:00',
+      '20:00',
+      '25:00',
+    ]);
+    const zero = [[{ time: T0, median: 0, p15: 0, p85: 0 }]];
+    expect(valueAxis(zero, 3)).toMatchObject({ min: 0, max: 1 });
   });
 });
 

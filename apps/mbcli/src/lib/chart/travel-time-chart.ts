@@ -1,8 +1,24 @@
+import { DEFAULT_CONGESTION_ALERT_RULE } from '@message-bus/domain';
+
 /**
  * What `traveltimes chart` draws, independent of how: a link's estimates over a time
  * range as runs of consecutive points (a run ends where an interval has no estimate or
- * no median, so gaps stay gaps), and the "nice" axis ticks both renderers share.
+ * no median, so gaps stay gaps), which of them are thin, and the "nice" axis ticks both
+ * renderers share.
  */
+
+/**
+ * An estimate with fewer valid samples than this is thin. It is the congestion rule's
+ * default (`traveltime.congestion_alert_min_samples`), which ignores such estimates as
+ * noise: a median of one or two trips swings on one slow vehicle. The chart should not
+ * draw as firmly what the alerting will not act on. (The estimator's own threshold for
+ * `insufficient_data` is the same 3 by default, but a server may configure it; the
+ * status check below covers that case.)
+ */
+export const THIN_BELOW_VALID_SAMPLES = DEFAULT_CONGESTION_ALERT_RULE.minValidSamples;
+
+/** What a thin estimate is, for both renderers' legends. */
+export const THIN_MEANING = `status not ok or fewer than ${THIN_BELOW_VALID_SAMPLES} valid samples`;
 
 /** One estimate with a median; p15/p85 fall back to the median when absent. */
 export interface ChartPoint {
@@ -11,6 +27,8 @@ export interface ChartPoint {
   readonly median: number;
   readonly p15: number;
   readonly p85: number;
+  /** Set on an estimate to trust little (see isThinEstimate); absent on the typical band's points. */
+  readonly thin?: boolean;
 }
 
 /** The estimate fields a chart uses (the wire's optional statistics as `undefined` when absent). */
@@ -21,6 +39,18 @@ export interface ChartEstimate {
   readonly p85Seconds?: number | undefined;
   /** The estimate's status, e.g. `no_samples`; says why a gap is one. */
   readonly status?: string;
+  readonly validSamples?: number;
+}
+
+/**
+ * Whether an estimate is thin: its status is not `ok` (the estimator itself did not
+ * trust it) or it has fewer than THIN_BELOW_VALID_SAMPLES valid samples. An estimate
+ * that does not say (no status or sample count) is thin too: the chart vouches only for
+ * what it knows. A route's sum of links has the worst of its links' statuses and the
+ * fewest of their samples, so one thin link makes the sum thin.
+ */
+export function isThinEstimate(estimate: ChartEstimate): boolean {
+  return estimate.status !== 'ok' || (estimate.validSamples ?? 0) < THIN_BELOW_VALID_SAMPLES;
 }
 
 export interface TravelTimeChart {
@@ -87,6 +117,7 @@ export function chartSegments(estimates: readonly ChartEstimate[]): ChartPoint[]
       median,
       p15: estimate.p15Seconds ?? median,
       p85: estimate.p85Seconds ?? median,
+      thin: isThinEstimate(estimate),
     });
   }
   if (current.length > 0) segments.push(current);
@@ -97,25 +128,26 @@ export function chartSegments(estimates: readonly ChartEstimate[]): ChartPoint[]
 const VALUE_STEPS = [1, 2, 5, 10, 15, 20, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14_400, 28_800];
 
 /**
- * The value axis over every point's p15..p85: the smallest round step that needs at most
- * `maxTicks` ticks, from the multiple of it at or below the lowest p15 to the one at or
- * above the highest p85 (one step up when they coincide, so the axis has a height).
+ * The value axis over every point's p85, always from 0: travel times are ratio data, and
+ * a reader judges "twice as long" by height only against a zero baseline. An axis zoomed
+ * to the data (as before) stretched a 95–105 s wobble over the whole plot, where it looked
+ * like a jam. The step is the smallest round one that needs at most `maxTicks` ticks from
+ * 0 to the multiple of it at or above the highest p85 (one step when that is 0, so the
+ * axis has a height). `min` is always 0; the renderers take it from here.
  */
 export function valueAxis(
   segments: readonly (readonly ChartPoint[])[],
   maxTicks: number,
 ): { min: number; max: number; ticks: Tick[] } {
-  const points = segments.flat();
-  const low = Math.min(...points.map((point) => point.p15));
-  const high = Math.max(...points.map((point) => point.p85));
-  const fits = (step: number) =>
-    Math.max(Math.ceil(high / step), Math.floor(low / step) + 1) - Math.floor(low / step) + 1 <= maxTicks;
-  const step = VALUE_STEPS.find(fits) ?? VALUE_STEPS[VALUE_STEPS.length - 1]!;
-  const min = Math.floor(low / step) * step;
-  const max = Math.max(Math.ceil(high / step) * step, min + step);
+  const high = Math.max(...segments.flat().map((point) => point.p85));
+  const stepsToTop = (step: number) => Math.max(Math.ceil(high / step), 1);
+  const step =
+    VALUE_STEPS.find((candidate) => stepsToTop(candidate) + 1 <= maxTicks) ??
+    VALUE_STEPS[VALUE_STEPS.length - 1]!;
+  const max = stepsToTop(step) * step;
   const ticks: Tick[] = [];
-  for (let value = min; value <= max; value += step) ticks.push({ value, label: formatDuration(value) });
-  return { min, max, ticks };
+  for (let value = 0; value <= max; value += step) ticks.push({ value, label: formatDuration(value) });
+  return { min: 0, max, ticks };
 }
 
 /** A duration as m:ss, or h:mm:ss from an hour on: `0:45`, `2:05`, `1:00:00`. */
