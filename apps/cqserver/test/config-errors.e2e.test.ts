@@ -99,8 +99,8 @@ describe('cqserver tokens', () => {
     });
     try {
       const warnings = server.logLines
-        .map((line) => JSON.parse(line) as { level: number; msg: string; service?: string; address?: string })
-        .filter((entry) => entry.level === 40 && entry.msg.startsWith('serving without a token'));
+        .map((line) => JSON.parse(line) as { level: string; msg: string; service?: string; address?: string })
+        .filter((entry) => entry.level === 'warn' && entry.msg.startsWith('serving without a token'));
       // The collector has a token, and the rest listen on loopback: only the query port is open.
       expect(warnings).toEqual([
         expect.objectContaining({ service: 'query.QueryService', address: `0.0.0.0:${server.ports.query}` }),

@@ -100,7 +100,7 @@ describe('cqserver with tokens, sent authorization headers grpc-js cannot parse'
       .filter((entry) => entry['source'] === 'grpc-js');
     expect(dropped.length).toBeGreaterThanOrEqual(8);
     expect(dropped[0]).toMatchObject({
-      level: 50,
+      level: 'error',
       msg: 'Failed to add metadata entry authorization [redacted]',
     });
   });

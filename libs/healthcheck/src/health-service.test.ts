@@ -134,9 +134,9 @@ describe('grpc.health.v1 through an etcd outage', () => {
     }
     const transitions = logLines.map((line) => [line['level'], line['store']]);
     expect(transitions).toEqual([
-      [30, 'reachable'],
-      [40, 'unreachable'],
-      [30, 'reachable'],
+      ['info', 'reachable'],
+      ['warn', 'unreachable'],
+      ['info', 'reachable'],
     ]);
     // The reason is etcd's refusal naming the endpoint, or, when the probe's deadline
     // comes first (seen on a loaded CI machine), that it went unanswered.
@@ -215,9 +215,9 @@ describe('grpc.health.v1 while etcd is out of space', () => {
 
     const reason = `etcd at ${etcd.endpoint} is out of space (NOSPACE alarm; compact, defragment and disarm it)`;
     expect(logLines.map((line) => [line['level'], line['msg'], line['reason']])).toEqual([
-      [30, 'store reachable', undefined],
-      [40, `store refuses writes: ${reason}`, reason],
-      [30, 'store accepts writes again', undefined],
+      ['info', 'store reachable', undefined],
+      ['warn', `store refuses writes: ${reason}`, reason],
+      ['info', 'store accepts writes again', undefined],
     ]);
   });
 });

@@ -29,7 +29,7 @@ describe('StoreHealthMonitor on a real embedded store', () => {
 
     expect(monitor.current).toEqual({ reachable: true });
     expect(changes).toEqual([{ reachable: true }]);
-    expect(lines.map((line) => [line['level'], line['msg']])).toEqual([[30, 'store reachable']]);
+    expect(lines.map((line) => [line['level'], line['msg']])).toEqual([['info', 'store reachable']]);
   });
 
   it('counts a probe that hangs as unreachable after timeoutMs, and logs the way back', async () => {
@@ -49,9 +49,9 @@ describe('StoreHealthMonitor on a real embedded store', () => {
     const reason = 'the store did not answer a health probe within 100 ms';
     expect(changes).toEqual([{ reachable: true }, { reachable: false, reason }, { reachable: true }]);
     expect(lines.map((line) => [line['level'], line['msg'], line['reason']])).toEqual([
-      [30, 'store reachable', undefined],
-      [40, `store unreachable: ${reason}`, reason],
-      [30, 'store reachable again', undefined],
+      ['info', 'store reachable', undefined],
+      ['warn', `store unreachable: ${reason}`, reason],
+      ['info', 'store reachable again', undefined],
     ]);
   });
 

@@ -31,13 +31,13 @@ describe('routeGrpcLogging', () => {
     Metadata.fromHttp2Headers({ authorization: `Bearer ${TOKEN}\u00ff` });
     const logged = lines();
     expect(logged).toEqual([
-      expect.objectContaining({ level: 30, source: 'grpc-js', msg: 'text and 2' }),
+      expect.objectContaining({ level: 'info', source: 'grpc-js', msg: 'text and 2' }),
       expect.objectContaining({
-        level: 50,
+        level: 'error',
         source: 'grpc-js',
         msg: 'Failed to add metadata entry authorization [redacted]',
       }),
-      expect.objectContaining({ level: 50, msg: 'Failed to add metadata entry authorization [redacted]' }),
+      expect.objectContaining({ level: 'error', msg: 'Failed to add metadata entry authorization [redacted]' }),
     ]);
     expect(JSON.stringify(logged)).not.toContain(TOKEN);
   });

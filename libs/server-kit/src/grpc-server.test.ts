@@ -324,7 +324,7 @@ describe('toGrpcError over a real call', () => {
     const { error, logLines } = await failWith('bug');
     expect(error.details).not.toContain('secretInternalField');
     const logged = logLines().find((line) => line['msg'] === 'unexpected error in a gRPC handler');
-    expect(logged?.['level']).toBe(50);
+    expect(logged?.['level']).toBe('error');
     const loggedError = logged?.['err'] as { message: string; stack: string } | undefined;
     expect(loggedError?.message).toContain('secretInternalField');
     expect(loggedError?.stack).toContain('TypeError');

@@ -9,7 +9,7 @@ describe('createLogger', () => {
     const [line] = lines();
     expect(line).toMatchObject({
       name: 'collector',
-      level: 30,
+      level: 'info',
       detectorId: 'det-1',
       count: 3,
       msg: 'stored sightings',
@@ -33,6 +33,7 @@ describe('createLogger', () => {
       'rejected',
     );
     const [line] = lines();
+    expect(line?.['level']).toBe('warn');
     expect(line?.['deviceId']).toBe('[redacted]');
     expect(line?.['event']).toEqual({
       device_id: '[redacted]',

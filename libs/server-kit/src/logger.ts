@@ -24,13 +24,17 @@ export interface LoggerOptions {
   readonly destination?: pino.DestinationStream;
 }
 
-/** A pino logger writing one JSON object per line, with device-id fields redacted. */
+/**
+ * A pino logger writing one JSON object per line, with device-id fields redacted. The
+ * level is written by name (`"level":"warn"`), which a reader of the log need not decode.
+ */
 export function createLogger(options: LoggerOptions): Logger {
   return pino(
     {
       name: options.name,
       level: options.level,
       timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
       redact: { paths: [...REDACTED_LOG_PATHS], censor: '[redacted]' },
     },
     options.destination ?? pino.destination({ dest: 1, sync: true }),
