@@ -59,6 +59,7 @@ export class CollectorHarness {
         : { eventRetentionSeconds: options.eventRetentionSeconds }),
     });
     const server = await startGrpcServer({
+      name: 'collector.CollectorService',
       address: { host: '127.0.0.1', port: 0 },
       services: [
         {

@@ -189,6 +189,7 @@ async function startServers(
     }
     const healthServer = await listening('healthcheck_port', healthAddress, (address) =>
       startGrpcServer({
+        name: 'grpc.health.v1.Health',
         address,
         services: [health],
         interceptors: [metricsInterceptor(metrics)],
@@ -263,6 +264,7 @@ async function startServiceServer(options: ServiceServerOptions): Promise<Runnin
   const { tokens, metrics } = options;
   const running = await listening(options.option, options.address, (address) =>
     startGrpcServer({
+      name: options.serviceName,
       address,
       services: [
         options.service,

@@ -58,6 +58,7 @@ async function serve(
 ): Promise<Started> {
   const { logger, lines } = memoryLogger('grpc-test');
   const running = await startGrpcServer({
+    name: 'test.EchoService',
     address: LOOPBACK,
     services: options.services?.(logger) ?? [
       { definition: echoServiceDefinition(), implementation: echoImplementation(logger, options.handlers) },
@@ -99,6 +100,18 @@ describe('startGrpcServer', () => {
     expect(await client.echo('x')).toBe('<x>');
   });
 
+  it('names the service and its address in the listening line', async () => {
+    const { running, logLines } = await serve();
+    expect(logLines().filter((line) => line['msg'] === 'gRPC server listening')).toEqual([
+      expect.objectContaining({
+        level: 'info',
+        service: 'test.EchoService',
+        address: `127.0.0.1:${running.port}`,
+        tls: false,
+      }),
+    ]);
+  });
+
   it('refuses requests above maxReceiveMessageBytes with RESOURCE_EXHAUSTED', async () => {
     const { client } = await serve({ maxReceiveMessageBytes: 1024 });
     expect(await client.echo('a'.repeat(500))).toHaveLength(500);
@@ -112,7 +125,12 @@ describe('startGrpcServer', () => {
     cleanups.push(() => new Promise((resolve) => blocker.close(resolve)));
     const { port } = blocker.address() as AddressInfo;
     await expect(
-      startGrpcServer({ address: { host: '127.0.0.1', port }, services: [], logger: memoryLogger().logger }),
+      startGrpcServer({
+        name: 'test.EchoService',
+        address: { host: '127.0.0.1', port },
+        services: [],
+        logger: memoryLogger().logger,
+      }),
     ).rejects.toThrow(`cannot listen on 127.0.0.1:${port}`);
   });
 });

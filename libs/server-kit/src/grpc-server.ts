@@ -18,6 +18,8 @@ export type ServiceRegistration =
   | { addToServer(server: Server): void };
 
 export interface GrpcServerOptions {
+  /** What the port serves, as its log lines name it: `query.QueryService`, `grpc.health.v1.Health`. */
+  readonly name: string;
   readonly address: Address;
   readonly services: readonly ServiceRegistration[];
   /** Applied first-to-last from the network inwards: put `metricsInterceptor` first. */
@@ -119,7 +121,11 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     });
   });
   options.logger.info(
-    { host: options.address.host, port, tls: options.tls !== undefined },
+    {
+      service: options.name,
+      address: formatAddress({ host: options.address.host, port }),
+      tls: options.tls !== undefined,
+    },
     'gRPC server listening',
   );
 
@@ -128,7 +134,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     stopping ??= new Promise((resolve) => {
       const forceTimer = setTimeout(() => {
         options.logger.warn(
-          { port, graceMs },
+          { service: options.name, port, graceMs },
           'gRPC calls still running after the grace period; cancelling them',
         );
         server.forceShutdown();

@@ -54,6 +54,7 @@ describe('statuses of requests grpc-js rejects before any handler', () => {
   beforeAll(async () => {
     const { logger } = memoryLogger();
     server = await startGrpcServer({
+      name: 'test.EchoService',
       address: { host: '127.0.0.1', port: 0 },
       services: [{ definition: echoServiceDefinition(), implementation: echoImplementation(logger) }],
       logger,

@@ -11,7 +11,7 @@
  * Logging    createLogger({ name, level }): pino JSON lines on stdout, device-id fields redacted;
  *            routeGrpcLogging(logger) sends grpc-js's own log there, credentials cut out.
  * Metrics    ServerMetrics (own registry) and startMetricsServer (/metrics, /healthz; HTTPS with tls).
- * gRPC       startGrpcServer({ address, services, interceptors, tls }) with
+ * gRPC       startGrpcServer({ name, address, services, interceptors, tls }) with
  *            metricsInterceptor, bearerTokenInterceptor, addReflection; toGrpcError is the
  *            one error → status mapping; GrpcStatusError for a handler's own rejections.
  * Shutdown   ShutdownCoordinator: ordered steps with timeouts, run once, on SIGTERM/SIGINT.

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { Address } from './address';
+import { formatAddress, type Address } from './address';
 import type { Logger } from './logger';
 import type { ServerMetrics } from './metrics';
 import type { TlsFiles } from './tls';
@@ -53,7 +53,10 @@ export async function startMetricsServer(
     });
   });
   const port = (server.address() as AddressInfo).port;
-  logger.info({ host: address.host, port, tls: tls !== undefined }, 'metrics server listening');
+  logger.info(
+    { service: 'metrics', address: formatAddress({ host: address.host, port }), tls: tls !== undefined },
+    'metrics server listening',
+  );
   return {
     server,
     port,

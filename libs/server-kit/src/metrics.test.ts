@@ -79,8 +79,17 @@ describe('startMetricsServer', () => {
   it('serves /metrics, /healthz and 404 over HTTP on the bound port', async () => {
     const metrics = new ServerMetrics({ processMetrics: false });
     metrics.countIngested('mobile', 5);
-    server = await startMetricsServer(metrics, { host: '127.0.0.1', port: 0 }, memoryLogger().logger);
+    const { logger, lines } = memoryLogger();
+    server = await startMetricsServer(metrics, { host: '127.0.0.1', port: 0 }, logger);
     expect(server.port).toBeGreaterThan(0);
+    expect(lines()).toEqual([
+      expect.objectContaining({
+        service: 'metrics',
+        address: `127.0.0.1:${server.port}`,
+        tls: false,
+        msg: 'metrics server listening',
+      }),
+    ]);
     const base = `http://127.0.0.1:${server.port}`;
 
     const scrape = await fetch(`${base}/metrics`);

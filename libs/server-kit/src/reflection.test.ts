@@ -104,6 +104,7 @@ async function ask(
   options?: ReflectionOptions,
 ): Promise<ReflectionResponse[]> {
   const running = await startGrpcServer({
+    name: 'grpc.reflection.v1.ServerReflection',
     address: { host: '127.0.0.1', port: 0 },
     services: [{ addToServer: (server) => addReflection(server, descriptors, options) }],
     logger: memoryLogger().logger,

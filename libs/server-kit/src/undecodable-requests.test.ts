@@ -75,6 +75,7 @@ describe('undecodable request messages', () => {
     const { logger } = memoryLogger();
     const echoed: string[] = [];
     const running = await startGrpcServer({
+      name: 'test.EchoService',
       address: LOOPBACK,
       services: [
         {
@@ -127,6 +128,7 @@ describe('undecodable request messages', () => {
   it('are answered INVALID_ARGUMENT by services added through addToServer too', async () => {
     const { logger } = memoryLogger();
     const running = await startGrpcServer({
+      name: 'test.Other',
       address: LOOPBACK,
       services: [
         {
