@@ -278,7 +278,7 @@ async function startServiceServer(options: ServiceServerOptions): Promise<Runnin
       ],
       interceptors: [
         metricsInterceptor(metrics),
-        ...(tokens.length === 0 ? [] : [bearerTokenInterceptor(tokens)]),
+        ...(tokens.length === 0 ? [] : [bearerTokenInterceptor(tokens, { logger: options.logger })]),
       ],
       tls: options.tls,
       logger: options.logger,

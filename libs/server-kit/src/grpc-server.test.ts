@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -202,6 +203,31 @@ describe('bearerTokenInterceptor', () => {
       await call(onlyEcho.running, 'test.OtherService'),
       await call(onlyEcho.running, 'grpc.health.v1.Health'),
     ]).toEqual(['guarded', 'open', 'open']);
+  });
+
+  it('logs a refusal with the method, client address and reason, never the token, once a minute per client', async () => {
+    const refusals = memoryLogger('grpc-test');
+    const { client } = await serve({ interceptors: [bearerTokenInterceptor(TOKEN, { logger: refusals.logger })] });
+    const presented = `${TOKEN}-but-wrong`;
+    expect((await callError(client.echo('x', bearer(presented)))).code).toBe(GrpcStatus.UNAUTHENTICATED);
+    expect((await callError(client.echo('x'))).code).toBe(GrpcStatus.UNAUTHENTICATED);
+    expect((await callError(client.sum([1]))).code).toBe(GrpcStatus.UNAUTHENTICATED);
+
+    const lines = refusals.lines();
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        method: '/test.EchoService/Echo',
+        peer: expect.stringMatching(/^127\.0\.0\.1:\d+$/) as unknown,
+        reason: 'wrong',
+        suppressed: 0,
+        msg: 'refused a call: wrong bearer token',
+      }),
+    ]);
+    const logged = JSON.stringify(lines);
+    expect(logged).not.toContain(TOKEN);
+    expect(logged).not.toContain(createHash('sha256').update(presented).digest('hex'));
+    expect(logged).not.toContain(createHash('sha256').update(presented).digest('base64'));
   });
 
   it('refuses an empty token', () => {

@@ -6,6 +6,8 @@ import {
   type ServerInterceptingCallInterface,
   type ServerInterceptor,
 } from '@grpc/grpc-js';
+import { PerKeyLogThrottle } from './log-throttle';
+import type { Logger } from './logger';
 import { splitMethodPath, type ServerMetrics } from './metrics';
 
 /**
@@ -24,14 +26,22 @@ export const OPEN_SERVICES: readonly string[] = [
 export interface BearerTokenOptions {
   /** Guard only these services (full names, `collector.CollectorService`). Default: all but OPEN_SERVICES. */
   readonly services?: readonly string[];
+  /**
+   * Where refused calls are logged (the method, the client's address, whether the token
+   * was missing or wrong; never the token): at most one line a minute per client host.
+   */
+  readonly logger?: Logger;
 }
+
+/** A client refused again and again (a misconfigured detector retrying) logs one line a minute. */
+const REFUSAL_LOG_PERIOD_MS = 60_000;
 
 /**
  * Rejects calls without `authorization: Bearer <token>` of one of `tokens` with
  * UNAUTHENTICATED, "missing bearer token" or "invalid bearer token". Tokens are
  * compared in constant time. Several tokens admit several kinds of client to one port
  * (the query port admits the query token and the pseudonym token); what each may see is
- * the service's business, told by `presentsBearerToken`.
+ * the service's business, told by `presentsBearerToken`. With a logger, refusals are logged.
  */
 export function bearerTokenInterceptor(
   tokens: string | readonly string[],
@@ -45,6 +55,17 @@ export function bearerTokenInterceptor(
       ? !OPEN_SERVICES.includes(service)
       : options.services.includes(service);
   };
+  const refusals = new PerKeyLogThrottle(REFUSAL_LOG_PERIOD_MS);
+  const logRefusal = (path: string, peer: string, reason: 'missing' | 'wrong'): void => {
+    if (options.logger === undefined) return;
+    // Keyed by host: a client that reconnects comes from another port.
+    const suppressed = refusals.admit(peer.replace(/:\d+$/, ''));
+    if (suppressed === undefined) return;
+    options.logger.warn(
+      { method: path, peer, reason, suppressed },
+      `refused a call: ${reason} bearer token`,
+    );
+  };
   return (method, call) => {
     if (!isGuarded(method.path)) {
       return new ServerInterceptingCall(call);
@@ -57,9 +78,10 @@ export function bearerTokenInterceptor(
             if (problem === undefined) {
               forward(metadata);
             } else {
+              logRefusal(method.path, call.getPeer(), problem.reason);
               call.sendStatus({
                 code: GrpcStatus.UNAUTHENTICATED,
-                details: problem,
+                details: problem.details,
                 metadata: new Metadata(),
               });
             }
@@ -91,17 +113,26 @@ function presentedToken(metadata: Metadata): string | undefined {
   return typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
 }
 
-function authorizationProblem(metadata: Metadata, acceptedDigests: readonly Buffer[]): string | undefined {
+interface AuthorizationProblem {
+  readonly reason: 'missing' | 'wrong';
+  /** For the client. */
+  readonly details: string;
+}
+
+function authorizationProblem(
+  metadata: Metadata,
+  acceptedDigests: readonly Buffer[],
+): AuthorizationProblem | undefined {
   const presented = presentedToken(metadata);
   if (presented === undefined) {
-    return 'missing bearer token (send metadata authorization: Bearer <token>)';
+    return { reason: 'missing', details: 'missing bearer token (send metadata authorization: Bearer <token>)' };
   }
   // Equal-length digests let timingSafeEqual compare tokens of any length without leaking
   // it; every accepted token is compared, so the time does not tell which one matched.
   const digest = sha256(presented);
   let matches = false;
   for (const accepted of acceptedDigests) matches = timingSafeEqual(digest, accepted) || matches;
-  return matches ? undefined : 'invalid bearer token';
+  return matches ? undefined : { reason: 'wrong', details: 'invalid bearer token' };
 }
 
 function sha256(text: string): Buffer {
