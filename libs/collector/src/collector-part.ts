@@ -4,7 +4,7 @@ import { collector } from '@message-bus/proto';
 import { collectorGrpcHandlers } from './collector-grpc-handlers';
 import { CollectorUseCases } from './collector-use-cases';
 import { nodeKeyFiles } from './node-key-files';
-import { loadPseudonymiser } from './privacy-key';
+import { loadPseudonymiser, logGeneratedKeyFile } from './privacy-key';
 
 export const collectorServerOptions = defineOptions([
   {
@@ -83,12 +83,13 @@ export const collectorPart = defineServerPart({
   options: collectorPartOptions,
   grpcService: { name: 'collector.CollectorService', writes: true },
   prepare(config, store) {
-    const pseudonymiser = loadPseudonymiser(
+    const { pseudonymiser, generatedKeyFile } = loadPseudonymiser(
       { ...config, store: store.kind, data_dir: store.dataDir },
       nodeKeyFiles,
     );
     return {
       start({ repository, metrics, logger }) {
+        if (generatedKeyFile !== undefined) logGeneratedKeyFile(logger, generatedKeyFile);
         const useCases = new CollectorUseCases({
           repository,
           pseudonymiser,
