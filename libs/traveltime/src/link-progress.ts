@@ -1,4 +1,10 @@
-import { NANOS_PER_SECOND, type DetectorId, type DetectorLink, type UnixNanos } from '@message-bus/domain';
+import {
+  formatNanosIso,
+  NANOS_PER_SECOND,
+  type DetectorId,
+  type DetectorLink,
+  type UnixNanos,
+} from '@message-bus/domain';
 import type { NewRecomputeRange, WorkLease } from '@message-bus/repository';
 import type { IntervalSchedule } from './interval-schedule';
 import { INTERVALS_PER_READ, type LinkIntervals } from './link-intervals';
@@ -70,7 +76,7 @@ export class LinkProgress {
       });
       if (written > links.length) {
         logger.info(
-          { worker: workerId, destination, estimates: written, through: lastDue.toString() },
+          { worker: workerId, destination, estimates: written, through: formatNanosIso(lastDue) },
           'caught up on missed intervals',
         );
       }

@@ -1,4 +1,5 @@
 import {
+  formatNanosIso,
   NANOS_PER_SECOND,
   type DetectorId,
   type DetectorLink,
@@ -199,8 +200,8 @@ export class RecomputeWork {
           worker: workerId,
           destination: range.destination,
           origin: range.origin,
-          from: range.from.toString(),
-          to: range.to.toString(),
+          from: formatNanosIso(range.from),
+          to: formatNanosIso(range.to),
         },
         'recomputed a range of intervals',
       );

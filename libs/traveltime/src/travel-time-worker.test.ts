@@ -3,6 +3,7 @@ import type { Repository } from '@message-bus/repository';
 import { ServerMetrics } from '@message-bus/server-kit';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
+  capturingLogger,
   countingPuts,
   d1,
   d2,
@@ -12,8 +13,10 @@ import {
   HOUR,
   intervalKeys,
   LINKS,
+  millisOf,
   MINUTE,
   openCorridor,
+  RFC3339_NANOS,
   SECONDS,
   silentLogger,
   T0,
@@ -139,18 +142,28 @@ describe('TravelTimeWorker', () => {
     expect(restarted).toMatchObject({ held: [d2, d3], written: 0 });
   });
 
-  it('fills the intervals missed while no worker ran', async () => {
+  it('fills the intervals missed while no worker ran, and logs how far it got as an RFC 3339 time', async () => {
     const first = worker();
     await first.runOnce(T0 + 30n * MINUTE + LAG);
     await first.stop();
     const afterFirst = puts.estimates.length;
 
-    const second = worker();
+    const { logger, lines } = capturingLogger();
+    const second = worker({ logger });
     await second.runOnce(T0 + 40n * MINUTE + LAG);
     await second.stop();
     expect(intervalKeys(puts.estimates.slice(afterFirst)).sort()).toEqual(
       everyIntervalThrough(T0 + 40n * MINUTE, { d2: T0 + 31n * MINUTE, d3: T0 + 31n * MINUTE }),
     );
+    const caughtUp = lines.filter((line) => line['msg'] === 'caught up on missed intervals');
+    expect(caughtUp.map((line) => [line['destination'], line['estimates']])).toEqual([
+      ['d2', 10],
+      ['d3', 20],
+    ]);
+    for (const line of caughtUp) {
+      expect(line['through']).toMatch(RFC3339_NANOS);
+      expect(Date.parse(String(line['through']))).toBe(millisOf(T0 + 40n * MINUTE));
+    }
   });
 
   it('after a long outage writes the newest hour first, then the backlog, each interval once', async () => {
@@ -160,7 +173,8 @@ describe('TravelTimeWorker', () => {
     await first.stop();
     const afterFirst = puts.estimates.length;
 
-    const report = await worker({ metrics }).runOnce(T0 + 2n * HOUR + LAG);
+    const { logger, lines } = capturingLogger();
+    const report = await worker({ metrics, logger }).runOnce(T0 + 2n * HOUR + LAG);
 
     const written = intervalKeys(puts.estimates.slice(afterFirst));
     expect(duplicates(written)).toEqual([]);
@@ -176,6 +190,17 @@ describe('TravelTimeWorker', () => {
     expect(scrape).toContain('travel_time_backlog_seconds 0');
     expect(scrape).toContain('travel_time_intervals_skipped_total 0');
     expect(await corridor.repository.recompute.pending()).toEqual([]);
+    // The backlog ranges, logged with their ends as RFC 3339 times: T0 + 6 min up to the live hour.
+    const ranges = lines.filter((line) => line['msg'] === 'recomputed a range of intervals');
+    expect(ranges.length).toBeGreaterThan(0);
+    for (const line of ranges) {
+      expect([line['origin'], line['from'], line['to']]).toEqual([
+        'backlog',
+        expect.stringMatching(RFC3339_NANOS),
+        expect.stringMatching(RFC3339_NANOS),
+      ]);
+    }
+    expect(Math.min(...ranges.map((line) => Date.parse(String(line['from']))))).toBe(millisOf(T0 + 6n * MINUTE));
   });
 
   it('leaves intervals whose sightings are past the retention as they were, and counts them', async () => {

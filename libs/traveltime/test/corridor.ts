@@ -40,6 +40,25 @@ export const silentLogger: Logger = createLogger({
   destination: new Writable({ write: (_chunk, _encoding, done) => done() }),
 });
 
+/** A logger whose JSON lines are kept, parsed, for assertions. */
+export function capturingLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = createLogger({
+    name: 'test',
+    level: 'info',
+    destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+  });
+  return { logger, lines };
+}
+
+/** RFC 3339 in UTC with nanoseconds, as the worker logs the times of its progress. */
+export const RFC3339_NANOS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z$/;
+
+/** The unix milliseconds of `nanos`, to compare with `Date.parse` of a logged time. */
+export function millisOf(nanos: UnixNanos): number {
+  return Number(nanos / 1_000_000n);
+}
+
 export function vehicleSightings(from: UnixNanos, to: UnixNanos): Sighting[] {
   const sightings: Sighting[] = [];
   for (let start = from, n = 0; start < to; start += 30n * SECONDS, n++) {
