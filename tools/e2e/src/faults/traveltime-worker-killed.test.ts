@@ -81,12 +81,15 @@ describe('the travel-time worker holding a destination is SIGKILLed', () => {
       attributeEstimates(changes, lockKey, estimatePrefix).filter((estimate) =>
         holder.test(estimate.holder ?? ''),
       );
-    /** How far `worker`'s first catch-up round (after taking the destination) wrote: its `through` interval end. */
+    /**
+     * How far `worker`'s first catch-up round (after taking the destination) wrote: its `through` interval
+     * end, an RFC 3339 time on a whole second, so milliseconds hold it exactly.
+     */
     const caughtUpThrough = (worker: AppProcess) => {
       const line = worker.logLines.find(
         (line) => line['msg'] === 'caught up on missed intervals' && line['destination'] === destination,
       );
-      return line === undefined ? undefined : BigInt(String(line['through']));
+      return line === undefined ? undefined : BigInt(Date.parse(String(line['through']))) * 1_000_000n;
     };
 
     // The first holder catches up on the history, writes a few live intervals, then dies
