@@ -1,9 +1,9 @@
-import { nanosToTimestamp } from '@message-bus/domain';
-import { credentials, Server, ServerCredentials } from '@grpc/grpc-js';
-import { collector, query } from '@message-bus/proto';
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { query } from '@message-bus/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CqserverProcess } from './cqserver-process';
 import { mbcli, mbcliJson } from './mbcli';
+import { sendSighting } from './send-sighting';
 
 const NO_DETECTORS_HINT =
   'no registered detectors yet; register one with `mbcli detectors set`, send traffic with ' +
@@ -188,28 +188,3 @@ describe('the GetEvents request mbcli sends', () => {
     }
   });
 });
-
-async function sendSighting(
-  server: CqserverProcess,
-  detectorId: string,
-  deviceId: string,
-  millis: number,
-): Promise<void> {
-  const client = new collector.CollectorServiceClient(
-    `127.0.0.1:${server.ports.collector}`,
-    credentials.createInsecure(),
-  );
-  const log = collector.EventLog.fromPartial({
-    loc: { detectorId },
-    events: [
-      {
-        time: [nanosToTimestamp(BigInt(millis) * 1_000_000n)],
-        deviceId: { $case: 'wifi', value: deviceId },
-      },
-    ],
-  });
-  await new Promise<void>((done, fail) =>
-    client.createEventLog(log, (error) => (error ? fail(error) : done())),
-  );
-  client.close();
-}

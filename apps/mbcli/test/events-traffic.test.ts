@@ -1,11 +1,9 @@
-import { nanosToTimestamp } from '@message-bus/domain';
-import { credentials } from '@grpc/grpc-js';
-import { collector } from '@message-bus/proto';
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CqserverProcess } from './cqserver-process';
 import { mbcli, mbcliJson } from './mbcli';
+import { sendSighting } from './send-sighting';
 
 /** A day the server keeps: the collector refuses sightings older than its retention (168 h). */
 const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
@@ -232,28 +230,3 @@ describe('an unreachable host', () => {
     expect(run.stderr).toMatch(/\n\s+at /);
   });
 });
-
-async function sendSighting(
-  server: CqserverProcess,
-  detectorId: string,
-  deviceId: string,
-  millis: number,
-): Promise<void> {
-  const client = new collector.CollectorServiceClient(
-    `127.0.0.1:${server.ports.collector}`,
-    credentials.createInsecure(),
-  );
-  const log = collector.EventLog.fromPartial({
-    loc: { detectorId },
-    events: [
-      {
-        time: [nanosToTimestamp(BigInt(millis) * 1_000_000n)],
-        deviceId: { $case: 'wifi', value: deviceId },
-      },
-    ],
-  });
-  await new Promise<void>((done, fail) =>
-    client.createEventLog(log, (error) => (error ? fail(error) : done())),
-  );
-  client.close();
-}
