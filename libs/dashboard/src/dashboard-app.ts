@@ -1,6 +1,6 @@
 import {
   ConfigError,
-  formatAddress,
+  listening,
   pickConfig,
   readTlsFiles,
   runProgram,
@@ -14,7 +14,6 @@ import {
 } from '@message-bus/server-kit';
 import { readFileSync } from 'node:fs';
 import { checkDashboardLogin, dashboardAppOptions, queryTlsFrom } from './dashboard-options';
-import { addressInUse } from './dashboard-part';
 import { startDashboardServer } from './dashboard-server';
 import { createQueryClient } from './query-connection';
 
@@ -76,36 +75,30 @@ async function startDashboardApp(
     token: config.dashboard_query_token,
     tls: queryTls,
   });
-  const dashboard = await startDashboardServer({
-    address: config.dashboard_port,
-    tls,
-    query: client,
-    loginToken: config.dashboard_token,
-    tileUrl: config.dashboard_tile_url,
-    tileAttribution: config.dashboard_tile_attribution,
-    webRoot: spec.webRoot,
-    logger,
-  }).catch((error: unknown) => {
+  const dashboard = await listening('dashboard_port', config.dashboard_port, (address) =>
+    startDashboardServer({
+      address,
+      tls,
+      query: client,
+      loginToken: config.dashboard_token,
+      tileUrl: config.dashboard_tile_url,
+      tileAttribution: config.dashboard_tile_attribution,
+      webRoot: spec.webRoot,
+      logger,
+    }),
+  ).catch((error: unknown) => {
     client.close();
-    throw addressInUse(error, config.dashboard_port) ?? error;
+    throw error;
   });
   const shutdown = new ShutdownCoordinator({ logger });
   shutdown.add('close the dashboard and its streams', () => dashboard.close());
   shutdown.add('close the query connection', () => client.close());
   const ports: Record<string, number> = { dashboard: dashboard.port };
   if (metricsAddress !== undefined) {
-    const metricsServer = await startMetricsServer(
-      metrics,
-      metricsAddress,
-      logger,
-      tlsConfig['tls.metrics'] ? tls : undefined,
+    const metricsServer = await listening('metrics_port', metricsAddress, (address) =>
+      startMetricsServer(metrics, address, logger, tlsConfig['tls.metrics'] ? tls : undefined),
     ).catch(async (error: unknown) => {
       await shutdown.run('startup failed');
-      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-        throw new ConfigError(`metrics_port: ${formatAddress(metricsAddress)} is already in use`, {
-          option: 'metrics_port',
-        });
-      }
       throw error;
     });
     ports['metrics'] = metricsServer.port;

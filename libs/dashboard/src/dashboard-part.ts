@@ -1,4 +1,4 @@
-import { ConfigError, defineServerPart, formatAddress, type Address } from '@message-bus/server-kit';
+import { ConfigError, defineServerPart, listening } from '@message-bus/server-kit';
 import { readFileSync } from 'node:fs';
 import { checkDashboardLogin, dashboardPartOptions, queryTlsFrom } from './dashboard-options';
 import { startDashboardServer, type DashboardServer } from './dashboard-server';
@@ -61,19 +61,21 @@ export function createDashboardPart(partOptions: DashboardPartOptions) {
           const client = createQueryClient(connection);
           let server: DashboardServer;
           try {
-            server = await startDashboardServer({
-              address,
-              tls: host.tls,
-              query: client,
-              loginToken: config.dashboard_token,
-              tileUrl: config.dashboard_tile_url,
-              tileAttribution: config.dashboard_tile_attribution,
-              webRoot: partOptions.webRoot,
-              logger: host.logger,
-            });
+            server = await listening('dashboard_port', address, (bound) =>
+              startDashboardServer({
+                address: bound,
+                tls: host.tls,
+                query: client,
+                loginToken: config.dashboard_token,
+                tileUrl: config.dashboard_tile_url,
+                tileAttribution: config.dashboard_tile_attribution,
+                webRoot: partOptions.webRoot,
+                logger: host.logger,
+              }),
+            );
           } catch (error) {
             client.close();
-            throw addressInUse(error, address) ?? error;
+            throw error;
           }
           return {
             listening: { dashboard: server.port },
@@ -88,10 +90,3 @@ export function createDashboardPart(partOptions: DashboardPartOptions) {
   });
 }
 
-/** An address in use is a configuration problem, reported in one line naming the option (exit 2). */
-export function addressInUse(error: unknown, address: Address): ConfigError | undefined {
-  if ((error as NodeJS.ErrnoException | undefined)?.code !== 'EADDRINUSE') return undefined;
-  return new ConfigError(`dashboard_port: ${formatAddress(address)} is already in use`, {
-    option: 'dashboard_port',
-  });
-}

@@ -17,6 +17,7 @@
  * Shutdown   ShutdownCoordinator: ordered steps with timeouts, run once, on SIGTERM/SIGINT.
  */
 export { ALL_INTERFACES, formatAddress, parseAddress, type Address } from './address';
+export { listening } from './listening';
 export { parseDuration } from './duration';
 export {
   ConfigError,
