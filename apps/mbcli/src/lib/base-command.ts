@@ -10,6 +10,8 @@ import {
 import type { ConnectionSettings } from './connection/grpc-connection';
 import { InputError } from './input-error';
 import { ServiceCallError } from './connection/service-error';
+import { FlagValueError } from './flags/flag-value-error';
+import { unknownFlagMessage, withKebabAliases } from './flags/flag-names';
 
 /**
  * What every mbcli command shares: the original's `--collector_host`/`--query_host`
@@ -92,22 +94,61 @@ export abstract class MbcliCommand extends Command {
     return resolveConnectionSettings(flags, file);
   }
 
+  /**
+   * oclif's parse, with a kebab-case alias for every snake_case flag (hidden from the
+   * help) and one line naming the closest flag for one that does not exist.
+   */
+  protected override async parse<
+    F extends Interfaces.OutputFlags<Interfaces.FlagInput>,
+    B extends Interfaces.OutputFlags<Interfaces.FlagInput>,
+    A extends Interfaces.OutputArgs<Interfaces.ArgInput>,
+  >(options?: Interfaces.Input<F, B, A>, argv?: string[]): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const input = options ?? (this.ctor as Interfaces.Input<F, B, A>);
+    const flags = withKebabAliases(input.flags ?? ({} as Interfaces.FlagInput<F>));
+    const baseFlags = withKebabAliases(input.baseFlags ?? ({} as Interfaces.FlagInput<B>));
+    try {
+      // The class's statics are read one by one: a spread would miss the inherited ones.
+      return await super.parse(
+        {
+          flags,
+          baseFlags,
+          args: input.args,
+          constraints: input.constraints,
+          enableJsonFlag: input.enableJsonFlag,
+          strict: input.strict,
+          context: input.context,
+          '--': input['--'],
+        },
+        argv,
+      );
+    } catch (error) {
+      const unknown = nonExistentFlags(error);
+      if (unknown === undefined) throw error;
+      throw new InputError(unknownFlagMessage(unknown, { ...baseFlags, ...flags }, this.commandLine()));
+    }
+  }
+
   protected override async catch(error: Interfaces.CommandError): Promise<unknown> {
     // Parsing may have failed, so look at argv rather than the parsed flags.
     if (this.argv.includes('--debug')) {
       settings.debug = true;
       return super.catch(error);
     }
+    if (error instanceof FlagValueError) return this.failWith(error.line, 2);
     if (error instanceof ServiceCallError || error instanceof InputError)
       return this.failWith(error.message, 2);
     // A command's deliberate exit code, already explained by its output.
     if (error instanceof Errors.ExitError) throw error;
     // oclif's own errors (unknown, missing or malformed flags): the same one line, pointing at the help.
     if (error instanceof Errors.CLIError) {
-      const command = `${this.config.bin} ${(this.id ?? '').replaceAll(':', ' ')}`.trim();
-      return this.failWith(`${oneLine(error.message)}; see \`${command} --help\``, 2);
+      return this.failWith(`${oneLine(error.message)}; see \`${this.commandLine()} --help\``, 2);
     }
     return this.failWith(`${error.message}; rerun with --debug for the stack trace`, 1);
+  }
+
+  /** The command as typed: `mbcli links list`. */
+  private commandLine(): string {
+    return `${this.config.bin} ${(this.id ?? '').replaceAll(':', ' ')}`.trim();
   }
 
   /** Prints the message as one unwrapped stderr line and exits: no box, no stack. */
@@ -116,6 +157,13 @@ export abstract class MbcliCommand extends Command {
     else this.logToStderr(`mbcli: ${message}`);
     return this.exit(exitCode);
   }
+}
+
+/** The flags of oclif's NonExistentFlagsError (a class oclif does not export), else undefined. */
+function nonExistentFlags(error: unknown): readonly string[] | undefined {
+  if (!(error instanceof Errors.CLIError)) return undefined;
+  const { flags } = error as { flags?: unknown };
+  return Array.isArray(flags) && flags.every((flag) => typeof flag === 'string') ? flags : undefined;
 }
 
 /** oclif's multi-line parse messages as one line, without its boilerplate. */
