@@ -6,11 +6,10 @@ import { MbcliCommand } from '../lib/base-command';
 import { queryClient, queryTarget } from '../lib/connection/grpc-connection';
 import { listAllAlerts } from '../lib/connection/paged-lists';
 import { ServiceCallError, type ServiceTarget } from '../lib/connection/service-error';
-import { formatCsvLine } from '../lib/csv/csv-fields';
+import { csvCells, formatCsvLine } from '../lib/csv/csv-fields';
 import {
-  ALERT_CSV_HEADER,
+  ALERT_CSV_COLUMNS,
   alertCells,
-  alertCsvFields,
   ALERT_HEADERS,
   alertRow,
   wireAlertKind,
@@ -18,7 +17,8 @@ import {
   type AlertRow,
 } from '../lib/display/alert-rows';
 import { renderTable } from '../lib/display/table';
-import { parseInstantFlag } from '../lib/display/time-format';
+import { formatTimestamp } from '../lib/display/time-format';
+import { instantFlag } from '../lib/flags/instant-flag';
 import { InputError } from '../lib/input-error';
 
 export default class Alerts extends MbcliCommand {
@@ -48,8 +48,8 @@ export default class Alerts extends MbcliCommand {
       description: 'only alerts at least this severe',
     })(),
     open: Flags.boolean({ description: 'only alerts that are still open', default: false }),
-    after: Flags.string({ description: 'only alerts open at or after this time (ISO-8601 or Unix seconds)' }),
-    before: Flags.string({ description: 'only alerts open before this time (ISO-8601 or Unix seconds)' }),
+    after: instantFlag({ description: 'only alerts open at or after this time (RFC 3339, Unix seconds or -1h)' }),
+    before: instantFlag({ description: 'only alerts open before this time (RFC 3339, Unix seconds or -1h)' }),
     csv: Flags.boolean({
       description: 'print the list as CSV',
       default: false,
@@ -68,10 +68,9 @@ export default class Alerts extends MbcliCommand {
 
   async run(): Promise<AlertRow[] | undefined> {
     const { flags } = await this.parse(Alerts);
-    const after = flags.after === undefined ? undefined : parseInstantFlag('after', flags.after);
-    const before = flags.before === undefined ? undefined : parseInstantFlag('before', flags.before);
+    const { after, before } = flags;
     if (after !== undefined && before !== undefined && timestampToNanos(after) >= timestampToNanos(before)) {
-      throw new InputError(`--after ${flags.after} is not before --before ${flags.before}`);
+      throw new InputError(`--after ${formatTimestamp(after)} is not before --before ${formatTimestamp(before)}`);
     }
     const kinds = (flags.kind ?? []).map(wireAlertKind);
     const minSeverity =
@@ -99,7 +98,8 @@ export default class Alerts extends MbcliCommand {
         })
       ).map(alertRow);
       if (flags.csv) {
-        ux.stdout([ALERT_CSV_HEADER, ...rows.map(alertCsvFields)].map(formatCsvLine).join('\n'));
+        const lines = [ALERT_CSV_COLUMNS, ...rows.map((row) => csvCells(row, ALERT_CSV_COLUMNS))];
+        ux.stdout(lines.map(formatCsvLine).join('\n'));
         return rows;
       }
       if (following === undefined) {

@@ -81,7 +81,7 @@ export default class Import extends MbcliCommand {
     }),
   };
 
-  async run(): Promise<ImportSummary> {
+  async run(): Promise<ImportJson> {
     const { args, flags } = await this.parse(Import);
     const layout = resolveLayout(flags);
     const settings = this.connectionSettings(flags);
@@ -118,9 +118,12 @@ export default class Import extends MbcliCommand {
     }
     progress.clear();
     this.log(describeSummary(summary));
-    return summary;
+    return { ...summary, rejectsFile: summary.rejectsFile ?? null };
   }
 }
+
+/** The summary as `--json` prints it: the rejects file is null when no row was rejected. */
+type ImportJson = Omit<ImportSummary, 'rejectsFile'> & { readonly rejectsFile: string | null };
 
 /** A failed call, and where the import can go on from: still one line. */
 class ImportStopped extends ServiceCallError {

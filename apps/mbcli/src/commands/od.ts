@@ -3,16 +3,17 @@ import { query } from '@message-bus/proto';
 import { Flags, ux } from '@oclif/core';
 import { MbcliCommand } from '../lib/base-command';
 import { queryClient, queryTarget, unaryCall } from '../lib/connection/grpc-connection';
-import { formatCsvLine } from '../lib/csv/csv-fields';
+import { csvCells, formatCsvLine } from '../lib/csv/csv-fields';
 import {
-  OD_CSV_HEADER,
-  odCsvFields,
+  OD_CSV_COLUMNS,
   odMatrix,
   odSummary,
   renderOdMatrix,
   type OdMatrix,
 } from '../lib/display/od-matrix';
 import { requiredRangeFlags } from '../lib/display/time-range';
+import { durationFlag } from '../lib/flags/duration-flag';
+import { instantFlag } from '../lib/flags/instant-flag';
 import { InputError } from '../lib/input-error';
 
 export default class OriginDestination extends MbcliCommand {
@@ -35,20 +36,19 @@ export default class OriginDestination extends MbcliCommand {
       multiple: true,
       delimiter: ',',
     }),
-    after: Flags.string({
-      description: 'start of the range (ISO-8601 or Unix seconds), inclusive',
+    after: instantFlag({
+      description: 'start of the range (RFC 3339, Unix seconds or -1h), inclusive',
       required: true,
     }),
-    before: Flags.string({
-      description:
-        'end of the range (ISO-8601 or Unix seconds), exclusive; default now; at most 7 days after --after',
+    before: instantFlag({
+      description: 'end of the range (RFC 3339, Unix seconds or -1h), exclusive; default now; at most 7 days after --after',
     }),
-    trip_gap: Flags.integer({
-      description: 'seconds unseen after which a device’s next sighting starts a new trip (default 3600)',
-      min: 1,
+    trip_gap: durationFlag({
+      description: 'time unseen after which a device’s next sighting starts a new trip, like 30m (default 1h)',
+      wholeSeconds: true,
     }),
     csv: Flags.boolean({
-      description: 'print the cells as CSV: origin, destination, trips, median seconds',
+      description: 'print the cells as CSV: origin, destination, trips, medianSeconds',
       default: false,
       exclusive: ['json'],
     }),
@@ -84,7 +84,8 @@ export default class OriginDestination extends MbcliCommand {
       );
       const matrix = odMatrix(response);
       if (flags.csv) {
-        ux.stdout([OD_CSV_HEADER, ...matrix.cells.map(odCsvFields)].map(formatCsvLine).join('\n'));
+        const lines = [OD_CSV_COLUMNS, ...matrix.cells.map((cell) => csvCells(cell, OD_CSV_COLUMNS))];
+        ux.stdout(lines.map(formatCsvLine).join('\n'));
       } else {
         this.log(renderOdMatrix(matrix));
         this.log(odSummary(matrix));

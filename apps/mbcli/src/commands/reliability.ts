@@ -10,7 +10,7 @@ import {
   type ReliabilityFigures,
 } from '../lib/display/reliability-rows';
 import { renderTable } from '../lib/display/table';
-import { formatTimestamp } from '../lib/display/time-format';
+import { exactTime, formatTimestamp } from '../lib/display/time-format';
 import { requiredRangeFlags } from '../lib/display/time-range';
 import {
   describeTarget,
@@ -20,11 +20,14 @@ import {
 } from '../lib/traffic-target';
 
 export interface ReliabilityResult extends ReliabilityFigures {
-  /** `link` as SOURCE:DESTINATION, or `route`. */
-  readonly link?: string;
-  readonly route?: string;
+  /** `link` as SOURCE:DESTINATION, or `route`; the other is null. */
+  readonly link: string | null;
+  readonly route: string | null;
+  /** The range, as RFC 3339 (exact) beside `…UnixNanos`. */
   readonly after: string;
+  readonly afterUnixNanos: string;
   readonly before: string;
+  readonly beforeUnixNanos: string;
 }
 
 export default class Reliability extends MbcliCommand {
@@ -65,18 +68,22 @@ export default class Reliability extends MbcliCommand {
           ),
       );
       const figures = reliabilityFigures(reliability);
+      const [after, before] = [exactTime(range.after), exactTime(range.before)];
       const result: ReliabilityResult = {
-        ...('route' in target
-          ? { route: target.route }
-          : { link: `${target.link.source}:${target.link.destination}` }),
-        after: formatTimestamp(range.after),
-        before: formatTimestamp(range.before),
+        link: 'route' in target ? null : `${target.link.source}:${target.link.destination}`,
+        route: 'route' in target ? target.route : null,
+        after: after.rfc3339,
+        afterUnixNanos: after.unixNanos,
+        before: before.rfc3339,
+        beforeUnixNanos: before.unixNanos,
         ...figures,
       };
-      this.log(`reliability of ${describeTarget(target)}, ${result.after} – ${result.before}`);
+      this.log(
+        `reliability of ${describeTarget(target)}, ${formatTimestamp(range.after)} – ${formatTimestamp(range.before)}`,
+      );
       this.log(renderTable(RELIABILITY_HEADERS, [reliabilityCells(figures)]));
       if (figures.intervals === 0) this.log('no estimates with a median in the range');
-      else if (figures.freeFlowSeconds === undefined) {
+      else if (figures.freeFlowSeconds === null) {
         this.log('no free-flow figure yet (the workers compute it with the typical profile), so no TTI or PTI');
       }
       return result;

@@ -1,11 +1,19 @@
-import { Flags } from '@oclif/core';
+import { Flags, ux } from '@oclif/core';
 import { MbcliCommand } from '../../lib/base-command';
-import { CsvOutput } from '../../lib/export/export-output';
-import { exportTravelTimes, resolveLinkFlags } from '../../lib/export/export-travel-times';
+import { CsvOutput, JSON_NEEDS_OUTPUT } from '../../lib/export/export-output';
+import {
+  exportTravelTimes,
+  resolveLinkFlags,
+  type TravelTimeExport,
+} from '../../lib/export/export-travel-times';
 import { queryClient, queryTarget } from '../../lib/connection/grpc-connection';
 import { InputError } from '../../lib/input-error';
-import { parseInstantFlag } from '../../lib/display/time-format';
+import { formatTimestamp } from '../../lib/display/time-format';
+import { instantFlag } from '../../lib/flags/instant-flag';
 import { timestampToNanos } from '@message-bus/domain';
+
+/** What `--json` prints: where the CSV went (null: stdout), the links/routes and estimates written, those cut at --limit. */
+type TravelTimeExportJson = TravelTimeExport & { readonly output: string | null };
 
 /** The most estimates per link the query service returns by default (QueryLimits.maxLimitPerLink). */
 const SERVER_MAX_PER_LINK = 100_000;
@@ -13,18 +21,22 @@ const SERVER_MAX_PER_LINK = 100_000;
 export default class ExportTravelTimes extends MbcliCommand {
   static override summary = 'Write travel-time estimates in a time range as CSV.';
   static override description =
-    'Columns: source_detector_id, dest_detector_id, interval_end (RFC 3339 UTC, nine fractional digits), ' +
-    'window_seconds, median_seconds, p15_seconds, p85_seconds, mean_seconds, valid_samples, total_samples, speed_kmh, ' +
-    'status (ok, insufficient_data, stale, no_samples, all_rejected), route, route_method (matched, sum_of_links), ' +
-    'typical_seconds, free_flow_seconds, ratio_to_typical, ratio_to_free_flow, level (free, moderate, heavy, severe). ' +
+    'Columns, named as the fields of `traveltimes --json`: source, destination, intervalEnd (RFC 3339 UTC, nine ' +
+    'fractional digits), intervalEndUnixNanos, windowSeconds, medianSeconds, p15Seconds, p85Seconds, meanSeconds, ' +
+    'validSamples, totalSamples, speedKmh, status (ok, insufficient_data, stale, no_samples, all_rejected), route, ' +
+    'routeMethod (matched, sum_of_links), typicalSeconds, freeFlowSeconds, ratioToTypical, ratioToFreeFlow, ' +
+    'level (free, moderate, heavy, severe). ' +
     'An empty cell is a statistic the window did not have; the route columns are empty on a link, the typical ' +
     'ones before the workers have a typical profile.\n\n' +
     'Every link ListLinks lists, or only the --link ones, then the --route ones; one by one, each one’s estimates ' +
-    'oldest first, one GetTravelTimes each. The range applies to interval_end: --after inclusive, --before exclusive.';
+    'oldest first, one GetTravelTimes each. The range applies to intervalEnd: --after inclusive, --before exclusive.\n\n' +
+    'With --json (which needs --output, as stdout then carries the JSON) a summary of what was written is printed.';
+  static override enableJsonFlag = true;
   static override examples = [
     '<%= config.bin %> export traveltimes --after 2026-01-30T00:00:00Z --before 2026-01-31T00:00:00Z',
     '<%= config.bin %> export traveltimes --link a1:b1 --link b1:c1 --after 2026-01-30T00:00:00Z --output day.csv',
     '<%= config.bin %> export traveltimes --route east --after 2026-01-30T00:00:00Z',
+    '<%= config.bin %> export traveltimes --after 2026-01-30T00:00:00Z --output day.csv --json',
   ];
   static override flags = {
     link: Flags.string({
@@ -35,11 +47,11 @@ export default class ExportTravelTimes extends MbcliCommand {
       description: 'a route, by name (repeatable); with no --link, only the routes',
       multiple: true,
     }),
-    after: Flags.string({
-      description: 'estimates whose window ends at or after this time (ISO-8601 or Unix seconds)',
+    after: instantFlag({
+      description: 'estimates whose window ends at or after this time (RFC 3339, Unix seconds or -1h)',
     }),
-    before: Flags.string({
-      description: 'estimates whose window ends before this time (ISO-8601 or Unix seconds)',
+    before: instantFlag({
+      description: 'estimates whose window ends before this time (RFC 3339, Unix seconds or -1h)',
     }),
     limit: Flags.integer({
       description: 'most estimates per link (the newest in the range)',
@@ -49,13 +61,13 @@ export default class ExportTravelTimes extends MbcliCommand {
     output: Flags.string({ char: 'o', description: 'write the CSV to this file instead of stdout' }),
   };
 
-  async run(): Promise<void> {
+  async run(): Promise<TravelTimeExportJson> {
     const { flags } = await this.parse(ExportTravelTimes);
-    const after = flags.after === undefined ? undefined : parseInstantFlag('after', flags.after);
-    const before = flags.before === undefined ? undefined : parseInstantFlag('before', flags.before);
+    if (this.jsonEnabled() && flags.output === undefined) throw new InputError(JSON_NEEDS_OUTPUT);
+    const { after, before } = flags;
     if (after !== undefined && before !== undefined && timestampToNanos(after) > timestampToNanos(before)) {
       throw new InputError(
-        `--after ${flags.after} is later than --before; the range runs from --after to --before`,
+        `--after ${formatTimestamp(after)} is later than --before; the range runs from --after to --before`,
       );
     }
     const settings = this.connectionSettings(flags);
@@ -79,7 +91,7 @@ export default class ExportTravelTimes extends MbcliCommand {
       );
       await output.finish();
       for (const link of exported.linksAtLimit) {
-        this.logToStderr(
+        ux.stderr(
           `mbcli: ${link.startsWith('route ') ? link : `link ${link}`} has ${flags.limit} or more estimates in the range; only its newest ${flags.limit} were written. Narrow --after/--before or raise --limit`,
         );
       }
@@ -88,6 +100,7 @@ export default class ExportTravelTimes extends MbcliCommand {
           flags.route === undefined ? 'links' : flags.link === undefined ? 'routes' : 'links and routes';
         this.log(`wrote ${exported.estimates} estimates of ${exported.links} ${what} to ${flags.output}`);
       }
+      return { output: flags.output ?? null, ...exported };
     } catch (error) {
       output.abandon();
       throw error;

@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { collector, type Empty } from '@message-bus/proto';
 import { MbcliCommand } from '../../lib/base-command';
 import { collectorClient, collectorTarget, unaryCall } from '../../lib/connection/grpc-connection';
+import { linkRows, type LinkRow } from '../../lib/display/link-rows';
 
 export default class LinksSet extends MbcliCommand {
   static override summary = 'Link source detectors to a destination (CreateDetectorLink).';
@@ -11,7 +12,9 @@ export default class LinksSet extends MbcliCommand {
     '<%= config.bin %> links set --dest b1 --src a1 --max_seconds 600',
     '<%= config.bin %> links set --dest c1 --src a1,b1 --max_seconds 900',
     '<%= config.bin %> links set --dest b2 --src b1 --max_seconds 300 --min_seconds 8',
+    '<%= config.bin %> links set --dest b1 --src a1 --json',
   ];
+  static override enableJsonFlag = true;
   static override flags = {
     dest: Flags.string({ description: 'destination detector id', required: true }),
     src: Flags.string({
@@ -33,7 +36,8 @@ export default class LinksSet extends MbcliCommand {
     }),
   };
 
-  async run(): Promise<void> {
+  /** The links stored, one per source, as `links list --json` shows them. */
+  async run(): Promise<LinkRow[]> {
     const { flags } = await this.parse(LinksSet);
     const settings = this.connectionSettings(flags);
     const link = collector.DetectorLink.fromPartial({
@@ -54,5 +58,6 @@ export default class LinksSet extends MbcliCommand {
     }
     const minimum = flags.min_seconds > 0 ? `, min ${flags.min_seconds}s` : '';
     this.log(`linked ${flags.src.join(', ')} → ${flags.dest} (max ${flags.max_seconds}s${minimum})`);
+    return linkRows([link]);
   }
 }

@@ -4,11 +4,16 @@ import { collector, type Empty } from '@message-bus/proto';
 import { MbcliCommand } from '../../lib/base-command';
 import { collectorClient, collectorTarget, unaryCall } from '../../lib/connection/grpc-connection';
 import { InputError } from '../../lib/input-error';
-import { parseRadios } from '../../lib/radios';
+import { parseRadios, radioName } from '../../lib/radios';
+import { exactTime } from '../../lib/display/time-format';
 
 export default class StatusSend extends MbcliCommand {
   static override summary = "Send a detector's status report (CreateDetectorStatus), as a detector would.";
-  static override examples = ['<%= config.bin %> status send --id a1 --voltage 12.6 --radios wifi,bluetooth'];
+  static override examples = [
+    '<%= config.bin %> status send --id a1 --voltage 12.6 --radios wifi,bluetooth',
+    '<%= config.bin %> status send --id a1 --voltage 12.6 --json',
+  ];
+  static override enableJsonFlag = true;
   static override flags = {
     id: Flags.string({ description: 'detector id', required: true }),
     voltage: Flags.string({ description: 'battery voltage', required: true }),
@@ -20,7 +25,8 @@ export default class StatusSend extends MbcliCommand {
     }),
   };
 
-  async run(): Promise<void> {
+  /** The report sent; its time (now) as RFC 3339 beside the exact Unix nanoseconds. */
+  async run(): Promise<{ id: string; voltage: number; radios: string[]; time: string; unixNanos: string }> {
     const { flags } = await this.parse(StatusSend);
     const voltage = Number(flags.voltage);
     if (!Number.isFinite(voltage) || voltage < 0) {
@@ -29,11 +35,12 @@ export default class StatusSend extends MbcliCommand {
       );
     }
     const settings = this.connectionSettings(flags);
+    const time = nanosToTimestamp(BigInt(Date.now()) * 1_000_000n);
     const report = collector.DetectorStatus.fromPartial({
       loc: { detectorId: flags.id },
       activeDetectors: parseRadios(flags.radios),
       batteryVoltage: voltage,
-      time: nanosToTimestamp(BigInt(Date.now()) * 1_000_000n),
+      time,
     });
     const client = collectorClient(settings);
     try {
@@ -43,6 +50,9 @@ export default class StatusSend extends MbcliCommand {
     } finally {
       client.close();
     }
-    this.log(`status of ${flags.id} sent: ${voltage} V, radios ${flags.radios.join(',') || 'none'}`);
+    const radios = report.activeDetectors.map(radioName);
+    this.log(`status of ${flags.id} sent: ${voltage} V, radios ${radios.join(',') || 'none'}`);
+    const sentAt = exactTime(time);
+    return { id: flags.id, voltage, radios, time: sentAt.rfc3339, unixNanos: sentAt.unixNanos };
   }
 }

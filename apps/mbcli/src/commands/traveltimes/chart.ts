@@ -1,13 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import { status } from '@grpc/grpc-js';
-import { timestampToNanos } from '@message-bus/domain';
+import { nanosToTimestamp, timestampToNanos } from '@message-bus/domain';
 import { query, type Timestamp } from '@message-bus/proto';
 import { Flags } from '@oclif/core';
 import { MbcliCommand } from '../../lib/base-command';
 import { queryClient, queryTarget, unaryCall } from '../../lib/connection/grpc-connection';
 import { listAllLinks } from '../../lib/connection/paged-lists';
 import { ServiceCallError, type ServiceTarget } from '../../lib/connection/service-error';
-import { formatTimestamp } from '../../lib/display/time-format';
+import { exactTime, formatTimestamp } from '../../lib/display/time-format';
 import { requiredRangeFlags } from '../../lib/display/time-range';
 import { linkRows } from '../../lib/display/link-rows';
 import {
@@ -32,16 +32,20 @@ import {
 const MAX_ESTIMATES = 100_000;
 const NANOS_PER_MILLI = 1_000_000n;
 
+/** A run of points; times as RFC 3339 beside `…UnixNanos` (the chart's points are whole milliseconds). */
 interface ChartSegment {
   readonly start: string;
+  readonly startUnixNanos: string;
   readonly end: string;
+  readonly endUnixNanos: string;
   readonly points: {
     intervalEnd: string;
+    intervalEndUnixNanos: string;
     medianSeconds: number;
     p15Seconds: number;
     p85Seconds: number;
-    /** Drawn as thin (isThinEstimate); absent on the typical band's points. */
-    thin?: boolean;
+    /** Drawn as thin (isThinEstimate); null on the typical band's points. */
+    thin: boolean | null;
   }[];
 }
 
@@ -49,24 +53,28 @@ export interface ChartResult {
   /** The link's ends, or the route's (from its estimates; empty when it has none in the range). */
   readonly source: string;
   readonly destination: string;
-  readonly route?: string;
-  /** How the route's latest estimate in the range was obtained: `matched` or `sum_of_links`. */
-  readonly routeMethod?: string;
+  /** The route charted; null for a link. */
+  readonly route: string | null;
+  /** How the route's latest estimate in the range was obtained: `matched` or `sum_of_links`; null for a link. */
+  readonly routeMethod: string | null;
   readonly after: string;
+  readonly afterUnixNanos: string;
   readonly before: string;
+  readonly beforeUnixNanos: string;
   /** Estimates in the range, with or without a median. */
   readonly estimates: number;
   /** The runs drawn, oldest first; gaps lie between them. */
   readonly segments: ChartSegment[];
-  /** The typical profile's band over the range (each bin as a flat step); absent without a profile. */
-  readonly typical?: {
+  /** The typical profile's band over the range (each bin as a flat step); null without a profile. */
+  readonly typical: {
     readonly timeZone: string;
     readonly binMinutes: number;
     readonly segments: ChartSegment[];
-  };
-  /** Why there are gaps, e.g. `gaps: 12 no samples, 3 all rejected`; absent without gaps. */
-  readonly gaps?: string;
-  readonly svgFile?: string;
+  } | null;
+  /** Why there are gaps, e.g. `gaps: 12 no samples, 3 all rejected`; null without gaps. */
+  readonly gaps: string | null;
+  /** The SVG file written; null when none was asked for or there was nothing to draw. */
+  readonly svgFile: string | null;
 }
 
 export default class TravelTimesChart extends MbcliCommand {
@@ -162,29 +170,34 @@ export default class TravelTimesChart extends MbcliCommand {
         segments,
         ...(typical.length > 0 && { typical }),
       };
+      const [afterTime, beforeTime] = [exactTime(after), exactTime(before)];
       const result: ChartResult = {
-        ...ends,
-        ...('route' in target && routeMethod !== undefined && { routeMethod }),
-        after: formatTimestamp(after),
-        before: formatTimestamp(before),
+        source: ends.source,
+        destination: ends.destination,
+        route: 'route' in target ? target.route : null,
+        routeMethod: 'route' in target ? (routeMethod ?? null) : null,
+        after: afterTime.rfc3339,
+        afterUnixNanos: afterTime.unixNanos,
+        before: beforeTime.rfc3339,
+        beforeUnixNanos: beforeTime.unixNanos,
         estimates: response.estimates.length,
         segments: segments.map(describeSegment),
-        ...(profile !== undefined &&
-          typical.length > 0 && {
-            typical: {
-              timeZone: profile.timeZone,
-              binMinutes: profile.binMinutes,
-              segments: typical.map(describeSegment),
-            },
-          }),
-        ...(flags.svg !== undefined && segments.length > 0 && { svgFile: flags.svg }),
-        ...(gaps !== undefined && { gaps }),
+        typical:
+          profile !== undefined && typical.length > 0
+            ? {
+                timeZone: profile.timeZone,
+                binMinutes: profile.binMinutes,
+                segments: typical.map(describeSegment),
+              }
+            : null,
+        gaps: gaps ?? null,
+        svgFile: flags.svg !== undefined && segments.length > 0 ? flags.svg : null,
       };
       const subject =
         'route' in target ? `route ${target.route}` : `${target.link.source} → ${target.link.destination}`;
       if (segments.length === 0) {
         this.log(
-          `no estimates with a median for ${subject} between ${result.after} and ${result.before}; nothing to draw`,
+          `no estimates with a median for ${subject} between ${formatTimestamp(after)} and ${formatTimestamp(before)}; nothing to draw`,
         );
         if (gaps !== undefined) this.log(gaps);
         return result;
@@ -243,16 +256,23 @@ function toMillis(timestamp: Timestamp): number {
 }
 
 function describeSegment(segment: readonly ChartPoint[]): ChartSegment {
-  const iso = (millis: number) => new Date(millis).toISOString();
+  const exact = (millis: number) => exactTime(nanosToTimestamp(BigInt(millis) * NANOS_PER_MILLI));
+  const [start, end] = [exact(segment[0]!.time), exact(segment[segment.length - 1]!.time)];
   return {
-    start: iso(segment[0]!.time),
-    end: iso(segment[segment.length - 1]!.time),
-    points: segment.map((point) => ({
-      intervalEnd: iso(point.time),
-      medianSeconds: point.median,
-      p15Seconds: point.p15,
-      p85Seconds: point.p85,
-      ...(point.thin !== undefined && { thin: point.thin }),
-    })),
+    start: start.rfc3339,
+    startUnixNanos: start.unixNanos,
+    end: end.rfc3339,
+    endUnixNanos: end.unixNanos,
+    points: segment.map((point) => {
+      const intervalEnd = exact(point.time);
+      return {
+        intervalEnd: intervalEnd.rfc3339,
+        intervalEndUnixNanos: intervalEnd.unixNanos,
+        medianSeconds: point.median,
+        p15Seconds: point.p15,
+        p85Seconds: point.p85,
+        thin: point.thin ?? null,
+      };
+    }),
   };
 }

@@ -15,14 +15,18 @@ import {
   type RecomputeProgress,
 } from '../../lib/recompute-travel-times';
 import { ServiceCallError, type ServiceTarget } from '../../lib/connection/service-error';
-import { formatTimestamp, parseInstantFlag } from '../../lib/display/time-format';
+import { exactTime, formatTimestamp } from '../../lib/display/time-format';
+import { instantFlag } from '../../lib/flags/instant-flag';
 
-export interface RecomputeResult extends Partial<RecomputeProgress> {
+/** The last progress report (its figures null when interrupted before the first) and the range, exact. */
+export type RecomputeResult = { readonly [Field in keyof RecomputeProgress]: RecomputeProgress[Field] | null } & {
   readonly outcome: RecomputeOutcome;
   readonly after: string;
+  readonly afterUnixNanos: string;
   readonly before: string;
+  readonly beforeUnixNanos: string;
   readonly elapsedSeconds: number;
-}
+};
 
 export default class TravelTimesRecompute extends MbcliCommand {
   static override summary =
@@ -41,12 +45,12 @@ export default class TravelTimesRecompute extends MbcliCommand {
     '<%= config.bin %> traveltimes recompute --dest b1 --after 1769752800 --before 1769767200 --no-wait',
   ];
   static override flags = {
-    after: Flags.string({
-      description: 'oldest interval end to recompute (ISO-8601 or Unix seconds), inclusive',
+    after: instantFlag({
+      description: 'oldest interval end to recompute (RFC 3339, Unix seconds or -1h), inclusive',
       required: true,
     }),
-    before: Flags.string({
-      description: 'interval end to recompute up to (ISO-8601 or Unix seconds), exclusive',
+    before: instantFlag({
+      description: 'interval end to recompute up to (RFC 3339, Unix seconds or -1h), exclusive',
       required: true,
     }),
     link: Flags.string({
@@ -63,8 +67,7 @@ export default class TravelTimesRecompute extends MbcliCommand {
 
   async run(): Promise<RecomputeResult> {
     const { flags } = await this.parse(TravelTimesRecompute);
-    const after = parseInstantFlag('after', flags.after);
-    const before = parseInstantFlag('before', flags.before);
+    const { after, before } = flags;
     if (timestampToNanos(after) >= timestampToNanos(before)) {
       throw new InputError(
         `--after ${formatTimestamp(after)} is not before --before ${formatTimestamp(before)}; ` +
@@ -95,11 +98,19 @@ export default class TravelTimesRecompute extends MbcliCommand {
       progress.clear();
       const elapsedSeconds = (Date.now() - started) / 1000;
       if (!this.jsonEnabled()) this.log(describeRecompute(followed, elapsedSeconds));
+      const last = followed.last;
+      const [afterTime, beforeTime] = [exactTime(after), exactTime(before)];
       return {
-        ...followed.last,
+        destinations: last?.destinations ?? null,
+        destinationsDone: last?.destinationsDone ?? null,
+        spanSeconds: last?.spanSeconds ?? null,
+        spanSecondsDone: last?.spanSecondsDone ?? null,
+        done: last?.done ?? null,
         outcome: followed.outcome,
-        after: formatTimestamp(after),
-        before: formatTimestamp(before),
+        after: afterTime.rfc3339,
+        afterUnixNanos: afterTime.unixNanos,
+        before: beforeTime.rfc3339,
+        beforeUnixNanos: beforeTime.unixNanos,
         elapsedSeconds,
       };
     } catch (error) {

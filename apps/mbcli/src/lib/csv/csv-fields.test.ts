@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CsvSyntaxError, formatCsvLine, splitCsvLine } from './csv-fields';
+import { csvCells, CsvSyntaxError, formatCsvLine, splitCsvLine } from './csv-fields';
 
 describe('splitCsvLine', () => {
   it('splits plain fields, keeping empty ones', () => {
@@ -29,5 +29,12 @@ describe('formatCsvLine', () => {
     const line = formatCsvLine(fields);
     expect(line).toBe('plain,"with,comma","with ""quote"""," padded",');
     expect(splitCsvLine(line, ',')).toEqual(fields);
+  });
+});
+
+describe('csvCells', () => {
+  it('gives the named fields of a JSON row in the columns’ order, null as an empty cell', () => {
+    const row = { name: 'a1', medianSeconds: 95.4, thin: false, level: null };
+    expect(csvCells(row, ['level', 'name', 'thin', 'medianSeconds'])).toEqual(['', 'a1', 'false', '95.4']);
   });
 });

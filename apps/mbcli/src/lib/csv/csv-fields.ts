@@ -63,3 +63,19 @@ export function formatCsvLine(fields: readonly string[]): string {
     .map((field) => (NEEDS_QUOTES.test(field) ? `"${field.replaceAll('"', '""')}"` : field))
     .join(',');
 }
+
+/** A JSON value as a CSV cell: null (a value the data does not have) is an empty cell. */
+export function csvCell(value: string | number | boolean | null): string {
+  return value === null ? '' : String(value);
+}
+
+/**
+ * A row's CSV cells under `columns`, which are names of the row's JSON fields: a CSV
+ * export and `--json` call the same datum by the same name.
+ */
+export function csvCells<Row extends object>(
+  row: Row,
+  columns: readonly (keyof Row & string)[],
+): string[] {
+  return columns.map((column) => csvCell(row[column] as string | number | boolean | null));
+}

@@ -1,6 +1,13 @@
 import { query } from '@message-bus/proto';
 import { describe, expect, it } from 'vitest';
-import { alertCells, alertCsvFields, alertRow, wireAlertKind, wireAlertSeverity } from './alert-rows';
+import { csvCells } from '../csv/csv-fields';
+import {
+  ALERT_CSV_COLUMNS,
+  alertCells,
+  alertRow,
+  wireAlertKind,
+  wireAlertSeverity,
+} from './alert-rows';
 
 describe('alertRow', () => {
   it('names the kind, severity and subject of an open alert', () => {
@@ -21,9 +28,13 @@ describe('alertRow', () => {
       kind: 'congestion',
       severity: 'warning',
       subject: 'route east',
-      start: '2026-01-30T08:00:00.000Z',
+      start: '2026-01-30T08:00:00.000000000Z',
+      startUnixNanos: '1769760000000000000',
+      end: null,
+      endUnixNanos: null,
       open: true,
-      updated: '2026-01-30T08:05:00.000Z',
+      updated: '2026-01-30T08:05:00.000000000Z',
+      updatedUnixNanos: '1769760300000000000',
       evidence: 'travel time 412 s is 2.6x the typical 158 s for 4 of the last 5 intervals',
       figures: { ratio_to_typical: 2.6 },
     });
@@ -55,13 +66,16 @@ describe('alertRow', () => {
       'detector silent',
       'detector a1',
     ]);
-    expect(alertCsvFields(row)).toEqual([
+    expect(csvCells(row, ALERT_CSV_COLUMNS)).toEqual([
       'a1-silent',
       'detector_silent',
       'critical',
       'detector a1',
-      '2026-01-30T08:00:00.000Z',
-      '2026-01-30T09:00:00.000Z',
+      '2026-01-30T08:00:00.000000000Z',
+      '1769760000000000000',
+      '2026-01-30T09:00:00.000000000Z',
+      '1769763600000000000',
+      '',
       '',
       'no sightings for 58 minutes',
     ]);

@@ -1,6 +1,6 @@
 import { ALERT_KINDS, ALERT_SEVERITIES, type AlertKind, type AlertSeverity } from '@message-bus/domain';
 import type { query } from '@message-bus/proto';
-import { formatTimestamp } from './time-format';
+import { exactTime, tableTime } from './time-format';
 
 /** The wire's kind (1..5 in ALERT_KINDS' order); a value newer than this CLI reads as `unspecified`. */
 export function alertKindName(kind: query.AlertKind): AlertKind | 'unspecified' {
@@ -26,25 +26,33 @@ export interface AlertRow {
   readonly severity: AlertSeverity | 'unspecified';
   /** What it is about: `link a1 → b1`, `route east` or `detector a1`. */
   readonly subject: string;
-  readonly start: string;
-  /** Absent while the alert is open. */
-  readonly end?: string;
+  /** Times as RFC 3339 (exact) beside `…UnixNanos`. */
+  readonly start: string | null;
+  readonly startUnixNanos: string | null;
+  /** Null while the alert is open. */
+  readonly end: string | null;
+  readonly endUnixNanos: string | null;
   readonly open: boolean;
-  readonly updated?: string;
+  readonly updated: string | null;
+  readonly updatedUnixNanos: string | null;
   readonly evidence: string;
   readonly figures: Record<string, number>;
 }
 
 export function alertRow(alert: query.Alert): AlertRow {
+  const [start, end, updated] = [exactTime(alert.start), exactTime(alert.end), exactTime(alert.updated)];
   return {
     id: alert.id,
     kind: alertKindName(alert.kind),
     severity: alertSeverityName(alert.severity),
     subject: alertSubject(alert.subject),
-    start: alert.start === undefined ? '' : formatTimestamp(alert.start),
-    ...(alert.end !== undefined && { end: formatTimestamp(alert.end) }),
+    start: start.rfc3339,
+    startUnixNanos: start.unixNanos,
+    end: end.rfc3339,
+    endUnixNanos: end.unixNanos,
     open: alert.end === undefined,
-    ...(alert.updated !== undefined && { updated: formatTimestamp(alert.updated) }),
+    updated: updated.rfc3339,
+    updatedUnixNanos: updated.unixNanos,
     evidence: alert.evidence,
     figures: { ...alert.figures },
   };
@@ -67,8 +75,8 @@ export const ALERT_HEADERS = ['START', 'STATE', 'SEVERITY', 'KIND', 'SUBJECT', '
 
 export function alertCells(row: AlertRow): string[] {
   return [
-    row.start,
-    row.end === undefined ? 'open' : `ended ${row.end}`,
+    tableTime(row.startUnixNanos),
+    row.endUnixNanos === null ? 'open' : `ended ${tableTime(row.endUnixNanos)}`,
     row.severity,
     row.kind.replaceAll('_', ' '),
     row.subject,
@@ -76,26 +84,17 @@ export function alertCells(row: AlertRow): string[] {
   ];
 }
 
-export const ALERT_CSV_HEADER = [
+/** The alerts CSV's columns: the JSON rows' fields (but `open` and `figures`), so both name a datum alike. */
+export const ALERT_CSV_COLUMNS = [
   'id',
   'kind',
   'severity',
   'subject',
   'start',
+  'startUnixNanos',
   'end',
+  'endUnixNanos',
   'updated',
+  'updatedUnixNanos',
   'evidence',
 ] as const;
-
-export function alertCsvFields(row: AlertRow): string[] {
-  return [
-    row.id,
-    row.kind,
-    row.severity,
-    row.subject,
-    row.start,
-    row.end ?? '',
-    row.updated ?? '',
-    row.evidence,
-  ];
-}

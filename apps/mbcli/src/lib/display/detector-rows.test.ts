@@ -24,12 +24,20 @@ describe('detectorRows', () => {
         },
       }),
     ]);
+    expect(row!.status).toEqual({
+      voltage: 11.62,
+      radios: ['wifi', 'bluetooth'],
+      time: '2026-01-30T08:00:00.000000000Z',
+      unixNanos: '1769760000000000000',
+    });
     expect(row!.health).toEqual({
-      lastSeen: '2026-01-30T08:05:00.000Z',
+      lastSeen: '2026-01-30T08:05:00.000000000Z',
+      lastSeenUnixNanos: '1769760300000000000',
       problems: ['battery_low', 'clock_skew'],
       clockSkewSeconds: 42.26,
       batteryVoltsPerDay: -0.213,
-      checkedAt: '2026-01-30T08:06:00.000Z',
+      checkedAt: '2026-01-30T08:06:00.000000000Z',
+      checkedAtUnixNanos: '1769760360000000000',
     });
     expect(detectorCells(row!, NOW)).toEqual([
       'a1',
@@ -54,7 +62,8 @@ describe('detectorRows', () => {
       query.DetectorSummary.fromPartial({ loc: { detectorId: 'a2' } }),
     ]);
     expect(rows.map((row) => row.id)).toEqual(['a2', 'b1']);
-    expect(rows[0]).not.toHaveProperty('health');
+    expect(rows[0]).toMatchObject({ status: null, health: null });
+    expect(rows[1]!.health).toMatchObject({ lastSeen: null, lastSeenUnixNanos: null, clockSkewSeconds: null });
     expect(detectorCells(rows[0]!, NOW).slice(6)).toEqual(['-', '-', '-', '-']);
     expect(detectorCells(rows[1]!, NOW).slice(6)).toEqual(['-', 'ok', '-', '0.00 V/day']);
   });

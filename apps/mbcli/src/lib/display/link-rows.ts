@@ -4,8 +4,8 @@ export interface LinkRow {
   readonly source: string;
   readonly destination: string;
   readonly maxSeconds: number;
-  /** The configured shortest plausible trip; absent when derived from the link's length. */
-  readonly minSeconds?: number;
+  /** The configured shortest plausible trip; null when derived from the link's length. */
+  readonly minSeconds: number | null;
 }
 
 /** One row per (source → destination) pair, sorted by destination then source. */
@@ -16,7 +16,7 @@ export function linkRows(links: readonly collector.DetectorLink[]): LinkRow[] {
         source: source.detectorId,
         destination: link.destDetectorId,
         maxSeconds: Number(source.maxSeconds),
-        ...(source.minSeconds > 0n && { minSeconds: Number(source.minSeconds) }),
+        minSeconds: source.minSeconds > 0n ? Number(source.minSeconds) : null,
       })),
     )
     .sort((a, b) => a.destination.localeCompare(b.destination) || a.source.localeCompare(b.source));
@@ -30,6 +30,6 @@ export function linkCells(row: LinkRow): string[] {
     row.source,
     row.destination,
     String(row.maxSeconds),
-    row.minSeconds === undefined ? '-' : String(row.minSeconds),
+    row.minSeconds === null ? '-' : String(row.minSeconds),
   ];
 }

@@ -1,6 +1,7 @@
 import { query } from '@message-bus/proto';
 import { describe, expect, it } from 'vitest';
-import { odCsvFields, odMatrix, odSummary, renderOdMatrix } from './od-matrix';
+import { csvCells } from '../csv/csv-fields';
+import { OD_CSV_COLUMNS, odMatrix, odSummary, renderOdMatrix } from './od-matrix';
 
 const response = query.GetOriginDestinationResponse.fromPartial({
   detectorIds: ['a1', 'b1', 'c1'],
@@ -18,7 +19,7 @@ describe('odMatrix', () => {
     expect(matrix).toEqual({
       detectors: ['a1', 'b1', 'c1'],
       cells: [
-        { origin: 'a1', destination: 'b1', trips: 3 },
+        { origin: 'a1', destination: 'b1', trips: 3, medianSeconds: null },
         { origin: 'a1', destination: 'c1', trips: 12, medianSeconds: 155.4 },
         { origin: 'b1', destination: 'c1', trips: 4, medianSeconds: 61 },
       ],
@@ -26,8 +27,8 @@ describe('odMatrix', () => {
       singleDetectorTrips: 5,
     });
     expect(odSummary(matrix)).toBe('19 trips between 3 detectors; 5 seen at one detector only');
-    expect(odCsvFields(matrix.cells[0]!)).toEqual(['a1', 'b1', '3', '']);
-    expect(odCsvFields(matrix.cells[1]!)).toEqual(['a1', 'c1', '12', '155.4']);
+    expect(csvCells(matrix.cells[0]!, OD_CSV_COLUMNS)).toEqual(['a1', 'b1', '3', '']);
+    expect(csvCells(matrix.cells[1]!, OD_CSV_COLUMNS)).toEqual(['a1', 'c1', '12', '155.4']);
   });
 
   it('draws origins as rows and destinations as columns, trips with their median', () => {

@@ -6,8 +6,8 @@ export interface OdCell {
   readonly origin: string;
   readonly destination: string;
   readonly trips: number;
-  /** Absent when the server gave none. */
-  readonly medianSeconds?: number;
+  /** Null when the server gave none. */
+  readonly medianSeconds: number | null;
 }
 
 export interface OdMatrix {
@@ -29,7 +29,7 @@ export function odMatrix(response: query.GetOriginDestinationResponse): OdMatrix
       origin: cell.originDetectorId,
       destination: cell.destinationDetectorId,
       trips: Number(cell.trips),
-      ...(cell.medianSeconds !== undefined && { medianSeconds: cell.medianSeconds }),
+      medianSeconds: cell.medianSeconds ?? null,
     }))
     .sort(
       (a, b) => position(a.origin) - position(b.origin) || position(a.destination) - position(b.destination),
@@ -53,7 +53,7 @@ export function renderOdMatrix(matrix: OdMatrix): string {
     ...matrix.detectors.map((destination) => {
       const cell = byPair.get(`${origin}\u0000${destination}`);
       if (cell === undefined) return '-';
-      return cell.medianSeconds === undefined
+      return cell.medianSeconds === null
         ? String(cell.trips)
         : `${cell.trips} (${formatSeconds(cell.medianSeconds)})`;
     }),
@@ -66,18 +66,5 @@ export function odSummary(matrix: OdMatrix): string {
   return `${matrix.trips} trips between ${matrix.detectors.length} detectors; ${matrix.singleDetectorTrips} seen at one detector only`;
 }
 
-export const OD_CSV_HEADER = [
-  'origin_detector_id',
-  'destination_detector_id',
-  'trips',
-  'median_seconds',
-] as const;
-
-export function odCsvFields(cell: OdCell): string[] {
-  return [
-    cell.origin,
-    cell.destination,
-    String(cell.trips),
-    cell.medianSeconds === undefined ? '' : String(cell.medianSeconds),
-  ];
-}
+/** The OD CSV's columns: the fields of the JSON's cells, so both name a datum alike. */
+export const OD_CSV_COLUMNS = ['origin', 'destination', 'trips', 'medianSeconds'] as const;

@@ -29,7 +29,15 @@ describe('reliabilityFigures', () => {
 
   it('shows a range without estimates as dashes and zero intervals', () => {
     const figures = reliabilityFigures(query.Reliability.fromPartial({ intervals: 0n }));
-    expect(figures).toEqual({ intervals: 0 });
+    expect(figures).toEqual({
+      intervals: 0,
+      meanSeconds: null,
+      p95Seconds: null,
+      freeFlowSeconds: null,
+      travelTimeIndex: null,
+      planningTimeIndex: null,
+      bufferIndex: null,
+    });
     expect(reliabilityCells(figures)).toEqual(['-', '-', '-', '-', '-', '-', '0']);
   });
 });

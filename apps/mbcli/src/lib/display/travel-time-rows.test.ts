@@ -1,6 +1,12 @@
 import { query } from '@message-bus/proto';
 import { describe, expect, it } from 'vitest';
-import { formatSeconds, travelTimeCells, travelTimeHeaders, travelTimeRows } from './travel-time-rows';
+import {
+  formatSeconds,
+  TRAVEL_TIME_CSV_COLUMNS,
+  travelTimeCells,
+  travelTimeHeaders,
+  travelTimeRows,
+} from './travel-time-rows';
 
 const estimate = query.TravelTimeEstimate.fromPartial({
   sourceDetectorId: 'a1',
@@ -23,16 +29,25 @@ describe('travelTimeRows', () => {
       link: 'a1:b1',
       source: 'a1',
       destination: 'b1',
-      intervalEnd: '2026-01-30T08:00:00.000Z',
+      intervalEnd: '2026-01-30T08:00:00.000000000Z',
+      intervalEndUnixNanos: '1769760000000000000',
       windowSeconds: 900,
       medianSeconds: 95.4,
       p15Seconds: 80,
       p85Seconds: 130,
+      meanSeconds: null,
       validSamples: 7,
       totalSamples: 9,
       speedKmh: 98.7,
       status: 'ok',
       ageSeconds: 300,
+      route: null,
+      routeMethod: null,
+      typicalSeconds: null,
+      freeFlowSeconds: null,
+      ratioToTypical: null,
+      ratioToFreeFlow: null,
+      level: null,
     });
     expect(travelTimeCells(row!)).toEqual([
       'a1 → b1',
@@ -58,7 +73,7 @@ describe('travelTimeRows', () => {
     ]);
   });
 
-  it('leaves out statistics a window without valid samples does not have', () => {
+  it('gives null for the statistics a window without valid samples does not have', () => {
     const empty = query.TravelTimeEstimate.fromPartial({
       sourceDetectorId: 'a1',
       destDetectorId: 'b1',
@@ -67,7 +82,7 @@ describe('travelTimeRows', () => {
       status: query.EstimateStatus.ESTIMATE_STATUS_INSUFFICIENT_DATA,
     });
     const [row] = travelTimeRows([empty], Date.parse('2026-01-30T08:00:30Z'));
-    expect(row).not.toHaveProperty('medianSeconds');
+    expect(row).toMatchObject({ medianSeconds: null, p15Seconds: null, p85Seconds: null, speedKmh: null });
     expect(travelTimeCells(row!)).toEqual([
       'a1 → b1',
       '-',
@@ -119,5 +134,10 @@ describe('travelTimeRows', () => {
       'ok',
       '5m',
     ]);
+  });
+
+  it('names every CSV column as the JSON field it holds', () => {
+    const [row] = travelTimeRows([estimate], Date.parse('2026-01-30T08:05:00Z'));
+    expect(Object.keys(row!)).toEqual(expect.arrayContaining([...TRAVEL_TIME_CSV_COLUMNS]));
   });
 });

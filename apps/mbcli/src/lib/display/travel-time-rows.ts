@@ -1,35 +1,65 @@
 import { CONGESTION_LEVELS, type CongestionLevel, type RouteEstimateMethod } from '@message-bus/domain';
 import { query } from '@message-bus/proto';
-import { formatAge, formatTimestamp } from './time-format';
+import { exactTime, formatAge } from './time-format';
 
+/** An estimate as `traveltimes --json` and `export traveltimes` give it; null: a figure it does not have. */
 export interface TravelTimeRow {
   /** `source:destination`, the form `--link` flags take. */
   readonly link: string;
   readonly source: string;
   readonly destination: string;
-  /** End of the estimate's window (RFC 3339). */
-  readonly intervalEnd: string;
+  /** End of the estimate's window (RFC 3339, exact), and as Unix nanoseconds. */
+  readonly intervalEnd: string | null;
+  readonly intervalEndUnixNanos: string | null;
   readonly windowSeconds: number;
-  /** Absent when the window had no valid sample. */
-  readonly medianSeconds?: number;
-  readonly p15Seconds?: number;
-  readonly p85Seconds?: number;
+  /** Null when the window had no valid sample. */
+  readonly medianSeconds: number | null;
+  readonly p15Seconds: number | null;
+  readonly p85Seconds: number | null;
+  readonly meanSeconds: number | null;
   readonly validSamples: number;
   readonly totalSamples: number;
-  readonly speedKmh?: number;
+  readonly speedKmh: number | null;
   readonly status: EstimateStatusName;
   /** Seconds between the end of the window and now. */
-  readonly ageSeconds: number;
+  readonly ageSeconds: number | null;
   /** On a route's estimates: its name (source and destination are its ends) and how it was obtained. */
-  readonly route?: string;
-  readonly routeMethod?: RouteEstimateMethod;
-  /** Against the typical profile at this time of week; absent until one exists. */
-  readonly typicalSeconds?: number;
-  readonly freeFlowSeconds?: number;
-  readonly ratioToTypical?: number;
-  readonly ratioToFreeFlow?: number;
-  readonly level?: CongestionLevel;
+  readonly route: string | null;
+  readonly routeMethod: RouteEstimateMethod | null;
+  /** Against the typical profile at this time of week; null until one exists. */
+  readonly typicalSeconds: number | null;
+  readonly freeFlowSeconds: number | null;
+  readonly ratioToTypical: number | null;
+  readonly ratioToFreeFlow: number | null;
+  readonly level: CongestionLevel | null;
 }
+
+/**
+ * The travel-time CSV's columns: the JSON rows' fields, so both name a datum alike
+ * (`link` and `ageSeconds` are for the latest estimates only).
+ */
+export const TRAVEL_TIME_CSV_COLUMNS = [
+  'source',
+  'destination',
+  'intervalEnd',
+  'intervalEndUnixNanos',
+  'windowSeconds',
+  'medianSeconds',
+  'p15Seconds',
+  'p85Seconds',
+  'meanSeconds',
+  'validSamples',
+  'totalSamples',
+  'speedKmh',
+  'status',
+  'route',
+  'routeMethod',
+  'typicalSeconds',
+  'freeFlowSeconds',
+  'ratioToTypical',
+  'ratioToFreeFlow',
+  'level',
+] as const;
 
 /**
  * What an estimate's status says: `no_samples` (nothing matched in the window) and
@@ -71,48 +101,36 @@ export function travelTimeRows(
   nowMillis: number,
 ): TravelTimeRow[] {
   return estimates.map((estimate) => {
-    const intervalEnd = estimate.intervalEnd ?? { seconds: 0n, nanos: 0 };
-    const endMillis = Date.parse(formatTimestamp(intervalEnd));
+    const intervalEnd = exactTime(estimate.intervalEnd);
+    const method = estimate.route === '' ? undefined : routeMethodName(estimate.routeMethod);
     return {
       link: `${estimate.sourceDetectorId}:${estimate.destDetectorId}`,
       source: estimate.sourceDetectorId,
       destination: estimate.destDetectorId,
-      intervalEnd: formatTimestamp(intervalEnd),
+      intervalEnd: intervalEnd.rfc3339,
+      intervalEndUnixNanos: intervalEnd.unixNanos,
       windowSeconds: Number(estimate.windowSeconds),
-      ...(estimate.medianSeconds !== undefined && { medianSeconds: estimate.medianSeconds }),
-      ...(estimate.p15Seconds !== undefined && { p15Seconds: estimate.p15Seconds }),
-      ...(estimate.p85Seconds !== undefined && { p85Seconds: estimate.p85Seconds }),
+      medianSeconds: estimate.medianSeconds ?? null,
+      p15Seconds: estimate.p15Seconds ?? null,
+      p85Seconds: estimate.p85Seconds ?? null,
+      meanSeconds: estimate.meanSeconds ?? null,
       validSamples: Number(estimate.validSamples),
       totalSamples: Number(estimate.totalSamples),
-      ...(estimate.speedKmh !== undefined && { speedKmh: estimate.speedKmh }),
+      speedKmh: estimate.speedKmh ?? null,
       status: estimateStatusName(estimate.status),
-      ageSeconds: Math.max(0, Math.round((nowMillis - endMillis) / 1000)),
-      ...routeFields(estimate),
-      ...congestionFields(estimate),
+      ageSeconds:
+        intervalEnd.unixNanos === null
+          ? null
+          : Math.max(0, Math.round((nowMillis - Number(BigInt(intervalEnd.unixNanos) / 1_000_000n)) / 1000)),
+      route: estimate.route === '' ? null : estimate.route,
+      routeMethod: method ?? null,
+      typicalSeconds: estimate.typicalSeconds ?? null,
+      freeFlowSeconds: estimate.freeFlowSeconds ?? null,
+      ratioToTypical: estimate.ratioToTypical ?? null,
+      ratioToFreeFlow: estimate.ratioToFreeFlow ?? null,
+      level: congestionLevelName(estimate.level) ?? null,
     };
   });
-}
-
-function routeFields(estimate: query.TravelTimeEstimate): Pick<TravelTimeRow, 'route' | 'routeMethod'> {
-  if (estimate.route === '') return {};
-  const method = routeMethodName(estimate.routeMethod);
-  return { route: estimate.route, ...(method !== undefined && { routeMethod: method }) };
-}
-
-function congestionFields(
-  estimate: query.TravelTimeEstimate,
-): Pick<
-  TravelTimeRow,
-  'typicalSeconds' | 'freeFlowSeconds' | 'ratioToTypical' | 'ratioToFreeFlow' | 'level'
-> {
-  const level = congestionLevelName(estimate.level);
-  return {
-    ...(estimate.typicalSeconds !== undefined && { typicalSeconds: estimate.typicalSeconds }),
-    ...(estimate.freeFlowSeconds !== undefined && { freeFlowSeconds: estimate.freeFlowSeconds }),
-    ...(estimate.ratioToTypical !== undefined && { ratioToTypical: estimate.ratioToTypical }),
-    ...(estimate.ratioToFreeFlow !== undefined && { ratioToFreeFlow: estimate.ratioToFreeFlow }),
-    ...(level !== undefined && { level }),
-  };
 }
 
 const TRAVEL_TIME_HEADERS = [
@@ -132,14 +150,14 @@ const TRAVEL_TIME_HEADERS = [
  * end to end, or the sum of its links).
  */
 export function travelTimeHeaders(rows: readonly TravelTimeRow[]): string[] {
-  return rows.some((row) => row.route !== undefined)
+  return rows.some((row) => row.route !== null)
     ? ['ROUTE', 'METHOD', ...TRAVEL_TIME_HEADERS.slice(1)]
     : [...TRAVEL_TIME_HEADERS];
 }
 
 /** Durations as people read them: `1m35s`, `48s`. */
-export function formatSeconds(seconds: number | undefined): string {
-  if (seconds === undefined) return '-';
+export function formatSeconds(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined) return '-';
   const whole = Math.round(seconds);
   const minutes = Math.floor(whole / 60);
   return minutes > 0 ? `${minutes}m${String(whole % 60).padStart(2, '0')}s` : `${whole}s`;
@@ -151,21 +169,21 @@ export function travelTimeCells(row: TravelTimeRow, routes = false): string[] {
   return [
     ...(routes
       ? [
-          row.route === undefined ? ends : `${row.route} (${ends})`,
+          row.route === null ? ends : `${row.route} (${ends})`,
           row.routeMethod?.replaceAll('_', ' ') ?? '-',
         ]
       : [ends]),
     formatSeconds(row.medianSeconds),
-    row.p15Seconds === undefined || row.p85Seconds === undefined
+    row.p15Seconds === null || row.p85Seconds === null
       ? '-'
       : `${formatSeconds(row.p15Seconds)}–${formatSeconds(row.p85Seconds)}`,
     `${row.validSamples}/${row.totalSamples}`,
-    row.speedKmh === undefined ? '-' : `${row.speedKmh.toFixed(0)} km/h`,
+    row.speedKmh === null ? '-' : `${row.speedKmh.toFixed(0)} km/h`,
     row.level ?? '-',
-    row.ratioToTypical === undefined
+    row.ratioToTypical === null
       ? '-'
-      : `${row.ratioToTypical.toFixed(2)}x${row.typicalSeconds === undefined ? '' : ` of ${formatSeconds(row.typicalSeconds)}`}`,
+      : `${row.ratioToTypical.toFixed(2)}x${row.typicalSeconds === null ? '' : ` of ${formatSeconds(row.typicalSeconds)}`}`,
     row.status.replaceAll('_', ' '),
-    formatAge(row.ageSeconds),
+    row.ageSeconds === null ? '-' : formatAge(row.ageSeconds),
   ];
 }

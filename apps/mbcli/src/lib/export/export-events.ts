@@ -1,15 +1,9 @@
 import type { ServiceError } from '@grpc/grpc-js';
-import { formatNanosIso, timestampToNanos } from '@message-bus/domain';
 import type { query } from '@message-bus/proto';
 import type { CsvOutput } from './export-output';
 import { ServiceCallError, type ServiceTarget } from '../connection/service-error';
-
-/**
- * The events CSV: one row per sighting, oldest first. The device is the server's
- * pseudonym (raw ids are never stored); times are exact, as RFC 3339 with nine
- * fractional digits and as Unix nanoseconds.
- */
-export const EVENT_CSV_HEADER = ['detector_id', 'device_pseudonym', 'time', 'unix_nanos'] as const;
+import { csvCells } from '../csv/csv-fields';
+import { EVENT_CSV_COLUMNS, eventRow } from '../display/event-rows';
 
 export interface EventExport {
   readonly events: number;
@@ -18,6 +12,11 @@ export interface EventExport {
 }
 
 /**
+ * The events CSV: one row per sighting, oldest first, with the columns (and names) of
+ * `events --json` (EVENT_CSV_COLUMNS). The device is the server's pseudonym (raw ids are
+ * never stored); times are exact, as RFC 3339 with nine fractional digits and as Unix
+ * nanoseconds.
+ *
  * Streams the sightings of a closed range (StreamEvents with `range.before` set ends
  * after the stored sightings) into `output`, a row at a time: no response holds the
  * whole range, and reading pauses while the output is full.
@@ -28,15 +27,14 @@ export async function exportEvents(
   request: query.GetEventsRequest,
   output: CsvOutput,
 ): Promise<EventExport> {
-  await output.writeRow(EVENT_CSV_HEADER);
+  await output.writeRow(EVENT_CSV_COLUMNS);
   const perDetector = new Map<string, number>();
   let events = 0;
   const stream = client.streamEvents(request);
   try {
     for await (const event of stream as AsyncIterable<query.DetectionEvent>) {
       for (const time of event.time) {
-        const nanos = timestampToNanos(time);
-        await output.writeRow([event.detectorId, event.deviceId, formatNanosIso(nanos), nanos.toString()]);
+        await output.writeRow(csvCells(eventRow(event.detectorId, event.deviceId, time), EVENT_CSV_COLUMNS));
         events += 1;
       }
       perDetector.set(event.detectorId, (perDetector.get(event.detectorId) ?? 0) + event.time.length);

@@ -2,6 +2,10 @@ import { createWriteStream, renameSync, rmSync, type WriteStream } from 'node:fs
 import { once } from 'node:events';
 import { formatCsvLine } from '../csv/csv-fields';
 
+/** An export's `--json` prints a summary on stdout, so its CSV needs a file. */
+export const JSON_NEEDS_OUTPUT =
+  '--json prints a summary of the export on stdout, so the CSV needs a file; give --output FILE';
+
 /** Text gathered before one write: few syscalls, and bounded memory whatever the export's size. */
 const CHUNK_BYTES = 64 * 1024;
 

@@ -1,4 +1,3 @@
-import { formatNanosIso, timestampToNanos } from '@message-bus/domain';
 import { query } from '@message-bus/proto';
 import type { CsvOutput } from './export-output';
 import { unaryCall } from '../connection/grpc-connection';
@@ -6,37 +5,8 @@ import { linkRows } from '../display/link-rows';
 import { listAllLinks } from '../connection/paged-lists';
 import { chooseListedReading, linkFlagReadings, type LinkEnds } from '../chart/travel-time-chart-link';
 import type { ServiceTarget } from '../connection/service-error';
-import { travelTimeRows, type TravelTimeRow } from '../display/travel-time-rows';
-
-/**
- * The travel-time CSV: one row per estimate, link by link (then route by route), each
- * one's oldest first. `interval_end` is exact (RFC 3339, nine fractional digits); seconds
- * and km/h are the stored doubles printed in full; an empty cell is a statistic the
- * window did not have. The route and congestion columns come last, so a reader of the
- * older twelve columns still finds them where they were; they are empty on a link's
- * estimates and before a typical profile exists.
- */
-export const TRAVEL_TIME_CSV_HEADER = [
-  'source_detector_id',
-  'dest_detector_id',
-  'interval_end',
-  'window_seconds',
-  'median_seconds',
-  'p15_seconds',
-  'p85_seconds',
-  'mean_seconds',
-  'valid_samples',
-  'total_samples',
-  'speed_kmh',
-  'status',
-  'route',
-  'route_method',
-  'typical_seconds',
-  'free_flow_seconds',
-  'ratio_to_typical',
-  'ratio_to_free_flow',
-  'level',
-] as const;
+import { csvCells } from '../csv/csv-fields';
+import { TRAVEL_TIME_CSV_COLUMNS, travelTimeRows } from '../display/travel-time-rows';
 
 /**
  * The links `--link` flags name (SOURCE:DESTINATION). Detector ids may contain `:`, so a
@@ -68,7 +38,12 @@ export interface TravelTimeExport {
 /**
  * Writes the estimates of the links and then the routes (every listed link when neither
  * is given): one GetTravelTimes per link or route, so each answer is one range, never all
- * of them.
+ * of them. One row per estimate, each link's or route's oldest first, with the columns
+ * (and names) of `traveltimes --json` (TRAVEL_TIME_CSV_COLUMNS): `intervalEnd` is exact
+ * (RFC 3339, nine fractional digits) beside `intervalEndUnixNanos`; seconds and km/h are
+ * the stored doubles printed in full; an empty cell is a statistic the window did not
+ * have (null in JSON). The route and congestion columns are empty on a link's estimates
+ * and before a typical profile exists.
  */
 export async function exportTravelTimes(
   client: query.QueryServiceClient,
@@ -90,7 +65,7 @@ export async function exportTravelTimes(
       selector: { $case: 'route' as const, value: route },
     })),
   ];
-  await output.writeRow(TRAVEL_TIME_CSV_HEADER);
+  await output.writeRow(TRAVEL_TIME_CSV_COLUMNS);
   let estimates = 0;
   const linksAtLimit: string[] = [];
   for (const selection of selections) {
@@ -102,9 +77,8 @@ export async function exportTravelTimes(
     const response = await unaryCall<query.GetTravelTimesResponse>(target, (metadata, callOptions, done) =>
       client.getTravelTimes(request, metadata, callOptions, done),
     );
-    const rows = travelTimeRows(response.estimates, Date.now());
-    for (const [index, estimate] of response.estimates.entries()) {
-      await output.writeRow(travelTimeFields(estimate, rows[index]!));
+    for (const row of travelTimeRows(response.estimates, Date.now())) {
+      await output.writeRow(csvCells(row, TRAVEL_TIME_CSV_COLUMNS));
     }
     estimates += response.estimates.length;
     if (response.estimates.length >= options.limit) linksAtLimit.push(selection.name);
@@ -117,31 +91,4 @@ async function listedLinks(client: query.QueryServiceClient, target: ServiceTarg
     source,
     destination,
   }));
-}
-
-function travelTimeFields(estimate: query.TravelTimeEstimate, row: TravelTimeRow): string[] {
-  const optional = (value: number | undefined) => (value === undefined ? '' : String(value));
-  const intervalEnd =
-    estimate.intervalEnd === undefined ? '' : formatNanosIso(timestampToNanos(estimate.intervalEnd));
-  return [
-    estimate.sourceDetectorId,
-    estimate.destDetectorId,
-    intervalEnd,
-    estimate.windowSeconds.toString(),
-    optional(estimate.medianSeconds),
-    optional(estimate.p15Seconds),
-    optional(estimate.p85Seconds),
-    optional(estimate.meanSeconds),
-    estimate.validSamples.toString(),
-    estimate.totalSamples.toString(),
-    optional(estimate.speedKmh),
-    row.status,
-    row.route ?? '',
-    row.routeMethod ?? '',
-    optional(estimate.typicalSeconds),
-    optional(estimate.freeFlowSeconds),
-    optional(estimate.ratioToTypical),
-    optional(estimate.ratioToFreeFlow),
-    row.level ?? '',
-  ];
 }
