@@ -1,4 +1,4 @@
-import { Command, Errors, Flags, settings, type Interfaces } from '@oclif/core';
+import { Command, Errors, Flags, settings, ux, type Interfaces } from '@oclif/core';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -153,8 +153,8 @@ export abstract class MbcliCommand extends Command {
 
   /** Prints the message as one unwrapped stderr line and exits: no box, no stack. */
   private failWith(message: string, exitCode: number): never {
-    if (this.jsonEnabled()) this.logJson({ error: { message, exitCode } });
-    else this.logToStderr(`mbcli: ${message}`);
+    // With --json too (where oclif's logToStderr is silent): stdout carries only a success's JSON.
+    ux.stderr(`mbcli: ${message}`);
     return this.exit(exitCode);
   }
 }
