@@ -21,6 +21,7 @@ import {
   expectedPackageFiles,
   installedVersion,
   mapSourcesOutsideTarball,
+  packedManifest,
   packLibraries,
   publishableLibraries,
   run,
@@ -80,10 +81,8 @@ describe.each(publishableLibraries)('the packed @message-bus/%s', (library) => {
     ).toEqual(expectedPackageFiles(library));
   });
 
-  it('points main, types and every export condition, the workspace source one included, into the tarball', () => {
-    const manifest = JSON.parse(
-      readFileSync(join(workspaceRoot, 'libs', library, 'package.json'), 'utf8'),
-    ) as {
+  it('points main, types and every export condition into the tarball', () => {
+    const manifest = packedManifest(outside, pack()) as {
       main: string;
       types: string;
       exports: Record<string, Record<string, string>>;
@@ -96,6 +95,19 @@ describe.each(publishableLibraries)('the packed @message-bus/%s', (library) => {
     ];
     expect(targets.length).toBeGreaterThan(2);
     expect(targets.filter((target) => !shipped.has(target))).toEqual([]);
+  });
+
+  it("has a package.json without the workspace's source condition, scripts, nx block or dev dependencies", () => {
+    const manifest = packedManifest(outside, pack());
+    const workspaceManifest = JSON.parse(
+      readFileSync(join(workspaceRoot, 'libs', library, 'package.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    expect(workspaceManifest['scripts']).toBeDefined();
+    for (const key of ['scripts', 'nx', 'devDependencies']) expect(manifest).not.toHaveProperty(key);
+    expect(JSON.stringify(manifest['exports'])).not.toContain('@message-bus/source');
+    for (const key of ['name', 'version', 'license', 'engines', 'main', 'types', 'dependencies']) {
+      expect(manifest[key]).toEqual(workspaceManifest[key]);
+    }
   });
 
   it('names in its source maps only sources that ship with it', () => {

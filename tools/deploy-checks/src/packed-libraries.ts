@@ -34,16 +34,23 @@ export function run(
   return spawnSync(command, args, { cwd, encoding: 'utf8', timeout });
 }
 
-/** Packs every publishable library (built by the Nx dependencies of this test) into `destination`. */
+/**
+ * Packs every publishable library (built by the Nx dependencies of this test) into
+ * `destination` as it is published: through tools/build/pack-libraries.mjs, which gives
+ * each tarball a package.json without the workspace's parts.
+ */
 export function packLibraries(destination: string): PackedLibrary[] {
-  const workspaces = publishableLibraries.flatMap((library) => ['--workspace', `libs/${library}`]);
-  const result = run(
-    'npm',
-    ['pack', '--json', '--pack-destination', destination, ...workspaces],
-    workspaceRoot,
-  );
-  if (result.status !== 0) throw new Error(`npm pack failed:\n${result.stderr}`);
+  const script = join(workspaceRoot, 'tools/build/pack-libraries.mjs');
+  const result = run(process.execPath, [script, '--json', destination, ...publishableLibraries], workspaceRoot, 120_000);
+  if (result.status !== 0) throw new Error(`pack-libraries failed:\n${result.stderr}`);
   return JSON.parse(result.stdout) as PackedLibrary[];
+}
+
+/** The package.json inside a tarball `packLibraries` wrote to `destination`. */
+export function packedManifest(destination: string, packed: PackedLibrary): Record<string, unknown> {
+  const result = run('tar', ['-xzOf', join(destination, packed.filename), 'package/package.json'], destination);
+  if (result.status !== 0) throw new Error(`cannot read package.json from ${packed.filename}:\n${result.stderr}`);
+  return JSON.parse(result.stdout) as Record<string, unknown>;
 }
 
 /** The version of an npm package installed in the workspace, so the consumer gets the same one from the npm cache. */
