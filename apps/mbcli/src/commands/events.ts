@@ -1,6 +1,6 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { Flags, ux } from '@oclif/core';
-import { query } from '@message-bus/proto';
+import { query, type Timestamp } from '@message-bus/proto';
 import { MbcliCommand } from '../lib/base-command';
 import { eventCells, eventRows, EVENT_HEADERS, type EventRow } from '../lib/display/event-rows';
 import { queryClient, queryTarget, unaryCall } from '../lib/connection/grpc-connection';
@@ -8,7 +8,7 @@ import { listAllDetectors } from '../lib/connection/paged-lists';
 import { InputError } from '../lib/input-error';
 import { ServiceCallError, type ServiceTarget } from '../lib/connection/service-error';
 import { renderTable } from '../lib/display/table';
-import { parseInstantFlag } from '../lib/display/time-format';
+import { instantFlag } from '../lib/flags/instant-flag';
 
 /**
  * Most detector ids the query service takes in one GetEvents (its documented default
@@ -54,8 +54,8 @@ export default class Events extends MbcliCommand {
       delimiter: ',',
     }),
     event_limit: Flags.integer({ description: 'most sightings per detector', default: 1, min: 1 }),
-    after: Flags.string({ description: 'only sightings at or after this time (ISO-8601 or Unix seconds)' }),
-    before: Flags.string({ description: 'only sightings before this time (ISO-8601 or Unix seconds)' }),
+    after: instantFlag({ description: 'only sightings at or after this time (RFC 3339, Unix seconds or -1h)' }),
+    before: instantFlag({ description: 'only sightings before this time (RFC 3339, Unix seconds or -1h)' }),
     follow: Flags.boolean({ description: 'keep printing new sightings as they arrive', default: false }),
     stop_after: Flags.integer({
       description: 'with --follow: stop after printing this many sightings',
@@ -144,12 +144,9 @@ export default class Events extends MbcliCommand {
 }
 
 /** The range the operator gave, or none at all (see the class comment: the original's server). */
-function requestRange(after: string | undefined, before: string | undefined): query.Range | undefined {
+function requestRange(after: Timestamp | undefined, before: Timestamp | undefined): query.Range | undefined {
   if (after === undefined && before === undefined) return undefined;
-  return query.Range.fromPartial({
-    after: after === undefined ? undefined : parseInstantFlag('after', after),
-    before: before === undefined ? undefined : parseInstantFlag('before', before),
-  });
+  return query.Range.fromPartial({ after, before });
 }
 
 /** The ids of every detector ListDetectors lists; a server without it (the original's) is told apart. */

@@ -1,6 +1,7 @@
 import { DEVICE_KINDS } from '@message-bus/domain';
 import { Args, Flags } from '@oclif/core';
 import { MbcliCommand } from '../lib/base-command';
+import { durationFlag } from '../lib/flags/duration-flag';
 import { collectorClient, collectorTarget } from '../lib/connection/grpc-connection';
 import { importCsv, type ImportSummary } from '../lib/import/import-csv';
 import { PRESETS, resolveLayout } from '../lib/import/import-layout';
@@ -67,11 +68,11 @@ export default class Import extends MbcliCommand {
       default: false,
     }),
     limit: Flags.integer({ description: 'stop after this many rows; a rerun continues after them', min: 1 }),
-    retention_hours: Flags.integer({
+    retention_hours: durationFlag({
       description:
-        "the server's --retention in hours: older rows are rejected here, as the collector refuses them",
-      default: 168,
-      min: 1,
+        "the server's --retention, like 7d or bare hours: older rows are rejected here, as the collector refuses them",
+      default: '168h',
+      bareUnit: 'hours',
     }),
     batch_size: Flags.integer({
       description: 'rows sent and checkpointed together',
@@ -102,7 +103,7 @@ export default class Import extends MbcliCommand {
         limit: flags.limit,
         batchSize: flags.batch_size,
         maxAheadSeconds: COLLECTOR_MAX_AHEAD_SECONDS,
-        maxAgeSeconds: flags.retention_hours * 3_600,
+        maxAgeSeconds: flags.retention_hours,
         client,
         target: collectorTarget(settings),
         signal: stop.signal,

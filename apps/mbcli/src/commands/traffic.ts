@@ -1,9 +1,11 @@
-import { nanosToTimestamp } from '@message-bus/domain';
+import { nanosToTimestamp, timestampToNanos } from '@message-bus/domain';
 import { Flags } from '@oclif/core';
-import { type Empty } from '@message-bus/proto';
+import { type Empty, type Timestamp } from '@message-bus/proto';
 import { simulate } from '@message-bus/simulation';
 import { abortableWait } from '../lib/abortable-wait';
 import { MbcliCommand } from '../lib/base-command';
+import { durationFlag } from '../lib/flags/duration-flag';
+import { instantFlag } from '../lib/flags/instant-flag';
 import {
   collectorClient,
   collectorTarget,
@@ -54,7 +56,7 @@ export default class Traffic extends MbcliCommand {
       delimiter: ',',
       default: ['ddd-1', 'ddd-2', 'ddd-3'],
     }),
-    rate: Flags.string({ description: 'seconds between random sightings', default: '5' }),
+    rate: durationFlag({ description: 'time between random sightings, like 5s, 500ms or 1m', default: '5s' }),
     count: Flags.integer({ description: 'stop after this many random sightings', min: 1 }),
     scenario: Flags.string({ description: 'drive the simulator: `corridor` or a scenario JSON file' }),
     speed: Flags.string({
@@ -65,10 +67,13 @@ export default class Traffic extends MbcliCommand {
       description: 'with --scenario: send a past period as fast as the collector takes it',
       default: false,
     }),
-    duration: Flags.integer({ description: 'with --scenario: simulated seconds', default: 3600, min: 1 }),
-    start: Flags.string({
+    duration: durationFlag({
+      description: 'with --scenario: simulated time, like 6h or 2d (bare seconds too)',
+      default: '1h',
+    }),
+    start: instantFlag({
       description:
-        'with --scenario: first simulated instant (ISO-8601); default: now, or the period ending now when faster than real time',
+        'with --scenario: first simulated instant (RFC 3339, Unix seconds or -1d); default: now, or the period ending now when faster than real time',
     }),
     seed: Flags.integer({
       description: 'with --scenario: random seed (same seed, same traffic)',
@@ -93,14 +98,8 @@ export default class Traffic extends MbcliCommand {
 
   private async randomTraffic(
     settings: ConnectionSettings,
-    flags: { detector_ids: string[]; device_ids: string[]; rate: string; count?: number | undefined },
+    flags: { detector_ids: string[]; device_ids: string[]; rate: number; count?: number | undefined },
   ): Promise<TrafficSummary> {
-    const rateSeconds = Number(flags.rate);
-    if (!Number.isFinite(rateSeconds) || rateSeconds <= 0) {
-      throw new InputError(
-        `--rate "${flags.rate}" is not a period; give seconds between sightings, more than 0`,
-      );
-    }
     const client = collectorClient(settings);
     const target = collectorTarget(settings);
     const stop = new AbortController();
@@ -110,7 +109,7 @@ export default class Traffic extends MbcliCommand {
     let sent = 0;
     try {
       while (!stop.signal.aborted && (flags.count === undefined || sent < flags.count)) {
-        await abortableWait(rateSeconds * 1000, stop.signal);
+        await abortableWait(flags.rate * 1000, stop.signal);
         if (stop.signal.aborted) break;
         const detector = pick(flags.detector_ids);
         const time = BigInt(Date.now()) * NANOS_PER_MILLI;
@@ -132,11 +131,11 @@ export default class Traffic extends MbcliCommand {
   private async scenarioTraffic(
     settings: ConnectionSettings,
     scenarioName: string,
-    flags: { speed: string; backfill: boolean; duration: number; start?: string | undefined; seed: number },
+    flags: { speed: string; backfill: boolean; duration: number; start?: Timestamp | undefined; seed: number },
   ): Promise<TrafficSummary> {
     const scenario = loadScenario(scenarioName);
     const plan = trafficPlan({
-      start: flags.start,
+      start: flags.start === undefined ? undefined : timestampToNanos(flags.start),
       durationSeconds: flags.duration,
       speed: Number(flags.speed),
       backfill: flags.backfill,

@@ -2,6 +2,7 @@ import { Flags, ux } from '@oclif/core';
 import { query } from '@message-bus/proto';
 import { abortableWait } from '../lib/abortable-wait';
 import { MbcliCommand } from '../lib/base-command';
+import { durationFlag } from '../lib/flags/duration-flag';
 import { queryClient, queryTarget, unaryCall } from '../lib/connection/grpc-connection';
 import { renderTable } from '../lib/display/table';
 import { formatTimestamp } from '../lib/display/time-format';
@@ -41,7 +42,11 @@ export default class TravelTimes extends MbcliCommand {
       default: false,
     }),
     watch: Flags.boolean({ description: 'refresh the table until Ctrl-C', default: false }),
-    interval: Flags.integer({ description: 'with --watch: seconds between refreshes', default: 10, min: 1 }),
+    interval: durationFlag({
+      description: 'with --watch: time between refreshes, like 30s or 5m (bare seconds too)',
+      default: '10s',
+      atLeastSeconds: 1,
+    }),
     refreshes: Flags.integer({
       description: 'with --watch: stop after this many tables (for scripts)',
       min: 1,

@@ -1,6 +1,7 @@
 import type { query } from '@message-bus/proto';
 import { Flags } from '@oclif/core';
 import { chooseListedReading, linkFlagReadings, type LinkEnds } from './chart/travel-time-chart-link';
+import { instantFlag } from './flags/instant-flag';
 import { InputError } from './input-error';
 
 /** `--link` or `--route` (exactly one), `--after` (required) and `--before`: the flags of a chart or figure over a range. */
@@ -10,12 +11,12 @@ export const targetAndRangeFlags = {
     exactlyOne: ['link', 'route'],
   }),
   route: Flags.string({ description: 'the route, by name', exactlyOne: ['link', 'route'] }),
-  after: Flags.string({
-    description: 'start of the range (ISO-8601 or Unix seconds), inclusive',
+  after: instantFlag({
+    description: 'start of the range (RFC 3339, Unix seconds or -1h), inclusive',
     required: true,
   }),
-  before: Flags.string({
-    description: 'end of the range (ISO-8601 or Unix seconds), exclusive; default now',
+  before: instantFlag({
+    description: 'end of the range (RFC 3339, Unix seconds or -1h), exclusive; default now',
   }),
 };
 

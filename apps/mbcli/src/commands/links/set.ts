@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { collector, type Empty } from '@message-bus/proto';
 import { MbcliCommand } from '../../lib/base-command';
 import { collectorClient, collectorTarget, unaryCall } from '../../lib/connection/grpc-connection';
+import { durationFlag } from '../../lib/flags/duration-flag';
 import { linkRows, type LinkRow } from '../../lib/display/link-rows';
 
 export default class LinksSet extends MbcliCommand {
@@ -23,16 +24,17 @@ export default class LinksSet extends MbcliCommand {
       multiple: true,
       delimiter: ',',
     }),
-    max_seconds: Flags.integer({
-      description: 'longest plausible travel time from a source, in seconds',
-      default: 600,
-      min: 1,
+    max_seconds: durationFlag({
+      description: 'longest plausible travel time from a source, like 600 (seconds) or 10m',
+      default: '600',
+      wholeSeconds: true,
     }),
-    min_seconds: Flags.integer({
+    min_seconds: durationFlag({
       description:
-        "shortest plausible travel time, in seconds: faster samples are rejected (0: derive it from the detectors' coordinates and the worker's speed cap)",
-      default: 0,
-      min: 0,
+        "shortest plausible travel time, like 8 (seconds) or 1m: faster samples are rejected (0: derive it from the detectors' coordinates and the worker's speed cap)",
+      default: '0',
+      allowZero: true,
+      wholeSeconds: true,
     }),
   };
 

@@ -3,13 +3,10 @@ import { requiredRangeFlags } from './time-range';
 
 describe('requiredRangeFlags', () => {
   it('reads both sides, and defaults --before to now', () => {
-    expect(requiredRangeFlags({ after: '2026-01-30T08:00:00Z', before: '1769763600' }, 0)).toEqual({
-      after: { seconds: 1_769_760_000n, nanos: 0 },
-      before: { seconds: 1_769_763_600n, nanos: 0 },
-    });
-    expect(
-      requiredRangeFlags({ after: '1769760000' }, Date.parse('2026-01-30T09:00:00.700Z')).before,
-    ).toEqual({
+    const after = { seconds: 1_769_760_000n, nanos: 0 };
+    const before = { seconds: 1_769_763_600n, nanos: 0 };
+    expect(requiredRangeFlags({ after, before }, 0)).toEqual({ after, before });
+    expect(requiredRangeFlags({ after }, Date.parse('2026-01-30T09:00:00.700Z')).before).toEqual({
       seconds: 1_769_763_600n,
       nanos: 0,
     });
@@ -17,7 +14,10 @@ describe('requiredRangeFlags', () => {
 
   it('refuses a range that ends before it starts, naming both times', () => {
     expect(() =>
-      requiredRangeFlags({ after: '2026-01-30T09:00:00Z', before: '2026-01-30T08:00:00Z' }, 0),
+      requiredRangeFlags(
+        { after: { seconds: 1_769_763_600n, nanos: 0 }, before: { seconds: 1_769_760_000n, nanos: 0 } },
+        0,
+      ),
     ).toThrow('--after 2026-01-30T09:00:00.000Z is not before --before 2026-01-30T08:00:00.000Z');
   });
 });

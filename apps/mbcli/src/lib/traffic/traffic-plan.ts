@@ -1,3 +1,4 @@
+import type { UnixNanos } from '@message-bus/domain';
 import { InputError } from '../input-error';
 
 const NANOS_PER_MILLI = 1_000_000n;
@@ -17,7 +18,7 @@ export interface TrafficPlan {
  * the future.
  */
 export function trafficPlan(input: {
-  start?: string | undefined;
+  start?: UnixNanos | undefined;
   durationSeconds: number;
   speed: number;
   backfill: boolean;
@@ -35,16 +36,8 @@ export function trafficPlan(input: {
   }
   const now = BigInt(input.nowMillis) * NANOS_PER_MILLI;
   const runsAhead = input.backfill || input.speed > 1;
-  let start: bigint;
-  if (input.start !== undefined) {
-    const millis = Date.parse(input.start);
-    if (Number.isNaN(millis)) {
-      throw new InputError(`--start "${input.start}" is not a time; give ISO-8601 like 2026-01-30T06:00:00Z`);
-    }
-    start = BigInt(millis) * NANOS_PER_MILLI;
-  } else {
-    start = runsAhead ? now - BigInt(Math.round(input.durationSeconds)) * NANOS_PER_SECOND : now;
-  }
+  const start =
+    input.start ?? (runsAhead ? now - BigInt(Math.round(input.durationSeconds)) * NANOS_PER_SECOND : now);
   return { start, durationSeconds: input.durationSeconds, speed: input.backfill ? undefined : input.speed };
 }
 
