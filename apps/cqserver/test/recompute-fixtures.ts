@@ -249,7 +249,7 @@ export function wireBytes(estimates: readonly query.TravelTimeEstimate[]): strin
 
 /**
  * The sum of a Prometheus metric's samples that carry the given label (whatever default
- * labels the server adds), e.g. `travel_time_intervals_recomputed_total` with `origin="request"`.
+ * labels the server adds), e.g. `message_bus_travel_time_intervals_recomputed_total` with `origin="request"`.
  */
 export async function metricValue(port: number, name: string, label: string): Promise<number> {
   const text = await new Promise<string>((done, fail) => {

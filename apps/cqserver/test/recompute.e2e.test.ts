@@ -196,7 +196,7 @@ function recomputeScenarios(startServer: () => Promise<ServerProcess>): void {
       const before = wireBytes(await readEstimates(queryClient, imported, first, last));
       expect(before).toHaveLength(ends.length);
       const recomputedOnRequest = () =>
-        metricValue(server.ports.metrics!, 'travel_time_intervals_recomputed_total', 'origin="request"');
+        metricValue(server.ports.metrics!, 'message_bus_travel_time_intervals_recomputed_total', 'origin="request"');
       const recomputedBefore = await recomputedOnRequest();
 
       const seconds = (nanos: bigint) => String(nanos / NANOS_PER_SECOND);

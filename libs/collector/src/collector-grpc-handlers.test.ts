@@ -762,7 +762,11 @@ describe.each<StoreKind>(['embedded', 'etcd'])('CollectorService over gRPC on th
         expect((await storedSightings(store.repository, detectorId)).length).toBe(600);
         expect(instrumented.appendSizes.length).toBeLessThan(300);
         const ingested = await slowed.metrics.sightingsIngested.get();
-        expect(ingested.values.map(({ labels, value }) => [labels['kind'], value])).toEqual([['wifi', 600]]);
+        expect(ingested.values.map(({ labels, value }) => [labels['kind'], value])).toEqual([
+          ['wifi', 600],
+          ['bluetooth', 0],
+          ['mobile', 0],
+        ]);
       } finally {
         await slowed.close();
       }

@@ -22,6 +22,7 @@ import {
   acceptEventLog,
   emptyCounts,
   EventLogRejection,
+  REJECTION_REASONS,
   type AcceptedEventLog,
   type SightingCounts,
 } from './event-log';
@@ -109,6 +110,7 @@ export class CollectorUseCases {
     this.#repository = options.repository;
     this.#pseudonymiser = options.pseudonymiser;
     this.#metrics = options.metrics;
+    this.#metrics.initialiseSightingCounts(REJECTION_REASONS);
     this.#logger = options.logger;
     this.#clock = options.clock ?? systemClock;
     this.#eventRetentionSeconds = options.eventRetentionSeconds;

@@ -16,16 +16,20 @@ import type { collector } from '@message-bus/proto';
 /** Sightings per device kind, as StreamEventLog answers them. */
 export type SightingCounts = Record<DeviceKind, number>;
 
+/** Every reason a log is refused for: the `reason` label of `message_bus_sightings_rejected_total`. */
+export const REJECTION_REASONS = [
+  'missing_detector',
+  'invalid_detector_id',
+  'empty_log',
+  'too_many_sightings',
+  'missing_device_id',
+  'invalid_device_id',
+  'missing_time',
+  'invalid_time',
+] as const;
+
 /** Why a log was refused, the `reason` label of the rejected-sightings metric. */
-export type RejectionReason =
-  | 'missing_detector'
-  | 'invalid_detector_id'
-  | 'empty_log'
-  | 'too_many_sightings'
-  | 'missing_device_id'
-  | 'invalid_device_id'
-  | 'missing_time'
-  | 'invalid_time';
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
 /**
  * A refused event log: a `ValidationError` (so the gRPC edge answers INVALID_ARGUMENT

@@ -15,6 +15,7 @@ export { collectorGrpcHandlers } from './collector-grpc-handlers';
 export {
   acceptEventLog,
   EventLogRejection,
+  REJECTION_REASONS,
   type AcceptedEventLog,
   type EventLogRules,
   type RejectionReason,

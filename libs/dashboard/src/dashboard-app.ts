@@ -69,7 +69,10 @@ async function startDashboardApp(
       option: 'tls.metrics',
     });
   }
-  const metrics = new ServerMetrics({ defaultLabels: { app: spec.name } });
+  const metrics = new ServerMetrics({
+    defaultLabels: { app: spec.name },
+    build: { version: spec.version, commit: spec.commit },
+  });
   const client = createQueryClient({
     address: config.dashboard_query_address,
     token: config.dashboard_query_token,

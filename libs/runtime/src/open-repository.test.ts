@@ -141,16 +141,16 @@ describe('openRepository', () => {
       metrics,
     );
     try {
-      expect(await metrics.scrape()).toContain(`etcd_endpoint_up{endpoint="${refusing}"} 1`);
+      expect(await metrics.scrape()).toContain(`message_bus_etcd_endpoint_up{endpoint="${refusing}"} 1`);
       // Calls pick an endpoint at random: the first one sent to the refusing endpoint opens its circuit.
       const refusingUp = async () =>
-        (await metrics.scrape()).includes(`etcd_endpoint_up{endpoint="${refusing}"} 1`);
+        (await metrics.scrape()).includes(`message_bus_etcd_endpoint_up{endpoint="${refusing}"} 1`);
       for (let call = 0; call < 100 && (await refusingUp()); call++) {
         await repository.events.append([sighting]);
       }
       const text = await metrics.scrape();
-      expect(text).toContain(`etcd_endpoint_up{endpoint="${refusing}"} 0`);
-      expect(text).toContain(`etcd_endpoint_up{endpoint="${live}"} 1`);
+      expect(text).toContain(`message_bus_etcd_endpoint_up{endpoint="${refusing}"} 0`);
+      expect(text).toContain(`message_bus_etcd_endpoint_up{endpoint="${live}"} 1`);
     } finally {
       await repository.close();
     }

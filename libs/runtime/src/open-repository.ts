@@ -15,7 +15,7 @@ export const EMBEDDED_STORE_FOLDER = 'store';
  * Opens the store the settings name: lmdb in `data_dir`, or etcd at `etcd.endpoints`.
  * Both use the same keyspace under `etcd.prefix`, so data moves between them unchanged.
  * With several etcd endpoints, each one that stops or starts taking calls is logged and
- * shown in `metrics` (`etcd_endpoint_up`).
+ * shown in `metrics` (`message_bus_etcd_endpoint_up`).
  */
 export function openRepository(
   settings: StoreSettings,

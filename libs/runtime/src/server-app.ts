@@ -8,7 +8,6 @@ import {
   formatAddress,
   healthcheckServerOptions,
   listening,
-  metricsInterceptor,
   pickConfig,
   readTlsFiles,
   runProgram,
@@ -125,7 +124,10 @@ async function startServers(
     metrics: tlsConfig?.['tls.metrics'] === true,
   };
   checkTlsPortChoice(tls, tlsPorts);
-  const metrics = new ServerMetrics({ defaultLabels: { app: spec.name } });
+  const metrics = new ServerMetrics({
+    defaultLabels: { app: spec.name },
+    build: { version: spec.version, commit: spec.commit },
+  });
   const lateAfter = prepared.flatMap(([, part]) =>
     part.lateAfterSeconds === undefined ? [] : [part.lateAfterSeconds],
   );
@@ -192,7 +194,7 @@ async function startServers(
         name: 'grpc.health.v1.Health',
         address,
         services: [health],
-        interceptors: [metricsInterceptor(metrics)],
+        metrics,
         tls: tlsPorts.healthcheck ? tls : undefined,
         logger,
       }),
@@ -276,10 +278,8 @@ async function startServiceServer(options: ServiceServerOptions): Promise<Runnin
             }),
         },
       ],
-      interceptors: [
-        metricsInterceptor(metrics),
-        ...(tokens.length === 0 ? [] : [bearerTokenInterceptor(tokens, { logger: options.logger })]),
-      ],
+      metrics,
+      interceptors: tokens.length === 0 ? [] : [bearerTokenInterceptor(tokens, { logger: options.logger })],
       tls: options.tls,
       logger: options.logger,
     }),

@@ -25,7 +25,7 @@ import {
   type EchoHandlers,
 } from '../test/echo-service';
 import { startGrpcServer, type RunningGrpcServer, type ServiceRegistration } from './grpc-server';
-import { bearerTokenInterceptor, metricsInterceptor, presentsBearerToken } from './interceptors';
+import { bearerTokenInterceptor, presentsBearerToken } from './interceptors';
 import type { Logger } from './logger';
 import { ServerMetrics } from './metrics';
 import { startMetricsServer } from './metrics-server';
@@ -52,6 +52,7 @@ async function serve(
   options: {
     handlers?: EchoHandlers;
     interceptors?: ServerInterceptor[];
+    metrics?: ServerMetrics;
     services?: (logger: Logger) => ServiceRegistration[];
     tls?: TlsFiles;
     maxReceiveMessageBytes?: number;
@@ -65,6 +66,7 @@ async function serve(
       { definition: echoServiceDefinition(), implementation: echoImplementation(logger, options.handlers) },
     ],
     interceptors: options.interceptors ?? [],
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
     ...(options.tls === undefined ? {} : { tls: options.tls }),
     ...(options.maxReceiveMessageBytes === undefined
       ? {}
@@ -253,13 +255,18 @@ describe('bearerTokenInterceptor', () => {
   });
 });
 
-describe('metricsInterceptor', () => {
-  it('counts calls by method and code, unary and streaming, including rejected and cancelled ones', async () => {
+describe('gRPC server metrics', () => {
+  /** The labels of one method of the Echo service, as the gRPC Prometheus convention names them. */
+  const echoLabels = (type: string, method: string) =>
+    `grpc_type="${type}",grpc_service="test.EchoService",grpc_method="${method}"`;
+
+  it('count calls by method, type and code, unary and streaming, including rejected and cancelled ones', async () => {
     const metrics = new ServerMetrics({ processMetrics: false });
     const neverReleased = deferred();
     const { client } = await serve({
-      // Metrics first, nearest the network, so it also sees the calls auth rejects.
-      interceptors: [metricsInterceptor(metrics), bearerTokenInterceptor('t')],
+      // The server puts metrics ahead of these, so it also sees the calls auth rejects.
+      metrics,
+      interceptors: [bearerTokenInterceptor('t')],
       handlers: {
         echo: async (text) => {
           if (text === 'bad') {
@@ -286,34 +293,64 @@ describe('metricsInterceptor', () => {
     stalled.cancel();
 
     const scrape = async () => (await fetch(`http://127.0.0.1:${http.port}/metrics`)).text();
-    await eventually(
-      async () => (await scrape()).includes('code="CANCELLED"'),
-      'the cancelled stream to be counted',
-    );
-    const text = await scrape();
-    const handled = (method: string, code: string) =>
-      `grpc_server_handled_total{service="test.EchoService",method="${method}",code="${code}"}`;
-    expect(text).toContain(`${handled('Echo', 'OK')} 2`);
-    expect(text).toContain(`${handled('Echo', 'UNAUTHENTICATED')} 1`);
-    expect(text).toContain(`${handled('Echo', 'INVALID_ARGUMENT')} 1`);
-    expect(text).toContain(`${handled('Sum', 'OK')} 1`);
-    expect(text).toContain(`${handled('Count', 'CANCELLED')} 1`);
-    expect(text).toContain('grpc_server_handling_seconds_count{service="test.EchoService",method="Echo"} 4');
-    expect(text).toContain('grpc_server_handling_seconds_count{service="test.EchoService",method="Sum"} 1');
+    const countCancelled = `grpc_server_handled_total{${echoLabels('server_stream', 'Count')},grpc_code="CANCELLED"} 1`;
+    await eventually(async () => (await scrape()).includes(countCancelled), 'the cancelled stream to be counted');
+    const lines = (await scrape()).split('\n');
+    const handled = (type: string, method: string, code: string) =>
+      `grpc_server_handled_total{${echoLabels(type, method)},grpc_code="${code}"}`;
+    expect(lines).toContain(`${handled('unary', 'Echo', 'OK')} 2`);
+    expect(lines).toContain(`${handled('unary', 'Echo', 'UNAUTHENTICATED')} 1`);
+    expect(lines).toContain(`${handled('unary', 'Echo', 'INVALID_ARGUMENT')} 1`);
+    expect(lines).toContain(`${handled('client_stream', 'Sum', 'OK')} 1`);
+    expect(lines).toContain(countCancelled);
+    expect(lines).toContain(`grpc_server_started_total{${echoLabels('unary', 'Echo')}} 4`);
+    expect(lines).toContain(`grpc_server_handling_seconds_count{${echoLabels('unary', 'Echo')}} 4`);
+    expect(lines).toContain(`grpc_server_handling_seconds_count{${echoLabels('client_stream', 'Sum')}} 1`);
+    // Sum received two messages and sent its one reply; the stalled Count sent one message.
+    expect(lines).toContain(`grpc_server_msg_received_total{${echoLabels('client_stream', 'Sum')}} 2`);
+    expect(lines).toContain(`grpc_server_msg_sent_total{${echoLabels('client_stream', 'Sum')}} 1`);
+    expect(lines).toContain(`grpc_server_msg_sent_total{${echoLabels('server_stream', 'Count')}} 1`);
     neverReleased.resolve();
   });
 
-  it('counts a server stream that completes as OK', async () => {
+  it('start every method of every service added, addToServer ones too, with its series at 0', async () => {
     const metrics = new ServerMetrics({ processMetrics: false });
-    const { client } = await serve({ interceptors: [metricsInterceptor(metrics)] });
+    await serve({
+      metrics,
+      services: (logger) => [
+        { definition: echoServiceDefinition(), implementation: echoImplementation(logger) },
+        {
+          addToServer: (server) =>
+            server.addService(echoServiceDefinition('test.OtherService'), echoImplementation(logger)),
+        },
+      ],
+    });
+    const lines = (await metrics.scrape()).split('\n');
+    for (const code of ['OK', 'INVALID_ARGUMENT', 'UNAUTHENTICATED', 'RESOURCE_EXHAUSTED', 'UNAVAILABLE']) {
+      expect(lines).toContain(`grpc_server_handled_total{${echoLabels('unary', 'Echo')},grpc_code="${code}"} 0`);
+    }
+    expect(lines.filter((line) => line.startsWith('grpc_server_handled_total{'))).toHaveLength(2 * 3 * 17);
+    expect(lines).toContain(`grpc_server_started_total{${echoLabels('client_stream', 'Sum')}} 0`);
+    expect(lines).toContain(
+      'grpc_server_handling_seconds_count{grpc_type="server_stream",grpc_service="test.OtherService",grpc_method="Count"} 0',
+    );
+    expect(lines).toContain(
+      'grpc_server_msg_received_total{grpc_type="unary",grpc_service="test.OtherService",grpc_method="Echo"} 0',
+    );
+  });
+
+  it('count a server stream that completes as OK', async () => {
+    const metrics = new ServerMetrics({ processMetrics: false });
+    const { client } = await serve({ metrics });
     expect(await readAll(client.count(3))).toHaveLength(3);
     await eventually(
       async () =>
         (await metrics.scrape()).includes(
-          'grpc_server_handled_total{service="test.EchoService",method="Count",code="OK"} 1',
+          `grpc_server_handled_total{${echoLabels('server_stream', 'Count')},grpc_code="OK"} 1`,
         ),
       'the finished stream to be counted',
     );
+    expect(await metrics.scrape()).toContain(`grpc_server_msg_sent_total{${echoLabels('server_stream', 'Count')}} 3`);
   });
 });
 

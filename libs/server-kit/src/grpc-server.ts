@@ -8,7 +8,9 @@ import {
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { formatAddress, type Address } from './address';
+import { metricsInterceptor } from './interceptors';
 import type { Logger } from './logger';
+import type { ServerMetrics } from './metrics';
 import type { TlsFiles } from './tls';
 import { undecodableRequestInterceptor, withTolerantDeserializers } from './undecodable-requests';
 
@@ -22,7 +24,13 @@ export interface GrpcServerOptions {
   readonly name: string;
   readonly address: Address;
   readonly services: readonly ServiceRegistration[];
-  /** Applied first-to-last from the network inwards: put `metricsInterceptor` first. */
+  /**
+   * Records every call in these metrics (the gRPC Prometheus convention), ahead of the
+   * `interceptors` so calls they reject count too; every method of every service added
+   * starts with its series at 0.
+   */
+  readonly metrics?: ServerMetrics;
+  /** Applied first-to-last from the network inwards. */
   readonly interceptors?: readonly ServerInterceptor[];
   /** Serve TLS with this certificate; plaintext without. */
   readonly tls?: TlsFiles;
@@ -42,10 +50,21 @@ export interface RunningGrpcServer {
   shutdown(graceMs: number): Promise<'drained' | 'forced'>;
 }
 
-/** A grpc-js Server whose every service, `addToServer` ones too, answers undecodable requests with INVALID_ARGUMENT. */
+/**
+ * A grpc-js Server whose every service, `addToServer` ones too, answers undecodable requests
+ * with INVALID_ARGUMENT and, with metrics, has its methods' series initialised.
+ */
 class TolerantServer extends Server {
+  readonly #metrics: ServerMetrics | undefined;
+
+  constructor(options: ConstructorParameters<typeof Server>[0], metrics: ServerMetrics | undefined) {
+    super(options);
+    this.#metrics = metrics;
+  }
+
   override addService(service: ServiceDefinition, implementation: UntypedServiceImplementation): void {
     super.addService(withTolerantDeserializers(service), implementation);
+    this.#metrics?.initialiseGrpcService(service);
   }
 }
 
@@ -87,12 +106,20 @@ export const invalidTimeoutInterceptor: ServerInterceptor = (_method, call) => {
  * compression algorithm supported".
  */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
-  const server = new TolerantServer({
-    interceptors: [invalidTimeoutInterceptor, ...(options.interceptors ?? []), undecodableRequestInterceptor],
-    ...(options.maxReceiveMessageBytes === undefined
-      ? {}
-      : { 'grpc.max_receive_message_length': options.maxReceiveMessageBytes }),
-  });
+  const server = new TolerantServer(
+    {
+      interceptors: [
+        invalidTimeoutInterceptor,
+        ...(options.metrics === undefined ? [] : [metricsInterceptor(options.metrics)]),
+        ...(options.interceptors ?? []),
+        undecodableRequestInterceptor,
+      ],
+      ...(options.maxReceiveMessageBytes === undefined
+        ? {}
+        : { 'grpc.max_receive_message_length': options.maxReceiveMessageBytes }),
+    },
+    options.metrics,
+  );
   for (const service of options.services) {
     if ('addToServer' in service) {
       service.addToServer(server);

@@ -10,9 +10,10 @@
  *            gRPC service, its start and stop); @message-bus/runtime runs them.
  * Logging    createLogger({ name, level }): pino JSON lines on stdout, device-id fields redacted;
  *            routeGrpcLogging(logger) sends grpc-js's own log there, credentials cut out.
- * Metrics    ServerMetrics (own registry) and startMetricsServer (/metrics, /healthz; HTTPS with tls).
- * gRPC       startGrpcServer({ name, address, services, interceptors, tls }) with
- *            metricsInterceptor, bearerTokenInterceptor, addReflection; toGrpcError is the
+ * Metrics    ServerMetrics (own registry; message_bus_* and the grpc_server_* convention) and
+ *            startMetricsServer (/metrics, /healthz; HTTPS with tls).
+ * gRPC       startGrpcServer({ name, address, services, metrics, interceptors, tls }) with
+ *            bearerTokenInterceptor, addReflection; toGrpcError is the
  *            one error → status mapping; GrpcStatusError for a handler's own rejections.
  * Shutdown   ShutdownCoordinator: ordered steps with timeouts, run once, on SIGTERM/SIGINT.
  */
@@ -60,7 +61,6 @@ export { GrpcStatusError, toGrpcError } from './status';
 export {
   bearerTokenInterceptor,
   presentsBearerToken,
-  metricsInterceptor,
   OPEN_SERVICES,
   type BearerTokenOptions,
 } from './interceptors';

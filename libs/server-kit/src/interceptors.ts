@@ -12,8 +12,8 @@ import { splitMethodPath, type ServerMetrics } from './metrics';
 
 /**
  * Server interceptors. grpc-js applies the `interceptors` array with the FIRST entry
- * nearest the network, so list `metricsInterceptor` before `bearerTokenInterceptor`
- * to count rejected calls too.
+ * nearest the network; `startGrpcServer` puts `metricsInterceptor` before the ones it is
+ * given, so calls `bearerTokenInterceptor` rejects are counted too.
  */
 
 /** Services a bearer token never guards: Kubernetes probes health, and the schema is public. */
@@ -140,27 +140,30 @@ function sha256(text: string): Buffer {
 }
 
 /**
- * Counts every finished call by service, method and status code and observes its
- * duration, for unary and streaming calls alike. A call the client cancels counts
- * as CANCELLED, or DEADLINE_EXCEEDED when its deadline passed.
+ * Records every call under the gRPC Prometheus convention: started, each message received
+ * and sent, and at its status the handled count by code and the handling time, for unary
+ * and streaming calls alike. A call the client cancels counts as CANCELLED, or
+ * DEADLINE_EXCEEDED when its deadline passed. `startGrpcServer` puts it first when given metrics.
  */
 export function metricsInterceptor(metrics: ServerMetrics): ServerInterceptor {
   return (method, call) => {
-    const startedAt = performance.now();
-    let recorded = false;
-    const record = (code: GrpcStatus): void => {
-      if (!recorded) {
-        recorded = true;
-        metrics.recordGrpcCall(method.path, code, (performance.now() - startedAt) / 1000);
-      }
-    };
+    const recorder = metrics.startGrpcCall(method);
     return new ServerInterceptingCall(call, {
       start: (next) =>
         next({
-          onCancel: () => record(deadlinePassed(call) ? GrpcStatus.DEADLINE_EXCEEDED : GrpcStatus.CANCELLED),
+          onReceiveMessage: (message, forward) => {
+            recorder.messageReceived();
+            forward(message);
+          },
+          onCancel: () =>
+            recorder.finished(deadlinePassed(call) ? GrpcStatus.DEADLINE_EXCEEDED : GrpcStatus.CANCELLED),
         }),
+      sendMessage: (message, next) => {
+        recorder.messageSent();
+        next(message);
+      },
       sendStatus: (status, next) => {
-        record(status.code);
+        recorder.finished(status.code);
         next(status);
       },
     });

@@ -18,7 +18,6 @@ import {
   readAll,
 } from '../test/echo-service';
 import { startGrpcServer } from './grpc-server';
-import { metricsInterceptor } from './interceptors';
 import { ServerMetrics } from './metrics';
 import { startMetricsServer } from './metrics-server';
 
@@ -88,7 +87,7 @@ describe('undecodable request messages', () => {
           }),
         },
       ],
-      interceptors: [metricsInterceptor(metrics)],
+      metrics,
       logger,
     });
     cleanups.push(() => running.shutdown(0));
@@ -118,9 +117,13 @@ describe('undecodable request messages', () => {
     // The server still serves well-formed calls, and metrics count the rejections.
     expect(await rawEchoReply(running.port)).toBe('still here');
     const text = await (await fetch(`http://127.0.0.1:${http.port}/metrics`)).text();
-    for (const method of ['Echo', 'Sum', 'Count']) {
+    for (const [method, type] of [
+      ['Echo', 'unary'],
+      ['Sum', 'client_stream'],
+      ['Count', 'server_stream'],
+    ]) {
       expect(text).toContain(
-        `grpc_server_handled_total{service="test.EchoService",method="${method}",code="INVALID_ARGUMENT"} 1`,
+        `grpc_server_handled_total{grpc_type="${type}",grpc_service="test.EchoService",grpc_method="${method}",grpc_code="INVALID_ARGUMENT"} 1`,
       );
     }
   });

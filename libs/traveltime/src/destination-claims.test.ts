@@ -37,7 +37,7 @@ describe('DestinationClaims', () => {
     expect(await only.balance(ALL, undefined)).toEqual({ resolvesLateSightings: true });
     expect(only.sorted()).toEqual([a, b, c]);
     expect(await leases.claimed('traveltime/')).toEqual(['traveltime/a', 'traveltime/b', 'traveltime/c']);
-    expect(await metrics.scrape()).toContain('travel_time_destinations_held 3');
+    expect(await metrics.scrape()).toContain('message_bus_travel_time_destinations_held 3');
   });
 
   it('hands the excess over to a worker that joins, and only the first member resolves late sightings', async () => {
@@ -68,7 +68,7 @@ describe('DestinationClaims', () => {
     // a has no links any more (released); b's claim was lost (dropped, then claimed anew).
     expect(worker.sorted()).toEqual([b, c]);
     expect(await leases.claimed('traveltime/')).toEqual(['traveltime/b', 'traveltime/c']);
-    expect(await metrics.scrape()).toContain('travel_time_leases_lost_total 1');
+    expect(await metrics.scrape()).toContain('message_bus_travel_time_leases_lost_total 1');
   });
 
   it('keeps what it holds while the workers cannot be counted, and leaves late sightings alone', async () => {
@@ -100,6 +100,6 @@ describe('DestinationClaims', () => {
     expect(worker.sorted()).toEqual([]);
     expect(await leases.claimed('traveltime/')).toEqual([]);
     expect(await leases.claimed(MEMBERS_PREFIX)).toEqual([]);
-    expect(await metrics.scrape()).toContain('travel_time_destinations_held 0');
+    expect(await metrics.scrape()).toContain('message_bus_travel_time_destinations_held 0');
   });
 });

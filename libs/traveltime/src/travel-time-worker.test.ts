@@ -186,9 +186,9 @@ describe('TravelTimeWorker', () => {
     expect(firstRecomputed?.intervalEnd).toBe(T0 + 6n * MINUTE);
     expect(report).toMatchObject({ written: written.length, recomputed: 3 * 55, backlog: false });
     const scrape = await metrics.scrape();
-    expect(scrape).toContain('travel_time_intervals_recomputed_total{origin="backlog"} 165');
-    expect(scrape).toContain('travel_time_backlog_seconds 0');
-    expect(scrape).toContain('travel_time_intervals_skipped_total 0');
+    expect(scrape).toContain('message_bus_travel_time_intervals_recomputed_total{origin="backlog"} 165');
+    expect(scrape).toContain('message_bus_travel_time_backlog_seconds 0');
+    expect(scrape).toContain('message_bus_travel_time_intervals_skipped_total 0');
     expect(await corridor.repository.recompute.pending()).toEqual([]);
     // The backlog ranges, logged with their ends as RFC 3339 times: T0 + 6 min up to the live hour.
     const ranges = lines.filter((line) => line['msg'] === 'recomputed a range of intervals');
@@ -215,7 +215,7 @@ describe('TravelTimeWorker', () => {
       everyIntervalThrough(T0 + 2n * HOUR, { d2: T0 + 61n * MINUTE, d3: T0 + 61n * MINUTE }),
     );
     // T0 + 21 min to T0 + 60 min on three links.
-    expect(await metrics.scrape()).toContain('travel_time_intervals_skipped_total 120');
+    expect(await metrics.scrape()).toContain('message_bus_travel_time_intervals_skipped_total 120');
     expect(await corridor.repository.recompute.pending()).toEqual([]);
   });
 

@@ -104,7 +104,7 @@ describe('AlertWebhook', () => {
     expect(hook.requests).toHaveLength(6);
     expect(hook.requests[0]).toEqual({ url: '/hooks/alerts?token=s3cret', contentType: 'application/json' });
     const scrape = await metrics.scrape();
-    expect(scrape).toContain('alert_webhook_deliveries_total{outcome="delivered"} 3');
+    expect(scrape).toContain('message_bus_alert_webhook_deliveries_total{outcome="delivered"} 3');
     expect(lines.join('')).not.toContain('s3cret');
     await webhook.stop();
   });
@@ -137,8 +137,8 @@ describe('AlertWebhook', () => {
     expect(hook.requests).toHaveLength(5);
     expect(hook.bodies).toEqual([webhookBody(change(3))]);
     const scrape = await metrics.scrape();
-    expect(scrape).toContain('alert_webhook_deliveries_total{outcome="failed"} 2');
-    expect(scrape).toContain('alert_webhook_deliveries_total{outcome="delivered"} 1');
+    expect(scrape).toContain('message_bus_alert_webhook_deliveries_total{outcome="failed"} 2');
+    expect(scrape).toContain('message_bus_alert_webhook_deliveries_total{outcome="delivered"} 1');
     const log = lines.join('');
     expect(log).toContain(new URL(hook.url).origin);
     expect(log).toContain('the webhook answered 400');
@@ -160,7 +160,7 @@ describe('AlertWebhook', () => {
     webhook.send([change(1), change(2), change(3), change(4), change(5)]);
     await webhook.idle();
     expect(hook.bodies).toEqual([webhookBody(change(1)), webhookBody(change(4)), webhookBody(change(5))]);
-    expect(await metrics.scrape()).toContain('alert_webhook_deliveries_total{outcome="dropped"} 2');
+    expect(await metrics.scrape()).toContain('message_bus_alert_webhook_deliveries_total{outcome="dropped"} 2');
     await webhook.stop();
   });
 
@@ -173,15 +173,15 @@ describe('AlertWebhook', () => {
     await vi.waitFor(() => expect(hook.requests).toHaveLength(1), { timeout: 5000, interval: 10 });
     await webhook.stop();
     let scrape = await metrics.scrape();
-    expect(scrape).toContain('alert_webhook_deliveries_total{outcome="dropped"} 2');
-    expect(scrape).toContain('alert_webhook_deliveries_total{outcome="failed"} 1');
+    expect(scrape).toContain('message_bus_alert_webhook_deliveries_total{outcome="dropped"} 2');
+    expect(scrape).toContain('message_bus_alert_webhook_deliveries_total{outcome="failed"} 1');
 
     webhook.send([change(4)]);
     await webhook.idle();
     expect(hook.requests).toHaveLength(2);
     expect(hook.bodies.at(-1)).toEqual(webhookBody(change(4)));
     scrape = await metrics.scrape();
-    expect(scrape).toContain('alert_webhook_deliveries_total{outcome="delivered"} 1');
+    expect(scrape).toContain('message_bus_alert_webhook_deliveries_total{outcome="delivered"} 1');
   });
 
   it('refuses URLs that are not http(s), without quoting them', () => {

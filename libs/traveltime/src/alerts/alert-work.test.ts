@@ -68,7 +68,7 @@ describe('congestion alerts', () => {
         },
       },
     ]);
-    expect(await metrics.scrape()).toContain('alerts_raised_total{kind="congestion",severity="critical"} 1');
+    expect(await metrics.scrape()).toContain('message_bus_alerts_raised_total{kind="congestion",severity="critical"} 1');
 
     // Another worker holds d2 now: it reads the open alert and clears it (2 of 5 still congested at 24, 1 at 25).
     await minuteRounds(alertWork(corridor.repository), 17, 30, holdingD2);
@@ -373,14 +373,14 @@ describe('the worker with alerts', () => {
       // the answer is in, so the count may trail the body on a loaded machine.
       await vi.waitFor(
         async () =>
-          expect(await metrics.scrape()).toContain('alert_webhook_deliveries_total{outcome="delivered"} 4'),
+          expect(await metrics.scrape()).toContain('message_bus_alert_webhook_deliveries_total{outcome="delivered"} 4'),
         { timeout: 10_000, interval: 50 },
       );
       const scrape = await metrics.scrape();
-      expect(scrape).toContain('alerts_raised_total{kind="detector_silent",severity="warning"} 2');
-      expect(scrape).toContain('alerts_cleared_total{kind="detector_silent"} 1');
-      expect(scrape).toContain('alerts_open{kind="detector_silent"} 1');
-      expect(scrape).toContain('alerts_open{kind="battery_low"} 1');
+      expect(scrape).toContain('message_bus_alerts_raised_total{kind="detector_silent",severity="warning"} 2');
+      expect(scrape).toContain('message_bus_alerts_cleared_total{kind="detector_silent"} 1');
+      expect(scrape).toContain('message_bus_alerts_open{kind="detector_silent"} 1');
+      expect(scrape).toContain('message_bus_alerts_open{kind="battery_low"} 1');
     } finally {
       await worker.stop();
       await leases.close();

@@ -11,7 +11,7 @@ import {
 /**
  * Clearings of the open congestion alerts whose link or route no longer exists. Nothing
  * judges a deleted target again, so without this its alert would stay open for ever (and
- * count in `alerts_open`). The clearing ends it at `now`, keeps its severity and figures,
+ * count in `message_bus_alerts_open`). The clearing ends it at `now`, keeps its severity and figures,
  * and says why in the evidence. Detector alerts are not swept: a detector cannot be
  * deleted (its coordinates can only be replaced).
  */

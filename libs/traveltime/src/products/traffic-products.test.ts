@@ -142,9 +142,9 @@ describe('traffic products of the travel-time worker', () => {
     });
     const matched = estimates.length - summed.length;
     const scrape = await metrics.scrape();
-    expect(scrape).toContain(`travel_time_route_estimates_written_total{method="matched"} ${matched}`);
+    expect(scrape).toContain(`message_bus_travel_time_route_estimates_written_total{method="matched"} ${matched}`);
     expect(scrape).toContain(
-      `travel_time_route_estimates_written_total{method="sum_of_links"} ${summed.length}`,
+      `message_bus_travel_time_route_estimates_written_total{method="sum_of_links"} ${summed.length}`,
     );
   });
 

@@ -209,7 +209,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           lagMaxMs: milliseconds('nodejs_eventloop_lag_max_seconds'),
           sightingsAcknowledged: progress?.sightings ?? 0,
           callP99Ms: progress?.p99Ms ?? 0,
-          estimatesWritten: metricSum(metrics, 'travel_time_estimates_written_total') ?? 0,
+          estimatesWritten: metricSum(metrics, 'message_bus_travel_time_estimates_written_total') ?? 0,
         };
         samples.push(sample);
         options.log(
@@ -228,7 +228,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     failedCalls += soak.failedCalls;
     firstFailure ??= soak.firstFailure;
     const estimatesWritten =
-      metricSum(await scrapeMetrics(server), 'travel_time_estimates_written_total') ?? 0;
+      metricSum(await scrapeMetrics(server), 'message_bus_travel_time_estimates_written_total') ?? 0;
 
     options.log('counting what the store holds');
     let stored: number;

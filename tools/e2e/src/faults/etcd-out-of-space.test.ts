@@ -124,13 +124,13 @@ describe("etcd's space quota exhausted under cqserver", () => {
       }),
     ]);
     const metrics = await scrapeMetrics(cqserver.address('metrics'));
-    const quotaFailures = metricValue(metrics, 'store_operation_duration_seconds_count', {
+    const quotaFailures = metricValue(metrics, 'message_bus_store_operation_duration_seconds_count', {
       operation: 'events.append',
       outcome: 'quota_exhausted',
     });
     const exhaustedCalls = metricValue(metrics, 'grpc_server_handled_total', {
-      method: 'CreateEventLog',
-      code: 'RESOURCE_EXHAUSTED',
+      grpc_method: 'CreateEventLog',
+      grpc_code: 'RESOURCE_EXHAUSTED',
     });
     expect(quotaFailures).toBeGreaterThanOrEqual(2);
     expect(exhaustedCalls).toBe(2);
