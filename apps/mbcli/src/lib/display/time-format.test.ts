@@ -1,21 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../input-error';
-import { exactTime, formatAge, formatTimestamp, parseInstantFlag, tableTime } from './time-format';
-
-describe('parseInstantFlag', () => {
-  it('reads ISO-8601 and Unix seconds', () => {
-    expect(parseInstantFlag('after', '2026-01-30T08:00:00.250Z')).toEqual({
-      seconds: 1_769_760_000n,
-      nanos: 250_000_000,
-    });
-    expect(parseInstantFlag('after', '1769760000')).toEqual({ seconds: 1_769_760_000n, nanos: 0 });
-  });
-
-  it('names the flag of a value that is not a time', () => {
-    expect(() => parseInstantFlag('before', 'tomorrow')).toThrow(InputError);
-    expect(() => parseInstantFlag('before', 'tomorrow')).toThrow('--before "tomorrow" is not a time');
-  });
-});
+import { exactTime, formatAge, formatTimestamp, tableTime } from './time-format';
 
 describe('formatTimestamp', () => {
   it('prints RFC 3339 in UTC with milliseconds, exact beyond 2^53 nanoseconds', () => {
