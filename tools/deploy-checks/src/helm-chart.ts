@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse } from 'yaml';
+import { join, relative, sep } from 'node:path';
+import Ajv from 'ajv';
+import { parse, parseAllDocuments } from 'yaml';
 
 /** A Helm chart as read from disk: what the checks look at, since no `helm` runs here. */
 export interface HelmChart {
@@ -8,14 +9,16 @@ export interface HelmChart {
   readonly chart: Record<string, unknown>;
   readonly values: Record<string, unknown>;
   readonly schema: Record<string, unknown>;
-  /** Template file name to its text. */
+  /** Template file name (relative to templates/, e.g. `tests/test-health.yaml`) to its text. */
   readonly templates: ReadonlyMap<string, string>;
 }
 
 export function readHelmChart(directory: string): HelmChart {
   const templatesDirectory = join(directory, 'templates');
   const templates = new Map(
-    readdirSync(templatesDirectory)
+    readdirSync(templatesDirectory, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => relative(templatesDirectory, join(entry.parentPath, entry.name)).split(sep).join('/'))
       .sort()
       .map((file) => [file, readFileSync(join(templatesDirectory, file), 'utf8')] as const),
   );
@@ -29,6 +32,71 @@ export function readHelmChart(directory: string): HelmChart {
     >,
     templates,
   };
+}
+
+/** The chart's values.schema.json, compiled once: values to one line per error (empty when they pass). */
+export function schemaChecker(chart: HelmChart): (values: Record<string, unknown>) => string[] {
+  const validate = new Ajv({ allErrors: true }).compile(chart.schema);
+  return (values) => {
+    validate(values);
+    return (validate.errors ?? []).map((error) => `${error.dataPath} ${error.message ?? ''}`);
+  };
+}
+
+export function schemaErrors(chart: HelmChart, values: Record<string, unknown>): string[] {
+  return schemaChecker(chart)(values);
+}
+
+/**
+ * The referenced paths the schema does not declare: each key must be a property of the schema at
+ * that point (following `$ref`s to `#/definitions/...`), or fall under an `additionalProperties` schema.
+ */
+export function undeclaredSchemaPaths(
+  schema: Record<string, unknown>,
+  references: readonly string[][],
+): string[] {
+  const resolve = (node: unknown): unknown => {
+    const reference = isPlainObject(node) ? node.$ref : undefined;
+    if (typeof reference !== 'string') return node;
+    const name = /^#\/definitions\/(.+)$/.exec(reference)?.[1] ?? '';
+    const definitions = isPlainObject(schema.definitions) ? schema.definitions : {};
+    return resolve(definitions[name]);
+  };
+  const declares = (path: readonly string[]): boolean => {
+    let node = resolve(schema);
+    for (const key of path) {
+      if (!isPlainObject(node)) return false;
+      const properties = isPlainObject(node.properties) ? node.properties : {};
+      if (Object.hasOwn(properties, key)) node = resolve(properties[key]);
+      else if (isPlainObject(node.additionalProperties)) node = resolve(node.additionalProperties);
+      else return false;
+    }
+    return true;
+  };
+  return references.filter((path) => !declares(path)).map((path) => path.join('.'));
+}
+
+/** A rendered manifest: the template file it came from and the parsed object. */
+export interface Manifest {
+  readonly file: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly object: Record<string, unknown>;
+}
+
+/** Parses rendered templates (NOTES.txt aside) into their manifests; throws on YAML that does not parse. */
+export function parseManifests(rendered: ReadonlyMap<string, string>): Manifest[] {
+  return [...rendered].flatMap(([file, text]) => {
+    if (file === 'NOTES.txt') return [];
+    return parseAllDocuments(text).flatMap((document) => {
+      if (document.errors.length > 0) throw new Error(`${file}: ${document.errors[0]?.message ?? ''}`);
+      const object: unknown = document.toJS();
+      if (object === null) return [];
+      if (!isPlainObject(object)) throw new Error(`${file}: a document that is not a mapping`);
+      const metadata = isPlainObject(object.metadata) ? object.metadata : {};
+      return [{ file, kind: String(object.kind), name: String(metadata.name), object }];
+    });
+  });
 }
 
 export function parseYamlObject(text: string, source: string): Record<string, unknown> {
