@@ -274,8 +274,7 @@ describe.each(STORES)('traffic products on the %s store', (kind) => {
 
   it('reliability without a day of history gives the spread, and says why TTI and PTI are missing', async () => {
     const after = new Date(Date.now() - 3600_000).toISOString();
-    // A closed range the workers have estimated through, so the table and --json below
-    // count the same intervals however far behind a loaded machine left the workers.
+    // A closed range whose newest interval the workers have estimated.
     const before = new Date().toISOString();
     const newest = await poll(
       () => mbcliJson<TravelTimeRow[]>(['traveltimes', '--route', 'road', ...flags]),
