@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Ajv from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import {
@@ -9,24 +8,13 @@ import {
   missingValuePaths,
   parseYamlObject,
   readHelmChart,
+  schemaErrors,
   unbalancedBlocks,
   valueReferences,
-  type HelmChart,
 } from './helm-chart';
 import { deployableApps, workspaceRoot } from './workspace';
 
 const deploymentDirectory = join(workspaceRoot, 'deployment');
-
-function schemaValidator(chart: HelmChart) {
-  const ajv = new Ajv({ allErrors: true });
-  return ajv.compile(chart.schema);
-}
-
-function schemaErrors(chart: HelmChart, values: Record<string, unknown>): string[] {
-  const validate = schemaValidator(chart);
-  validate(values);
-  return (validate.errors ?? []).map((error) => `${error.dataPath} ${error.message ?? ''}`);
-}
 
 describe.each(deployableApps)('Helm chart deployment/$app', ({ app, probe }) => {
   /** The port the probes use, and the one a schema must bound. */
@@ -79,13 +67,14 @@ describe.each(deployableApps)('Helm chart deployment/$app', ({ app, probe }) => 
     expect(unbalanced).toEqual([]);
   });
 
-  it('probes the pods: gRPC health on the health port (5000), or HTTP GET /healthz on the dashboard port (8080)', () => {
+  it('probes startup, readiness and liveness: gRPC health on port 5000, or GET /healthz on the dashboard port', () => {
     const deployment = chart.templates.get('deployment.yaml') ?? '';
     const probeSpec =
       probe === 'grpc'
         ? /grpc:\n\s+port: \{\{ \.Values\.ports\.healthcheck \}\}/g
         : /httpGet:\n\s+path: \/healthz\n\s+port: dashboard\n/g;
-    expect(deployment.match(probeSpec)).toHaveLength(2);
+    expect(deployment.match(probeSpec)).toHaveLength(3);
+    expect(deployment).toContain('startupProbe:');
     expect(deployment).toContain('readinessProbe:');
     expect(deployment).toContain('livenessProbe:');
     expect(chart.values.ports).toMatchObject(probe === 'grpc' ? { healthcheck: 5000 } : { dashboard: 8080 });
