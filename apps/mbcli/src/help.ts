@@ -9,7 +9,8 @@ export default class MbcliHelp extends Help {
       .flatMap((command) => {
         const first = command.examples?.[0];
         const text = typeof first === 'string' ? first : first?.command;
-        return text === undefined ? [] : [`$ ${this.render(text)}`];
+        // Plugins' examples (autocomplete's) already start with the prompt.
+        return text === undefined ? [] : [`$ ${this.render(text).replace(/^\$ /, '')}`];
       });
     if (examples.length > 0) {
       this.log(this.section('EXAMPLES', examples.join('\n')));

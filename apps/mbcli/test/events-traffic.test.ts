@@ -171,11 +171,12 @@ describe('traffic and events against a real cqserver', () => {
     const after = await mbcli(['events', '--after', 'yesterday', ...server.hostFlags()]);
     expect(after.error?.oclif?.exit).toBe(2);
     expect(after.stderr.trim()).toBe(
-      'mbcli: --after "yesterday" is not a time; give ISO-8601 like 2026-01-30T08:00:00Z or Unix seconds',
+      'mbcli: --after "yesterday" is not a time; give RFC 3339 like 2026-01-30T08:00:00Z, ' +
+        'Unix seconds like 1769760000, or a time ago like -1h (or now)',
     );
     const rate = await mbcli(['traffic', '--rate', '0', ...server.hostFlags()]);
     expect(rate.stderr.trim()).toBe(
-      'mbcli: --rate "0" is not a period; give seconds between sightings, more than 0',
+      'mbcli: --rate 0 is zero; give a duration more than 0, like 90s, 30m or 6h',
     );
     const limit = await mbcli(['events', '--event_limit', 'ten', ...server.hostFlags()]);
     expect(limit.error?.oclif?.exit).toBe(2);

@@ -134,7 +134,8 @@ describe('traveltimes recompute against a real cqserver', () => {
       `mbcli: --after ${before} is not before --before ${after}; the range runs from --after (inclusive) to --before (exclusive)\n`,
     );
     expect(await refused(['--after', 'yesterday', '--before', before])).toBe(
-      'mbcli: --after "yesterday" is not a time; give ISO-8601 like 2026-01-30T08:00:00Z or Unix seconds\n',
+      'mbcli: --after "yesterday" is not a time; give RFC 3339 like 2026-01-30T08:00:00Z, ' +
+        'Unix seconds like 1769760000, or a time ago like -1h (or now)\n',
     );
     expect(await refused(['--after', after])).toMatch(
       /^mbcli: Missing required flag before.*; see `mbcli traveltimes recompute --help`\n$/,

@@ -30,7 +30,7 @@ describe('parseDuration', () => {
   });
 
   it('applies the flag’s rules: more than 0 unless 0 is allowed, a floor, whole seconds', () => {
-    expect(() => parseDuration('rate', '0')).toThrow('--rate 0 is no time; give a duration more than 0');
+    expect(() => parseDuration('rate', '0')).toThrow('--rate 0 is zero; give a duration more than 0');
     expect(parseDuration('min_seconds', '0s', { allowZero: true })).toBe(0);
     expect(() => parseDuration('interval', '500ms', { atLeastSeconds: 1 })).toThrow(
       '--interval 500ms is too short; give at least 1s',

@@ -37,7 +37,7 @@ export function parseDuration(flag: string, text: string, rules: DurationRules =
     throw new FlagValueError(`--${flag} ${JSON.stringify(text)} is not a duration; give ${durationForms(rules.bareUnit)}`);
   }
   if (seconds === 0 && !rules.allowZero) {
-    throw new FlagValueError(`--${flag} ${text} is no time; give a duration more than 0, like 90s, 30m or 6h`);
+    throw new FlagValueError(`--${flag} ${text} is zero; give a duration more than 0, like 90s, 30m or 6h`);
   }
   if (rules.atLeastSeconds !== undefined && seconds < rules.atLeastSeconds) {
     throw new FlagValueError(`--${flag} ${text} is too short; give at least ${rules.atLeastSeconds}s`);
