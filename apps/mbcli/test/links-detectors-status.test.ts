@@ -30,10 +30,85 @@ describe('links, detectors and status against a real cqserver', () => {
 
     const rows = await mbcliJson(['links', 'list', '--dest', 'b1', ...server.hostFlags()]);
     expect(rows).toEqual([
-      { source: 'a1', destination: 'b1', maxSeconds: 900 },
-      { source: 'a2', destination: 'b1', maxSeconds: 900 },
+      { source: 'a1', destination: 'b1', maxSeconds: 900, minSeconds: null },
+      { source: 'a2', destination: 'b1', maxSeconds: 900, minSeconds: null },
     ]);
     expect(await mbcliJson(['links', 'list', '--dest', 'nowhere', ...server.hostFlags()])).toEqual([]);
+  });
+
+  it('links set, detectors set and status send --json print what they stored, and only that', async () => {
+    const link = await mbcli([
+      'links',
+      'set',
+      '--dest',
+      'j2',
+      '--src',
+      'j1',
+      '--max_seconds',
+      '300',
+      '--min_seconds',
+      '8',
+      '--json',
+      ...server.hostFlags(),
+    ]);
+    expect(link.error).toBeUndefined();
+    expect(link.stderr).toBe('');
+    // The rows of `links list --json`, by the same names.
+    const stored = [{ source: 'j1', destination: 'j2', maxSeconds: 300, minSeconds: 8 }];
+    expect(JSON.parse(link.stdout)).toEqual(stored);
+    expect(await mbcliJson(['links', 'list', '--dest', 'j2', ...server.hostFlags()])).toEqual(stored);
+
+    const position = await mbcliJson([
+      'detectors',
+      'set',
+      '--id',
+      'j1',
+      '--lat',
+      '52.09073',
+      '--lon',
+      '5.12142',
+      ...server.hostFlags(),
+    ]);
+    expect(position).toEqual({ id: 'j1', latitude: 52.09073, longitude: 5.12142 });
+
+    const sentAfter = BigInt(Date.now()) * 1_000_000n;
+    const report = await mbcliJson<{ time: string; unixNanos: string }>([
+      'status',
+      'send',
+      '--id',
+      'j1',
+      '--voltage',
+      '12.25',
+      '--radios',
+      'WIFI',
+      ...server.hostFlags(),
+    ]);
+    expect(report).toEqual({
+      id: 'j1',
+      voltage: 12.25,
+      radios: ['wifi'],
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/),
+      unixNanos: expect.stringMatching(/^\d+$/),
+    });
+    expect(BigInt(report.unixNanos)).toBeGreaterThanOrEqual(sentAfter);
+    expect(BigInt(report.unixNanos)).toBe(BigInt(Date.parse(report.time)) * 1_000_000n);
+    // detectors list gives the same report time, exactly.
+    const listed = await mbcliJson<{ id: string; status: { time: string; unixNanos: string } | null }[]>([
+      'detectors',
+      'list',
+      ...server.hostFlags(),
+    ]);
+    expect(listed.find((row) => row.id === 'j1')?.status).toMatchObject({
+      time: report.time,
+      unixNanos: report.unixNanos,
+    });
+  });
+
+  it('--json keeps errors on stderr with their exit code, and stdout empty', async () => {
+    const refused = await mbcli(['links', 'set', '--dest', 'k/1', '--src', 'k0', '--json', ...server.hostFlags()]);
+    expect(refused.error?.oclif?.exit).toBe(2);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toMatch(/^mbcli: the collector service at .* rejected the request: dest_detector_id: .*\n$/);
   });
 
   it('detectors set and status send show up in detectors list', async () => {
@@ -128,8 +203,14 @@ describe('links, detectors and status against a real cqserver', () => {
         service: 'collector.CollectorService',
         host: `127.0.0.1:${server.ports.collector}`,
         status: 'SERVING',
+        problem: null,
       },
-      { service: 'query.QueryService', host: `127.0.0.1:${server.ports.query}`, status: 'SERVING' },
+      {
+        service: 'query.QueryService',
+        host: `127.0.0.1:${server.ports.query}`,
+        status: 'SERVING',
+        problem: null,
+      },
     ]);
   });
 });
