@@ -51,7 +51,7 @@ describe('TLS', () => {
     ]);
     expect(set.error).toBeUndefined();
     expect(await mbcliJson(['links', 'list', ...tlsServer.hostFlags(), ...tlsFlags])).toEqual([
-      { source: 'a1', destination: 'b1', maxSeconds: 600 },
+      { source: 'a1', destination: 'b1', maxSeconds: 600, minSeconds: null },
     ]);
   });
 
@@ -75,7 +75,9 @@ describe('TLS', () => {
     });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    expect(JSON.parse(run.stdout)).toEqual([{ source: 'a1', destination: 'b1', maxSeconds: 600 }]);
+    expect(JSON.parse(run.stdout)).toEqual([
+      { source: 'a1', destination: 'b1', maxSeconds: 600, minSeconds: null },
+    ]);
   });
 
   it('without TLS, says in one line to pass --tls', async () => {
@@ -157,7 +159,7 @@ describe('the config file', () => {
     );
     await withEnv({ XDG_CONFIG_HOME: home }, async () => {
       expect(await mbcliJson(['links', 'list'])).toEqual([
-        { source: 'a1', destination: 'b1', maxSeconds: 600 },
+        { source: 'a1', destination: 'b1', maxSeconds: 600, minSeconds: null },
       ]);
 
       // --no-tls wins over the file's TLS settings: plaintext, which this TLS server refuses.

@@ -49,9 +49,10 @@ describe('events without --detector_ids against a real cqserver', () => {
 
     const latest = await mbcliJson<EventRow[]>(['events', ...server.hostFlags()]);
     expect(latest.map((row) => [row.detector, row.time])).toEqual([
-      ['o1', new Date(now - 10_000).toISOString()],
-      ['o2', new Date(now - 20_000).toISOString()],
+      ['o1', new Date(now - 10_000).toISOString().replace('Z', '000000Z')],
+      ['o2', new Date(now - 20_000).toISOString().replace('Z', '000000Z')],
     ]);
+    expect(latest[0]!.unixNanos).toBe(`${now - 10_000}000000`);
     for (const row of latest) expect(['dev-1', 'dev-2']).not.toContain(row.device);
 
     const all = await mbcliJson<EventRow[]>(['events', '--event_limit', '5', ...server.hostFlags()]);
@@ -61,8 +62,11 @@ describe('events without --detector_ids against a real cqserver', () => {
     const lines = table.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^DETECTOR\s+DEVICE\s+TIME$/);
     expect(lines.slice(2)).toEqual(
+      // The table shows milliseconds; the JSON is exact, with nine fractional digits.
       latest.map((row) =>
-        expect.stringMatching(new RegExp(`^${row.detector}\\s+${row.device}\\s+${row.time}$`)),
+        expect.stringMatching(
+          new RegExp(`^${row.detector}\\s+${row.device}\\s+${row.time.replace(/\d{6}Z$/, 'Z')}$`),
+        ),
       ),
     );
   });

@@ -73,7 +73,10 @@ describe('traffic and events against a real cqserver', () => {
     const lines = table.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^DETECTOR\s+DEVICE\s+TIME$/);
     expect(lines.slice(2)).toEqual(
-      rows.map((row) => expect.stringMatching(new RegExp(`^e1\\s+${row.device}\\s+${row.time}$`))),
+      // The table shows milliseconds; the JSON is exact, with nine fractional digits.
+      rows.map((row) =>
+        expect.stringMatching(new RegExp(`^e1\\s+${row.device}\\s+${row.time.replace(/\d{6}Z$/, 'Z')}$`)),
+      ),
     );
   });
 
@@ -95,8 +98,8 @@ describe('traffic and events against a real cqserver', () => {
       ...server.hostFlags(),
     ]);
     expect(both.map((row) => [row.detector, row.time])).toEqual([
-      ['r2', `${yesterday}T08:10:00.000Z`],
-      ['r1', `${yesterday}T08:00:00.000Z`],
+      ['r2', `${yesterday}T08:10:00.000000000Z`],
+      ['r1', `${yesterday}T08:00:00.000000000Z`],
     ]);
     const later = await mbcliJson<EventRow[]>([
       'events',

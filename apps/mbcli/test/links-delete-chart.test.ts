@@ -28,8 +28,12 @@ interface ChartJson {
   after: string;
   before: string;
   estimates: number;
-  segments: { start: string; end: string; points: { intervalEnd: string; medianSeconds: number }[] }[];
-  svgFile?: string;
+  segments: {
+    start: string;
+    end: string;
+    points: { intervalEnd: string; intervalEndUnixNanos: string; medianSeconds: number }[];
+  }[];
+  svgFile: string | null;
 }
 
 describe('links delete and traveltimes chart against a real cqserver', () => {
@@ -111,17 +115,17 @@ describe('links delete and traveltimes chart against a real cqserver', () => {
 
     // Wait for an estimate with a median made after all of the traffic was sent.
     const trafficSent = Date.now();
-    let latest: { intervalEnd: string; medianSeconds?: number } | undefined;
+    let latest: { intervalEnd: string; medianSeconds: number | null } | undefined;
     for (let attempt = 0; attempt < 60; attempt += 1) {
-      const rows = await mbcliJson<{ link: string; intervalEnd: string; medianSeconds?: number }[]>([
+      const rows = await mbcliJson<{ link: string; intervalEnd: string; medianSeconds: number | null }[]>([
         'traveltimes',
         ...flags,
       ]);
       latest = rows.find((row) => row.link === 'cs1:cd1');
-      if (latest?.medianSeconds !== undefined && Date.parse(latest.intervalEnd) >= trafficSent) break;
+      if ((latest?.medianSeconds ?? null) !== null && Date.parse(latest!.intervalEnd) >= trafficSent) break;
       await new Promise((done) => setTimeout(done, 1000));
     }
-    expect(latest?.medianSeconds).toBeDefined();
+    expect(latest?.medianSeconds ?? null).not.toBeNull();
     // A range that ends with that estimate, so every command below sees the same estimates.
     const before = new Date(Date.parse(latest!.intervalEnd) + 1000).toISOString().replace('.000Z', 'Z');
     const range = ['--link', 'cs1:cd1', '--after', after, '--before', before];
@@ -139,6 +143,10 @@ describe('links delete and traveltimes chart against a real cqserver', () => {
     expect(chart.segments).toHaveLength(1);
     const [segment] = chart.segments;
     expect(segment!.points.map((point) => [point.intervalEnd, point.medianSeconds])).toEqual(withMedian);
+    for (const point of segment!.points) {
+      expect(BigInt(point.intervalEndUnixNanos)).toBe(BigInt(Date.parse(point.intervalEnd)) * 1_000_000n);
+    }
+    expect(chart).toMatchObject({ route: null, routeMethod: null, svgFile: null });
 
     const text = await mbcli([
       'traveltimes',
@@ -224,7 +232,7 @@ async function estimatesWithMedian(
         ? []
         : [
             [
-              new Date(Number(estimate.intervalEnd!.seconds) * 1000).toISOString(),
+              new Date(Number(estimate.intervalEnd!.seconds) * 1000).toISOString().replace('Z', '000000Z'),
               estimate.medianSeconds,
             ] as [string, number],
           ],

@@ -65,8 +65,11 @@ describe('traveltimes recompute against a real cqserver', () => {
       spanSeconds: 120,
       spanSecondsDone: 120,
       done: true,
-      after,
-      before,
+      // The range exactly: RFC 3339 with nine fractional digits and the Unix nanoseconds.
+      after: after.replace('Z', '000000Z'),
+      afterUnixNanos: `${Date.parse(after)}000000`,
+      before: before.replace('Z', '000000Z'),
+      beforeUnixNanos: `${Date.parse(before)}000000`,
       elapsedSeconds: expect.any(Number),
     });
   });
