@@ -100,6 +100,42 @@ describe.each(deployableApps)('Helm chart deployment/$app', ({ app, probe }) => 
   });
 });
 
+describe('templates shared between the charts', () => {
+  const templatesOf = (app: string) => readHelmChart(join(deploymentDirectory, app)).templates;
+  const grpcApps = deployableApps.filter(({ probe }) => probe === 'grpc').map(({ app }) => app);
+
+  /** The apps whose copy of `file` differs from the first app's. */
+  const differing = (apps: readonly string[], file: string) => {
+    const [first, ...rest] = apps.map((app) => templatesOf(app).get(file));
+    expect(first).toBeDefined();
+    return apps.slice(1).filter((_app, index) => rest[index] !== first);
+  };
+
+  // Helm has no sharing between charts: the copies differ only where the apps do.
+  it.each(['_helpers.tpl', 'configmap.yaml', 'pdb.yaml', 'serviceaccount.yaml', 'servicemonitor.yaml'])(
+    'every chart has the same %s',
+    (file) => {
+      expect(
+        differing(
+          deployableApps.map(({ app }) => app),
+          file,
+        ),
+      ).toEqual([]);
+    },
+  );
+
+  it.each(['deployment.yaml', 'service.yaml', 'NOTES.txt', 'tests/test-health.yaml'])(
+    'the gRPC charts have the same %s (the dashboard probes HTTP)',
+    (file) => {
+      expect(differing(grpcApps, file)).toEqual([]);
+    },
+  );
+
+  it('the charts with gRPC ingress routes have the same ingress.yaml', () => {
+    expect(differing(['cqserver', 'collector', 'query'], 'ingress.yaml')).toEqual([]);
+  });
+});
+
 describe('secrets and ingress per app', () => {
   const secretKeysOf = (app: string) =>
     Object.keys(
