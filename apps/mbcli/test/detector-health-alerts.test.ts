@@ -11,13 +11,13 @@ import { poll, ROAD_SCENARIO, STORES, trafficProductsSetup } from './traffic-pro
 
 interface DetectorRow {
   id: string;
-  health?: {
-    lastSeen?: string;
+  health: {
+    lastSeen: string | null;
     problems: string[];
-    clockSkewSeconds?: number;
-    batteryVoltsPerDay?: number;
-    checkedAt?: string;
-  };
+    clockSkewSeconds: number | null;
+    batteryVoltsPerDay: number | null;
+    checkedAt: string | null;
+  } | null;
 }
 
 interface AlertRow {
@@ -25,6 +25,10 @@ interface AlertRow {
   kind: string;
   severity: string;
   subject: string;
+  start: string;
+  startUnixNanos: string;
+  end: string | null;
+  endUnixNanos: string | null;
   open: boolean;
   evidence: string;
 }
@@ -97,13 +101,13 @@ describe.each(STORES)('detector health and alerts on the %s store', (kind) => {
       () => mbcliJson<DetectorRow[]>(['detectors', 'list', ...flags]),
       (rows) =>
         ['rs1', 'rs2', 'rs3'].every(
-          (id) => rows.find((row) => row.id === id)?.health?.lastSeen !== undefined,
+          (id) => (rows.find((row) => row.id === id)?.health?.lastSeen ?? null) !== null,
         ) && rows.find((row) => row.id === 'rs2')!.health!.problems.includes('battery_low'),
       150,
     );
     for (const id of ['rs1', 'rs2', 'rs3']) {
       const health = detectors.find((row) => row.id === id)?.health;
-      expect(health?.lastSeen).toBeDefined();
+      expect(health?.lastSeen ?? null).not.toBeNull();
       // Seen within the simulated quarter hour that ended when the traffic was sent.
       expect(Date.now() - Date.parse(health!.lastSeen!)).toBeLessThan(30 * 60_000);
     }
@@ -125,13 +129,21 @@ describe.each(STORES)('detector health and alerts on the %s store', (kind) => {
     const csv = (await mbcli(['alerts', '--kind', 'battery_low', '--csv', ...flags])).stdout
       .trimEnd()
       .split('\n');
-    expect(csv[0]).toBe('id,kind,severity,subject,start,end,updated,evidence');
-    expect(splitCsvLine(csv[1]!, ',').slice(0, 4)).toEqual([
+    // The columns are the JSON's fields, by the same names, exact times beside their nanoseconds.
+    expect(csv[0]).toBe(
+      'id,kind,severity,subject,start,startUnixNanos,end,endUnixNanos,updated,updatedUnixNanos,evidence',
+    );
+    expect(splitCsvLine(csv[1]!, ',').slice(0, 8)).toEqual([
       alerts[0]!.id,
       'battery_low',
       alerts[0]!.severity,
       'detector rs2',
+      alerts[0]!.start,
+      alerts[0]!.startUnixNanos,
+      '',
+      '',
     ]);
+    expect(alerts[0]).toMatchObject({ end: null, endUnixNanos: null });
     // A reading below the low-voltage threshold is critical; steady traffic raises no congestion.
     expect(alerts[0]!.severity).toBe('critical');
     const critical = await mbcliJson<AlertRow[]>([
@@ -164,6 +176,10 @@ describe.each(STORES)('detector health and alerts on the %s store', (kind) => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatchObject({ id: alerts[0]!.id, open: true });
     expect(lines[1]).toMatchObject({ id: alerts[0]!.id, kind: 'battery_low', open: false });
+    // When it ended, exactly: RFC 3339 with nine fractional digits and the same instant in nanoseconds.
+    const endMillis = Number(BigInt(lines[1]!.endUnixNanos!) / 1_000_000n);
+    expect(lines[1]!.end).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+    expect(lines[1]!.end!.slice(0, 23)).toBe(new Date(endMillis).toISOString().slice(0, 23));
 
     // Ctrl-C ends a follow that has no --stop_after: it exits 0, with nothing on stderr.
     const untilInterrupted = startMbcliProcess(['alerts', '--kind', 'battery_low', '--follow', ...flags], {});

@@ -91,7 +91,7 @@ const detectors = (prefix: string) => Array.from({ length: 10 }, (_, index) => `
 /** Every stored sighting of the detectors `${prefix}0..9`, as CSV rows read back from `mbcli export events`. */
 async function storedSightings(server: CqserverProcess, prefix: string, name: string): Promise<string[][]> {
   const output = join(dir, name);
-  const exported = await mbcli([
+  const exported = await mbcliJson<{ output: string; events: number; detectorsAtLimit: string[] }>([
     'export',
     'events',
     '--detector_ids',
@@ -102,10 +102,11 @@ async function storedSightings(server: CqserverProcess, prefix: string, name: st
     output,
     ...server.hostFlags(),
   ]);
-  expect(exported.error).toBeUndefined();
   const [header, ...rows] = readCsv(output);
-  expect(header).toEqual(['detector_id', 'device_pseudonym', 'time', 'unix_nanos']);
-  expect(exported.stdout).toBe(`wrote ${rows.length} sightings to ${output}\n`);
+  // The columns are the fields of `events --json`, by the same names.
+  expect(header).toEqual(['detector', 'device', 'time', 'unixNanos']);
+  // --json: the summary of what was written, and nothing else on stdout.
+  expect(exported).toEqual({ output, events: rows.length, detectorsAtLimit: [] });
   return rows;
 }
 
@@ -391,6 +392,9 @@ describe('import and export events against a real cqserver', () => {
     expect(await oneLine(['export', 'traveltimes', '--link', 'a1'])).toBe(
       'mbcli: --link "a1" is not a link; give SOURCE:DESTINATION, e.g. a1:b1',
     );
+    expect(await oneLine(['export', 'events', '--detector_ids', 'r1', '--json'])).toBe(
+      'mbcli: --json prints a summary of the export on stdout, so the CSV needs a file; give --output FILE',
+    );
     expect(await oneLine(['export', 'events'])).toBe(
       'mbcli: Missing required flag detector_ids; see `mbcli export events --help`',
     );
@@ -526,40 +530,44 @@ describe('export traveltimes against a real cqserver', () => {
     expect(all.error).toBeUndefined();
     expect(all.stdout).toBe(`wrote ${expected.length} estimates of 1 links to ${output}\n`);
     const [header, ...rows] = readCsv(output);
+    // The columns are the fields of `traveltimes --json`, by the same names.
     expect(header).toEqual([
-      'source_detector_id',
-      'dest_detector_id',
-      'interval_end',
-      'window_seconds',
-      'median_seconds',
-      'p15_seconds',
-      'p85_seconds',
-      'mean_seconds',
-      'valid_samples',
-      'total_samples',
-      'speed_kmh',
+      'source',
+      'destination',
+      'intervalEnd',
+      'intervalEndUnixNanos',
+      'windowSeconds',
+      'medianSeconds',
+      'p15Seconds',
+      'p85Seconds',
+      'meanSeconds',
+      'validSamples',
+      'totalSamples',
+      'speedKmh',
       'status',
       'route',
-      'route_method',
-      'typical_seconds',
-      'free_flow_seconds',
-      'ratio_to_typical',
-      'ratio_to_free_flow',
+      'routeMethod',
+      'typicalSeconds',
+      'freeFlowSeconds',
+      'ratioToTypical',
+      'ratioToFreeFlow',
       'level',
     ]);
-    const number = (cell: string | undefined) => (cell === '' ? undefined : Number(cell));
+    const cell = (row: string[], column: string) => row[header!.indexOf(column)]!;
+    const number = (text: string) => (text === '' ? undefined : Number(text));
     expect(
       rows.map((row) => ({
-        link: `${row[0]}:${row[1]}`,
-        intervalEnd: row[2],
-        windowSeconds: BigInt(row[3]!),
-        median: number(row[4]),
-        p15: number(row[5]),
-        p85: number(row[6]),
-        mean: number(row[7]),
-        valid: BigInt(row[8]!),
-        total: BigInt(row[9]!),
-        speed: number(row[10]),
+        link: `${cell(row, 'source')}:${cell(row, 'destination')}`,
+        intervalEnd: cell(row, 'intervalEnd'),
+        intervalEndUnixNanos: BigInt(cell(row, 'intervalEndUnixNanos')),
+        windowSeconds: BigInt(cell(row, 'windowSeconds')),
+        median: number(cell(row, 'medianSeconds')),
+        p15: number(cell(row, 'p15Seconds')),
+        p85: number(cell(row, 'p85Seconds')),
+        mean: number(cell(row, 'meanSeconds')),
+        valid: BigInt(cell(row, 'validSamples')),
+        total: BigInt(cell(row, 'totalSamples')),
+        speed: number(cell(row, 'speedKmh')),
       })),
     ).toEqual(
       expected.map((estimate) => ({
@@ -567,6 +575,8 @@ describe('export traveltimes against a real cqserver', () => {
         intervalEnd: formatNanosIso(
           BigInt(estimate.intervalEnd!.seconds) * NANOS_PER_SECOND + BigInt(estimate.intervalEnd!.nanos),
         ),
+        intervalEndUnixNanos:
+          BigInt(estimate.intervalEnd!.seconds) * NANOS_PER_SECOND + BigInt(estimate.intervalEnd!.nanos),
         windowSeconds: estimate.windowSeconds,
         median: estimate.medianSeconds,
         p15: estimate.p15Seconds,
@@ -578,12 +588,21 @@ describe('export traveltimes against a real cqserver', () => {
       })),
     );
     const newest = rows[rows.length - 1]!;
-    expect(Number(newest[4])).toBeGreaterThanOrEqual(90);
-    expect(Number(newest[4])).toBeLessThanOrEqual(92);
-    expect(newest[11]).toMatch(/^(ok|insufficient_data|stale)$/);
+    expect(Number(cell(newest, 'medianSeconds'))).toBeGreaterThanOrEqual(90);
+    expect(Number(cell(newest, 'medianSeconds'))).toBeLessThanOrEqual(92);
+    expect(cell(newest, 'status')).toMatch(/^(ok|insufficient_data|stale)$/);
 
     const one = await mbcli(['export', 'traveltimes', ...linkInRange]);
     expect(one.stdout).toBe(readFileSync(output, 'utf8'));
+    // --json prints what was written; the CSV is the same.
+    const jsonOutput = join(dir, 'traveltimes-json.csv');
+    expect(await mbcliJson(['export', 'traveltimes', ...linkInRange, '--output', jsonOutput])).toEqual({
+      output: jsonOutput,
+      links: 1,
+      estimates: expected.length,
+      linksAtLimit: [],
+    });
+    expect(readFileSync(jsonOutput, 'utf8')).toBe(one.stdout);
   }, 90_000);
 
   it.each([['import'], ['export events'], ['export traveltimes']])(
