@@ -302,6 +302,16 @@ describe.each(deployableApps)('Helm chart deployment/$app, rendered', ({ app, pr
     const pod = testPod(defaults.manifests);
     expect(at(pod.object, 'metadata', 'annotations', 'helm.sh/hook')).toBe('test');
     expect(pod.file).toBe('tests/test-health.yaml');
+    // No selector of the release picks the test pod: clients of the Service never reach it.
+    const podLabels = at(pod.object, 'metadata', 'labels') as Record<string, string>;
+    const selects = (selector: unknown) =>
+      Object.entries(selector as Record<string, string>).every(([key, value]) => podLabels[key] === value);
+    const selectors = [
+      at(only(features.manifests, 'Service').object, 'spec', 'selector'),
+      at(only(features.manifests, 'Deployment').object, 'spec', 'selector', 'matchLabels'),
+      at(only(features.manifests, 'PodDisruptionBudget').object, 'spec', 'selector', 'matchLabels'),
+    ];
+    expect(selectors.map(selects)).toEqual([false, false, false]);
     const spec = at(pod.object, 'spec') as PodSpec;
     expect(spec.restartPolicy).toBe('Never');
     const container = firstContainer(spec);
