@@ -29,7 +29,8 @@ const appPackage = JSON.parse(readFileSync(join(appDir, 'package.json'), 'utf8')
 function assetCopies(args) {
   const copies = [];
   for (let index = 0; index < args.length; index += 1) {
-    if (args[index] !== '--assets') throw new Error(`unknown argument ${args[index]} (expected --assets <dir>=<name>)`);
+    if (args[index] !== '--assets')
+      throw new Error(`unknown argument ${args[index]} (expected --assets <dir>=<name>)`);
     const [from, name] = (args[index + 1] ?? '').split('=');
     if (!from || !name || name.includes('/') || name.startsWith('.')) {
       throw new Error('--assets needs <dir relative to the app>=<folder name in dist>');
@@ -47,7 +48,10 @@ for (const { from } of assets) {
 
 function gitCommit() {
   try {
-    return execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: workspaceRoot, encoding: 'utf8' }).trim();
+    return execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], {
+      cwd: workspaceRoot,
+      encoding: 'utf8',
+    }).trim();
   } catch {
     return 'unknown';
   }
@@ -89,7 +93,8 @@ function installedFolder(directory, name) {
   for (let base = directory; ; base = dirname(base)) {
     const folder = join(base, 'node_modules', name);
     if (existsSync(join(folder, 'package.json'))) return folder;
-    if (base === workspaceRoot || dirname(base) === base) throw new Error(`${name} is not installed: run npm ci`);
+    if (base === workspaceRoot || dirname(base) === base)
+      throw new Error(`${name} is not installed: run npm ci`);
   }
 }
 
@@ -106,7 +111,9 @@ function lockPath(name, importerDirectories) {
   );
   const byVersion = new Map(paths.map((path) => [workspaceLock.packages[path]?.version, path]));
   if (byVersion.size > 1) {
-    throw new Error(`the bundle's code resolves ${name} at different versions: ${paths.join(', ')}; align them`);
+    throw new Error(
+      `the bundle's code resolves ${name} at different versions: ${paths.join(', ')}; align them`,
+    );
   }
   const [[version, path]] = byVersion;
   const installed = JSON.parse(readFileSync(join(workspaceRoot, path, 'package.json'), 'utf8')).version;

@@ -69,7 +69,9 @@ export function deployableLockfile(workspaceLock, rootEntry, sources) {
   function place(path, source) {
     const entry = workspace[source];
     if (entry.link || entry.inBundle) {
-      throw new Error(`${source}: a workspace link or bundled package cannot go into a deployable's lockfile`);
+      throw new Error(
+        `${source}: a workspace link or bundled package cannot go into a deployable's lockfile`,
+      );
     }
     placed.set(path, source);
     edges.set(path, []);
@@ -103,7 +105,8 @@ export function deployableLockfile(workspaceLock, rootEntry, sources) {
       } else if (!samePackage(workspace[placed.get(found)], workspace[wanted])) {
         to = childPath(path, name);
         if (placed.has(to)) throw new Error(`${source} needs two versions of ${name}`);
-        if (peer) throw new Error(`${source}'s peer ${name} conflicts with another version in the deployable`);
+        if (peer)
+          throw new Error(`${source}'s peer ${name} conflicts with another version in the deployable`);
         place(to, wanted);
       }
       edges.get(path).push({ to, optional, peer });
@@ -135,7 +138,9 @@ export function deployableLockfile(workspaceLock, rootEntry, sources) {
   const packages = { '': rootEntry };
   for (const path of [...placed.keys()].sort((a, b) => a.localeCompare(b, 'en'))) {
     // The workspace's flags do not hold here.
-    const entry = Object.entries(workspace[placed.get(path)]).filter(([key]) => !WORKSPACE_FLAGS.includes(key));
+    const entry = Object.entries(workspace[placed.get(path)]).filter(
+      ([key]) => !WORKSPACE_FLAGS.includes(key),
+    );
     packages[path] = {
       ...Object.fromEntries(entry),
       ...(flags.get(path).optional ? { optional: true } : {}),
