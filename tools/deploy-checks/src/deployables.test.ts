@@ -1,15 +1,16 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseYamlObject } from './helm-chart';
 import { deployableApps, workspaceRoot } from './workspace';
 
 // Each app's dist/ (built by the Nx dependency of this target) is copied outside the
-// workspace and given its production dependencies, as the runtime stage of its image does.
+// workspace and given its production dependencies from its lockfile, as the image does.
 const outside = mkdtempSync(join(tmpdir(), 'deployables-'));
 // Six apps' production node_modules: removing them took over 30 s on a loaded CI machine.
 afterAll(() => rm(outside, { recursive: true, force: true, maxRetries: 3 }), 300_000);
@@ -27,21 +28,82 @@ function freePort(): Promise<number> {
   });
 }
 
-// Runs inside the deployable's folder, so it can only use what `npm install --omit=dev` put there.
-const healthCheckScript = `
-const grpc = require('@grpc/grpc-js');
-const { service } = require('grpc-health-check');
-const Health = grpc.makeGenericClientConstructor(service, 'Health');
-const client = new Health(process.argv[1], grpc.credentials.createInsecure());
-const giveUpAt = Date.now() + 20000;
-(function check() {
-  client.check({ service: '' }, (error, response) => {
-    if (error && Date.now() < giveUpAt) return setTimeout(check, 200);
-    process.stdout.write(error ? 'error: ' + error.details : String(response.status));
-    process.exit(error ? 1 : 0);
+interface LockEntry {
+  version?: string;
+  integrity?: string;
+  optional?: boolean;
+}
+
+function readLock(directory: string): Record<string, LockEntry> {
+  return (
+    JSON.parse(readFileSync(join(directory, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, LockEntry>;
+    }
+  ).packages;
+}
+
+const workspaceLock = readLock(workspaceRoot);
+
+/** Every package installed under `directory`/node_modules: lock-style path to version. */
+function installedPackages(directory: string, base = ''): Record<string, string> {
+  const modules = join(directory, base, 'node_modules');
+  if (!existsSync(modules)) return {};
+  const names = readdirSync(modules)
+    .filter((name) => !name.startsWith('.'))
+    .flatMap((name) =>
+      name.startsWith('@') ? readdirSync(join(modules, name)).map((inner) => `${name}/${inner}`) : [name],
+    );
+  return Object.fromEntries(
+    names.flatMap((name) => {
+      const path = `${base === '' ? '' : `${base}/`}node_modules/${name}`;
+      const { version } = JSON.parse(readFileSync(join(directory, path, 'package.json'), 'utf8')) as {
+        version: string;
+      };
+      return [[path, version] as const, ...Object.entries(installedPackages(directory, path))];
+    }),
+  );
+}
+
+/**
+ * The versions of package `name` that the workspace's own packages declaring it resolve
+ * (where the bundled code imports it from).
+ */
+function workspaceVersions(name: string): string[] {
+  const declaring = Object.entries(workspaceLock).filter(
+    ([path, entry]) =>
+      !path.includes('node_modules') &&
+      (entry as { dependencies?: Record<string, string> }).dependencies?.[name],
+  );
+  return declaring.map(([path]) => {
+    const nested = workspaceLock[`${path}/node_modules/${name}`];
+    return (nested ?? workspaceLock[`node_modules/${name}`])?.version ?? 'missing';
   });
-})();
-`;
+}
+
+/** Runs the deployable's health-probe.mjs (the image's HEALTHCHECK) until it says healthy, for up to 20 s. */
+async function probeWhenUp(directory: string, probe: 'grpc' | 'http', address: string) {
+  const giveUpAt = Date.now() + 20_000;
+  for (;;) {
+    const answer = await runProbe(directory, probe, address);
+    if (answer.status === 0 || Date.now() > giveUpAt) return answer;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** One run of health-probe.mjs as HEALTHCHECK runs it: in the container's environment, the app's port in it. */
+async function runProbe(directory: string, probe: 'grpc' | 'http', address: string) {
+  const env = { PATH: process.env.PATH, [probe === 'grpc' ? 'HEALTHCHECK_PORT' : 'DASHBOARD_PORT']: address };
+  try {
+    const { stdout } = await promisify(execFile)(process.execPath, ['health-probe.mjs', probe], {
+      cwd: directory,
+      env,
+    });
+    return { status: 0, stdout: stdout.trim() };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string };
+    return { status: failed.code, stdout: failed.stdout?.trim() };
+  }
+}
 
 function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => {
@@ -79,20 +141,45 @@ describe.each(deployableApps)('the $app deployable (apps/$app/dist)', ({ app, pr
     JSON.parse(readFileSync(join(workspaceRoot, 'apps', app, 'package.json'), 'utf8')) as { version: string }
   ).version;
 
-  it('installs its production dependencies outside the workspace', () => {
+  it('installs its production dependencies outside the workspace, from its lockfile', () => {
     cpSync(join(workspaceRoot, 'apps', app, 'dist'), directory, { recursive: true });
-    const install = spawnSync(
-      'npm',
-      ['install', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'],
-      {
-        cwd: directory,
-        encoding: 'utf8',
-      },
-    );
+    const install = spawnSync('npm', ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'], {
+      cwd: directory,
+      encoding: 'utf8',
+    });
     // No warning either: an engine the deployable's Node lacks, or an install script nobody decided on.
     expect(install.stderr.split('\n').filter((line) => /^npm (error|warn)/.test(line))).toEqual([]);
     expect(install.status).toBe(0);
   }, 180_000);
+
+  it("installs exactly its lockfile's packages, at the versions of the workspace's lock", () => {
+    const installed = installedPackages(directory);
+    const lock = readLock(directory);
+    // Optional packages of other platforms (lmdb's prebuilt binaries) are in the lock but not installed.
+    const expected = Object.entries(lock).filter(
+      ([path, entry]) => path !== '' && (!entry.optional || path in installed),
+    );
+    expect(installed).toEqual(Object.fromEntries(expected.map(([path, entry]) => [path, entry.version])));
+    const inWorkspace = new Set(
+      Object.entries(workspaceLock).map(
+        ([path, entry]) => `${path.replace(/^.*node_modules\//, '')}@${entry.version}@${entry.integrity}`,
+      ),
+    );
+    const notInWorkspace = expected
+      .map(([path, entry]) => `${path.replace(/^.*node_modules\//, '')}@${entry.version}@${entry.integrity}`)
+      .filter((found) => !inWorkspace.has(found));
+    expect(notInWorkspace).toEqual([]);
+    // main.js's own imports get the version the workspace's code that imports them was tested with.
+    const { dependencies } = JSON.parse(readFileSync(join(directory, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    for (const name of Object.keys(dependencies)) {
+      expect({ name, version: installed[`node_modules/${name}`] }).toEqual({
+        name,
+        version: expect.toBeOneOf(workspaceVersions(name)),
+      });
+    }
+  });
 
   it('reports its version and commit', () => {
     const result = spawnSync(process.execPath, ['main.js', '--version'], {
@@ -123,13 +210,7 @@ describe.each(deployableApps)('the $app deployable (apps/$app/dist)', ({ app, pr
     server.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     server.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     try {
-      const health =
-        probe === 'grpc'
-          ? spawnSync(process.execPath, ['-e', healthCheckScript, healthAddress], {
-              cwd: directory,
-              encoding: 'utf8',
-            }).stdout
-          : (await getWhenUp(`http://${healthAddress}/healthz`)).body;
+      const health = await probeWhenUp(directory, probe, healthAddress);
       const login = servesPages ? await getWhenUp(`http://${dashboardAddress}/login`) : undefined;
       // docker-compose.yml's health check of this image, run as the container would (in its folder).
       const composeCheck = spawnSync(
@@ -147,7 +228,7 @@ describe.each(deployableApps)('the $app deployable (apps/$app/dist)', ({ app, pr
         composeCheck: [composeCheck.status, composeCheck.stderr],
         output,
       }).toEqual({
-        health: probe === 'grpc' ? 'SERVING' : 'ok',
+        health: { status: 0, stdout: probe === 'grpc' ? 'SERVING' : 'ok' },
         login: servesPages ? [200, expect.stringContaining('text/html')] : undefined,
         composeCheck: [0, ''],
         output: '',
@@ -156,5 +237,10 @@ describe.each(deployableApps)('the $app deployable (apps/$app/dist)', ({ app, pr
       server.kill('SIGTERM');
     }
     expect(await exited(server)).toBe(0);
+    // With nothing listening, the probe says unhealthy.
+    expect(await runProbe(directory, probe, healthAddress)).toEqual({
+      status: 1,
+      stdout: expect.stringContaining('ECONNREFUSED'),
+    });
   }, 60_000);
 });
