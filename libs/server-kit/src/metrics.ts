@@ -8,7 +8,13 @@ const LATENCY_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 /** `ok`, the StoreError code (`unavailable`, `quota_exhausted`, `invalid_argument`), or `error`. */
 export type StoreOutcome = 'ok' | StoreError['code'] | 'error';
 
-const STORE_OUTCOMES: readonly StoreOutcome[] = ['ok', 'unavailable', 'quota_exhausted', 'invalid_argument', 'error'];
+const STORE_OUTCOMES: readonly StoreOutcome[] = [
+  'ok',
+  'unavailable',
+  'quota_exhausted',
+  'invalid_argument',
+  'error',
+];
 
 /** The `grpc_type` label of the gRPC Prometheus convention, from the method's streaming sides. */
 export type GrpcType = 'unary' | 'client_stream' | 'server_stream' | 'bidi_stream';
@@ -148,7 +154,8 @@ export class ServerMetrics {
     });
     this.grpcHandlingSeconds = new Histogram({
       name: 'grpc_server_handling_seconds',
-      help: 'Histogram of response latency (seconds) of gRPC that had been application-level handled by the server.',
+      help:
+        'Histogram of response latency (seconds) of gRPC that had been application-level handled by the server.',
       labelNames: grpcMethodLabels,
       buckets: LATENCY_BUCKETS_SECONDS,
       registers,

@@ -29,7 +29,8 @@ export function parseExposition(text: string): Map<string, ExportedMetric> {
   for (const [, name = '', type = ''] of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) types.set(name, type);
   const labels = new Map<string, Set<string>>([...types.keys()].map((name) => [name, new Set<string>()]));
   const samples = new Map<string, number>();
-  for (const [, sampleName = '', labelText = ''] of text.matchAll(/^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? \S+$/gm)) {
+  const sampleLines = text.matchAll(/^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? \S+$/gm);
+  for (const [, sampleName = '', labelText = ''] of sampleLines) {
     const family = familyOf(sampleName, types);
     if (family === undefined) continue;
     samples.set(family, (samples.get(family) ?? 0) + 1);
@@ -65,7 +66,9 @@ const AGGREGATIONS: readonly string[] = [
 /** Keywords whose parenthesised list holds label names. */
 const GROUPING_KEYWORDS: readonly string[] = ['by', 'without', 'on', 'ignoring', 'group_left', 'group_right'];
 /** Other keywords and literals that look like identifiers. */
-const OTHER_KEYWORDS: readonly string[] = ['and', 'or', 'unless', 'bool', 'offset', 'atan2', 'inf', 'nan', 'Inf', 'NaN'];
+const OTHER_KEYWORDS: readonly string[] = [
+  'and', 'or', 'unless', 'bool', 'offset', 'atan2', 'inf', 'nan', 'Inf', 'NaN',
+];
 
 /**
  * Every metric selector in a PromQL expression: names not followed by `(` (functions) nor
@@ -117,8 +120,12 @@ export function promQlSelectors(expression: string): PromQlSelector[] {
         // An operator, keyword or function: its arguments are read as the loop goes on.
       } else if (next === '{') {
         const end = closing(position, '{', '}');
-        const matchers = expression.slice(position + 1, end - 1).replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '');
-        const labels = [...matchers.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)/g)].map((m) => m[1] ?? '');
+        const matchers = expression
+          .slice(position + 1, end - 1)
+          .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '');
+        const labels = [...matchers.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)/g)].map(
+          (matcher) => matcher[1] ?? '',
+        );
         selectors.push({ metric: name, labels });
         position = end;
       } else {
