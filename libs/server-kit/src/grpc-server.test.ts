@@ -293,14 +293,14 @@ describe('gRPC server metrics', () => {
     stalled.cancel();
 
     const scrape = async () => (await fetch(`http://127.0.0.1:${http.port}/metrics`)).text();
-    const countCancelled = `grpc_server_handled_total{${echoLabels('server_stream', 'Count')},grpc_code="CANCELLED"} 1`;
+    const countCancelled = `grpc_server_handled_total{${echoLabels('server_stream', 'Count')},grpc_code="Canceled"} 1`;
     await eventually(async () => (await scrape()).includes(countCancelled), 'the cancelled stream to be counted');
     const lines = (await scrape()).split('\n');
     const handled = (type: string, method: string, code: string) =>
       `grpc_server_handled_total{${echoLabels(type, method)},grpc_code="${code}"}`;
     expect(lines).toContain(`${handled('unary', 'Echo', 'OK')} 2`);
-    expect(lines).toContain(`${handled('unary', 'Echo', 'UNAUTHENTICATED')} 1`);
-    expect(lines).toContain(`${handled('unary', 'Echo', 'INVALID_ARGUMENT')} 1`);
+    expect(lines).toContain(`${handled('unary', 'Echo', 'Unauthenticated')} 1`);
+    expect(lines).toContain(`${handled('unary', 'Echo', 'InvalidArgument')} 1`);
     expect(lines).toContain(`${handled('client_stream', 'Sum', 'OK')} 1`);
     expect(lines).toContain(countCancelled);
     expect(lines).toContain(`grpc_server_started_total{${echoLabels('unary', 'Echo')}} 4`);
@@ -326,7 +326,7 @@ describe('gRPC server metrics', () => {
       ],
     });
     const lines = (await metrics.scrape()).split('\n');
-    for (const code of ['OK', 'INVALID_ARGUMENT', 'UNAUTHENTICATED', 'RESOURCE_EXHAUSTED', 'UNAVAILABLE']) {
+    for (const code of ['OK', 'InvalidArgument', 'Unauthenticated', 'ResourceExhausted', 'Unavailable']) {
       expect(lines).toContain(`grpc_server_handled_total{${echoLabels('unary', 'Echo')},grpc_code="${code}"} 0`);
     }
     expect(lines.filter((line) => line.startsWith('grpc_server_handled_total{'))).toHaveLength(2 * 3 * 17);

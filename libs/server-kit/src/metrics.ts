@@ -19,10 +19,30 @@ const STORE_OUTCOMES: readonly StoreOutcome[] = [
 /** The `grpc_type` label of the gRPC Prometheus convention, from the method's streaming sides. */
 export type GrpcType = 'unary' | 'client_stream' | 'server_stream' | 'bidi_stream';
 
-/** Every gRPC status code name (`OK`, `INVALID_ARGUMENT`, ...), the values of `grpc_code`. */
-const GRPC_CODE_NAMES: readonly string[] = Object.values(GrpcStatus).filter(
-  (value): value is string => typeof value === 'string',
-);
+/**
+ * The `grpc_code` of each status code, indexed by its number: Go's `codes.Code` names
+ * (`OK`, `InvalidArgument`, ...), as go-grpc-prometheus writes them, so the stock
+ * dashboards and the gRPC mixin's alerts (`grpc_code=~"Unknown|Internal|..."`) match.
+ */
+const GRPC_CODE_NAMES: readonly string[] = [
+  'OK',
+  'Canceled',
+  'Unknown',
+  'InvalidArgument',
+  'DeadlineExceeded',
+  'NotFound',
+  'AlreadyExists',
+  'PermissionDenied',
+  'ResourceExhausted',
+  'FailedPrecondition',
+  'Aborted',
+  'OutOfRange',
+  'Unimplemented',
+  'Internal',
+  'Unavailable',
+  'DataLoss',
+  'Unauthenticated',
+];
 
 type GrpcMethodLabel = 'grpc_type' | 'grpc_service' | 'grpc_method';
 
@@ -318,7 +338,7 @@ export class ServerMetrics {
         if (finished) return;
         finished = true;
         stopTimer();
-        this.grpcHandled.inc({ ...labels, grpc_code: GrpcStatus[code] ?? String(code) });
+        this.grpcHandled.inc({ ...labels, grpc_code: GRPC_CODE_NAMES[code] ?? String(code) });
       },
     };
   }

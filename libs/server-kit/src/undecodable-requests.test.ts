@@ -123,7 +123,7 @@ describe('undecodable request messages', () => {
       ['Count', 'server_stream'],
     ]) {
       expect(text).toContain(
-        `grpc_server_handled_total{grpc_type="${type}",grpc_service="test.EchoService",grpc_method="${method}",grpc_code="INVALID_ARGUMENT"} 1`,
+        `grpc_server_handled_total{grpc_type="${type}",grpc_service="test.EchoService",grpc_method="${method}",grpc_code="InvalidArgument"} 1`,
       );
     }
   });

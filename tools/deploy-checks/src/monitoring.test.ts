@@ -207,7 +207,7 @@ describe('deployment/monitoring against the metrics the built cqserver exports',
     const lines = scrape.split('\n');
     expect(lines).toContain('message_bus_sightings_rejected_total{reason="invalid_device_id",app="cqserver"} 0');
     expect(lines).toContain(
-      'grpc_server_handled_total{grpc_type="unary",grpc_service="collector.CollectorService",grpc_method="CreateEventLog",grpc_code="INVALID_ARGUMENT",app="cqserver"} 0',
+      'grpc_server_handled_total{grpc_type="unary",grpc_service="collector.CollectorService",grpc_method="CreateEventLog",grpc_code="InvalidArgument",app="cqserver"} 0',
     );
     expect(lines).toContain(
       'grpc_server_started_total{grpc_type="client_stream",grpc_service="collector.CollectorService",grpc_method="StreamEventLog",app="cqserver"} 0',

@@ -130,7 +130,7 @@ describe("etcd's space quota exhausted under cqserver", () => {
     });
     const exhaustedCalls = metricValue(metrics, 'grpc_server_handled_total', {
       grpc_method: 'CreateEventLog',
-      grpc_code: 'RESOURCE_EXHAUSTED',
+      grpc_code: 'ResourceExhausted',
     });
     expect(quotaFailures).toBeGreaterThanOrEqual(2);
     expect(exhaustedCalls).toBe(2);

@@ -21,7 +21,7 @@ export function scrapeMetrics(address: string): Promise<string> {
 
 /**
  * The sum of the samples of `name` whose labels include all of `labels`, in Prometheus
- * text; e.g. `metricValue(text, 'grpc_server_handled_total', { grpc_code: 'RESOURCE_EXHAUSTED' })`.
+ * text; e.g. `metricValue(text, 'grpc_server_handled_total', { grpc_code: 'ResourceExhausted' })`.
  * 0 when there is none.
  */
 export function metricValue(
