@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +9,7 @@ import {
   isPlainObject,
   mergeValues,
   parseManifests,
+  parseYamlObject,
   readHelmChart,
   schemaChecker,
   schemaErrors,
@@ -387,6 +389,31 @@ describe.each(deployableApps)('Helm chart deployment/$app, rendered', ({ app, pr
     expect(features.notes).toContain(
       `The ServiceMonitor roads-${app} has the Prometheus Operator scrape it every 15s`,
     );
+  });
+});
+
+describe('deployment/examples, rendered', () => {
+  const examples = ['combined', 'split'].flatMap((layout) =>
+    readdirSync(join(workspaceRoot, 'deployment/examples', layout))
+      .filter((file) => file.endsWith('.yaml'))
+      .map((file) => [layout, file] as const),
+  );
+
+  it.each(examples)('%s/%s renders restricted pods, its replicas and its ingress hosts', (layout, file) => {
+    const chart = readHelmChart(join(workspaceRoot, 'deployment', file.replace(/\.yaml$/, '')));
+    const example = parseYamlObject(
+      readFileSync(join(workspaceRoot, 'deployment/examples', layout, file), 'utf8'),
+      `${layout}/${file}`,
+    );
+    const { manifests } = render(chart, example);
+    expect(restrictedViolations(deploymentPod(manifests))).toEqual([]);
+    expect(only(manifests, 'Deployment').object).toMatchObject({ spec: { replicas: example.replicaCount } });
+    const routes = at(example, 'ingress', 'routes') as { host: string }[] | undefined;
+    const ingressHosts = manifests
+      .filter(({ kind }) => kind === 'Ingress')
+      .map(({ object }) => at(object, 'spec', 'rules') as { host: string }[])
+      .map(([rule]) => rule?.host);
+    expect(ingressHosts).toEqual((routes ?? []).map(({ host }) => host));
   });
 });
 
