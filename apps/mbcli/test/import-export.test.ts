@@ -410,7 +410,7 @@ describe('import and export events against a real cqserver', () => {
         '2026-01-30T00:00:00Z',
       ]),
     ).toBe(
-      'mbcli: --after 2026-01-31T00:00:00Z is later than --before; the range runs from --after to --before',
+      'mbcli: --after 2026-01-31T00:00:00.000Z is later than --before; the range runs from --after to --before',
     );
   });
 });
