@@ -130,6 +130,9 @@ describe('shell completion', () => {
   it('mbcli autocomplete has its help, and prints the bash setup line', async () => {
     const help = await mbcli(['autocomplete', '--help']);
     expect(help.stdout).toContain('$ mbcli autocomplete [SHELL]');
+    const root = await mbcli(['--help']);
+    expect(root.stdout).toMatch(/^ {2}autocomplete {2}/m);
+    expect(root.stdout).toContain('\n  $ mbcli autocomplete\n');
     const env = { XDG_CACHE_HOME: join(dir, 'cache'), XDG_CONFIG_HOME: join(dir, 'config'), HOME: dir };
     const script = mbcliProcess(['autocomplete', 'script', 'bash'], env);
     expect(script.status).toBe(0);
