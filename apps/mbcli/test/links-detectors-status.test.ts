@@ -213,6 +213,26 @@ describe('links, detectors and status against a real cqserver', () => {
       },
     ]);
   });
+
+  it('health --json of an unreachable service: the reports on stdout, why on stderr, exit code 1', async () => {
+    const { stdout, stderr, error } = await mbcli([
+      'health',
+      '--collector_host',
+      `127.0.0.1:${server.ports.collector}`,
+      '--query_host',
+      '127.0.0.1:1',
+      '--json',
+    ]);
+    expect(error?.oclif?.exit).toBe(1);
+    const reports = JSON.parse(stdout) as { service: string; status: string; problem: string | null }[];
+    expect(reports.map(({ service, status }) => [service, status])).toEqual([
+      ['collector.CollectorService', 'SERVING'],
+      ['query.QueryService', 'UNREACHABLE'],
+    ]);
+    expect(reports[0]!.problem).toBeNull();
+    expect(reports[1]!.problem).toMatch(/^cannot reach the query service at 127\.0\.0\.1:1 /);
+    expect(stderr).toBe(`mbcli: ${reports[1]!.problem}\n`);
+  });
 });
 
 describe('a server that requires a bearer token', () => {
