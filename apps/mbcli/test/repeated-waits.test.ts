@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CqserverProcess } from './cqserver-process';
 import { startMbcliProcess } from './mbcli-process';
+import { writeSteadyCorridor } from './steady-corridor';
 
 // Each wait between sightings or refreshes once left an abort listener on the command's
 // signal: from the 11th on, Node printed a MaxListenersExceededWarning on stderr. The
@@ -38,7 +39,7 @@ describe('commands that wait many times, against a real cqserver', () => {
 
   it('traffic --scenario at 600x waits before most sightings with nothing on stderr', async () => {
     const run = await startMbcliProcess(
-      ['traffic', '--scenario', 'corridor', '--speed', '600', '--duration', '600', '--json'].concat(
+      ['traffic', '--scenario', writeSteadyCorridor(dir), '--speed', '600', '--duration', '600', '--json'].concat(
         server.hostFlags(),
       ),
       env,

@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CqserverProcess } from './cqserver-process';
 import { mbcli, mbcliJson } from './mbcli';
+import { writeSteadyCorridor } from './steady-corridor';
 
 interface TravelTimeRow {
   link: string;
@@ -16,17 +20,22 @@ interface TravelTimeRow {
 
 describe('traveltimes after a simulated hour of the corridor', () => {
   let server: CqserverProcess;
+  let dir: string;
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'mbcli-traveltimes-'));
     // A short interval and no lag, so the worker estimates within seconds of the traffic.
     server = await CqserverProcess.start(['--traveltime.interval=2s', '--traveltime.lag=0s']);
   });
-  afterAll(() => server?.stop());
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('traffic --scenario corridor --speed 600, then traveltimes shows an estimate for every corridor link', async () => {
     const traffic = await mbcli([
       'traffic',
       '--scenario',
-      'corridor',
+      writeSteadyCorridor(dir),
       '--speed',
       '600',
       '--duration',
