@@ -18,7 +18,7 @@ export default class DetectorsSet extends MbcliCommand {
     lon: Flags.string({ description: 'longitude in degrees (WGS84)', required: true }),
   };
 
-  /** The position stored, in degrees as the wire's fixed point keeps them (as `detectors list` shows them). */
+  /** The position stored, in degrees as the wire's fixed point keeps it (as `detectors list` shows it). */
   async run(): Promise<{ id: string; latitude: number; longitude: number }> {
     const { flags } = await this.parse(DetectorsSet);
     const settings = this.connectionSettings(flags);

@@ -9,7 +9,7 @@ import { formatTimestamp } from '../../lib/display/time-format';
 import { instantFlag } from '../../lib/flags/instant-flag';
 import { nanosToTimestamp, timestampToNanos, NANOS_PER_MILLISECOND } from '@message-bus/domain';
 
-/** What `--json` prints: where the CSV went (null: stdout), the sightings written, the detectors cut at --limit. */
+/** What `--json` prints: where the CSV went (null: stdout), the sightings written, detectors cut at --limit. */
 type EventExportJson = EventExport & { readonly output: string | null };
 
 /** The most sightings per detector the query service returns by default (QueryLimits.maxLimitPerDetector). */

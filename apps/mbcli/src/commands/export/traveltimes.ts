@@ -12,7 +12,10 @@ import { formatTimestamp } from '../../lib/display/time-format';
 import { instantFlag } from '../../lib/flags/instant-flag';
 import { timestampToNanos } from '@message-bus/domain';
 
-/** What `--json` prints: where the CSV went (null: stdout), the links/routes and estimates written, those cut at --limit. */
+/**
+ * What `--json` prints: where the CSV went (null: stdout), the links and routes and the
+ * estimates written, and those cut at --limit.
+ */
 type TravelTimeExportJson = TravelTimeExport & { readonly output: string | null };
 
 /** The most estimates per link the query service returns by default (QueryLimits.maxLimitPerLink). */
