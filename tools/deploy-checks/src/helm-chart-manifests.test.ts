@@ -1,3 +1,5 @@
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
@@ -142,31 +144,19 @@ async function runNode(
   return { code, output: output.trim() };
 }
 
-/** A grpc.health.v1 server in a child process, answering `status` for the whole server, on a free port. */
-async function withHealthServer<T>(status: string, use: (port: number) => Promise<T>): Promise<T> {
-  const server = spawn(
-    process.execPath,
-    [
-      '-e',
-      [
-        "const grpc = require('@grpc/grpc-js');",
-        "const { HealthImplementation } = require('grpc-health-check');",
-        'const server = new grpc.Server();',
-        "new HealthImplementation({ '': process.env.STATUS }).addToServer(server);",
-        "server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, port) =>",
-        '  console.log(error ? error.message : port));',
-      ].join('\n'),
-    ],
-    { cwd: workspaceRoot, env: { ...process.env, STATUS: status }, stdio: ['ignore', 'pipe', 'inherit'] },
+/** A grpc.health.v1 server on loopback, answering `status` for the whole server, on a free port. */
+async function withHealthServer<T>(status: ServingStatus, use: (port: number) => Promise<T>): Promise<T> {
+  const server = new Server();
+  new HealthImplementation({ '': status }).addToServer(server);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    ),
   );
   try {
-    const [firstLine] = (await once(server.stdout, 'data')) as [Buffer];
-    const port = Number(firstLine.toString().trim());
-    expect(port).toBeGreaterThan(0);
     return await use(port);
   } finally {
-    server.kill();
-    await once(server, 'exit');
+    server.forceShutdown();
   }
 }
 
@@ -429,7 +419,7 @@ describe('the helm test pods, run against a server', () => {
     expect(new Set(grpcApps.map(script))).toEqual(new Set([script('collector')]));
   });
 
-  it.each([
+  it.each<[ServingStatus, number]>([
     ['SERVING', 0],
     ['NOT_SERVING', 1],
   ])('gRPC charts: answer %s, exit %i', async (status, code) => {
