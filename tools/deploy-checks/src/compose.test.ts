@@ -159,18 +159,19 @@ describe('docker-compose.yml', () => {
   it('gives every service a health check run by its own image', () => {
     const { services } = splitConfig();
     const probes = Object.fromEntries(
-      Object.entries(services).map(([name, service]) => [name, service.healthcheck?.test.slice(0, 3)]),
+      Object.entries(services).map(([name, service]) => [name, service.healthcheck?.test]),
     );
-    const node = ['CMD', 'node', '-e'];
+    // The probe every app's dist ships (the deployables test runs it against each app).
+    const grpc = ['CMD', 'node', '/app/health-probe.mjs', 'grpc'];
     expect(probes).toEqual({
-      etcd: ['CMD', 'etcdctl', '--endpoints=http://127.0.0.1:2379'],
-      cqserver: node,
-      collector: node,
-      query: node,
-      healthcheck: node,
-      'traveltime-1': node,
-      'traveltime-2': node,
-      dashboard: node,
+      etcd: ['CMD', 'etcdctl', '--endpoints=http://127.0.0.1:2379', 'endpoint', 'health'],
+      cqserver: grpc,
+      collector: grpc,
+      query: grpc,
+      healthcheck: grpc,
+      'traveltime-1': grpc,
+      'traveltime-2': grpc,
+      dashboard: ['CMD', 'node', '/app/health-probe.mjs', 'http'],
     });
   });
 
