@@ -20,6 +20,8 @@ import { encodeTxn, encodeTxns, PutLease, txnSender, type LeaseOf, type Txn } fr
  * watches resume by revision after a lost connection.
  */
 export class EtcdBackend implements KvBackend {
+  /** etcd sorts a descending range whole before cutting it to the limit (see `scanPages`). */
+  readonly reverseScanReadsWholeRange = true;
   private readonly options: ResolvedEtcdBackendOptions;
   private readonly client: Etcd3;
   private readonly ownsClient: boolean;

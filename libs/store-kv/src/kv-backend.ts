@@ -8,6 +8,14 @@
  */
 export interface KvBackend {
   /**
+   * A reverse scan costs the store every key of its range, however small its limit: etcd
+   * 3.4 sorts a descending range whole before cutting it. Readers of the newest few
+   * entries of a long range then read it in short spans back from its end instead.
+   * Unset: a reverse scan costs what it returns (lmdb walks a cursor backwards).
+   */
+  readonly reverseScanReadsWholeRange?: boolean;
+
+  /**
    * Writes every record and resolves once they are durable. Writing the same key with
    * the same value again is harmless, which is what makes retried appends idempotent.
    * A large batch may be committed in several transactions; on failure, some of it may

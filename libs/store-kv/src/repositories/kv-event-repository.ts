@@ -13,6 +13,7 @@ import type { KvEntry, KvExpiry, KvRecord, KvWatchEntry } from '../kv-backend';
 import type { KvStore } from './kv-store';
 import { utf8Bytes } from '../values/json-object';
 import { newVersion } from './kv-recompute-queue';
+import { newestFirstSpans } from './newest-first-spans';
 import { checkDetectorIds, checkLimit, checkOrder } from './query-checks';
 
 const NANOS_PER_MILLISECOND = 1_000_000n;
@@ -143,11 +144,19 @@ export class KvEventRepository implements EventRepository {
     order: Order,
   ): AsyncGenerator<Sighting[]> {
     const newestFirst = order === 'newest_first';
-    const keyRange = { ...this.store.keyspace.eventRange(detectorId, range), reverse: newestFirst };
     const pageSize = limit === undefined ? undefined : limit + PAGE_SLACK;
+    // Where a reverse read costs the store its whole range, the newest few of a long
+    // history are read in spans back from its end, not in one reverse scan.
+    const pages =
+      newestFirst && pageSize !== undefined && this.store.backend.reverseScanReadsWholeRange === true
+        ? this.newestFirstSpans(detectorId, range, pageSize)
+        : this.store.scanPages(
+            { ...this.store.keyspace.eventRange(detectorId, range), reverse: newestFirst },
+            pageSize,
+          );
     let remaining = limit ?? Infinity;
     let millisecond: StoredSighting[] = [];
-    for await (const page of this.store.scanPages(keyRange, pageSize)) {
+    for await (const page of pages) {
       const ready: Sighting[] = [];
       for (const entry of page) {
         const stored = this.decode(entry, detectorId);
@@ -169,6 +178,17 @@ export class KvEventRepository implements EventRepository {
     const last: Sighting[] = [];
     appendInTimeOrder(millisecond, newestFirst, last);
     if (last.length > 0) yield last.slice(0, remaining);
+  }
+
+  private newestFirstSpans(
+    detectorId: DetectorId,
+    range: KeyTimeRange,
+    entriesWanted: number,
+  ): AsyncGenerator<readonly KvEntry[]> {
+    const now = this.late.clock();
+    // Every record is kept its retention after the end of its bucket.
+    const oldestKept = now - BigInt(this.retentionSeconds + EVENT_BUCKET_SECONDS) * NANOS_PER_SECOND;
+    return newestFirstSpans(this.store, detectorId, range, entriesWanted, now, oldestKept);
   }
 
   private async *followEntries(
