@@ -274,7 +274,12 @@ describe('the dashboard server over a real QueryService', () => {
     const csv = await (
       await dashboard.get(`/api/series.csv?source=${a}&destination=${b}&after=${after}&before=${before}`)
     ).text();
-    expect(csv.split('\n')[1]).toBe(`${iso(minute(1))},300,120,110,135,7,9,ok,unknown,,,,45.5`);
+    const [header, firstRow] = csv.split('\n');
+    expect(header).toBe(
+      'intervalEnd,windowSeconds,medianSeconds,p15Seconds,p85Seconds,validSamples,totalSamples,status,level,' +
+        'typicalSeconds,freeFlowSeconds,ratioToTypical,speedKmh',
+    );
+    expect(firstRow).toBe(`${iso(minute(1))},300,120,110,135,7,9,ok,unknown,,,,45.5`);
   });
 
   it('answers a route series by name', async () => {

@@ -165,11 +165,11 @@ describe('the dashboard of a simulated motorway (cqserver, Chromium)', () => {
     expect(answer.status()).toBe(200);
     const [header, ...lines] = (await answer.text()).trimEnd().split('\n');
     const columns = header!.split(',');
-    expect(columns).toEqual(expect.arrayContaining(['interval_end', 'median_seconds']));
+    expect(columns).toEqual(expect.arrayContaining(['intervalEnd', 'medianSeconds']));
     const csvPoints = lines.map((line) => {
       const cells = line.split(',');
       const cell = (name: string) => cells[columns.indexOf(name)];
-      return { intervalEnd: Date.parse(cell('interval_end')!), medianSeconds: optionalNumber(cell('median_seconds')) };
+      return { intervalEnd: Date.parse(cell('intervalEnd')!), medianSeconds: optionalNumber(cell('medianSeconds')) };
     });
     expect(csvPoints.length).toBeGreaterThan(100);
 
