@@ -117,11 +117,15 @@ describe('KvRepository on etcd: newest-first reads in spans', () => {
     expect(few.times).toEqual(newestTimes(sparseSightings, 10));
     // Spans of 32 s, 4 min, 35 min (3 sightings), then one sized by that density.
     expect(few.reads).toBeLessThanOrEqual(5);
+    // Read again, its first span is sized by how far back the last read reached per sighting.
+    const again = await read({ detectorIds: [sparse], limitPerDetector: 10 });
+    expect(again.times).toEqual(few.times);
+    expect(again.reads).toBe(1);
     const all = await read({ detectorIds: [sparse], limitPerDetector: 5_000 });
     expect(all.times).toEqual(newestTimes(sparseSightings, SPARSE_SIGHTINGS));
-    // 7 days of sightings in spans up to 8 times wider each, then the rest of the
-    // retention (30 days) as one last span: a logarithm of the span.
-    expect(all.reads).toBeLessThanOrEqual(7);
+    // 7 days of sightings in spans sized by the last read's density (about 750 each),
+    // then the rest of the retention (30 days) as one last span.
+    expect(all.reads).toBeLessThanOrEqual(4);
   });
 
   it('reads a range in the middle of the history from its end, not from the newest sighting', async () => {

@@ -13,7 +13,7 @@ import type { KvEntry, KvExpiry, KvRecord, KvWatchEntry } from '../kv-backend';
 import type { KvStore } from './kv-store';
 import { utf8Bytes } from '../values/json-object';
 import { newVersion } from './kv-recompute-queue';
-import { newestFirstSpans } from './newest-first-spans';
+import { newestFirstSpans, SpanDensities } from './newest-first-spans';
 import { checkDetectorIds, checkLimit, checkOrder } from './query-checks';
 
 const NANOS_PER_MILLISECOND = 1_000_000n;
@@ -38,6 +38,8 @@ export interface LateSightingRule {
 export class KvEventRepository implements EventRepository {
   private readonly lateAfterNanos: bigint;
   private readonly values = new EventValueCodec();
+  /** How densely each detector's last newest-first read found its sightings (on stores read in spans). */
+  private readonly spanDensities = new SpanDensities();
 
   constructor(
     private readonly store: KvStore,
@@ -188,7 +190,7 @@ export class KvEventRepository implements EventRepository {
     const now = this.late.clock();
     // Every record is kept its retention after the end of its bucket.
     const oldestKept = now - BigInt(this.retentionSeconds + EVENT_BUCKET_SECONDS) * NANOS_PER_SECOND;
-    return newestFirstSpans(this.store, detectorId, range, entriesWanted, now, oldestKept);
+    return newestFirstSpans(this.store, detectorId, range, entriesWanted, now, oldestKept, this.spanDensities);
   }
 
   private async *followEntries(
