@@ -126,6 +126,11 @@ describe('KvRepository on etcd: newest-first reads in spans', () => {
     // 7 days of sightings in spans sized by the last read's density (about 750 each),
     // then the rest of the retention (30 days) as one last span.
     expect(all.reads).toBeLessThanOrEqual(4);
+    // That read reached the oldest sighting: read again, the rest below it is one span,
+    // 1,008 entries in requests of at most 1,000.
+    const allAgain = await read({ detectorIds: [sparse], limitPerDetector: 5_000 });
+    expect(allAgain.times).toEqual(all.times);
+    expect(allAgain.reads).toBe(2);
   });
 
   it('reads a range in the middle of the history from its end, not from the newest sighting', async () => {

@@ -17,7 +17,7 @@ const SPAN_FILL = 0.75;
 const SPAN_MARGIN = 1.25;
 /** Fewest entries asked of a read: the reader may still filter some out (the range's edge milliseconds). */
 const MIN_READ_ENTRIES = 16;
-/** The density a first span is sized for without a read of the detector before: a busy detector's sighting a second. */
+/** The density a detector's first read sizes its first span for: a busy detector's sighting a second. */
 const FIRST_SPAN_MS_PER_ENTRY = 1000;
 /** The densest a remembered density is taken to be: a sighting every 1/100 ms. */
 const MIN_MS_PER_ENTRY = 0.01;
@@ -49,7 +49,10 @@ const MAX_SPAN_GROWTH = 8;
  * the spans tile the range, so no key is read twice.
  *
  * The first span is sized by how far back, per entry, the detector's last read reached
- * (`densities`): a sparse detector read again takes one span, not a widening series.
+ * (`densities`), and below where its oldest sighting lay when a read last reached it, the
+ * rest is one last span: a sparse detector read again takes one or two spans.
+ * While the reader has fewer than it asked for, the next span is read while it takes
+ * the last one's entries (two spans held at most), so its decoding overlaps the round trip.
  *
  * `entriesWanted` is how many entries the reader expects to take; it may take more
  * (reads then go on with small spans) or stop early (the walk stops with it).
@@ -67,64 +70,107 @@ export async function* newestFirstSpans(
   const whole = keyspace.eventRange(detectorId, range);
   // Below the oldest kept sighting, the rest of the range is one last span.
   const afterMs = (range.after > oldestKept ? range.after : oldestKept) / NANOS_PER_MILLISECOND;
-  let end = whole.end;
   const anchorMs = ceilDiv(range.before ?? now, NANOS_PER_MILLISECOND);
+  let end = whole.end;
   let upperMs = anchorMs;
   let taken = 0;
   let oldestTaken: string | undefined;
   let wanted = entriesWanted;
-  let widthMs = spanTarget(wanted) * (densities.of(detectorId) ?? FIRST_SPAN_MS_PER_ENTRY);
+  const known = densities.of(detectorId);
+  let widthMs = spanTarget(wanted) * (known?.msPerEntry ?? FIRST_SPAN_MS_PER_ENTRY);
+  // Where the detector's oldest sighting lay when a read last reached it, the rest of the
+  // range below is taken as one last span: a short history ends in one read, not a widening series.
+  const restFromMs = known?.oldestMs !== undefined && known.oldestMs > afterMs ? known.oldestMs : afterMs;
+  let reachedOldest = false;
+  /** Starts reading the span below `end` that the walk's state gives. */
+  const begin = (): SpanRead => {
+    const width = BigInt(Math.max(1, Math.ceil(widthMs)));
+    const lowerMs = upperMs - width;
+    // A rest narrower than this span is read with it: one request instead of two.
+    const last = lowerMs - width <= restFromMs;
+    const start = last
+      ? whole.start
+      : keyspace.eventRange(detectorId, { after: lowerMs * NANOS_PER_MILLISECOND, before: undefined })
+          .start;
+    const limit = Math.min(wanted, MAX_READ_ENTRIES);
+    const pages = readSpan(store, { start, end, reverse: true }, limit);
+    // Observed when awaited; this keeps a failure of a read started ahead from being "unhandled".
+    pages.catch(() => undefined);
+    return { start, lowerMs, last, limit, pages };
+  };
   try {
-    for (;;) {
-      const width = BigInt(Math.max(1, Math.ceil(widthMs)));
-      const lowerMs = upperMs - width;
-      // A rest narrower than this span is read with it: one request instead of two.
-      const last = lowerMs - width <= afterMs;
-      const start = last
-        ? whole.start
-        : keyspace.eventRange(detectorId, { after: lowerMs * NANOS_PER_MILLISECOND, before: undefined })
-            .start;
-      const limit = Math.min(wanted, MAX_READ_ENTRIES);
-      let held = 0;
-      let newestKey: string | undefined;
-      let oldestKey: string | undefined;
-      for await (const page of store.scanPages({ start, end, reverse: true }, limit)) {
-        newestKey ??= page[0]?.key;
-        oldestKey = page[page.length - 1]?.key;
-        held += page.length;
-        taken += page.length;
-        oldestTaken = oldestKey;
-        yield page;
-        if (held >= limit) break;
-      }
+    for (let span = begin(); ;) {
+      const pages = await span.pages;
+      const newestKey = pages[0]?.[0]?.key;
+      const oldestKey = pages.at(-1)?.at(-1)?.key;
+      const held = pages.reduce((sum, page) => sum + page.length, 0);
+      taken += held;
+      oldestTaken = oldestKey ?? oldestTaken;
       wanted = Math.max(entriesWanted - taken, MIN_READ_ENTRIES);
-      if (held < limit || oldestKey === undefined || newestKey === undefined) {
-        // The span is read whole; the next lies below it.
-        if (last) return;
-        // The more entries a density comes from, the further it is trusted.
+      const exhausted = held < span.limit || oldestKey === undefined || newestKey === undefined;
+      if (exhausted) {
+        // The span is read whole; the next lies below it. The more entries a density
+        // comes from, the further it is trusted.
         const grown = widthMs * MAX_SPAN_GROWTH * Math.max(1, held);
         widthMs = held === 0 ? grown : Math.min((widthMs * spanTarget(wanted)) / held, grown);
-        end = start;
-        upperMs = lowerMs;
-        continue;
-      }
-      // The span holds more: go on below the last key read. Where the keys tell their
-      // millisecond, the next span ends just above the last one and is as wide as the
-      // entries read say the wanted ones take; otherwise it is the rest of this span.
-      end = oldestKey;
-      const newestMs = keyMillisecond(keyspace, newestKey);
-      const oldestMs = keyMillisecond(keyspace, oldestKey);
-      if (newestMs !== undefined && oldestMs !== undefined) {
-        upperMs = BigInt(oldestMs + 1);
-        widthMs = (spanTarget(wanted) * (newestMs - oldestMs + 1)) / held;
+        end = span.start;
+        upperMs = span.lowerMs;
       } else {
-        widthMs = Number(upperMs - lowerMs);
+        // The span holds more: go on below the last key read. Where the keys tell their
+        // millisecond, the next span ends just above the last one and is as wide as the
+        // entries read say the wanted ones take; otherwise it is the rest of this span.
+        end = oldestKey;
+        const newestMs = keyMillisecond(keyspace, newestKey);
+        const oldestMs = keyMillisecond(keyspace, oldestKey);
+        if (newestMs !== undefined && oldestMs !== undefined) {
+          upperMs = BigInt(oldestMs + 1);
+          widthMs = (spanTarget(wanted) * (newestMs - oldestMs + 1)) / held;
+        } else {
+          widthMs = Number(upperMs - span.lowerMs);
+        }
       }
+      const done = exhausted && span.last;
+      reachedOldest = done && range.after <= oldestKept;
+      // Fewer entries than the reader's limit so far: it will ask for more, so the next
+      // span is read while it takes this one's.
+      const ahead = !done && taken < entriesWanted - MIN_READ_ENTRIES ? begin() : undefined;
+      for (const page of pages) yield page;
+      if (done) return;
+      span = ahead ?? begin();
     }
   } finally {
     const oldestMs = oldestTaken === undefined ? undefined : keyMillisecond(keyspace, oldestTaken);
-    if (oldestMs !== undefined) densities.remember(detectorId, Number(anchorMs - BigInt(oldestMs)) / taken);
+    if (oldestMs !== undefined) {
+      const msPerEntry = Number(anchorMs - BigInt(oldestMs)) / taken;
+      densities.remember(detectorId, msPerEntry, reachedOldest ? BigInt(oldestMs) : known?.oldestMs);
+    }
   }
+}
+
+/** A span being read: its bounds and its pages, read whole (up to its limit) before they are handed on. */
+interface SpanRead {
+  readonly start: string;
+  readonly lowerMs: bigint;
+  /** The span reaches the range's start (or the retention's edge): nothing lies below it. */
+  readonly last: boolean;
+  readonly limit: number;
+  readonly pages: Promise<(readonly KvEntry[])[]>;
+}
+
+/** The pages of `range`, up to `limit` entries, all read before any is handed on (at most `limit` held). */
+async function readSpan(
+  store: KvStore,
+  range: { readonly start: string; readonly end: string; readonly reverse: boolean },
+  limit: number,
+): Promise<(readonly KvEntry[])[]> {
+  const pages: (readonly KvEntry[])[] = [];
+  let held = 0;
+  for await (const page of store.scanPages(range, limit)) {
+    pages.push(page);
+    held += page.length;
+    if (held >= limit) break;
+  }
+  return pages;
 }
 
 /**
@@ -133,21 +179,28 @@ export async function* newestFirstSpans(
  * per detector, for the `REMEMBERED_DETECTORS` read most recently.
  */
 export class SpanDensities {
-  private readonly msPerEntry = new Map<string, number>();
+  private readonly detectors = new Map<string, SpanDensity>();
 
-  of(detectorId: string): number | undefined {
-    return this.msPerEntry.get(detectorId);
+  of(detectorId: string): SpanDensity | undefined {
+    return this.detectors.get(detectorId);
   }
 
-  remember(detectorId: string, msPerEntry: number): void {
+  remember(detectorId: string, msPerEntry: number, oldestMs: bigint | undefined): void {
     // Re-inserted, so the map's order is the order of reads and its first key the least recent.
-    this.msPerEntry.delete(detectorId);
-    if (this.msPerEntry.size >= REMEMBERED_DETECTORS) {
-      const [leastRecent] = this.msPerEntry.keys();
-      if (leastRecent !== undefined) this.msPerEntry.delete(leastRecent);
+    this.detectors.delete(detectorId);
+    if (this.detectors.size >= REMEMBERED_DETECTORS) {
+      const [leastRecent] = this.detectors.keys();
+      if (leastRecent !== undefined) this.detectors.delete(leastRecent);
     }
-    this.msPerEntry.set(detectorId, Math.max(msPerEntry, MIN_MS_PER_ENTRY));
+    this.detectors.set(detectorId, { msPerEntry: Math.max(msPerEntry, MIN_MS_PER_ENTRY), oldestMs });
   }
+}
+
+interface SpanDensity {
+  /** How far back from its range's end the last read reached, per entry read. */
+  readonly msPerEntry: number;
+  /** The millisecond of the detector's oldest sighting, when a read last reached it. */
+  readonly oldestMs: bigint | undefined;
 }
 
 /** The ULID millisecond of an event key, when the key is well formed and its bucket holds that millisecond. */
