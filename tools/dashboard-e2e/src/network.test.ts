@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardContext, launchChromium, rgbOf, saveScreenshot } from './support/browser';
 import type { DashboardServer } from './support/dashboard-server';
 import { linkTravelTimes, listDetectors, millisOfTimestamp } from './support/grpc';
-import { clickLink, PAGE_TIMEOUT_MS } from './support/pages';
+import { clickLink, evaluateUntil, PAGE_TIMEOUT_MS } from './support/pages';
 import { startSimulatedNetwork, type SimulatedNetwork } from './support/simulated-network';
 
 /** Jams on three of the five segments (index → travel time over free flow): a map with every level. */
@@ -50,7 +50,8 @@ describe('the dashboard of a simulated motorway (cqserver, Chromium)', () => {
     await page.waitForSelector('#map[data-ready="true"]', { timeout: PAGE_TIMEOUT_MS });
     // Estimates change every interval: compare the map with an /api/network read at the
     // same moment, again until both agree (a change between the two reads is not a miss).
-    const drawn = await page.waitForFunction(
+    const { network, links, routes } = await evaluateUntil(
+      page,
       async () => {
         const network = (await (await fetch('/api/network')).json()) as NetworkSnapshot;
         const links = [...document.querySelectorAll<SVGPathElement>('path[data-link-source]')].map((path) => ({
@@ -74,10 +75,8 @@ describe('the dashboard of a simulated motorway (cqserver, Chromium)', () => {
           );
         return agree ? { network, links, routes } : undefined;
       },
-      undefined,
-      { timeout: PAGE_TIMEOUT_MS, polling: 1000 },
+      'the map to draw every link in the level /api/network gives it',
     );
-    const { network, links, routes } = (await drawn.jsonValue())!;
     await saveScreenshot(page, 'map');
     // Without --dashboard_tile_url the links lie on a plain background.
     expect(await page.locator('.leaflet-tile').count()).toBe(0);

@@ -30,3 +30,19 @@ export async function clickLink(page: Page, source: string, destination: string)
   if (point === undefined) throw new Error(`link ${source} → ${destination} is not drawn where it can be clicked`);
   await page.mouse.click(point.x, point.y);
 }
+
+/**
+ * Runs `read` in the page (awaiting what it returns) once a second until it gives a value,
+ * and returns that value; fails after `PAGE_TIMEOUT_MS`. For conditions the page must
+ * fetch to judge: `page.waitForFunction` takes a returned promise itself as the truthy
+ * answer, without awaiting it.
+ */
+export async function evaluateUntil<T>(page: Page, read: () => Promise<T | undefined>, what: string): Promise<T> {
+  const deadline = Date.now() + PAGE_TIMEOUT_MS;
+  for (;;) {
+    const value = await page.evaluate(read);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${PAGE_TIMEOUT_MS} ms waiting for ${what}`);
+    await new Promise((done) => setTimeout(done, 1000));
+  }
+}
