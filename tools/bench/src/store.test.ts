@@ -14,8 +14,17 @@ const appendRows = [1, 100, 10_000].flatMap((batch) => [
   `append.lmdb.repository.batch-${batch}`,
   `append.lmdb.raw.batch-${batch}`,
 ]);
+/** The newest-first reads of issue 22, at the smoke run's limits. */
+const newestFirstReads = ['day', 'bursts', 'sparse', 'middle'].flatMap((shape) =>
+  [10, 100].map((limit) => `newest.${shape}.L${limit}`),
+);
 const expectedRows = [
   ...appendRows,
+  ...newestFirstReads.flatMap((read) =>
+    ['etcd.repository', 'etcd.original', 'lmdb.repository', 'lmdb.raw'].map(
+      (contender) => `${read}.${contender}`,
+    ),
+  ),
   'append.etcd.one-put-per-event',
   'append.etcd.raw-encoding.batch-10000',
   'append.etcd.raw-encoding-leases.batch-10000',
@@ -45,6 +54,7 @@ const expectedRatios = [
   'pseudonymise.pseudonymiser-vs-create-hmac',
   'ulid.writer-vs-library',
   'ulid.reader-vs-library',
+  ...newestFirstReads.flatMap((read) => [`${read}.etcd-vs-original`, `${read}.lmdb-vs-raw`]),
 ];
 
 /** Finite and above zero: something was measured. */
@@ -78,7 +88,8 @@ describe('npm run bench:store -- --smoke', () => {
     for (const row of report.results) {
       expect(row.rounds, row.id).toHaveLength(1);
       expect([row.events, row.median, row.min, row.max, ...row.rounds].every(measured), row.id).toBe(true);
-      expect(row.unit, row.id).toBe(row.id.startsWith('list.') ? 'ms' : 'events/s');
+      const timed = row.id.startsWith('list.') || row.id.startsWith('newest.');
+      expect(row.unit, row.id).toBe(timed ? 'ms' : 'events/s');
       expect(Number.isFinite(row.clientCpuMicrosPerEvent) && row.clientCpuMicrosPerEvent >= 0, row.id).toBe(
         true,
       );
@@ -100,6 +111,12 @@ describe('npm run bench:store -- --smoke', () => {
       'append.etcd.repository-vs-one-put.batch-10000': 20,
       'append.lmdb.repository-vs-raw.batch-10000': 0.7,
       'append.lmdb.repository-vs-raw-encoding.batch-10000': 0.9,
+      ...Object.fromEntries(
+        newestFirstReads.flatMap((read) => [
+          [`${read}.etcd-vs-original`, 1],
+          [`${read}.lmdb-vs-raw`, 1 / 1.2],
+        ]),
+      ),
     });
   });
 
@@ -110,6 +127,10 @@ describe('npm run bench:store -- --smoke', () => {
     expect(report.machine.software['lmdb']).toMatch(/^\d+\.\d+\.\d+/);
     expect(report.settings).toMatchObject({ rounds: 1, warmupRounds: 0, listEvents: 200 });
     expect(report.settings['eventKeyBytes']).toBeGreaterThan(80);
+    // The range requests of each newest-first read on etcd: at least one each.
+    for (const read of newestFirstReads) {
+      expect(report.settings[read.replace(/^newest\./, 'roundTrips.')], read).toBeGreaterThan(0);
+    }
   });
 
   it('prints the table on stdout and writes the same results as Markdown', async () => {

@@ -28,6 +28,12 @@ import {
   repositoryAppend,
 } from './append-trials';
 import { rawEtcdList, rawLmdbList, repositoryList } from './list-trials';
+import {
+  fullNewestFirstSizes,
+  measureNewestFirstReads,
+  smokeNewestFirstSizes,
+  type NewestFirstSizes,
+} from './newest-first-reads';
 import { PseudonymiseWorkload } from './pseudonymise-trials';
 import { UlidWorkload } from './ulid-trials';
 import { chunks, EventWorkload } from './workload';
@@ -58,6 +64,8 @@ interface StoreSizes {
   readonly pseudonymiseSightings: number;
   /** Deterministic ULIDs each ULID trial makes per round. */
   readonly ulids: number;
+  /** The newest-first reads of issue 22: shapes, limits and calls. */
+  readonly newestFirst: NewestFirstSizes;
 }
 
 const fullSizes: StoreSizes = {
@@ -73,6 +81,7 @@ const fullSizes: StoreSizes = {
   listRepeats: 5,
   pseudonymiseSightings: 200_000,
   ulids: 200_000,
+  newestFirst: fullNewestFirstSizes,
 };
 
 const smokeSizes: StoreSizes = {
@@ -88,6 +97,7 @@ const smokeSizes: StoreSizes = {
   listRepeats: 1,
   pseudonymiseSightings: 1_000,
   ulids: 1_000,
+  newestFirst: smokeNewestFirstSizes,
 };
 
 /** The batch size the issue's targets are set for, and the targets (speed against the baseline). */
@@ -290,7 +300,18 @@ export async function runStoreSuite(options: StoreSuiteOptions): Promise<BenchRe
           ),
       },
     );
-    const results = measured.map(({ spec }) => toResultRow(spec, runs.get(spec.id)!));
+    const newestFirst = await measureNewestFirstReads(
+      sizes.newestFirst,
+      etcd.endpoint,
+      client,
+      workDir,
+      cleanup,
+      options.log,
+    );
+    const results = [
+      ...measured.map(({ spec }) => toResultRow(spec, runs.get(spec.id)!)),
+      ...newestFirst.results,
+    ];
     const etcdVersion = (await client.maintenance.status()).version;
     const sample = workload.encode(listSightings.slice(0, 1))[0]!;
     return {
@@ -318,10 +339,14 @@ export async function runStoreSuite(options: StoreSuiteOptions): Promise<BenchRe
         eventKeyBytes: sample.key.length,
         eventValueBytes: sample.value.length,
         eventHour: formatNanosIso(workload.hour.after),
+        newestFirstCalls: sizes.newestFirst.calls,
+        ...Object.fromEntries(
+          Object.entries(newestFirst.roundTrips).map(([key, trips]) => [`roundTrips.${key}`, trips]),
+        ),
       },
       results,
-      ratios: storeRatios(results, [...sizes.appendEvents.keys()]),
-      notes: storeNotes(sizes),
+      ratios: [...storeRatios(results, [...sizes.appendEvents.keys()]), ...newestFirst.ratios],
+      notes: [...storeNotes(sizes), ...newestFirst.notes],
     };
   } finally {
     await cleanup.run();
