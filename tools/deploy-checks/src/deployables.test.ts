@@ -126,13 +126,16 @@ async function getWhenUp(url: string): Promise<{ status: number; type: string | 
   }
 }
 
-/** The script of a compose service's `node -e` health check. */
-function composeHealthScript(service: string): string {
+/**
+ * The arguments of a compose service's `node` health check, with the image's /app (where
+ * the dist is copied) standing for `directory`, so it runs as the container would.
+ */
+function composeHealthArgs(service: string, directory: string): string[] {
   const compose = parseYamlObject(readFileSync(join(workspaceRoot, 'docker-compose.yml'), 'utf8'), 'docker-compose.yml');
   const services = compose.services as Record<string, { healthcheck?: { test?: string[] } }>;
   const test = services[service]?.healthcheck?.test ?? [];
-  expect(test.slice(0, 3)).toEqual(['CMD', 'node', '-e']);
-  return test[3] ?? '';
+  expect(test.slice(0, 2)).toEqual(['CMD', 'node']);
+  return test.slice(2).map((arg) => arg.replace(/^\/app\//, `${directory}/`));
 }
 
 describe.each(deployableApps)('the $app deployable (apps/$app/dist)', ({ app, probe }) => {
@@ -215,7 +218,7 @@ describe.each(deployableApps)('the $app deployable (apps/$app/dist)', ({ app, pr
       // docker-compose.yml's health check of this image, run as the container would (in its folder).
       const composeCheck = spawnSync(
         process.execPath,
-        ['-e', composeHealthScript(app === 'traveltime' ? 'traveltime-1' : app)],
+        composeHealthArgs(app === 'traveltime' ? 'traveltime-1' : app, directory),
         {
           cwd: directory,
           env: { PATH: process.env.PATH, [probe === 'grpc' ? 'HEALTHCHECK_PORT' : 'DASHBOARD_PORT']: healthAddress },
