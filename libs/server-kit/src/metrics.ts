@@ -46,6 +46,16 @@ const GRPC_CODE_NAMES: readonly string[] = [
 
 type GrpcMethodLabel = 'grpc_type' | 'grpc_service' | 'grpc_method';
 
+/** The series of one gRPC method; `handled` by status code number. */
+interface GrpcMethodSeries {
+  readonly labels: Record<GrpcMethodLabel, string>;
+  readonly started: Counter.Internal;
+  readonly received: Counter.Internal;
+  readonly sent: Counter.Internal;
+  readonly handling: Histogram.Internal<GrpcMethodLabel>;
+  readonly handled: readonly Counter.Internal[];
+}
+
 /** What of a grpc-js method definition names it and its type. */
 export interface GrpcMethodShape {
   /** `/package.Service/Method`. */
@@ -83,6 +93,8 @@ export interface ServerMetricsOptions {
  */
 export class ServerMetrics {
   readonly registry = new Registry();
+  /** The series of each method of the served services, by path (`/package.Service/Method`). */
+  readonly #grpcMethods = new Map<string, GrpcMethodSeries>();
 
   /** 1, labelled with the version and commit of the running program. */
   readonly buildInfo: Gauge<'version' | 'commit'>;
@@ -316,30 +328,48 @@ export class ServerMetrics {
    */
   initialiseGrpcService(definition: ServiceDefinition): void {
     for (const method of Object.values(definition)) {
-      const labels = grpcMethodLabels(method);
-      this.grpcStarted.inc(labels, 0);
-      this.grpcMessagesReceived.inc(labels, 0);
-      this.grpcMessagesSent.inc(labels, 0);
-      this.grpcHandlingSeconds.zero(labels);
-      for (const code of GRPC_CODE_NAMES) this.grpcHandled.inc({ ...labels, grpc_code: code }, 0);
+      const series = this.grpcMethodSeries(method);
+      this.#grpcMethods.set(method.path, series);
+      series.started.inc(0);
+      series.received.inc(0);
+      series.sent.inc(0);
+      this.grpcHandlingSeconds.zero(grpcMethodLabels(method));
+      for (const handled of series.handled) handled.inc(0);
     }
   }
 
   /** Counts a call as started and returns what records the rest of it; the handling time starts now. */
   startGrpcCall(method: GrpcMethodShape): GrpcCallRecorder {
-    const labels = grpcMethodLabels(method);
-    this.grpcStarted.inc(labels);
-    const stopTimer = this.grpcHandlingSeconds.startTimer(labels);
+    const series = this.#grpcMethods.get(method.path) ?? this.grpcMethodSeries(method);
+    series.started.inc();
+    const stopTimer = series.handling.startTimer();
     let finished = false;
     return {
-      messageReceived: () => this.grpcMessagesReceived.inc(labels),
-      messageSent: () => this.grpcMessagesSent.inc(labels),
+      messageReceived: () => series.received.inc(),
+      messageSent: () => series.sent.inc(),
       finished: (code) => {
         if (finished) return;
         finished = true;
         stopTimer();
-        this.grpcHandled.inc({ ...labels, grpc_code: GRPC_CODE_NAMES[code] ?? String(code) });
+        (series.handled[code] ?? this.grpcHandled.labels({ ...series.labels, grpc_code: String(code) })).inc();
       },
+    };
+  }
+
+  /**
+   * A method's series. Those of served methods are resolved once, at initialisation, so a
+   * call and each of its messages count without building and hashing the label set again;
+   * only they are kept, so a client naming made-up methods grows no cache.
+   */
+  private grpcMethodSeries(method: GrpcMethodShape): GrpcMethodSeries {
+    const labels = grpcMethodLabels(method);
+    return {
+      labels,
+      started: this.grpcStarted.labels(labels),
+      received: this.grpcMessagesReceived.labels(labels),
+      sent: this.grpcMessagesSent.labels(labels),
+      handling: this.grpcHandlingSeconds.labels(labels),
+      handled: GRPC_CODE_NAMES.map((grpc_code) => this.grpcHandled.labels({ ...labels, grpc_code })),
     };
   }
 
