@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import {
   NANOS_PER_SECOND,
@@ -22,7 +21,7 @@ import type { Etcd3 } from 'etcd3';
 import { open, type RootDatabase } from 'lmdb';
 import { median } from '../measure';
 import { speedRatio, type RatioRow, type ResultRow } from '../report';
-import { chunks } from './workload';
+import { chunks, pseudonymLike } from './workload';
 
 /**
  * Issue 22's newest-first reads: the newest `limit` sightings of one detector, as
@@ -84,7 +83,7 @@ function shapes(sizes: NewestFirstSizes, newest: UnixNanos): Shape[] {
   const secondsBack = (seconds: number) => newest - BigInt(seconds) * NANOS_PER_SECOND;
   const series = (id: string, times: readonly UnixNanos[]): [DetectorId, Sighting[]] => {
     const detectorId = parseDetectorId(id);
-    return [detectorId, times.map((time, index) => ({ detectorId, deviceId: deviceId(index), time }))];
+    return [detectorId, times.map((time, index) => ({ detectorId, deviceId: pseudonymLike(index % 5000), time }))];
   };
   const [day, daySightings] = series(
     'reads-day',
@@ -423,15 +422,6 @@ function counting(backend: KvBackend, reads: { count: number }): KvBackend {
     health: () => backend.health(),
     close: () => backend.close(),
   };
-}
-
-/** A device id shaped like the collector's pseudonyms: 22 base64url characters. */
-function deviceId(index: number): string {
-  return createHash('sha256')
-    .update(`reads device ${index % 5000}`)
-    .digest()
-    .subarray(0, 16)
-    .toString('base64url');
 }
 
 function describeSpan(seconds: number): string {

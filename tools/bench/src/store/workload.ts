@@ -101,7 +101,7 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
 }
 
 /** A device id shaped like the collector's pseudonyms: 22 base64url characters. */
-function pseudonymLike(index: number): string {
+export function pseudonymLike(index: number): string {
   return createHash('sha256').update(`bench device ${index}`).digest().subarray(0, 16).toString('base64url');
 }
 
