@@ -27,7 +27,7 @@ const suites = ['store', 'traveltime', 'e2e'];
  * products scores issue 18's traffic products against ground truth over simulated weeks
  * (about half an hour), not speed; dashboard needs Debian's Chromium (/usr/bin/chromium).
  */
-const standalone = ['soak', 'starvation', 'products', 'dashboard'];
+const standalone = ['soak', 'starvation', 'products', 'dashboard', 'capacity'];
 
 const workspaceRoot = resolve(import.meta.dirname, '../..');
 
