@@ -22,6 +22,16 @@ const expectedRows = [
   'worker.embedded',
   'ceiling.noop-grpc.unary-1.c64',
 ];
+/** The native (Go) client's rows, when `go` is on PATH (and MESSAGE_BUS_BENCH_NO_NATIVE is not 1). */
+const nativeIngestRows = ['etcd', 'embedded', 'one-put'].flatMap((server) =>
+  shapes.map((shape) => `ingest.native.${server}.${shape}`),
+);
+const nativeWorkersRows = ['etcd', 'embedded'].flatMap((store) =>
+  [1, 2].map((workers) => `ingest.native.${store}.workers-${workers}.unary-1.c64`),
+);
+const nativeGetEventsRows = [10, 100].flatMap((limit) =>
+  ['etcd', 'embedded', 'one-put'].map((server) => `get-events.native.L${limit}.${server}`),
+);
 const expectedTargets = {
   'stream.etcd-vs-raw-etcd3': ['at least', 0.6],
   'stream.etcd-vs-one-put': ['at least', 30],
@@ -46,11 +56,22 @@ describe('npm run bench:e2e -- --smoke', () => {
     ({ stdout } = await promisify(execFile)(
       process.execPath,
       [runner, 'e2e', '--smoke', '--skip-build', '--out-dir', outDir],
-      // Generous: on a loaded machine (CI runs other suites beside it) it takes several times longer.
-      { timeout: 300_000 },
+      // Generous: on a loaded machine (CI runs other suites beside it) it takes several times longer;
+      // where `go` is on PATH the native rows add a build and five servers.
+      { timeout: 540_000 },
     ));
     report = JSON.parse(await readFile(join(outDir, 'e2e.json'), 'utf8')) as E2eReport;
-  }, 310_000);
+  }, 550_000);
+
+  const nativeRan = () => report.native.status === 'ran';
+  const nativeRows = () =>
+    nativeRan()
+      ? [
+          ...nativeIngestRows,
+          ...(report.native.workers === 'ran' ? nativeWorkersRows : []),
+          ...nativeGetEventsRows,
+        ]
+      : [];
 
   afterAll(async () => {
     if (outDir) await rm(outDir, { recursive: true, force: true });
@@ -59,8 +80,10 @@ describe('npm run bench:e2e -- --smoke', () => {
   it('stores exactly the sightings the cqservers acknowledged, on etcd and on the embedded store', () => {
     expect(report.counts.map((count) => count.store).sort()).toEqual(['embedded', 'etcd']);
     for (const { store, sent, stored } of report.counts) {
-      // Every shape's sightings once, plus the GetEvents detector-hour of 1,000.
-      expect(sent, store).toBe(20 + 256 + 800 + 2_000 + 1_000);
+      // Every shape's sightings once, plus the GetEvents detector-hour of 1,000; and the native client's.
+      const native = nativeRan() ? 20 + 256 + 800 + 2_000 + 500 : 0;
+      expect(report.native.acknowledgedBySuiteServers[store], store).toBe(native);
+      expect(sent, store).toBe(20 + 256 + 800 + 2_000 + 1_000 + native);
       expect(stored, store).toBe(sent);
     }
   });
@@ -68,7 +91,7 @@ describe('npm run bench:e2e -- --smoke', () => {
   it('writes a result for every shape, baseline, read and worker interval, each measured once', () => {
     expect(report.suite).toBe('e2e');
     expect(report.mode).toBe('smoke');
-    expect(report.results.map((row) => row.id).sort()).toEqual([...expectedRows].sort());
+    expect(report.results.map((row) => row.id).sort()).toEqual([...expectedRows, ...nativeRows()].sort());
     for (const row of report.results) {
       expect(row.rounds, row.id).toHaveLength(1);
       expect([row.events, row.median, row.min, row.max, ...row.rounds].every(measured), row.id).toBe(true);
@@ -115,6 +138,37 @@ describe('npm run bench:e2e -- --smoke', () => {
         check.comparison === 'at least' ? check.value >= check.target : check.value <= check.target,
       );
     }
+  });
+
+  it('runs the native rows where go is, each server counted, or says why it skipped them', () => {
+    if (!nativeRan()) {
+      expect(report.native.status).toMatch(/MESSAGE_BUS_BENCH_NO_NATIVE=1|`go` is not on PATH/);
+      expect(report.notes.some((note) => note.startsWith('Native (Go) rows skipped'))).toBe(true);
+      expect([report.native.latency, report.native.targets, report.native.counts]).toEqual([[], [], []]);
+      return;
+    }
+    expect(report.native.latency.map((row) => row.id).sort()).toEqual([...nativeRows()].sort());
+    for (const row of report.native.latency) {
+      expect(row.calls, row.id).toBeGreaterThan(0);
+      expect(measured(row.p50Ms) && row.p99Ms >= row.p50Ms, row.id).toBe(true);
+      expect(row.serverPeakRssBytes.length, row.id).toBeGreaterThanOrEqual(1);
+      expect(row.serverPeakRssBytes.every(measured), row.id).toBe(true);
+      expect(row.serverPeakRssSumBytes, row.id).toBe(row.serverPeakRssBytes.reduce((a, b) => a + b, 0));
+    }
+    const workers = report.native.latency.filter((row) => row.id.includes('.workers-2.'));
+    for (const row of workers) expect(row.serverPeakRssBytes.length, row.id).toBeGreaterThanOrEqual(2);
+    // Every ingest row and the GetEvents history, on each server: acknowledged equals stored.
+    expect(report.native.counts).toHaveLength(
+      nativeRows().filter((id) => id.startsWith('ingest.')).length + 3,
+    );
+    for (const count of report.native.counts) {
+      expect(count.acknowledged, count.id).toBeGreaterThan(0);
+      expect(count.stored, count.id).toBe(count.acknowledged);
+    }
+    for (const check of report.native.targets) {
+      expect(measured(check.value), check.id).toBe(true);
+    }
+    expect(report.native.targets.map((check) => check.id)).toContain('native.unary-1.c1.etcd-p50-vs-one-put');
   });
 
   it('prints the table on stdout and writes the same results as Markdown', async () => {

@@ -35,6 +35,7 @@ import { countEmbeddedKeys, ProcessStats, startCqserver } from './cqserver-under
 import { LoadGeneratorProcess } from './load-generator-process';
 import { startNoopCollector } from './noop-collector';
 import type { LoadJob, LoadResult } from './load-jobs';
+import { nativeNotes, nativeTables, runNativeRows, type NativeReport } from './native-rows';
 import {
   detectorIdOf,
   previousHourStartSeconds,
@@ -52,6 +53,8 @@ export interface E2eSuiteOptions {
   readonly log: (line: string) => void;
   /** When set, each cqserver writes a V8 CPU profile of its whole run into this directory. */
   readonly serverCpuProfileDir?: string;
+  /** Stands in for the check whether the native (Go) rows can run; returns why not, or undefined. */
+  readonly nativeUnavailable?: () => string | undefined;
 }
 
 /** Input sizes of one run, in sightings per timed run unless said otherwise. */
@@ -215,6 +218,8 @@ export interface E2eReport extends BenchReport {
   readonly latency: readonly LatencyRow[];
   readonly targets: readonly TargetCheck[];
   readonly counts: readonly CountCheck[];
+  /** The native (Go) client's rows of issues 21 and 22, or why they were skipped. */
+  readonly native: NativeReport;
 }
 
 /** A load generator run of one recorded or warm-up round, with the server's peak memory meanwhile. */
@@ -530,13 +535,29 @@ export async function runE2eSuite(options: E2eSuiteOptions): Promise<E2eReport> 
         ),
     });
 
+    const native = await runNativeRows({
+      smoke: options.smoke,
+      rounds: sizes.rounds,
+      warmupRounds: sizes.warmupRounds,
+      etcdEndpoint: etcd.endpoint,
+      etcdClient: client,
+      servers,
+      prefix: PREFIX,
+      hourStartSeconds,
+      workDir,
+      cleanup,
+      log: options.log,
+      ...(options.nativeUnavailable === undefined ? {} : { unavailable: options.nativeUnavailable }),
+    });
+
     const recorded = (id: string) => remoteRuns.get(id)!.filter((run) => run.round >= sizes.warmupRounds);
-    const results = specs.map((spec) => {
+    const suiteResults = specs.map((spec) => {
       const runs: TimedRun[] = remoteRuns.has(spec.id)
         ? recorded(spec.id).map(({ result }) => ({ seconds: result.seconds, cpuSeconds: result.cpuSeconds }))
         : localRuns.get(spec.id)!;
       return toResultRow(spec, runs);
     });
+    const results = typeof native === 'string' ? suiteResults : [...suiteResults, ...native.results];
     const latency = [...remoteRuns.keys()].map((id): LatencyRow => {
       const runs = recorded(id);
       const latencies = runs.flatMap(({ result }) => result.latenciesMs);
@@ -557,7 +578,8 @@ export async function runE2eSuite(options: E2eSuiteOptions): Promise<E2eReport> 
         ),
       };
     });
-    const ratios = e2eRatios(results);
+    const nativeRatios = typeof native === 'string' ? [] : native.ratios(results);
+    const ratios = [...e2eRatios(results), ...nativeRatios];
     const targets = e2eTargets(results, ratios, latency);
 
     options.log('counting what each store holds');
@@ -567,9 +589,25 @@ export async function runE2eSuite(options: E2eSuiteOptions): Promise<E2eReport> 
       join(embeddedDataDir, 'store'),
       new Keyspace(PREFIX).detectorsRoot,
     );
+    const nativeReport: NativeReport =
+      typeof native === 'string'
+        ? {
+            status: native,
+            workers: native,
+            latency: [],
+            targets: [],
+            counts: [],
+            acknowledgedBySuiteServers: { etcd: 0, embedded: 0 },
+          }
+        : await native.finish(join(embeddedDataDir, 'store'), nativeRatios);
+    // The native client's sightings sent to these cqservers are in their stores too.
     const counts: CountCheck[] = [
-      { store: 'etcd', sent: sent.etcd, stored: etcdStored },
-      { store: 'embedded', sent: sent.embedded, stored: embeddedStored },
+      { store: 'etcd', sent: sent.etcd + nativeReport.acknowledgedBySuiteServers.etcd, stored: etcdStored },
+      {
+        store: 'embedded',
+        sent: sent.embedded + nativeReport.acknowledgedBySuiteServers.embedded,
+        stored: embeddedStored,
+      },
     ];
     const etcdVersion = (await client.maintenance.status()).version;
     return {
@@ -602,6 +640,8 @@ export async function runE2eSuite(options: E2eSuiteOptions): Promise<E2eReport> 
           ? 'peak per shape (VmHWM reset before each run)'
           : 'peak since the server started',
         serverCpuProfiles: options.serverCpuProfileDir ?? 'off',
+        native: nativeReport.status,
+        nativeWorkers: nativeReport.workers,
         loadAverageAtStart: loadAverageAtStart.map((load) => load.toFixed(1)).join(' '),
         loadAverageAtEnd: loadavg()
           .map((load) => load.toFixed(1))
@@ -609,11 +649,17 @@ export async function runE2eSuite(options: E2eSuiteOptions): Promise<E2eReport> 
       },
       results,
       ratios,
-      tables: [latencyTable(latency), targetTable(targets), countTable(counts)],
-      notes: e2eNotes(sizes),
+      tables: [
+        latencyTable(latency),
+        targetTable(targets),
+        countTable(counts),
+        ...(nativeReport.status === 'ran' ? nativeTables(nativeReport) : []),
+      ],
+      notes: [...e2eNotes(sizes), ...nativeNotes(nativeReport)],
       latency,
       targets,
       counts,
+      native: nativeReport,
     };
   } finally {
     await cleanup.run();
