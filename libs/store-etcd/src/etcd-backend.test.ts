@@ -150,13 +150,24 @@ describe('EtcdBackend scan', () => {
     expect(await collect(paged.scan({ ...all(), limit: 0 }))).toHaveLength(25);
   });
 
-  it('reads the newest entries first for every limit: one descending page, several, or ascending pages reversed', async () => {
-    // With 25 keys in pages of 7: limits up to 7 take one descending request, limits a
-    // few pages long descending pages, and the rest ascending pages, newest kept.
-    for (let limit = 1; limit <= 30; limit += 1) {
-      expect(await collect(paged.scan({ ...all(), limit, reverse: true }))).toEqual(
-        keys([...names].reverse().slice(0, limit)),
-      );
+  it('reads the newest entries first for every limit: one descending request, several, or ascending pages reversed', async () => {
+    // With 25 keys in pages of 7, limits up to ten pages (70) take one descending request,
+    // larger ones ascending pages, newest kept. In pages of 1, descending requests ask
+    // for 10 keys: limits a request or two long take descending requests.
+    const single = new EtcdBackend({ hosts: etcdEndpoints(), pageSize: 1 });
+    try {
+      for (const [backend, most] of [
+        [paged, 80],
+        [single, 30],
+      ] as const) {
+        for (let limit = 1; limit <= most; limit += 1) {
+          expect(await collect(backend.scan({ ...all(), limit, reverse: true }))).toEqual(
+            keys([...names].reverse().slice(0, limit)),
+          );
+        }
+      }
+    } finally {
+      await single.close();
     }
   });
 

@@ -107,7 +107,10 @@ export class EtcdBackend implements KvBackend {
    * reverse scan that fits one page is one descending request; a longer one reads
    * ascending pages and hands out the newest `limit` entries reversed (holding at most
    * twice the limit, or the whole range when unlimited), unless the range is so much
-   * larger than the limit that a few descending pages cost less.
+   * larger than the limit that a few descending requests cost less. A descending request
+   * asks for up to `ONE_REQUEST_DESCENDING_PAGES` pages (handed out in pages, and halved
+   * if the client refuses the response), so a limit up to that is one request: etcd sorts
+   * the range once and sends only the limit, where the ascending pass sends it all.
    */
   async *scanPages(range: KvRange): AsyncGenerator<readonly KvEntry[]> {
     const start = Buffer.from(range.start, 'utf8');
@@ -117,14 +120,14 @@ export class EtcdBackend implements KvBackend {
     const { pageSize } = this.options;
     if (!range.reverse) {
       yield* this.entryPages(start, end, limit, false);
-    } else if (limit <= pageSize) {
+    } else if (limit <= this.requestKeys(true)) {
       yield* this.entryPages(start, end, limit, true);
     } else {
       // The first ascending page also says how many keys the range holds (etcd counts
       // the whole range in every response), so choosing costs no extra round trip.
       const first = await this.readRange(pageRequest(start, end, pageSize, false));
       if (first.entries.length === 0) return;
-      if (limit !== Infinity && descendingPagesCostLess(first.count, limit, pageSize)) {
+      if (limit !== Infinity && descendingRequestsCostLess(first.count, limit, this.requestKeys(true))) {
         yield* this.entryPages(start, end, limit, true, first.revision);
       } else {
         yield* this.lastOfAscendingPages(start, end, limit, first);
@@ -295,7 +298,7 @@ export class EtcdBackend implements KvBackend {
     revision?: string,
   ): AsyncGenerator<KvEntry[]> {
     const first = await this.readRange(
-      pageRequest(start, end, Math.min(this.options.pageSize, limit), descending, revision),
+      pageRequest(start, end, Math.min(this.requestKeys(descending), limit), descending, revision),
     );
     yield* this.rangePages(first, start, end, limit, descending);
   }
@@ -348,7 +351,7 @@ export class EtcdBackend implements KvBackend {
     let upper = end;
     for (let page = first; ;) {
       remaining -= page.entries.length;
-      if (page.entries.length > 0) yield page.entries;
+      yield* inPagesOf(page.entries, this.options.pageSize);
       const last = page.lastKey;
       if (!page.more || last === undefined || remaining <= 0) return;
       if (growToBytes !== undefined)
@@ -356,8 +359,9 @@ export class EtcdBackend implements KvBackend {
       // Ascending, the next page starts at the smallest key after the last one.
       const lower = descending ? start : Buffer.concat([last, Buffer.alloc(1)]);
       if (descending) upper = last;
+      const keys = descending ? this.requestKeys(true) : pageSize;
       page = await this.readRange(
-        pageRequest(lower, upper, Math.min(pageSize, remaining), descending, first.revision),
+        pageRequest(lower, upper, Math.min(keys, remaining), descending, first.revision),
       );
     }
   }
@@ -377,6 +381,14 @@ export class EtcdBackend implements KvBackend {
         attempt = { ...attempt, limit: Math.floor(limit / 2) };
       }
     }
+  }
+
+  /**
+   * Keys one range request asks for: a page ascending; descending, where etcd sorts the
+   * whole rest of the range for every request, `ONE_REQUEST_DESCENDING_PAGES` pages.
+   */
+  private requestKeys(descending: boolean): number {
+    return descending ? this.options.pageSize * ONE_REQUEST_DESCENDING_PAGES : this.options.pageSize;
   }
 
   private async currentRevision(): Promise<bigint> {
@@ -409,11 +421,11 @@ export class EtcdBackend implements KvBackend {
  */
 const ENTRY_TO_SORTED_KEY_COST = 16;
 
-/** Whether descending pages read the newest `limit` of `count` keys more cheaply than one ascending pass. */
-function descendingPagesCostLess(count: number, limit: number, pageSize: number): boolean {
+/** Whether descending requests of `requestKeys` read the newest `limit` of `count` keys more cheaply than one ascending pass. */
+function descendingRequestsCostLess(count: number, limit: number, requestKeys: number): boolean {
   const wanted = Math.min(limit, count);
   let sortedKeys = 0;
-  for (let read = 0; read < wanted; read += pageSize) sortedKeys += count - read;
+  for (let read = 0; read < wanted; read += requestKeys) sortedKeys += count - read;
   return sortedKeys + ENTRY_TO_SORTED_KEY_COST * wanted < ENTRY_TO_SORTED_KEY_COST * count;
 }
 
@@ -442,6 +454,21 @@ function responseTooLarge(error: unknown): boolean {
 function receiveLimitOf(configured: unknown): number {
   if (typeof configured !== 'number') return OWN_CLIENT_RECEIVE_BYTES;
   return configured < 0 ? Infinity : configured;
+}
+
+/**
+ * Most keys one descending request asks for, as a multiple of `pageSize`: 10,000 keys
+ * of events by default, about 1 MB. Its response is handed out in pages.
+ */
+const ONE_REQUEST_DESCENDING_PAGES = 10;
+
+/** `entries` in consecutive pages of at most `pageSize`, none empty. */
+function* inPagesOf(entries: KvEntry[], pageSize: number): Generator<KvEntry[]> {
+  if (entries.length <= pageSize) {
+    if (entries.length > 0) yield entries;
+    return;
+  }
+  for (let from = 0; from < entries.length; from += pageSize) yield entries.slice(from, from + pageSize);
 }
 
 /** Most keys a grown page holds, as a multiple of `pageSize`. */

@@ -19,12 +19,14 @@ const NEWEST_SECOND = Math.floor(Date.now() / 1000) - 3600;
 const RETENTION_SECONDS = 30 * 24 * 3600;
 const NOW: UnixNanos = BigInt(NEWEST_SECOND + 60) * NANOS_PER_SECOND;
 /** Entries one span read asks for at most (one descending etcd request). */
-const READ_ENTRIES = 1000;
+const READ_ENTRIES = 10_000;
+/** Entries a span aims to hold at most: three quarters of a read. */
+const SPAN_ENTRIES = 7_500;
 
 /**
  * Counts the range reads the repository asks of the backend: each reverse read of at most
- * 1,000 entries is one etcd range request (EtcdBackend's page size), so this is the
- * number of round trips of a newest-first read.
+ * 10,000 entries is one etcd range request (EtcdBackend's descending request, ten pages),
+ * so this is the number of round trips of a newest-first read.
  */
 function counted(backend: EtcdBackend): { backend: KvBackend; reads: KvRange[] } {
   const reads: KvRange[] = [];
@@ -101,21 +103,22 @@ describe('KvRepository on etcd: newest-first reads in spans', () => {
     // A first span sized for one sighting a second holds the wanted ones: one read, two
     // when the minute of silence before the clock leaves it short.
     [10, 2],
-    // Spans of up to 1,000 entries: wanted / 750 reads (a span aims at 3/4 of one) and one more.
-    [1_000, 3],
-    [5_000, 8],
+    // A span aims at the wanted ones and a quarter more (at most 7,500): one read, two
+    // when the silence before the clock leaves it short.
+    [1_000, 2],
+    [5_000, 2],
   ])('the newest %i of 20,000 one a second (200 buckets) take at most %i reads', async (limit, most) => {
     const { times, reads: count } = await read({ detectorIds: [dense], limitPerDetector: limit });
     expect(times).toEqual(newestTimes(denseSightings, limit));
     expect(count).toBeLessThanOrEqual(most);
     // Bounded by the answer, never by the buckets it covers (one per 100 sightings here).
-    expect(count).toBeLessThanOrEqual(Math.ceil(limit / 750) + 1);
+    expect(count).toBeLessThanOrEqual(Math.ceil(limit / SPAN_ENTRIES) + 1);
   });
 
   it('reads the newest of a sparse detector crossing its silences in a few widening spans', async () => {
     const few = await read({ detectorIds: [sparse], limitPerDetector: 10 });
     expect(few.times).toEqual(newestTimes(sparseSightings, 10));
-    // Spans of 32 s, 4 min, 35 min (3 sightings), then one sized by that density.
+    // Spans of 30 s, 4 min, 32 min (3 sightings), then one sized by that density.
     expect(few.reads).toBeLessThanOrEqual(5);
     // Read again, its first span is sized by how far back the last read reached per sighting.
     const again = await read({ detectorIds: [sparse], limitPerDetector: 10 });
@@ -123,14 +126,14 @@ describe('KvRepository on etcd: newest-first reads in spans', () => {
     expect(again.reads).toBe(1);
     const all = await read({ detectorIds: [sparse], limitPerDetector: 5_000 });
     expect(all.times).toEqual(newestTimes(sparseSightings, SPARSE_SIGHTINGS));
-    // 7 days of sightings in spans sized by the last read's density (about 750 each),
-    // then the rest of the retention (30 days) as one last span.
-    expect(all.reads).toBeLessThanOrEqual(4);
+    // 7 days of sightings in a span sized by the last read's density, then the rest of
+    // the retention (30 days) as one last span.
+    expect(all.reads).toBeLessThanOrEqual(3);
     // That read reached the oldest sighting: read again, the rest below it is one span,
-    // 1,008 entries in requests of at most 1,000.
+    // its 1,008 entries one request.
     const allAgain = await read({ detectorIds: [sparse], limitPerDetector: 5_000 });
     expect(allAgain.times).toEqual(all.times);
-    expect(allAgain.reads).toBe(2);
+    expect(allAgain.reads).toBe(1);
   });
 
   it('reads a range in the middle of the history from its end, not from the newest sighting', async () => {
@@ -148,10 +151,10 @@ describe('KvRepository on etcd: newest-first reads in spans', () => {
     });
     expect(times).toEqual(expected);
     expect(count).toBeLessThanOrEqual(2);
-    // The whole range, 10,000 sightings: spans of about 750, each key read once.
+    // The whole range, 10,000 sightings: spans of up to 7,500, each key read once.
     const whole = await read({ detectorIds: [dense], range: { after, before }, limitPerDetector: 20_000 });
     expect(whole.times).toEqual(denseSightings.slice(2_000, 12_000).reverse().map((s) => s.time));
-    expect(whole.reads).toBeLessThanOrEqual(Math.ceil(10_000 / 750) + 3);
+    expect(whole.reads).toBeLessThanOrEqual(Math.ceil(10_000 / SPAN_ENTRIES) + 3);
   });
 
   it('crosses a year of silence before the clock in a logarithm of it', async () => {
@@ -171,7 +174,7 @@ describe('KvRepository on etcd: newest-first reads in spans', () => {
       times.push(sighting.time);
     }
     expect(times).toEqual(newestTimes(denseSightings, 10));
-    // 32 s growing 8-fold per empty span reaches the retention's edge, 11 months back
+    // 30 s growing 8-fold per empty span reaches the retention's edge, 11 months back
     // (2.9e7 s), in 7 spans; the sightings lie in the last, everything older than it.
     expect(reads.length).toBeLessThanOrEqual(8);
     expect(reads.every((range) => range.reverse === true && (range.limit ?? 0) <= READ_ENTRIES)).toBe(true);
