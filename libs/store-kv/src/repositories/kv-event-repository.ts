@@ -18,8 +18,12 @@ import { checkDetectorIds, checkLimit, checkOrder } from './query-checks';
 
 const NANOS_PER_MILLISECOND = 1_000_000n;
 const BUCKET_NANOS = BigInt(EVENT_BUCKET_SECONDS) * NANOS_PER_SECOND;
-/** Extra entries asked for beyond a limit: the first and last millisecond of a range may hold events outside it. */
-const PAGE_SLACK = 16;
+/**
+ * Entries asked for after a read of the limit and one more fell short: the entry after
+ * the limit's last says whether its millisecond goes on, and the range's edge
+ * milliseconds may hold events outside it, so a few more are sometimes needed.
+ */
+const FURTHER_READ_ENTRIES = 16;
 
 /** A sighting read back, with what orders it among those of its millisecond. */
 interface StoredSighting {
@@ -146,15 +150,17 @@ export class KvEventRepository implements EventRepository {
     order: Order,
   ): AsyncGenerator<Sighting[]> {
     const newestFirst = order === 'newest_first';
-    const pageSize = limit === undefined ? undefined : limit + PAGE_SLACK;
+    // The limit and one more: the entry after the limit's last closes its millisecond.
+    const firstRead = limit === undefined ? undefined : limit + 1;
     // Where a reverse read costs the store its whole range, the newest few of a long
     // history are read in spans back from its end, not in one reverse scan.
     const pages =
-      newestFirst && pageSize !== undefined && this.store.backend.reverseScanReadsWholeRange === true
-        ? this.newestFirstSpans(detectorId, range, pageSize)
+      newestFirst && firstRead !== undefined && this.store.backend.reverseScanReadsWholeRange === true
+        ? this.newestFirstSpans(detectorId, range, firstRead)
         : this.store.scanPages(
             { ...this.store.keyspace.eventRange(detectorId, range), reverse: newestFirst },
-            pageSize,
+            firstRead,
+            firstRead === undefined ? undefined : FURTHER_READ_ENTRIES,
           );
     let remaining = limit ?? Infinity;
     let millisecond: StoredSighting[] = [];

@@ -70,30 +70,30 @@ export class KvStore {
   /**
    * Entries of `range`, read from the backend `pageSize` at a time (all at once when
    * undefined), so a reader that needs only a few entries asks the backend for only a
-   * few; the next read happens when the reader gets that far. Handed out as the
-   * backend's pages, so a reader awaits once per page, not once per entry.
+   * few; the next read happens when the reader gets that far, and asks for
+   * `laterPageSize` (a reader that knows it needs only a few more says so). Handed out
+   * as the backend's pages, so a reader awaits once per page, not once per entry.
    */
-  async *scanPages(range: Omit<KvRange, 'limit'>, pageSize?: number): AsyncGenerator<readonly KvEntry[]> {
+  async *scanPages(
+    range: Omit<KvRange, 'limit'>,
+    pageSize?: number,
+    laterPageSize = pageSize,
+  ): AsyncGenerator<readonly KvEntry[]> {
     this.assertOpen();
     if (pageSize === undefined) {
       yield* this.backend.scanPages(range);
       return;
     }
     let { start, end } = range;
-    for (;;) {
+    for (let limit = pageSize; ; limit = laterPageSize ?? pageSize) {
       let count = 0;
       let lastKey: string | undefined;
-      for await (const page of this.backend.scanPages({
-        start,
-        end,
-        limit: pageSize,
-        reverse: range.reverse,
-      })) {
+      for await (const page of this.backend.scanPages({ start, end, limit, reverse: range.reverse })) {
         count += page.length;
         lastKey = page[page.length - 1]?.key ?? lastKey;
         yield page;
       }
-      if (count < pageSize || lastKey === undefined) return;
+      if (count < limit || lastKey === undefined) return;
       if (range.reverse) end = lastKey;
       else start = `${lastKey}\u0000`; // the smallest key after lastKey
     }

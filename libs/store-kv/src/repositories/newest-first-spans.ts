@@ -7,10 +7,10 @@ import type { KvStore } from './kv-store';
 const NANOS_PER_MILLISECOND = 1_000_000n;
 /**
  * Most entries asked of one read: a reverse read of up to this many is one descending
- * range request on etcd (`EtcdBackend`'s default page size); beyond it the backend reads
- * the range ascending first.
+ * range request on etcd (`EtcdBackend`'s default, ten pages of 1,000); beyond it the
+ * backend reads the range ascending first.
  */
-const MAX_READ_ENTRIES = 1000;
+const MAX_READ_ENTRIES = 10_000;
 /** A span aims to hold this share of a read at most, so that most spans take one request. */
 const SPAN_FILL = 0.75;
 /** A span aims at this many times the entries still wanted, so that one span usually ends the read. */
@@ -210,9 +210,13 @@ function keyMillisecond(keyspace: Keyspace, key: string): number | undefined {
   return parsed.value.ulidTimeMs;
 }
 
-/** Entries a span aims to hold when `wanted` are still wanted. */
+/**
+ * Entries a span aims to hold when `wanted` are still wanted: a margin more, and a few
+ * more again for small reads, whose density (taken from few entries and reaching back
+ * from a clock that has moved on since) is the least sure.
+ */
 function spanTarget(wanted: number): number {
-  return Math.min(wanted * SPAN_MARGIN, MAX_READ_ENTRIES * SPAN_FILL);
+  return Math.min(wanted * SPAN_MARGIN + MIN_READ_ENTRIES, MAX_READ_ENTRIES * SPAN_FILL);
 }
 
 function ceilDiv(value: bigint, divisor: bigint): bigint {
