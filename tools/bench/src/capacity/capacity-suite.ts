@@ -455,7 +455,7 @@ function footprintTable(store: 'etcd' | 'lmdb', footprint: Footprint): ExtraTabl
 
 function sustainedTable(ingest: readonly SustainedIngest[]): ExtraTable {
   return {
-    title: 'Sustained ingest: every recorded round together',
+    title: 'Sustained ingest: every recorded round together (server CPU: its whole process tree)',
     columns: ['rounds', 'sightings', 'seconds', 'sightings/s', 'server CPU'],
     rows: ingest.map(({ contender, rounds }) => {
       const serverCpu = serverCpuMicrosPerSighting(rounds);

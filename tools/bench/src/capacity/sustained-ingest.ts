@@ -1,5 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import type { AppProcess } from '@message-bus/tools/app-process';
-import { ProcessStats } from '../e2e/cqserver-under-test';
 import type { LoadGeneratorProcess } from '../e2e/load-generator-process';
 import type { SightingPlan } from '../e2e/sighting-logs';
 import type { TimedRun, Trial } from '../measure';
@@ -108,7 +108,7 @@ export function cqserverContender(spec: {
   readonly stream: boolean;
   readonly onAcknowledged: (sightings: number) => void;
 }): IngestContender {
-  const stats = new ProcessStats(spec.server.pid!);
+  const pid = spec.server.pid!;
   const collector = spec.server.address('collector');
   return {
     id: spec.id,
@@ -121,13 +121,13 @@ export function cqserverContender(spec: {
         sightingsPerLog: 100,
         hourStartSeconds: spec.hourStartSeconds,
       };
-      const cpuBefore = stats.cpuSeconds();
+      const cpuBefore = processTreeCpuSeconds(pid);
       const result = await spec.loadGenerator.run(
         spec.stream
           ? { kind: 'stream', collector, plan, logsPerStream: 100 }
           : { kind: 'unary', collector, plan, concurrency: 8 },
       );
-      const serverCpuSeconds = stats.cpuSeconds() - cpuBefore;
+      const serverCpuSeconds = processTreeCpuSeconds(pid) - cpuBefore;
       spec.onAcknowledged(result.sightings);
       return {
         sightings: result.sightings,
@@ -165,4 +165,40 @@ export function rawTrialContender(spec: {
       };
     },
   };
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's CPU times (`getconf CLK_TCK`, 100 on Linux). */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * CPU seconds (user + system) used so far by `root` and every process under it, from
+ * /proc: a server serving from worker processes spends its CPU there, not in the
+ * process it was started as. Children already exited and reaped count through the
+ * parent's cutime and cstime.
+ */
+export function processTreeCpuSeconds(root: number): number {
+  const processes = new Map<number, { readonly parent: number; readonly ticks: number }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = [11, 12, 13, 14].reduce((total, field) => total + Number(fields[field]), 0);
+    processes.set(Number(entry), { parent: Number(fields[1]), ticks });
+  }
+  const inTree = (pid: number): boolean => {
+    for (let current: number | undefined = pid; current !== undefined && current > 1; ) {
+      if (current === root) return true;
+      current = processes.get(current)?.parent;
+    }
+    return false;
+  };
+  let ticks = 0;
+  for (const [pid, { ticks: own }] of processes) if (inTree(pid)) ticks += own;
+  return ticks / CLOCK_TICKS_PER_SECOND;
 }
