@@ -41,7 +41,13 @@ export {
 export { formatHelp, formatOptionsMarkdown } from './config-help';
 export { closestName } from './closest-name';
 export { healthcheckServerOptions, runtimeOptions, tlsOptions } from './server-options';
-export { runProgram, type ProgramProcess, type ProgramSpec } from './process-life';
+export {
+  ReportedExit,
+  runProgram,
+  type ProgramProcess,
+  type ProgramSpec,
+  type RunProgramOptions,
+} from './process-life';
 export {
   defineServerPart,
   type LocalService,
@@ -55,8 +61,15 @@ export {
 } from './server-part';
 export { createLogger, REDACTED_LOG_PATHS, type Logger, type LoggerOptions, type LogLevel } from './logger';
 export { grpcJsLogger, redactCredentials, routeGrpcLogging } from './grpc-logging';
-export { ServerMetrics, splitMethodPath, type ServerMetricsOptions, type StoreOutcome } from './metrics';
-export { startMetricsServer, type MetricsServer } from './metrics-server';
+export {
+  aggregateMetrics,
+  ServerMetrics,
+  splitMethodPath,
+  type MetricsSnapshot,
+  type ServerMetricsOptions,
+  type StoreOutcome,
+} from './metrics';
+export { startMetricsServer, type MetricsServer, type MetricsSource } from './metrics-server';
 export { GrpcStatusError, toGrpcError } from './status';
 export {
   bearerTokenInterceptor,

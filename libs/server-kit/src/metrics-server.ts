@@ -3,8 +3,14 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { formatAddress, type Address } from './address';
 import type { Logger } from './logger';
-import type { ServerMetrics } from './metrics';
 import type { TlsFiles } from './tls';
+
+/** What `/metrics` serves: one process's `ServerMetrics`, or a server's workers summed. */
+export interface MetricsSource {
+  /** The exposition text for a scrape. */
+  scrape(): Promise<string>;
+  readonly contentType: string;
+}
 
 export interface MetricsServer {
   readonly server: Server;
@@ -18,7 +24,7 @@ export interface MetricsServer {
  * over HTTP, or over HTTPS with `tls`.
  */
 export async function startMetricsServer(
-  metrics: ServerMetrics,
+  metrics: MetricsSource,
   address: Address,
   logger: Logger,
   tls?: TlsFiles,
@@ -29,7 +35,7 @@ export async function startMetricsServer(
       response.writeHead(405, { allow: 'GET, HEAD' }).end();
     } else if (path === '/metrics') {
       metrics.scrape().then(
-        (text) => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+        (text) => response.writeHead(200, { 'content-type': metrics.contentType }).end(text),
         (error: unknown) => {
           logger.error({ err: error }, 'metrics scrape failed');
           response.writeHead(500).end();

@@ -1,9 +1,21 @@
 import { status as GrpcStatus, type ServiceDefinition } from '@grpc/grpc-js';
 import { DEVICE_KINDS, type DeviceKind } from '@message-bus/domain';
 import { StoreError } from '@message-bus/repository';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import {
+  AggregatorRegistry,
+  collectDefaultMetrics,
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  type MetricObjectWithValues,
+  type MetricValue,
+} from 'prom-client';
 
 const LATENCY_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** One process's series as data (`ServerMetrics.snapshot()`), to be summed with its server's others. */
+export type MetricsSnapshot = MetricObjectWithValues<MetricValue<string>>[];
 
 /** `ok`, the StoreError code (`unavailable`, `quota_exhausted`, `invalid_argument`), or `error`. */
 export type StoreOutcome = 'ok' | StoreError['code'] | 'error';
@@ -83,7 +95,9 @@ export interface ServerMetricsOptions {
 
 /**
  * The Prometheus metrics of one server process, in its own registry (never the
- * global one), so several servers or tests in one process do not collide.
+ * global one), so several servers or tests in one process do not collide. A server with
+ * several processes (`--workers`) sums theirs (prom-client's `AggregatorRegistry.aggregate`):
+ * counters and histograms add up; gauges add up unless they say otherwise (`aggregator`).
  *
  * The project's own metrics are named `message_bus_*`. The gRPC server metrics keep the
  * names and labels of the common convention (go-grpc-prometheus): `grpc_server_started_total`,
@@ -147,6 +161,8 @@ export class ServerMetrics {
       name: 'message_bus_build_info',
       help: 'Always 1; labelled with the version and git commit of the running program.',
       labelNames: ['version', 'commit'],
+      // Summed over a server's processes (--workers) it would count them; it says one thing.
+      aggregator: 'first',
       registers,
     });
     if (options.build !== undefined) {
@@ -234,6 +250,7 @@ export class ServerMetrics {
     this.travelTimeBacklogSeconds = new Gauge({
       name: 'message_bus_travel_time_backlog_seconds',
       help: 'How far the oldest interval still to (re)compute of the held destinations lies behind the newest due one.',
+      aggregator: 'max',
       registers,
     });
     this.travelTimeRouteEstimatesWritten = new Counter({
@@ -275,6 +292,8 @@ export class ServerMetrics {
       name: 'message_bus_etcd_endpoint_up',
       help: 'Per etcd endpoint: 1 while calls may go to it, 0 while they avoid it after failing to connect.',
       labelNames: ['endpoint'],
+      // Over a server's processes: 0 as soon as one of them avoids the endpoint.
+      aggregator: 'min',
       registers,
     });
     if (options.processMetrics !== false) {
@@ -377,6 +396,24 @@ export class ServerMetrics {
   async scrape(): Promise<string> {
     return this.registry.metrics();
   }
+
+  /** This process's series as data, for a server that sums its processes' (`aggregateMetrics`). */
+  snapshot(): Promise<MetricsSnapshot> {
+    return this.registry.getMetricsAsJSON();
+  }
+
+  /** The content type of `scrape()`'s text. */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
+
+/**
+ * The exposition text of several processes' series in one: counters and histograms summed,
+ * gauges by their `aggregator` (sum unless declared). Default labels are in each snapshot.
+ */
+export function aggregateMetrics(snapshots: readonly MetricsSnapshot[]): Promise<string> {
+  return AggregatorRegistry.aggregate([...snapshots]).metrics();
 }
 
 /** `unary`, `client_stream`, `server_stream` or `bidi_stream`. */

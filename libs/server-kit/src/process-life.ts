@@ -15,6 +15,27 @@ export interface ProgramSpec {
   readonly commit: string;
 }
 
+/**
+ * Ends a program with `exitCode` and prints nothing: what went wrong was already reported
+ * (a worker process of the server printed its own one-line error before it exited).
+ */
+export class ReportedExit extends Error {
+  override readonly name = 'ReportedExit';
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}, already reported`);
+  }
+}
+
+export interface RunProgramOptions {
+  /**
+   * Log the `starting` line with the config; default true. A server's worker processes
+   * (`--workers`) start from the same config as their primary, which has logged it.
+   */
+  readonly announce?: boolean;
+  /** Fields on every log line, e.g. `{ worker: 2 }` in a server's worker process. */
+  readonly logFields?: Readonly<Record<string, unknown>>;
+}
+
 /** What of the process a server program uses; `process` itself in production. */
 export interface ProgramProcess extends SignalTarget {
   readonly argv: readonly string[];
@@ -36,6 +57,7 @@ export async function runProgram(
   declarations: readonly OptionDeclaration[],
   proc: ProgramProcess,
   start: (values: Readonly<Record<string, unknown>>, logger: Logger) => Promise<void>,
+  options: RunProgramOptions = {},
 ): Promise<void> {
   const args = proc.argv.slice(2);
   if (args.includes('--version')) {
@@ -52,18 +74,25 @@ export async function runProgram(
       proc.stdout.write(formatHelp(spec.name, spec.description, declarations));
       return;
     }
-    const logger = createLogger({
+    const processLogger = createLogger({
       name: spec.name,
       level: pickConfig(runtimeOptions, loaded.values).log_level,
     });
+    const logger = options.logFields === undefined ? processLogger : processLogger.child(options.logFields);
     // grpc-js's logger is process-global: set once here, where the process's logger is made.
     routeGrpcLogging(logger);
-    logger.info(
-      { version: spec.version, commit: spec.commit, config: loggableConfig(declarations, loaded.values) },
-      'starting',
-    );
+    if (options.announce !== false) {
+      logger.info(
+        { version: spec.version, commit: spec.commit, config: loggableConfig(declarations, loaded.values) },
+        'starting',
+      );
+    }
     await start(loaded.values, logger);
   } catch (error) {
+    if (error instanceof ReportedExit) {
+      proc.exit(error.exitCode);
+      return;
+    }
     const message = error instanceof Error ? error.message : String(error);
     // One line, whatever a library put in its message: operators and tests read the first.
     const line = message.replace(/\s*[\r\n]+\s*/g, ' ').trim();

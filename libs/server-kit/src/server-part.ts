@@ -16,6 +16,11 @@ import type { TlsFiles } from './tls';
  * Its life, in order: `prepare` checks its config and reads its files before anything
  * is opened or bound; `start` builds it on the opened store; `begin` runs once every
  * port listens; on shutdown `stopBeforePorts`, then the ports drain, then `stopAfterPorts`.
+ *
+ * With several processes (`--workers`), a part that serves a gRPC port (`grpcService`)
+ * runs in every worker process, which share its port; any other part (a background
+ * worker, a port of its own such as the dashboard's) runs once, in the primary process.
+ * `prepare` runs in every process, so each one knows every part's `lateAfterSeconds`.
  */
 export interface ServerPart<Ds extends readonly OptionDeclaration[] = readonly OptionDeclaration[]> {
   /** Short name: the key of its port in the `ready` log line (`collector`), and in errors. */
