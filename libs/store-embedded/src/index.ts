@@ -1,2 +1,2 @@
 export { LmdbBackend } from './lmdb-backend';
-export type { LmdbBackendOptions } from './lmdb-backend-options';
+export type { LmdbBackendOptions, LmdbCommitRelay } from './lmdb-backend-options';

@@ -1,4 +1,5 @@
 import { StoreInvalidArgumentError } from '@message-bus/repository';
+import type { KvEntry } from '@message-bus/store-kv';
 
 /** How to open an {@link LmdbBackend}. Nothing is read from the environment. */
 export interface LmdbBackendOptions {
@@ -13,6 +14,19 @@ export interface LmdbBackendOptions {
    */
   readonly sweepIntervalMs?: number;
   /**
+   * Whether this backend deletes expired records on its own timer. Default true. False
+   * when several processes share the directory (a server's `--workers`): one of them
+   * sweeps, the others would only queue behind it for lmdb's one writer.
+   * `sweepExpired()` works either way.
+   */
+  readonly sweeps?: boolean;
+  /**
+   * Carries committed puts between processes sharing the directory, so a watch in one
+   * sees the puts of all: lmdb itself tells no other process. Default: none, the
+   * directory has one process.
+   */
+  readonly commitRelay?: LmdbCommitRelay;
+  /**
    * How many published records a watch may hold for a consumer that has not read them
    * yet. A watch that falls further behind fails with `StoreUnavailableError` after
    * handing out what it holds, so the consumer can re-read and watch again; writers
@@ -23,7 +37,23 @@ export interface LmdbBackendOptions {
   readonly now?: () => number;
 }
 
-export type ResolvedLmdbBackendOptions = Required<LmdbBackendOptions>;
+/**
+ * The link between the processes of one server that share an lmdb directory. Watches see
+ * each process's puts in that process's commit order; puts of different processes reach
+ * a watch in the order they arrive. A watch sees another process's puts from the moment
+ * that process learns of it (`watching`), one message between processes after it starts.
+ */
+export interface LmdbCommitRelay {
+  /** Records this process committed, in commit order: the relay sends on those another process watches. */
+  committed(records: readonly KvEntry[]): void;
+  /** Where the relay delivers what other processes committed; set once, when the backend opens. */
+  deliverTo(publish: (records: readonly KvEntry[]) => void): void;
+  /** This process watches `prefix` until `signal` aborts. */
+  watching(prefix: string, signal: AbortSignal): void;
+}
+
+export type ResolvedLmdbBackendOptions = Required<Omit<LmdbBackendOptions, 'commitRelay'>> &
+  Pick<LmdbBackendOptions, 'commitRelay'>;
 
 export const defaultSweepIntervalMs = 60_000;
 export const defaultWatchBufferLimit = 10_000;
@@ -46,5 +76,12 @@ export function resolveLmdbBackendOptions(options: LmdbBackendOptions): Resolved
       `LmdbBackendOptions.watchBufferLimit must be a positive integer, got ${watchBufferLimit}`,
     );
   }
-  return { path: options.path, sweepIntervalMs, watchBufferLimit, now: options.now ?? Date.now };
+  return {
+    path: options.path,
+    sweepIntervalMs,
+    sweeps: options.sweeps ?? true,
+    commitRelay: options.commitRelay,
+    watchBufferLimit,
+    now: options.now ?? Date.now,
+  };
 }

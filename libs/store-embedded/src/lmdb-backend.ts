@@ -61,7 +61,11 @@ interface Publication {
  *   whose prefix is its record's whole key (a record kept a while after its last put)
  *   holds that record only, and the record's latest put decides: a put that moves its
  *   expiry later makes the earlier group a no-op.
- * - Watches are in-process notifications of committed puts, in commit order.
+ * - Watches are in-process notifications of committed puts, in commit order; with a
+ *   `commitRelay`, also of the puts of other processes sharing the directory.
+ * - Several processes may open one directory (lmdb locks it for them): their writes
+ *   queue for lmdb's one writer, each commit is durable before it resolves, and keys
+ *   derived from the data (event ULIDs) make the same record the same key in any process.
  */
 export class LmdbBackend implements KvBackend {
   private readonly options: ResolvedLmdbBackendOptions;
@@ -75,7 +79,7 @@ export class LmdbBackend implements KvBackend {
   private readonly unpublished: Publication[] = [];
   /** Writes and sweeps in flight; `close` waits for them. */
   private readonly pending = new Set<Promise<unknown>>();
-  private readonly sweepTimer: NodeJS.Timeout;
+  private readonly sweepTimer: NodeJS.Timeout | undefined;
   private scheduledSweepRunning = false;
   /** Why the last write failed, when the store itself failed; cleared by the next good write. */
   private writeFailure: string | undefined;
@@ -120,8 +124,13 @@ export class LmdbBackend implements KvBackend {
       });
     }
     this.watches = new PrefixWatches(this.options.watchBufferLimit);
-    this.sweepTimer = setInterval(() => this.sweepOnSchedule(), this.options.sweepIntervalMs);
-    this.sweepTimer.unref();
+    this.options.commitRelay?.deliverTo((records) => {
+      if (!this.closing) this.watches.publish(records);
+    });
+    if (this.options.sweeps) {
+      this.sweepTimer = setInterval(() => this.sweepOnSchedule(), this.options.sweepIntervalMs);
+      this.sweepTimer.unref();
+    }
   }
 
   put(records: readonly KvRecord[]): Promise<void> {
@@ -185,7 +194,9 @@ export class LmdbBackend implements KvBackend {
   watch(prefix: string, signal: AbortSignal): AsyncIterable<KvEntry> {
     this.assertOpen();
     if (typeof prefix !== 'string') throw new StoreInvalidArgumentError('watch prefix must be a string');
-    return this.watches.watch(prefix, signal);
+    const watch = this.watches.watch(prefix, signal);
+    if (!signal.aborted) this.options.commitRelay?.watching(prefix, signal);
+    return watch;
   }
 
   async health(): Promise<KvHealth> {
@@ -225,6 +236,9 @@ export class LmdbBackend implements KvBackend {
     try {
       await this.records.transaction(() => {
         this.unpublished.push(publication);
+        // A group whose time has come may have been swept, by this process or another
+        // one sharing the directory that this cache knows nothing of: record it again.
+        const dueBefore = Math.floor(this.options.now() / 1000) + 1;
         // Records of one bucket usually share one expiry object: look each one up once.
         let previousExpiry: KvExpiry | undefined;
         for (const record of records) {
@@ -234,7 +248,8 @@ export class LmdbBackend implements KvBackend {
           if (expiry.prefix === record.key) this.recordExpiries.put(record.key, expiry.atUnixSeconds);
           if (expiry === previousExpiry) continue;
           previousExpiry = expiry;
-          if (this.knownExpiryGroups.has(expiry.atUnixSeconds, expiry.prefix)) continue;
+          const due = expiry.atUnixSeconds < dueBefore;
+          if (!due && this.knownExpiryGroups.has(expiry.atUnixSeconds, expiry.prefix)) continue;
           const marker = expiryGroupMarker(expiry.prefix === record.key);
           this.expiryGroups.put(encodeExpiryGroupKey(expiry.atUnixSeconds, expiry.prefix), marker);
           // Known from here on: transaction callbacks run in commit order, so a sweep
@@ -374,7 +389,10 @@ export class LmdbBackend implements KvBackend {
       next = this.unpublished[0]
     ) {
       this.unpublished.shift();
-      if (next.state === 'committed') this.watches.publish(next.records);
+      if (next.state === 'committed' && next.records.length > 0) {
+        this.watches.publish(next.records);
+        this.options.commitRelay?.committed(next.records);
+      }
     }
   }
 
@@ -411,7 +429,7 @@ export class LmdbBackend implements KvBackend {
   }
 
   private async shutDown(): Promise<void> {
-    clearInterval(this.sweepTimer);
+    if (this.sweepTimer !== undefined) clearInterval(this.sweepTimer);
     await Promise.allSettled([...this.pending]);
     this.watches.endAll();
     await this.env.close();
