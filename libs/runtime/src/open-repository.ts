@@ -1,12 +1,23 @@
 import type { Repository } from '@message-bus/repository';
 import type { ConfigValues, Logger, ServerMetrics } from '@message-bus/server-kit';
 import { EtcdBackend, type EndpointState } from '@message-bus/store-etcd';
-import { LmdbBackend } from '@message-bus/store-embedded';
+import { LmdbBackend, type LmdbCommitRelay } from '@message-bus/store-embedded';
 import { KvRepository, type KvRepositoryOptions } from '@message-bus/store-kv';
 import { join } from 'node:path';
 import type { storeOptions } from './store-options';
 
 export type StoreSettings = ConfigValues<typeof storeOptions>;
+
+/**
+ * How this process shares the embedded store with the other processes of its server
+ * (`--workers`); the default, nothing, is a server of one process.
+ */
+export interface EmbeddedSharing {
+  /** Whether this process deletes expired records; exactly one process of a server does. */
+  readonly sweeps: boolean;
+  /** Carries committed puts to the other processes' watches. */
+  readonly commitRelay: LmdbCommitRelay;
+}
 
 /** The lmdb environment's folder inside `data_dir` (the privacy key sits beside it). */
 export const EMBEDDED_STORE_FOLDER = 'store';
@@ -23,6 +34,7 @@ export function openRepository(
   /** Appends of sightings this much older than now mark them late (see `KvRepositoryOptions`). */
   lateAfterSeconds?: number,
   metrics?: ServerMetrics,
+  sharing?: EmbeddedSharing,
 ): Repository {
   const options: KvRepositoryOptions = {
     prefix: settings['etcd.prefix'],
@@ -49,7 +61,7 @@ export function openRepository(
     return new KvRepository(backend, options);
   }
   const path = join(settings.data_dir, EMBEDDED_STORE_FOLDER);
-  const backend = new LmdbBackend({ path });
+  const backend = new LmdbBackend({ path, ...sharing });
   logger.info({ path, prefix: options.prefix }, 'using the embedded store');
   return new KvRepository(backend, options);
 }

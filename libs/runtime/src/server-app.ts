@@ -1,8 +1,9 @@
 import { HealthService, StoreHealthMonitor } from '@message-bus/healthcheck';
 import { FILE_DESCRIPTOR_SET_BASE64 } from '@message-bus/proto';
-import type { Repository } from '@message-bus/repository';
+import type { Repository, StoreHealth } from '@message-bus/repository';
 import {
   addReflection,
+  aggregateMetrics,
   bearerTokenInterceptor,
   checkTlsPortChoice,
   formatAddress,
@@ -20,7 +21,10 @@ import {
   type Address,
   type LocalService,
   type Logger,
+  type MetricsServer,
+  type MetricsSource,
   type OptionDeclaration,
+  type PartGrpcService,
   type PreparedPart,
   type ProgramProcess,
   type RunningGrpcServer,
@@ -31,13 +35,19 @@ import {
   type TlsFiles,
 } from '@message-bus/server-kit';
 import { DEFAULT_LATE_AFTER_SECONDS } from '@message-bus/store-kv';
+import cluster, { type Worker } from 'node:cluster';
 import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { openRepository } from './open-repository';
+import { availableParallelism, hostname } from 'node:os';
+import { WORKER_SLOT_ENV, type WorkerListening } from './cluster-messages';
+import { CommitRelay, RelayHub } from './commit-relay';
+import { openRepository, type StoreSettings } from './open-repository';
 import { openSharedWorkLeases } from './open-work-leases';
 import { portSecurityLine } from './port-security';
+import { PrimaryLink } from './primary-link';
 import { checkDistinctTokens } from './server-tokens';
 import { storeOptions } from './store-options';
+import { workerCount, workerOptions } from './worker-options';
+import { WorkerSupervisor } from './worker-supervisor';
 
 export interface ServerAppSpec {
   /** Program name, e.g. `cqserver`; also the `app` label of its metrics. */
@@ -74,6 +84,7 @@ export function serverOptions(parts: readonly ServerPart[]): readonly OptionDecl
     ...healthcheckServerOptions,
     ...storeOptions,
     ...(servesPort ? tlsOptions : []),
+    ...(servesPort ? workerOptions : []),
     ...runtimeOptions,
   ];
 }
@@ -83,21 +94,53 @@ export function serverOptions(parts: readonly ServerPart[]): readonly OptionDecl
  * and `--version`, the store, each part and its port, health, metrics, and a graceful
  * shutdown on SIGTERM/SIGINT. Invalid config, and a port already in use at start, print
  * one line and exit 2; any other failure to start prints one line and exits 1.
+ *
+ * With `--workers N` above 1 this process is the primary of N worker processes (see
+ * `WorkerSupervisor`), all checking the config first, so a config error still stops it
+ * before anything is forked.
  */
 export async function runServerApp(spec: ServerAppSpec, proc: ServerProcess): Promise<void> {
   const declarations = serverOptions(spec.parts);
-  await runProgram(spec, declarations, proc, async (values, logger) => {
-    checkDistinctTokens(declarations, values);
-    await startServers(spec, values, logger, proc);
-  });
+  // node:cluster starts a worker as this same program; it learns its role from the module.
+  const channel = cluster.isWorker ? cluster.worker : undefined;
+  const slot = Number(proc.env[WORKER_SLOT_ENV] ?? '0');
+  await runProgram(
+    spec,
+    declarations,
+    proc,
+    async (values, logger) => {
+      checkDistinctTokens(declarations, values);
+      const setup = prepareServer(spec, values);
+      if (channel !== undefined) return startWorker(spec, setup, logger, proc, channel, slot);
+      const workers = servesGrpc(spec.parts)
+        ? workerCount(pickConfig(workerOptions, values).workers, availableParallelism())
+        : 1;
+      if (workers === 1) return startServers(spec, setup, logger, proc);
+      return startPrimary(spec, setup, logger, proc, workers);
+    },
+    channel === undefined ? {} : { announce: false, logFields: { worker: slot } },
+  );
 }
 
-async function startServers(
-  spec: ServerAppSpec,
-  values: Readonly<Record<string, unknown>>,
-  logger: Logger,
-  proc: ServerProcess,
-): Promise<void> {
+function servesGrpc(parts: readonly ServerPart[]): boolean {
+  return parts.some((part) => part.grpcService !== undefined);
+}
+
+/** What a server process knows from its config before it opens or binds anything. */
+interface ServerSetup {
+  readonly store: StoreSettings;
+  /** Each part, prepared: its config checked and its files read. */
+  readonly prepared: ReadonlyArray<readonly [ServerPart, PreparedPart]>;
+  readonly healthAddress: Address;
+  readonly metricsAddress: Address | undefined;
+  readonly tls: TlsFiles | undefined;
+  readonly tlsPorts: { readonly healthcheck: boolean; readonly metrics: boolean };
+  /** What the parts ask of the store's late marks (`KvRepositoryOptions.lateAfterSeconds`). */
+  readonly lateAfterSeconds: number | undefined;
+  readonly grpcServices: readonly PartGrpcService[];
+}
+
+function prepareServer(spec: ServerAppSpec, values: Readonly<Record<string, unknown>>): ServerSetup {
   const store = pickConfig(storeOptions, values);
   const storeFacts: StoreFacts = {
     kind: store.store,
@@ -105,15 +148,12 @@ async function startServers(
     eventRetentionSeconds: store.retention / MS_PER_SECOND,
   };
   // Parts check their config and read their files (the privacy key) before anything is opened or bound.
-  const prepared = spec.parts.map((part): [ServerPart, PreparedPart] => [
-    part,
-    part.prepare(pickConfig(part.options, values), storeFacts),
-  ]);
+  const prepared = spec.parts.map(
+    (part) => [part, part.prepare(pickConfig(part.options, values), storeFacts)] as const,
+  );
   const { healthcheck_port: healthAddress } = pickConfig(healthcheckServerOptions, values);
   const { metrics_port: metricsAddress } = pickConfig(runtimeOptions, values);
-  const tlsConfig = spec.parts.some((part) => part.grpcService !== undefined)
-    ? pickConfig(tlsOptions, values)
-    : undefined;
+  const tlsConfig = servesGrpc(spec.parts) ? pickConfig(tlsOptions, values) : undefined;
   const tls = readTlsFiles(
     { certFile: tlsConfig?.['tls.cert_file'], keyFile: tlsConfig?.['tls.key_file'] },
     (path) => readFileSync(path),
@@ -124,30 +164,51 @@ async function startServers(
     metrics: tlsConfig?.['tls.metrics'] === true,
   };
   checkTlsPortChoice(tls, tlsPorts);
-  const metrics = new ServerMetrics({
-    defaultLabels: { app: spec.name },
-    build: { version: spec.version, commit: spec.commit },
-  });
   const lateAfter = prepared.flatMap(([, part]) =>
     part.lateAfterSeconds === undefined ? [] : [part.lateAfterSeconds],
   );
-  const repository = openRepository(
+  return {
     store,
-    logger,
-    lateAfter.length === 0 ? undefined : Math.min(DEFAULT_LATE_AFTER_SECONDS, ...lateAfter),
-    metrics,
-  );
-  const grpcServices = spec.parts.flatMap((part) =>
-    part.grpcService === undefined ? [] : [part.grpcService],
-  );
-  const shutdown = new ShutdownCoordinator({ logger });
-  const monitor = new StoreHealthMonitor(repository, { logger });
-  const health = new HealthService({
-    services: grpcServices.map((service) => service.name),
-    writingServices: grpcServices.filter((service) => service.writes).map((service) => service.name),
+    prepared,
+    healthAddress,
+    metricsAddress,
+    tls,
+    tlsPorts,
+    lateAfterSeconds:
+      lateAfter.length === 0 ? undefined : Math.min(DEFAULT_LATE_AFTER_SECONDS, ...lateAfter),
+    grpcServices: spec.parts.flatMap((part) => (part.grpcService === undefined ? [] : [part.grpcService])),
+  };
+}
+
+function serverMetrics(spec: ServerAppSpec): ServerMetrics {
+  return new ServerMetrics({
+    defaultLabels: { app: spec.name },
+    build: { version: spec.version, commit: spec.commit },
+  });
+}
+
+function healthService(setup: ServerSetup, monitor: StoreHealthMonitor, logger: Logger): HealthService {
+  return new HealthService({
+    services: setup.grpcServices.map((service) => service.name),
+    writingServices: setup.grpcServices.filter((service) => service.writes).map((service) => service.name),
     monitor,
     logger,
   });
+}
+
+/** The server in this one process (`--workers 1`, or no gRPC port to share). */
+async function startServers(
+  spec: ServerAppSpec,
+  setup: ServerSetup,
+  logger: Logger,
+  proc: ServerProcess,
+): Promise<void> {
+  const { store, prepared, tls } = setup;
+  const metrics = serverMetrics(spec);
+  const repository = openRepository(store, logger, setup.lateAfterSeconds, metrics);
+  const shutdown = new ShutdownCoordinator({ logger });
+  const monitor = new StoreHealthMonitor(repository, { logger });
+  const health = healthService(setup, monitor, logger);
   monitor.start();
   shutdown.add('health NOT_SERVING', () => health.beginShutdown());
 
@@ -155,7 +216,7 @@ async function startServers(
   const servers: RunningGrpcServer[] = [];
   const ports: BoundPorts = {};
   const localServices = new Map<string, LocalService>();
-  const running: Array<{ readonly name: string; readonly part: RunningPart }> = [];
+  const running: RunningParts = [];
   /** The option of each service port that listens: all of them serve TLS when files are given. */
   const servicePortOptions: string[] = [];
   try {
@@ -189,36 +250,16 @@ async function startServers(
       localServices.set(part.name, { port: server.port, tokens: service.tokens });
       servicePortOptions.push(service.portOption);
     }
-    const healthServer = await listening('healthcheck_port', healthAddress, (address) =>
-      startGrpcServer({
-        name: 'grpc.health.v1.Health',
-        address,
-        services: [health],
-        metrics,
-        tls: tlsPorts.healthcheck ? tls : undefined,
-        logger,
-      }),
-    );
+    const healthServer = await startHealthServer(setup, health, metrics, logger);
     servers.push(healthServer);
     ports['healthcheck'] = healthServer.port;
 
-    for (const { name, part } of running) {
-      const stop = part.stopBeforePorts?.bind(part);
-      if (stop !== undefined) shutdown.add(`${name}: stop before the ports close`, stop);
-    }
+    addPartSteps(shutdown, running, 'stopBeforePorts');
     shutdown.add('stop gRPC servers, let in-flight calls finish', async () => {
       await Promise.all(servers.map((server) => server.shutdown(SHUTDOWN_GRACE_MS)));
     });
-    for (const { name, part } of running) {
-      const stop = part.stopAfterPorts?.bind(part);
-      if (stop !== undefined) shutdown.add(`${name}: stop once in-flight calls are done`, stop);
-    }
-    const metricsServer =
-      metricsAddress === undefined
-        ? undefined
-        : await listening('metrics_port', metricsAddress, (address) =>
-            startMetricsServer(metrics, address, logger, tlsPorts.metrics ? tls : undefined),
-          );
+    addPartSteps(shutdown, running, 'stopAfterPorts');
+    const metricsServer = await startMetricsPort(setup, metrics, logger);
     if (metricsServer !== undefined) ports['metrics'] = metricsServer.port;
     shutdown.add('stop store health probes', () => monitor.stop());
     shutdown.add('close the store', () => repository.close());
@@ -226,22 +267,334 @@ async function startServers(
     // Last, once nothing else can fail: a worker started here is stopped first on shutdown.
     for (const { part } of running) part.begin?.();
   } catch (error) {
-    await abandonStartup(servers, monitor, repository);
+    await abandonStartup(servers, [monitor], repository);
     throw error;
   }
   shutdown.onSignals(proc);
+  announceReady(setup, running, servicePortOptions, ports, logger);
+}
+
+/**
+ * A worker process of a server with `--workers N`: the parts serving gRPC ports, on ports
+ * it shares with the other workers (node:cluster hands each connection to one of them),
+ * each with its own store client and group commit. It tells the primary once it listens,
+ * prints no `ready` line, and drains when the primary asks (or is gone).
+ */
+async function startWorker(
+  spec: ServerAppSpec,
+  setup: ServerSetup,
+  logger: Logger,
+  proc: ServerProcess,
+  channel: Worker,
+  slot: number,
+): Promise<void> {
+  const { store, prepared, tls } = setup;
+  const metrics = serverMetrics(spec);
+  const shutdown = new ShutdownCoordinator({ logger });
+  const link = new PrimaryLink({
+    channel,
+    metrics,
+    logger,
+    onShutdown: (reason) => {
+      void shutdown.run(reason).then((report) => proc.exit(report.failedSteps.length === 0 ? 0 : 1));
+    },
+  });
+  // The primary sweeps expired records; this process relays its commits to the watches of the others.
+  const repository = openRepository(store, logger, setup.lateAfterSeconds, metrics, {
+    sweeps: false,
+    commitRelay: link.relay,
+  });
+  const ownMonitor = new StoreHealthMonitor(repository, { logger });
+  ownMonitor.onChange((health) => link.storeHealth(health));
+  const serverMonitor = serverHealthMonitor(
+    () => worseHealth(ownMonitor.current, link.serverHealth),
+    logger,
+  );
+  const health = healthService(setup, serverMonitor, logger);
+  ownMonitor.start();
+  serverMonitor.start();
+  shutdown.add('health NOT_SERVING', () => health.beginShutdown());
+
+  const processName = `${spec.name}@${hostname()}:${proc.pid ?? 0}`;
+  const servers: RunningGrpcServer[] = [];
+  const ports: BoundPorts = {};
+  const services: Record<string, LocalService> = {};
+  const running: RunningParts = [];
+  const portOptions: string[] = [];
+  try {
+    for (const [part, preparedPart] of prepared) {
+      if (part.grpcService === undefined) continue;
+      const runningPart = await preparedPart.start({
+        repository,
+        logger,
+        metrics,
+        processName,
+        sharedWorkLeases: () => openSharedWorkLeases(store, processName),
+        localService: (partName) => services[partName],
+        tls,
+      });
+      running.push({ name: part.name, part: runningPart });
+      const service = runningPart.service;
+      if (service === undefined) continue;
+      const server = await startServiceServer({
+        option: service.portOption,
+        address: service.address,
+        service: service.registration,
+        serviceName: part.grpcService.name,
+        tokens: service.tokens,
+        health,
+        metrics,
+        tls,
+        logger,
+        quiet: slot !== 1,
+      });
+      servers.push(server);
+      ports[part.name] = server.port;
+      services[part.name] = { port: server.port, tokens: service.tokens };
+      portOptions.push(service.portOption);
+    }
+    addPartSteps(shutdown, running, 'stopBeforePorts');
+    shutdown.add('stop gRPC servers, let in-flight calls finish', async () => {
+      await Promise.all(servers.map((server) => server.shutdown(SHUTDOWN_GRACE_MS)));
+    });
+    addPartSteps(shutdown, running, 'stopAfterPorts');
+    shutdown.add('stop store health probes', () => {
+      serverMonitor.stop();
+      ownMonitor.stop();
+    });
+    shutdown.add('close the store', () => repository.close());
+    // How the primary spread the connections over the workers, for whoever tunes --workers.
+    shutdown.add('count the calls served', async () => {
+      const started = await metrics.grpcStarted.get();
+      const callsServed = started.values.reduce((sum, { value }) => sum + value, 0);
+      logger.info({ callsServed }, 'worker process drained');
+    });
+    for (const { part } of running) part.begin?.();
+  } catch (error) {
+    await abandonStartup(servers, [serverMonitor, ownMonitor], repository);
+    throw error;
+  }
+  shutdown.onSignals(proc);
+  logger.info({ ports }, 'worker process serving');
+  link.listening({ ports, services, portOptions });
+}
+
+/**
+ * The primary process of a server with `--workers N`: it forks the workers, which serve
+ * the gRPC ports, and runs what must run once per server: the parts without a gRPC port
+ * (the travel-time worker, the dashboard), the embedded store's expiry sweep, the health
+ * port (SERVING only while every worker serves and reaches the store), and the metrics
+ * port (the sum of all processes). Its `ready` line comes once every worker listens.
+ *
+ * The travel-time worker keeps its claims in memory on the embedded store
+ * (`sharedWorkLeases` is undefined there): right, because it runs in this process only.
+ */
+async function startPrimary(
+  spec: ServerAppSpec,
+  setup: ServerSetup,
+  logger: Logger,
+  proc: ServerProcess,
+  workers: number,
+): Promise<void> {
+  const { store, prepared, tls } = setup;
+  const metrics = serverMetrics(spec);
+  const shutdown = new ShutdownCoordinator({ logger });
+  const primary = 0;
+  const relay = new CommitRelay({
+    committed: (records) => hub.committed(primary, records),
+    watch: (prefix, watching) => hub.watch(primary, prefix, watching),
+  });
+  const supervisor: WorkerSupervisor = new WorkerSupervisor({
+    count: workers,
+    logger,
+    onCrashLoop: () => {
+      void shutdown.run('worker processes keep exiting').then(() => proc.exit(1));
+    },
+    onCommitted: (from, records) => hub.committed(from, records),
+    onWatch: (from, prefix, watching) => hub.watch(from, prefix, watching),
+    onWorkerChange: (slot, running) => (running ? hub.tell(slot) : hub.forget(slot)),
+  });
+  const hub: RelayHub = new RelayHub(
+    (to, records) => (to === primary ? relay.receive(records) : supervisor.deliver(to, records)),
+    (to, prefixes) =>
+      to === primary ? relay.watchedElsewhere(prefixes) : supervisor.tellWatchedElsewhere(to, prefixes),
+    () => [primary, ...supervisor.runningSlots()],
+  );
+  const repository = openRepository(store, logger, setup.lateAfterSeconds, metrics, {
+    sweeps: true,
+    commitRelay: relay,
+  });
+  const ownMonitor = new StoreHealthMonitor(repository, { logger });
+  const serverMonitor = serverHealthMonitor(
+    () => worseHealth(ownMonitor.current, supervisor.workersHealth()),
+    logger,
+  );
+  serverMonitor.onChange((health) => supervisor.tellServerHealth(health));
+  const health = healthService(setup, serverMonitor, logger);
+  ownMonitor.start();
+  serverMonitor.start();
+  shutdown.add('health NOT_SERVING', () => health.beginShutdown());
+
+  const processName = `${spec.name}@${hostname()}:${proc.pid ?? 0}`;
+  const servers: RunningGrpcServer[] = [];
+  const running: RunningParts = [];
+  let listening: WorkerListening;
+  try {
+    listening = await supervisor.start();
+  } catch (error) {
+    supervisor.abandon();
+    await abandonStartup(servers, [serverMonitor, ownMonitor], repository);
+    throw error;
+  }
+  const ports: BoundPorts = { ...listening.ports };
+  try {
+    for (const [part, preparedPart] of prepared) {
+      if (part.grpcService !== undefined) continue;
+      const runningPart = await preparedPart.start({
+        repository,
+        logger,
+        metrics,
+        processName,
+        sharedWorkLeases: () => openSharedWorkLeases(store, processName),
+        localService: (partName) => listening.services[partName],
+        tls,
+      });
+      running.push({ name: part.name, part: runningPart });
+      Object.assign(ports, runningPart.listening);
+    }
+    const healthServer = await startHealthServer(setup, health, metrics, logger);
+    servers.push(healthServer);
+    ports['healthcheck'] = healthServer.port;
+
+    addPartSteps(shutdown, running, 'stopBeforePorts');
+    shutdown.add('drain the worker processes', () => supervisor.drain(WORKER_DRAIN_MS), {
+      timeoutMs: WORKER_DRAIN_MS + SHUTDOWN_GRACE_MS,
+    });
+    shutdown.add('stop gRPC servers, let in-flight calls finish', async () => {
+      await Promise.all(servers.map((server) => server.shutdown(SHUTDOWN_GRACE_MS)));
+    });
+    addPartSteps(shutdown, running, 'stopAfterPorts');
+    const summed: MetricsSource = {
+      contentType: metrics.contentType,
+      scrape: async () => {
+        const [own, others] = await Promise.all([metrics.snapshot(), supervisor.scrapeWorkers()]);
+        return aggregateMetrics([own, ...others]);
+      },
+    };
+    const metricsServer = await startMetricsPort(setup, summed, logger);
+    if (metricsServer !== undefined) ports['metrics'] = metricsServer.port;
+    shutdown.add('stop store health probes', () => {
+      serverMonitor.stop();
+      ownMonitor.stop();
+    });
+    shutdown.add('close the store', () => repository.close());
+    if (metricsServer !== undefined) shutdown.add('stop metrics', () => metricsServer.close());
+    for (const { part } of running) part.begin?.();
+  } catch (error) {
+    await supervisor.drain(WORKER_DRAIN_MS).catch(() => undefined);
+    await abandonStartup(servers, [serverMonitor, ownMonitor], repository);
+    throw error;
+  }
+  shutdown.onSignals(proc);
+  logger.info({ workers, pids: supervisor.runningPids() }, 'worker processes serving');
+  announceReady(setup, running, listening.portOptions, ports, logger);
+}
+
+type RunningParts = Array<{ readonly name: string; readonly part: RunningPart }>;
+
+/** Workers get this long to drain on shutdown: their own steps, each with its own limit. */
+const WORKER_DRAIN_MS = 60_000;
+
+function addPartSteps(
+  shutdown: ShutdownCoordinator,
+  running: RunningParts,
+  step: 'stopBeforePorts' | 'stopAfterPorts',
+): void {
+  const what = step === 'stopBeforePorts' ? 'stop before the ports close' : 'stop once in-flight calls are done';
+  for (const { name, part } of running) {
+    const stop = part[step]?.bind(part);
+    if (stop !== undefined) shutdown.add(`${name}: ${what}`, stop);
+  }
+}
+
+function startHealthServer(
+  setup: ServerSetup,
+  health: HealthService,
+  metrics: ServerMetrics,
+  logger: Logger,
+): Promise<RunningGrpcServer> {
+  return listening('healthcheck_port', setup.healthAddress, (address) =>
+    startGrpcServer({
+      name: 'grpc.health.v1.Health',
+      address,
+      services: [health],
+      metrics,
+      tls: setup.tlsPorts.healthcheck ? setup.tls : undefined,
+      logger,
+    }),
+  );
+}
+
+async function startMetricsPort(
+  setup: ServerSetup,
+  metrics: MetricsSource,
+  logger: Logger,
+): Promise<MetricsServer | undefined> {
+  const address = setup.metricsAddress;
+  if (address === undefined) return undefined;
+  return listening('metrics_port', address, (bound) =>
+    startMetricsServer(metrics, bound, logger, setup.tlsPorts.metrics ? setup.tls : undefined),
+  );
+}
+
+/** The port security line, then `ready` with every port: tests and the bench read the ports from it. */
+function announceReady(
+  setup: ServerSetup,
+  running: RunningParts,
+  servicePortOptions: readonly string[],
+  ports: BoundPorts,
+  logger: Logger,
+): void {
   const partPortOptions = running.flatMap(({ part }) =>
     Object.keys(part.listening ?? {}).map((name) => `${name}_port`),
   );
   const security = portSecurityLine({
     ...Object.fromEntries(
-      [...servicePortOptions, ...partPortOptions].map((option) => [option, tls !== undefined]),
+      [...servicePortOptions, ...partPortOptions].map((option) => [option, setup.tls !== undefined]),
     ),
-    healthcheck_port: tlsPorts.healthcheck,
-    metrics_port: ports['metrics'] === undefined ? undefined : tlsPorts.metrics,
+    healthcheck_port: setup.tlsPorts.healthcheck,
+    metrics_port: ports['metrics'] === undefined ? undefined : setup.tlsPorts.metrics,
   });
   logger.info(security.fields, security.message);
   logger.info({ ports }, 'ready');
+}
+
+/**
+ * Judges a server of several processes from what it already knows (no probe of its
+ * own): it logs nothing, the monitors of the store and the supervisor log the causes.
+ */
+function serverHealthMonitor(current: () => StoreHealth, logger: Logger): StoreHealthMonitor {
+  return new StoreHealthMonitor(
+    { health: async () => current() },
+    {
+      logger: logger.child({}, { level: 'silent' }),
+      intervalMs: SERVER_HEALTH_INTERVAL_MS,
+      // Its sources tolerate one slow probe already; a worker's exit is no blip.
+      failuresToUnreachable: 1,
+    },
+  );
+}
+
+/** How often a server of several processes re-judges its health: in memory, so often. */
+const SERVER_HEALTH_INTERVAL_MS = 250;
+
+/** The worse of two answers: unreachable over refusing writes over reachable; none yet is unreachable. */
+function worseHealth(own: StoreHealth | undefined, other: StoreHealth | undefined): StoreHealth {
+  if (own === undefined) return { reachable: false, reason: 'the store has not answered yet' };
+  if (!own.reachable || other === undefined) return own;
+  if (!other.reachable) return other;
+  const writesRefused = own.writesRefused ?? other.writesRefused;
+  return writesRefused === undefined ? { reachable: true } : { reachable: true, writesRefused };
 }
 
 interface ServiceServerOptions {
@@ -256,6 +609,8 @@ interface ServiceServerOptions {
   readonly metrics: ServerMetrics;
   readonly tls: TlsFiles | undefined;
   readonly logger: Logger;
+  /** Another worker process than the first: the first warns for the server. */
+  readonly quiet?: boolean;
 }
 
 /**
@@ -284,7 +639,7 @@ async function startServiceServer(options: ServiceServerOptions): Promise<Runnin
       logger: options.logger,
     }),
   );
-  if (tokens.length === 0 && !isLoopback(options.address.host)) {
+  if (tokens.length === 0 && options.quiet !== true && !isLoopback(options.address.host)) {
     options.logger.warn(
       {
         service: options.serviceName,
@@ -309,10 +664,10 @@ function isLoopback(host: string): boolean {
 
 async function abandonStartup(
   servers: readonly RunningGrpcServer[],
-  monitor: StoreHealthMonitor,
+  monitors: readonly StoreHealthMonitor[],
   repository: Repository,
 ): Promise<void> {
   await Promise.all(servers.map((server) => server.shutdown(0)));
-  monitor.stop();
+  for (const monitor of monitors) monitor.stop();
   await repository.close();
 }
