@@ -66,6 +66,8 @@ describe('a part that listens on a port of its own', () => {
         '--healthcheck_port=127.0.0.1:0',
         '--metrics_port=',
         '--log_level=silent',
+        // In this test process: one process, no fork (workers would be forks of the test runner).
+        '--workers=1',
       ],
       env: {},
       stdout: { write: () => true },

@@ -64,7 +64,8 @@ function fakeProcess(argv: readonly string[]) {
   const exitedOnce = new Promise<void>((resolve) => (exited = resolve));
   let stderr = '';
   const proc: ServerProcess = {
-    argv: ['node', 'query', ...argv],
+    // In this test process: one process, no fork (workers would be forks of the test runner).
+    argv: ['node', 'query', '--workers=1', ...argv],
     env: {},
     stdout: { write: () => true },
     stderr: { write: (text: string) => (stderr += text) },
