@@ -12,7 +12,7 @@ import { ExpiryLeases } from './expiry-leases';
 import { EtcdFaultHandling, type EndpointState } from './fault-handling';
 import { viewOf } from './buffer-view';
 import { rangeReader, type RangePage, type RangeRead } from './range-reads';
-import { encodeTxn, encodeTxns, PutLease, txnSender, type LeaseOf, type Txn } from './txn-batches';
+import { encodeTxn, encodeTxns, fitInOneTxn, PutLease, txnSender, type LeaseOf, type Txn } from './txn-batches';
 
 /**
  * The ordered-KV backend on etcd. Writes go out as transactions of bounded size, several
@@ -80,6 +80,11 @@ export class EtcdBackend implements KvBackend {
     this.pendingPuts.add(tracked);
     void tracked.finally(() => this.pendingPuts.delete(tracked));
     return done;
+  }
+
+  /** One txn of `maxOpsPerTxn` puts and about `maxTxnBytes`, as `put` cuts them. */
+  putIsAtomic(records: readonly KvRecord[]): boolean {
+    return fitInOneTxn(records, this.options.maxOpsPerTxn, this.options.maxTxnBytes);
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {

@@ -81,6 +81,43 @@ describe('KvRepository on etcd: the bytes in etcd', () => {
     expect(Number(lease.grantedTTL)).toBeLessThanOrEqual(expectedTtl + 1);
   });
 
+  it("commits late sightings and their buckets' marks in one txn, and the marks after them when they need more", async () => {
+    const sightings = (count: number, device: string) =>
+      Array.from({ length: count }, (_, index) => ({
+        detectorId: detector,
+        deviceId: `${device}${index}`.padEnd(22, 'x'),
+        time: TIME + BigInt(index),
+      }));
+    const revisions = async () => {
+      const stored = await raw.kv.range({ key: Buffer.from(`/${prefix}/`), range_end: Buffer.from(`/${prefix}0`) });
+      const of = (part: string) => stored.kvs.filter((kv) => kv.key.toString().includes(part)).map((kv) => kv.mod_revision);
+      return { events: of('/detectors/'), marks: of('/late/') };
+    };
+    await repository.events.append(sightings(3, 'one'));
+    const together = await revisions();
+    expect(together.events).toHaveLength(3);
+    expect(together.marks).toHaveLength(1);
+    // One revision: the worker sees the mark and every sighting it stands for, or neither.
+    expect(new Set([...together.events, ...together.marks]).size).toBe(1);
+
+    // Txns of 2 puts: the 4 sightings take two, the mark a third once both are committed.
+    const small = new KvRepository(new EtcdBackend({ hosts: etcdEndpoints(), maxOpsPerTxn: 2 }), {
+      prefix,
+      eventRetentionSeconds: retention,
+    });
+    try {
+      await small.events.append(sightings(4, 'two'));
+    } finally {
+      await small.close();
+    }
+    const apart = await revisions();
+    const newEvents = apart.events.filter((revision) => !together.events.includes(revision));
+    expect(newEvents).toHaveLength(4);
+    const [mark] = apart.marks;
+    expect(apart.marks).toHaveLength(1);
+    expect(newEvents.every((revision) => BigInt(revision) < BigInt(mark!))).toBe(true);
+  });
+
   it('attaches estimates and status reports to one lease per 10^14-ns window, kept its retention after it', async () => {
     const windowNanos = 10n ** 14n;
     const hourAgo = (BigInt(Date.now()) - 3_600_000n) * 1_000_000n + 123n;

@@ -78,6 +78,17 @@ export function* encodeTxns(
   }
 }
 
+/** Whether `encodeTxns` would put `records` into one transaction. */
+export function fitInOneTxn(records: readonly KvRecord[], maxOps: number, maxBytes: number): boolean {
+  // Counted with any repeated keys, which can only make it say no where one txn would do.
+  if (records.length > maxOps) return false;
+  let bytes = 0;
+  for (const record of records) {
+    bytes += Buffer.byteLength(record.key, 'utf8') + record.value.length + perOpOverheadBytes;
+  }
+  return records.length <= 1 || bytes <= maxBytes;
+}
+
 /** The txn of `records` again, e.g. after their leases were granted anew. */
 export function encodeTxn(records: readonly KvRecord[], leaseOf: LeaseOf): Txn {
   const keyLengths = records.map(({ key }) => Buffer.byteLength(key, 'utf8'));

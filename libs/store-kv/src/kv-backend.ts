@@ -23,6 +23,12 @@ export interface KvBackend {
    */
   put(records: readonly KvRecord[]): Promise<void>;
 
+  /**
+   * Whether `put(records)` would commit them all in one transaction, so no reader ever
+   * sees some without the others. Unset: a writer never counts on it.
+   */
+  putIsAtomic?(records: readonly KvRecord[]): boolean;
+
   /** The value at `key`, or undefined. */
   get(key: string): Promise<Uint8Array | undefined>;
 

@@ -98,9 +98,14 @@ export class KvEventRepository implements EventRepository {
       }
     }
     // The same sighting twice in one batch is one record (etcd refuses a key twice in a txn).
-    await this.store.write(mayRepeat ? withoutRepeatedKeys(records) : records);
-    // Only after the sightings: a worker that reads a mark must find every sighting it stands for.
-    if (lateBuckets !== undefined) await this.store.write(lateMarks(lateBuckets));
+    const distinct = mayRepeat ? withoutRepeatedKeys(records) : records;
+    if (lateBuckets === undefined) return this.store.write(distinct);
+    // A worker that reads a mark must find every sighting it stands for: the marks go in
+    // the sightings' own transaction where the store commits them in one, else after them.
+    const withMarks = [...distinct, ...lateMarks(lateBuckets)];
+    if (this.store.backend.putIsAtomic?.(withMarks) === true) return this.store.write(withMarks);
+    await this.store.write(distinct);
+    await this.store.write(lateMarks(lateBuckets));
   }
 
   list(query: EventQuery): AsyncIterable<Sighting> {
