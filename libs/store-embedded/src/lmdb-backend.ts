@@ -137,6 +137,11 @@ export class LmdbBackend implements KvBackend {
     return this.track(this.putRecords(records));
   }
 
+  /** Every put is one lmdb write transaction, whatever its size. */
+  putIsAtomic(): boolean {
+    return true;
+  }
+
   async get(key: string): Promise<Uint8Array | undefined> {
     this.assertOpen();
     assertStorableKey(key, 'key');
