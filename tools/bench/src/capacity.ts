@@ -10,7 +10,9 @@ import { formatTable, writeReport } from './report';
 async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2));
   if (args.rounds !== undefined) {
-    throw new BenchUsageError('--rounds: the capacity suite runs each contender for a time, not a number of rounds');
+    throw new BenchUsageError(
+      '--rounds: the capacity suite runs each contender for a time, not a number of rounds',
+    );
   }
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const report = await runCapacitySuite({ smoke: args.smoke, log });

@@ -12,8 +12,21 @@ import { countEmbeddedKeys, startCqserver } from '../e2e/cqserver-under-test';
 import { LoadGeneratorProcess } from '../e2e/load-generator-process';
 import { previousHourStartSeconds } from '../e2e/sighting-logs';
 import { installedVersion, machineInfo } from '../machine';
-import { speedRatio, toResultRow, type BenchReport, type ExtraTable, type RatioRow, type ResultRow } from '../report';
-import { RAW_ETCD_OPS_PER_TXN, RAW_ETCD_TXNS_IN_FLIGHT, rawEtcdAppend, rawLmdbAppend } from '../store/append-trials';
+import type { Trial } from '../measure';
+import {
+  speedRatio,
+  toResultRow,
+  type BenchReport,
+  type ExtraTable,
+  type RatioRow,
+  type ResultRow,
+} from '../report';
+import {
+  RAW_ETCD_OPS_PER_TXN,
+  RAW_ETCD_TXNS_IN_FLIGHT,
+  rawEtcdAppend,
+  rawLmdbAppend,
+} from '../store/append-trials';
 import { EventWorkload } from '../store/workload';
 import {
   detectorsWithin,
@@ -97,6 +110,11 @@ const EXAMPLE_SITE: Omit<SiteAssumptions, 'detectors'> = {
 };
 const EXAMPLE_FLEETS = [100, 1_000, 5_000] as const;
 
+const SHAPE_LABELS = {
+  stream: 'StreamEventLog, logs of 100',
+  unary: 'unary, 100 per call, 8 in flight',
+} as const;
+
 /** Whether each store holds exactly what was acknowledged. */
 export interface CountCheck {
   readonly what: string;
@@ -179,13 +197,19 @@ export async function runCapacitySuite(options: CapacitySuiteOptions): Promise<C
           ...shapes.map((shape) => serverContender(where, server, shape, (n) => (acknowledged += n))),
           rawTrialContender({
             id: `ingest.${where}.raw-etcd3`,
-            label: `${where === 'single' ? 'one member' : '3 members'}: raw etcd3, txns of ${RAW_ETCD_OPS_PER_TXN}, ${RAW_ETCD_TXNS_IN_FLIGHT} in flight`,
+            label: `${whereLabel(where)}: raw etcd3, txns of ${RAW_ETCD_OPS_PER_TXN}, ${RAW_ETCD_TXNS_IN_FLIGHT} in flight`,
             sightingsPerRound: sizes.ingestRound,
             trial: countingTrial(
-              rawEtcdAppend(`ingest.${where}.raw-etcd3`, client, where === 'single' ? 'raw1' : 'raw3', rawWorkload, {
-                batchSize: 10_000,
-                events: sizes.ingestRound,
-              }),
+              rawEtcdAppend(
+                `ingest.${where}.raw-etcd3`,
+                client,
+                where === 'single' ? 'raw1' : 'raw3',
+                rawWorkload,
+                {
+                  batchSize: 10_000,
+                  events: sizes.ingestRound,
+                },
+              ),
               () => (rawWritten += sizes.ingestRound),
             ),
           }),
@@ -218,7 +242,7 @@ export async function runCapacitySuite(options: CapacitySuiteOptions): Promise<C
     ) =>
       cqserverContender({
         id: `ingest.${where}.cqserver.${shape === 'stream' ? 'stream-100' : 'unary-100.c8'}`,
-        label: `${whereLabel(where)}: cqserver, ${shape === 'stream' ? 'StreamEventLog, logs of 100' : 'unary, 100 per call, 8 in flight'}`,
+        label: `${whereLabel(where)}: cqserver, ${SHAPE_LABELS[shape]}`,
         server,
         loadGenerator,
         sightingsPerRound: sizes.ingestRound,
@@ -257,7 +281,11 @@ export async function runCapacitySuite(options: CapacitySuiteOptions): Promise<C
       prefix: INGEST_PREFIX,
     });
     cleanup.defer('stop cqserver on the embedded store', () => embeddedServer.stop());
-    const rawLmdb = open<Buffer, Buffer>({ path: join(workDir, 'raw-lmdb'), encoding: 'binary', keyEncoding: 'binary' });
+    const rawLmdb = open<Buffer, Buffer>({
+      path: join(workDir, 'raw-lmdb'),
+      encoding: 'binary',
+      keyEncoding: 'binary',
+    });
     cleanup.defer('close raw lmdb', () => rawLmdb.close());
     let embeddedAcknowledged = 0;
     let rawLmdbWritten = 0;
@@ -282,7 +310,10 @@ export async function runCapacitySuite(options: CapacitySuiteOptions): Promise<C
       {
         what: 'embedded: cqserver',
         written: embeddedAcknowledged,
-        stored: await countEmbeddedKeys(join(embeddedDataDir, 'store'), new Keyspace(INGEST_PREFIX).detectorsRoot),
+        stored: await countEmbeddedKeys(
+          join(embeddedDataDir, 'store'),
+          new Keyspace(INGEST_PREFIX).detectorsRoot,
+        ),
       },
       {
         what: 'embedded: raw lmdb',
@@ -324,11 +355,16 @@ export async function runCapacitySuite(options: CapacitySuiteOptions): Promise<C
     const loadAverageAtEnd = loadavg();
     return {
       suite: 'capacity',
-      title: 'Capacity: bytes per sighting, sustained ingest of a 3-member etcd cluster and of the embedded store',
+      title:
+        'Capacity: bytes per sighting, sustained ingest of a 3-member etcd cluster and of the embedded store',
       mode: options.smoke ? 'smoke' : 'full',
       startedAt: startedAt.toISOString(),
       durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 100) / 10,
-      machine: machineInfo({ etcd: etcdVersion, etcd3: installedVersion('etcd3'), lmdb: installedVersion('lmdb') }),
+      machine: machineInfo({
+        etcd: etcdVersion,
+        etcd3: installedVersion('etcd3'),
+        lmdb: installedVersion('lmdb'),
+      }),
       settings: {
         warmupRounds: sizes.warmupRounds,
         targetSecondsPerContender: sizes.targetSeconds,
@@ -374,10 +410,7 @@ export async function runCapacitySuite(options: CapacitySuiteOptions): Promise<C
 }
 
 /** A trial whose every prepared run is counted once it has run, for the stored-count check. */
-function countingTrial(
-  trial: ReturnType<typeof rawEtcdAppend>,
-  onRun: () => void,
-): ReturnType<typeof rawEtcdAppend> {
+function countingTrial(trial: Trial, onRun: () => void): Trial {
   return {
     id: trial.id,
     async prepare(round) {
@@ -476,7 +509,10 @@ function modelTable(etcdBytes: number, lmdbBytes: number): ExtraTable {
   const etcdPlanned = ETCD_RECOMMENDED_QUOTA_BYTES * ETCD_PLANNING_FILL;
   const site = { ...EXAMPLE_SITE, detectors: 1 };
   return {
-    title: `Capacity model: ${EXAMPLE_SITE.peakVehiclesPerHour.toLocaleString('en-US')} vehicles/h peak, ${EXAMPLE_SITE.penetration * 100} % detected, peak hour ${EXAMPLE_SITE.peakHourShare * 100} % of the day, ${EXAMPLE_SITE.retentionSeconds / 86_400} days' retention`,
+    title:
+      `Capacity model: ${formatCount(EXAMPLE_SITE.peakVehiclesPerHour)} vehicles/h peak, ` +
+      `${EXAMPLE_SITE.penetration * 100} % detected, peak hour ${EXAMPLE_SITE.peakHourShare * 100} % of the day, ` +
+      `${EXAMPLE_SITE.retentionSeconds / 86_400} days' retention`,
     columns: ['sightings/day', 'retained', 'peak sightings/s', 'etcd bytes', 'of 8 GiB', 'lmdb bytes'],
     rows: [
       ...EXAMPLE_FLEETS.map((detectors) => {
@@ -525,8 +561,8 @@ function modelTable(etcdBytes: number, lmdbBytes: number): ExtraTable {
 function capacityNotes(etcdBytes: number): string[] {
   return [
     `Footprint: a fleet's sightings stored through KvRepository (EtcdBackend, LmdbBackend) in the collector group commit's appends, pseudonymised by the collector's Pseudonymiser; etcd compacted to its current revision (physical) and defragmented before each reading. The model uses the larger size's ${etcdBytes.toFixed(0)} bytes per sighting in etcd.`,
-    'Ingest: rounds of new keys, contenders interleaved, each until its recorded rounds add up to the target; cqserver fed by the e2e suite\'s load generator process; raw clients are the store suite\'s trials (raw etcd3: txns of 128 puts, 8 in flight; raw lmdb: one transaction per 10,000, awaited until flushed).',
-    'The 3 members, their loopback proxies (the harness routes client and peer traffic through TCP proxies in this process), cqserver, the load generator and this process share the machine\'s cores: on a real cluster each member has a machine, so the 3-member figure is a lower bound, and its ratio to one member overstates the cost of replication.',
+    "Ingest: rounds of new keys, contenders interleaved, each until its recorded rounds add up to the target; cqserver fed by the e2e suite's load generator process; raw clients are the store suite's trials (raw etcd3: txns of 128 puts, 8 in flight; raw lmdb: one transaction per 10,000, awaited until flushed).",
+    "The 3 members, their loopback proxies (the harness routes client and peer traffic through TCP proxies in this process), cqserver, the load generator and this process share the machine's cores: on a real cluster each member has a machine, so the 3-member figure is a lower bound, and its ratio to one member overstates the cost of replication.",
   ];
 }
 

@@ -20,8 +20,8 @@ export interface FleetShape {
   readonly maxSightings: number;
 }
 
-/** A fixed master secret, so every run stores the same pseudonyms (never a real device's). */
-const BENCH_MASTER_SECRET = new Uint8Array(32).fill(0xc4);
+/** The byte of a fixed master secret, so every run stores the same pseudonyms (never a real device's). */
+const BENCH_MASTER_SECRET_BYTE = 0xc4;
 
 /**
  * Sightings of a fleet as the collector stores them: detector ids like `det-00042` (9
@@ -42,14 +42,15 @@ export class CapacityWorkload {
     now: Date = new Date(),
   ) {
     const pseudonymiser = new Pseudonymiser({
-      masterSecret: BENCH_MASTER_SECRET,
+      masterSecret: new Uint8Array(32).fill(BENCH_MASTER_SECRET_BYTE),
       rotation: { kind: 'never' },
       overlapSeconds: 0,
     });
     const nowNanos = BigInt(now.getTime()) * 1_000_000n;
     this.#pseudonyms = Array.from(
       { length: shape.devices },
-      (_, index) => pseudonymiser.pseudonymsAt('bluetooth', parseRawDeviceId(macAddress(index)), nowNanos).current,
+      (_, index) =>
+        pseudonymiser.pseudonymsAt('bluetooth', parseRawDeviceId(macAddress(index)), nowNanos).current,
     );
     this.#detectorIds = Array.from({ length: shape.detectors }, (_, index) =>
       parseDetectorId(`det-${String(index).padStart(5, '0')}`, 'detectorId'),
@@ -67,7 +68,8 @@ export class CapacityWorkload {
 
   /** Sightings `from` (inclusive) to `to` (exclusive), in time order. */
   sightings(from: number, to: number): Sighting[] {
-    if (to > this.shape.maxSightings) throw new Error(`${to} sightings exceed the fleet's ${this.shape.maxSightings}`);
+    if (to > this.shape.maxSightings)
+      throw new Error(`${to} sightings exceed the fleet's ${this.shape.maxSightings}`);
     const { detectors, devices } = this.shape;
     return Array.from({ length: to - from }, (_, offset) => {
       const index = from + offset;

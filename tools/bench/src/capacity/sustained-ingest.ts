@@ -74,7 +74,8 @@ export async function sustainIngest(
   const unfinished = () =>
     recorded.filter(
       ({ rounds }) =>
-        rounds.length === 0 || (busySeconds(rounds) < options.targetSeconds && rounds.length < options.maxRounds),
+        rounds.length === 0 ||
+        (busySeconds(rounds) < options.targetSeconds && rounds.length < options.maxRounds),
     );
   for (let round = 0; round < options.warmupRounds || unfinished().length > 0; round += 1) {
     const warmup = round < options.warmupRounds;
@@ -82,9 +83,8 @@ export async function sustainIngest(
     for (let turn = 0; turn < due.length; turn += 1) {
       const entry = due[(round + turn) % due.length]!;
       const outcome = await entry.contender.runRound(round);
-      options.log(
-        `  ${entry.contender.label}${warmup ? ' (warm-up)' : ''}: ${Math.round(outcome.sightings / outcome.seconds).toLocaleString('en-US')} sightings/s`,
-      );
+      const rate = Math.round(outcome.sightings / outcome.seconds).toLocaleString('en-US');
+      options.log(`  ${entry.contender.label}${warmup ? ' (warm-up)' : ''}: ${rate} sightings/s`);
       if (!warmup) entry.rounds.push(outcome);
     }
   }
@@ -192,7 +192,7 @@ export function processTreeCpuSeconds(root: number): number {
     processes.set(Number(entry), { parent: Number(fields[1]), ticks });
   }
   const inTree = (pid: number): boolean => {
-    for (let current: number | undefined = pid; current !== undefined && current > 1; ) {
+    for (let current: number | undefined = pid; current !== undefined && current > 1;) {
       if (current === root) return true;
       current = processes.get(current)?.parent;
     }
