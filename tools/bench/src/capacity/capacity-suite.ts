@@ -468,21 +468,26 @@ function footprintTable(store: 'etcd' | 'lmdb', footprint: Footprint): ExtraTabl
       store === 'etcd'
         ? 'etcd: bytes per sighting after compaction and defrag (dbSizeInUse above the empty db)'
         : 'lmdb: bytes per sighting (pages in use above the empty store)',
-    columns: ['stored keys', 'file bytes', 'used bytes', 'bytes/sighting', 'since previous size'],
-    rows: [
-      ['empty', '0', formatCount(footprint.empty.fileBytes), formatCount(footprint.empty.usedBytes), '', ''],
-      ...footprint.points.map((point, index) => {
-        const previous = footprint.points[index - 1];
-        return [
-          `${formatCount(point.sightings)} sightings`,
-          formatCount(point.storedKeys),
-          formatCount(point.fileBytes),
-          formatCount(point.usedBytes),
-          bytesPerSighting(footprint, point).toFixed(1),
-          previous === undefined ? '' : marginalBytesPerSighting(previous, point).toFixed(1),
-        ];
-      }),
+    columns: [
+      'stored keys',
+      'file bytes',
+      'used bytes',
+      'bytes/sighting',
+      'since previous size',
+      ...(store === 'etcd' ? ['defrag'] : []),
     ],
+    rows: [footprint.empty, ...footprint.points].map((point, index) => {
+      const previous = footprint.points[index - 2];
+      return [
+        index === 0 ? 'empty' : `${formatCount(point.sightings)} sightings`,
+        formatCount(point.storedKeys),
+        formatCount(point.fileBytes),
+        formatCount(point.usedBytes),
+        index === 0 ? '' : bytesPerSighting(footprint, point).toFixed(1),
+        previous === undefined ? '' : marginalBytesPerSighting(previous, point).toFixed(1),
+        ...(point.defragSeconds === undefined ? [] : [`${point.defragSeconds.toFixed(2)} s`]),
+      ];
+    }),
   };
 }
 

@@ -33,6 +33,8 @@ export interface FootprintPoint {
   readonly fileBytes: number;
   /** etcd: `dbSizeInUse` (file less free pages); lmdb: the pages of every database's tree × page size. */
   readonly usedBytes: number;
+  /** etcd only: how long the defragmentation took, during which the member answers nothing. */
+  readonly defragSeconds?: number;
 }
 
 /** A store's growth from empty, at each size. */
@@ -150,19 +152,21 @@ class Compactor {
   constructor(private readonly client: Etcd3) {}
 
   /** The member's file and in-use sizes after compaction and defrag. */
-  async compactAndDefragment(): Promise<{ fileBytes: number; usedBytes: number }> {
+  async compactAndDefragment(): Promise<{ fileBytes: number; usedBytes: number; defragSeconds: number }> {
     const revision = BigInt((await this.client.maintenance.status()).header.revision);
     // etcd refuses a compaction at a revision already compacted.
     if (revision > this.#compactedRevision) {
       await this.client.kv.compact({ revision: revision.toString(), physical: true });
       this.#compactedRevision = revision;
     }
+    const defragStarted = process.hrtime.bigint();
     await this.client.maintenance.defragment();
+    const defragSeconds = Number(process.hrtime.bigint() - defragStarted) / 1e9;
     const status = await this.client.maintenance.status();
     const fileBytes = Number(status.dbSize);
     // dbSizeInUse came with etcd 3.4; an older member gives only the file.
     const inUse = Number(status.dbSizeInUse);
-    return { fileBytes, usedBytes: Number.isFinite(inUse) && inUse > 0 ? inUse : fileBytes };
+    return { fileBytes, usedBytes: Number.isFinite(inUse) && inUse > 0 ? inUse : fileBytes, defragSeconds };
   }
 }
 
