@@ -40,7 +40,9 @@ async function stopped(server: ServerProcess): Promise<Array<Record<string, unkn
 
 describe('cqserver log lines', () => {
   it('name levels and listening services, give the generated key path once, and log refusals sparingly', async () => {
-    const first = await ServerProcess.start([`--data_dir=${dataDir}`], { COLLECTOR_TOKEN });
+    // One process: with workers the primary generates the key (prepare) but the collector
+    // part logs it when it starts, in workers that find the key already there.
+    const first = await ServerProcess.start([`--data_dir=${dataDir}`, '--workers=1'], { COLLECTOR_TOKEN });
     const { ports } = first;
     expect(await createEventLogAs(first, 'Bearer not-the-token')).toBe(GrpcStatus.UNAUTHENTICATED);
     expect(await createEventLogAs(first, undefined)).toBe(GrpcStatus.UNAUTHENTICATED);

@@ -161,6 +161,12 @@ describe('cqserver --workers 2 on the embedded store', () => {
     const travelTime = logEntries(server, 'travel-time worker started');
     expect(travelTime.map((entry) => entry['pid'])).toEqual([primary]);
     expect(logEntries(server, 'ready').map((entry) => entry['pid'])).toEqual([primary]);
+    // Each shared port is announced once, by the first worker.
+    expect(logEntries(server, 'gRPC server listening').map((entry) => entry['service'])).toEqual([
+      'collector.CollectorService',
+      'query.QueryService',
+      'grpc.health.v1.Health',
+    ]);
     await waitForHealth(server.healthClient(), 'SERVING', 30_000);
 
     const clients = collectorClients(server);

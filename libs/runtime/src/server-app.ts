@@ -609,7 +609,7 @@ interface ServiceServerOptions {
   readonly metrics: ServerMetrics;
   readonly tls: TlsFiles | undefined;
   readonly logger: Logger;
-  /** Another worker process than the first: the first warns for the server. */
+  /** Another worker process than the first: the first one's log lines speak for the server. */
   readonly quiet?: boolean;
 }
 
@@ -637,6 +637,7 @@ async function startServiceServer(options: ServiceServerOptions): Promise<Runnin
       interceptors: tokens.length === 0 ? [] : [bearerTokenInterceptor(tokens, { logger: options.logger })],
       tls: options.tls,
       logger: options.logger,
+      announce: options.quiet !== true,
     }),
   );
   if (tokens.length === 0 && options.quiet !== true && !isLoopback(options.address.host)) {

@@ -37,6 +37,11 @@ export interface GrpcServerOptions {
   /** Largest request message accepted (grpc-js default: 4 MiB); larger ones fail with RESOURCE_EXHAUSTED. */
   readonly maxReceiveMessageBytes?: number;
   readonly logger: Logger;
+  /**
+   * Log `gRPC server listening`; default true. A server's worker processes share their
+   * ports (`--workers`): the first one says so for all.
+   */
+  readonly announce?: boolean;
 }
 
 export interface RunningGrpcServer {
@@ -147,14 +152,16 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
       }
     });
   });
-  options.logger.info(
-    {
-      service: options.name,
-      address: formatAddress({ host: options.address.host, port }),
-      tls: options.tls !== undefined,
-    },
-    'gRPC server listening',
-  );
+  if (options.announce !== false) {
+    options.logger.info(
+      {
+        service: options.name,
+        address: formatAddress({ host: options.address.host, port }),
+        tls: options.tls !== undefined,
+      },
+      'gRPC server listening',
+    );
+  }
 
   let stopping: Promise<'drained' | 'forced'> | undefined;
   const shutdown = (graceMs: number): Promise<'drained' | 'forced'> => {
