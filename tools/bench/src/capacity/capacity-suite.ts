@@ -152,6 +152,8 @@ export async function runCapacitySuite(options: CapacitySuiteOptions): Promise<C
       etcdVersion = (await footprintClient.maintenance.status()).version;
       etcdFootprint = await measureEtcdFootprint(
         footprintEtcd.endpoint,
+        // The throwaway harness keeps etcd's data in `data/` under its directory.
+        join(footprintEtcd.dataDir, 'data'),
         footprintClient,
         fleet,
         sizes.footprintSizes,
@@ -474,7 +476,7 @@ function footprintTable(store: 'etcd' | 'lmdb', footprint: Footprint): ExtraTabl
       'used bytes',
       'bytes/sighting',
       'since previous size',
-      ...(store === 'etcd' ? ['defrag'] : []),
+      ...(store === 'etcd' ? ['defrag', 'etcd heap (RssAnon)', 'heap/sighting'] : []),
     ],
     rows: [footprint.empty, ...footprint.points].map((point, index) => {
       const previous = footprint.points[index - 2];
@@ -486,9 +488,20 @@ function footprintTable(store: 'etcd' | 'lmdb', footprint: Footprint): ExtraTabl
         index === 0 ? '' : bytesPerSighting(footprint, point).toFixed(1),
         previous === undefined ? '' : marginalBytesPerSighting(previous, point).toFixed(1),
         ...(point.defragSeconds === undefined ? [] : [`${point.defragSeconds.toFixed(2)} s`]),
+        ...(point.residentAnonBytes === undefined
+          ? []
+          : [
+              formatBytes(point.residentAnonBytes),
+              index === 0 ? '' : heapBytesPerSighting(footprint, point).toFixed(0),
+            ]),
       ];
     }),
   };
+}
+
+/** The etcd member's heap growth per sighting since the empty store. */
+function heapBytesPerSighting(footprint: Footprint, point: Footprint['points'][number]): number {
+  return (point.residentAnonBytes! - footprint.empty.residentAnonBytes!) / point.sightings;
 }
 
 function sustainedTable(ingest: readonly SustainedIngest[]): ExtraTable {

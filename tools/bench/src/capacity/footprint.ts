@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EtcdBackend } from '@message-bus/store-etcd';
@@ -35,6 +36,11 @@ export interface FootprintPoint {
   readonly usedBytes: number;
   /** etcd only: how long the defragmentation took, during which the member answers nothing. */
   readonly defragSeconds?: number;
+  /**
+   * etcd only: the member's anonymous resident memory (RssAnon: its heap, which holds the
+   * index of every key; not the mapped database file), after the defrag.
+   */
+  readonly residentAnonBytes?: number;
 }
 
 /** A store's growth from empty, at each size. */
@@ -61,6 +67,8 @@ export function marginalBytesPerSighting(from: FootprintPoint, to: FootprintPoin
  */
 export async function measureEtcdFootprint(
   endpoint: string,
+  /** The member's data directory (`--data-dir`), to find its process and read its memory. */
+  dataDir: string,
   client: Etcd3,
   workload: CapacityWorkload,
   sizes: readonly number[],
@@ -71,7 +79,7 @@ export async function measureEtcdFootprint(
   const measure = async (sightings: number): Promise<FootprintPoint> => {
     const sizes = await compactor.compactAndDefragment();
     const storedKeys = await client.getAll().prefix(root).count();
-    return { sightings, storedKeys, ...sizes };
+    return { sightings, storedKeys, ...sizes, residentAnonBytes: residentAnonBytesOf(dataDir) };
   };
   const empty = await measure(0);
   const repository = new KvRepository(new EtcdBackend({ hosts: endpoint }), {
@@ -204,4 +212,22 @@ async function lmdbPoint(dir: string, sightings: number): Promise<FootprintPoint
   } finally {
     await env.close();
   }
+}
+
+/** RssAnon of the one process whose command line names `--data-dir=<dataDir>`: the etcd member's heap. */
+function residentAnonBytesOf(dataDir: string): number {
+  const flag = `--data-dir=${dataDir}`;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (!args.includes(flag)) continue;
+      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
+      const match = /^RssAnon:\s+(\d+) kB/m.exec(status);
+      if (match) return Number(match[1]) * 1024;
+    } catch {
+      // the process exited meanwhile, or is not ours to read
+    }
+  }
+  throw new Error(`no process runs with ${flag}`);
 }
