@@ -7,7 +7,7 @@ import {
   type ResolvedEtcdBackendOptions,
 } from './etcd-backend-options';
 import { outOfSpace, toStoreError } from './etcd-errors';
-import { EtcdWatch } from './etcd-watch';
+import { EtcdWatch, watchesRequireLeader } from './etcd-watch';
 import { ExpiryLeases } from './expiry-leases';
 import { EtcdFaultHandling, type EndpointState } from './fault-handling';
 import { viewOf } from './buffer-view';
@@ -58,6 +58,7 @@ export class EtcdBackend implements KvBackend {
           [RECEIVE_LIMIT_OPTION]: OWN_CLIENT_RECEIVE_BYTES,
           ...options.clientOptions?.grpcOptions,
         },
+        defaultCallOptions: watchesRequireLeader(options.clientOptions?.defaultCallOptions),
       });
     const receiveLimit = this.ownsClient
       ? receiveLimitOf(options.clientOptions?.grpcOptions?.[RECEIVE_LIMIT_OPTION])

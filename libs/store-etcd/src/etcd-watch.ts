@@ -1,10 +1,47 @@
+import type { CallOptions, Interceptor, InterceptorOptions, NextCall } from '@grpc/grpc-js';
 import type { KvWatchEntry } from '@message-bus/store-kv';
-import type { Etcd3, IWatchResponse, Watcher } from 'etcd3';
+import type { CallOptionsFactory, Etcd3, IWatchResponse, Watcher } from 'etcd3';
 import { viewOf } from './buffer-view';
 
 /**
+ * Call options for a client whose watches must not stay on a member without a leader:
+ * the `callerOptions`, and on the Watch stream the gRPC metadata `hasleader: true` (what
+ * Go's clientv3 sends with `WithRequireLeader`). etcd then refuses that stream on a member
+ * that has no leader, and ends it once the member it runs on has had none for three
+ * election timeouts, so the watch reconnects, possibly elsewhere, and resumes (see
+ * `EtcdWatch`). Without it, a member cut off from its peers but not from the client keeps
+ * the stream open and silent: it commits nothing new, so it has nothing to send.
+ */
+export function watchesRequireLeader(callerOptions: CallOptionsFactory | undefined): CallOptionsFactory {
+  return (context) => {
+    const options: CallOptions =
+      (typeof callerOptions === 'function' ? callerOptions(context) : callerOptions) ?? {};
+    if (context.service !== 'Watch') return options;
+    return { ...options, interceptors: [...(options.interceptors ?? []), requireLeader] };
+  };
+}
+
+/**
+ * Adds `hasleader: true` to the call's metadata, on a copy (etcd3 may share one metadata
+ * object across calls). It hands back the next call with its `start` wrapped, not a
+ * grpc-js `InterceptingCall`, so this package imports no grpc-js code of its own: the
+ * calls are etcd3's, made with etcd3's grpc-js.
+ */
+const requireLeader = ((options: InterceptorOptions, nextCall: NextCall) => {
+  const call = nextCall(options);
+  const start = call.start.bind(call);
+  call.start = (metadata, listener) => {
+    const withLeader = metadata.clone();
+    withLeader.set('hasleader', 'true');
+    start(withLeader, listener);
+  };
+  return call;
+}) as Interceptor;
+
+/**
  * Puts under one prefix, from a given revision on, as an async iterator. Resumes after
- * a lost connection from the revision after the last one delivered.
+ * a lost connection from the revision after the last one delivered; with a client made
+ * with `watchesRequireLeader`, also after etcd ended the stream on a member without a leader.
  *
  * etcd3's Watcher resumes from the last response header's revision + 1, and a header
  * (of a created or catch-up response) can be ahead of the events delivered so far; so
