@@ -36,6 +36,7 @@ import { LoadGeneratorProcess } from './load-generator-process';
 import { startNoopCollector } from './noop-collector';
 import type { LoadJob, LoadResult } from './load-jobs';
 import { nativeNotes, nativeTables, runNativeRows, type NativeReport } from './native-rows';
+import { ProcessTree } from './native-tools';
 import {
   detectorIdOf,
   previousHourStartSeconds,
@@ -277,6 +278,12 @@ export async function runE2eSuite(options: E2eSuiteOptions): Promise<E2eReport> 
       embedded: new ProcessStats(servers.embedded.pid!),
     } satisfies Record<StoreKey, ProcessStats>;
     const rssAtStart = { etcd: memory.etcd.currentBytes(), embedded: memory.embedded.currentBytes() };
+    // With --workers (its default: one per core) cqserver serves from child processes too,
+    // which the per-shape server CPU and memory of this suite's own table do not include.
+    const serverProcesses = {
+      etcd: new ProcessTree(servers.etcd.pid!).pids().length,
+      embedded: new ProcessTree(servers.embedded.pid!).pids().length,
+    };
     const peakResets = memory.etcd.resetPeak() && memory.embedded.resetPeak();
     const loadGenerator = await LoadGeneratorProcess.start();
     cleanup.defer('close the load generator', () => loadGenerator.close());
@@ -635,6 +642,7 @@ export async function runE2eSuite(options: E2eSuiteOptions): Promise<E2eReport> 
         workerLinks: network.links,
         workerSightingsStored: network.sightings,
         workerIntervalSeconds: WORKER_INTERVAL_SECONDS,
+        serverProcesses: `etcd ${serverProcesses.etcd}, embedded ${serverProcesses.embedded} (server CPU and memory of the latency table: the main process only; the native table: every process)`,
         serverRssAtStartMB: `etcd ${formatMegabytes(rssAtStart.etcd)}, embedded ${formatMegabytes(rssAtStart.embedded)}`,
         serverPeakRss: peakResets
           ? 'peak per shape (VmHWM reset before each run)'
