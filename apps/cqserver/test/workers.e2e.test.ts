@@ -36,15 +36,25 @@ function sighting(detectorId: string, index: number): collector.EventLog {
   };
 }
 
-/** Collector clients that do not share a connection (grpc-js shares one per target otherwise). */
-function collectorClients(server: ServerProcess): collector.CollectorServiceClient[] {
-  return Array.from(
-    { length: CONNECTIONS },
-    () =>
-      new collector.CollectorServiceClient(`127.0.0.1:${server.ports.collector}`, credentials.createInsecure(), {
-        'grpc.use_local_subchannel_pool': 1,
-      }),
-  );
+/**
+ * Collector clients that do not share a connection (grpc-js shares one per target otherwise),
+ * connected one after the other: the primary hands each new connection to the worker that
+ * has waited longest, so they alternate, whatever the load on the machine.
+ */
+async function collectorClients(server: ServerProcess): Promise<collector.CollectorServiceClient[]> {
+  const clients: collector.CollectorServiceClient[] = [];
+  for (let index = 0; index < CONNECTIONS; index++) {
+    const client = new collector.CollectorServiceClient(
+      `127.0.0.1:${server.ports.collector}`,
+      credentials.createInsecure(),
+      { 'grpc.use_local_subchannel_pool': 1 },
+    );
+    await new Promise<void>((done, fail) =>
+      client.waitForReady(Date.now() + 30_000, (error) => (error ? fail(error) : done())),
+    );
+    clients.push(client);
+  }
+  return clients;
 }
 
 /** Sends sightings `first` to `first + count - 1`, one per call, spread over `clients`, all at once. */
@@ -161,15 +171,15 @@ describe('cqserver --workers 2 on the embedded store', () => {
     const travelTime = logEntries(server, 'travel-time worker started');
     expect(travelTime.map((entry) => entry['pid'])).toEqual([primary]);
     expect(logEntries(server, 'ready').map((entry) => entry['pid'])).toEqual([primary]);
-    // Each shared port is announced once, by the first worker.
+    // The primary's health port, then each shared port once, by the first worker.
     expect(logEntries(server, 'gRPC server listening').map((entry) => entry['service'])).toEqual([
+      'grpc.health.v1.Health',
       'collector.CollectorService',
       'query.QueryService',
-      'grpc.health.v1.Health',
     ]);
     await waitForHealth(server.healthClient(), 'SERVING', 30_000);
 
-    const clients = collectorClients(server);
+    const clients = await collectorClients(server);
     await sendSpread(clients, 'det-w', 0, 200);
     // The same sightings again, through other connections: the keys derive from the data.
     await sendSpread(clients.slice(1), 'det-w', 0, 200);
@@ -192,7 +202,7 @@ describe('cqserver --workers 2 on the embedded store', () => {
 
   it('follows sightings stored by every worker on one stream', async () => {
     server = await ServerProcess.start(['--workers=2', `--data_dir=${tempDir()}`]);
-    const clients = collectorClients(server);
+    const clients = await collectorClients(server);
     await sendSpread(clients, 'det-s', 0, 10);
     const queryClient = server.queryClient();
     const stream = queryClient.streamEvents(
@@ -235,7 +245,7 @@ describe('cqserver --workers 2 on the embedded store', () => {
     const now = childPids(primary);
     expect(now).toHaveLength(2);
     expect(now).not.toContain(victim);
-    const clients = collectorClients(server);
+    const clients = await collectorClients(server);
     await sendSpread(clients, 'det-h', 0, 20);
     expect(await storedNanos(server, 'det-h')).toEqual(range(0, 20));
     for (const client of clients) client.close();
@@ -244,7 +254,7 @@ describe('cqserver --workers 2 on the embedded store', () => {
   it('keeps every acknowledged sighting through a SIGTERM in the middle of ingest', async () => {
     const dataDir = tempDir();
     server = await ServerProcess.start(['--workers=2', `--data_dir=${dataDir}`]);
-    const clients = collectorClients(server);
+    const clients = await collectorClients(server);
     const acknowledged: number[] = [];
     let firstAck: () => void = () => undefined;
     const someAcknowledged = new Promise<void>((done) => (firstAck = done));
@@ -275,7 +285,7 @@ describe('cqserver --workers 1', () => {
     try {
       expect(childPids(server.child.pid!)).toEqual([]);
       expect(logEntries(server, 'worker processes serving')).toEqual([]);
-      const clients = collectorClients(server);
+      const clients = await collectorClients(server);
       await sendSpread(clients, 'det-1', 0, 10);
       expect(await storedNanos(server, 'det-1')).toEqual(range(0, 10));
       for (const client of clients) client.close();
@@ -317,7 +327,7 @@ describe('cqserver --workers 2 on etcd', () => {
       { PRIVACY_KEY },
     );
     expect(childPids(server.child.pid!)).toEqual(workerPids(server));
-    const clients = collectorClients(server);
+    const clients = await collectorClients(server);
     await sendSpread(clients, 'det-e', 0, 200);
     await sendSpread(clients.slice(1), 'det-e', 0, 200);
     expect(await storedNanos(server, 'det-e')).toEqual(range(0, 200));

@@ -438,15 +438,28 @@ async function startPrimary(
   const processName = `${spec.name}@${hostname()}:${proc.pid ?? 0}`;
   const servers: RunningGrpcServer[] = [];
   const running: RunningParts = [];
+  const summed: MetricsSource = {
+    contentType: metrics.contentType,
+    scrape: async () => {
+      const [own, others] = await Promise.all([metrics.snapshot(), supervisor.scrapeWorkers()]);
+      return aggregateMetrics([own, ...others]);
+    },
+  };
   let listening: WorkerListening;
+  let metricsServer: MetricsServer | undefined;
+  // The primary's own ports first: one in use stops it before any fork.
   try {
+    servers.push(await startHealthServer(setup, health, metrics, logger));
+    metricsServer = await startMetricsPort(setup, summed, logger);
     listening = await supervisor.start();
   } catch (error) {
     supervisor.abandon();
+    await metricsServer?.close();
     await abandonStartup(servers, [serverMonitor, ownMonitor], repository);
     throw error;
   }
-  const ports: BoundPorts = { ...listening.ports };
+  const ports: BoundPorts = { ...listening.ports, healthcheck: servers[0]!.port };
+  if (metricsServer !== undefined) ports['metrics'] = metricsServer.port;
   try {
     for (const [part, preparedPart] of prepared) {
       if (part.grpcService !== undefined) continue;
@@ -462,10 +475,6 @@ async function startPrimary(
       running.push({ name: part.name, part: runningPart });
       Object.assign(ports, runningPart.listening);
     }
-    const healthServer = await startHealthServer(setup, health, metrics, logger);
-    servers.push(healthServer);
-    ports['healthcheck'] = healthServer.port;
-
     addPartSteps(shutdown, running, 'stopBeforePorts');
     shutdown.add('drain the worker processes', () => supervisor.drain(WORKER_DRAIN_MS), {
       timeoutMs: WORKER_DRAIN_MS + SHUTDOWN_GRACE_MS,
@@ -474,24 +483,17 @@ async function startPrimary(
       await Promise.all(servers.map((server) => server.shutdown(SHUTDOWN_GRACE_MS)));
     });
     addPartSteps(shutdown, running, 'stopAfterPorts');
-    const summed: MetricsSource = {
-      contentType: metrics.contentType,
-      scrape: async () => {
-        const [own, others] = await Promise.all([metrics.snapshot(), supervisor.scrapeWorkers()]);
-        return aggregateMetrics([own, ...others]);
-      },
-    };
-    const metricsServer = await startMetricsPort(setup, summed, logger);
-    if (metricsServer !== undefined) ports['metrics'] = metricsServer.port;
     shutdown.add('stop store health probes', () => {
       serverMonitor.stop();
       ownMonitor.stop();
     });
     shutdown.add('close the store', () => repository.close());
-    if (metricsServer !== undefined) shutdown.add('stop metrics', () => metricsServer.close());
+    const openMetrics = metricsServer;
+    if (openMetrics !== undefined) shutdown.add('stop metrics', () => openMetrics.close());
     for (const { part } of running) part.begin?.();
   } catch (error) {
     await supervisor.drain(WORKER_DRAIN_MS).catch(() => undefined);
+    await metricsServer?.close();
     await abandonStartup(servers, [serverMonitor, ownMonitor], repository);
     throw error;
   }

@@ -156,20 +156,23 @@ export class WorkerSupervisor {
       const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
         worker.once('exit', (code, signal) => resolve({ code, signal })),
       );
-      this.send(slot, { type: 'message-bus:shutdown' });
-      return { slot, worker, exited };
+      // One still starting may not listen to its channel yet, and has nothing to drain: a signal ends it.
+      const serving = slot.listening !== undefined;
+      if (serving) this.send(slot, { type: 'message-bus:shutdown' });
+      else worker.process.kill('SIGTERM');
+      return { slot, worker, exited, serving };
     });
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
     const failures: string[] = [];
     try {
       await Promise.all(
-        exits.map(async ({ slot, worker, exited }) => {
+        exits.map(async ({ slot, worker, exited, serving }) => {
           const outcome = await Promise.race([exited, late]);
           if (outcome === 'late') {
             worker.process.kill('SIGKILL');
             failures.push(`worker ${slot.number} still running after ${timeoutMs} ms (killed)`);
-          } else if (outcome.code !== 0) {
+          } else if (serving && outcome.code !== 0) {
             failures.push(`worker ${slot.number} exited with ${outcome.signal ?? outcome.code}`);
           }
         }),
