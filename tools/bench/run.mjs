@@ -25,7 +25,9 @@ const suites = ['store', 'traveltime', 'e2e'];
  * Runs built the same way but never part of `all`: the soak takes ten minutes by default;
  * starvation measures one burst against one server, not speed against a baseline;
  * products scores issue 18's traffic products against ground truth over simulated weeks
- * (about half an hour), not speed; dashboard needs Debian's Chromium (/usr/bin/chromium).
+ * (about half an hour), not speed; dashboard needs Debian's Chromium (/usr/bin/chromium);
+ * capacity measures storage per sighting and a 3-member cluster's ingest (about 7
+ * minutes) for docs/capacity.md, not speed against a baseline.
  */
 const standalone = ['soak', 'starvation', 'products', 'dashboard', 'capacity'];
 
