@@ -75,7 +75,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
 
 /**
  * The options of a server running `parts`: theirs first, then what every server has
- * (health port, store, TLS when a part serves a port, logging and metrics).
+ * (health port, store, TLS and `--workers` when a part serves a port, logging and metrics).
  */
 export function serverOptions(parts: readonly ServerPart[]): readonly OptionDeclaration[] {
   const servesPort = parts.some((part) => part.grpcService !== undefined);
@@ -96,8 +96,9 @@ export function serverOptions(parts: readonly ServerPart[]): readonly OptionDecl
  * one line and exit 2; any other failure to start prints one line and exits 1.
  *
  * With `--workers N` above 1 this process is the primary of N worker processes (see
- * `WorkerSupervisor`), all checking the config first, so a config error still stops it
- * before anything is forked.
+ * `WorkerSupervisor`). It checks the config and prepares every part before it forks, so a
+ * config error still stops it with one line and nothing started; each worker checks the
+ * same config again (node:cluster starts it as this same program, same argv and env).
  */
 export async function runServerApp(spec: ServerAppSpec, proc: ServerProcess): Promise<void> {
   const declarations = serverOptions(spec.parts);
