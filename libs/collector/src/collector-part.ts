@@ -82,14 +82,14 @@ export const collectorPart = defineServerPart({
   name: 'collector',
   options: collectorPartOptions,
   grpcService: { name: 'collector.CollectorService', writes: true },
-  prepare(config, store) {
+  prepare(config, store, logger) {
     const { pseudonymiser, generatedKeyFile } = loadPseudonymiser(
       { ...config, store: store.kind, data_dir: store.dataDir },
       nodeKeyFiles,
     );
+    if (generatedKeyFile !== undefined) logGeneratedKeyFile(logger, generatedKeyFile);
     return {
       start({ repository, metrics, logger }) {
-        if (generatedKeyFile !== undefined) logGeneratedKeyFile(logger, generatedKeyFile);
         const useCases = new CollectorUseCases({
           repository,
           pseudonymiser,

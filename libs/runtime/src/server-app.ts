@@ -111,7 +111,7 @@ export async function runServerApp(spec: ServerAppSpec, proc: ServerProcess): Pr
     proc,
     async (values, logger) => {
       checkDistinctTokens(declarations, values);
-      const setup = prepareServer(spec, values);
+      const setup = prepareServer(spec, values, logger);
       if (channel !== undefined) return startWorker(spec, setup, logger, proc, channel, slot);
       const workers = servesGrpc(spec.parts)
         ? workerCount(pickConfig(workerOptions, values).workers, availableParallelism())
@@ -141,7 +141,11 @@ interface ServerSetup {
   readonly grpcServices: readonly PartGrpcService[];
 }
 
-function prepareServer(spec: ServerAppSpec, values: Readonly<Record<string, unknown>>): ServerSetup {
+function prepareServer(
+  spec: ServerAppSpec,
+  values: Readonly<Record<string, unknown>>,
+  logger: Logger,
+): ServerSetup {
   const store = pickConfig(storeOptions, values);
   const storeFacts: StoreFacts = {
     kind: store.store,
@@ -150,7 +154,7 @@ function prepareServer(spec: ServerAppSpec, values: Readonly<Record<string, unkn
   };
   // Parts check their config and read their files (the privacy key) before anything is opened or bound.
   const prepared = spec.parts.map(
-    (part) => [part, part.prepare(pickConfig(part.options, values), storeFacts)] as const,
+    (part) => [part, part.prepare(pickConfig(part.options, values), storeFacts, logger)] as const,
   );
   const { healthcheck_port: healthAddress } = pickConfig(healthcheckServerOptions, values);
   const { metrics_port: metricsAddress } = pickConfig(runtimeOptions, values);

@@ -29,8 +29,12 @@ export interface ServerPart<Ds extends readonly OptionDeclaration[] = readonly O
   readonly options: Ds;
   /** The gRPC service it serves on its port, as health and reflection name it; none for a worker. */
   readonly grpcService?: PartGrpcService;
-  /** Throws ConfigError for config it cannot run with. */
-  prepare(config: ConfigValues<Ds>, store: StoreFacts): PreparedPart;
+  /**
+   * Throws ConfigError for config it cannot run with. What it did to its files (a key it
+   * generated) it logs here: with `--workers`, the primary prepares once before any
+   * worker, so such a line is logged once, by the process that did it.
+   */
+  prepare(config: ConfigValues<Ds>, store: StoreFacts, logger: Logger): PreparedPart;
 }
 
 export interface PartGrpcService {
