@@ -21,6 +21,7 @@ import {
   type Address,
   type LocalService,
   type Logger,
+  type PartHost,
   type MetricsServer,
   type MetricsSource,
   type OptionDeclaration,
@@ -218,43 +219,15 @@ async function startServers(
   shutdown.add('health NOT_SERVING', () => health.beginShutdown());
 
   const processName = `${spec.name}@${hostname()}:${proc.pid ?? 0}`;
-  const servers: RunningGrpcServer[] = [];
-  const ports: BoundPorts = {};
-  const localServices = new Map<string, LocalService>();
-  const running: RunningParts = [];
-  /** The option of each service port that listens: all of them serve TLS when files are given. */
-  const servicePortOptions: string[] = [];
+  const started = partsStarted();
+  const { servers, ports, running } = started;
   try {
-    for (const [part, preparedPart] of prepared) {
-      const runningPart = await preparedPart.start({
-        repository,
-        logger,
-        metrics,
-        processName,
-        sharedWorkLeases: () => openSharedWorkLeases(store, processName),
-        localService: (partName) => localServices.get(partName),
-        tls,
-      });
-      running.push({ name: part.name, part: runningPart });
-      Object.assign(ports, runningPart.listening);
-      const service = runningPart.service;
-      if (part.grpcService === undefined || service === undefined) continue;
-      const server = await startServiceServer({
-        option: service.portOption,
-        address: service.address,
-        service: service.registration,
-        serviceName: part.grpcService.name,
-        tokens: service.tokens,
-        health,
-        metrics,
-        tls,
-        logger,
-      });
-      servers.push(server);
-      ports[part.name] = server.port;
-      localServices.set(part.name, { port: server.port, tokens: service.tokens });
-      servicePortOptions.push(service.portOption);
-    }
+    await startParts(
+      prepared,
+      { repository, logger, metrics, processName, sharedWorkLeases: () => openSharedWorkLeases(store, processName), tls },
+      { health, metrics, tls, logger },
+      started,
+    );
     const healthServer = await startHealthServer(setup, health, metrics, logger);
     servers.push(healthServer);
     ports['healthcheck'] = healthServer.port;
@@ -276,7 +249,7 @@ async function startServers(
     throw error;
   }
   shutdown.onSignals(proc);
-  announceReady(setup, running, servicePortOptions, ports, logger);
+  announceReady(setup, running, started.portOptions, ports, logger);
 }
 
 /**
@@ -321,43 +294,15 @@ async function startWorker(
   shutdown.add('health NOT_SERVING', () => health.beginShutdown());
 
   const processName = `${spec.name}@${hostname()}:${proc.pid ?? 0}`;
-  const servers: RunningGrpcServer[] = [];
-  const ports: BoundPorts = {};
-  const services: Record<string, LocalService> = {};
-  const running: RunningParts = [];
-  const portOptions: string[] = [];
+  const started = partsStarted();
+  const { servers, ports, running } = started;
   try {
-    for (const [part, preparedPart] of prepared) {
-      if (part.grpcService === undefined) continue;
-      const runningPart = await preparedPart.start({
-        repository,
-        logger,
-        metrics,
-        processName,
-        sharedWorkLeases: () => openSharedWorkLeases(store, processName),
-        localService: (partName) => services[partName],
-        tls,
-      });
-      running.push({ name: part.name, part: runningPart });
-      const service = runningPart.service;
-      if (service === undefined) continue;
-      const server = await startServiceServer({
-        option: service.portOption,
-        address: service.address,
-        service: service.registration,
-        serviceName: part.grpcService.name,
-        tokens: service.tokens,
-        health,
-        metrics,
-        tls,
-        logger,
-        quiet: slot !== 1,
-      });
-      servers.push(server);
-      ports[part.name] = server.port;
-      services[part.name] = { port: server.port, tokens: service.tokens };
-      portOptions.push(service.portOption);
-    }
+    await startParts(
+      prepared.filter(([part]) => part.grpcService !== undefined),
+      { repository, logger, metrics, processName, sharedWorkLeases: () => openSharedWorkLeases(store, processName), tls },
+      { health, metrics, tls, logger, quiet: slot !== 1 },
+      started,
+    );
     addPartSteps(shutdown, running, 'stopBeforePorts');
     shutdown.add('stop gRPC servers, let in-flight calls finish', async () => {
       await Promise.all(servers.map((server) => server.shutdown(SHUTDOWN_GRACE_MS)));
@@ -381,7 +326,7 @@ async function startWorker(
   }
   shutdown.onSignals(proc);
   logger.info({ ports }, 'worker process serving');
-  link.listening({ ports, services, portOptions });
+  link.listening({ ports, services: started.services, portOptions: started.portOptions });
 }
 
 /**
@@ -441,8 +386,8 @@ async function startPrimary(
   shutdown.add('health NOT_SERVING', () => health.beginShutdown());
 
   const processName = `${spec.name}@${hostname()}:${proc.pid ?? 0}`;
-  const servers: RunningGrpcServer[] = [];
-  const running: RunningParts = [];
+  const started = partsStarted();
+  const { servers, running } = started;
   const summed: MetricsSource = {
     contentType: metrics.contentType,
     scrape: async () => {
@@ -466,9 +411,10 @@ async function startPrimary(
   const ports: BoundPorts = { ...listening.ports, healthcheck: servers[0]!.port };
   if (metricsServer !== undefined) ports['metrics'] = metricsServer.port;
   try {
-    for (const [part, preparedPart] of prepared) {
-      if (part.grpcService !== undefined) continue;
-      const runningPart = await preparedPart.start({
+    // The parts that must run once (the travel-time worker, the dashboard), on the workers' ports.
+    await startParts(
+      prepared.filter(([part]) => part.grpcService === undefined),
+      {
         repository,
         logger,
         metrics,
@@ -476,10 +422,11 @@ async function startPrimary(
         sharedWorkLeases: () => openSharedWorkLeases(store, processName),
         localService: (partName) => listening.services[partName],
         tls,
-      });
-      running.push({ name: part.name, part: runningPart });
-      Object.assign(ports, runningPart.listening);
-    }
+      },
+      { health, metrics, tls, logger },
+      started,
+    );
+    Object.assign(ports, started.ports);
     addPartSteps(shutdown, running, 'stopBeforePorts');
     shutdown.add('drain the worker processes', () => supervisor.drain(WORKER_DRAIN_MS), {
       timeoutMs: WORKER_DRAIN_MS + SHUTDOWN_GRACE_MS,
@@ -508,6 +455,55 @@ async function startPrimary(
 }
 
 type RunningParts = Array<{ readonly name: string; readonly part: RunningPart }>;
+
+/** What starting parts built so far: the caller keeps it, so a failed start can close what opened. */
+interface PartsStarted {
+  readonly running: RunningParts;
+  readonly servers: RunningGrpcServer[];
+  readonly ports: BoundPorts;
+  /** Each served part's port and tokens, by part name: what a later part's `localService` finds. */
+  readonly services: Record<string, LocalService>;
+  /** The option of each service port that listens: all of them serve TLS when files are given. */
+  readonly portOptions: string[];
+}
+
+function partsStarted(): PartsStarted {
+  return { running: [], servers: [], ports: {}, services: {}, portOptions: [] };
+}
+
+/**
+ * Starts `parts` in order, serving each one's gRPC service on its port as it starts, so
+ * a later part finds an earlier one's port (`localService`, unless `host` says otherwise).
+ */
+async function startParts(
+  parts: ServerSetup['prepared'],
+  host: Omit<PartHost, 'localService'> & { readonly localService?: PartHost['localService'] },
+  serving: Pick<ServiceServerOptions, 'health' | 'metrics' | 'tls' | 'logger' | 'quiet'>,
+  started: PartsStarted,
+): Promise<void> {
+  for (const [part, preparedPart] of parts) {
+    const runningPart = await preparedPart.start({
+      ...host,
+      localService: host.localService ?? ((partName) => started.services[partName]),
+    });
+    started.running.push({ name: part.name, part: runningPart });
+    Object.assign(started.ports, runningPart.listening);
+    const service = runningPart.service;
+    if (part.grpcService === undefined || service === undefined) continue;
+    const server = await startServiceServer({
+      ...serving,
+      option: service.portOption,
+      address: service.address,
+      service: service.registration,
+      serviceName: part.grpcService.name,
+      tokens: service.tokens,
+    });
+    started.servers.push(server);
+    started.ports[part.name] = server.port;
+    started.services[part.name] = { port: server.port, tokens: service.tokens };
+    started.portOptions.push(service.portOption);
+  }
+}
 
 /** Workers get this long to drain on shutdown: their own steps, each with its own limit. */
 const WORKER_DRAIN_MS = 60_000;
