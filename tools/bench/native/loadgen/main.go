@@ -25,13 +25,16 @@ import (
 )
 
 type job struct {
-	Kind          string         `json:"kind"`
-	Collector     string         `json:"collector"`
-	Query         string         `json:"query"`
-	Plan          sightings.Plan `json:"plan"`
-	Concurrency   int            `json:"concurrency"`
-	LogsPerStream int            `json:"logsPerStream"`
-	DetectorID    string         `json:"detectorId"`
+	Kind        string         `json:"kind"`
+	Collector   string         `json:"collector"`
+	Query       string         `json:"query"`
+	Plan        sightings.Plan `json:"plan"`
+	Concurrency int            `json:"concurrency"`
+	// Connections spreads unary calls over this many HTTP/2 connections (default 1): a
+	// server with several worker processes takes each connection on one of them.
+	Connections   int    `json:"connections"`
+	LogsPerStream int    `json:"logsPerStream"`
+	DetectorID    string `json:"detectorId"`
 	// Unix seconds of the range, when given; without them GetEvents reads without a range.
 	AfterSeconds  *int64 `json:"afterSeconds"`
 	BeforeSeconds *int64 `json:"beforeSeconds"`
@@ -58,19 +61,25 @@ func main() {
 	if j.Kind == "get-events" {
 		address = j.Query
 	}
-	dialContext, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, err := grpc.DialContext(dialContext, address, grpc.WithInsecure(), grpc.WithBlock(),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64*1024*1024)))
-	if err != nil {
-		fail("cannot connect to %s: %v", address, err)
+	connections := j.Connections
+	if connections < 1 {
+		connections = 1
 	}
-	defer conn.Close()
+	conns := make([]*grpc.ClientConn, connections)
+	for index := range conns {
+		conns[index] = dial(address)
+		defer conns[index].Close()
+	}
+	conn := conns[0]
 
 	var result loadResult
 	switch j.Kind {
 	case "unary":
-		result = timed(func() (int, []float64) { return runUnary(j, collector.NewCollectorServiceClient(conn)) })
+		clients := make([]collector.CollectorServiceClient, len(conns))
+		for index, each := range conns {
+			clients[index] = collector.NewCollectorServiceClient(each)
+		}
+		result = timed(func() (int, []float64) { return runUnary(j, clients) })
 	case "stream":
 		result = timed(func() (int, []float64) { return runStreams(j, collector.NewCollectorServiceClient(conn)) })
 	case "get-events":
@@ -81,6 +90,18 @@ func main() {
 	if err := json.NewEncoder(os.Stdout).Encode(result); err != nil {
 		fail("cannot write the result: %v", err)
 	}
+}
+
+// dial connects before the clock starts; every ClientConn is an HTTP/2 connection of its own.
+func dial(address string) *grpc.ClientConn {
+	dialContext, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := grpc.DialContext(dialContext, address, grpc.WithInsecure(), grpc.WithBlock(),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64*1024*1024)))
+	if err != nil {
+		fail("cannot connect to %s: %v", address, err)
+	}
+	return conn
 }
 
 func fail(format string, args ...interface{}) {
@@ -119,8 +140,9 @@ func checkPlan(plan sightings.Plan) {
 	}
 }
 
-// runUnary: CreateEventLog calls of the plan's logs, `concurrency` in flight.
-func runUnary(j job, client collector.CollectorServiceClient) (int, []float64) {
+// runUnary: CreateEventLog calls of the plan's logs, `concurrency` in flight, caller i
+// on connection i mod the connections.
+func runUnary(j job, clients []collector.CollectorServiceClient) (int, []float64) {
 	checkPlan(j.Plan)
 	logs := j.Plan.LogCount()
 	callers := j.Concurrency
@@ -133,6 +155,7 @@ func runUnary(j job, client collector.CollectorServiceClient) (int, []float64) {
 	latencies := make([]float64, 0, logs)
 	sent := 0
 	for caller := 0; caller < callers; caller++ {
+		client := clients[caller%len(clients)]
 		wait.Add(1)
 		go func() {
 			defer wait.Done()

@@ -111,6 +111,12 @@ interface NativeShape {
   readonly label: string;
   readonly sightingsPerLog: number;
   readonly concurrency: number;
+  /**
+   * Connections the unary calls are spread over. A fleet's detectors each connect on
+   * their own, and a server with `--workers` takes each connection on one worker
+   * process: calls in flight together come over several connections, as in the field.
+   */
+  readonly connections: number;
   readonly stream: boolean;
 }
 
@@ -121,6 +127,7 @@ const SHAPES: readonly NativeShape[] = [
     label: 'unary, 1 sighting, c1',
     sightingsPerLog: 1,
     concurrency: 1,
+    connections: 1,
     stream: false,
   },
   {
@@ -129,6 +136,7 @@ const SHAPES: readonly NativeShape[] = [
     label: 'unary, 1 sighting, c64',
     sightingsPerLog: 1,
     concurrency: 64,
+    connections: 8,
     stream: false,
   },
   {
@@ -137,6 +145,7 @@ const SHAPES: readonly NativeShape[] = [
     label: 'unary, 100 sightings, c8',
     sightingsPerLog: 100,
     concurrency: 8,
+    connections: 8,
     stream: false,
   },
   {
@@ -145,6 +154,7 @@ const SHAPES: readonly NativeShape[] = [
     label: 'streamed, logs of 100',
     sightingsPerLog: 100,
     concurrency: 1,
+    connections: 1,
     stream: true,
   },
 ];
@@ -367,7 +377,13 @@ export async function runNativeRows(context: NativeRowsContext): Promise<NativeR
               plan: plan(round),
               logsPerStream: Math.min(sizes.logsPerStream, Math.ceil(sightings / shape.sightingsPerLog)),
             }
-          : { kind: 'unary', collector: server.collector, plan: plan(round), concurrency: shape.concurrency },
+          : {
+              kind: 'unary',
+              collector: server.collector,
+              plan: plan(round),
+              concurrency: shape.concurrency,
+              connections: shape.connections,
+            },
     );
   };
   for (const shape of SHAPES) {

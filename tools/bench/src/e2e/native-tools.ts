@@ -33,7 +33,11 @@ export interface NativeSightingPlan extends SightingPlan {
  * whose limit may differ from the sightings expected back.
  */
 export type NativeLoadJob =
-  | (Omit<UnaryJob, 'plan'> & { readonly plan: NativeSightingPlan })
+  | (Omit<UnaryJob, 'plan'> & {
+      readonly plan: NativeSightingPlan;
+      /** HTTP/2 connections the calls are spread over (default 1): each goes to one worker process. */
+      readonly connections?: number;
+    })
   | (Omit<StreamJob, 'plan'> & { readonly plan: NativeSightingPlan })
   | {
       readonly kind: 'get-events';
