@@ -16,12 +16,16 @@ export interface AppProcessOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Flags for node itself, before `main.js`; e.g. `['--cpu-prof']` (not allowed in NODE_OPTIONS). */
   readonly nodeArgs?: readonly string[];
-  /** How long to wait for the `ready` line. Default 30 s. */
+  /** How long to wait for the `ready` line. Default 90 s. */
   readonly readyTimeoutMs?: number;
 }
 
 const workspaceRoot = resolve(__dirname, '../..');
-const defaultReadyTimeoutMs = 30_000;
+/**
+ * A server with `--workers` (one per core by default) starts its processes one after
+ * another before it is ready; on a loaded machine that took over 30 s once.
+ */
+const defaultReadyTimeoutMs = 90_000;
 
 /** The bundle of a built app; throws with the build command when it is missing. */
 export function builtAppMain(app: BuiltApp): string {
