@@ -47,3 +47,25 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   }
   return { smoke: values.smoke, outDir: resolve(values['out-dir']), rounds };
 }
+
+/**
+ * Runs a suite's `main`; a failure prints one line, `<name>: ` and the message (with
+ * `usage` after a bad argument, a `usageError`; else the stack), and sets exit code 1.
+ */
+export function runBenchMain(
+  name: string,
+  usage: string,
+  main: () => Promise<void>,
+  usageError: abstract new (...args: never[]) => Error = BenchUsageError,
+): void {
+  main().catch((error: unknown) => {
+    const message =
+      error instanceof usageError
+        ? `${error.message}\n${usage}`
+        : error instanceof Error
+          ? (error.stack ?? error.message)
+          : String(error);
+    process.stderr.write(`${name}: ${message}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -2,7 +2,7 @@
 // built cqserver (apps/cqserver/dist/main.js) as it is; prints the table on stdout, progress on
 // stderr, and writes <out-dir>/capacity.json and capacity.md. Started again with --load-generator,
 // the same bundle is the suite's load generator process (the e2e suite's).
-import { BenchUsageError, benchUsage, parseBenchArgs } from './bench-args';
+import { BenchUsageError, benchUsage, parseBenchArgs, runBenchMain } from './bench-args';
 import { runCapacitySuite } from './capacity/capacity-suite';
 import { LOAD_GENERATOR_FLAG, serveLoadGenerator } from './e2e/load-generator';
 import { formatTable, writeReport } from './report';
@@ -24,14 +24,5 @@ async function main(): Promise<void> {
 if (process.argv.includes(LOAD_GENERATOR_FLAG)) {
   serveLoadGenerator();
 } else {
-  main().catch((error: unknown) => {
-    const message =
-      error instanceof BenchUsageError
-        ? `${error.message}\n${benchUsage}`
-        : error instanceof Error
-          ? (error.stack ?? error.message)
-          : String(error);
-    process.stderr.write(`bench capacity: ${message}\n`);
-    process.exitCode = 1;
-  });
+  runBenchMain('bench capacity', benchUsage, main);
 }

@@ -3,7 +3,7 @@
 // measures them in Debian's headless Chromium (/usr/bin/chromium), prints the table on stdout,
 // progress on stderr, and writes <out-dir>/dashboard.json and dashboard.md.
 import { execFileSync } from 'node:child_process';
-import { BenchUsageError, benchUsage, parseBenchArgs } from './bench-args';
+import { benchUsage, parseBenchArgs, runBenchMain } from './bench-args';
 import { runDashboardSuite } from './dashboard/dashboard-suite';
 import { formatTable, writeReport } from './report';
 
@@ -26,13 +26,4 @@ async function main(): Promise<void> {
   log(`wrote ${files.json} and ${files.markdown}`);
 }
 
-main().catch((error: unknown) => {
-  const message =
-    error instanceof BenchUsageError
-      ? `${error.message}\n${dashboardUsage}`
-      : error instanceof Error
-        ? (error.stack ?? error.message)
-        : String(error);
-  process.stderr.write(`bench dashboard: ${message}\n`);
-  process.exitCode = 1;
-});
+runBenchMain('bench dashboard', dashboardUsage, main);

@@ -3,7 +3,7 @@
 // stdout, progress on stderr, and writes <out-dir>/e2e.json and e2e.md. Started again with
 // --load-generator, the same bundle is the suite's load generator process.
 import { resolve } from 'node:path';
-import { BenchUsageError, benchUsage, parseBenchArgs } from './bench-args';
+import { benchUsage, parseBenchArgs, runBenchMain } from './bench-args';
 import { buildCqserver } from './e2e/cqserver-under-test';
 import { runE2eSuite } from './e2e/e2e-suite';
 import { LOAD_GENERATOR_FLAG, serveLoadGenerator } from './e2e/load-generator';
@@ -37,14 +37,5 @@ async function main(): Promise<void> {
 if (process.argv.includes(LOAD_GENERATOR_FLAG)) {
   serveLoadGenerator();
 } else {
-  main().catch((error: unknown) => {
-    const message =
-      error instanceof BenchUsageError
-        ? `${error.message}\n${e2eUsage}`
-        : error instanceof Error
-          ? (error.stack ?? error.message)
-          : String(error);
-    process.stderr.write(`bench e2e: ${message}\n`);
-    process.exitCode = 1;
-  });
+  runBenchMain('bench e2e', e2eUsage, main);
 }

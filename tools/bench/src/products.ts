@@ -1,6 +1,6 @@
 // The traffic-products benchmark's entry point: `npm run bench:products [-- --smoke --out-dir dir]`.
 // Prints the table on stdout, progress on stderr, and writes <out-dir>/products.json and products.md.
-import { BenchUsageError, benchUsage, parseBenchArgs } from './bench-args';
+import { benchUsage, parseBenchArgs, runBenchMain } from './bench-args';
 import { runProductsSuite } from './products/products-suite';
 import { formatTable, writeReport } from './report';
 
@@ -13,13 +13,4 @@ async function main(): Promise<void> {
   log(`wrote ${files.json} and ${files.markdown}`);
 }
 
-main().catch((error: unknown) => {
-  const message =
-    error instanceof BenchUsageError
-      ? `${error.message}\n${benchUsage}`
-      : error instanceof Error
-        ? (error.stack ?? error.message)
-        : String(error);
-  process.stderr.write(`bench products: ${message}\n`);
-  process.exitCode = 1;
-});
+runBenchMain('bench products', benchUsage, main);

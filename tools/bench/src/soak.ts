@@ -4,6 +4,7 @@
 // soak.md. Started again with --load-generator, the same bundle is the soak's load generator.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { runBenchMain } from './bench-args';
 import { buildCqserver } from './e2e/cqserver-under-test';
 import { LOAD_GENERATOR_FLAG, serveLoadGenerator } from './e2e/load-generator';
 import { formatSoakSummary, writeSoakReport } from './soak/soak-report';
@@ -80,14 +81,5 @@ async function main(): Promise<void> {
 if (process.argv.includes(LOAD_GENERATOR_FLAG)) {
   serveLoadGenerator();
 } else {
-  main().catch((error: unknown) => {
-    const message =
-      error instanceof UsageError
-        ? `${error.message}\n${usage}`
-        : error instanceof Error
-          ? (error.stack ?? error.message)
-          : String(error);
-    process.stderr.write(`soak: ${message}\n`);
-    process.exitCode = 1;
-  });
+  runBenchMain('soak', usage, main, UsageError);
 }

@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isMainThread, workerData } from 'node:worker_threads';
-import { BenchUsageError, benchUsage, parseBenchArgs } from './bench-args';
+import { benchUsage, parseBenchArgs, runBenchMain } from './bench-args';
 import { buildCqserver } from './e2e/cqserver-under-test';
 import { PROBE_ROLE, runProbes, type ProbeTargets } from './starvation/probes';
 import { starvationRows, formatStarvationTable } from './starvation/starvation-report';
@@ -40,14 +40,5 @@ const role = (workerData as { role?: string; targets?: ProbeTargets } | null)?.r
 if (!isMainThread && role === PROBE_ROLE) {
   runProbes((workerData as { targets: ProbeTargets }).targets);
 } else {
-  main().catch((error: unknown) => {
-    const message =
-      error instanceof BenchUsageError
-        ? `${error.message}\n${starvationUsage}`
-        : error instanceof Error
-          ? (error.stack ?? error.message)
-          : String(error);
-    process.stderr.write(`bench starvation: ${message}\n`);
-    process.exitCode = 1;
-  });
+  runBenchMain('bench starvation', starvationUsage, main);
 }

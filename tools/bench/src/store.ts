@@ -1,6 +1,6 @@
 // The storage benchmark's entry point: `npm run bench:store [-- --smoke --rounds 5 --out-dir dir]`.
 // Prints the table on stdout, progress on stderr, and writes <out-dir>/store.json and store.md.
-import { BenchUsageError, benchUsage, parseBenchArgs } from './bench-args';
+import { benchUsage, parseBenchArgs, runBenchMain } from './bench-args';
 import { formatTable, writeReport } from './report';
 import { runStoreSuite } from './store/store-suite';
 
@@ -13,13 +13,4 @@ async function main(): Promise<void> {
   log(`wrote ${files.json} and ${files.markdown}`);
 }
 
-main().catch((error: unknown) => {
-  const message =
-    error instanceof BenchUsageError
-      ? `${error.message}\n${benchUsage}`
-      : error instanceof Error
-        ? (error.stack ?? error.message)
-        : String(error);
-  process.stderr.write(`bench store: ${message}\n`);
-  process.exitCode = 1;
-});
+runBenchMain('bench store', benchUsage, main);

@@ -1,6 +1,6 @@
 // The travel-time benchmark's entry point: `npm run bench:traveltime [-- --smoke --rounds 3 --out-dir dir]`.
 // Prints the table on stdout, progress on stderr, and writes <out-dir>/traveltime.json and traveltime.md.
-import { BenchUsageError, benchUsage, parseBenchArgs } from './bench-args';
+import { benchUsage, parseBenchArgs, runBenchMain } from './bench-args';
 import { formatTable, writeReport } from './report';
 import { runTravelTimeSuite } from './traveltime/traveltime-suite';
 
@@ -13,13 +13,4 @@ async function main(): Promise<void> {
   log(`wrote ${files.json} and ${files.markdown}`);
 }
 
-main().catch((error: unknown) => {
-  const message =
-    error instanceof BenchUsageError
-      ? `${error.message}\n${benchUsage}`
-      : error instanceof Error
-        ? (error.stack ?? error.message)
-        : String(error);
-  process.stderr.write(`bench traveltime: ${message}\n`);
-  process.exitCode = 1;
-});
+runBenchMain('bench traveltime', benchUsage, main);
