@@ -39,6 +39,9 @@ export class PrimaryLink {
     });
     // The primary died (SIGKILL, a crash): nobody hands this worker connections any more.
     channel.on('disconnect', () => options.onShutdown('primary process gone'));
+    // One that died while this worker was still loading sent its disconnect before anyone
+    // listened; the worker would then wait forever for the ports only a primary hands out.
+    if (!channel.isConnected()) queueMicrotask(() => options.onShutdown('primary process gone'));
   }
 
   listening(listening: WorkerListening): void {
